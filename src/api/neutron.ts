@@ -1,0 +1,102 @@
+/**
+ * The Neutron v2.0 URL space: one generic controller (after
+ * neutron/api/v2/base.py) serves every resource from its schema and handler.
+ */
+import { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { errors } from '../model/errors.js';
+import { type Body, type Context, prepareCreate, prepareUpdate, visibleView, withDefaults } from '../model/schema.js';
+import { type Handler } from '../store/handler.js';
+import { type Store } from '../store/store.js';
+import { extensions } from './extensions.js';
+import { baseUrl } from './keystone.js';
+import { applyFilters, page, pageLinks, type Params, parseListQuery } from './query.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    ctx: Context;
+  }
+}
+
+/** Neutron's default quotas (served for clients that read them; not enforced). */
+const QUOTAS = { network: 100, subnet: 100, subnetpool: -1, port: 500, rbac_policy: 10, security_group: 10, security_group_rule: 100 };
+
+function queryParams(req: FastifyRequest): Params {
+  const q = req.url.indexOf('?');
+  return q < 0 ? [] : [...new URLSearchParams(req.url.slice(q + 1))];
+}
+
+/** `If-Match: revision_number=N[, ...]`; anything else is ignored, as Neutron does. */
+function ifMatch(req: FastifyRequest): number[] {
+  const raw = req.headers['if-match'];
+  if (typeof raw !== 'string') return [];
+  return raw.split(',').map((s) => /^\s*revision_number=(\d+)\s*$/.exec(s)?.[1]).filter((x) => x !== undefined).map(Number);
+}
+
+function checkRevision(req: FastifyRequest, handler: Handler, id: string): void {
+  const wanted = ifMatch(req);
+  if (!wanted.length) return;
+  const current = handler.revision(req.ctx, id);
+  const bad = wanted.find((w) => w !== current);
+  if (bad !== undefined) throw errors.revisionConflict(bad, current);
+}
+
+export function registerNeutron(app: FastifyInstance, store: Store, handlers: Record<string, Handler>): void {
+  app.get('/', async (req) => ({ versions: [{ id: 'v2.0', status: 'CURRENT', links: [{ rel: 'self', href: `${baseUrl(req)}/v2.0/` }] }] }));
+  app.get('/v2.0', async (req) => ({
+    resources: Object.entries(handlers).map(([path, h]) => ({
+      name: h.spec.name, collection: h.spec.collection, links: [{ rel: 'self', href: `${baseUrl(req)}/v2.0/${path}` }],
+    })),
+  }));
+  app.get('/v2.0/extensions', async () => ({ extensions }));
+  app.get<{ Params: { alias: string } }>('/v2.0/extensions/:alias', async (req) => {
+    const extension = extensions.find((e) => e.alias === req.params.alias);
+    if (!extension) throw errors.extensionNotFound(req.params.alias);
+    return { extension };
+  });
+  app.get<{ Params: { project: string } }>('/v2.0/quotas/:project', async () => ({ quota: QUOTAS }));
+
+  for (const [path, handler] of Object.entries(handlers)) {
+    const { spec } = handler;
+    const view = (req: FastifyRequest, item: Body, fields?: string[]) => visibleView(spec, item, req.ctx, fields);
+    const base = `/v2.0/${path}`;
+
+    app.get(base, async (req) => {
+      const params = queryParams(req);
+      const q = parseListQuery(spec, params);
+      const all = store.tx(() => handler.list(req.ctx, q.filters));
+      const { items, paged } = page(applyFilters(all, q.filters), q);
+      const out: Body = { [spec.collection]: items.map((i) => view(req, i, q.fields)) };
+      if (paged) out[`${spec.collection}_links`] = pageLinks(`${baseUrl(req)}${base}`, params, items, q.limit!);
+      return out;
+    });
+    app.post(base, async (req, reply) => {
+      const { items, bulk } = prepareCreate(spec, req.body);
+      const created = store.tx(() => items.map((i) => handler.create(req.ctx, withDefaults(spec, i))));
+      const views = created.map((c) => view(req, c));
+      return reply.code(201).send(bulk ? { [spec.collection]: views } : { [spec.name]: views[0] });
+    });
+    app.get<{ Params: { id: string } }>(`${base}/:id`, async (req) => {
+      const fields = queryParams(req).filter(([k]) => k === 'fields').map(([, v]) => v);
+      return { [spec.name]: view(req, handler.show(req.ctx, req.params.id), fields) };
+    });
+    app.put<{ Params: { id: string } }>(`${base}/:id`, async (req) => {
+      const item = prepareUpdate(spec, req.body);
+      const updated = store.tx(() => {
+        checkRevision(req, handler, req.params.id);
+        return handler.update(req.ctx, req.params.id, item);
+      });
+      return { [spec.name]: view(req, updated) };
+    });
+    app.delete<{ Params: { id: string } }>(`${base}/:id`, async (req, reply) => {
+      store.tx(() => {
+        checkRevision(req, handler, req.params.id);
+        handler.remove(req.ctx, req.params.id);
+      });
+      return reply.code(204).send();
+    });
+    // Neutron routes a collection-level PUT/DELETE to the member action with no id
+    for (const method of ['PUT', 'DELETE'] as const) {
+      app.route({ method, url: base, handler: async (req) => { handler.show(req.ctx, 'None'); throw errors.notFound(); } });
+    }
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * List queries as Neutron's API layer handles them: filter validation and
+ * matching, sort keys and directions, limit/marker/page_reverse with
+ * `<collection>_links`, and `fields` (the view narrowing happens later).
+ */
+import { errors } from '../model/errors.js';
+import { type ResourceSpec } from '../model/schema.js';
+import { type View } from '../store/handler.js';
+
+export type Params = [string, string][];
+
+const CONTROL = new Set(['fields', 'sort_key', 'sort_dir', 'limit', 'marker', 'page_reverse']);
+const TAG_FILTERS = new Set(['tags', 'tags-any', 'not-tags', 'not-tags-any']);
+
+const pyList = (xs: string[]) => `[${xs.map((x) => `'${x}'`).join(', ')}]`;
+
+export interface ListQuery {
+  fields: string[];
+  filters: Map<string, string[]>;
+  sorts: [string, 'asc' | 'desc'][];
+  limit?: number;
+  marker?: string;
+  pageReverse: boolean;
+}
+
+export function parseListQuery(spec: ResourceSpec, params: Params): ListQuery {
+  const all = (k: string) => params.filter(([key]) => key === k).map(([, v]) => v);
+  const filters = new Map<string, string[]>();
+  for (const [k, v] of params) {
+    if (CONTROL.has(k)) continue;
+    filters.set(k, [...(filters.get(k) ?? []), v]);
+  }
+  const invalid = [...filters.keys()].filter((k) => !spec.attrs[k]?.filter && !TAG_FILTERS.has(k));
+  if (invalid.length) throw errors.badRequest(`${pyList(invalid)} is invalid attribute for filtering`);
+
+  const keys = all('sort_key');
+  const dirs = all('sort_dir');
+  if (keys.length !== dirs.length) throw errors.badRequest('The number of sort_keys and sort_dirs must be same');
+  const badKeys = keys.filter((k) => !spec.attrs[k]?.sort);
+  if (badKeys.length) throw errors.badRequest(`${pyList(badKeys)} is invalid attribute for sort_keys`);
+  const badDirs = dirs.filter((d) => d !== 'asc' && d !== 'desc');
+  if (badDirs.length) throw errors.badRequest(`${pyList(badDirs)} is invalid value for sort_dirs, valid value is 'asc' and 'desc'`);
+
+  const limitText = all('limit')[0];
+  let limit: number | undefined;
+  if (limitText !== undefined) {
+    if (!/^[0-9]+$/.test(limitText)) throw errors.badLimit(`Limit must be an integer 0 or greater and not '${limitText}'`);
+    limit = Number(limitText) || undefined;
+  }
+  return {
+    fields: all('fields'),
+    filters,
+    sorts: keys.map((k, i) => [k, dirs[i] as 'asc' | 'desc']),
+    limit,
+    marker: all('marker')[0],
+    pageReverse: (all('page_reverse')[0] ?? '').toLowerCase() === 'true',
+  };
+}
+
+/** The text a filter value is compared with: Python's str() of the attribute. */
+function filterText(v: unknown): string {
+  if (v === null || v === undefined) return 'None';
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  return String(v);
+}
+
+const BOOL_WORDS: Record<string, string> = { true: 'True', false: 'False', '1': 'True', '0': 'False' };
+
+function matchesFixedIps(ips: { subnet_id: string; ip_address: string }[], wanted: string[]): boolean {
+  return wanted.every((w) => {
+    const [k, v = ''] = w.split(/=(.*)/s);
+    if (k === 'ip_address_substr') return ips.some((i) => i.ip_address.includes(v));
+    if (k === 'ip_address' || k === 'subnet_id') return ips.some((i) => i[k] === v);
+    return false;
+  });
+}
+
+export function applyFilters(items: View[], filters: Map<string, string[]>): View[] {
+  return items.filter((item) => [...filters].every(([key, values]) => {
+    if (TAG_FILTERS.has(key)) return key.startsWith('not-');
+    const v = item[key];
+    if (key === 'fixed_ips') return matchesFixedIps(v as never, values);
+    if (Array.isArray(v)) return values.some((x) => v.includes(x));
+    const text = filterText(v);
+    return values.some((x) => text === x || (typeof v === 'boolean' && BOOL_WORDS[x.toLowerCase()] === text));
+  }));
+}
+
+function compare(a: unknown, b: unknown): number {
+  if (a === b) return 0;
+  if (a === null || a === undefined) return -1;
+  if (b === null || b === undefined) return 1;
+  return a < b ? -1 : 1;
+}
+
+/** Sorts (id breaks ties, as Neutron's pagination does) and cuts one page. */
+export function page(items: View[], q: ListQuery): { items: View[]; paged: boolean } {
+  const sorts: [string, 'asc' | 'desc'][] = [...q.sorts, ['id', 'asc']];
+  const order = (a: View, b: View) => {
+    for (const [k, dir] of sorts) {
+      const c = compare(a[k], b[k]);
+      if (c) return dir === 'asc' ? c : -c;
+    }
+    return 0;
+  };
+  const sorted = q.sorts.length || q.limit !== undefined || q.marker ? [...items].sort(order) : items;
+  if (q.limit === undefined && !q.marker) return { items: sorted, paged: false };
+  const at = q.marker ? sorted.findIndex((i) => i.id === q.marker) : -1;
+  let out: View[];
+  if (q.pageReverse) {
+    const before = q.marker ? sorted.slice(0, Math.max(at, 0)) : sorted;
+    out = q.limit === undefined ? before : before.slice(Math.max(before.length - q.limit, 0));
+  } else {
+    const after = q.marker ? sorted.slice(at + 1) : sorted;
+    out = q.limit === undefined ? after : after.slice(0, q.limit);
+  }
+  return { items: out, paged: q.limit !== undefined };
+}
+
+/** `<collection>_links`: next after a full page, previous whenever the page is not empty. */
+export function pageLinks(base: string, params: Params, items: View[], limit: number): { rel: string; href: string }[] {
+  if (!items.length) return [];
+  const kept = params.filter(([k]) => k !== 'marker' && k !== 'page_reverse');
+  const href = (marker: unknown, reverse: boolean) => {
+    const qs = [...kept, ['marker', String(marker)], ...(reverse ? [['page_reverse', 'True']] : [])]
+      .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+    return `${base}?${qs}`;
+  };
+  const links = [];
+  if (items.length >= limit) links.push({ rel: 'next', href: href(items[items.length - 1].id, false) });
+  links.push({ rel: 'previous', href: href(items[0].id, true) });
+  return links;
+}

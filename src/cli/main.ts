@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+/** The portsec command line. */
+import { Command, InvalidArgumentError } from 'commander';
+import { serveCommand } from './serve.js';
+
+const program = new Command()
+  .name('portsec')
+  .description('OpenStack Neutron port security: a Neutron v2.0 + Keystone v3 server on embedded SQLite,\n'
+    + 'an iptables/ipset compiler, a network-namespace data plane and an analyzer.')
+  .showHelpAfterError();
+
+serveCommand(program);
+
+program.parseAsync().catch((e: unknown) => {
+  const message = e instanceof InvalidArgumentError || e instanceof Error ? e.message : String(e);
+  process.stderr.write(`portsec: ${message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,44 @@
+/** `portsec serve`: the API server on the embedded database. */
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { AUTH_MODES, type AuthMode } from '../api/auth.js';
+import { loadAccounts } from '../api/identity.js';
+import { buildServer } from '../api/server.js';
+import { Store } from '../store/store.js';
+
+export function parseListen(text: string): { host: string; port: number } {
+  const m = /^(.*):(\d+)$/.exec(text);
+  if (!m || Number(m[2]) > 65535) throw new InvalidArgumentError('expected HOST:PORT, e.g. 127.0.0.1:9696');
+  return { host: m[1].replace(/^\[(.*)\]$/, '$1'), port: Number(m[2]) };
+}
+
+export function serveCommand(program: Command): void {
+  program.command('serve')
+    .description('serve the Neutron v2.0 API at / and Keystone v3 at /identity/v3 (and /v3) on one port')
+    .option('--listen <host:port>', 'address to listen on', parseListen, { host: '127.0.0.1', port: 9696 })
+    .option('--db <file>', 'SQLite database file (created if missing)', 'portsec.db')
+    .addOption(new Option('--auth <mode>', 'keystone: tokens from /identity/v3; trusted-headers: X-User-Id/X-Project-Id/X-Roles; none: every call is admin')
+      .choices(AUTH_MODES).default('keystone'))
+    .option('--accounts <file>', 'users and projects, in the shape of tempest\'s accounts.yaml (username, password, project_name, roles)')
+    .option('--admin-password <pw>', 'password of the built-in user "admin" (project "admin", role admin)')
+    .option('--token-ttl <seconds>', 'token lifetime', (v) => Number(v), 3600)
+    .option('--allocation-seed <n>', 'seed the random choice of MACs and fixed IPs (reproducible labs and tests)', (v) => Number(v))
+    .option('--log', 'log every request (JSON, to stdout)')
+    .action(async (o: { listen: { host: string; port: number }; db: string; auth: AuthMode; accounts?: string; adminPassword?: string; tokenTtl: number; allocationSeed?: number; log?: boolean }) => {
+      const accounts = loadAccounts(o.accounts, o.adminPassword);
+      if (o.auth === 'keystone' && accounts.length === 0) {
+        throw new InvalidArgumentError('--auth keystone needs --accounts FILE or --admin-password PW (no user could log in)');
+      }
+      const store = new Store(o.db);
+      const app = buildServer({ store, auth: o.auth, accounts, tokenTtlSeconds: o.tokenTtl, logger: o.log ?? false, allocationSeed: o.allocationSeed });
+      const address = await app.listen({ host: o.listen.host, port: o.listen.port });
+      process.stdout.write(`portsec serving Neutron at ${address}/ and Keystone at ${address}/identity/v3 (auth ${o.auth}, db ${o.db})\n`);
+      const stop = () => {
+        void app.close().then(() => {
+          store.close();
+          process.exit(0);
+        });
+      };
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    });
+}

@@ -1,0 +1,45 @@
+/** Attributes every Neutron resource with standard attributes shares. */
+import { type AttrSpec, string } from './schema.js';
+
+export const idAttr: AttrSpec = { post: false, put: false, visible: true, filter: true, sort: true };
+
+export const nameAttr: AttrSpec = {
+  post: true, put: true, default: '', input: string(255), visible: true, filter: true, sort: true,
+};
+
+export const projectAttrs: Record<string, AttrSpec> = {
+  tenant_id: { post: true, put: false, input: string(255), visible: true, filter: true, sort: true },
+  project_id: { post: true, put: false, input: string(255), visible: true, filter: true, sort: true },
+};
+
+/** standard-attr-description, -revisions, -timestamp, -tag */
+export const standardAttrs: Record<string, AttrSpec> = {
+  description: { post: true, put: true, default: '', input: string(255), visible: true, filter: true, sort: true },
+  tags: { post: false, put: false, visible: true },
+  created_at: { post: false, put: false, visible: true, sort: true },
+  updated_at: { post: false, put: false, visible: true, sort: true },
+  revision_number: { post: false, put: false, visible: true, filter: true, sort: true },
+};
+
+/** The standard-attribute part of a stored row, shared by all resources. */
+export interface StandardAttrs {
+  standard_attr_id: number;
+  description: string | null;
+  revision_number: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export function standardView(s: StandardAttrs): Record<string, unknown> {
+  return {
+    description: s.description,
+    tags: [],
+    created_at: s.created_at,
+    updated_at: s.updated_at,
+    revision_number: s.revision_number,
+  };
+}
+
+export function projectView(projectId: string): Record<string, unknown> {
+  return { tenant_id: projectId, project_id: projectId };
+}

@@ -1,0 +1,139 @@
+/** The port resource: schema, fixed_ips input, revision bumps and the API view. */
+import { canonicalMac, parseIp } from './addresses.js';
+import { type AddressPair, addressPairsInput, sortPairs } from './allowed-address-pairs.js';
+import { idAttr, nameAttr, projectAttrs, projectView, standardAttrs, standardView, type StandardAttrs } from './common.js';
+import { boolean, check, isUuid, oneOf, pyRepr, type ResourceSpec, string, uuid } from './schema.js';
+
+export interface FixedIp {
+  subnet_id: string;
+  ip_address: string;
+}
+
+export interface Port extends StandardAttrs {
+  id: string;
+  project_id: string;
+  network_id: string;
+  name: string;
+  mac_address: string;
+  admin_state_up: boolean;
+  status: string;
+  device_id: string;
+  device_owner: string;
+  port_security_enabled: boolean;
+  host_id: string;
+  vnic_type: string;
+  profile: Record<string, unknown>;
+  fixed_ips: FixedIp[];
+  allowed_address_pairs: AddressPair[];
+  security_groups: string[];
+}
+
+export interface RequestedFixedIp {
+  subnet_id?: string;
+  ip_address?: string;
+}
+
+/** neutron-lib validate_fixed_ips */
+const fixedIps = check((v) => {
+  if (!Array.isArray(v)) return `Invalid data format for fixed IP: '${pyRepr(v)}'`;
+  const ips: unknown[] = [];
+  for (const f of v) {
+    if (typeof f !== 'object' || f === null || Array.isArray(f)) return `Invalid data format for fixed IP: '${pyRepr(f)}'`;
+    const extra = Object.keys(f).filter((k) => k !== 'subnet_id' && k !== 'ip_address');
+    if (extra.length) return `Invalid data format for fixed IP: '${pyRepr(f)}'`;
+    if ('ip_address' in f) {
+      if (ips.includes(f.ip_address)) return `Duplicate IP address '${pyRepr(f.ip_address)}'`;
+      if (!parseIp(f.ip_address)) return `'${pyRepr(f.ip_address)}' is not a valid IP address`;
+      ips.push(f.ip_address);
+    }
+    if ('subnet_id' in f && !isUuid(f.subnet_id)) return `'${pyRepr(f.subnet_id)}' is not a valid UUID`;
+  }
+  return undefined;
+}, (v) => v as RequestedFixedIp[]);
+
+/** validate_uuid_list with convert_none_to_empty_list: duplicates first, then each id. */
+const uuidList = check((v) => {
+  if (v === null) return undefined;
+  if (!Array.isArray(v)) return `'${pyRepr(v)}' is not a list`;
+  const dups = v.filter((x, i) => v.indexOf(x) !== i);
+  if (dups.length) return `Duplicate items in the list: '${[...new Set(dups)].map(pyRepr).join(', ')}'`;
+  const bad = v.find((x) => !isUuid(x));
+  return bad === undefined ? undefined : `'${pyRepr(bad)}' is not a valid UUID`;
+}, (v) => (v ?? []) as string[]);
+
+const mac = check((v) => (canonicalMac(v) ? undefined : `'${pyRepr(v)}' is not a valid MAC address`), (v) => canonicalMac(v)!);
+
+const VNIC_TYPES = ['normal', 'direct', 'macvtap', 'baremetal', 'direct-physical', 'virtio-forwarder', 'smart-nic', 'vdpa', 'accelerator-direct', 'accelerator-direct-physical', 'remote-managed'];
+
+export const portSpec: ResourceSpec = {
+  name: 'port',
+  collection: 'ports',
+  attrs: {
+    id: idAttr,
+    name: nameAttr,
+    network_id: { post: true, put: false, required: true, input: uuid, visible: true, filter: true, sort: true },
+    admin_state_up: { post: true, put: true, default: true, input: boolean, visible: true, filter: true, sort: true },
+    mac_address: { post: true, put: true, input: mac, visible: true, filter: true, sort: true },
+    fixed_ips: { post: true, put: true, input: fixedIps, visible: true, filter: true },
+    device_id: { post: true, put: true, default: '', input: string(255), visible: true, filter: true, sort: true },
+    device_owner: { post: true, put: true, default: '', input: string(255), visible: true, filter: true, sort: true },
+    ...projectAttrs,
+    status: { post: false, put: false, visible: true, filter: true, sort: true },
+    'binding:host_id': { post: true, put: true, default: '', input: string(255), visible: 'admin', filter: true },
+    'binding:vnic_type': { post: true, put: true, default: 'normal', input: oneOf(VNIC_TYPES), visible: true, filter: true },
+    'binding:profile': { post: true, put: true, default: {}, visible: 'admin' },
+    'binding:vif_type': { post: false, put: false, visible: 'admin' },
+    'binding:vif_details': { post: false, put: false, visible: 'admin' },
+    security_groups: { post: true, put: true, input: uuidList, visible: true, filter: true },
+    port_security_enabled: { post: true, put: true, input: boolean, visible: true },
+    allowed_address_pairs: { post: true, put: true, input: addressPairsInput, visible: true },
+    extra_dhcp_opts: { post: true, put: true, default: [], visible: true },
+    ...standardAttrs,
+  },
+};
+
+/** Policy: attributes only the network owner (or an admin) may set on a port. */
+export const NETWORK_OWNER_ATTRS = ['mac_address', 'port_security_enabled', 'allowed_address_pairs'] as const;
+/** Policy: attributes only an admin may set. */
+export const ADMIN_ATTRS = ['binding:host_id', 'binding:profile'] as const;
+
+/**
+ * How much a PUT raises the port's revision_number, as measured on Zed: any
+ * change bumps once, except a body that only sets security_groups, which bumps
+ * not at all when nothing changes and twice when a group-less port gains groups
+ * (the group binding is flushed separately from the port row).
+ */
+export function portRevisionBump(body: Record<string, unknown>, before: string[], after: string[]): number {
+  const keys = Object.keys(body);
+  if (keys.length === 0) return 0;
+  if (keys.length > 1 || keys[0] !== 'security_groups') return 1;
+  const same = before.length === after.length && before.every((g) => after.includes(g));
+  if (same) return 0;
+  return before.length === 0 ? 2 : 1;
+}
+
+export function portView(p: Port): Record<string, unknown> {
+  const bound = p.host_id !== '';
+  return {
+    id: p.id,
+    name: p.name,
+    network_id: p.network_id,
+    ...projectView(p.project_id),
+    mac_address: p.mac_address,
+    admin_state_up: p.admin_state_up,
+    status: p.status,
+    device_id: p.device_id,
+    device_owner: p.device_owner,
+    fixed_ips: p.fixed_ips,
+    allowed_address_pairs: sortPairs(p.allowed_address_pairs),
+    extra_dhcp_opts: [],
+    security_groups: p.security_groups,
+    port_security_enabled: p.port_security_enabled,
+    'binding:host_id': p.host_id,
+    'binding:vnic_type': p.vnic_type,
+    'binding:profile': p.profile,
+    'binding:vif_type': bound ? 'bridge' : 'unbound',
+    'binding:vif_details': bound ? { port_filter: true } : {},
+    ...standardView(p),
+  };
+}

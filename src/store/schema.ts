@@ -1,0 +1,128 @@
+/**
+ * The SQLite schema as ordered migrations; PRAGMA user_version records how far
+ * a database has come. standard_attrs uses a plain INTEGER PRIMARY KEY (no
+ * AUTOINCREMENT) so ids are max+1, as Neutron's own table on SQLite.
+ */
+export const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE standard_attrs (
+    id INTEGER PRIMARY KEY,
+    resource_type TEXT NOT NULL,
+    description TEXT,
+    revision_number INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE networks (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    admin_state_up INTEGER NOT NULL,
+    shared INTEGER NOT NULL,
+    port_security_enabled INTEGER NOT NULL,
+    external INTEGER NOT NULL,
+    mtu INTEGER NOT NULL,
+    std_id INTEGER NOT NULL UNIQUE REFERENCES standard_attrs(id)
+  );
+  -- ML2 segments: each network gets one VXLAN segment (a standard-attribute resource of its own)
+  CREATE TABLE network_segments (
+    id TEXT PRIMARY KEY,
+    network_id TEXT NOT NULL UNIQUE REFERENCES networks(id) ON DELETE CASCADE,
+    network_type TEXT NOT NULL,
+    segmentation_id INTEGER NOT NULL UNIQUE,
+    std_id INTEGER NOT NULL UNIQUE REFERENCES standard_attrs(id)
+  );
+  CREATE TABLE subnets (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL,
+    network_id TEXT NOT NULL REFERENCES networks(id),
+    name TEXT NOT NULL,
+    ip_version INTEGER NOT NULL,
+    cidr TEXT NOT NULL,
+    gateway_ip TEXT,
+    allocation_pools TEXT NOT NULL,
+    enable_dhcp INTEGER NOT NULL,
+    dns_nameservers TEXT NOT NULL,
+    host_routes TEXT NOT NULL,
+    ipv6_ra_mode TEXT,
+    ipv6_address_mode TEXT,
+    std_id INTEGER NOT NULL UNIQUE REFERENCES standard_attrs(id)
+  );
+  CREATE INDEX subnets_network ON subnets(network_id);
+  CREATE TABLE ports (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL,
+    network_id TEXT NOT NULL REFERENCES networks(id),
+    name TEXT NOT NULL,
+    mac_address TEXT NOT NULL,
+    admin_state_up INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    device_owner TEXT NOT NULL,
+    port_security_enabled INTEGER NOT NULL,
+    host_id TEXT NOT NULL,
+    vnic_type TEXT NOT NULL,
+    profile TEXT NOT NULL,
+    std_id INTEGER NOT NULL UNIQUE REFERENCES standard_attrs(id),
+    UNIQUE (network_id, mac_address)
+  );
+  CREATE INDEX ports_host ON ports(host_id);
+  CREATE TABLE ip_allocations (
+    port_id TEXT NOT NULL REFERENCES ports(id) ON DELETE CASCADE,
+    subnet_id TEXT NOT NULL REFERENCES subnets(id),
+    network_id TEXT NOT NULL,
+    ip_address TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (subnet_id, ip_address)
+  );
+  CREATE INDEX ip_allocations_port ON ip_allocations(port_id);
+  CREATE TABLE allowed_address_pairs (
+    port_id TEXT NOT NULL REFERENCES ports(id) ON DELETE CASCADE,
+    mac_address TEXT NOT NULL,
+    ip_address TEXT NOT NULL,
+    PRIMARY KEY (port_id, mac_address, ip_address)
+  );
+  CREATE TABLE security_groups (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    stateful INTEGER NOT NULL,
+    std_id INTEGER NOT NULL UNIQUE REFERENCES standard_attrs(id)
+  );
+  CREATE TABLE default_security_groups (
+    project_id TEXT PRIMARY KEY,
+    security_group_id TEXT NOT NULL UNIQUE REFERENCES security_groups(id) ON DELETE CASCADE
+  );
+  CREATE TABLE security_group_rules (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL,
+    security_group_id TEXT NOT NULL REFERENCES security_groups(id) ON DELETE CASCADE,
+    remote_group_id TEXT REFERENCES security_groups(id) ON DELETE CASCADE,
+    direction TEXT NOT NULL,
+    ethertype TEXT NOT NULL,
+    protocol TEXT,
+    port_range_min INTEGER,
+    port_range_max INTEGER,
+    remote_ip_prefix TEXT,
+    std_id INTEGER NOT NULL UNIQUE REFERENCES standard_attrs(id)
+  );
+  CREATE INDEX rules_group ON security_group_rules(security_group_id);
+  CREATE INDEX rules_remote ON security_group_rules(remote_group_id);
+  CREATE TABLE port_security_groups (
+    port_id TEXT NOT NULL REFERENCES ports(id) ON DELETE CASCADE,
+    security_group_id TEXT NOT NULL REFERENCES security_groups(id),
+    PRIMARY KEY (port_id, security_group_id)
+  );
+  CREATE INDEX port_sgs_group ON port_security_groups(security_group_id);
+  -- every write names what it changed; agents and the policy index follow this log
+  CREATE TABLE changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    resource TEXT NOT NULL,
+    resource_id TEXT NOT NULL,
+    action TEXT NOT NULL
+  );
+  ${['networks', 'network_segments', 'subnets', 'ports', 'security_groups', 'security_group_rules']
+    .map((t) => `CREATE TRIGGER ${t}_std AFTER DELETE ON ${t} BEGIN DELETE FROM standard_attrs WHERE id = OLD.std_id; END;`)
+    .join('\n  ')}
+  `,
+];
