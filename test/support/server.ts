@@ -1,0 +1,57 @@
+/** Starts `portsec serve` as a child process on a free loopback port, and stops it by PID. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const CLI = join(ROOT, 'dist/src/cli/main.js');
+export const SHARED = process.env.PORTSEC_SHARED ?? resolve(ROOT, '../shared');
+export const SYSTEM_PYTHON = '/usr/bin/python3';
+
+export interface RunningServer {
+  url: string;
+  db: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function startServer(args: string[], dir = mkdtempSync(join(tmpdir(), 'portsec-test-'))): Promise<RunningServer> {
+  const db = join(dir, 'portsec.db');
+  const child = spawn(process.execPath, [CLI, 'serve', '--listen', '127.0.0.1:0', '--db', db, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d) => { err += d; });
+  const url = await new Promise<string>((ok, fail) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /serving Neutron at (http:\/\/[^/\s]+)\//.exec(out);
+      if (m) ok(m[1]);
+    });
+    child.once('exit', (code) => fail(new Error(`portsec serve exited with ${code}: ${err}`)));
+  });
+  return {
+    url,
+    db,
+    child,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Headers for the trusted-headers auth mode. */
+export function as(project: string, roles = 'member'): Record<string, string> {
+  return { 'X-User-Id': `user-${project}`, 'X-Project-Id': project, 'X-Roles': roles, 'Content-Type': 'application/json' };
+}
+
+export async function api(url: string, method: string, path: string, headers: Record<string, string>, body?: unknown) {
+  const res = await fetch(`${url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
