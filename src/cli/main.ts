@@ -5,8 +5,8 @@ import { serveCommand } from './serve.js';
 
 const program = new Command()
   .name('portsec')
-  .description('OpenStack Neutron port security: a Neutron v2.0 + Keystone v3 server on embedded SQLite,\n'
-    + 'an iptables/ipset compiler, a network-namespace data plane and an analyzer.')
+  .description('OpenStack Neutron port security (ports, allowed address pairs, security groups):\n'
+    + 'a Neutron v2.0 + Keystone v3 server on embedded SQLite.')
   .showHelpAfterError();
 
 serveCommand(program);
