@@ -30,7 +30,6 @@ export const errors = {
   // generic webob errors, raised with a message
   badRequest: def(400, 'HTTPBadRequest', (msg: string) => msg),
   notFound: def(404, 'HTTPNotFound', (msg?: string) => msg ?? 'The resource could not be found.'),
-  methodNotAllowed: def(405, 'HTTPMethodNotAllowed', () => 'The server could not comply with the request since it is either malformed or otherwise incorrect.'),
   internal: def(500, 'HTTPInternalServerError', () => 'Request Failed: internal server error while processing your request.'),
   badLimit: def(400, 'BadRequest', (msg: string) => `Bad limit request: ${msg}.`),
   invalidInput: def(400, 'InvalidInput', (msg: string) => `Invalid input for operation: ${msg}.`),
@@ -84,8 +83,6 @@ export const errors = {
   sgConflict: def(409, 'SecurityGroupConflict', () =>
     'Error Cannot apply both stateful and stateless security groups on the same port at the same time. while applying security group(s) on port.'),
   ruleExists: def(409, 'SecurityGroupRuleExists', (id: string) => `Security group rule already exists. Rule id is ${id}.`),
-  ruleDuplicateInPost: def(409, 'DuplicateSecurityGroupRuleInPost', (rule: string) =>
-    `Duplicate Security Group Rule in POST: ${rule}.`),
   ruleInvalidProtocol: def(400, 'SecurityGroupRuleInvalidProtocol', (protocol: string, names: string[]) =>
     `Security group rule protocol ${protocol} not supported. Only protocol values [None, ${names.map(q).join(', ')}] and integer representations [0 to 255] are supported.`),
   ruleInvalidEthertype: def(400, 'SecurityGroupRuleInvalidEtherType', (ethertype: string) =>

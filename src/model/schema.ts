@@ -7,7 +7,7 @@
  * filters, sort keys and the visible JSON from it.
  */
 import { z } from 'zod';
-import { errors, NeutronError } from './errors.js';
+import { errors } from './errors.js';
 
 export interface Context {
   userId: string;
@@ -75,7 +75,6 @@ export function string(max: number) {
 const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 export const isUuid = (v: unknown): v is string => typeof v === 'string' && UUID_RE.test(v);
 export const uuid = check((v) => (isUuid(v) ? undefined : `'${pyRepr(v)}' is not a valid UUID`));
-export const uuidOrNone = check((v) => (v === null || isUuid(v) ? undefined : `'${pyRepr(v)}' is not a valid UUID`));
 
 export function oneOf(values: readonly string[]) {
   return check((v) => (typeof v === 'string' && values.includes(v) ? undefined : `${pyRepr(v)} is not in valid_values`));
@@ -174,8 +173,4 @@ export function visibleView(spec: ResourceSpec, full: Body, ctx: Context, fields
     out[k] = full[k];
   }
   return out;
-}
-
-export function isNeutronError(e: unknown): e is NeutronError {
-  return e instanceof NeutronError;
 }
