@@ -1,0 +1,32 @@
+/** Names on the compute node, as Neutron's iptables drivers derive them (and truncate them). */
+import { type Driver, type TopologyPort } from '../../policy/topology.js';
+import { type Family } from '../../policy/ir.js';
+
+/** IptablesManager's wrap prefix: basename(argv[0])[:16] of the agent binary */
+export const WRAP: Record<Driver, string> = { linuxbridge: 'neutron-linuxbri', ovs_hybrid: 'neutron-openvswi' };
+
+const MAX_CHAIN = 11;
+const LINUX_DEV_LEN = 14;
+
+export const wrapped = (driver: Driver, chain: string) => `${WRAP[driver]}-${chain.slice(0, MAX_CHAIN)}`;
+
+export type PortChain = 'i' | 'o' | 's';
+
+/** i/o/s + the device without its "tap", truncated: neutron-linuxbri-ic0ffee10-a */
+export const portChain = (driver: Driver, p: TopologyPort, kind: PortChain) =>
+  wrapped(driver, `${kind}${driver === 'linuxbridge' ? p.device.slice(3) : p.device}`);
+
+/** the device physdev matches: the tap itself, or the hybrid plug's tap */
+export const physdev = (driver: Driver, p: TopologyPort) =>
+  driver === 'linuxbridge' ? p.device : `tap${p.device}`.slice(0, LINUX_DEV_LEN);
+
+/** the bridge device of the conntrack-zone rules: brq<network> or qvb<port> */
+export const bridgeDevice = (driver: Driver, p: TopologyPort) =>
+  (driver === 'linuxbridge' ? `brq${p.network_id}` : `qvb${p.device}`).slice(0, LINUX_DEV_LEN);
+
+/** _get_port_device_name: drops four characters of a tap name (Neutron's own off-by-one) */
+export const zoneCommentName = (p: TopologyPort) => (p.device.startsWith('tap') ? p.device.slice(4) : p.device);
+
+const IPSET_NAME_MAX = 29;
+
+export const ipsetName = (groupId: string, family: Family) => `N${family}${groupId}`.slice(0, IPSET_NAME_MAX);

@@ -1,0 +1,180 @@
+/**
+ * Topology → IR for one compute node: each local port's anti-spoofing
+ * allow-list, its rules (Neutron's provider rules, then its groups' rules in
+ * group order) and the members of every remote group those rules name.
+ */
+import { formatIp, parseCidr, parseIp } from '../model/addresses.js';
+import { eui64 } from '../model/ipam.js';
+import { type Family, FAMILIES, type HostPolicy, type Member, type PolicyRule, type PortKind, type PortPolicy, type SpoofEntry } from './ir.js';
+import { MembershipIndex } from './membership.js';
+import { type Topology, type TopologyGroup, type TopologyPort, TopologyError } from './topology.js';
+
+const familyOfIp = (ip: string): Family => (ip.includes(':') ? 'IPv6' : 'IPv4');
+
+/** neutron_lib is_port_trusted: network-owned ports are not filtered at all */
+export function portKind(p: TopologyPort): PortKind {
+  if (p.device_owner.startsWith('network:')) return 'trusted';
+  return p.port_security_enabled ? 'filtered' : 'unfiltered';
+}
+
+const LINK_LOCAL = parseCidr('fe80::/64')!;
+
+/** The IPv6 link-local address SLAAC derives from a MAC (EUI-64 in fe80::/64). */
+const linkLocal = (mac: string): string => formatIp(6, eui64(LINK_LOCAL, mac));
+
+/** _spoofing_rule: pairs first, then fixed IPs; IPv6 adds each MAC's link-local address after its first entry. */
+export function spoofEntries(p: TopologyPort): Record<Family, SpoofEntry[]> {
+  const out: Record<Family, SpoofEntry[]> = { IPv4: [], IPv6: [] };
+  const add = (mac: string, ip: string, via: SpoofEntry['via']) => {
+    const family = familyOfIp(ip);
+    const upper = mac.toUpperCase().replace(/-/g, ':');
+    out[family].push({ mac: upper, cidr: ip, via });
+    if (family === 'IPv6') {
+      const lla = linkLocal(upper.toLowerCase());
+      if (!out.IPv6.some((e) => e.mac === upper && e.cidr === lla)) out.IPv6.push({ mac: upper, cidr: lla, via: 'link_local' });
+    }
+  };
+  for (const a of p.allowed_address_pairs) add(a.mac_address, a.ip_address, 'address_pair');
+  for (const ip of p.fixed_ips) add(p.mac_address, ip, 'fixed_ip');
+  if (p.fixed_ips.length === 0) {
+    for (const f of FAMILIES) out[f].push({ mac: p.mac_address.toUpperCase(), cidr: null, via: 'mac_only' });
+  }
+  return out;
+}
+
+const blankRule = { protocol: null, portMin: null, portMax: null, sourcePortMin: null, sourcePortMax: null, localPrefix: null };
+
+/** The rules Neutron's server adds to every port: router advertisements and DHCP replies. */
+export function providerRules(p: TopologyPort): PolicyRule[] {
+  const rules: PolicyRule[] = [];
+  const v4 = p.fixed_ips.filter((ip) => familyOfIp(ip) === 'IPv4');
+  const v6 = p.fixed_ips.filter((ip) => familyOfIp(ip) === 'IPv6');
+  const any = { kind: 'any' } as const;
+  if (v6.length) {
+    rules.push({ ...blankRule, direction: 'ingress', ethertype: 'IPv6', protocol: 'ipv6-icmp', sourcePortMin: 134, remote: any, origin: { kind: 'provider', what: 'router_advertisement' } });
+  }
+  const dhcp = (ethertype: Family, dests: string[], server: number, client: number, what: 'dhcp' | 'dhcpv6') => dests.map((d): PolicyRule => ({
+    ...blankRule, direction: 'ingress', ethertype, protocol: 'udp', portMin: client, portMax: client, sourcePortMin: server, sourcePortMax: server,
+    remote: any, localPrefix: d, origin: { kind: 'provider', what },
+  }));
+  rules.push(...dhcp('IPv4', [...v4.map((ip) => `${ip}/32`), '255.255.255.255/32'], 67, 68, 'dhcp'));
+  rules.push(...dhcp('IPv6', [...v6.map((ip) => `${ip}/128`), 'fe80::/64'], 547, 546, 'dhcpv6'));
+  return rules;
+}
+
+/** A group's rules as the agent receives them (the OVS agent's cache sends normalised prefixes). */
+export function groupRules(g: TopologyGroup, normalised: boolean): PolicyRule[] {
+  return g.rules.map((r): PolicyRule => {
+    const prefix = normalised ? r.normalized_cidr : r.remote_ip_prefix;
+    return {
+      ...blankRule,
+      direction: r.direction, ethertype: r.ethertype, protocol: r.protocol, portMin: r.port_range_min, portMax: r.port_range_max,
+      remote: r.remote_group_id ? { kind: 'group', groupId: r.remote_group_id } : prefix ? { kind: 'prefix', cidr: prefix } : { kind: 'any' },
+      origin: { kind: 'group', groupId: g.id, ruleId: r.id },
+    };
+  });
+}
+
+/**
+ * The iptables driver decides tracking from the first rule of the port's first
+ * group (without ipset: the first rule that expands to anything); no such rule
+ * means stateful, whatever the group says.
+ */
+function tracking(p: TopologyPort, rules: PolicyRule[], groups: Map<string, TopologyGroup>, ipset: boolean,
+  members: (g: string, f: Family) => Member[]): 'zone' | 'notrack' {
+  if (p.device_owner.startsWith('network:') || p.device_owner.startsWith('neutron:') || !p.security_groups.length) return 'zone';
+  const first = groups.get(p.security_groups[0])!;
+  const own = rules.filter((r) => r.origin.kind === 'group' && r.origin.groupId === first.id);
+  const expands = (r: PolicyRule) => r.remote.kind !== 'group' || members(r.remote.groupId, r.ethertype).some((m) => !p.fixed_ips.includes(m.ip));
+  const decisive = ipset ? own[0] : own.find(expands);
+  return decisive && !first.stateful ? 'notrack' : 'zone';
+}
+
+/** Conntrack zones: one per network (linuxbridge) or per port (ovs_hybrid), next free above the highest. */
+export function zoneKey(p: TopologyPort, perPort: boolean): string {
+  return (perPort ? p.device.slice(3) : p.network_id).slice(0, 11);
+}
+
+export function assignZones(ports: TopologyPort[], perPort: boolean, previous: Map<string, number> = new Map()): Map<string, number> {
+  const zones = new Map(previous);
+  for (const p of [...ports].sort((a, b) => (a.device < b.device ? -1 : a.device > b.device ? 1 : 0))) {
+    const key = zoneKey(p, perPort);
+    if (!zones.has(key)) zones.set(key, Math.max(4096, ...zones.values()) + 1);
+  }
+  return zones;
+}
+
+export interface CompileState {
+  index: MembershipIndex;
+  zones: Map<string, number>;
+}
+
+export function indexTopology(t: Topology): MembershipIndex {
+  const index = new MembershipIndex(t.options.sgInfoSource);
+  for (const p of t.ports) index.setPort(p.id, p);
+  return index;
+}
+
+/** The remote groups (per family) that the rules of the filtered local ports name. */
+export function referencedGroups(ports: PortPolicy[]): Map<string, Set<Family>> {
+  const out = new Map<string, Set<Family>>();
+  for (const pp of ports) {
+    if (pp.kind !== 'filtered') continue;
+    for (const r of pp.rules) {
+      if (r.remote.kind !== 'group') continue;
+      if (!out.has(r.remote.groupId)) out.set(r.remote.groupId, new Set());
+      out.get(r.remote.groupId)!.add(r.ethertype);
+    }
+  }
+  return out;
+}
+
+export function portPolicy(t: Topology, p: TopologyPort, members: (g: string, f: Family) => Member[]): Omit<PortPolicy, 'zone'> {
+  const kind = portKind(p);
+  const rules = kind === 'filtered'
+    ? [...providerRules(p), ...p.security_groups.flatMap((g) => groupRules(t.groups.get(g)!, t.options.sgInfoSource === 'agent_shim'))]
+    : [];
+  return {
+    port: p,
+    kind,
+    tracking: kind === 'filtered' ? tracking(p, rules, t.groups, t.options.enableIpset, members) : 'zone',
+    spoof: kind === 'filtered' ? spoofEntries(p) : { IPv4: [], IPv6: [] },
+    rules,
+  };
+}
+
+/** The whole IR of one compute node; `previousZones` keeps an agent's zone numbers stable. */
+export function compileHost(t: Topology, previousZones?: Map<string, number>, index = indexTopology(t)): HostPolicy {
+  const local = t.ports.filter((p) => p.local);
+  checkNames(t, local);
+  const lookup = (g: string, f: Family) => index.members(g, f);
+  const partial = local.map((p) => portPolicy(t, p, lookup));
+  const zones = assignZones(partial.filter((pp) => pp.kind === 'filtered').map((pp) => pp.port), t.options.driver === 'ovs_hybrid', previousZones);
+  const ports: PortPolicy[] = partial.map((pp) => ({
+    ...pp, zone: pp.kind === 'filtered' ? zones.get(zoneKey(pp.port, t.options.driver === 'ovs_hybrid'))! : null,
+  }));
+  const remoteGroups = new Map<string, Partial<Record<Family, Member[]>>>();
+  for (const [g, families] of referencedGroups(ports)) {
+    remoteGroups.set(g, Object.fromEntries([...families].map((f) => [f, lookup(g, f)])));
+  }
+  return { options: t.options, ports, remoteGroups, zones };
+}
+
+/** Names the kernel would confuse: truncated chain names of two ports, ipset names of two groups. */
+function checkNames(t: Topology, local: TopologyPort[]): void {
+  const chains = new Map<string, string>();
+  for (const p of local) {
+    const key = p.device.slice(3, 13);
+    const other = chains.get(key);
+    if (other) throw new TopologyError(`port ${p.id}: its iptables chain names collide with port ${other}'s (first 10 characters of the device)`);
+    chains.set(key, p.id);
+  }
+  const sets = new Map<string, string>();
+  for (const g of t.groups.keys()) {
+    const key = g.slice(0, 24);
+    const other = sets.get(key);
+    if (other) throw new TopologyError(`security group ${g}: its ipset name collides with security group ${other}'s (first 24 characters of the id)`);
+    sets.set(key, g);
+  }
+  for (const p of local) for (const ip of p.fixed_ips) if (!parseIp(ip)) throw new TopologyError(`port ${p.id}: invalid fixed IP ${ip}`);
+}

@@ -1,0 +1,74 @@
+/**
+ * The IR: each local port's effective policy on one compute node. The data
+ * plane renders it (backends/) and the analyzer reasons over it (analysis/),
+ * so both see the same allow-lists, rules and remote-group members.
+ */
+import { type Direction, type Ethertype } from '../model/security-group-rule.js';
+import { type CompileOptions, type TopologyPort } from './topology.js';
+
+export type Family = Ethertype;
+export const FAMILIES: Family[] = ['IPv4', 'IPv6'];
+
+/** One address a remote group stands for, and where it comes from. */
+export interface Member {
+  /** as Neutron hands it over: a host IP or a CIDR, text as stored */
+  ip: string;
+  /** null for a fixed IP on Neutron's server path; the pair's MAC for a pair */
+  mac: string | null;
+  portId: string;
+  via: 'fixed_ip' | 'address_pair';
+}
+
+export type Remote =
+  | { kind: 'any' }
+  | { kind: 'prefix'; cidr: string }
+  | { kind: 'group'; groupId: string };
+
+export type RuleOrigin =
+  | { kind: 'provider'; what: 'dhcp' | 'dhcpv6' | 'router_advertisement' }
+  | { kind: 'group'; groupId: string; ruleId: string };
+
+export interface PolicyRule {
+  direction: Direction;
+  ethertype: Family;
+  protocol: string | null;
+  portMin: number | null;
+  portMax: number | null;
+  /** provider rules match the source port (DHCP) or ICMPv6 type (RA) */
+  sourcePortMin: number | null;
+  sourcePortMax: number | null;
+  /** the peer: source for ingress, destination for egress */
+  remote: Remote;
+  /** provider rules also pin the port's own address (DHCP replies to its fixed IP) */
+  localPrefix: string | null;
+  origin: RuleOrigin;
+}
+
+/** One anti-spoofing permit: traffic from `mac` with a source inside `cidr` (any source when null). */
+export interface SpoofEntry {
+  mac: string;
+  cidr: string | null;
+  via: 'fixed_ip' | 'address_pair' | 'link_local' | 'mac_only';
+}
+
+export type PortKind = 'filtered' | 'unfiltered' | 'trusted';
+
+export interface PortPolicy {
+  port: TopologyPort;
+  kind: PortKind;
+  /** what the raw table does with the port's traffic: a conntrack zone, or no tracking */
+  tracking: 'zone' | 'notrack';
+  zone: number | null;
+  spoof: Record<Family, SpoofEntry[]>;
+  rules: PolicyRule[];
+}
+
+export interface HostPolicy {
+  options: CompileOptions;
+  /** local ports, in the order the data plane processes them */
+  ports: PortPolicy[];
+  /** members of every remote group a local rule names, per family the rules use */
+  remoteGroups: Map<string, Partial<Record<Family, Member[]>>>;
+  /** conntrack zone per key (network on linuxbridge, port on ovs_hybrid) */
+  zones: Map<string, number>;
+}

@@ -1,0 +1,186 @@
+/**
+ * The compiler's input: one compute node's view of the cloud, in the shape of
+ * Neutron's API objects (the shape ../shared/neutron-golden takes). Parsing
+ * normalises it the way Neutron's API would have, and rejects what Neutron
+ * would refuse, naming the object.
+ */
+import { canonicalMac, formatIp, parseCidr, parseIp } from '../model/addresses.js';
+import { NeutronError } from '../model/errors.js';
+import { canonicalRule, convertProtocol, type Direction, type Ethertype, type RuleInput } from '../model/security-group-rule.js';
+
+export type Driver = 'linuxbridge' | 'ovs_hybrid';
+export type SgInfoSource = 'server_rpc' | 'agent_shim';
+
+export interface CompileOptions {
+  driver: Driver;
+  enableIpset: boolean;
+  comments: boolean;
+  /** where the agent learns about groups: Neutron's server (linuxbridge) or the OVS agent's cache */
+  sgInfoSource: SgInfoSource;
+}
+
+export interface TopologyRule extends RuleInput {
+  id: string;
+  normalized_cidr: string | null;
+}
+
+export interface TopologyGroup {
+  id: string;
+  name: string;
+  stateful: boolean;
+  rules: TopologyRule[];
+}
+
+export interface TopologyPort {
+  id: string;
+  device: string;
+  network_id: string;
+  mac_address: string;
+  fixed_ips: string[];
+  allowed_address_pairs: { ip_address: string; mac_address: string }[];
+  security_groups: string[];
+  port_security_enabled: boolean;
+  device_owner: string;
+  local: boolean;
+}
+
+export interface Topology {
+  options: CompileOptions;
+  groups: Map<string, TopologyGroup>;
+  ports: TopologyPort[];
+}
+
+export class TopologyError extends Error {}
+
+const DEFAULT_NETWORK = '00000000-0000-4000-8000-000000000000';
+
+type Json = Record<string, any>;
+
+function fail(what: string, why: string): never {
+  throw new TopologyError(`${what}: ${why}`);
+}
+
+/** Runs a model check, turning Neutron's error into one that names the object. */
+function neutronCheck<T>(what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof NeutronError) fail(what, e.message);
+    throw e;
+  }
+}
+
+function parseRule(groupId: string, r: Json, index: number): TopologyRule {
+  const id = typeof r.id === 'string' ? r.id : `${groupId}-rule-${index}`;
+  const what = `security group ${groupId} rule ${id}`;
+  const direction = r.direction;
+  if (direction !== 'ingress' && direction !== 'egress') fail(what, `direction must be ingress or egress, not ${JSON.stringify(direction)}`);
+  const ethertypeText = String(r.ethertype ?? 'IPv4').toLowerCase();
+  if (ethertypeText !== 'ipv4' && ethertypeText !== 'ipv6') fail(what, `unknown ethertype ${JSON.stringify(r.ethertype)}`);
+  const ethertype: Ethertype = ethertypeText === 'ipv4' ? 'IPv4' : 'IPv6';
+  const protocol = r.protocol === 'any' ? null : neutronCheck(what, () => convertProtocol.parse(r.protocol ?? null));
+  const port = (v: unknown): number | null => {
+    if (v === null || v === undefined) return null;
+    if (!Number.isInteger(v) || (v as number) < 0 || (v as number) > 65535) fail(what, `invalid port ${JSON.stringify(v)}`);
+    return v as number;
+  };
+  let prefix: string | null = null;
+  let normalized: string | null = null;
+  if (r.remote_ip_prefix !== null && r.remote_ip_prefix !== undefined) {
+    const c = parseCidr(r.remote_ip_prefix, true) ?? fail(what, `invalid remote_ip_prefix ${JSON.stringify(r.remote_ip_prefix)}`);
+    prefix = `${formatIp(c.family, c.address)}/${c.prefixlen}`;
+    normalized = `${formatIp(c.family, c.address & ~((1n << BigInt((c.family === 4 ? 32 : 128) - c.prefixlen)) - 1n))}/${c.prefixlen}`;
+  }
+  if (r.remote_address_group_id) fail(what, 'remote address groups are not supported');
+  const canonical = neutronCheck(what, () => canonicalRule({
+    direction: direction as Direction, ethertype, protocol,
+    port_range_min: port(r.port_range_min), port_range_max: port(r.port_range_max),
+    remote_ip_prefix: prefix, remote_group_id: r.remote_group_id ?? null,
+  }));
+  return { ...canonical, id, normalized_cidr: normalized };
+}
+
+function parseGroup(g: Json): TopologyGroup {
+  if (typeof g?.id !== 'string') fail('security group', 'needs an id');
+  const rules = Array.isArray(g.security_group_rules) ? g.security_group_rules : [];
+  return { id: g.id, name: String(g.name ?? ''), stateful: g.stateful !== false, rules: rules.map((r: Json, i: number) => parseRule(g.id, r, i)) };
+}
+
+function canonicalIp(what: string, text: unknown): string {
+  const ip = parseIp(text) ?? fail(what, `invalid fixed IP ${JSON.stringify(text)}`);
+  return formatIp(ip.family, ip.value);
+}
+
+function parsePort(p: Json, driver: Driver): TopologyPort {
+  if (typeof p?.id !== 'string') fail('port', 'needs an id');
+  const what = `port ${p.id}`;
+  const mac = canonicalMac(p.mac_address) ?? fail(what, `invalid MAC ${JSON.stringify(p.mac_address)}`);
+  const tap = `tap${p.id.slice(0, 11)}`;
+  if (driver === 'linuxbridge' && p.device !== undefined && p.device !== tap) fail(what, `device must be ${tap}`);
+  const fixed = (Array.isArray(p.fixed_ips) ? p.fixed_ips : []).map((f: unknown) => canonicalIp(what, typeof f === 'string' ? f : (f as Json)?.ip_address));
+  const pairs = (Array.isArray(p.allowed_address_pairs) ? p.allowed_address_pairs : []).map((a: Json) => {
+    const ip = a?.ip_address;
+    if (typeof ip !== 'string' || !(ip.includes('/') ? parseCidr(ip) : parseIp(ip))) fail(what, `invalid allowed address pair ${JSON.stringify(a)}`);
+    if (a.mac_address !== undefined && !canonicalMac(a.mac_address)) fail(what, `invalid MAC in allowed address pair ${JSON.stringify(a)}`);
+    return { ip_address: ip, mac_address: (a.mac_address as string | undefined) ?? mac };
+  });
+  const groups: string[] = Array.isArray(p.security_groups) ? p.security_groups : [];
+  const portSecurity = p.port_security_enabled !== false;
+  if (!portSecurity && (groups.length || pairs.length)) fail(what, 'security groups or address pairs on a port with port security disabled');
+  return {
+    id: p.id,
+    device: driver === 'linuxbridge' ? tap : p.id,
+    network_id: typeof p.network_id === 'string' ? p.network_id : DEFAULT_NETWORK,
+    mac_address: mac,
+    fixed_ips: fixed,
+    allowed_address_pairs: pairs,
+    security_groups: groups,
+    port_security_enabled: portSecurity,
+    device_owner: typeof p.device_owner === 'string' ? p.device_owner : 'compute:nova',
+    local: p.local !== false,
+  };
+}
+
+export function parseOptions(o: Json = {}, overrides: Partial<CompileOptions> = {}): CompileOptions {
+  const driver = overrides.driver ?? o.driver ?? 'linuxbridge';
+  if (driver !== 'linuxbridge' && driver !== 'ovs_hybrid') fail('options', `unknown driver ${JSON.stringify(driver)}`);
+  return {
+    driver,
+    enableIpset: overrides.enableIpset ?? o.enable_ipset !== false,
+    comments: overrides.comments ?? o.comment_iptables_rules !== false,
+    sgInfoSource: overrides.sgInfoSource ?? o.sg_info_source ?? (driver === 'linuxbridge' ? 'server_rpc' : 'agent_shim'),
+  };
+}
+
+/** Parses and checks a topology; every error names the object it is about. */
+export function parseTopology(input: Json, overrides: Partial<CompileOptions> = {}): Topology {
+  const options = parseOptions(input.options, overrides);
+  const groups = new Map<string, TopologyGroup>();
+  for (const g of Array.isArray(input.security_groups) ? input.security_groups : []) {
+    const group = parseGroup(g);
+    if (groups.has(group.id)) fail(`security group ${group.id}`, 'defined twice');
+    groups.set(group.id, group);
+  }
+  const ports = (Array.isArray(input.ports) ? input.ports : []).map((p: Json) => parsePort(p, options.driver));
+  checkReferences(groups, ports);
+  return { options, groups, ports };
+}
+
+function checkReferences(groups: Map<string, TopologyGroup>, ports: TopologyPort[]): void {
+  for (const g of groups.values()) {
+    for (const r of g.rules) {
+      if (r.remote_group_id && !groups.has(r.remote_group_id)) fail(`security group ${g.id} rule ${r.id}`, `unknown remote group ${r.remote_group_id}`);
+    }
+  }
+  const seen = new Map<string, string>();
+  for (const p of ports) {
+    for (const g of p.security_groups) if (!groups.has(g)) fail(`port ${p.id}`, `unknown security group ${g}`);
+    if (new Set(p.security_groups.map((g) => groups.get(g)!.stateful)).size > 1) {
+      fail(`port ${p.id}`, 'stateful and stateless security groups on one port');
+    }
+    if (!p.local) continue;
+    const other = seen.get(p.device);
+    if (other) fail(`port ${p.id}`, `its device ${p.device} collides with port ${other}'s`);
+    seen.set(p.device, p.id);
+  }
+}
