@@ -5,7 +5,7 @@
  */
 import { formatIp, parseCidr, parseIp } from '../model/addresses.js';
 import { eui64 } from '../model/ipam.js';
-import { type Family, FAMILIES, type HostPolicy, type Member, type PolicyRule, type PortKind, type PortPolicy, type SpoofEntry } from './ir.js';
+import { type Family, FAMILIES, type Member, type PolicyRule, type PortKind, type PortPolicy, type SpoofEntry } from './ir.js';
 import { MembershipIndex } from './membership.js';
 import { type Topology, type TopologyGroup, type TopologyPort, TopologyError } from './topology.js';
 
@@ -104,11 +104,6 @@ export function assignZones(ports: TopologyPort[], perPort: boolean, previous: M
   return zones;
 }
 
-export interface CompileState {
-  index: MembershipIndex;
-  zones: Map<string, number>;
-}
-
 export function indexTopology(t: Topology): MembershipIndex {
   const index = new MembershipIndex(t.options.sgInfoSource);
   for (const p of t.ports) index.setPort(p.id, p);
@@ -143,25 +138,8 @@ export function portPolicy(t: Topology, p: TopologyPort, members: (g: string, f:
   };
 }
 
-/** The whole IR of one compute node; `previousZones` keeps an agent's zone numbers stable. */
-export function compileHost(t: Topology, previousZones?: Map<string, number>, index = indexTopology(t)): HostPolicy {
-  const local = t.ports.filter((p) => p.local);
-  checkNames(t, local);
-  const lookup = (g: string, f: Family) => index.members(g, f);
-  const partial = local.map((p) => portPolicy(t, p, lookup));
-  const zones = assignZones(partial.filter((pp) => pp.kind === 'filtered').map((pp) => pp.port), t.options.driver === 'ovs_hybrid', previousZones);
-  const ports: PortPolicy[] = partial.map((pp) => ({
-    ...pp, zone: pp.kind === 'filtered' ? zones.get(zoneKey(pp.port, t.options.driver === 'ovs_hybrid'))! : null,
-  }));
-  const remoteGroups = new Map<string, Partial<Record<Family, Member[]>>>();
-  for (const [g, families] of referencedGroups(ports)) {
-    remoteGroups.set(g, Object.fromEntries([...families].map((f) => [f, lookup(g, f)])));
-  }
-  return { options: t.options, ports, remoteGroups, zones };
-}
-
 /** Names the kernel would confuse: truncated chain names of two ports, ipset names of two groups. */
-function checkNames(t: Topology, local: TopologyPort[]): void {
+export function checkNames(t: Topology, local: TopologyPort[]): void {
   const chains = new Map<string, string>();
   for (const p of local) {
     const key = p.device.slice(3, 13);

@@ -5,16 +5,13 @@
  * share is rendered on its own (a fragment) so a change re-renders one port.
  */
 import { formatCidr, parseCidr } from '../../model/addresses.js';
-import { type Family, FAMILIES, type HostPolicy, type Member, type PolicyRule, type PortPolicy } from '../../policy/ir.js';
+import { type Family, FAMILIES, type Member, type PolicyRule, type PortPolicy } from '../../policy/ir.js';
 import { compareMembers } from '../../policy/membership.js';
 import { type CompileOptions, type Driver } from '../../policy/topology.js';
 import { COMMENTS, withComment } from './comments.js';
 import { bridgeDevice, ipsetName, physdev, portChain, WRAP, wrapped, zoneCommentName } from './naming.js';
 import { expandedPeer, ipsetRule, plainRule } from './rule-args.js';
-import { type IpSet, type NodeState, type Table, type TableName } from './state.js';
-
-type Lines = Record<Family, string[]>;
-const lines = (): Lines => ({ IPv4: [], IPv6: [] });
+import { type NodeState, type Table, type TableName } from './state.js';
 
 /** What one local port contributes to the node. */
 export interface Fragment {
@@ -146,19 +143,7 @@ export function renderPort(ctx: RenderContext, pp: PortPolicy): Fragment {
   return frag;
 }
 
-/** The ipsets of the remote groups the node's rules name: a /0 becomes its two /1 halves. */
-export function renderIpsets(policy: HostPolicy): Map<string, IpSet> {
-  const sets = new Map<string, IpSet>();
-  if (!policy.options.enableIpset) return sets;
-  for (const [groupId, byFamily] of policy.remoteGroups) {
-    for (const family of FAMILIES) {
-      const members = byFamily[family];
-      if (members) sets.set(ipsetName(groupId, family), { family, members: members.flatMap((m) => ipsetEntries(m.ip)) });
-    }
-  }
-  return sets;
-}
-
+/** ipset's text for a member: a /0 becomes its two /1 halves (hash:net cannot hold /0). */
 export function ipsetEntries(ip: string): string[] {
   const c = parseCidr(ip, true)!;
   if (c.prefixlen === 0) return c.family === 4 ? ['0.0.0.0/1', '128.0.0.0/1'] : ['::/1', '8000::/1'];
@@ -199,12 +184,4 @@ export function assemble(options: CompileOptions, fragments: Fragment[]): NodeSt
     tables[family] = { filter, raw } as Record<TableName, Table>;
   }
   return tables;
-}
-
-export function renderNode(policy: HostPolicy, members: RenderContext['members']): NodeState {
-  const ctx: RenderContext = { options: policy.options, members };
-  return {
-    tables: assemble(policy.options, policy.ports.map((pp) => renderPort(ctx, pp))),
-    ipsets: renderIpsets(policy),
-  };
 }

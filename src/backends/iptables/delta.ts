@@ -1,0 +1,126 @@
+/**
+ * What changes between two kernel states, and how to apply it: chains to
+ * rewrite (a chain declaration in iptables-restore --noflush flushes it), chains
+ * to delete, ipset members to add or remove, sets to create or destroy. Never a
+ * full reload.
+ */
+import { type Family, FAMILIES } from '../../policy/ir.js';
+import { ipsetMemberOrder } from './render.js';
+import { BUILTIN, type IpSet, type NodeState, type Table, type TableName, TABLES } from './state.js';
+
+export interface TableDelta {
+  /** chains to (re)write with their full new contents */
+  write: Map<string, string[]>;
+  /** chains to delete */
+  remove: string[];
+}
+
+export interface Delta {
+  iptables: Record<Family, Record<TableName, TableDelta>>;
+  /** new sets with their members */
+  createSets: Map<string, IpSet>;
+  addMembers: Map<string, string[]>;
+  delMembers: Map<string, string[]>;
+  destroySets: string[];
+}
+
+const sameRules = (a: string[] | undefined, b: string[] | undefined) =>
+  a === b || (!!a && !!b && a.length === b.length && a.every((r, i) => r === b[i]));
+
+function diffTable(prev: Table, next: Table): TableDelta {
+  const write = new Map<string, string[]>();
+  for (const [chain, rules] of next) if (!sameRules(prev.get(chain), rules)) write.set(chain, rules);
+  const remove = [...prev.keys()].filter((c) => !next.has(c));
+  return { write, remove };
+}
+
+export function diffStates(prev: NodeState, next: NodeState): Delta {
+  const iptables = {} as Delta['iptables'];
+  for (const f of FAMILIES) {
+    iptables[f] = {} as Record<TableName, TableDelta>;
+    for (const t of TABLES) iptables[f][t] = diffTable(prev.tables[f][t], next.tables[f][t]);
+  }
+  const createSets = new Map<string, IpSet>();
+  const addMembers = new Map<string, string[]>();
+  const delMembers = new Map<string, string[]>();
+  for (const [name, set] of next.ipsets) {
+    const old = prev.ipsets.get(name);
+    if (!old) {
+      createSets.set(name, set);
+      continue;
+    }
+    if (old.members === set.members) continue;
+    const before = new Set(old.members);
+    const after = new Set(set.members);
+    const add = [...after].filter((m) => !before.has(m));
+    const del = [...before].filter((m) => !after.has(m));
+    if (add.length) addMembers.set(name, add.sort(ipsetMemberOrder));
+    if (del.length) delMembers.set(name, del.sort(ipsetMemberOrder));
+  }
+  const destroySets = [...prev.ipsets.keys()].filter((n) => !next.ipsets.has(n));
+  return { iptables, createSets, addMembers, delMembers, destroySets };
+}
+
+export function isEmpty(d: Delta): boolean {
+  return FAMILIES.every((f) => TABLES.every((t) => !d.iptables[f][t].write.size && !d.iptables[f][t].remove.length))
+    && !d.createSets.size && !d.addMembers.size && !d.delMembers.size && !d.destroySets.length;
+}
+
+/** The state a node reaches from `prev` once `delta` is applied (what the kernel does with the payloads). */
+export function applyDelta(prev: NodeState, d: Delta): NodeState {
+  const tables = {} as NodeState['tables'];
+  for (const f of FAMILIES) {
+    tables[f] = {} as Record<TableName, Table>;
+    for (const t of TABLES) {
+      const table = new Map(prev.tables[f][t]);
+      for (const [c, rules] of d.iptables[f][t].write) table.set(c, rules);
+      for (const c of d.iptables[f][t].remove) table.delete(c);
+      tables[f][t] = table;
+    }
+  }
+  const ipsets = new Map(prev.ipsets);
+  for (const [n, s] of d.createSets) ipsets.set(n, s);
+  for (const [n, add] of d.addMembers) ipsets.set(n, { ...ipsets.get(n)!, members: [...ipsets.get(n)!.members, ...add] });
+  for (const [n, del] of d.delMembers) {
+    const gone = new Set(del);
+    ipsets.set(n, { ...ipsets.get(n)!, members: ipsets.get(n)!.members.filter((m) => !gone.has(m)) });
+  }
+  for (const n of d.destroySets) ipsets.delete(n);
+  return { tables, ipsets };
+}
+
+/**
+ * iptables-restore --noflush payload of one family: changed chains declared
+ * (which flushes them) and refilled, removed chains flushed then deleted.
+ */
+export function iptablesPayload(d: Delta, family: Family): string {
+  const out: string[] = [];
+  for (const t of TABLES) {
+    const { write, remove } = d.iptables[family][t];
+    if (!write.size && !remove.length) continue;
+    out.push(`*${t}`);
+    for (const c of write.keys()) if (!BUILTIN[t].includes(c)) out.push(`:${c} - [0:0]`);
+    for (const c of remove) out.push(`:${c} - [0:0]`);
+    for (const [c, rules] of write) {
+      if (BUILTIN[t].includes(c)) out.push(`-F ${c}`);
+      for (const r of rules) out.push(`-A ${c} ${r}`.trimEnd());
+    }
+    for (const c of remove) out.push(`-X ${c}`);
+    out.push('COMMIT');
+  }
+  return out.length ? `${out.join('\n')}\n` : '';
+}
+
+/** `ipset restore -exist` input to run before iptables (new sets, members) and after (sets no longer used). */
+export function ipsetPayloads(d: Delta): { before: string; after: string } {
+  const before: string[] = [];
+  for (const [n, s] of d.createSets) {
+    before.push(`create ${n} hash:net family ${s.family === 'IPv4' ? 'inet' : 'inet6'}`);
+    for (const m of [...new Set(s.members)].sort(ipsetMemberOrder)) before.push(`add ${n} ${m}`);
+  }
+  for (const [n, add] of d.addMembers) for (const m of add) before.push(`add ${n} ${m}`);
+  for (const [n, del] of d.delMembers) for (const m of del) before.push(`del ${n} ${m}`);
+  const after = d.destroySets.map((n) => `destroy ${n}`);
+  const text = (l: string[]) => (l.length ? `${l.join('\n')}\n` : '');
+  return { before: text(before), after: text(after) };
+}

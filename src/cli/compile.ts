@@ -1,0 +1,75 @@
+/** `portsec compile`: one compute node's iptables and ipset state, from the database or a topology file. */
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { goldenJson } from '../backends/iptables/golden-json.js';
+import { NodeCompiler } from '../backends/iptables/node-compiler.js';
+import { ipsetMemberOrder } from '../backends/iptables/render.js';
+import { ipsetText, saveText } from '../backends/iptables/state.js';
+import { applyEvent, type Event, parseEvent } from '../policy/events.js';
+import { type CompileOptions, parseTopology, TopologyError } from '../policy/topology.js';
+import { Store } from '../store/store.js';
+import { topologyForHost } from '../store/topology.js';
+
+interface Options {
+  host?: string;
+  topology?: string;
+  db: string;
+  driver?: CompileOptions['driver'];
+  ipset?: 'on' | 'off';
+  format: 'iptables' | 'golden-json';
+}
+
+function readInput(o: Options): Record<string, any> {
+  if (o.topology) {
+    try {
+      return JSON.parse(readFileSync(o.topology, 'utf8'));
+    } catch (e) {
+      throw new InvalidArgumentError(`${o.topology}: ${(e as Error).message}`);
+    }
+  }
+  const store = new Store(o.db);
+  try {
+    return topologyForHost(store, o.host!);
+  } finally {
+    store.close();
+  }
+}
+
+export function compileCommand(program: Command): void {
+  program.command('compile')
+    .description('print the ipset and iptables state Neutron\'s iptables firewall driver would install on one compute node')
+    .option('--host <host>', 'the compute node: ports whose binding:host_id is HOST (read from --db)')
+    .option('--topology <file>', 'a JSON topology in the shape ../shared/neutron-golden takes (options, security_groups, ports, events)')
+    .option('--db <file>', 'SQLite database of `portsec serve`', 'portsec.db')
+    .addOption(new Option('--driver <driver>', 'linuxbridge (neutron-linuxbri-, tap devices) or ovs_hybrid (neutron-openvswi-, qvb devices)').choices(['linuxbridge', 'ovs_hybrid']))
+    .addOption(new Option('--ipset <on|off>', 'remote groups as ipsets, or expanded to one rule per member').choices(['on', 'off']))
+    .addOption(new Option('--format <format>', 'iptables: ipset and iptables-restore payloads; golden-json: golden.py\'s ipset_restore and iptables_save fields')
+      .choices(['iptables', 'golden-json']).default('iptables'))
+    .action((o: Options) => {
+      if (!o.host === !o.topology) throw new InvalidArgumentError('give exactly one of --host HOST or --topology FILE');
+      const input = readInput(o);
+      const overrides: Partial<CompileOptions> = {};
+      if (o.driver) overrides.driver = o.driver;
+      if (o.ipset) overrides.enableIpset = o.ipset === 'on';
+      try {
+        const { events = [], ...initial } = input;
+        let topology = parseTopology(initial, overrides);
+        const node = new NodeCompiler(topology);
+        for (const raw of events as Event[]) {
+          const e = parseEvent(topology, raw);
+          topology = applyEvent(topology, e);
+          node.apply(e);
+        }
+        const out = o.format === 'golden-json'
+          ? `${JSON.stringify(goldenJson(node.state), null, 1)}\n`
+          : `# ipset restore -exist\n${ipsetText(node.state, ipsetMemberOrder)}# iptables-restore\n${saveText(node.state, 'IPv4')}# ip6tables-restore\n${saveText(node.state, 'IPv6')}`;
+        process.stdout.write(out);
+      } catch (e) {
+        if (e instanceof TopologyError) {
+          process.stderr.write(`portsec: ${e.message}\n`);
+          process.exit(2);
+        }
+        throw e;
+      }
+    });
+}
