@@ -3,7 +3,7 @@
  * allow-list, its rules (Neutron's provider rules, then its groups' rules in
  * group order) and the members of every remote group those rules name.
  */
-import { formatIp, parseCidr, parseIp } from '../model/addresses.js';
+import { formatIp, parseCidr } from '../model/addresses.js';
 import { eui64 } from '../model/ipam.js';
 import { type Family, FAMILIES, type Member, type PolicyRule, type PortKind, type PortPolicy, type SpoofEntry } from './ir.js';
 import { MembershipIndex } from './membership.js';
@@ -54,7 +54,7 @@ export function providerRules(p: TopologyPort): PolicyRule[] {
     rules.push({ ...blankRule, direction: 'ingress', ethertype: 'IPv6', protocol: 'ipv6-icmp', sourcePortMin: 134, remote: any, origin: { kind: 'provider', what: 'router_advertisement' } });
   }
   const dhcp = (ethertype: Family, dests: string[], server: number, client: number, what: 'dhcp' | 'dhcpv6') => dests.map((d): PolicyRule => ({
-    ...blankRule, direction: 'ingress', ethertype, protocol: 'udp', portMin: client, portMax: client, sourcePortMin: server, sourcePortMax: server,
+    direction: 'ingress', ethertype, protocol: 'udp', portMin: client, portMax: client, sourcePortMin: server, sourcePortMax: server,
     remote: any, localPrefix: d, origin: { kind: 'provider', what },
   }));
   rules.push(...dhcp('IPv4', [...v4.map((ip) => `${ip}/32`), '255.255.255.255/32'], 67, 68, 'dhcp'));
@@ -62,8 +62,18 @@ export function providerRules(p: TopologyPort): PolicyRule[] {
   return rules;
 }
 
-/** A group's rules as the agent receives them (the OVS agent's cache sends normalised prefixes). */
+const rulesOfGroup = new WeakMap<TopologyGroup, Map<boolean, PolicyRule[]>>();
+
+/** A group's rules as the agent receives them (the OVS agent's cache sends normalised prefixes); shared by its ports. */
 export function groupRules(g: TopologyGroup, normalised: boolean): PolicyRule[] {
+  let byForm = rulesOfGroup.get(g);
+  if (!byForm) rulesOfGroup.set(g, (byForm = new Map()));
+  let rules = byForm.get(normalised);
+  if (!rules) byForm.set(normalised, (rules = deriveGroupRules(g, normalised)));
+  return rules;
+}
+
+function deriveGroupRules(g: TopologyGroup, normalised: boolean): PolicyRule[] {
   return g.rules.map((r): PolicyRule => {
     const prefix = normalised ? r.normalized_cidr : r.remote_ip_prefix;
     return {
@@ -110,20 +120,6 @@ export function indexTopology(t: Topology): MembershipIndex {
   return index;
 }
 
-/** The remote groups (per family) that the rules of the filtered local ports name. */
-export function referencedGroups(ports: PortPolicy[]): Map<string, Set<Family>> {
-  const out = new Map<string, Set<Family>>();
-  for (const pp of ports) {
-    if (pp.kind !== 'filtered') continue;
-    for (const r of pp.rules) {
-      if (r.remote.kind !== 'group') continue;
-      if (!out.has(r.remote.groupId)) out.set(r.remote.groupId, new Set());
-      out.get(r.remote.groupId)!.add(r.ethertype);
-    }
-  }
-  return out;
-}
-
 export function portPolicy(t: Topology, p: TopologyPort, members: (g: string, f: Family) => Member[]): Omit<PortPolicy, 'zone'> {
   const kind = portKind(p);
   const rules = kind === 'filtered'
@@ -138,21 +134,32 @@ export function portPolicy(t: Topology, p: TopologyPort, members: (g: string, f:
   };
 }
 
+/** The part of a port's device that its truncated chain names keep. */
+export const chainKey = (p: TopologyPort) => p.device.slice(3, 13);
+
 /** Names the kernel would confuse: truncated chain names of two ports, ipset names of two groups. */
 export function checkNames(t: Topology, local: TopologyPort[]): void {
   const chains = new Map<string, string>();
   for (const p of local) {
-    const key = p.device.slice(3, 13);
-    const other = chains.get(key);
+    const other = chains.get(chainKey(p));
     if (other) throw new TopologyError(`port ${p.id}: its iptables chain names collide with port ${other}'s (first 10 characters of the device)`);
-    chains.set(key, p.id);
+    chains.set(chainKey(p), p.id);
   }
   const sets = new Map<string, string>();
   for (const g of t.groups.keys()) {
-    const key = g.slice(0, 24);
-    const other = sets.get(key);
-    if (other) throw new TopologyError(`security group ${g}: its ipset name collides with security group ${other}'s (first 24 characters of the id)`);
-    sets.set(key, g);
+    const other = sets.get(g.slice(0, 24));
+    if (other) throw ipsetCollision(g, other);
+    sets.set(g.slice(0, 24), g);
   }
-  for (const p of local) for (const ip of p.fixed_ips) if (!parseIp(ip)) throw new TopologyError(`port ${p.id}: invalid fixed IP ${ip}`);
+}
+
+const ipsetCollision = (g: string, other: string) =>
+  new TopologyError(`security group ${g}: its ipset name collides with security group ${other}'s (first 24 characters of the id)`);
+
+/** ipset names keep 24 characters of the group id: two groups must differ within them. */
+export function checkGroupName(t: Topology, groupId: string): void {
+  const key = groupId.slice(0, 24);
+  for (const other of t.groups.keys()) {
+    if (other !== groupId && other.slice(0, 24) === key) throw ipsetCollision(groupId, other);
+  }
 }

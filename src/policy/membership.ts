@@ -12,10 +12,17 @@ import { type SgInfoSource, type TopologyPort } from './topology.js';
 
 const familyOf = (ip: string): Family => (ip.includes(':') ? 'IPv6' : 'IPv4');
 
+type AddressKey = [number, bigint, number, string];
+const keys = new Map<string, AddressKey>();
+
 /** golden's (and so Neutron's observable) member order: version, address, prefix length, text, MAC */
-export function addressKey(ip: string): [number, bigint, number, string] {
-  const c = parseCidr(ip, true)!;
-  return [c.family, c.address, c.prefixlen, ip];
+export function addressKey(ip: string): AddressKey {
+  let k = keys.get(ip);
+  if (!k) {
+    const c = parseCidr(ip, true)!;
+    keys.set(ip, (k = [c.family, c.address, c.prefixlen, ip]));
+  }
+  return k;
 }
 
 export function compareMembers(a: { ip: string; mac: string | null }, b: { ip: string; mac: string | null }): number {

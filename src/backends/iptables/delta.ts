@@ -1,5 +1,5 @@
 /**
- * What changes between two kernel states, and how to apply it: chains to
+ * A change of a node's kernel state, and how to apply it: chains to
  * rewrite (a chain declaration in iptables-restore --noflush flushes it), chains
  * to delete, ipset members to add or remove, sets to create or destroy. Never a
  * full reload.
@@ -22,48 +22,6 @@ export interface Delta {
   addMembers: Map<string, string[]>;
   delMembers: Map<string, string[]>;
   destroySets: string[];
-}
-
-const sameRules = (a: string[] | undefined, b: string[] | undefined) =>
-  a === b || (!!a && !!b && a.length === b.length && a.every((r, i) => r === b[i]));
-
-function diffTable(prev: Table, next: Table): TableDelta {
-  const write = new Map<string, string[]>();
-  for (const [chain, rules] of next) if (!sameRules(prev.get(chain), rules)) write.set(chain, rules);
-  const remove = [...prev.keys()].filter((c) => !next.has(c));
-  return { write, remove };
-}
-
-export function diffStates(prev: NodeState, next: NodeState): Delta {
-  const iptables = {} as Delta['iptables'];
-  for (const f of FAMILIES) {
-    iptables[f] = {} as Record<TableName, TableDelta>;
-    for (const t of TABLES) iptables[f][t] = diffTable(prev.tables[f][t], next.tables[f][t]);
-  }
-  const createSets = new Map<string, IpSet>();
-  const addMembers = new Map<string, string[]>();
-  const delMembers = new Map<string, string[]>();
-  for (const [name, set] of next.ipsets) {
-    const old = prev.ipsets.get(name);
-    if (!old) {
-      createSets.set(name, set);
-      continue;
-    }
-    if (old.members === set.members) continue;
-    const before = new Set(old.members);
-    const after = new Set(set.members);
-    const add = [...after].filter((m) => !before.has(m));
-    const del = [...before].filter((m) => !after.has(m));
-    if (add.length) addMembers.set(name, add.sort(ipsetMemberOrder));
-    if (del.length) delMembers.set(name, del.sort(ipsetMemberOrder));
-  }
-  const destroySets = [...prev.ipsets.keys()].filter((n) => !next.ipsets.has(n));
-  return { iptables, createSets, addMembers, delMembers, destroySets };
-}
-
-export function isEmpty(d: Delta): boolean {
-  return FAMILIES.every((f) => TABLES.every((t) => !d.iptables[f][t].write.size && !d.iptables[f][t].remove.length))
-    && !d.createSets.size && !d.addMembers.size && !d.delMembers.size && !d.destroySets.length;
 }
 
 /** The state a node reaches from `prev` once `delta` is applied (what the kernel does with the payloads). */

@@ -9,9 +9,9 @@ import { type Family, FAMILIES, type Member, type PolicyRule, type PortPolicy } 
 import { compareMembers } from '../../policy/membership.js';
 import { type CompileOptions, type Driver } from '../../policy/topology.js';
 import { COMMENTS, withComment } from './comments.js';
-import { bridgeDevice, ipsetName, physdev, portChain, WRAP, wrapped, zoneCommentName } from './naming.js';
+import { bridgeDevice, ipsetName, physdev, portChain, wrapped, zoneCommentName } from './naming.js';
 import { expandedPeer, ipsetRule, plainRule } from './rule-args.js';
-import { type NodeState, type Table, type TableName } from './state.js';
+import { type Table, type TableName } from './state.js';
 
 /** What one local port contributes to the node. */
 export interface Fragment {
@@ -32,15 +32,71 @@ export interface RenderContext {
   members: (groupId: string, family: Family) => Member[];
 }
 
-function ruleText(ctx: RenderContext, rule: string, comment?: string): string {
-  const c = withComment(rule, comment, ctx.options.comments);
-  // IptablesManager wraps "$chain" targets with the agent's prefix
-  return c.replace(/\$([\w-]+)/g, (_, name: string) => wrapped(ctx.options.driver, name));
+/** The texts every port shares, built once per driver and comment setting. */
+interface Texts {
+  /** "-m comment --comment ... " (with its trailing space), or nothing when comments are off */
+  comment: (c: string) => string;
+  wrap: (chain: string) => string;
+  established: string;
+  invalid: string;
+  fallback: string;
+  egressBefore: Record<Family, string[]>;
+  egressAfter: Record<Family, string[]>;
+  icmpv6Ingress: string[];
+  pairDrop: string;
+}
+
+const textsByOptions = new Map<string, Texts>();
+
+function textsFor(o: CompileOptions): Texts {
+  const key = `${o.driver}|${o.comments}`;
+  let t = textsByOptions.get(key);
+  if (t) return t;
+  const text = (rule: string, comment?: string) =>
+    // IptablesManager wraps "$chain" targets with the agent's prefix
+    withComment(rule, comment, o.comments).replace(/\$([\w-]+)/g, (_, name: string) => wrapped(o.driver, name));
+  t = {
+    comment: (c) => (o.comments ? `-m comment --comment "${c}" ` : ''),
+    wrap: (chain) => wrapped(o.driver, chain),
+    established: text('-m state --state RELATED,ESTABLISHED -j RETURN', COMMENTS.ALLOW_ASSOC),
+    invalid: text('-m state --state INVALID -j DROP', COMMENTS.INVALID_DROP),
+    fallback: text('-j $sg-fallback', COMMENTS.UNMATCHED),
+    egressBefore: {
+      IPv4: [text('-s 0.0.0.0/32 -d 255.255.255.255/32 -p udp -m udp --sport 68 --dport 67 -j RETURN', COMMENTS.DHCP_CLIENT)],
+      IPv6: ICMPV6_UNSPECIFIED_SOURCE.map((n) => text(`-s ::/128 -d ff02::/16 -p ipv6-icmp -m icmp6 --icmpv6-type ${n} -j RETURN`, COMMENTS.IPV6_ICMP_ALLOW)),
+    },
+    egressAfter: {
+      IPv4: [
+        text('-p udp -m udp --sport 68 --dport 67 -j RETURN', COMMENTS.DHCP_CLIENT),
+        text('-p udp -m udp --sport 67 --dport 68 -j DROP', COMMENTS.DHCP_SPOOF),
+      ],
+      IPv6: [
+        text('-p ipv6-icmp -m icmp6 --icmpv6-type 134 -j DROP', COMMENTS.IPV6_RA_DROP),
+        text('-p ipv6-icmp -j RETURN', COMMENTS.IPV6_ICMP_ALLOW),
+        text('-p udp -m udp --sport 546 --dport 547 -j RETURN', COMMENTS.DHCP_CLIENT),
+        text('-p udp -m udp --sport 547 --dport 546 -j DROP', COMMENTS.DHCP_SPOOF),
+      ],
+    },
+    icmpv6Ingress: ICMPV6_INGRESS.map((n) => `-p ipv6-icmp -m icmp6 --icmpv6-type ${n} -j RETURN`),
+    pairDrop: text('-j DROP', COMMENTS.PAIR_DROP),
+  };
+  textsByOptions.set(key, t);
+  return t;
+}
+
+/** A group rule renders the same for every port that has the group (rules are shared IR objects). */
+const groupRuleTexts = new WeakMap<PolicyRule, string>();
+
+function sharedRuleText(r: PolicyRule, render: () => string): string {
+  if (r.origin.kind !== 'group') return render();
+  let text = groupRuleTexts.get(r);
+  if (text === undefined) groupRuleTexts.set(r, (text = render()));
+  return text;
 }
 
 /** _convert_sgr_to_iptables_rules: established first, each distinct rule once, INVALID drop, fallback. */
-function convertRules(ctx: RenderContext, pp: PortPolicy, rules: PolicyRule[]): string[] {
-  const out = [ruleText(ctx, '-m state --state RELATED,ESTABLISHED -j RETURN', COMMENTS.ALLOW_ASSOC)];
+function convertRules(ctx: RenderContext, t: Texts, pp: PortPolicy, rules: PolicyRule[]): string[] {
+  const out = [t.established];
   const seen = new Set<string>();
   const push = (text: string) => {
     if (seen.has(text)) return;
@@ -50,51 +106,37 @@ function convertRules(ctx: RenderContext, pp: PortPolicy, rules: PolicyRule[]): 
   for (const r of rules) {
     if (r.remote.kind === 'group') {
       if (ctx.options.enableIpset) {
-        push(ipsetRule(r, ipsetName(r.remote.groupId, r.ethertype)));
+        const groupId = r.remote.groupId;
+        push(sharedRuleText(r, () => ipsetRule(r, ipsetName(groupId, r.ethertype))));
       } else {
         for (const m of ctx.members(r.remote.groupId, r.ethertype)) {
           if (!pp.port.fixed_ips.includes(m.ip)) push(plainRule(r, expandedPeer(m.ip)));
         }
       }
     } else {
-      push(plainRule(r, r.remote.kind === 'prefix' ? r.remote.cidr : null));
+      const peer = r.remote.kind === 'prefix' ? r.remote.cidr : null;
+      push(sharedRuleText(r, () => plainRule(r, peer)));
     }
   }
-  out.push(ruleText(ctx, '-m state --state INVALID -j DROP', COMMENTS.INVALID_DROP));
-  out.push(ruleText(ctx, '-j $sg-fallback', COMMENTS.UNMATCHED));
+  out.push(t.invalid, t.fallback);
   return out;
 }
 
 const ICMPV6_INGRESS = [130, 135, 136];
 const ICMPV6_UNSPECIFIED_SOURCE = [131, 135, 143];
 
-/** The fixed head of the egress chain: DHCP and DAD, the spoof-chain jump, RA and DHCP-server drops. */
-function egressHead(ctx: RenderContext, family: Family, spoofChain: string | undefined): string[] {
-  const jump = spoofChain ? [ruleText(ctx, `-j $${spoofChain}`)] : [];
-  if (family === 'IPv4') {
-    return [
-      ruleText(ctx, '-s 0.0.0.0/32 -d 255.255.255.255/32 -p udp -m udp --sport 68 --dport 67 -j RETURN', COMMENTS.DHCP_CLIENT),
-      ...jump,
-      ruleText(ctx, '-p udp -m udp --sport 68 --dport 67 -j RETURN', COMMENTS.DHCP_CLIENT),
-      ruleText(ctx, '-p udp -m udp --sport 67 --dport 68 -j DROP', COMMENTS.DHCP_SPOOF),
-    ];
-  }
-  return [
-    ...ICMPV6_UNSPECIFIED_SOURCE.map((t) => ruleText(ctx, `-s ::/128 -d ff02::/16 -p ipv6-icmp -m icmp6 --icmpv6-type ${t} -j RETURN`, COMMENTS.IPV6_ICMP_ALLOW)),
-    ...jump,
-    ruleText(ctx, '-p ipv6-icmp -m icmp6 --icmpv6-type 134 -j DROP', COMMENTS.IPV6_RA_DROP),
-    ruleText(ctx, '-p ipv6-icmp -j RETURN', COMMENTS.IPV6_ICMP_ALLOW),
-    ruleText(ctx, '-p udp -m udp --sport 546 --dport 547 -j RETURN', COMMENTS.DHCP_CLIENT),
-    ruleText(ctx, '-p udp -m udp --sport 547 --dport 546 -j DROP', COMMENTS.DHCP_SPOOF),
-  ];
+/** The egress chain's fixed head: DHCP and DAD, the spoof-chain jump, RA and DHCP-server drops. */
+function egressHead(t: Texts, family: Family, spoofChain: string | undefined): string[] {
+  return [...t.egressBefore[family], ...(spoofChain ? [`-j ${spoofChain}`] : []), ...t.egressAfter[family]];
 }
 
-function spoofChain(ctx: RenderContext, pp: PortPolicy, family: Family): string[] {
+function spoofChain(t: Texts, pp: PortPolicy, family: Family): string[] {
+  const allow = `${t.comment(COMMENTS.PAIR_ALLOW)}-j RETURN`;
   return [
-    ...pp.spoof[family].map((e) => ruleText(ctx,
-      e.cidr === null ? `-m mac --mac-source ${e.mac} -j RETURN` : `-s ${formatCidr(parseCidr(e.cidr, true)!)} -m mac --mac-source ${e.mac} -j RETURN`,
-      COMMENTS.PAIR_ALLOW)),
-    ruleText(ctx, '-j DROP', COMMENTS.PAIR_DROP),
+    ...pp.spoof[family].map((e) => (e.cidr === null
+      ? `-m mac --mac-source ${e.mac} ${allow}`
+      : `-s ${formatCidr(parseCidr(e.cidr, true)!)} -m mac --mac-source ${e.mac} ${allow}`)),
+    t.pairDrop,
   ];
 }
 
@@ -110,35 +152,36 @@ function zoneRules(driver: Driver, pp: PortPolicy): string[] {
 
 export function renderPort(ctx: RenderContext, pp: PortPolicy): Fragment {
   const { driver } = ctx.options;
+  const t = textsFor(ctx.options);
   const dev = physdev(driver, pp.port);
   const frag: Fragment = {
     device: pp.port.device, kind: pp.kind, chains: { IPv4: new Map(), IPv6: new Map() },
     forwardTop: [], forwardBottom: [], sgChain: [], input: [], raw: [],
   };
-  const jump = (dir: 'out' | 'in', target: string) => `-m physdev --physdev-${dir} ${dev} --physdev-is-bridged -j ${target}`;
+  const jump = (dir: 'out' | 'in', comment: string, target: string) =>
+    `-m physdev --physdev-${dir} ${dev} --physdev-is-bridged ${t.comment(comment)}-j ${target}`;
   if (pp.kind !== 'filtered') {
     const comment = pp.kind === 'trusted' ? COMMENTS.TRUSTED_ACCEPT : COMMENTS.PORT_SEC_ACCEPT;
-    frag.forwardBottom.push(ruleText(ctx, jump('out', 'ACCEPT'), comment), ruleText(ctx, jump('in', 'ACCEPT'), comment));
-    if (pp.kind === 'unfiltered') frag.input.push(ruleText(ctx, jump('in', 'ACCEPT'), comment));
+    frag.forwardBottom.push(jump('out', comment, 'ACCEPT'), jump('in', comment, 'ACCEPT'));
+    if (pp.kind === 'unfiltered') frag.input.push(jump('in', comment, 'ACCEPT'));
     return frag;
   }
   frag.raw = zoneRules(driver, pp);
   const [ingress, egress, spoof] = (['i', 'o', 's'] as const).map((k) => portChain(driver, pp.port, k));
   for (const [dir, chain] of [['out', ingress], ['in', egress]] as const) {
-    frag.forwardTop.push(ruleText(ctx, jump(dir, '$sg-chain'), COMMENTS.VM_INT_SG));
-    frag.sgChain.push(ruleText(ctx, jump(dir, chain), COMMENTS.SG_TO_VM_SG));
+    frag.forwardTop.push(jump(dir, COMMENTS.VM_INT_SG, t.wrap('sg-chain')));
+    frag.sgChain.push(jump(dir, COMMENTS.SG_TO_VM_SG, chain));
   }
-  frag.input.push(ruleText(ctx, jump('in', egress), COMMENTS.INPUT_TO_SG));
+  frag.input.push(jump('in', COMMENTS.INPUT_TO_SG, egress));
+  const split: Record<string, PolicyRule[]> = { ingressIPv4: [], ingressIPv6: [], egressIPv4: [], egressIPv6: [] };
+  for (const r of pp.rules) split[r.direction + r.ethertype].push(r);
   for (const family of FAMILIES) {
-    const ofFamily = (direction: string) => pp.rules.filter((r) => r.direction === direction && r.ethertype === family);
     const hasSpoof = pp.spoof[family].length > 0;
     const chains = frag.chains[family];
-    chains.set(ingress, [
-      ...(family === 'IPv6' ? ICMPV6_INGRESS.map((t) => `-p ipv6-icmp -m icmp6 --icmpv6-type ${t} -j RETURN`) : []),
-      ...convertRules(ctx, pp, ofFamily('ingress')),
-    ]);
-    chains.set(egress, [...egressHead(ctx, family, hasSpoof ? spoof.slice(WRAP[driver].length + 1) : undefined), ...convertRules(ctx, pp, ofFamily('egress'))]);
-    if (hasSpoof) chains.set(spoof, spoofChain(ctx, pp, family));
+    const ingressRules = convertRules(ctx, t, pp, split[`ingress${family}`]);
+    chains.set(ingress, keepLast(family === 'IPv6' ? [...t.icmpv6Ingress, ...ingressRules] : ingressRules));
+    chains.set(egress, keepLast([...egressHead(t, family, hasSpoof ? spoof : undefined), ...convertRules(ctx, t, pp, split[`egress${family}`])]));
+    if (hasSpoof) chains.set(spoof, keepLast(spoofChain(t, pp, family)));
   }
   return frag;
 }
@@ -152,36 +195,60 @@ export function ipsetEntries(ip: string): string[] {
 
 export const ipsetMemberOrder = (a: string, b: string) => compareMembers({ ip: a, mac: null }, { ip: b, mac: null });
 
+/** IptablesManager keeps one copy of a rule repeated in a chain: the last. */
+export function keepLast(rules: string[]): string[] {
+  if (new Set(rules).size === rules.length) return rules;
+  const last = new Map(rules.map((r, i) => [r, i]));
+  return rules.filter((r, i) => last.get(r) === i);
+}
+
 const byDevice = (a: Fragment, b: Fragment) => (a.device < b.device ? -1 : a.device > b.device ? 1 : 0);
 
-/** The node's tables from its ports' fragments (filtered ports by device name, others in their order). */
-export function assemble(options: CompileOptions, fragments: Fragment[]): NodeState['tables'] {
+/** The chains every node has whatever its ports: built-ins' jumps, top and local, the fallback. */
+export function baseTables(options: CompileOptions): Record<TableName, Table> {
   const w = (c: string) => wrapped(options.driver, c);
-  const filtered = fragments.filter((f) => f.kind === 'filtered').sort(byDevice);
-  const trusted = fragments.filter((f) => f.kind === 'trusted');
-  const unfiltered = fragments.filter((f) => f.kind === 'unfiltered');
-  const tables = {} as NodeState['tables'];
-  for (const family of FAMILIES) {
-    const filter: Table = new Map([
+  return {
+    filter: new Map([
       ['INPUT', [`-j ${w('INPUT')}`]],
       ['FORWARD', ['-j neutron-filter-top', `-j ${w('FORWARD')}`]],
       ['OUTPUT', ['-j neutron-filter-top', `-j ${w('OUTPUT')}`]],
       ['neutron-filter-top', [`-j ${w('local')}`]],
-      [w('FORWARD'), [...filtered.flatMap((f) => f.forwardTop), ...[...trusted, ...unfiltered].flatMap((f) => f.forwardBottom)]],
-      [w('INPUT'), [...filtered, ...unfiltered].flatMap((f) => f.input)],
       [w('OUTPUT'), []],
       [w('local'), []],
-      [w('sg-chain'), [...filtered.flatMap((f) => f.sgChain), '-j ACCEPT']],
       [w('sg-fallback'), [withComment('-j DROP', COMMENTS.UNMATCH_DROP, options.comments)]],
-    ]);
-    for (const f of filtered) for (const [name, rules] of f.chains[family]) filter.set(name, rules);
-    const raw: Table = new Map([
+    ]),
+    raw: new Map([
       ['PREROUTING', [`-j ${w('PREROUTING')}`]],
       ['OUTPUT', [`-j ${w('OUTPUT')}`]],
       [w('OUTPUT'), []],
-      [w('PREROUTING'), filtered.flatMap((f) => f.raw)],
-    ]);
-    tables[family] = { filter, raw } as Record<TableName, Table>;
-  }
-  return tables;
+    ]),
+  };
+}
+
+/**
+ * The chains all ports share (the same in both families): FORWARD and INPUT
+ * jumps, sg-chain, the raw zone rules. Filtered ports go by device name (as
+ * Neutron sorts them), trusted before port-security-disabled ones, in port order.
+ */
+export function sharedChains(options: CompileOptions, fragments: Fragment[]): [TableName, string, string[]][] {
+  const w = (c: string) => wrapped(options.driver, c);
+  const filtered = fragments.filter((f) => f.kind === 'filtered').sort(byDevice);
+  const trusted = fragments.filter((f) => f.kind === 'trusted');
+  const unfiltered = fragments.filter((f) => f.kind === 'unfiltered');
+  const chains: [TableName, string, string[]][] = [
+    ['filter', w('FORWARD'), [...filtered.flatMap((f) => f.forwardTop), ...[...trusted, ...unfiltered].flatMap((f) => f.forwardBottom)]],
+    ['filter', w('INPUT'), [...filtered, ...unfiltered].flatMap((f) => f.input)],
+    ['filter', w('sg-chain'), [...filtered.flatMap((f) => f.sgChain), '-j ACCEPT']],
+    ['raw', w('PREROUTING'), filtered.flatMap((f) => f.raw)],
+  ];
+  return chains.map(([t, c, rules]) => [t, c, keepLast(rules)]);
+}
+
+const sameLines = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** Whether two fragments put the same lines into the shared chains. */
+export function sameShare(a: Fragment | undefined, b: Fragment | undefined): boolean {
+  if (!a || !b) return a === b;
+  return a.kind === b.kind && a.device === b.device && sameLines(a.forwardTop, b.forwardTop) && sameLines(a.forwardBottom, b.forwardBottom)
+    && sameLines(a.sgChain, b.sgChain) && sameLines(a.input, b.input) && sameLines(a.raw, b.raw);
 }

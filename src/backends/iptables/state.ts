@@ -43,7 +43,11 @@ export function saveText(state: NodeState, family: Family): string {
     const order = chainOrder(t, table.keys());
     out.push(`*${t}`);
     for (const c of order) out.push(`:${c} ${BUILTIN[t].includes(c) ? 'ACCEPT' : '-'} [0:0]`);
-    for (const c of order) for (const r of table.get(c) ?? []) out.push(`-A ${c} ${r}`.trimEnd());
+    for (const c of order) {
+      const rules = table.get(c);
+      // one join per chain: V8 builds the block natively instead of a string per rule
+      if (rules?.length) out.push(`-A ${c} ${rules.join(`\n-A ${c} `)}`);
+    }
     out.push('COMMIT');
   }
   return `${out.join('\n')}\n`;

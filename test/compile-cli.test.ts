@@ -1,0 +1,55 @@
+/** `portsec compile`: from a topology file, and from the server's database for one host. */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { api, as, CLI, type RunningServer, SHARED, startServer } from './support/server.js';
+
+const compile = (...args: string[]) => spawnSync(process.execPath, [CLI, 'compile', ...args], { encoding: 'utf8' });
+
+test('--topology with --format golden-json prints golden.py\'s fields, equal to Neutron\'s', () => {
+  const golden = JSON.parse(readFileSync(join(SHARED, 'neutron-golden/samples/b_blog_nat_ipset.out.json'), 'utf8'));
+  const r = compile('--topology', join(SHARED, 'neutron-golden/samples/b_blog_nat_ipset.json'), '--format', 'golden-json');
+  expect(r.status).toBe(0);
+  expect(JSON.parse(r.stdout)).toEqual({ ipset_restore: golden.ipset_restore, iptables_save: golden.iptables_save });
+});
+
+test('--driver and --ipset override the file\'s options', () => {
+  const r = compile('--topology', join(SHARED, 'neutron-golden/samples/b_blog_nat_ipset.json'), '--driver', 'ovs_hybrid', '--ipset', 'off');
+  expect(r.status).toBe(0);
+  expect(r.stdout).toContain(':neutron-openvswi-sg-chain - [0:0]');
+  expect(r.stdout).not.toContain('--match-set');
+  // the NAT server's 0.0.0.0/0 pair makes the proxy's remote-group rule match every source
+  expect(r.stdout).toContain('-A neutron-openvswi-ic0ffee30-a -p tcp -m tcp --dport 80 -j RETURN');
+});
+
+test('bad input ends with a message naming the object and exit status 2', () => {
+  const dir = join(import.meta.dirname, '..', 'dist');
+  const bad = join(dir, 'bad-topology.json');
+  writeFileSync(bad, JSON.stringify({ security_groups: [{ id: 'g1', security_group_rules: [{ direction: 'ingress', remote_group_id: 'nope' }] }], ports: [] }));
+  const r = compile('--topology', bad);
+  expect(r.status).toBe(2);
+  expect(r.stderr).toContain('security group g1 rule g1-rule-0: unknown remote group nope');
+});
+
+let server: RunningServer;
+beforeAll(async () => { server = await startServer(['--auth', 'trusted-headers']); });
+afterAll(async () => { await server?.stop(); });
+
+test('--host compiles the ports bound to that host from the database', async () => {
+  const admin = as('admin', 'admin');
+  const net = (await api(server.url, 'POST', '/v2.0/networks', admin, { network: { name: 'n' } })).body.network.id;
+  await api(server.url, 'POST', '/v2.0/subnets', admin, { subnet: { network_id: net, cidr: '10.10.10.0/24', ip_version: 4 } });
+  const ssh = (await api(server.url, 'POST', '/v2.0/security-groups', admin, { security_group: { name: 'ssh' } })).body.security_group.id;
+  const proxy = (await api(server.url, 'POST', '/v2.0/security-groups', admin, { security_group: { name: 'proxy' } })).body.security_group.id;
+  await api(server.url, 'POST', '/v2.0/security-group-rules', admin, { security_group_rule: { security_group_id: proxy, direction: 'ingress', protocol: 'tcp', port_range_min: 80, port_range_max: 80, remote_group_id: ssh } });
+  const nat = (await api(server.url, 'POST', '/v2.0/ports', admin, { port: { network_id: net, security_groups: [ssh], allowed_address_pairs: [{ ip_address: '0.0.0.0/0' }], 'binding:host_id': 'cn2' } })).body.port;
+  const px = (await api(server.url, 'POST', '/v2.0/ports', admin, { port: { network_id: net, security_groups: [proxy], 'binding:host_id': 'cn1' } })).body.port;
+  const out = execFileSync(process.execPath, [CLI, 'compile', '--host', 'cn1', '--db', server.db, '--format', 'golden-json'], { encoding: 'utf8' });
+  const { ipset_restore: ipsets, iptables_save: save } = JSON.parse(out);
+  expect(save.IPv4).toContain(`:neutron-linuxbri-i${px.id.slice(0, 10)} - [0:0]`);
+  expect(save.IPv4).not.toContain(`neutron-linuxbri-i${nat.id.slice(0, 10)}`);
+  expect(ipsets).toContain(`create NIPv4${ssh.slice(0, 24)} hash:net family inet`);
+  expect(ipsets).toContain(`add NIPv4${ssh.slice(0, 24)} 0.0.0.0/1`);
+  expect(ipsets).toContain(`add NIPv4${ssh.slice(0, 24)} ${nat.fixed_ips[0].ip_address}/32`);
+});
