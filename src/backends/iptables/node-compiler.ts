@@ -65,7 +65,8 @@ export class NodeCompiler {
     this.tables = { IPv4: baseTables(t.options), IPv6: baseTables(t.options) };
     checkNames(t, t.ports.filter((p) => p.local));
     for (const p of t.ports) this.track(p.id, p);
-    this.update(new Set(t.ports.filter((p) => p.local).map((p) => p.id)), new Set(), new Changes());
+    // the shared chains exist from the start, as they stay once a node's last port is gone
+    this.update(new Set(t.ports.filter((p) => p.local).map((p) => p.id)), new Set(), new Changes(), true);
   }
 
   private membersOf(groupId: string, family: Family): Member[] {
@@ -105,12 +106,12 @@ export class NodeCompiler {
   }
 
   /** Re-derives the given ports and the sets of the given groups, recording every kernel change. */
-  private update(ids: Set<string>, moved: Set<string>, c: Changes): void {
+  private update(ids: Set<string>, moved: Set<string>, c: Changes, initial = false): void {
     const t = this.topology;
     const fresh = [...ids].map((id) => this.ports.get(id)).filter((p) => p?.local).map((p) => portPolicy(t, p!, this.ctx.members));
     for (const [k, v] of assignZones(fresh.filter((pp) => pp.kind === 'filtered').map((pp) => pp.port), this.perPortZones, this.zones)) this.zones.set(k, v);
     const touchedSets = new Set<GroupKey>();
-    let sharedDirty = false;
+    let sharedDirty = initial;
     const freshById = new Map(fresh.map((pp) => [pp.port.id, pp]));
     for (const id of ids) {
       const oldPolicy = this.policies.get(id);
