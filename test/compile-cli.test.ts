@@ -23,6 +23,16 @@ test('--driver and --ipset override the file\'s options', () => {
   expect(r.stdout).toContain('-A neutron-openvswi-ic0ffee30-a -p tcp -m tcp --dport 80 -j RETURN');
 });
 
+test('--format ir shows where a remote group\'s members come from', () => {
+  const r = compile('--topology', join(SHARED, 'neutron-golden/samples/b_blog_nat_ipset.json'), '--format', 'ir');
+  expect(r.status).toBe(0);
+  const ir = JSON.parse(r.stdout);
+  expect(ir.remote_groups['a1b2c3d4-0001-4000-8000-000000000022'].IPv4).toContainEqual(
+    { ip: '0.0.0.0/0', mac: 'fa:16:3e:00:00:10', portId: 'c0ffee10-aaaa-4a00-8000-00000000000a', via: 'address_pair' });
+  const proxy = ir.ports.find((p: { id: string }) => p.id.startsWith('c0ffee30'));
+  expect(proxy.rules).toContainEqual(expect.objectContaining({ protocol: 'tcp', portMin: 80, remote: { kind: 'group', groupId: 'a1b2c3d4-0001-4000-8000-000000000022' } }));
+});
+
 test('bad input ends with a message naming the object and exit status 2', () => {
   const dir = join(import.meta.dirname, '..', 'dist');
   const bad = join(dir, 'bad-topology.json');

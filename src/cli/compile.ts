@@ -6,6 +6,7 @@ import { NodeCompiler } from '../backends/iptables/node-compiler.js';
 import { ipsetMemberOrder } from '../backends/iptables/render.js';
 import { ipsetText, saveText } from '../backends/iptables/state.js';
 import { applyEvent, type Event, parseEvent } from '../policy/events.js';
+import { type HostPolicy } from '../policy/ir.js';
 import { type CompileOptions, parseTopology, TopologyError } from '../policy/topology.js';
 import { Store } from '../store/store.js';
 import { topologyForHost } from '../store/topology.js';
@@ -16,7 +17,16 @@ interface Options {
   db: string;
   driver?: CompileOptions['driver'];
   ipset?: 'on' | 'off';
-  format: 'iptables' | 'golden-json';
+  format: 'iptables' | 'golden-json' | 'ir';
+}
+
+/** The IR as plain JSON: ports with their allow-lists and rules, remote groups with their members. */
+function irJson(policy: HostPolicy): Record<string, unknown> {
+  return {
+    options: policy.options,
+    ports: policy.ports.map(({ port, kind, tracking, zone, spoof, rules }) => ({ id: port.id, device: port.device, kind, tracking, zone, spoof, rules })),
+    remote_groups: Object.fromEntries(policy.remoteGroups),
+  };
 }
 
 function readInput(o: Options): Record<string, any> {
@@ -43,8 +53,9 @@ export function compileCommand(program: Command): void {
     .option('--db <file>', 'SQLite database of `portsec serve`', 'portsec.db')
     .addOption(new Option('--driver <driver>', 'linuxbridge (neutron-linuxbri-, tap devices) or ovs_hybrid (neutron-openvswi-, qvb devices)').choices(['linuxbridge', 'ovs_hybrid']))
     .addOption(new Option('--ipset <on|off>', 'remote groups as ipsets, or expanded to one rule per member').choices(['on', 'off']))
-    .addOption(new Option('--format <format>', 'iptables: ipset and iptables-restore payloads; golden-json: golden.py\'s ipset_restore and iptables_save fields')
-      .choices(['iptables', 'golden-json']).default('iptables'))
+    .addOption(new Option('--format <format>', 'iptables: ipset and iptables-restore payloads; golden-json: golden.py\'s ipset_restore and iptables_save fields; '
+      + 'ir: each local port\'s effective policy (allow-list, rules, remote-group members) as JSON')
+      .choices(['iptables', 'golden-json', 'ir']).default('iptables'))
     .action((o: Options) => {
       if (!o.host === !o.topology) throw new InvalidArgumentError('give exactly one of --host HOST or --topology FILE');
       const input = readInput(o);
@@ -60,9 +71,12 @@ export function compileCommand(program: Command): void {
           topology = applyEvent(topology, e);
           node.apply(e);
         }
-        const out = o.format === 'golden-json'
-          ? `${JSON.stringify(goldenJson(node.state), null, 1)}\n`
-          : `# ipset restore -exist\n${ipsetText(node.state, ipsetMemberOrder)}# iptables-restore\n${saveText(node.state, 'IPv4')}# ip6tables-restore\n${saveText(node.state, 'IPv6')}`;
+        const formats = {
+          'golden-json': () => `${JSON.stringify(goldenJson(node.state), null, 1)}\n`,
+          ir: () => `${JSON.stringify(irJson(node.policy), null, 1)}\n`,
+          iptables: () => `# ipset restore -exist\n${ipsetText(node.state, ipsetMemberOrder)}# iptables-restore\n${saveText(node.state, 'IPv4')}# ip6tables-restore\n${saveText(node.state, 'IPv6')}`,
+        };
+        const out = formats[o.format]();
         process.stdout.write(out);
       } catch (e) {
         if (e instanceof TopologyError) {
