@@ -134,15 +134,15 @@ export function portPolicy(t: Topology, p: TopologyPort, members: (g: string, f:
   };
 }
 
-/** The part of a port's device that its truncated chain names keep. */
-export const chainKey = (p: TopologyPort) => p.device.slice(3, 13);
+/** The part of a port's id that its truncated chain names keep (i/o/s + 10 characters). */
+export const chainKey = (p: TopologyPort) => p.id.slice(0, 10);
 
 /** Names the kernel would confuse: truncated chain names of two ports, ipset names of two groups. */
 export function checkNames(t: Topology, local: TopologyPort[]): void {
   const chains = new Map<string, string>();
   for (const p of local) {
     const other = chains.get(chainKey(p));
-    if (other) throw new TopologyError(`port ${p.id}: its iptables chain names collide with port ${other}'s (first 10 characters of the device)`);
+    if (other) throw new TopologyError(`port ${p.id}: its iptables chain names collide with port ${other}'s (first 10 characters of the id)`);
     chains.set(chainKey(p), p.id);
   }
   const sets = new Map<string, string>();

@@ -88,7 +88,7 @@ export class NodeCompiler {
   private checkPort(id: string, port: TopologyPort | undefined): void {
     if (!port?.local) return;
     const owner = this.chainOwners.get(chainKey(port));
-    if (owner && owner !== id) throw new TopologyError(`port ${id}: its iptables chain names collide with port ${owner}'s (first 10 characters of the device)`);
+    if (owner && owner !== id) throw new TopologyError(`port ${id}: its iptables chain names collide with port ${owner}'s (first 10 characters of the id)`);
   }
 
   private get perPortZones(): boolean {
