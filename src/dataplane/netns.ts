@@ -1,0 +1,27 @@
+/**
+ * Network namespaces portsec owns: every name starts with "ps-", and only
+ * namespaces created here are ever deleted, by their exact name.
+ */
+import { CommandError, run } from './exec.js';
+
+const PREFIX = 'ps-';
+
+function checkName(name: string): void {
+  if (!name.startsWith(PREFIX) || !/^[A-Za-z0-9_.-]{1,64}$/.test(name)) throw new CommandError(`namespace ${name}: portsec only manages namespaces named ${PREFIX}...`);
+}
+
+export function namespaceExists(name: string): boolean {
+  return run(['ip', 'netns', 'list']).split('\n').some((l) => l.split(' ')[0] === name);
+}
+
+export function createNamespace(name: string): void {
+  checkName(name);
+  if (namespaceExists(name)) return;
+  run(['ip', 'netns', 'add', name]);
+  run(['ip', 'link', 'set', 'lo', 'up'], { ns: name });
+}
+
+export function deleteNamespace(name: string): void {
+  checkName(name);
+  if (namespaceExists(name)) run(['ip', 'netns', 'delete', name]);
+}
