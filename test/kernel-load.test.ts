@@ -8,11 +8,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { formatNetwork, parseCidr } from '../src/model/addresses.js';
-import { type Delta, iptablesPayload, ipsetPayloads } from '../src/backends/iptables/delta.js';
 import { NodeCompiler } from '../src/backends/iptables/node-compiler.js';
-import { ipsetMemberOrder } from '../src/backends/iptables/render.js';
-import { ipsetText, type NodeState, saveText } from '../src/backends/iptables/state.js';
+import { type NodeState, saveText, TABLES } from '../src/backends/iptables/state.js';
+import { applyDelta, type IptablesBackend, loadState } from '../src/dataplane/kernel.js';
+import { convergence, kernelRule, readKernelState } from '../src/dataplane/kernel-state.js';
 import { applyEvent, type Event, parseEvent } from '../src/policy/events.js';
 import { FAMILIES } from '../src/policy/ir.js';
 import { parseTopology } from '../src/policy/topology.js';
@@ -23,16 +22,7 @@ const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
 afterAll(deleteAllNamespaces);
 
 const BACKENDS = ['nft', 'legacy'] as const;
-const restore = (backend: string, family: string) => `${family === 'IPv4' ? 'iptables' : 'ip6tables'}-${backend}-restore`;
 const save = (backend: string, family: string) => `${family === 'IPv4' ? 'iptables' : 'ip6tables'}-${backend}-save`;
-
-/** What the kernel prints back for our rules: /0 prefixes vanish, host bits clear, MACs go lower case. */
-function kernelForm(rule: string): string {
-  return rule
-    .replace(/ -[sd] (0\.0\.0\.0|::)\/0(?= )/g, '')
-    .replace(/(--mac-source) ([0-9A-F:]+)/g, (_, f, m: string) => `${f} ${m.toLowerCase()}`)
-    .replace(/ (-[sd]) ([0-9a-f.:]+\/\d+)(?= )/g, (_, f, c: string) => ` ${f} ${formatNetwork(parseCidr(c)!)}`);
-}
 
 /** Our rules per chain, from iptables-save output (only neutron chains and the builtins' jumps to them). */
 function rulesBy(text: string, form: (rule: string) => string = (r) => r): string[] {
@@ -40,29 +30,21 @@ function rulesBy(text: string, form: (rule: string) => string = (r) => r): strin
     .map((l) => form(l.replace(/ \[\d+:\d+\]$/, ''))).sort();
 }
 
-function expectKernelHolds(ns: string, backend: string, state: NodeState): void {
+function expectKernelHolds(ns: string, backend: IptablesBackend, state: NodeState): void {
   for (const family of FAMILIES) {
     const kernel = rulesBy(inNamespace(ns, [save(backend, family)]));
-    const ours = rulesBy(saveText(state, family), kernelForm);
+    const ours = rulesBy(saveText(state, family), kernelRule);
     expect(kernel).toEqual(ours);
   }
   const sets = inNamespace(ns, ['ipset', 'list', '-n']).split('\n').filter(Boolean).sort();
   expect(sets).toEqual([...state.ipsets.keys()].sort());
 }
 
-function loadFull(ns: string, backend: string, state: NodeState): void {
-  inNamespace(ns, ['ipset', 'restore', '-exist'], ipsetText(state, ipsetMemberOrder));
-  for (const family of FAMILIES) inNamespace(ns, [restore(backend, family)], saveText(state, family));
-}
-
-function loadDelta(ns: string, backend: string, d: Delta): void {
-  const ipset = ipsetPayloads(d);
-  if (ipset.before) inNamespace(ns, ['ipset', 'restore', '-exist'], ipset.before);
-  for (const family of FAMILIES) {
-    const payload = iptablesPayload(d, family);
-    if (payload) inNamespace(ns, [restore(backend, family), '--noflush'], payload);
-  }
-  if (ipset.after) inNamespace(ns, ['ipset', 'restore', '-exist'], ipset.after);
+/** Nothing left to do: the node holds the compiled state in the kernel's own spelling. */
+function expectConverged(ns: string, backend: IptablesBackend, state: NodeState): void {
+  const d = convergence(readKernelState(ns, backend), state);
+  for (const f of FAMILIES) for (const t of TABLES) expect([...d.iptables[f][t].write.keys(), ...d.iptables[f][t].remove]).toEqual([]);
+  expect([...d.createSets.keys(), ...d.addMembers.keys(), ...d.delMembers.keys(), ...d.destroySets]).toEqual([]);
 }
 
 describe.skipIf(!isRoot())('payloads load into a real kernel', () => {
@@ -74,13 +56,15 @@ describe.skipIf(!isRoot())('payloads load into a real kernel', () => {
       const node = new NodeCompiler(topology);
       const ns = createNamespace('load');
       try {
-        loadFull(ns, backend, node.state);
+        loadState(ns, backend, node.state);
         expectKernelHolds(ns, backend, node.state);
+        expectConverged(ns, backend, node.state);
         for (const raw of events) {
           const e = parseEvent(topology, raw);
           topology = applyEvent(topology, e);
-          loadDelta(ns, backend, node.apply(e));
+          applyDelta(ns, backend, node.apply(e));
           expectKernelHolds(ns, backend, node.state);
+          expectConverged(ns, backend, node.state);
         }
       } finally {
         deleteNamespace(ns);

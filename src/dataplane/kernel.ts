@@ -9,6 +9,7 @@ import { ipsetMemberOrder } from '../backends/iptables/render.js';
 import { ipsetText, type NodeState, saveText } from '../backends/iptables/state.js';
 import { type Family, FAMILIES } from '../policy/ir.js';
 import { run } from './exec.js';
+import { convergence, readKernelState } from './kernel-state.js';
 
 export type IptablesBackend = 'nft' | 'legacy';
 
@@ -29,4 +30,11 @@ export function applyDelta(ns: string, backend: IptablesBackend, d: Delta): void
     if (payload) run([restoreCommand(backend, family), '--noflush'], { ns, input: payload });
   }
   if (sets.after) run(['ipset', 'restore', '-exist'], { ns, input: sets.after });
+}
+
+/** Reads what the kernel holds and applies only what differs from `desired`; returns that delta. */
+export function converge(ns: string, backend: IptablesBackend, desired: NodeState): Delta {
+  const delta = convergence(readKernelState(ns, backend), desired);
+  applyDelta(ns, backend, delta);
+  return delta;
 }
