@@ -1,17 +1,20 @@
 #!/usr/bin/env node
 /** The portsec command line. */
 import { Command, InvalidArgumentError } from 'commander';
+import { agentCommand } from './agent.js';
 import { compileCommand } from './compile.js';
 import { serveCommand } from './serve.js';
 
 const program = new Command()
   .name('portsec')
   .description('OpenStack Neutron port security (ports, allowed address pairs, security groups):\n'
-    + 'a Neutron v2.0 + Keystone v3 server on embedded SQLite, and the iptables/ipset compiler.')
+    + 'a Neutron v2.0 + Keystone v3 server on embedded SQLite, the iptables/ipset compiler,\n'
+    + 'and the agent that enforces it in network-namespace compute nodes.')
   .showHelpAfterError();
 
 serveCommand(program);
 compileCommand(program);
+agentCommand(program);
 
 program.parseAsync().catch((e: unknown) => {
   const message = e instanceof InvalidArgumentError || e instanceof Error ? e.message : String(e);

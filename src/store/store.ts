@@ -94,6 +94,15 @@ export class Store {
     this.run('INSERT INTO changes (resource, resource_id, action) VALUES (?, ?, ?)', resource, id, action);
   }
 
+  /** The change log after `seq` (what agents follow). */
+  changesSince(seq: number): { seq: number; resource: string; resource_id: string; action: string }[] {
+    return this.all('SELECT seq, resource, resource_id, action FROM changes WHERE seq > ? ORDER BY seq', seq) as never;
+  }
+
+  lastChange(): number {
+    return (this.one('SELECT MAX(seq) AS m FROM changes')?.m as number | null) ?? 0;
+  }
+
   // ---------------------------------------------------------------- networks
 
   private networks(where: string, ...params: unknown[]): Network[] {

@@ -1,29 +1,41 @@
-/** The compiler's view of one compute node, read from the store: its ports are local, all others are members only. */
+/**
+ * The compiler's view of the cloud, read from the store: ports and groups in
+ * the input shape of policy/topology.ts. Ports bound to the compute node are
+ * local; all others are remote-group members only.
+ */
+import { type Port } from '../model/port.js';
+import { type SecurityGroup } from '../model/security-group.js';
+import { type Rule } from '../model/security-group-rule.js';
 import { type Store } from './store.js';
 
-export function topologyForHost(store: Store, host: string, options: Record<string, unknown> = {}): Record<string, unknown> {
-  const rules = new Map<string, Record<string, unknown>[]>();
-  for (const r of store.allRules()) {
-    const list = rules.get(r.security_group_id) ?? [];
-    list.push({
+export function portInput(p: Port, host: string): Record<string, unknown> {
+  return {
+    id: p.id,
+    network_id: p.network_id,
+    mac_address: p.mac_address,
+    fixed_ips: p.fixed_ips,
+    allowed_address_pairs: p.allowed_address_pairs,
+    security_groups: p.security_groups,
+    port_security_enabled: p.port_security_enabled,
+    device_owner: p.device_owner,
+    local: p.host_id === host,
+  };
+}
+
+export function groupInputs(store: Store): Record<string, unknown>[] {
+  const rules = new Map<string, Rule[]>();
+  for (const r of store.allRules()) rules.set(r.security_group_id, [...(rules.get(r.security_group_id) ?? []), r]);
+  return store.allGroups().map((g: SecurityGroup) => ({
+    id: g.id,
+    name: g.name,
+    stateful: g.stateful,
+    security_group_rules: (rules.get(g.id) ?? []).map((r) => ({
       id: r.id, direction: r.direction, ethertype: r.ethertype, protocol: r.protocol, port_range_min: r.port_range_min,
       port_range_max: r.port_range_max, remote_ip_prefix: r.remote_ip_prefix, remote_group_id: r.remote_group_id,
-    });
-    rules.set(r.security_group_id, list);
-  }
-  return {
-    options,
-    security_groups: store.allGroups().map((g) => ({ id: g.id, name: g.name, stateful: g.stateful, security_group_rules: rules.get(g.id) ?? [] })),
-    ports: store.allPorts().map((p) => ({
-      id: p.id,
-      network_id: p.network_id,
-      mac_address: p.mac_address,
-      fixed_ips: p.fixed_ips,
-      allowed_address_pairs: p.allowed_address_pairs,
-      security_groups: p.security_groups,
-      port_security_enabled: p.port_security_enabled,
-      device_owner: p.device_owner,
-      local: p.host_id === host,
     })),
-  };
+  }));
+}
+
+export function topologyForHost(store: Store, host: string, options: Record<string, unknown> = {}): Record<string, unknown> {
+  return { options, security_groups: groupInputs(store), ports: store.allPorts().map((p) => portInput(p, host)) };
 }

@@ -1,0 +1,33 @@
+/** `portsec agent`: enforce one compute node's policy, following the database's change log. */
+import { type Command, Option } from 'commander';
+import { Agent } from '../dataplane/agent.js';
+import { type IptablesBackend } from '../dataplane/kernel.js';
+import { Store } from '../store/store.js';
+
+export function agentCommand(program: Command): void {
+  program.command('agent')
+    .description('build compute node HOST as network namespace ps-cn-HOST, converge its iptables and ipsets to the policy of the ports bound to it, and follow every change (root)')
+    .requiredOption('--host <host>', 'the compute node (ports whose binding:host_id is HOST)')
+    .option('--db <file>', 'SQLite database of `portsec serve`', 'portsec.db')
+    .addOption(new Option('--backend <backend>', 'iptables backend inside the node').choices(['nft', 'legacy']).default('nft'))
+    .option('--interval <ms>', 'how often to look for changes', (v) => Number(v), 200)
+    .action((o: { host: string; db: string; backend: IptablesBackend; interval: number }) => {
+      const store = new Store(o.db);
+      const agent = new Agent(store, o.host, o.backend);
+      agent.start();
+      process.stdout.write(`portsec agent: ${agent.ns} converged; following ${o.db}\n`);
+      const timer = setInterval(() => {
+        for (const d of agent.sync()) {
+          const chains = Object.values(d.iptables).flatMap((t) => Object.values(t).flatMap((x) => [...x.write.keys(), ...x.remove]));
+          process.stdout.write(`applied: ${new Set(chains).size} chains, ${d.addMembers.size + d.delMembers.size + d.createSets.size + d.destroySets.length} ipset changes\n`);
+        }
+      }, o.interval);
+      const stop = () => {
+        clearInterval(timer);
+        store.close();
+        process.exit(0);
+      };
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    });
+}
