@@ -6,9 +6,13 @@
  */
 import { parseCidr } from '../model/addresses.js';
 import { run } from './exec.js';
-import { createNamespace, deleteNamespace } from './netns.js';
+import { createNamespace, deleteNamespace, namespaceExists } from './netns.js';
 
 export const nodeNamespace = (host: string) => `ps-cn-${host}`;
+/** the underlay every compute node's VXLAN tunnels cross, one namespace for the lab */
+export const UNDERLAY = 'ps-underlay';
+const UNDERLAY_BRIDGE = 'br-underlay';
+const VXLAN_PORT = 4789;
 export const instanceNamespace = (name: string) => `ps-vm-${name}`;
 export const bridgeName = (networkId: string) => `brq${networkId}`.slice(0, 14);
 export const tapName = (portId: string) => `tap${portId}`.slice(0, 14);
@@ -19,6 +23,8 @@ export interface PortPlug {
   mac_address: string;
   /** host addresses with their subnet's prefix length, e.g. 10.1.1.11/24 */
   addresses: string[];
+  /** the network's MTU (1450 on VXLAN), as DHCP would tell the instance */
+  mtu?: number;
 }
 
 export function createComputeNode(host: string): string {
@@ -29,12 +35,49 @@ export function createComputeNode(host: string): string {
   return ns;
 }
 
+const linkExists = (ns: string, name: string) =>
+  run(['ip', '-o', 'link', 'show'], { ns }).split('\n').some((l) => l.split(': ')[1]?.split('@')[0] === name);
+
 export function ensureBridge(ns: string, networkId: string): string {
   const br = bridgeName(networkId);
-  const exists = run(['ip', '-o', 'link', 'show'], { ns }).split('\n').some((l) => l.split(': ')[1]?.split('@')[0] === br);
-  if (!exists) run(['ip', 'link', 'add', br, 'type', 'bridge'], { ns });
+  if (!linkExists(ns, br)) run(['ip', 'link', 'add', br, 'type', 'bridge'], { ns });
   run(['ip', 'link', 'set', br, 'up'], { ns });
   return br;
+}
+
+/**
+ * Joins the node to the underlay: a veth into the underlay namespace's bridge,
+ * with the node's tunnel address (underlay addresses exist only in namespaces).
+ */
+export function joinUnderlay(nodeNs: string, host: string, address: string): void {
+  if (!namespaceExists(UNDERLAY)) {
+    createNamespace(UNDERLAY);
+    run(['ip', 'link', 'add', UNDERLAY_BRIDGE, 'type', 'bridge'], { ns: UNDERLAY });
+    run(['ip', 'link', 'set', UNDERLAY_BRIDGE, 'up'], { ns: UNDERLAY });
+  }
+  if (linkExists(nodeNs, 'underlay0')) return;
+  const peer = `ul-${host}`.slice(0, 15);
+  run(['ip', 'link', 'add', 'underlay0', 'type', 'veth', 'peer', 'name', peer, 'netns', UNDERLAY], { ns: nodeNs });
+  run(['ip', 'link', 'set', peer, 'master', UNDERLAY_BRIDGE, 'up'], { ns: UNDERLAY });
+  run(['ip', 'addr', 'add', address, 'dev', 'underlay0'], { ns: nodeNs });
+  run(['ip', 'link', 'set', 'underlay0', 'up'], { ns: nodeNs });
+}
+
+/**
+ * Extends a network's bridge to other nodes as the linuxbridge agent does: a
+ * vxlan-<VNI> device on the bridge, flooding to every peer's tunnel address.
+ */
+export function ensureVxlan(nodeNs: string, networkId: string, vni: number, local: string, peers: string[]): void {
+  const dev = `vxlan-${vni}`;
+  const br = ensureBridge(nodeNs, networkId);
+  if (!linkExists(nodeNs, dev)) {
+    run(['ip', 'link', 'add', dev, 'type', 'vxlan', 'id', String(vni), 'dstport', String(VXLAN_PORT), 'local', local.split('/')[0]], { ns: nodeNs });
+    run(['ip', 'link', 'set', dev, 'master', br, 'up'], { ns: nodeNs });
+  }
+  const flood = run(['bridge', 'fdb', 'show', 'dev', dev], { ns: nodeNs });
+  for (const peer of peers) {
+    if (!flood.includes(`dst ${peer} `)) run(['bridge', 'fdb', 'append', '00:00:00:00:00:00', 'dev', dev, 'dst', peer], { ns: nodeNs });
+  }
 }
 
 /** Creates the instance namespace and plugs its eth0 into the network's bridge through the port's tap. */
@@ -44,8 +87,9 @@ export function plugInstance(nodeNs: string, name: string, port: PortPlug): stri
   const br = ensureBridge(nodeNs, port.network_id);
   const tap = tapName(port.id);
   run(['ip', 'link', 'add', tap, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', vm], { ns: nodeNs });
-  run(['ip', 'link', 'set', tap, 'master', br, 'up'], { ns: nodeNs });
-  run(['ip', 'link', 'set', 'eth0', 'address', port.mac_address], { ns: vm });
+  const mtu = String(port.mtu ?? 1450);
+  run(['ip', 'link', 'set', tap, 'mtu', mtu, 'master', br, 'up'], { ns: nodeNs });
+  run(['ip', 'link', 'set', 'eth0', 'address', port.mac_address, 'mtu', mtu], { ns: vm });
   for (const a of port.addresses) {
     const c = parseCidr(a)!;
     run(['ip', c.family === 4 ? '-4' : '-6', 'addr', 'add', a, 'dev', 'eth0', ...(c.family === 6 ? ['nodad'] : [])], { ns: vm });
@@ -60,4 +104,8 @@ export function removeInstance(name: string): void {
 
 export function removeComputeNode(host: string): void {
   deleteNamespace(nodeNamespace(host));
+}
+
+export function removeUnderlay(): void {
+  deleteNamespace(UNDERLAY);
 }
