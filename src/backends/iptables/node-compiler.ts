@@ -62,11 +62,10 @@ export class NodeCompiler {
     this.index = indexTopology(t);
     this.zones = new Map(previousZones);
     this.ctx = { options: t.options, members: (g, f) => this.membersOf(g, f) };
-    this.tables = { IPv4: baseTables(t.options), IPv6: baseTables(t.options) };
+    this.tables = { IPv4: { raw: new Map(), filter: new Map() }, IPv6: { raw: new Map(), filter: new Map() } };
     checkNames(t, t.ports.filter((p) => p.local));
     for (const p of t.ports) this.track(p.id, p);
-    // the shared chains exist from the start, as they stay once a node's last port is gone
-    this.update(new Set(t.ports.filter((p) => p.local).map((p) => p.id)), new Set(), new Changes(), true);
+    this.update(new Set(t.ports.filter((p) => p.local).map((p) => p.id)), new Set(), new Changes());
   }
 
   private membersOf(groupId: string, family: Family): Member[] {
@@ -106,12 +105,15 @@ export class NodeCompiler {
   }
 
   /** Re-derives the given ports and the sets of the given groups, recording every kernel change. */
-  private update(ids: Set<string>, moved: Set<string>, c: Changes, initial = false): void {
+  private update(ids: Set<string>, moved: Set<string>, c: Changes): void {
     const t = this.topology;
     const fresh = [...ids].map((id) => this.ports.get(id)).filter((p) => p?.local).map((p) => portPolicy(t, p!, this.ctx.members));
     for (const [k, v] of assignZones(fresh.filter((pp) => pp.kind === 'filtered').map((pp) => pp.port), this.perPortZones, this.zones)) this.zones.set(k, v);
     const touchedSets = new Set<GroupKey>();
-    let sharedDirty = initial;
+    // Neutron's agent first writes its tables when it first filters a port, and keeps
+    // them (empty of ports) after the last one leaves
+    let sharedDirty = !this.framed && fresh.length > 0;
+    if (sharedDirty) this.frame(c);
     const freshById = new Map(fresh.map((pp) => [pp.port.id, pp]));
     for (const id of ids) {
       const oldPolicy = this.policies.get(id);
@@ -147,6 +149,17 @@ export class NodeCompiler {
     }
     for (const g of moved) for (const f of FAMILIES) if (this.refs.get(groupKey(g, f))) touchedSets.add(groupKey(g, f));
     if (t.options.enableIpset) for (const k of touchedSets) this.syncSet(k, c);
+  }
+
+  private framed = false;
+
+  private frame(c: Changes): void {
+    this.framed = true;
+    for (const f of FAMILIES) {
+      for (const [t, table] of Object.entries(baseTables(this.topology.options)) as [TableName, Table][]) {
+        for (const [chain, rules] of table) this.write(c, f, t, chain, rules);
+      }
+    }
   }
 
   /** Creates, updates or destroys one remote group's ipset to match its members and references. */

@@ -97,11 +97,9 @@ function sharedRuleText(r: PolicyRule, render: () => string): string {
 /** _convert_sgr_to_iptables_rules: established first, each distinct rule once, INVALID drop, fallback. */
 function convertRules(ctx: RenderContext, t: Texts, pp: PortPolicy, rules: PolicyRule[]): string[] {
   const out = [t.established];
-  const seen = new Set<string>();
+  // seen_sg_rules: chains hold a handful of rules, a scan beats a Set here
   const push = (text: string) => {
-    if (seen.has(text)) return;
-    seen.add(text);
-    out.push(text);
+    if (!out.includes(text, 1)) out.push(text);
   };
   for (const r of rules) {
     if (r.remote.kind === 'group') {
@@ -179,8 +177,12 @@ export function renderPort(ctx: RenderContext, pp: PortPolicy): Fragment {
     const hasSpoof = pp.spoof[family].length > 0;
     const chains = frag.chains[family];
     const ingressRules = convertRules(ctx, t, pp, split[`ingress${family}`]);
-    chains.set(ingress, keepLast(family === 'IPv6' ? [...t.icmpv6Ingress, ...ingressRules] : ingressRules));
-    chains.set(egress, keepLast([...egressHead(t, family, hasSpoof ? spoof : undefined), ...convertRules(ctx, t, pp, split[`egress${family}`])]));
+    // the fixed lines carry comments, so they can repeat a group rule only without comments,
+    // except the uncommented ICMPv6 ingress lines
+    const dedup = ctx.options.comments ? (r: string[]) => r : keepLast;
+    chains.set(ingress, family === 'IPv6' ? keepLast([...t.icmpv6Ingress, ...ingressRules]) : dedup(ingressRules));
+    chains.set(egress, dedup([...egressHead(t, family, hasSpoof ? spoof : undefined), ...convertRules(ctx, t, pp, split[`egress${family}`])]));
+    // a pair equal to a fixed IP (same MAC) repeats its line
     if (hasSpoof) chains.set(spoof, keepLast(spoofChain(t, pp, family)));
   }
   return frag;
@@ -235,13 +237,12 @@ export function sharedChains(options: CompileOptions, fragments: Fragment[]): [T
   const filtered = fragments.filter((f) => f.kind === 'filtered').sort(byDevice);
   const trusted = fragments.filter((f) => f.kind === 'trusted');
   const unfiltered = fragments.filter((f) => f.kind === 'unfiltered');
-  const chains: [TableName, string, string[]][] = [
+  return [
     ['filter', w('FORWARD'), [...filtered.flatMap((f) => f.forwardTop), ...[...trusted, ...unfiltered].flatMap((f) => f.forwardBottom)]],
     ['filter', w('INPUT'), [...filtered, ...unfiltered].flatMap((f) => f.input)],
     ['filter', w('sg-chain'), [...filtered.flatMap((f) => f.sgChain), '-j ACCEPT']],
     ['raw', w('PREROUTING'), filtered.flatMap((f) => f.raw)],
   ];
-  return chains.map(([t, c, rules]) => [t, c, keepLast(rules)]);
 }
 
 const sameLines = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);

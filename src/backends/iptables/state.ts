@@ -40,6 +40,8 @@ export function saveText(state: NodeState, family: Family): string {
   const out: string[] = [];
   for (const t of TABLES) {
     const table = state.tables[family][t];
+    // a table portsec never wrote is not there at all
+    if (!table.size) continue;
     const order = chainOrder(t, table.keys());
     out.push(`*${t}`);
     for (const c of order) out.push(`:${c} ${BUILTIN[t].includes(c) ? 'ACCEPT' : '-'} [0:0]`);
@@ -50,7 +52,7 @@ export function saveText(state: NodeState, family: Family): string {
     }
     out.push('COMMIT');
   }
-  return `${out.join('\n')}\n`;
+  return out.length ? `${out.join('\n')}\n` : '';
 }
 
 /** `ipset restore` text: sets by name, members in address order. */
