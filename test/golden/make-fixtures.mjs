@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Writes test/fixtures/golden/{random-NNN,sample-<name>}.json from REAL
-// Neutron (golden.py, /work/shared/neutron-golden).
+// Neutron (golden.py, ../shared/neutron-golden).
 //
 //   node test/golden/make-fixtures.mjs [--count 200] [--seed 1] [--jobs 2]
 //                                      [--no-samples] [--only I,J,...] [--golden DIR]
@@ -23,7 +23,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const outDir = path.resolve(here, '../fixtures/golden');
 
 function parseArgs(argv) {
-  const a = { count: 200, seed: 1, jobs: 2, samples: true, golden: '/work/shared/neutron-golden', python: '/usr/bin/python3' };
+  const a = { count: 200, seed: 1, jobs: 2, samples: true, golden: path.join(process.env.PORTSEC_SHARED ?? path.resolve(here, '../../../shared'), 'neutron-golden'), python: '/usr/bin/python3' };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = () => {
