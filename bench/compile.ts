@@ -43,8 +43,8 @@ function synthetic(n: number): Record<string, any> {
 
 /** Parse, compile and render the full payloads, as `portsec compile` does. */
 function fullCompile(input: Record<string, any>): { lines: number } {
-  const node = new NodeCompiler(parseTopology(input));
-  const text = ipsetText(node.state, ipsetMemberOrder) + saveText(node.state, 'IPv4') + saveText(node.state, 'IPv6');
+  const { state } = new NodeCompiler(parseTopology(input));
+  const text = ipsetText(state, ipsetMemberOrder) + saveText(state, 'IPv4') + saveText(state, 'IPv6');
   return { lines: text.split('\n').length };
 }
 

@@ -75,6 +75,15 @@ export function formatCidr(c: Cidr): string {
   return `${formatIp(c.family, c.address)}/${c.prefixlen}`;
 }
 
+/**
+ * `str(IPNetwork(x))` for text already validated: IPv4 text is canonical as
+ * written (four decimal octets), so it only gains its mask; IPv6 is reformatted.
+ */
+export function cidrText(text: string): string {
+  if (!text.includes(':')) return text.includes('/') ? text : `${text}/32`;
+  return formatCidr(parseCidr(text, true)!);
+}
+
 /** `str(IPNetwork(x).cidr)`: host bits cleared. */
 export function formatNetwork(c: Cidr): string {
   return `${formatIp(c.family, network(c))}/${c.prefixlen}`;

@@ -4,7 +4,7 @@
  * filtered port, its ingress, egress and anti-spoofing chains. Each port's
  * share is rendered on its own (a fragment) so a change re-renders one port.
  */
-import { formatCidr, parseCidr } from '../../model/addresses.js';
+import { cidrText } from '../../model/addresses.js';
 import { type Family, FAMILIES, type Member, type PolicyRule, type PortPolicy } from '../../policy/ir.js';
 import { compareMembers } from '../../policy/membership.js';
 import { type CompileOptions, type Driver } from '../../policy/topology.js';
@@ -133,7 +133,7 @@ function spoofChain(t: Texts, pp: PortPolicy, family: Family): string[] {
   return [
     ...pp.spoof[family].map((e) => (e.cidr === null
       ? `-m mac --mac-source ${e.mac} ${allow}`
-      : `-s ${formatCidr(parseCidr(e.cidr, true)!)} -m mac --mac-source ${e.mac} ${allow}`)),
+      : `-s ${cidrText(e.cidr)} -m mac --mac-source ${e.mac} ${allow}`)),
     t.pairDrop,
   ];
 }
@@ -190,9 +190,9 @@ export function renderPort(ctx: RenderContext, pp: PortPolicy): Fragment {
 
 /** ipset's text for a member: a /0 becomes its two /1 halves (hash:net cannot hold /0). */
 export function ipsetEntries(ip: string): string[] {
-  const c = parseCidr(ip, true)!;
-  if (c.prefixlen === 0) return c.family === 4 ? ['0.0.0.0/1', '128.0.0.0/1'] : ['::/1', '8000::/1'];
-  return [formatCidr(c)];
+  const text = cidrText(ip);
+  if (!text.endsWith('/0')) return [text];
+  return text.includes(':') ? ['::/1', '8000::/1'] : ['0.0.0.0/1', '128.0.0.0/1'];
 }
 
 export const ipsetMemberOrder = (a: string, b: string) => compareMembers({ ip: a, mac: null }, { ip: b, mac: null });

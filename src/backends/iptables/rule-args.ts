@@ -2,7 +2,7 @@
  * One IR rule as iptables arguments, in the order iptables-save prints them
  * (Neutron's _generate_plain_rule_args / _generate_ipset_rule_args).
  */
-import { formatCidr, formatNetwork, parseCidr } from '../../model/addresses.js';
+import { cidrText, formatNetwork, parseCidr } from '../../model/addresses.js';
 import { type PolicyRule } from '../../policy/ir.js';
 import PROTOCOL_NAMES from './protocol-names.json' with { type: 'json' };
 
@@ -39,7 +39,7 @@ export function protocolAndPortArgs(r: PolicyRule): string[] {
 /** _ip_prefix_arg: a bare address gets its mask; a /0 is no constraint and is left out */
 function prefixArgs(flag: '-s' | '-d', prefix: string | null): string[] {
   if (!prefix) return [];
-  if (!prefix.includes('/')) return [flag, formatCidr(parseCidr(prefix, true)!)];
+  if (!prefix.includes('/')) return [flag, cidrText(prefix)];
   if (prefix.endsWith('/0')) return [];
   return [flag, prefix];
 }
