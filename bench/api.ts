@@ -55,7 +55,7 @@ async function measure(url: string): Promise<{ get: number; put: number }> {
 
 async function portsec(): Promise<{ get: number; put: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'portsec-bench-'));
-  const child = spawn(process.execPath, [join(ROOT, 'dist/src/cli/main.js'), 'serve', '--auth', 'trusted-headers', '--listen', '127.0.0.1:0', '--db', join(dir, 'bench.db')]);
+  const child = spawn(process.execPath, [join(ROOT, 'dist/src/cli/main.js'), 'serve', '--auth', 'trusted-headers', '--agents', 'off', '--listen', '127.0.0.1:0', '--db', join(dir, 'bench.db')]);
   try {
     const url = await new Promise<string>((ok, fail) => {
       child.stdout.on('data', (d) => { const m = /serving Neutron at (http:\/\/[^/\s]+)\//.exec(String(d)); if (m) ok(m[1]); });

@@ -3,7 +3,12 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { AUTH_MODES, type AuthMode } from '../api/auth.js';
 import { loadAccounts } from '../api/identity.js';
 import { buildServer } from '../api/server.js';
+import { AgentPool } from '../dataplane/agents.js';
+import { type IptablesBackend } from '../dataplane/kernel.js';
 import { Store } from '../store/store.js';
+
+/** how often the in-process agents look at the change log */
+const AGENT_INTERVAL_MS = 100;
 
 export function parseListen(text: string): { host: string; port: number } {
   const m = /^(.*):(\d+)$/.exec(text);
@@ -22,8 +27,11 @@ export function serveCommand(program: Command): void {
     .option('--admin-password <pw>', 'password of the built-in user "admin" (project "admin", role admin)')
     .option('--token-ttl <seconds>', 'token lifetime', (v) => Number(v), 3600)
     .option('--allocation-seed <n>', 'seed the random choice of MACs and fixed IPs (reproducible labs and tests)', (v) => Number(v))
+    .addOption(new Option('--agents <on|off>', 'enforce the policy in-process: one agent per compute node (namespace ps-cn-HOST), as `portsec agent` (needs root)')
+      .choices(['on', 'off']).default(process.getuid?.() === 0 ? 'on' : 'off'))
+    .addOption(new Option('--backend <backend>', 'iptables backend of the compute nodes').choices(['nft', 'legacy']).default('nft'))
     .option('--log', 'log every request (JSON, to stdout)')
-    .action(async (o: { listen: { host: string; port: number }; db: string; auth: AuthMode; accounts?: string; adminPassword?: string; tokenTtl: number; allocationSeed?: number; log?: boolean }) => {
+    .action(async (o: { listen: { host: string; port: number }; db: string; auth: AuthMode; accounts?: string; adminPassword?: string; tokenTtl: number; allocationSeed?: number; log?: boolean; agents: 'on' | 'off'; backend: IptablesBackend }) => {
       const accounts = loadAccounts(o.accounts, o.adminPassword);
       if (o.auth === 'keystone' && accounts.length === 0) {
         throw new InvalidArgumentError('--auth keystone needs --accounts FILE or --admin-password PW (no user could log in)');
@@ -32,7 +40,10 @@ export function serveCommand(program: Command): void {
       const app = buildServer({ store, auth: o.auth, accounts, tokenTtlSeconds: o.tokenTtl, logger: o.log ?? false, allocationSeed: o.allocationSeed });
       const address = await app.listen({ host: o.listen.host, port: o.listen.port });
       process.stdout.write(`portsec serving Neutron at ${address}/ and Keystone at ${address}/identity/v3 (auth ${o.auth}, db ${o.db})\n`);
+      const pool = o.agents === 'on' ? new AgentPool(store, o.backend, (m) => process.stdout.write(`${m}\n`)) : undefined;
+      const timer = pool && setInterval(() => pool.tick(), AGENT_INTERVAL_MS);
       const stop = () => {
+        if (timer) clearInterval(timer);
         void app.close().then(() => {
           store.close();
           process.exit(0);

@@ -229,6 +229,11 @@ export class Store {
     return this.all('SELECT id FROM ports WHERE network_id = ? ORDER BY std_id', networkId).map((r) => r.id as string);
   }
 
+  /** The compute nodes ports are bound to. */
+  boundHosts(): string[] {
+    return this.all("SELECT DISTINCT host_id FROM ports WHERE host_id != '' ORDER BY host_id").map((r) => r.host_id as string);
+  }
+
   macInUse(networkId: string, mac: string): boolean {
     return !!this.one('SELECT 1 FROM ports WHERE network_id = ? AND mac_address = ?', networkId, mac);
   }

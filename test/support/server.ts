@@ -18,7 +18,9 @@ export interface RunningServer {
 
 export async function startServer(args: string[], dir = mkdtempSync(join(tmpdir(), 'portsec-test-'))): Promise<RunningServer> {
   const db = join(dir, 'portsec.db');
-  const child = spawn(process.execPath, [CLI, 'serve', '--listen', '127.0.0.1:0', '--db', db, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // agents build namespaces: only the tests that check them turn them on (and remove what they built)
+  const agents = args.includes('--agents') ? [] : ['--agents', 'off'];
+  const child = spawn(process.execPath, [CLI, 'serve', '--listen', '127.0.0.1:0', '--db', db, ...agents, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d) => { err += d; });
   const url = await new Promise<string>((ok, fail) => {

@@ -1,0 +1,40 @@
+/**
+ * The agents `portsec serve` runs in-process: one per compute node that has
+ * ports bound to it, started when the first port is bound there and synced on
+ * every tick from the store's change log.
+ */
+import { type Store } from '../store/store.js';
+import { Agent } from './agent.js';
+import { type IptablesBackend } from './kernel.js';
+
+export class AgentPool {
+  private readonly agents = new Map<string, Agent>();
+
+  constructor(private readonly store: Store, private readonly backend: IptablesBackend = 'nft', private readonly log: (msg: string) => void = () => {}) {}
+
+  /** Starts agents for newly used hosts and applies every pending change; an agent's failure does not stop the others. */
+  tick(): void {
+    for (const host of this.store.boundHosts()) {
+      if (this.agents.has(host)) continue;
+      const agent = new Agent(this.store, host, this.backend);
+      try {
+        agent.start();
+        this.agents.set(host, agent);
+        this.log(`agent ${host}: compute node ${agent.ns} converged`);
+      } catch (e) {
+        this.log(`agent ${host}: ${(e as Error).message}`);
+      }
+    }
+    for (const [host, agent] of this.agents) {
+      try {
+        agent.sync();
+      } catch (e) {
+        this.log(`agent ${host}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  get hosts(): string[] {
+    return [...this.agents.keys()];
+  }
+}
