@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { Agent } from '../src/dataplane/agent.js';
-import { ensureVxlan, joinUnderlay, plugInstance, removeComputeNode, removeInstance, removeUnderlay } from '../src/dataplane/compute-node.js';
+import { plugInstance, removeComputeNode, removeInstance, removeUnderlay } from '../src/dataplane/compute-node.js';
 import { run } from '../src/dataplane/exec.js';
 import { Store } from '../src/store/store.js';
 import { isRoot } from './support/netns.js';
@@ -14,7 +14,8 @@ import { connect, serve, stopServers } from './support/probes.js';
 import { api, as, type RunningServer, startServer } from './support/server.js';
 
 const HOSTS = [`vx${process.pid}a`, `vx${process.pid}b`];
-const TUNNEL = ['172.30.0.1/24', '172.30.0.2/24'];
+// an underlay of this test's own, apart from any other cloud on the machine
+process.env.PORTSEC_UNDERLAY = `ps-ul-${process.pid}`;
 const admin = as('admin', 'admin');
 let server: RunningServer;
 let store: Store;
@@ -34,15 +35,17 @@ beforeAll(async () => {
   for (const host of HOSTS) ports.push((await api(server.url, 'POST', '/v2.0/ports', admin, { port: { network_id: net.id, security_groups: [web], 'binding:host_id': host } })).body.port);
   ips = ports.map((p) => p.fixed_ips[0].ip_address);
   store = new Store(server.db);
+  for (const host of HOSTS) store.tunnelAddress(host);
   HOSTS.forEach((host, i) => {
     const agent = new Agent(store, host);
     agent.start();
+    agent.plumb();
     agents.push(agent);
-    joinUnderlay(agent.ns, host, TUNNEL[i]);
-    ensureVxlan(agent.ns, net.id, net['provider:segmentation_id'], TUNNEL[i], [TUNNEL[1 - i].split('/')[0]]);
     plugInstance(agent.ns, host, { ...ports[i], addresses: [`${ips[i]}/24`] });
     vms.push(host);
   });
+  // the tunnel really is VXLAN over the underlay, with the network's VNI
+  expect(run(['ip', '-d', 'link', 'show', `vxlan-${net['provider:segmentation_id']}`], { ns: agents[0].ns })).toContain(`vxlan id ${net['provider:segmentation_id']}`);
   run(['ip', 'addr', 'add', '10.1.1.2/24', 'dev', 'eth0'], { ns: `ps-vm-${HOSTS[0]}` });
   await serve(`ps-vm-${HOSTS[1]}`, 8080);
 });

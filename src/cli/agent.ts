@@ -17,6 +17,7 @@ export function agentCommand(program: Command): void {
       agent.start();
       process.stdout.write(`portsec agent: ${agent.ns} converged; following ${o.db}\n`);
       const timer = setInterval(() => {
+        agent.plumb();
         for (const d of agent.sync()) {
           const chains = Object.values(d.iptables).flatMap((t) => Object.values(t).flatMap((x) => [...x.write.keys(), ...x.remove]));
           process.stdout.write(`applied: ${new Set(chains).size} chains, ${d.addMembers.size + d.delMembers.size + d.createSets.size + d.destroySets.length} ipset changes\n`);

@@ -11,7 +11,7 @@ import { applyEvent, type ParsedEvent, parseEvent } from '../policy/events.js';
 import { parseTopology, type Topology } from '../policy/topology.js';
 import { type Store } from '../store/store.js';
 import { groupInputs, portInput, topologyForHost } from '../store/topology.js';
-import { createComputeNode, nodeNamespace } from './compute-node.js';
+import { createComputeNode, ensureBridge, ensureVxlan, joinUnderlay, nodeNamespace } from './compute-node.js';
 import { applyDelta, converge, type IptablesBackend } from './kernel.js';
 
 export class Agent {
@@ -19,6 +19,8 @@ export class Agent {
   private topology!: Topology;
   private compiler!: NodeCompiler;
   private seq = 0;
+  /** what the bridges and tunnels were last built for */
+  private plumbed = '';
 
   constructor(private readonly store: Store, readonly host: string, readonly backend: IptablesBackend = 'nft') {
     this.ns = nodeNamespace(host);
@@ -51,6 +53,27 @@ export class Agent {
       applyDelta(this.ns, this.backend, delta);
       return delta;
     });
+  }
+
+  /**
+   * The node's L2, as the linuxbridge agent builds it: a bridge for every network
+   * with a port here and, when other nodes exist, a VXLAN device to them over the
+   * underlay (tunnel addresses from the store). Rebuilt only when that changes.
+   */
+  plumb(): void {
+    const own = this.store.tunnelAddress(this.host);
+    const peers = [...this.store.tunnelAddresses()].filter(([h]) => h !== this.host).map(([, ip]) => ip).sort();
+    const networks = [...new Set(this.store.allPorts().filter((p) => p.host_id === this.host).map((p) => p.network_id))].sort();
+    const signature = JSON.stringify([networks, peers]);
+    if (signature === this.plumbed) return;
+    if (peers.length) joinUnderlay(this.ns, this.host, `${own}/16`);
+    for (const id of networks) {
+      const network = this.store.network(id);
+      if (!network) continue;
+      if (peers.length) ensureVxlan(this.ns, id, network.segmentation_id, own, peers);
+      else ensureBridge(this.ns, id);
+    }
+    this.plumbed = signature;
   }
 
   /** Groups whose rules or statefulness differ from what the node compiled. */

@@ -27,6 +27,7 @@ export class AgentPool {
     }
     for (const [host, agent] of this.agents) {
       try {
+        agent.plumb();
         agent.sync();
       } catch (e) {
         this.log(`agent ${host}: ${(e as Error).message}`);

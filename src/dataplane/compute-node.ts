@@ -9,8 +9,8 @@ import { run } from './exec.js';
 import { createNamespace, deleteNamespace, namespaceExists } from './netns.js';
 
 export const nodeNamespace = (host: string) => `ps-cn-${host}`;
-/** the underlay every compute node's VXLAN tunnels cross, one namespace for the lab */
-export const UNDERLAY = 'ps-underlay';
+/** the underlay every compute node's VXLAN tunnels cross: one namespace per cloud (PORTSEC_UNDERLAY names another) */
+export const underlayNamespace = () => process.env.PORTSEC_UNDERLAY ?? 'ps-underlay';
 const UNDERLAY_BRIDGE = 'br-underlay';
 const VXLAN_PORT = 4789;
 export const instanceNamespace = (name: string) => `ps-vm-${name}`;
@@ -50,15 +50,16 @@ export function ensureBridge(ns: string, networkId: string): string {
  * with the node's tunnel address (underlay addresses exist only in namespaces).
  */
 export function joinUnderlay(nodeNs: string, host: string, address: string): void {
-  if (!namespaceExists(UNDERLAY)) {
-    createNamespace(UNDERLAY);
-    run(['ip', 'link', 'add', UNDERLAY_BRIDGE, 'type', 'bridge'], { ns: UNDERLAY });
-    run(['ip', 'link', 'set', UNDERLAY_BRIDGE, 'up'], { ns: UNDERLAY });
+  const underlay = underlayNamespace();
+  if (!namespaceExists(underlay)) {
+    createNamespace(underlay);
+    run(['ip', 'link', 'add', UNDERLAY_BRIDGE, 'type', 'bridge'], { ns: underlay });
+    run(['ip', 'link', 'set', UNDERLAY_BRIDGE, 'up'], { ns: underlay });
   }
   if (linkExists(nodeNs, 'underlay0')) return;
   const peer = `ul-${host}`.slice(0, 15);
-  run(['ip', 'link', 'add', 'underlay0', 'type', 'veth', 'peer', 'name', peer, 'netns', UNDERLAY], { ns: nodeNs });
-  run(['ip', 'link', 'set', peer, 'master', UNDERLAY_BRIDGE, 'up'], { ns: UNDERLAY });
+  run(['ip', 'link', 'add', 'underlay0', 'type', 'veth', 'peer', 'name', peer, 'netns', underlay], { ns: nodeNs });
+  run(['ip', 'link', 'set', peer, 'master', UNDERLAY_BRIDGE, 'up'], { ns: underlay });
   run(['ip', 'addr', 'add', address, 'dev', 'underlay0'], { ns: nodeNs });
   run(['ip', 'link', 'set', 'underlay0', 'up'], { ns: nodeNs });
 }
@@ -80,21 +81,21 @@ export function ensureVxlan(nodeNs: string, networkId: string, vni: number, loca
   }
 }
 
-/** Creates the instance namespace and plugs its eth0 into the network's bridge through the port's tap. */
-export function plugInstance(nodeNs: string, name: string, port: PortPlug): string {
+/** Creates the instance namespace (if new) and plugs `ifname` into the network's bridge through the port's tap. */
+export function plugInstance(nodeNs: string, name: string, port: PortPlug, ifname = 'eth0'): string {
   const vm = instanceNamespace(name);
   createNamespace(vm);
   const br = ensureBridge(nodeNs, port.network_id);
   const tap = tapName(port.id);
-  run(['ip', 'link', 'add', tap, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', vm], { ns: nodeNs });
+  run(['ip', 'link', 'add', tap, 'type', 'veth', 'peer', 'name', ifname, 'netns', vm], { ns: nodeNs });
   const mtu = String(port.mtu ?? 1450);
   run(['ip', 'link', 'set', tap, 'mtu', mtu, 'master', br, 'up'], { ns: nodeNs });
-  run(['ip', 'link', 'set', 'eth0', 'address', port.mac_address, 'mtu', mtu], { ns: vm });
+  run(['ip', 'link', 'set', ifname, 'address', port.mac_address, 'mtu', mtu], { ns: vm });
   for (const a of port.addresses) {
     const c = parseCidr(a)!;
-    run(['ip', c.family === 4 ? '-4' : '-6', 'addr', 'add', a, 'dev', 'eth0', ...(c.family === 6 ? ['nodad'] : [])], { ns: vm });
+    run(['ip', c.family === 4 ? '-4' : '-6', 'addr', 'add', a, 'dev', ifname, ...(c.family === 6 ? ['nodad'] : [])], { ns: vm });
   }
-  run(['ip', 'link', 'set', 'eth0', 'up'], { ns: vm });
+  run(['ip', 'link', 'set', ifname, 'up'], { ns: vm });
   return vm;
 }
 
@@ -107,5 +108,5 @@ export function removeComputeNode(host: string): void {
 }
 
 export function removeUnderlay(): void {
-  deleteNamespace(UNDERLAY);
+  deleteNamespace(underlayNamespace());
 }

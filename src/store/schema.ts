@@ -125,4 +125,11 @@ export const MIGRATIONS: string[] = [
     .map((t) => `CREATE TRIGGER ${t}_std AFTER DELETE ON ${t} BEGIN DELETE FROM standard_attrs WHERE id = OLD.std_id; END;`)
     .join('\n  ')}
   `,
+  `
+  -- compute nodes known to the data plane, with their tunnel (VXLAN underlay) address
+  CREATE TABLE agents (
+    host TEXT PRIMARY KEY,
+    tunnel_ip TEXT NOT NULL UNIQUE
+  );
+  `,
 ];

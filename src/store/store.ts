@@ -229,6 +229,22 @@ export class Store {
     return this.all('SELECT id FROM ports WHERE network_id = ? ORDER BY std_id', networkId).map((r) => r.id as string);
   }
 
+  /** The node's tunnel address, assigned on first use from 172.30.0.0/16 (an address that lives only in the underlay namespace). */
+  tunnelAddress(host: string): string {
+    return this.tx(() => {
+      const known = this.one('SELECT tunnel_ip FROM agents WHERE host = ?', host)?.tunnel_ip as string | undefined;
+      if (known) return known;
+      const n = ((this.one('SELECT COUNT(*) AS n FROM agents')?.n as number) ?? 0) + 1;
+      const ip = `172.30.${Math.floor(n / 250)}.${(n % 250) + 1}`;
+      this.run('INSERT INTO agents (host, tunnel_ip) VALUES (?, ?)', host, ip);
+      return ip;
+    });
+  }
+
+  tunnelAddresses(): Map<string, string> {
+    return new Map(this.all('SELECT host, tunnel_ip FROM agents').map((r) => [r.host as string, r.tunnel_ip as string]));
+  }
+
   /** The compute nodes ports are bound to. */
   boundHosts(): string[] {
     return this.all("SELECT DISTINCT host_id FROM ports WHERE host_id != '' ORDER BY host_id").map((r) => r.host_id as string);
