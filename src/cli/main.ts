@@ -3,6 +3,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { agentCommand } from './agent.js';
 import { compileCommand } from './compile.js';
+import { labCommand } from './lab.js';
 import { serveCommand } from './serve.js';
 
 const program = new Command()
@@ -15,6 +16,7 @@ const program = new Command()
 serveCommand(program);
 compileCommand(program);
 agentCommand(program);
+labCommand(program);
 
 program.parseAsync().catch((e: unknown) => {
   const message = e instanceof InvalidArgumentError || e instanceof Error ? e.message : String(e);

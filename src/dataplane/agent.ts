@@ -66,6 +66,8 @@ export class Agent {
     const networks = [...new Set(this.store.allPorts().filter((p) => p.host_id === this.host).map((p) => p.network_id))].sort();
     const signature = JSON.stringify([networks, peers]);
     if (signature === this.plumbed) return;
+    this.plumbed = signature;
+    if (!networks.length) return;
     if (peers.length) joinUnderlay(this.ns, this.host, `${own}/16`);
     for (const id of networks) {
       const network = this.store.network(id);
@@ -73,7 +75,6 @@ export class Agent {
       if (peers.length) ensureVxlan(this.ns, id, network.segmentation_id, own, peers);
       else ensureBridge(this.ns, id);
     }
-    this.plumbed = signature;
   }
 
   /** Groups whose rules or statefulness differ from what the node compiled. */

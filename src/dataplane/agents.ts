@@ -14,7 +14,10 @@ export class AgentPool {
 
   /** Starts agents for newly used hosts and applies every pending change; an agent's failure does not stop the others. */
   tick(): void {
-    for (const host of this.store.boundHosts()) {
+    const hosts = this.store.boundHosts();
+    // a node whose last port left needs no agent (removing the node itself is the operator's call)
+    for (const host of this.agents.keys()) if (!hosts.includes(host)) this.agents.delete(host);
+    for (const host of hosts) {
       if (this.agents.has(host)) continue;
       const agent = new Agent(this.store, host, this.backend);
       try {

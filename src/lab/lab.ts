@@ -1,0 +1,103 @@
+/**
+ * `portsec lab`: builds a lab file's topology through the API (networks, groups,
+ * rules, ports bound to compute nodes), waits until each port's chains are in
+ * its node's kernel (so an instance is never plugged in unfiltered), then plugs
+ * the instances in and starts what they run. `down` removes all of it.
+ */
+import { parseCidr } from '../model/addresses.js';
+import { instanceNamespace, nodeNamespace, plugInstance, removeComputeNode, removeUnderlay, tapName } from '../dataplane/compute-node.js';
+import { run } from '../dataplane/exec.js';
+import { deleteNamespace, namespaceExists } from '../dataplane/netns.js';
+import { type NeutronClient } from './client.js';
+import { startService } from './probes.js';
+import { type LabSpec } from './spec.js';
+
+const portName = (instance: string, i: number) => `${instance}-eth${i}`;
+
+async function ensure(client: NeutronClient, collection: string, name: string, create: () => Promise<string>): Promise<string> {
+  return (await client.idsByName(collection, name))[0] ?? create();
+}
+
+function rulesBody(spec: LabSpec, groups: Map<string, string>) {
+  return spec.groups.flatMap((g) => g.rules.map((r) => {
+    const [min, max] = r.port === undefined ? [undefined, undefined] : String(r.port).split(':').map(Number);
+    return {
+      security_group_id: groups.get(g.name)!, direction: r.direction, ethertype: r.ethertype,
+      ...(r.protocol !== undefined ? { protocol: String(r.protocol) } : {}),
+      ...(min !== undefined ? { port_range_min: min, port_range_max: max ?? min } : {}),
+      ...(r.remote_ip_prefix ? { remote_ip_prefix: r.remote_ip_prefix } : {}),
+      ...(r.remote_group ? { remote_group_id: groups.get(r.remote_group) } : {}),
+    };
+  }));
+}
+
+/** Waits until the node's kernel holds the port's chains (or, without port security, its ACCEPT rules). */
+async function portEnforced(host: string, portId: string, timeoutMs = 15000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  const tap = tapName(portId);
+  for (;;) {
+    const ns = nodeNamespace(host);
+    if (namespaceExists(ns) && run(['iptables-nft-save', '-t', 'filter'], { ns }).includes(`--physdev-in ${tap} `)) return;
+    if (Date.now() > end) throw new Error(`port ${portId}: compute node ${host} did not enforce it within ${timeoutMs / 1000} s (is \`portsec serve\` running its agents, as root?)`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function labUp(spec: LabSpec, client: NeutronClient, log: (m: string) => void): Promise<void> {
+  const networks = new Map<string, { id: string; prefixlen: number }>();
+  for (const n of spec.networks) {
+    const id = await ensure(client, 'networks', n.name, async () => (await client.call('POST', 'networks', { network: { name: n.name } })).network.id);
+    if (!(await client.idsByName('subnets', n.name)).length) {
+      await client.call('POST', 'subnets', { subnet: { network_id: id, name: n.name, cidr: n.cidr, ip_version: n.cidr.includes(':') ? 6 : 4, ...(n.gateway !== undefined ? { gateway_ip: n.gateway } : {}) } });
+    }
+    networks.set(n.name, { id, prefixlen: parseCidr(n.cidr)!.prefixlen });
+  }
+  const groups = new Map<string, string>();
+  for (const g of spec.groups) {
+    groups.set(g.name, await ensure(client, 'security-groups', g.name, async () => (await client.call('POST', 'security-groups', { security_group: { name: g.name, stateful: g.stateful } })).security_group.id));
+  }
+  for (const body of rulesBody(spec, groups)) {
+    await client.call('POST', 'security-group-rules', { security_group_rule: body }).catch((e: Error) => {
+      if (!/already exists/.test(e.message)) throw e;
+    });
+  }
+  log(`lab ${spec.name}: ${spec.networks.length} networks, ${spec.groups.length} groups`);
+  for (const inst of spec.instances) {
+    for (const [i, nic] of inst.ports.entries()) {
+      const net = networks.get(nic.network);
+      if (!net) throw new Error(`instance ${inst.name}: unknown network ${nic.network}`);
+      const name = portName(inst.name, i);
+      const id = await ensure(client, 'ports', name, async () => (await client.call('POST', 'ports', {
+        port: {
+          name, network_id: net.id, fixed_ips: [{ ip_address: nic.ip }], device_id: inst.name, device_owner: 'compute:lab',
+          'binding:host_id': inst.host, port_security_enabled: nic.port_security,
+          ...(nic.port_security ? { security_groups: nic.groups.map((g) => groups.get(g) ?? g), allowed_address_pairs: nic.pairs.map((ip_address) => ({ ip_address })) } : {}),
+        },
+      })).port.id);
+      const port = (await client.call('GET', `ports/${id}`)).port;
+      await portEnforced(inst.host, id);
+      plugInstance(nodeNamespace(inst.host), inst.name, { ...port, addresses: [`${nic.ip}/${net.prefixlen}`] }, `eth${i}`);
+    }
+    const vm = instanceNamespace(inst.name);
+    for (const c of inst.commands) run(['sh', '-c', c], { ns: vm });
+    for (const p of inst.services) await startService(vm, p);
+    log(`instance ${inst.name} on ${inst.host}: ${inst.ports.map((p) => p.ip).join(', ')}${inst.services.length ? `, serving tcp/${inst.services.join(',')}` : ''}`);
+  }
+}
+
+export async function labDown(spec: LabSpec, client: NeutronClient, log: (m: string) => void): Promise<void> {
+  for (const inst of spec.instances) {
+    const vm = instanceNamespace(inst.name);
+    if (namespaceExists(vm)) {
+      // what runs in a lab instance was started by `lab up`
+      for (const pid of run(['ip', 'netns', 'pids', vm]).split('\n').filter(Boolean)) process.kill(Number(pid), 'SIGTERM');
+      deleteNamespace(vm);
+    }
+    for (const i of inst.ports.keys()) for (const id of await client.idsByName('ports', portName(inst.name, i))) await client.call('DELETE', `ports/${id}`);
+  }
+  for (const g of spec.groups) for (const id of await client.idsByName('security-groups', g.name)) await client.call('DELETE', `security-groups/${id}`);
+  for (const n of spec.networks) for (const id of await client.idsByName('networks', n.name)) await client.call('DELETE', `networks/${id}`);
+  for (const host of new Set(spec.instances.map((i) => i.host))) removeComputeNode(host);
+  removeUnderlay();
+  log(`lab ${spec.name} removed`);
+}
