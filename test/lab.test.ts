@@ -31,12 +31,12 @@ afterAll(async () => {
 }, 120_000);
 
 test.skipIf(!isRoot())('the NAT server\'s 0.0.0.0/0 pair opens the proxy to hosts outside ssh; without it only ssh members get in', async () => {
-  expect(connect('ps-vm-int', '10.10.10.30', 80)).toBe('peer=10.10.10.20');
-  expect(connect('ps-vm-other', '10.10.10.30', 80)).toBe('peer=10.10.10.40');
+  expect(connect('ps-vm-int', '10.10.10.30', 80)).toBe('proxy peer=10.10.10.20');
+  expect(connect('ps-vm-other', '10.10.10.30', 80)).toBe('proxy peer=10.10.10.40');
   const nat = (await api(server.url, 'GET', '/v2.0/ports?name=nat-eth0', admin)).body.ports[0];
   await api(server.url, 'PUT', `/v2.0/ports/${nat.id}`, admin, { port: { allowed_address_pairs: [] } });
   const end = Date.now() + 5000;
   while (connect('ps-vm-other', '10.10.10.30', 80, undefined, 500) !== 'timeout' && Date.now() < end);
   expect(connect('ps-vm-other', '10.10.10.30', 80)).toBe('timeout');
-  expect(connect('ps-vm-int', '10.10.10.30', 80)).toBe('peer=10.10.10.20');
+  expect(connect('ps-vm-int', '10.10.10.30', 80)).toBe('proxy peer=10.10.10.20');
 });

@@ -4,6 +4,10 @@
  * its node's kernel (so an instance is never plugged in unfiltered), then plugs
  * the instances in and starts what they run. `down` removes all of it.
  */
+import { spawn } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseCidr } from '../model/addresses.js';
 import { instanceNamespace, nodeNamespace, plugInstance, removeComputeNode, removeUnderlay, tapName } from '../dataplane/compute-node.js';
 import { run } from '../dataplane/exec.js';
@@ -13,6 +17,14 @@ import { startService } from './probes.js';
 import { type LabSpec } from './spec.js';
 
 const portName = (instance: string, i: number) => `${instance}-eth${i}`;
+
+/** Where an instance's files and logs live on the host. */
+export const instanceDir = (spec: LabSpec, instance: string) => join(tmpdir(), `portsec-lab-${spec.name}`, instance);
+
+function startProcess(ns: string, command: string, env: NodeJS.ProcessEnv): void {
+  const child = spawn('ip', ['netns', 'exec', ns, 'sh', '-c', `cd "$DIR" && exec ${command}`], { env, stdio: 'ignore', detached: true });
+  child.unref();
+}
 
 async function ensure(client: NeutronClient, collection: string, name: string, create: () => Promise<string>): Promise<string> {
   return (await client.idsByName(collection, name))[0] ?? create();
@@ -79,8 +91,14 @@ export async function labUp(spec: LabSpec, client: NeutronClient, log: (m: strin
       plugInstance(nodeNamespace(inst.host), inst.name, { ...port, addresses: [`${nic.ip}/${net.prefixlen}`] }, `eth${i}`);
     }
     const vm = instanceNamespace(inst.name);
-    for (const c of inst.commands) run(['sh', '-c', c], { ns: vm });
-    for (const p of inst.services) await startService(vm, p);
+    const dir = instanceDir(spec, inst.name);
+    mkdirSync(dir, { recursive: true });
+    for (const [file, content] of Object.entries(inst.files)) writeFileSync(join(dir, file), content);
+    // commands and processes run in the instance's directory, with $DIR naming it
+    const env = { ...process.env, DIR: dir };
+    for (const c of inst.commands) run(['sh', '-c', `cd "$DIR" && ${c}`], { ns: vm, env });
+    for (const p of inst.services) await startService(vm, p, inst.name);
+    for (const p of inst.processes) startProcess(vm, p, env);
     log(`instance ${inst.name} on ${inst.host}: ${inst.ports.map((p) => p.ip).join(', ')}${inst.services.length ? `, serving tcp/${inst.services.join(',')}` : ''}`);
   }
 }
@@ -99,5 +117,6 @@ export async function labDown(spec: LabSpec, client: NeutronClient, log: (m: str
   for (const n of spec.networks) for (const id of await client.idsByName('networks', n.name)) await client.call('DELETE', `networks/${id}`);
   for (const host of new Set(spec.instances.map((i) => i.host))) removeComputeNode(host);
   removeUnderlay();
+  rmSync(join(tmpdir(), `portsec-lab-${spec.name}`), { recursive: true, force: true });
   log(`lab ${spec.name} removed`);
 }

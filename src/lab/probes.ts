@@ -8,9 +8,9 @@ const PROBE = import.meta.dirname.split(sep).includes('dist')
   ? join(import.meta.dirname, 'probe.js')
   : join(import.meta.dirname, '../../dist/src/lab/probe.js');
 
-/** Starts a probe server in the namespace; resolves with its PID once it listens. */
-export async function startService(ns: string, port: number): Promise<number> {
-  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, PROBE, 'serve', String(port)], { stdio: ['ignore', 'pipe', 'ignore'], detached: true });
+/** Starts a probe server in the namespace (answers tagged with `tag`); resolves with its PID once it listens. */
+export async function startService(ns: string, port: number, tag?: string): Promise<number> {
+  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, PROBE, 'serve', String(port), ...(tag ? [tag] : [])], { stdio: ['ignore', 'pipe', 'ignore'], detached: true });
   await new Promise<void>((ok, fail) => {
     child.stdout!.once('data', () => ok());
     child.once('exit', (c) => fail(new Error(`probe server in ${ns} exited with ${c}`)));

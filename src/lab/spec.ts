@@ -36,6 +36,10 @@ export const labSpec = z.object({
     commands: z.array(z.string()).default([]),
     /** TCP ports a probe server answers on ("peer=<source>") */
     services: z.array(z.number().int()).default([]),
+    /** long-running programs started inside the instance (keepalived, …); stopped by `lab down` */
+    processes: z.array(z.string()).default([]),
+    /** files written inside the instance's own directory before anything runs: name → content */
+    files: z.record(z.string(), z.string()).default({}),
   }).strict()),
 }).strict();
 
