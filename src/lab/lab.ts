@@ -9,9 +9,9 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseCidr } from '../model/addresses.js';
-import { instanceNamespace, nodeNamespace, plugInstance, removeComputeNode, removeUnderlay, tapName } from '../dataplane/compute-node.js';
+import { ensureBridge, instanceNamespace, nodeNamespace, plugInstance, removeComputeNode, removeUnderlay, tapName } from '../dataplane/compute-node.js';
 import { run } from '../dataplane/exec.js';
-import { deleteNamespace, namespaceExists } from '../dataplane/netns.js';
+import { createNamespace, deleteNamespace, namespaceExists } from '../dataplane/netns.js';
 import { type NeutronClient } from './client.js';
 import { startService } from './probes.js';
 import { type LabSpec } from './spec.js';
@@ -55,6 +55,45 @@ async function portEnforced(host: string, portId: string, timeoutMs = 15000): Pr
   }
 }
 
+export const externalNamespace = (name: string) => `ps-ext-${name}`;
+
+/** Builds the namespaces outside the cloud once their compute nodes exist. */
+function buildExternals(spec: LabSpec, networks: Map<string, { id: string }>): void {
+  for (const x of spec.externals) createNamespace(externalNamespace(x.name));
+  for (const x of spec.externals) {
+    const ns = externalNamespace(x.name);
+    x.uplinks.forEach((u, i) => {
+      const node = nodeNamespace(u.host);
+      const dev = `upl-${x.name}-${i}`.slice(0, 15);
+      createNamespace(node);
+      const br = ensureBridge(node, networks.get(u.network)!.id);
+      run(['ip', 'link', 'add', dev, 'type', 'veth', 'peer', 'name', `up${i}`, 'netns', ns], { ns: node });
+      run(['ip', 'link', 'set', dev, 'mtu', '1450', 'master', br, 'up'], { ns: node });
+      run(['ip', 'link', 'set', `up${i}`, 'mtu', '1450'], { ns });
+      run(['ip', 'addr', 'add', u.ip, 'dev', `up${i}`], { ns });
+      run(['ip', 'link', 'set', `up${i}`, 'up'], { ns });
+    });
+    for (const l of x.links) {
+      const dev = `to-${l.peer}`.slice(0, 15);
+      const back = `to-${x.name}`.slice(0, 15);
+      const peerNs = externalNamespace(l.peer);
+      run(['ip', 'link', 'add', dev, 'type', 'veth', 'peer', 'name', back, 'netns', peerNs], { ns });
+      run(['ip', 'addr', 'add', l.ip, 'dev', dev], { ns });
+      run(['ip', 'link', 'set', dev, 'up'], { ns });
+      run(['ip', 'addr', 'add', l.peer_ip, 'dev', back], { ns: peerNs });
+      run(['ip', 'link', 'set', back, 'up'], { ns: peerNs });
+    }
+  }
+}
+
+async function startExternals(spec: LabSpec): Promise<void> {
+  for (const x of spec.externals) {
+    const ns = externalNamespace(x.name);
+    for (const c of x.commands) run(['sh', '-c', c], { ns });
+    for (const p of x.services) await startService(ns, p, x.name);
+  }
+}
+
 export async function labUp(spec: LabSpec, client: NeutronClient, log: (m: string) => void): Promise<void> {
   const networks = new Map<string, { id: string; prefixlen: number }>();
   for (const n of spec.networks) {
@@ -74,6 +113,7 @@ export async function labUp(spec: LabSpec, client: NeutronClient, log: (m: strin
     });
   }
   log(`lab ${spec.name}: ${spec.networks.length} networks, ${spec.groups.length} groups`);
+  buildExternals(spec, networks);
   for (const inst of spec.instances) {
     for (const [i, nic] of inst.ports.entries()) {
       const net = networks.get(nic.network);
@@ -101,21 +141,25 @@ export async function labUp(spec: LabSpec, client: NeutronClient, log: (m: strin
     for (const p of inst.processes) startProcess(vm, p, env);
     log(`instance ${inst.name} on ${inst.host}: ${inst.ports.map((p) => p.ip).join(', ')}${inst.services.length ? `, serving tcp/${inst.services.join(',')}` : ''}`);
   }
+  await startExternals(spec);
+}
+
+/** Stops what `lab up` started in the namespace, then deletes it. */
+function removeLabNamespace(ns: string): void {
+  if (!namespaceExists(ns)) return;
+  for (const pid of run(['ip', 'netns', 'pids', ns]).split('\n').filter(Boolean)) process.kill(Number(pid), 'SIGTERM');
+  deleteNamespace(ns);
 }
 
 export async function labDown(spec: LabSpec, client: NeutronClient, log: (m: string) => void): Promise<void> {
+  for (const x of spec.externals) removeLabNamespace(externalNamespace(x.name));
   for (const inst of spec.instances) {
-    const vm = instanceNamespace(inst.name);
-    if (namespaceExists(vm)) {
-      // what runs in a lab instance was started by `lab up`
-      for (const pid of run(['ip', 'netns', 'pids', vm]).split('\n').filter(Boolean)) process.kill(Number(pid), 'SIGTERM');
-      deleteNamespace(vm);
-    }
+    removeLabNamespace(instanceNamespace(inst.name));
     for (const i of inst.ports.keys()) for (const id of await client.idsByName('ports', portName(inst.name, i))) await client.call('DELETE', `ports/${id}`);
   }
   for (const g of spec.groups) for (const id of await client.idsByName('security-groups', g.name)) await client.call('DELETE', `security-groups/${id}`);
   for (const n of spec.networks) for (const id of await client.idsByName('networks', n.name)) await client.call('DELETE', `networks/${id}`);
-  for (const host of new Set(spec.instances.map((i) => i.host))) removeComputeNode(host);
+  for (const host of new Set([...spec.instances.map((i) => i.host), ...spec.externals.flatMap((x) => x.uplinks.map((u) => u.host))])) removeComputeNode(host);
   removeUnderlay();
   rmSync(join(tmpdir(), `portsec-lab-${spec.name}`), { recursive: true, force: true });
   log(`lab ${spec.name} removed`);

@@ -23,6 +23,17 @@ const nic = z.object({
   port_security: z.boolean().default(true),
 }).strict();
 
+/** A namespace outside the cloud (a router, the Internet's example service). */
+const external = z.object({
+  name,
+  /** an uplink into a network's bridge on a compute node: no port, no filtering, like a provider NIC */
+  uplinks: z.array(z.object({ network: name, host: name, ip: z.string() }).strict()).default([]),
+  /** a veth to another external namespace: this end's address and the peer's */
+  links: z.array(z.object({ peer: name, ip: z.string(), peer_ip: z.string() }).strict()).default([]),
+  commands: z.array(z.string()).default([]),
+  services: z.array(z.number().int()).default([]),
+}).strict();
+
 export const labSpec = z.object({
   name,
   networks: z.array(z.object({ name, cidr: z.string(), gateway: z.string().nullable().optional() }).strict()),
@@ -41,6 +52,7 @@ export const labSpec = z.object({
     /** files written inside the instance's own directory before anything runs: name → content */
     files: z.record(z.string(), z.string()).default({}),
   }).strict()),
+  externals: z.array(external).default([]),
 }).strict();
 
 export type LabSpec = z.infer<typeof labSpec>;
