@@ -3,6 +3,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { agentCommand } from './agent.js';
 import { compileCommand } from './compile.js';
+import { demoCommand } from './demo.js';
 import { labCommand } from './lab.js';
 import { serveCommand } from './serve.js';
 
@@ -17,6 +18,7 @@ serveCommand(program);
 compileCommand(program);
 agentCommand(program);
 labCommand(program);
+demoCommand(program);
 
 program.parseAsync().catch((e: unknown) => {
   const message = e instanceof InvalidArgumentError || e instanceof Error ? e.message : String(e);

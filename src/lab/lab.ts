@@ -159,8 +159,10 @@ export async function labDown(spec: LabSpec, client: NeutronClient, log: (m: str
   }
   for (const g of spec.groups) for (const id of await client.idsByName('security-groups', g.name)) await client.call('DELETE', `security-groups/${id}`);
   for (const n of spec.networks) for (const id of await client.idsByName('networks', n.name)) await client.call('DELETE', `networks/${id}`);
-  for (const host of new Set([...spec.instances.map((i) => i.host), ...spec.externals.flatMap((x) => x.uplinks.map((u) => u.host))])) removeComputeNode(host);
-  removeUnderlay();
+  const hosts = new Set([...spec.instances.map((i) => i.host), ...spec.externals.flatMap((x) => x.uplinks.map((u) => u.host))]);
+  for (const host of hosts) removeComputeNode(host);
+  // tunnels exist only between several nodes: then the underlay is this lab's
+  if (hosts.size > 1) removeUnderlay();
   rmSync(join(tmpdir(), `portsec-lab-${spec.name}`), { recursive: true, force: true });
   log(`lab ${spec.name} removed`);
 }

@@ -1,12 +1,10 @@
 /** Probe servers and clients inside instance namespaces (see probe.ts). */
 import { spawn } from 'node:child_process';
-import { join, sep } from 'node:path';
 import { run } from '../dataplane/exec.js';
+import { repoPath } from './paths.js';
 
 // the probe runs as compiled JavaScript, also when this module runs from source (tests)
-const PROBE = import.meta.dirname.split(sep).includes('dist')
-  ? join(import.meta.dirname, 'probe.js')
-  : join(import.meta.dirname, '../../dist/src/lab/probe.js');
+const PROBE = repoPath('dist/src/lab/probe.js');
 
 /** Starts a probe server in the namespace (answers tagged with `tag`); resolves with its PID once it listens. */
 export async function startService(ns: string, port: number, tag?: string): Promise<number> {
