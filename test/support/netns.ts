@@ -1,22 +1,24 @@
 /**
- * Network namespaces for tests: always named ps-<purpose>-<pid>-<n>, created
- * and deleted by exact name, and removed even when a test fails.
+ * Network namespaces for tests: named ps-<purpose>-<pid>-<n>, created and
+ * deleted through the data plane's own functions, and tracked so a suite can
+ * remove what it made even when a test fails.
  */
-import { execFileSync, type ExecFileSyncOptions } from 'node:child_process';
+import { run } from '../../src/dataplane/exec.js';
+import { createNamespace as create, deleteNamespace as remove } from '../../src/dataplane/netns.js';
 
 let counter = 0;
 const owned = new Set<string>();
 
 export function createNamespace(purpose: string): string {
   const name = `ps-${purpose}-${process.pid}-${counter++}`;
-  execFileSync('ip', ['netns', 'add', name]);
+  create(name);
   owned.add(name);
   return name;
 }
 
 export function deleteNamespace(name: string): void {
   if (!owned.has(name)) throw new Error(`refusing to delete namespace ${name}: not created by this test`);
-  execFileSync('ip', ['netns', 'delete', name]);
+  remove(name);
   owned.delete(name);
 }
 
@@ -25,8 +27,6 @@ export function deleteAllNamespaces(): void {
 }
 
 /** Runs a command inside the namespace; returns stdout. */
-export function inNamespace(ns: string, argv: string[], input?: string, options: ExecFileSyncOptions = {}): string {
-  return execFileSync('ip', ['netns', 'exec', ns, ...argv], { input, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, ...options }) as string;
-}
+export const inNamespace = (ns: string, argv: string[], input?: string): string => run(argv, { ns, input });
 
 export const isRoot = () => process.getuid?.() === 0;
