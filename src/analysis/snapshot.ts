@@ -1,0 +1,70 @@
+/**
+ * What the analyzer reads: the cloud as Neutron's API shows it (the items of
+ * GET /v2.0/networks, /subnets, /ports, /security-groups, /security-group-rules).
+ * Every input — this server's database, a live cloud, JSON dumps — becomes one.
+ */
+export interface SnapshotNetwork {
+  id: string;
+  name: string;
+  project_id: string;
+  port_security_enabled?: boolean;
+  'router:external'?: boolean;
+}
+
+export interface SnapshotSubnet {
+  id: string;
+  name: string;
+  network_id: string;
+  ip_version: 4 | 6;
+  cidr: string;
+  gateway_ip: string | null;
+}
+
+export interface SnapshotPort {
+  id: string;
+  name: string;
+  project_id: string;
+  network_id: string;
+  mac_address: string;
+  device_owner: string;
+  device_id: string;
+  'binding:host_id'?: string;
+  fixed_ips: { subnet_id: string; ip_address: string }[];
+  allowed_address_pairs: { ip_address: string; mac_address?: string }[];
+  security_groups: string[];
+  /** absent when the cloud lacks the port-security extension: then it is on */
+  port_security_enabled?: boolean;
+}
+
+export interface SnapshotRule {
+  id: string;
+  security_group_id: string;
+  project_id?: string;
+  direction: 'ingress' | 'egress';
+  ethertype: 'IPv4' | 'IPv6';
+  protocol: string | null;
+  port_range_min: number | null;
+  port_range_max: number | null;
+  remote_ip_prefix: string | null;
+  remote_group_id: string | null;
+  description?: string | null;
+}
+
+export interface SnapshotGroup {
+  id: string;
+  name: string;
+  project_id: string;
+  /** absent without the stateful-security-group extension: then stateful */
+  stateful?: boolean;
+  description?: string | null;
+}
+
+export interface Snapshot {
+  /** where it came from, for reports: "database /path", "cloud https://…", "files dir/" */
+  source: string;
+  networks: SnapshotNetwork[];
+  subnets: SnapshotSubnet[];
+  ports: SnapshotPort[];
+  security_groups: SnapshotGroup[];
+  security_group_rules: SnapshotRule[];
+}

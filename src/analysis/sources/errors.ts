@@ -1,0 +1,8 @@
+/**
+ * Bad input to the analyzer — an unreachable cloud, refused credentials, a
+ * malformed dump, a query naming nothing known. The CLI prints the message
+ * alone (no stack trace) and exits with status 2.
+ */
+export class InputError extends Error {
+  override name = 'InputError';
+}
