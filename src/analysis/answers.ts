@@ -25,7 +25,10 @@ export interface ReachQuery {
   src: string;
   dst: string;
   protocol: string;
+  /** destination port, or ICMP type */
   port?: number;
+  /** source port, or ICMP code; unset means an ephemeral port no rule names */
+  sourcePort?: number;
 }
 
 export interface ReachAnswer {

@@ -1,0 +1,28 @@
+/** The audit: every check over one cloud, most severe first. */
+import { type Finding, SEVERITIES } from '../answers.js';
+import { type Cloud } from '../cloud.js';
+import { adminPortFindings } from './admin-ports.js';
+import { emptyRemoteGroupFindings, shadowedFindings, unusedGroupFindings } from './group-hygiene.js';
+import { type AuditOptions, DEFAULT_AUDIT_OPTIONS } from './options.js';
+import { portSecurityFindings } from './port-security.js';
+import { vipFindings } from './vip.js';
+import { widePairFindings } from './wide-pairs.js';
+
+export const CHECKS: Record<string, (cloud: Cloud, o: AuditOptions) => Finding[]> = {
+  'wide-pair': widePairFindings,
+  vip: vipFindings,
+  'port-security': portSecurityFindings,
+  'redundant-rule': shadowedFindings,
+  'empty-remote-group': emptyRemoteGroupFindings,
+  'admin-port': adminPortFindings,
+  'unused-group': unusedGroupFindings,
+};
+
+export function audit(cloud: Cloud, o: AuditOptions = DEFAULT_AUDIT_OPTIONS, onCheck?: (name: string, i: number, n: number) => void): Finding[] {
+  const names = Object.keys(CHECKS);
+  const findings = names.flatMap((name, i) => {
+    onCheck?.(name, i, names.length);
+    return CHECKS[name](cloud, o);
+  });
+  return findings.sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity));
+}

@@ -1,0 +1,62 @@
+/**
+ * (c) keepalived-style VIP pairs: ports that exchange VRRP (IP protocol 112)
+ * are peers; a VIP (a host allowed-address pair) one peer holds and another
+ * lacks breaks failover, and holders of one VIP that cannot exchange VRRP
+ * both become master.
+ */
+import { type Finding } from '../answers.js';
+import { type Cloud, portLabel, portRef } from '../cloud.js';
+import { parseAddress, prefixLength } from '../packet.js';
+import { admits } from '../reach.js';
+import { type SnapshotPort } from '../snapshot.js';
+
+const VRRP = '112';
+
+const hostPairs = (p: SnapshotPort) => p.allowed_address_pairs.map((a) => a.ip_address).filter((ip) => !ip.includes('/') || prefixLength(ip) === (ip.includes(':') ? 128 : 32));
+const vipText = (ip: string) => ip.split('/')[0];
+const admitsVrrp = (cloud: Cloud, from: SnapshotPort, to: SnapshotPort) => admits(cloud, from, to, { protocol: VRRP });
+
+export function vipFindings(cloud: Cloud): Finding[] {
+  const findings: Finding[] = [];
+  const holders = new Map<string, SnapshotPort[]>();
+  for (const p of cloud.snapshot.ports) {
+    for (const ip of hostPairs(p)) {
+      const key = `${p.network_id}|${vipText(ip)}`;
+      holders.set(key, [...(holders.get(key) ?? []), p]);
+    }
+  }
+  for (const [key, ports] of holders) {
+    const vip = key.split('|')[1];
+    if (!parseAddress(vip)) continue;
+    // peers: ports on the VIP's network that exchange VRRP with a holder in both directions
+    const peers = (cloud.portsOfNetwork.get(ports[0].network_id) ?? []).filter((p) => !ports.includes(p)
+      && p.fixed_ips.length && ports.some((h) => admitsVrrp(cloud, h, p) && admitsVrrp(cloud, p, h)));
+    for (const p of peers) {
+      findings.push({
+        check: 'vip-pair-missing',
+        severity: 'high',
+        title: `${portLabel(p)} exchanges VRRP with the holders of VIP ${vip} but lacks it as an allowed-address pair`,
+        objects: [portRef(p), ...ports.map(portRef)],
+        evidence: [`VIP ${vip} is a pair on ${ports.map((h) => portLabel(h)).join(', ')}`, `${portLabel(p)} and ${ports.map((h) => portLabel(h)).join(', ')} admit VRRP from each other, so keepalived can make ${portLabel(p)} master`, `as master, ${portLabel(p)}'s anti-spoofing drops every packet from ${vip}`],
+        fix: [`openstack port set --allowed-address ip-address=${vip} ${p.id}`],
+      });
+    }
+    if (ports.length < 2) continue;
+    for (const a of ports) {
+      for (const b of ports) {
+        if (a === b || admitsVrrp(cloud, a, b)) continue;
+        findings.push({
+          check: 'vip-without-vrrp',
+          severity: 'high',
+          title: `VIP ${vip}: ${portLabel(b)} drops VRRP from ${portLabel(a)}`,
+          objects: [portRef(a), portRef(b)],
+          evidence: [`${portLabel(a)} and ${portLabel(b)} both hold VIP ${vip} as an allowed-address pair`, `no egress rule of ${portLabel(a)} and ingress rule of ${portLabel(b)} pair admits IP protocol 112 (VRRP) between them: both become master and the VIP flaps or splits`],
+          fix: b.security_groups.length
+            ? [`openstack security group rule create --ingress --protocol vrrp --remote-group ${a.security_groups[0] ?? '<group of ' + portLabel(a) + '>'} ${b.security_groups[0]}`]
+            : [`openstack port set --security-group <group admitting vrrp from ${portLabel(a)}> ${b.id}`],
+        });
+      }
+    }
+  }
+  return findings;
+}

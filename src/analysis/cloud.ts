@@ -1,0 +1,119 @@
+/**
+ * The analyzer's model of a whole cloud: the compiler's own topology and IR
+ * (policy/) over every port, so each port's allow-list, rules and remote-group
+ * members are exactly what its compute node enforces. Only
+ * lookups (by name, IP, network, group) are added here.
+ */
+import { portPolicy, indexTopology } from '../policy/compile.js';
+import { type Family, type Member, type PortPolicy } from '../policy/ir.js';
+import { type MembershipIndex } from '../policy/membership.js';
+import { type CompileOptions, parseTopology, type Topology, TopologyError } from '../policy/topology.js';
+import { InputError } from './sources/errors.js';
+import { type ObjectRef } from './answers.js';
+import { type Snapshot, type SnapshotGroup, type SnapshotNetwork, type SnapshotPort, type SnapshotRule } from './snapshot.js';
+
+export interface Cloud {
+  snapshot: Snapshot;
+  topology: Topology;
+  ports: Map<string, SnapshotPort>;
+  groups: Map<string, SnapshotGroup>;
+  rules: Map<string, SnapshotRule>;
+  networks: Map<string, SnapshotNetwork>;
+  rulesOfGroup: Map<string, SnapshotRule[]>;
+  portsOfGroup: Map<string, SnapshotPort[]>;
+  portsOfNetwork: Map<string, SnapshotPort[]>;
+  /** rules whose remote group is the key */
+  rulesReferencing: Map<string, SnapshotRule[]>;
+  /** the remote group's members as the data plane expands them */
+  members(groupId: string, family: Family): Member[];
+  /** the port's IR, as its compute node compiles it */
+  policy(portId: string): PortPolicy;
+}
+
+const push = <K, V>(m: Map<K, V[]>, k: K, v: V) => {
+  const list = m.get(k);
+  if (list) list.push(v);
+  else m.set(k, [v]);
+};
+
+/** The compiler's input for the whole cloud; groups a scoped snapshot only references stay empty. */
+function topologyInput(s: Snapshot): Record<string, unknown> {
+  const rules = new Map<string, SnapshotRule[]>();
+  for (const r of s.security_group_rules) push(rules, r.security_group_id, r);
+  const known = new Set(s.security_groups.map((g) => g.id));
+  const referenced = new Set([...s.ports.flatMap((p) => p.security_groups), ...s.security_group_rules.flatMap((r) => (r.remote_group_id ? [r.remote_group_id] : []))]);
+  const unseen = [...referenced].filter((g) => !known.has(g)).map((id) => ({ id, name: '', stateful: true, security_group_rules: [] }));
+  return {
+    options: {},
+    security_groups: [
+      ...s.security_groups.map((g) => ({ id: g.id, name: g.name, stateful: g.stateful !== false, security_group_rules: rules.get(g.id) ?? [] })),
+      ...unseen,
+    ],
+    ports: s.ports.map((p) => ({
+      id: p.id, network_id: p.network_id, mac_address: p.mac_address, fixed_ips: p.fixed_ips,
+      allowed_address_pairs: p.allowed_address_pairs, security_groups: p.security_groups,
+      port_security_enabled: p.port_security_enabled !== false, // not local: tap names only have to differ per compute node, which the analyzer does not need
+      device_owner: p.device_owner, local: false,
+    })),
+  };
+}
+
+export function buildCloud(s: Snapshot, options: Partial<CompileOptions> = {}): Cloud {
+  let topology: Topology;
+  try {
+    topology = parseTopology(topologyInput(s), { driver: 'linuxbridge', ...options });
+  } catch (e) {
+    if (e instanceof TopologyError) throw new InputError(`${s.source}: ${e.message}`);
+    throw e;
+  }
+  const index: MembershipIndex = indexTopology(topology);
+  const memberCache = new Map<string, Member[]>();
+  const members = (g: string, f: Family) => {
+    const key = `${g}|${f}`;
+    let m = memberCache.get(key);
+    if (!m) memberCache.set(key, (m = index.members(g, f)));
+    return m;
+  };
+  const byId = new Map(topology.ports.map((p) => [p.id, p]));
+  const policies = new Map<string, PortPolicy>();
+  const cloud: Cloud = {
+    snapshot: s,
+    topology,
+    ports: new Map(s.ports.map((p) => [p.id, p])),
+    groups: new Map(s.security_groups.map((g) => [g.id, g])),
+    rules: new Map(s.security_group_rules.map((r) => [r.id, r])),
+    networks: new Map(s.networks.map((n) => [n.id, n])),
+    rulesOfGroup: new Map(),
+    portsOfGroup: new Map(),
+    portsOfNetwork: new Map(),
+    rulesReferencing: new Map(),
+    members,
+    policy(portId) {
+      let pp = policies.get(portId);
+      if (!pp) policies.set(portId, (pp = { ...portPolicy(topology, byId.get(portId)!, members), zone: null }));
+      return pp;
+    },
+  };
+  for (const r of s.security_group_rules) {
+    push(cloud.rulesOfGroup, r.security_group_id, r);
+    if (r.remote_group_id) push(cloud.rulesReferencing, r.remote_group_id, r);
+  }
+  for (const p of s.ports) {
+    push(cloud.portsOfNetwork, p.network_id, p);
+    for (const g of p.security_groups) push(cloud.portsOfGroup, g, p);
+  }
+  return cloud;
+}
+
+/** A port's name for people: its name, else its device, else the start of its id. */
+export function portLabel(p: SnapshotPort): string {
+  return p.name || (p.device_id ? `${p.device_owner || 'device'} ${p.device_id.slice(0, 8)}` : p.id.slice(0, 8));
+}
+
+export function groupLabel(cloud: Cloud, id: string): string {
+  return cloud.groups.get(id)?.name || id.slice(0, 8);
+}
+
+export const portRef = (p: SnapshotPort): ObjectRef => ({ type: 'port', id: p.id, name: portLabel(p) });
+export const groupRef = (cloud: Cloud, id: string): ObjectRef => ({ type: 'security_group', id, name: groupLabel(cloud, id) });
+export const ruleRef = (r: SnapshotRule): ObjectRef => ({ type: 'security_group_rule', id: r.id });

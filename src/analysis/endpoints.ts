@@ -1,0 +1,113 @@
+/**
+ * Turning a query's SRC and DST (port id or name, instance, IP) into ports and
+ * addresses, and finding where a packet from an outside address can enter the
+ * destination's network: a router interface, a port without port security, or
+ * a port whose anti-spoofing admits that source (a NAT server's wide pair).
+ */
+import { type Family } from '../policy/ir.js';
+import { type Cloud, portLabel } from './cloud.js';
+import { inPrefix, type Packet, parseAddress } from './packet.js';
+import { type SnapshotPort } from './snapshot.js';
+import { InputError } from './sources/errors.js';
+
+export interface Destination {
+  port: SnapshotPort;
+  family: Family;
+  value: bigint;
+}
+
+export interface Source {
+  text: string;
+  family: Family;
+  value: bigint;
+  /** the port sending, when SRC names one or owns the address as a fixed IP */
+  port?: SnapshotPort;
+}
+
+export interface Entry {
+  port?: SnapshotPort;
+  ok: boolean;
+  text: string;
+  change?: { why: string; command: string };
+}
+
+/** Ports SRC or DST names by id, name or instance (device id). */
+function portsNamed(cloud: Cloud, text: string): SnapshotPort[] {
+  const byId = cloud.ports.get(text);
+  if (byId) return [byId];
+  const named = cloud.snapshot.ports.filter((p) => p.name === text);
+  if (named.length) return named;
+  return cloud.snapshot.ports.filter((p) => p.device_id === text);
+}
+
+function addressOf(p: SnapshotPort, family?: Family): { family: Family; value: bigint } | undefined {
+  for (const f of p.fixed_ips) {
+    const a = parseAddress(f.ip_address);
+    if (a && (!family || a.family === family)) return a;
+  }
+  return undefined;
+}
+
+export function resolveDestinations(cloud: Cloud, text: string): Destination[] {
+  const ip = parseAddress(text);
+  if (ip) {
+    const holders = cloud.snapshot.ports.filter((p) => p.fixed_ips.some((f) => sameAddress(f.ip_address, ip)));
+    // a VIP: the ports that may hold it as a host pair
+    const vip = holders.length ? holders : cloud.snapshot.ports.filter((p) => p.allowed_address_pairs.some((a) => sameAddress(a.ip_address, ip)));
+    if (!vip.length) throw new InputError(`destination ${text}: no port has this address (as fixed IP or as a host address pair)`);
+    return vip.map((port) => ({ port, ...ip }));
+  }
+  const ports = portsNamed(cloud, text);
+  if (!ports.length) throw new InputError(`destination ${text}: no port or instance has this id or name`);
+  const out = ports.flatMap((port) => {
+    const a = addressOf(port);
+    return a ? [{ port, ...a }] : [];
+  });
+  if (!out.length) throw new InputError(`destination ${text}: the port has no fixed IP`);
+  return out;
+}
+
+function sameAddress(text: string, ip: { family: Family; value: bigint }): boolean {
+  const a = parseAddress(text);
+  return !!a && a.family === ip.family && a.value === ip.value;
+}
+
+export function resolveSource(cloud: Cloud, text: string, dst: Destination): Source {
+  const ip = parseAddress(text);
+  if (ip) {
+    const owners = cloud.snapshot.ports.filter((p) => p.fixed_ips.some((f) => sameAddress(f.ip_address, ip)));
+    const port = owners.find((p) => p.network_id === dst.port.network_id) ?? owners[0];
+    return { text, ...ip, port };
+  }
+  const ports = portsNamed(cloud, text);
+  if (!ports.length) throw new InputError(`source ${text}: no port or instance has this id or name, and it is not an IP address`);
+  const port = ports.find((p) => p.network_id === dst.port.network_id && addressOf(p, dst.family)) ?? ports.find((p) => addressOf(p, dst.family));
+  if (!port) throw new InputError(`source ${text}: no ${dst.family} fixed IP`);
+  return { text, ...addressOf(port, dst.family)!, port };
+}
+
+/** Where the packet starts: the source port itself, or every port on the destination's network that may emit the address. */
+export function entryPoints(cloud: Cloud, src: Source, dst: SnapshotPort, pkt: Packet): Entry[] {
+  if (src.port) return [{ port: src.port, ok: true, text: `source ${src.text} is port ${portLabel(src.port)}` }];
+  const network = cloud.networks.get(dst.network_id)?.name || dst.network_id.slice(0, 8);
+  const entries: Entry[] = [];
+  for (const p of cloud.portsOfNetwork.get(dst.network_id) ?? []) {
+    if (p.id === dst.id) continue;
+    const pp = cloud.policy(p.id);
+    if (pp.kind === 'trusted') {
+      if (p.device_owner.startsWith('network:router')) entries.push({ port: p, ok: true, text: `source ${src.text} is outside the cloud; it enters network ${network} through router port ${portLabel(p)}` });
+      continue;
+    }
+    const mac = p.mac_address.toUpperCase();
+    const covered = pp.kind === 'unfiltered' || pp.spoof[pkt.family].some((e) => e.mac === mac && e.cidr !== null && e.via === 'address_pair' && inPrefix(e.cidr, pkt.family, pkt.src));
+    if (covered) {
+      entries.push({ port: p, ok: true, text: `source ${src.text} is outside the cloud; it may enter network ${network} through ${portLabel(p)} (${pp.kind === 'unfiltered' ? 'port security disabled' : 'an allowed-address-pair covers it'}), e.g. forwarded by a NAT or router instance` });
+    }
+  }
+  if (entries.length) return entries;
+  return [{
+    ok: false,
+    text: `source ${src.text} is outside the cloud and nothing on network ${network} can bring it in: no router interface, no port without port security, no allowed-address-pair covering it`,
+    change: { why: `let ${src.text} into network ${network}`, command: `openstack router add subnet <router> <subnet of network ${network}>` },
+  }];
+}

@@ -1,0 +1,56 @@
+/**
+ * Exposure: for each port and each service its ingress rules open, the
+ * effective set of allowed sources — the union of the rules' prefixes and the
+ * remote groups' members as the data plane expands them — as the fewest CIDRs,
+ * with where each part comes from.
+ */
+import { type Family, type PolicyRule, type PortPolicy } from '../policy/ir.js';
+import { type ExposureRow, type ExposureSource } from './answers.js';
+import { type Cloud, groupLabel, portLabel, portRef } from './cloud.js';
+import { remoteMembers } from './packet.js';
+import { intervalOf, type Interval, toCidrs, union } from './ranges.js';
+import { type SnapshotPort } from './snapshot.js';
+
+const EVERYTHING: Record<Family, string> = { IPv4: '0.0.0.0/0', IPv6: '::/0' };
+
+export function serviceText(r: Pick<PolicyRule, 'portMin' | 'portMax'>): string {
+  if (r.portMin === null) return 'any';
+  return r.portMax === null || r.portMax === r.portMin ? String(r.portMin) : `${r.portMin}-${r.portMax}`;
+}
+
+/** Where one ingress rule admits from, as prefixes with their origin. */
+export function ruleSources(cloud: Cloud, pp: PortPolicy, r: PolicyRule): ExposureSource[] {
+  const rule = r.origin.kind === 'group' ? `rule ${r.origin.ruleId.slice(0, 8)} of group ${groupLabel(cloud, r.origin.groupId)}` : 'provider rule';
+  if (r.remote.kind === 'any') return [{ cidr: EVERYTHING[r.ethertype], via: `any source (${rule})` }];
+  if (r.remote.kind === 'prefix') return [{ cidr: r.remote.cidr, via: `prefix ${r.remote.cidr} (${rule})` }];
+  const group = groupLabel(cloud, r.remote.groupId);
+  return remoteMembers(pp, cloud.members(r.remote.groupId, r.ethertype), cloud.topology.options.enableIpset).map((m) => ({
+    cidr: m.ip.includes('/') ? m.ip : `${m.ip}/${r.ethertype === 'IPv4' ? 32 : 128}`,
+    via: `group ${group} member ${portLabel(cloud.ports.get(m.portId)!)} via ${m.via === 'address_pair' ? 'allowed-address-pair' : 'fixed IP'} ${m.ip} (${rule})`,
+  }));
+}
+
+export function portExposure(cloud: Cloud, port: SnapshotPort): ExposureRow[] {
+  const pp = cloud.policy(port.id);
+  const ref = portRef(port);
+  if (pp.kind !== 'filtered') {
+    const why = pp.kind === 'trusted' ? 'network-owned port, not filtered' : 'port security disabled';
+    return (['IPv4', 'IPv6'] as Family[]).map((f) => ({ port: ref, ethertype: f, protocol: 'any', ports: 'any', sources: [EVERYTHING[f]], origins: [{ cidr: EVERYTHING[f], via: why }] }));
+  }
+  const rows = new Map<string, { row: ExposureRow; intervals: Interval[] }>();
+  for (const r of pp.rules) {
+    if (r.direction !== 'ingress' || r.origin.kind !== 'group') continue;
+    const key = `${r.ethertype}|${r.protocol ?? 'any'}|${serviceText(r)}`;
+    let entry = rows.get(key);
+    if (!entry) rows.set(key, (entry = { row: { port: ref, ethertype: r.ethertype, protocol: r.protocol ?? 'any', ports: serviceText(r), sources: [], origins: [] }, intervals: [] }));
+    for (const s of ruleSources(cloud, pp, r)) {
+      entry.row.origins.push(s);
+      entry.intervals.push(intervalOf(s.cidr).interval);
+    }
+  }
+  return [...rows.values()].map(({ row, intervals }) => ({ ...row, sources: toCidrs(union(row.ethertype === 'IPv4' ? 4 : 6, intervals)) }));
+}
+
+export function exposure(cloud: Cloud, ports: SnapshotPort[] = cloud.snapshot.ports): ExposureRow[] {
+  return ports.flatMap((p) => portExposure(cloud, p));
+}

@@ -1,0 +1,83 @@
+/**
+ * A packet as the analyzer follows it, and whether one IR rule matches it the
+ * way the rendered iptables rule does (backends/iptables/rule-args.ts decides
+ * the match arguments; the same protocol names and port semantics apply here).
+ */
+import { type Family as IpFamily, parseCidr } from '../model/addresses.js';
+import { type Family, type Member, type PolicyRule, type PortPolicy } from '../policy/ir.js';
+import { iptablesProtocol } from '../backends/iptables/rule-args.js';
+import { intervalOf, type AddressSet, union } from './ranges.js';
+
+export interface Packet {
+  family: Family;
+  src: bigint;
+  dst: bigint;
+  /** iptables' protocol name ("tcp", "icmp", "vrrp", …) */
+  protocol: string;
+  /** destination port (tcp, udp, …) or ICMP type */
+  dport: number | null;
+  /** source port, or ICMP code */
+  sport: number | null;
+}
+
+const PORT_PROTOCOLS = new Set(['dccp', 'sctp', 'tcp', 'udp', 'udplite']);
+const ICMP = new Set(['icmp', 'ipv6-icmp']);
+
+export const ipFamily = (f: IpFamily): Family => (f === 4 ? 'IPv4' : 'IPv6');
+
+/** The protocol of a query or rule, as iptables names it; undefined is any. */
+export const protocolName = (p: string | null): string | undefined => iptablesProtocol(p === null ? null : p.toLowerCase());
+
+export function inPrefix(prefix: string, family: Family, value: bigint): boolean {
+  const { family: f, interval } = intervalOf(prefix);
+  return ipFamily(f) === family && value >= interval[0] && value <= interval[1];
+}
+
+export function parseAddress(text: string): { family: Family; value: bigint } | undefined {
+  const c = parseCidr(text, true);
+  return c && c.prefixlen === (c.family === 4 ? 32 : 128) ? { family: ipFamily(c.family), value: c.address } : undefined;
+}
+
+function rangeMatches(protocol: string | undefined, min: number | null, max: number | null, port: number | null, code: number | null): boolean {
+  if (min === null || !protocol) return true;
+  if (ICMP.has(protocol)) return port === min && (max === null || code === max);
+  if (!PORT_PROTOCOLS.has(protocol)) return true;
+  return port !== null && port >= min && port <= (max ?? min);
+}
+
+/** Protocol and ports of a rule against a packet (the remote is matched apart). */
+export function matchesService(r: Pick<PolicyRule, 'protocol' | 'portMin' | 'portMax' | 'sourcePortMin' | 'sourcePortMax'>, p: Packet): boolean {
+  const protocol = protocolName(r.protocol);
+  if (protocol && protocol !== p.protocol) return false;
+  if (protocol && ICMP.has(protocol)) return rangeMatches(protocol, r.portMin, r.portMax, p.dport, p.sport);
+  return rangeMatches(protocol, r.sourcePortMin, r.sourcePortMax, p.sport, null) && rangeMatches(protocol, r.portMin, r.portMax, p.dport, null);
+}
+
+/**
+ * The addresses a remote-group rule admits on this port: with ipsets every
+ * member (a /0 as its two halves, i.e. everything); without, each member's
+ * network except the port's own fixed IPs, as the driver expands them.
+ */
+export function remoteMembers(pp: PortPolicy, members: Member[], enableIpset: boolean): Member[] {
+  return enableIpset ? members : members.filter((m) => !pp.port.fixed_ips.includes(m.ip));
+}
+
+/** The narrowest member whose address covers the peer, if any (a host's own address explains best). */
+export function matchingMember(members: Member[], family: Family, peer: bigint): Member | undefined {
+  let best: Member | undefined;
+  let bestLen = -1;
+  for (const m of members) {
+    const len = prefixLength(m.ip);
+    if (len > bestLen && inPrefix(m.ip, family, peer)) [best, bestLen] = [m, len];
+  }
+  return best;
+}
+
+export function prefixLength(text: string): number {
+  const c = parseCidr(text, true);
+  return c ? c.prefixlen : -1;
+}
+
+export function memberSet(members: Member[], family: Family): AddressSet {
+  return union(family === 'IPv4' ? 4 : 6, members.map((m) => intervalOf(m.ip).interval));
+}

@@ -1,0 +1,43 @@
+/**
+ * Findings as SARIF 2.1.0 for code scanning: one rule per check, one result
+ * per finding, the affected Neutron objects as logical locations.
+ */
+import { type Finding, type Severity } from '../answers.js';
+
+const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { critical: 'error', high: 'error', medium: 'warning', low: 'note', info: 'note' };
+const SCORE: Record<Severity, string> = { critical: '9.5', high: '8.0', medium: '5.5', low: '3.0', info: '0.0' };
+
+export function sarif(findings: Finding[], source: string, version: string): object {
+  const checks = [...new Set(findings.map((f) => f.check))].sort();
+  return {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [{
+      tool: {
+        driver: {
+          name: 'portsec',
+          version,
+          informationUri: 'https://docs.openstack.org/neutron/latest/admin/config-address-pairs.html',
+          rules: checks.map((id) => {
+            const f = findings.find((x) => x.check === id)!;
+            return { id, name: id.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase()), shortDescription: { text: id.replace(/-/g, ' ') }, properties: { 'security-severity': SCORE[f.severity] } };
+          }),
+        },
+      },
+      automationDetails: { id: `portsec/audit/${source}` },
+      results: findings.map((f) => ({
+        ruleId: f.check,
+        ruleIndex: checks.indexOf(f.check),
+        level: LEVEL[f.severity],
+        message: { text: [f.title, ...f.evidence, 'Fix:', ...f.fix].join('\n') },
+        locations: [{
+          logicalLocations: f.objects.slice(0, 1).map((o) => ({ name: o.name ?? o.id, fullyQualifiedName: `${o.type}/${o.id}`, kind: 'resource' })),
+          physicalLocation: { artifactLocation: { uri: `openstack/${f.objects[0]?.type ?? 'cloud'}/${f.objects[0]?.id ?? 'cloud'}` } },
+        }],
+        relatedLocations: f.objects.slice(1).map((o, i) => ({ id: i + 1, logicalLocations: [{ name: o.name ?? o.id, fullyQualifiedName: `${o.type}/${o.id}`, kind: 'resource' }] })),
+        partialFingerprints: { primaryLocationLineHash: `${f.check}:${f.objects.map((o) => o.id).join(',')}` },
+        properties: { severity: f.severity, fix: f.fix, ...(f.backends ? { backends: f.backends } : {}) },
+      })),
+    }],
+  };
+}
