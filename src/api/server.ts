@@ -8,6 +8,7 @@ import { ruleHandler } from '../store/security-group-rules.js';
 import { securityGroupHandler } from '../store/security-groups.js';
 import { type Store } from '../store/store.js';
 import { subnetHandler } from '../store/subnets.js';
+import { registerAnalysis } from './analysis.js';
 import { authenticate, type AuthMode, Unauthorized } from './auth.js';
 import { type Account, TokenStore } from './identity.js';
 import { registerKeystone } from './keystone.js';
@@ -49,6 +50,7 @@ export function buildServer(o: ServerOptions): FastifyInstance {
 
   app.addHook('onRequest', async (req) => {
     if (req.url.startsWith('/v2.0')) req.ctx = authenticate(o.auth, req.headers, tokens);
+    else if (req.url.startsWith('/analysis/')) req.ctx = authenticate(o.auth, { ...req.headers, ...tokenFromQuery(req.url) }, tokens);
   });
 
   registerKeystone(app, { accounts: o.accounts, tokens, tokenTtlSeconds: o.tokenTtlSeconds ?? 3600 });
@@ -59,5 +61,12 @@ export function buildServer(o: ServerOptions): FastifyInstance {
     'security-groups': securityGroupHandler(o.store),
     'security-group-rules': ruleHandler(o.store),
   });
+  registerAnalysis(app, o.store);
   return app;
+}
+
+/** EventSource cannot set headers: a token in the query stands for X-Auth-Token. */
+function tokenFromQuery(url: string): Record<string, string> {
+  const token = new URL(url, 'http://x').searchParams.get('token');
+  return token ? { 'x-auth-token': token } : {};
 }
