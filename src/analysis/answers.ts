@@ -29,6 +29,8 @@ export interface ReachQuery {
   port?: number;
   /** source port, or ICMP code; unset means an ephemeral port no rule names */
   sourcePort?: number;
+  /** with SRC a port: the source address it sends from (spoofed, a VIP, forwarded traffic); default its fixed IP */
+  sourceIp?: string;
 }
 
 export interface ReachAnswer {

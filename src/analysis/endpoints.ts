@@ -72,7 +72,13 @@ function sameAddress(text: string, ip: { family: Family; value: bigint }): boole
   return !!a && a.family === ip.family && a.value === ip.value;
 }
 
-export function resolveSource(cloud: Cloud, text: string, dst: Destination): Source {
+export function resolveSource(cloud: Cloud, text: string, dst: Destination, sourceIp?: string): Source {
+  if (sourceIp !== undefined) {
+    const as = parseAddress(sourceIp) ?? fail(`source address ${sourceIp}: not an IP address`);
+    const from = resolveSource(cloud, text, dst);
+    if (!from.port) fail(`--source-ip needs SRC to be a port or instance, not ${text}`);
+    return { text: sourceIp, ...as, port: from.port };
+  }
   const ip = parseAddress(text);
   if (ip) {
     const owners = cloud.snapshot.ports.filter((p) => p.fixed_ips.some((f) => sameAddress(f.ip_address, ip)));
@@ -86,9 +92,13 @@ export function resolveSource(cloud: Cloud, text: string, dst: Destination): Sou
   return { text, ...addressOf(port, dst.family)!, port };
 }
 
+function fail(message: string): never {
+  throw new InputError(message);
+}
+
 /** Where the packet starts: the source port itself, or every port on the destination's network that may emit the address. */
 export function entryPoints(cloud: Cloud, src: Source, dst: SnapshotPort, pkt: Packet): Entry[] {
-  if (src.port) return [{ port: src.port, ok: true, text: `source ${src.text} is port ${portLabel(src.port)}` }];
+  if (src.port) return [{ port: src.port, ok: true, text: `source ${src.text} is sent by port ${portLabel(src.port)}` }];
   const network = cloud.networks.get(dst.network_id)?.name || dst.network_id.slice(0, 8);
   const entries: Entry[] = [];
   for (const p of cloud.portsOfNetwork.get(dst.network_id) ?? []) {

@@ -5,6 +5,7 @@
  */
 import { type Family as IpFamily, parseCidr } from '../model/addresses.js';
 import { type Family, type Member, type PolicyRule, type PortPolicy } from '../policy/ir.js';
+import PROTOCOL_NAMES from '../backends/iptables/protocol-names.json' with { type: 'json' };
 import { iptablesProtocol } from '../backends/iptables/rule-args.js';
 import { intervalOf, type AddressSet, union } from './ranges.js';
 
@@ -27,6 +28,11 @@ export const ipFamily = (f: IpFamily): Family => (f === 4 ? 'IPv4' : 'IPv6');
 
 /** The protocol of a query or rule, as iptables names it; undefined is any. */
 export const protocolName = (p: string | null): string | undefined => iptablesProtocol(p === null ? null : p.toLowerCase());
+
+const KNOWN = new Set(Object.values(PROTOCOL_NAMES as Record<string, string>));
+
+/** A protocol iptables can match: a name it knows, or a number. */
+export const isProtocol = (name: string): boolean => KNOWN.has(name) || /^([1-9]\d?|1\d\d|2[0-4]\d|25[0-5])$/.test(name);
 
 export function inPrefix(prefix: string, family: Family, value: bigint): boolean {
   const { family: f, interval } = intervalOf(prefix);

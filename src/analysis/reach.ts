@@ -11,7 +11,7 @@ import { type ObjectRef, type ReachAnswer, type ReachQuery, type ReachStep } fro
 import { type Cloud, groupLabel, portLabel, portRef, groupRef } from './cloud.js';
 import { type Entry, entryPoints, resolveDestinations, resolveSource } from './endpoints.js';
 import { fixedEgress, fixedIngress } from './fixed-rules.js';
-import { inPrefix, matchesService, matchingMember, type Packet, parseAddress, protocolName, remoteMembers } from './packet.js';
+import { inPrefix, isProtocol, matchesService, matchingMember, type Packet, parseAddress, protocolName, remoteMembers } from './packet.js';
 import { type SnapshotPort } from './snapshot.js';
 import { InputError } from './sources/errors.js';
 
@@ -24,7 +24,7 @@ const ok = (p: Path) => p.steps.every((s) => s.ok);
 
 function packetFor(q: ReachQuery, family: Family, src: bigint, dst: bigint): Packet {
   const protocol = protocolName(q.protocol);
-  if (!protocol) throw new InputError(`protocol ${JSON.stringify(q.protocol)}: give one protocol (tcp, udp, icmp, a name or a number)`);
+  if (!protocol || !isProtocol(protocol)) throw new InputError(`protocol ${JSON.stringify(q.protocol)}: give one protocol (tcp, udp, icmp, another name from /etc/protocols, or a number 1-255)`);
   return { family, src, dst, protocol, dport: q.port ?? null, sport: q.sourcePort ?? null };
 }
 
@@ -170,7 +170,7 @@ export function canReach(cloud: Cloud, q: ReachQuery): ReachAnswer {
   const dsts = resolveDestinations(cloud, q.dst);
   const paths: Path[] = [];
   for (const dst of dsts) {
-    const src = resolveSource(cloud, q.src, dst);
+    const src = resolveSource(cloud, q.src, dst, q.sourceIp);
     if (src.family !== dst.family) throw new InputError(`${q.src} is ${src.family} and ${q.dst} is ${dst.family}`);
     const pkt = packetFor(q, dst.family, src.value, dst.value);
     for (const entry of entryPoints(cloud, src, dst.port, pkt)) {

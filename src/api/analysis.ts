@@ -46,7 +46,7 @@ export function registerAnalysis(app: FastifyInstance, store: Store, options: Au
     }
     if (q.port !== undefined && !Number.isInteger(q.port)) throw errors.badRequest('port must be an integer');
     try {
-      return canReach(view(req).cloud, { src: q.src, dst: q.dst, protocol: q.protocol, port: q.port, sourcePort: q.sourcePort });
+      return canReach(view(req).cloud, { src: q.src, dst: q.dst, protocol: q.protocol, port: q.port, sourcePort: q.sourcePort, sourceIp: q.sourceIp });
     } catch (e) {
       return badRequest(e);
     }

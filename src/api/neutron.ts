@@ -2,12 +2,13 @@
  * The Neutron v2.0 URL space: one generic controller (after
  * neutron/api/v2/base.py) serves every resource from its schema and handler.
  */
-import { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { errors } from '../model/errors.js';
 import { type Body, type Context, prepareCreate, prepareUpdate, visibleView, withDefaults } from '../model/schema.js';
 import { type Handler } from '../store/handler.js';
 import { type Store } from '../store/store.js';
 import { extensions } from './extensions.js';
+import { type Guard } from './guard.js';
 import { baseUrl } from './keystone.js';
 import { applyFilters, page, pageLinks, type Params, parseListQuery } from './query.js';
 
@@ -40,7 +41,8 @@ function checkRevision(req: FastifyRequest, handler: Handler, id: string): void 
   if (bad !== undefined) throw errors.revisionConflict(bad, current);
 }
 
-export function registerNeutron(app: FastifyInstance, store: Store, handlers: Record<string, Handler>): void {
+export function registerNeutron(app: FastifyInstance, store: Store, handlers: Record<string, Handler>, guard?: Guard): void {
+  const guarded = <T>(req: FastifyRequest, reply: FastifyReply, write: () => T): T => (guard ? guard(req, reply, write) : write());
   app.get('/', async (req) => ({ versions: [{ id: 'v2.0', status: 'CURRENT', links: [{ rel: 'self', href: `${baseUrl(req)}/v2.0/` }] }] }));
   app.get('/v2.0', async (req) => ({
     resources: Object.entries(handlers).map(([path, h]) => ({
@@ -71,7 +73,7 @@ export function registerNeutron(app: FastifyInstance, store: Store, handlers: Re
     });
     app.post(base, async (req, reply) => {
       const { items, bulk } = prepareCreate(spec, req.body);
-      const created = store.tx(() => items.map((i) => handler.create(req.ctx, withDefaults(spec, i))));
+      const created = store.tx(() => guarded(req, reply, () => items.map((i) => handler.create(req.ctx, withDefaults(spec, i)))));
       const views = created.map((c) => view(req, c));
       return reply.code(201).send(bulk ? { [spec.collection]: views } : { [spec.name]: views[0] });
     });
@@ -79,11 +81,11 @@ export function registerNeutron(app: FastifyInstance, store: Store, handlers: Re
       const fields = queryParams(req).filter(([k]) => k === 'fields').map(([, v]) => v);
       return { [spec.name]: view(req, handler.show(req.ctx, req.params.id), fields) };
     });
-    app.put<{ Params: { id: string } }>(`${base}/:id`, async (req) => {
+    app.put<{ Params: { id: string } }>(`${base}/:id`, async (req, reply) => {
       const item = prepareUpdate(spec, req.body);
       const updated = store.tx(() => {
         checkRevision(req, handler, req.params.id);
-        return handler.update(req.ctx, req.params.id, item);
+        return guarded(req, reply, () => handler.update(req.ctx, req.params.id, item));
       });
       return { [spec.name]: view(req, updated) };
     });

@@ -9,6 +9,7 @@ import { securityGroupHandler } from '../store/security-groups.js';
 import { type Store } from '../store/store.js';
 import { subnetHandler } from '../store/subnets.js';
 import { registerAnalysis } from './analysis.js';
+import { type GuardMode, wideGuard } from './guard.js';
 import { authenticate, type AuthMode, Unauthorized } from './auth.js';
 import { type Account, TokenStore } from './identity.js';
 import { registerKeystone } from './keystone.js';
@@ -22,6 +23,8 @@ export interface ServerOptions {
   logger?: boolean | object;
   /** fixes the random draws of MAC and IP allocation (reproducible labs and tests) */
   allocationSeed?: number;
+  /** what to do with writes that would widen remote groups through a wide pair */
+  guard?: GuardMode;
 }
 
 export function buildServer(o: ServerOptions): FastifyInstance {
@@ -60,7 +63,7 @@ export function buildServer(o: ServerOptions): FastifyInstance {
     ports: portHandler(o.store, o.allocationSeed === undefined ? Math.random : seededRandom(o.allocationSeed)),
     'security-groups': securityGroupHandler(o.store),
     'security-group-rules': ruleHandler(o.store),
-  });
+  }, wideGuard(o.store, o.guard ?? 'off'));
   registerAnalysis(app, o.store);
   return app;
 }

@@ -1,6 +1,7 @@
 /** `portsec serve`: the API server on the embedded database. */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { AUTH_MODES, type AuthMode } from '../api/auth.js';
+import { GUARD_MODES, type GuardMode } from '../api/guard.js';
 import { loadAccounts } from '../api/identity.js';
 import { buildServer } from '../api/server.js';
 import { AgentPool } from '../dataplane/agents.js';
@@ -14,6 +15,12 @@ export function parseListen(text: string): { host: string; port: number } {
   const m = /^(.*):(\d+)$/.exec(text);
   if (!m || Number(m[2]) > 65535) throw new InvalidArgumentError('expected HOST:PORT, e.g. 127.0.0.1:9696');
   return { host: m[1].replace(/^\[(.*)\]$/, '$1'), port: Number(m[2]) };
+}
+
+function parseGuard(text: string): GuardMode {
+  const m = /^wide-pair-in-remote-group=(\w+)$/.exec(text);
+  if (!m || !GUARD_MODES.includes(m[1] as GuardMode)) throw new InvalidArgumentError(`expected wide-pair-in-remote-group=${GUARD_MODES.join('|')}`);
+  return m[1] as GuardMode;
 }
 
 export function serveCommand(program: Command): void {
@@ -30,14 +37,15 @@ export function serveCommand(program: Command): void {
     .addOption(new Option('--agents <on|off>', 'enforce the policy in-process: one agent per compute node (namespace ps-cn-HOST), as `portsec agent` (needs root)')
       .choices(['on', 'off']).default(process.getuid?.() === 0 ? 'on' : 'off'))
     .addOption(new Option('--backend <backend>', 'iptables backend of the compute nodes').choices(['nft', 'legacy']).default('nft'))
+    .option('--guard <check=mode>', 'wide-pair-in-remote-group=reject|warn|off: refuse (409) or warn on writes that would put a wide allowed-address pair into a group that rules name as remote group', parseGuard, 'off' as GuardMode)
     .option('--log', 'log every request (JSON, to stdout)')
-    .action(async (o: { listen: { host: string; port: number }; db: string; auth: AuthMode; accounts?: string; adminPassword?: string; tokenTtl: number; allocationSeed?: number; log?: boolean; agents: 'on' | 'off'; backend: IptablesBackend }) => {
+    .action(async (o: { guard: GuardMode; listen: { host: string; port: number }; db: string; auth: AuthMode; accounts?: string; adminPassword?: string; tokenTtl: number; allocationSeed?: number; log?: boolean; agents: 'on' | 'off'; backend: IptablesBackend }) => {
       const accounts = loadAccounts(o.accounts, o.adminPassword);
       if (o.auth === 'keystone' && accounts.length === 0) {
         throw new InvalidArgumentError('--auth keystone needs --accounts FILE or --admin-password PW (no user could log in)');
       }
       const store = new Store(o.db);
-      const app = buildServer({ store, auth: o.auth, accounts, tokenTtlSeconds: o.tokenTtl, logger: o.log ?? false, allocationSeed: o.allocationSeed });
+      const app = buildServer({ store, auth: o.auth, accounts, tokenTtlSeconds: o.tokenTtl, logger: o.log ?? false, allocationSeed: o.allocationSeed, guard: o.guard });
       const address = await app.listen({ host: o.listen.host, port: o.listen.port });
       process.stdout.write(`portsec serving Neutron at ${address}/ and Keystone at ${address}/identity/v3 (auth ${o.auth}, db ${o.db})\n`);
       const pool = o.agents === 'on' ? new AgentPool(store, o.backend, (m) => process.stdout.write(`${m}\n`)) : undefined;

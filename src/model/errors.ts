@@ -76,6 +76,9 @@ export const errors = {
   portHasSg: def(409, 'PortSecurityPortHasSecurityGroup', () =>
     'Port has security group associated. Cannot disable port security or IP address until security group is removed.'),
 
+  /** portsec's guard (not Neutron's): the write would widen remote-group rules through a wide pair */
+  widePairInRemoteGroup: def(409, 'WidePairInRemoteGroup', (what: string) =>
+    `${what}. Refused by portsec's guard wide-pair-in-remote-group=reject: give the port a security group of its own that no rule names as remote group.`),
   sgDefaultExists: def(409, 'SecurityGroupDefaultAlreadyExists', () => 'Default security group already exists.'),
   sgCannotUpdateDefault: def(409, 'SecurityGroupCannotUpdateDefault', () => 'Updating default security group not allowed.'),
   sgCannotRemoveDefault: def(409, 'SecurityGroupCannotRemoveDefault', () => 'Insufficient rights for removing default security group.'),

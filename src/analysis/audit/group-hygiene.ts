@@ -62,13 +62,14 @@ export function emptyRemoteGroupFindings(cloud: Cloud): Finding[] {
   const findings: Finding[] = [];
   for (const [groupId, rules] of cloud.rulesReferencing) {
     for (const r of rules) {
-      if (cloud.members(groupId, r.ethertype).length) continue;
+      // a rule of a group without ports is in force nowhere
+      if (cloud.members(groupId, r.ethertype).length || !cloud.portsOfGroup.get(r.security_group_id)?.length) continue;
       findings.push({
         check: 'empty-remote-group',
         severity: 'low',
         title: `rule ${r.id} of group ${groupLabel(cloud, r.security_group_id)} names remote group ${groupLabel(cloud, groupId)}, which has no ${r.ethertype} members`,
         objects: [ruleRef(r), groupRef(cloud, r.security_group_id), groupRef(cloud, groupId)],
-        evidence: [`${ruleText(cloud, r)} matches nothing: no port of group ${groupLabel(cloud, groupId)} has a ${r.ethertype} address or pair`],
+        evidence: [`${ruleText(cloud, r)} matches nothing: no port of group ${groupLabel(cloud, groupId)} has an ${r.ethertype} address or pair`],
         fix: [`openstack security group rule delete ${r.id}`, `# or: openstack port set --security-group ${groupId} <port that should be a member>`],
       });
     }

@@ -18,8 +18,8 @@ export const CHECKS: Record<string, (cloud: Cloud, o: AuditOptions) => Finding[]
   'unused-group': unusedGroupFindings,
 };
 
-export function audit(cloud: Cloud, o: AuditOptions = DEFAULT_AUDIT_OPTIONS, onCheck?: (name: string, i: number, n: number) => void): Finding[] {
-  const names = Object.keys(CHECKS);
+export function audit(cloud: Cloud, o: AuditOptions = DEFAULT_AUDIT_OPTIONS, onCheck?: (name: string, i: number, n: number) => void, only?: string[]): Finding[] {
+  const names = Object.keys(CHECKS).filter((n) => !only || only.includes(n));
   const findings = names.flatMap((name, i) => {
     onCheck?.(name, i, names.length);
     return CHECKS[name](cloud, o);

@@ -8,8 +8,8 @@
 import { type Finding } from '../answers.js';
 import { type Cloud, groupLabel, groupRef, portLabel, portRef, ruleRef } from '../cloud.js';
 import { serviceText } from '../exposure.js';
-import { type SnapshotPort, type SnapshotRule } from '../snapshot.js';
-import { type AuditOptions, isWidePair } from './options.js';
+import { type Snapshot, type SnapshotPort, type SnapshotRule } from '../snapshot.js';
+import { type AuditOptions, isWidePair, pairFamily } from './options.js';
 
 const BACKENDS = (pair: string) => ({
   'iptables/ipset (linuxbridge, ovs hybrid)': `the pair ${pair} is a member of the group's ipset: the rules admit every source in it`,
@@ -43,33 +43,50 @@ function moveToOwnGroup(cloud: Cloud, port: SnapshotPort, groupId: string): stri
   ];
 }
 
-export function widePairFindings(cloud: Cloud, o: AuditOptions): Finding[] {
-  const findings: Finding[] = [];
-  for (const port of cloud.snapshot.ports) {
+/** One instance of the pitfall: a port's wide pair in a group that rules name as remote group. */
+export interface Pitfall {
+  port: SnapshotPort;
+  pair: { ip_address: string; mac_address?: string };
+  groupId: string;
+  rules: SnapshotRule[];
+}
+
+/** Every pitfall in a snapshot; the audit and the API guard share this one definition. */
+export function pitfalls(s: Snapshot, o: Pick<AuditOptions, 'widePair'>): Pitfall[] {
+  const referencing = new Map<string, SnapshotRule[]>();
+  for (const r of s.security_group_rules) if (r.remote_group_id) referencing.set(r.remote_group_id, [...(referencing.get(r.remote_group_id) ?? []), r]);
+  const out: Pitfall[] = [];
+  for (const port of s.ports) {
     if (port.port_security_enabled === false) continue;
     for (const pair of port.allowed_address_pairs) {
       if (!isWidePair(pair.ip_address, o)) continue;
       for (const groupId of port.security_groups) {
-        const rules = (cloud.rulesReferencing.get(groupId) ?? []).filter((r) => r.ethertype === (pair.ip_address.includes(':') ? 'IPv6' : 'IPv4'));
-        if (!rules.length) continue;
-        const opened = [...new Set(rules.map((r) => r.security_group_id))].flatMap((g) => cloud.portsOfGroup.get(g) ?? []);
-        const isDefault = cloud.groups.get(groupId)?.name === 'default';
-        const everything = pair.ip_address.endsWith('/0');
-        findings.push({
-          check: isDefault ? 'wide-pair-in-default-group' : 'wide-pair-in-remote-group',
-          severity: everything ? 'critical' : 'high',
-          title: `${portLabel(port)}'s allowed-address pair ${pair.ip_address} widens every rule naming ${isDefault ? 'the default group' : 'group'} ${groupLabel(cloud, groupId)} to ${pair.ip_address}`,
-          objects: [groupRef(cloud, groupId), portRef(port), ...rules.map(ruleRef), ...rules.map((r) => groupRef(cloud, r.security_group_id)), ...opened.map(portRef)],
-          evidence: [
-            `port ${portLabel(port)} (${port.id}) is in group ${groupLabel(cloud, groupId)} and has allowed-address pair ${pair.ip_address}${pair.mac_address ? ` (MAC ${pair.mac_address})` : ''}`,
-            ...rules.map((r) => `${ruleSummary(cloud, r)} now ${r.direction === 'ingress' ? 'admits sources' : 'lets traffic out to'} ${pair.ip_address}`),
-            `ports opened: ${opened.length ? opened.map((p) => portLabel(p)).join(', ') : 'none yet (the rules are in groups without ports)'}`,
-          ],
-          fix: moveToOwnGroup(cloud, port, groupId),
-          backends: BACKENDS(pair.ip_address),
-        });
+        const rules = (referencing.get(groupId) ?? []).filter((r) => r.ethertype === pairFamily(pair.ip_address));
+        if (rules.length) out.push({ port, pair, groupId, rules });
       }
     }
   }
-  return findings;
+  return out;
+}
+
+export const pitfallKey = (p: Pitfall) => `${p.groupId}|${p.port.id}|${p.pair.ip_address}`;
+
+export function widePairFindings(cloud: Cloud, o: AuditOptions): Finding[] {
+  return pitfalls(cloud.snapshot, o).map(({ port, pair, groupId, rules }): Finding => {
+    const opened = [...new Set(rules.map((r) => r.security_group_id))].flatMap((g) => cloud.portsOfGroup.get(g) ?? []);
+    const isDefault = cloud.groups.get(groupId)?.name === 'default';
+    return {
+      check: isDefault ? 'wide-pair-in-default-group' : 'wide-pair-in-remote-group',
+      severity: pair.ip_address.endsWith('/0') ? 'critical' : 'high',
+      title: `${portLabel(port)}'s allowed-address pair ${pair.ip_address} widens every rule naming ${isDefault ? 'the default group' : 'group'} ${groupLabel(cloud, groupId)} to ${pair.ip_address}`,
+      objects: [groupRef(cloud, groupId), portRef(port), ...rules.map(ruleRef), ...rules.map((r) => groupRef(cloud, r.security_group_id)), ...opened.map(portRef)],
+      evidence: [
+        `port ${portLabel(port)} (${port.id}) is in group ${groupLabel(cloud, groupId)} and has allowed-address pair ${pair.ip_address}${pair.mac_address ? ` (MAC ${pair.mac_address})` : ''}`,
+        ...rules.map((r) => `${ruleSummary(cloud, r)} now ${r.direction === 'ingress' ? 'admits sources' : 'lets traffic out to'} ${pair.ip_address}`),
+        `ports opened: ${opened.length ? opened.map((p) => portLabel(p)).join(', ') : 'none yet (the rules are in groups without ports)'}`,
+      ],
+      fix: moveToOwnGroup(cloud, port, groupId),
+      backends: BACKENDS(pair.ip_address),
+    };
+  });
 }

@@ -1,0 +1,136 @@
+/**
+ * The analyzer's commands: `portsec can-reach`, `portsec exposure` and
+ * `portsec audit`, over any input (this server's database, a live cloud, JSON
+ * dumps), with the openstack CLI's output formats plus SARIF and Markdown.
+ */
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { type Finding, type ReachAnswer, type Severity, SEVERITIES } from '../analysis/answers.js';
+import { audit, CHECKS } from '../analysis/audit/index.js';
+import { type AuditOptions, DEFAULT_AUDIT_OPTIONS } from '../analysis/audit/options.js';
+import { buildCloud, type Cloud } from '../analysis/cloud.js';
+import { exposure } from '../analysis/exposure.js';
+import { canReach } from '../analysis/reach.js';
+import { markdown } from '../analysis/report/markdown.js';
+import { sarif } from '../analysis/report/sarif.js';
+import { formatRows, type RowFormat, type Rows } from '../analysis/report/table.js';
+import { InputError } from '../analysis/sources/errors.js';
+import { addInputOptions, type InputOptions, readSnapshot } from './input-options.js';
+
+const ROW_FORMATS: RowFormat[] = ['table', 'json', 'yaml', 'value'];
+const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
+
+interface Common extends InputOptions {
+  format: string;
+  ipset: 'on' | 'off';
+  output?: string;
+}
+
+function integer(name: string, min: number, max: number) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
+    return n;
+  };
+}
+
+function common(cmd: Command, formats: string[]): Command {
+  return addInputOptions(cmd)
+    .addOption(new Option('-f, --format <format>', 'output format').choices(formats).default('table'))
+    .addOption(new Option('--ipset <on|off>', 'whether the compute nodes use ipsets (without, a port\'s own addresses are left out of its remote groups)').choices(['on', 'off']).default('on'))
+    .option('-o, --output <file>', 'write the answer to a file instead of standard output');
+}
+
+async function loadCloud(cmd: Command, o: Common): Promise<Cloud> {
+  return buildCloud(await readSnapshot(cmd), { enableIpset: o.ipset === 'on' });
+}
+
+function emit(o: Common, text: string): void {
+  const out = text.endsWith('\n') || text === '' ? text : `${text}\n`;
+  if (o.output) writeFileSync(o.output, out);
+  else process.stdout.write(out);
+}
+
+function reachRows(a: ReachAnswer): Rows {
+  return {
+    columns: ['Step', 'Stage', 'Result', 'Explanation'],
+    rows: [
+      ...a.steps.map((s, i) => [String(i + 1), s.stage, s.ok ? 'ok' : 'BLOCKED', s.text]),
+      ...a.changes.map((c) => ['', 'change', 'needed', `${c.why}:\n${c.command}`]),
+    ],
+  };
+}
+
+function findingRows(findings: Finding[]): Rows {
+  return {
+    columns: ['Severity', 'Check', 'Finding', 'Fix'],
+    rows: findings.map((f) => [f.severity, f.check, [f.title, ...f.evidence.map((e) => `- ${e}`), ...Object.entries(f.backends ?? {}).map(([b, t]) => `* ${b}: ${t}`)].join('\n'), f.fix.join('\n')]),
+  };
+}
+
+/** A progress line on standard error, only for people watching. */
+function progress(label: string): ((name: string, i: number, n: number) => void) | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  return (name, i, n) => {
+    const done = Math.round(((i + 1) / n) * 20);
+    process.stderr.write(`\r${label} [${'#'.repeat(done)}${' '.repeat(20 - done)}] ${i + 1}/${n} ${name.padEnd(20)}${i + 1 === n ? '\n' : ''}`);
+  };
+}
+
+export function analyzeCommands(program: Command): void {
+  common(program.command('can-reach')
+    .description('whether a new flow from SRC reaches DST, with every reason: anti-spoofing, egress and ingress rules, remote-group members')
+    .argument('<src>', 'port id or name, instance name, or IP address (outside the cloud too)')
+    .argument('<dst>', 'port id or name, instance name, or IP address of a port')
+    .requiredOption('--protocol <protocol>', 'tcp, udp, icmp, a protocol name or number')
+    .option('--port <port>', 'destination port (ICMP: type)', integer('--port', 0, 65535))
+    .option('--source-port <port>', 'source port (ICMP: code); default: an ephemeral port', integer('--source-port', 0, 65535))
+    .option('--source-ip <ip>', 'with SRC a port: the address it sends from (a VIP, forwarded or spoofed traffic); default its fixed IP'), ROW_FORMATS)
+    .action(async (src: string, dst: string, o: Common & { protocol: string; port?: number; sourcePort?: number; sourceIp?: string }, cmd: Command) => {
+      const answer = canReach(await loadCloud(cmd, o), { src, dst, protocol: o.protocol, port: o.port, sourcePort: o.sourcePort, sourceIp: o.sourceIp });
+      if (o.format === 'json') return emit(o, JSON.stringify(answer, null, 2));
+      const head = `${answer.verdict}: ${src} -> ${dst} ${o.protocol}${o.port === undefined ? '' : `/${o.port}`}`;
+      if (o.format === 'value') return emit(o, answer.verdict);
+      emit(o, `${head}\n${formatRows(reachRows(answer), o.format as RowFormat)}`);
+    });
+
+  common(program.command('exposure')
+    .description('for each port and service, the sources its ingress rules admit, as the fewest CIDRs, and where each comes from')
+    .argument('[ports...]', 'port ids or names (default: every port)'), ROW_FORMATS)
+    .action(async (names: string[], o: Common, cmd: Command) => {
+      const cloud = await loadCloud(cmd, o);
+      const ports = names.length ? names.map((n) => cloud.ports.get(n) ?? cloud.snapshot.ports.find((p) => p.name === n) ?? fail(`no port has id or name ${n}`)) : undefined;
+      const rows = exposure(cloud, ports);
+      if (o.format === 'json') return emit(o, JSON.stringify(rows, null, 2));
+      emit(o, formatRows({
+        columns: ['Port', 'Ethertype', 'Protocol', 'Ports', 'Allowed sources', 'From'],
+        rows: rows.map((r) => [r.port.name ?? r.port.id, r.ethertype, r.protocol, r.ports, r.sources.join('\n'), r.origins.map((x) => x.via).join('\n')]),
+      }, o.format as RowFormat));
+    });
+
+  common(program.command('audit')
+    .description('find AAP and security-group mistakes: wide pairs in remote groups (the NAT/VIP pitfall), VIP pairs, port security, redundant rules, empty remote groups, admin ports open to the world, unused groups')
+    .option('--wide-pair-prefix <len>', 'an IPv4 pair is wide at this prefix length or shorter (0: only /0)', integer('--wide-pair-prefix', 0, 32), 0)
+    .option('--wide-pair-prefix6 <len>', 'the same for IPv6 pairs', integer('--wide-pair-prefix6', 0, 128), 0)
+    .option('--admin-ports <list>', 'ports never to open to the world', DEFAULT_AUDIT_OPTIONS.adminPorts.join(','))
+    .addOption(new Option('--check <name...>', 'run only these checks').choices(Object.keys(CHECKS)))
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is this severe or more').choices(SEVERITIES)), [...ROW_FORMATS, 'sarif', 'markdown'])
+    .action(async (o: Common & { widePairPrefix: number; widePairPrefix6: number; adminPorts: string; check?: string[]; failOn?: Severity }, cmd: Command) => {
+      const cloud = await loadCloud(cmd, o);
+      const options: AuditOptions = {
+        widePair: { IPv4: o.widePairPrefix, IPv6: o.widePairPrefix6 },
+        adminPorts: o.adminPorts.split(',').map((p) => integer('--admin-ports', 1, 65535)(p.trim())),
+      };
+      const findings = audit(cloud, options, progress('auditing'), o.check);
+      if (o.format === 'sarif') emit(o, JSON.stringify(sarif(findings, cloud.snapshot.source, version), null, 2));
+      else if (o.format === 'markdown') emit(o, markdown(findings, cloud.snapshot.source));
+      else if (o.format === 'json') emit(o, JSON.stringify(findings, null, 2));
+      else emit(o, formatRows(findingRows(findings), o.format as RowFormat) || 'no findings');
+      if (o.failOn && findings.some((f) => SEVERITIES.indexOf(f.severity) <= SEVERITIES.indexOf(o.failOn!))) process.exitCode = 1;
+    });
+}
+
+function fail(message: string): never {
+  throw new InputError(message);
+}
