@@ -47,6 +47,8 @@ export interface SnapshotRule {
   port_range_max: number | null;
   remote_ip_prefix: string | null;
   remote_group_id: string | null;
+  /** a remote address group (Neutron's address-group extension), which no source expands; absent when the rule has none */
+  remote_address_group_id?: string;
   description?: string | null;
 }
 

@@ -5,4 +5,9 @@
  */
 export class InputError extends Error {
   override name = 'InputError';
+
+  constructor(message: string) {
+    // printed as one line: text quoted from servers and files may carry newlines
+    super(message.replace(/\s*\n\s*/g, ' ').trim());
+  }
 }

@@ -1,0 +1,25 @@
+/** `portsec snapshot`: what the analyzer reads, as one JSON file (which `--files` reads back). */
+import { type Command } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { addInputOptions, readSnapshot } from './input-options.js';
+
+export function snapshotCommand(program: Command): void {
+  const cmd = program.command('snapshot')
+    .description('write the networks, subnets, ports, security groups and rules the analyzer reads, from the database, '
+      + 'a live cloud or JSON dumps, as one JSON file (read it back with --files)')
+    .option('-o, --output <file>', 'write to FILE instead of standard output');
+  addInputOptions(cmd).action(async (o: { output?: string }, command: Command) => {
+    const snapshot = await readSnapshot(command);
+    const text = `${JSON.stringify(snapshot, null, 1)}\n`;
+    if (!o.output) {
+      process.stdout.write(text);
+      return;
+    }
+    writeFileSync(o.output, text);
+    const counts = [
+      [snapshot.networks.length, 'networks'], [snapshot.subnets.length, 'subnets'], [snapshot.ports.length, 'ports'],
+      [snapshot.security_groups.length, 'security groups'], [snapshot.security_group_rules.length, 'rules'],
+    ].map(([n, what]) => `${n} ${what}`).join(', ');
+    process.stderr.write(`portsec: wrote ${o.output}: ${counts} (${snapshot.source})\n`);
+  });
+}
