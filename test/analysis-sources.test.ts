@@ -317,4 +317,18 @@ describe.sequential('the real neutron-server (../shared/neutron-peer, no Keyston
     // the import wrote nothing: a second one is the same
     expect(canonical(await fromCloud(options))).toEqual(canonical(live));
   });
+
+  test('portsec snapshot --os-endpoint URL --os-auth-type none, with --progress off a terminal: a line per page', async () => {
+    const out = join(tmp, 'peer.json');
+    const r = spawnSync(process.execPath, [CLI, 'snapshot', '--os-endpoint', peer.url, '--os-auth-type', 'none', '--page-size', '2', '--progress', '-o', out], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const lines = r.stderr.trim().split('\n');
+    const live = await fromCloud({ endpoint: peer.url, authType: 'none' });
+    // pages of 2 ports: 2, 4, 5
+    expect(lines.filter((l) => / ports \d+$/.test(l)).map((l) => Number(/ports (\d+)$/.exec(l)![1]))).toEqual([2, 4, live.ports.length]);
+    expect(lines.at(-2)).toBe(`portsec: reading the cloud: networks ${live.networks.length}, subnets ${live.subnets.length}, ports ${live.ports.length}, `
+      + `security_groups ${live.security_groups.length}, security_group_rules ${live.security_group_rules.length}`);
+    expect(lines.at(-1)).toMatch(/^portsec: wrote .*peer\.json: 3 networks, 2 subnets, 5 ports, 4 security groups, \d+ rules/);
+    expect(canonical(fromFiles([out]))).toEqual(canonical(live));
+  });
 });

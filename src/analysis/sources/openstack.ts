@@ -46,7 +46,7 @@ async function listAll(c: CloudConfig, s: Session, collection: Collection, pageS
     const body = answer.body as Record<string, unknown> | undefined;
     const page = body?.[collection];
     if (!Array.isArray(page)) throw new InputError(`${c.label}: GET ${url} answered without a "${collection}" list: is ${s.neutron} Neutron's endpoint?`);
-    items.push(...page);
+    for (const item of page) items.push(item);
     progress.count(collection, items.length);
     const links = body?.[`${collection}_links`];
     const next = Array.isArray(links) ? (links as { rel?: string; href?: string }[]).find((l) => l.rel === 'next')?.href : undefined;
