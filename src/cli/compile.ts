@@ -1,10 +1,9 @@
 /** `portsec compile`: one compute node's iptables and ipset state, from the database or a topology file. */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
-import { goldenJson } from '../backends/iptables/golden-json.js';
+import { goldenJson, writeRestorePayloads } from '../backends/iptables/golden-json.js';
 import { NodeCompiler } from '../backends/iptables/node-compiler.js';
-import { ipsetMemberOrder } from '../backends/iptables/render.js';
-import { ipsetText, saveText } from '../backends/iptables/state.js';
+import { ChunkWriter } from '../backends/iptables/state.js';
 import { applyEvent, type Event, parseEvent } from '../policy/events.js';
 import { type HostPolicy } from '../policy/ir.js';
 import { type CompileOptions, parseTopology, TopologyError } from '../policy/topology.js';
@@ -71,13 +70,14 @@ export function compileCommand(program: Command): void {
           topology = applyEvent(topology, e);
           node.apply(e);
         }
-        const formats = {
-          'golden-json': () => `${JSON.stringify(goldenJson(node.state), null, 1)}\n`,
-          ir: () => `${JSON.stringify(irJson(node.policy), null, 1)}\n`,
-          iptables: () => `# ipset restore -exist\n${ipsetText(node.state, ipsetMemberOrder)}# iptables-restore\n${saveText(node.state, 'IPv4')}# ip6tables-restore\n${saveText(node.state, 'IPv6')}`,
+        const print = (text: string) => process.stdout.write(text);
+        const formats: Record<Options['format'], () => void> = {
+          'golden-json': () => print(`${JSON.stringify(goldenJson(node.state), null, 1)}\n`),
+          ir: () => print(`${JSON.stringify(irJson(node.policy), null, 1)}\n`),
+          // the restore payloads (25 MB for a 3,000-port node) go out in chunks as they are rendered
+          iptables: () => writeRestorePayloads(node, new ChunkWriter(print)),
         };
-        const out = formats[o.format]();
-        process.stdout.write(out);
+        formats[o.format]();
       } catch (e) {
         if (e instanceof TopologyError) {
           process.stderr.write(`portsec: ${e.message}\n`);

@@ -20,6 +20,16 @@ export function familyBits(family: Family): number {
   return family === 4 ? 32 : 128;
 }
 
+const OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
+const CANONICAL_V4 = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}$`);
+
+/** An address as Neutron prints it; an IPv4 address that parses is printed as written. */
+export function canonicalIpText(text: unknown): string | undefined {
+  if (typeof text === 'string' && CANONICAL_V4.test(text)) return text;
+  const ip = parseIp(text);
+  return ip && formatIp(ip.family, ip.value);
+}
+
 /** Parses one address; IPv4 must be four decimal octets without leading zeros. */
 export function parseIp(text: unknown): { family: Family; value: bigint } | undefined {
   if (typeof text !== 'string' || text.trim() !== text || text === '') return undefined;
@@ -103,9 +113,13 @@ const MAC_FORMS = [
   /^([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i,
 ];
 
+const CANONICAL_MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/;
+
 /** The MAC in Neutron's canonical form (lower case, colons), or undefined if invalid. */
 export function canonicalMac(text: unknown): string | undefined {
   if (typeof text !== 'string') return undefined;
+  // stored MACs are canonical already: only the two reserved ones need a look
+  if (CANONICAL_MAC.test(text)) return text === '00:00:00:00:00:00' || text === 'ff:ff:ff:ff:ff:ff' ? undefined : text;
   for (const form of MAC_FORMS) {
     const m = form.exec(text);
     if (!m) continue;

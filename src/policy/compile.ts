@@ -7,7 +7,7 @@ import { formatIp, parseCidr } from '../model/addresses.js';
 import { eui64 } from '../model/ipam.js';
 import { type Family, FAMILIES, type Member, type PolicyRule, type PortKind, type PortPolicy, type SpoofEntry } from './ir.js';
 import { MembershipIndex } from './membership.js';
-import { type Topology, type TopologyGroup, type TopologyPort, TopologyError } from './topology.js';
+import { type CompileOptions, type Topology, type TopologyGroup, type TopologyPort, TopologyError } from './topology.js';
 
 const familyOfIp = (ip: string): Family => (ip.includes(':') ? 'IPv6' : 'IPv4');
 
@@ -43,22 +43,29 @@ export function spoofEntries(p: TopologyPort): Record<Family, SpoofEntry[]> {
 }
 
 const blankRule = { protocol: null, portMin: null, portMax: null, sourcePortMin: null, sourcePortMax: null, localPrefix: null };
+const ANY = { kind: 'any' } as const;
+
+const dhcpRule = (ethertype: Family, dest: string, server: number, client: number, what: 'dhcp' | 'dhcpv6'): PolicyRule => ({
+  direction: 'ingress', ethertype, protocol: 'udp', portMin: client, portMax: client, sourcePortMin: server, sourcePortMax: server,
+  remote: ANY, localPrefix: dest, origin: { kind: 'provider', what },
+});
+
+// the provider rules that do not name the port's own address are the same objects on every port
+const RA_RULE: PolicyRule = {
+  ...blankRule, direction: 'ingress', ethertype: 'IPv6', protocol: 'ipv6-icmp', sourcePortMin: 134, remote: ANY, origin: { kind: 'provider', what: 'router_advertisement' },
+};
+const DHCP_BROADCAST = dhcpRule('IPv4', '255.255.255.255/32', 67, 68, 'dhcp');
+const DHCPV6_LINK_LOCAL = dhcpRule('IPv6', 'fe80::/64', 547, 546, 'dhcpv6');
 
 /** The rules Neutron's server adds to every port: router advertisements and DHCP replies. */
 export function providerRules(p: TopologyPort): PolicyRule[] {
   const rules: PolicyRule[] = [];
-  const v4 = p.fixed_ips.filter((ip) => familyOfIp(ip) === 'IPv4');
   const v6 = p.fixed_ips.filter((ip) => familyOfIp(ip) === 'IPv6');
-  const any = { kind: 'any' } as const;
-  if (v6.length) {
-    rules.push({ ...blankRule, direction: 'ingress', ethertype: 'IPv6', protocol: 'ipv6-icmp', sourcePortMin: 134, remote: any, origin: { kind: 'provider', what: 'router_advertisement' } });
-  }
-  const dhcp = (ethertype: Family, dests: string[], server: number, client: number, what: 'dhcp' | 'dhcpv6') => dests.map((d): PolicyRule => ({
-    direction: 'ingress', ethertype, protocol: 'udp', portMin: client, portMax: client, sourcePortMin: server, sourcePortMax: server,
-    remote: any, localPrefix: d, origin: { kind: 'provider', what },
-  }));
-  rules.push(...dhcp('IPv4', [...v4.map((ip) => `${ip}/32`), '255.255.255.255/32'], 67, 68, 'dhcp'));
-  rules.push(...dhcp('IPv6', [...v6.map((ip) => `${ip}/128`), 'fe80::/64'], 547, 546, 'dhcpv6'));
+  if (v6.length) rules.push(RA_RULE);
+  for (const ip of p.fixed_ips) if (familyOfIp(ip) === 'IPv4') rules.push(dhcpRule('IPv4', `${ip}/32`, 67, 68, 'dhcp'));
+  rules.push(DHCP_BROADCAST);
+  for (const ip of v6) rules.push(dhcpRule('IPv6', `${ip}/128`, 547, 546, 'dhcpv6'));
+  rules.push(DHCPV6_LINK_LOCAL);
   return rules;
 }
 
@@ -90,14 +97,15 @@ function deriveGroupRules(g: TopologyGroup, normalised: boolean): PolicyRule[] {
  * group (without ipset: the first rule that expands to anything); no such rule
  * means stateful, whatever the group says.
  */
-function tracking(p: TopologyPort, rules: PolicyRule[], groups: Map<string, TopologyGroup>, ipset: boolean,
+function tracking(p: TopologyPort, groups: Map<string, TopologyGroup>, options: CompileOptions,
   members: (g: string, f: Family) => Member[]): 'zone' | 'notrack' {
   if (p.device_owner.startsWith('network:') || p.device_owner.startsWith('neutron:') || !p.security_groups.length) return 'zone';
   const first = groups.get(p.security_groups[0])!;
-  const own = rules.filter((r) => r.origin.kind === 'group' && r.origin.groupId === first.id);
+  if (first.stateful) return 'zone';
+  const own = groupRules(first, options.sgInfoSource === 'agent_shim');
   const expands = (r: PolicyRule) => r.remote.kind !== 'group' || members(r.remote.groupId, r.ethertype).some((m) => !p.fixed_ips.includes(m.ip));
-  const decisive = ipset ? own[0] : own.find(expands);
-  return decisive && !first.stateful ? 'notrack' : 'zone';
+  const decisive = options.enableIpset ? own[0] : own.find(expands);
+  return decisive ? 'notrack' : 'zone';
 }
 
 /** Conntrack zones: one per network (linuxbridge) or per port (ovs_hybrid), next free above the highest. */
@@ -120,18 +128,33 @@ export function indexTopology(t: Topology): MembershipIndex {
   return index;
 }
 
-export function portPolicy(t: Topology, p: TopologyPort, members: (g: string, f: Family) => Member[]): Omit<PortPolicy, 'zone'> {
+const NO_SPOOF: Record<Family, SpoofEntry[]> = { IPv4: [], IPv6: [] };
+const NO_RULES: readonly PolicyRule[] = [];
+
+/**
+ * Per groups map (a group change replaces it, and so drops these), the rules of each
+ * list of groups ports have: ports in the same groups share one list.
+ */
+const rulesOfGroupLists = new WeakMap<Map<string, TopologyGroup>, Map<string, PolicyRule[]>>();
+
+function rulesOfGroupList(t: Topology, groupIds: string[]): PolicyRule[] {
+  let lists = rulesOfGroupLists.get(t.groups);
+  if (!lists) rulesOfGroupLists.set(t.groups, (lists = new Map()));
+  const normalised = t.options.sgInfoSource === 'agent_shim';
+  const key = [normalised ? 'n' : 'r', ...groupIds].join(' ');
+  let rules = lists.get(key);
+  if (!rules) lists.set(key, (rules = groupIds.flatMap((g) => groupRules(t.groups.get(g)!, normalised))));
+  return rules;
+}
+
+/** A port's policy; its conntrack zone is the node's to assign (null until then). */
+export function portPolicy(t: Topology, p: TopologyPort, members: (g: string, f: Family) => Member[]): PortPolicy {
   const kind = portKind(p);
-  const rules = kind === 'filtered'
-    ? [...providerRules(p), ...p.security_groups.flatMap((g) => groupRules(t.groups.get(g)!, t.options.sgInfoSource === 'agent_shim'))]
-    : [];
-  return {
-    port: p,
-    kind,
-    tracking: kind === 'filtered' ? tracking(p, rules, t.groups, t.options.enableIpset, members) : 'zone',
-    spoof: kind === 'filtered' ? spoofEntries(p) : { IPv4: [], IPv6: [] },
-    rules,
-  };
+  if (kind !== 'filtered') return { port: p, kind, tracking: 'zone', zone: null, spoof: NO_SPOOF, rules: [], groupRules: NO_RULES };
+  const groupRules = rulesOfGroupList(t, p.security_groups);
+  const rules = providerRules(p);
+  for (const r of groupRules) rules.push(r);
+  return { port: p, kind, tracking: tracking(p, t.groups, t.options, members), zone: null, spoof: spoofEntries(p), rules, groupRules };
 }
 
 /** The part of a port's id that its truncated chain names keep (i/o/s + 10 characters). */

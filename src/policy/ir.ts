@@ -60,7 +60,10 @@ export interface PortPolicy {
   tracking: 'zone' | 'notrack';
   zone: number | null;
   spoof: Record<Family, SpoofEntry[]>;
+  /** Neutron's provider rules, then `groupRules` */
   rules: PolicyRule[];
+  /** its groups' rules in group order: one list shared by every port with the same groups */
+  groupRules: readonly PolicyRule[];
 }
 
 export interface HostPolicy {

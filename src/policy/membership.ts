@@ -12,23 +12,38 @@ import { type SgInfoSource, type TopologyPort } from './topology.js';
 
 const familyOf = (ip: string): Family => (ip.includes(':') ? 'IPv6' : 'IPv4');
 
-type AddressKey = [number, bigint, number, string];
+/** family, address (a number for IPv4: cheaper to build and compare), prefix length, text */
+type AddressKey = [number, bigint | number, number, string];
 const keys = new Map<string, AddressKey>();
+
+const V4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/;
+
+function parseKey(ip: string): AddressKey {
+  const m = V4.exec(ip);
+  if (m) return [4, ((+m[1] * 256 + +m[2]) * 256 + +m[3]) * 256 + +m[4], m[5] === undefined ? 32 : +m[5], ip];
+  const c = parseCidr(ip, true)!;
+  return [c.family, c.address, c.prefixlen, ip];
+}
 
 /** golden's (and so Neutron's observable) member order: version, address, prefix length, text, MAC */
 export function addressKey(ip: string): AddressKey {
   let k = keys.get(ip);
-  if (!k) {
-    const c = parseCidr(ip, true)!;
-    keys.set(ip, (k = [c.family, c.address, c.prefixlen, ip]));
-  }
+  if (!k) keys.set(ip, (k = parseKey(ip)));
   return k;
 }
 
-export function compareMembers(a: { ip: string; mac: string | null }, b: { ip: string; mac: string | null }): number {
-  const x = addressKey(a.ip);
-  const y = addressKey(b.ip);
+/** Addresses (host IPs or CIDRs, as text) in member order. */
+export function compareAddresses(a: string, b: string): number {
+  if (a === b) return 0;
+  const x = addressKey(a);
+  const y = addressKey(b);
   for (let i = 0; i < 4; i++) if (x[i] !== y[i]) return x[i] < y[i] ? -1 : 1;
+  return 0;
+}
+
+export function compareMembers(a: { ip: string; mac: string | null }, b: { ip: string; mac: string | null }): number {
+  const byAddress = compareAddresses(a.ip, b.ip);
+  if (byAddress) return byAddress;
   const ma = a.mac ?? '';
   const mb = b.mac ?? '';
   return ma < mb ? -1 : ma > mb ? 1 : 0;
@@ -50,6 +65,11 @@ export class MembershipIndex {
 
   constructor(private readonly source: SgInfoSource) {}
 
+  /** The groups a port is a member of. */
+  groupsOf(portId: string): readonly string[] {
+    return this.groupsOfPort.get(portId) ?? [];
+  }
+
   /** Sets (or, with `port` undefined, removes) one port; returns the groups whose members changed. */
   setPort(portId: string, port: TopologyPort | undefined): Set<string> {
     const changed = new Set<string>();
@@ -70,19 +90,14 @@ export class MembershipIndex {
     return changed;
   }
 
-  /** The group's members of one family: (ip, MAC) pairs once each, in member order. */
+  /** The group's members of one family: (ip, MAC) pairs once each (the first port's), in member order. */
   members(groupId: string, family: Family): Member[] {
-    const seen = new Set<string>();
-    const out: Member[] = [];
+    const all: Member[] = [];
     for (const list of this.byGroup.get(groupId)?.values() ?? []) {
-      for (const m of list) {
-        if (familyOf(m.ip) !== family) continue;
-        const key = `${m.ip}|${m.mac}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        out.push(m);
-      }
+      for (const m of list) if (familyOf(m.ip) === family) all.push(m);
     }
-    return out.sort(compareMembers);
+    // the sort is stable and puts equal (ip, MAC) pairs side by side: keeping the first of each keeps the first port's
+    all.sort(compareMembers);
+    return all.filter((m, i) => i === 0 || m.ip !== all[i - 1].ip || m.mac !== all[i - 1].mac);
   }
 }

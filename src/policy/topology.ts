@@ -4,7 +4,7 @@
  * normalises it the way Neutron's API would have, and rejects what Neutron
  * would refuse, naming the object.
  */
-import { canonicalMac, formatIp, parseCidr, parseIp } from '../model/addresses.js';
+import { canonicalIpText, canonicalMac, formatIp, parseCidr, parseIp } from '../model/addresses.js';
 import { NeutronError } from '../model/errors.js';
 import { canonicalRule, convertProtocol, type Direction, type Ethertype, type RuleInput } from '../model/security-group-rule.js';
 
@@ -107,8 +107,7 @@ function parseGroup(g: Json): TopologyGroup {
 }
 
 function canonicalIp(what: string, text: unknown): string {
-  const ip = parseIp(text) ?? fail(what, `invalid fixed IP ${JSON.stringify(text)}`);
-  return formatIp(ip.family, ip.value);
+  return canonicalIpText(text) ?? fail(what, `invalid fixed IP ${JSON.stringify(text)}`);
 }
 
 function parsePort(p: Json, driver: Driver): TopologyPort {

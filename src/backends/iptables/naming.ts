@@ -8,7 +8,8 @@ export const WRAP: Record<Driver, string> = { linuxbridge: 'neutron-linuxbri', o
 const MAX_CHAIN = 11;
 const LINUX_DEV_LEN = 14;
 
-export const wrapped = (driver: Driver, chain: string) => `${WRAP[driver]}-${chain.slice(0, MAX_CHAIN)}`;
+// joined rather than a template literal: chain names are kept (and hashed) flat
+export const wrapped = (driver: Driver, chain: string) => [WRAP[driver], chain.slice(0, MAX_CHAIN)].join('-');
 
 export type PortChain = 'i' | 'o' | 's';
 

@@ -1,11 +1,13 @@
 /**
  * One compute node's compiler, kept incrementally (after Cilium's endpoint
- * policy): the membership index, each local port's IR and rendered fragment,
- * reference counts of the remote groups the rules name, and the kernel tables
- * themselves. A change event re-derives only the ports it touches and the
- * groups whose members moved, and returns the delta it made; the initial state
- * is built by the same per-port steps, so incremental and full compiles cannot
- * drift apart.
+ * policy): the membership index, each local port's IR, reference counts of the
+ * remote groups the rules name, and the ipsets. The chains are not kept: they
+ * are rendered from the IR when they are read (the whole state, or written out
+ * as restore payloads, rendered once straight into the output) and, for a
+ * change, for the ports it touches, before and after, to find the delta. A
+ * change re-derives only the ports it touches and the groups whose members
+ * moved; the initial state is built by the same per-port steps, so incremental
+ * and full compiles cannot drift apart.
  */
 import { assignZones, chainKey, checkGroupName, checkNames, indexTopology, portPolicy, zoneKey } from '../../policy/compile.js';
 import { applyEvent, type ParsedEvent } from '../../policy/events.js';
@@ -13,21 +15,27 @@ import { type Family, FAMILIES, type HostPolicy, type Member, type PortPolicy } 
 import { type MembershipIndex } from '../../policy/membership.js';
 import { type Topology, TopologyError, type TopologyPort } from '../../policy/topology.js';
 import { type Delta, type TableDelta } from './delta.js';
-import { ipsetName } from './naming.js';
-import { baseTables, type Fragment, ipsetEntries, ipsetMemberOrder, type RenderContext, renderPort, sameShare, sharedChains } from './render.js';
-import { type IpSet, type NodeState, type Table, type TableName, TABLES } from './state.js';
+import { ipsetName, wrapped } from './naming.js';
+import {
+  baseTables, type Fragment, hasOwnChain, ipsetEntries, ipsetMemberOrder, type OwnChain, OWN_CHAINS, ownChainName, type RenderContext,
+  renderOwnChain, renderPort, renderSharedChain, sameRules, sameShare, type SharedChain, SHARED_CHAINS,
+} from './render.js';
+import { BUILTIN, type FamilyTables, type IpSet, type KernelSource, materialize, type NodeState, type OrderedTable, type TableName, TABLES } from './state.js';
 
-type GroupKey = `${string}|${Family}`;
-const groupKey = (g: string, f: Family): GroupKey => `${g}|${f}`;
+/** Counts or lists per family and remote group. */
+type PerGroup<T> = Record<Family, Map<string, T>>;
+const perGroup = <T>(): PerGroup<T> => ({ IPv4: new Map(), IPv6: new Map() });
 
-/** The (remote group, family) pairs a port's rules name. */
-function remoteRefs(pp: PortPolicy | undefined): Set<GroupKey> {
-  const refs = new Set<GroupKey>();
-  if (pp?.kind === 'filtered') for (const r of pp.rules) if (r.remote.kind === 'group') refs.add(groupKey(r.remote.groupId, r.ethertype));
-  return refs;
+/** Adds `by` to the reference count of every (family, remote group) a port's rules name; marks them touched. */
+function countRefs(refs: PerGroup<number>, pp: PortPolicy | undefined, by: number, touched: Record<Family, Set<string>>): void {
+  if (pp?.kind !== 'filtered') return;
+  for (const r of pp.rules) {
+    if (r.remote.kind !== 'group') continue;
+    const counts = refs[r.ethertype];
+    counts.set(r.remote.groupId, (counts.get(r.remote.groupId) ?? 0) + by);
+    touched[r.ethertype].add(r.remote.groupId);
+  }
 }
-
-const sameRules = (a: string[] | undefined, b: string[]) => a === b || (!!a && a.length === b.length && a.every((r, i) => r === b[i]));
 
 /** Collects what one apply writes, in the shape of a Delta. */
 class Changes {
@@ -41,37 +49,54 @@ class Changes {
   }
 }
 
-export class NodeCompiler {
+/** What the kernel held before a change, for the ports it touches: to compare with after. */
+interface Before {
+  /** the touched ports' rendered fragments (undefined for a port that had none) */
+  fragments: Map<string, Fragment | undefined>;
+  /** every local port's policy, in port order */
+  policies: PortPolicy[];
+}
+
+/** A chain of a table as the writers read it: its rules as they are, or what renders them. */
+type ChainSource = readonly string[] | SharedChain | { pp: PortPolicy; kind: OwnChain };
+
+export class NodeCompiler implements KernelSource {
   private topology: Topology;
   private readonly index: MembershipIndex;
   readonly zones: Map<string, number>;
   private readonly policies = new Map<string, PortPolicy>();
-  private readonly fragments = new Map<string, Fragment>();
-  private readonly refs = new Map<GroupKey, number>();
-  /** members per group and family, dropped when the group's members change */
-  private readonly members = new Map<GroupKey, Member[]>();
+  private readonly refs = perGroup<number>();
+  /** members per family and group, dropped when the group's members change */
+  private readonly members = perGroup<Member[]>();
   private readonly ctx: RenderContext;
-  private readonly tables: Record<Family, Record<TableName, Table>>;
-  private readonly ipsets = new Map<string, IpSet>();
+  private readonly sets = new Map<string, IpSet>();
   private readonly ports = new Map<string, TopologyPort>();
   /** local ports by the part of their device that names their chains (names must not collide) */
   private readonly chainOwners = new Map<string, string>();
+  /**
+   * Neutron's agent first writes its tables when it first filters a port, and keeps
+   * them (empty of ports) after the last one leaves
+   */
+  private framed = false;
+  /** bumped by every change: what is rendered from the whole node is kept for one version */
+  private version = 0;
+  /** the shared chains (the same in both families) as last rendered, and for which version */
+  private shared = { version: -1, rules: new Map<SharedChain, readonly string[]>() };
 
   constructor(t: Topology, previousZones?: Map<string, number>) {
     this.topology = t;
     this.index = indexTopology(t);
     this.zones = new Map(previousZones);
     this.ctx = { options: t.options, members: (g, f) => this.membersOf(g, f) };
-    this.tables = { IPv4: { raw: new Map(), filter: new Map() }, IPv6: { raw: new Map(), filter: new Map() } };
     checkNames(t, t.ports.filter((p) => p.local));
     for (const p of t.ports) this.track(p.id, p);
-    this.update(new Set(t.ports.filter((p) => p.local).map((p) => p.id)), new Set(), new Changes());
+    // the initial state is the delta from nothing: nobody needs it recorded
+    this.update(t.ports.filter((p) => p.local).map((p) => p.id), new Set(), undefined);
   }
 
   private membersOf(groupId: string, family: Family): Member[] {
-    const key = groupKey(groupId, family);
-    let m = this.members.get(key);
-    if (!m) this.members.set(key, (m = this.index.members(groupId, family)));
+    let m = this.members[family].get(groupId);
+    if (!m) this.members[family].set(groupId, (m = this.index.members(groupId, family)));
     return m;
   }
 
@@ -94,89 +119,99 @@ export class NodeCompiler {
     return this.topology.options.driver === 'ovs_hybrid';
   }
 
-  private write(c: Changes, f: Family, t: TableName, chain: string, rules: string[] | undefined): void {
-    const table = this.tables[f][t];
-    if (rules === undefined) {
-      if (table.delete(chain)) c.table(f, t).remove.push(chain);
-    } else if (!sameRules(table.get(chain), rules)) {
-      table.set(chain, rules);
-      c.table(f, t).write.set(chain, rules);
+  /** The local ports' policies, in port order. */
+  private localPolicies(): PortPolicy[] {
+    const out: PortPolicy[] = [];
+    for (const p of this.topology.ports) {
+      const pp = this.policies.get(p.id);
+      if (pp) out.push(pp);
     }
+    return out;
   }
 
-  /** Re-derives the given ports and the sets of the given groups, recording every kernel change. */
-  private update(ids: Set<string>, moved: Set<string>, c: Changes): void {
+  /**
+   * Re-derives the given ports and the sets of the given groups. With `c`, records
+   * every kernel change against `before` (what the touched ports rendered before).
+   */
+  private update(ids: Iterable<string>, moved: Set<string>, c: Changes | undefined, before?: Before): void {
     const t = this.topology;
-    const fresh = [...ids].map((id) => this.ports.get(id)).filter((p) => p?.local).map((p) => portPolicy(t, p!, this.ctx.members));
-    for (const [k, v] of assignZones(fresh.filter((pp) => pp.kind === 'filtered').map((pp) => pp.port), this.perPortZones, this.zones)) this.zones.set(k, v);
-    const touchedSets = new Set<GroupKey>();
-    // Neutron's agent first writes its tables when it first filters a port, and keeps
-    // them (empty of ports) after the last one leaves
-    let sharedDirty = !this.framed && fresh.length > 0;
-    if (sharedDirty) this.frame(c);
-    const freshById = new Map(fresh.map((pp) => [pp.port.id, pp]));
+    this.version++;
+    const fresh = new Map<string, PortPolicy | undefined>();
+    const filtered: TopologyPort[] = [];
     for (const id of ids) {
+      const p = this.ports.get(id);
+      const pp = p?.local ? portPolicy(t, p, this.ctx.members) : undefined;
+      fresh.set(id, pp);
+      if (pp?.kind === 'filtered') filtered.push(p!);
+    }
+    for (const [k, v] of assignZones(filtered, this.perPortZones, this.zones)) this.zones.set(k, v);
+    const touchedSets: Record<Family, Set<string>> = { IPv4: new Set(), IPv6: new Set() };
+    const framing = !this.framed && [...fresh.values()].some(Boolean);
+    if (framing) {
+      this.framed = true;
+      if (c) {
+        for (const f of FAMILIES) {
+          for (const [table, chains] of Object.entries(baseTables(t.options)) as [TableName, Map<string, string[]>][]) {
+            for (const [chain, rules] of chains) c.table(f, table).write.set(chain, rules);
+          }
+        }
+      }
+    }
+    let sharedDirty = framing;
+    for (const [id, pp] of fresh) {
       const oldPolicy = this.policies.get(id);
-      const oldFrag = this.fragments.get(id);
-      const pp = freshById.get(id);
-      let frag: Fragment | undefined;
       if (pp) {
-        const full: PortPolicy = { ...pp, zone: pp.kind === 'filtered' ? this.zones.get(zoneKey(pp.port, this.perPortZones))! : null };
-        frag = renderPort(this.ctx, full);
-        this.policies.set(id, full);
-        this.fragments.set(id, frag);
+        if (pp.kind === 'filtered') pp.zone = this.zones.get(zoneKey(pp.port, this.perPortZones))!;
+        this.policies.set(id, pp);
       } else {
         this.policies.delete(id);
-        this.fragments.delete(id);
       }
-      for (const f of FAMILIES) {
-        for (const chain of oldFrag?.chains[f].keys() ?? []) if (!frag?.chains[f].has(chain)) this.write(c, f, 'filter', chain, undefined);
-        for (const [chain, rules] of frag?.chains[f] ?? []) this.write(c, f, 'filter', chain, rules);
-      }
-      if (!sameShare(oldFrag, frag)) sharedDirty = true;
-      for (const k of remoteRefs(oldPolicy)) {
-        this.refs.set(k, this.refs.get(k)! - 1);
-        touchedSets.add(k);
-      }
-      for (const k of remoteRefs(this.policies.get(id))) {
-        this.refs.set(k, (this.refs.get(k) ?? 0) + 1);
-        touchedSets.add(k);
-      }
+      countRefs(this.refs, oldPolicy, -1, touchedSets);
+      countRefs(this.refs, pp, 1, touchedSets);
+      if (c && this.diffPort(c, before!.fragments.get(id), pp && renderPort(this.ctx, pp))) sharedDirty = true;
     }
-    if (sharedDirty) {
-      const ordered = t.ports.map((p) => this.fragments.get(p.id)).filter((f): f is Fragment => !!f);
-      for (const [table, chain, rules] of sharedChains(t.options, ordered)) for (const f of FAMILIES) this.write(c, f, table, chain, rules);
+    if (c && sharedDirty) this.diffShared(c, framing ? undefined : before!.policies);
+    for (const f of FAMILIES) {
+      for (const g of moved) if (this.refs[f].get(g)) touchedSets[f].add(g);
+      if (t.options.enableIpset) for (const g of touchedSets[f]) this.syncSet(g, f, c);
     }
-    for (const g of moved) for (const f of FAMILIES) if (this.refs.get(groupKey(g, f))) touchedSets.add(groupKey(g, f));
-    if (t.options.enableIpset) for (const k of touchedSets) this.syncSet(k, c);
   }
 
-  private framed = false;
-
-  private frame(c: Changes): void {
-    this.framed = true;
+  /** Records how one port's own chains changed; returns whether its lines in the shared chains did. */
+  private diffPort(c: Changes, before: Fragment | undefined, after: Fragment | undefined): boolean {
     for (const f of FAMILIES) {
-      for (const [t, table] of Object.entries(baseTables(this.topology.options)) as [TableName, Table][]) {
-        for (const [chain, rules] of table) this.write(c, f, t, chain, rules);
-      }
+      const write = c.table(f, 'filter');
+      if (before) for (const chain of before.chains[f].keys()) if (!after?.chains[f].has(chain)) write.remove.push(chain);
+      if (after) for (const [chain, rules] of after.chains[f]) if (!sameRules(before?.chains[f].get(chain), rules)) write.write.set(chain, rules);
+    }
+    return !sameShare(before, after);
+  }
+
+  /** Records the shared chains that differ from what they were for `before` (none when the node had no tables). */
+  private diffShared(c: Changes, before: PortPolicy[] | undefined): void {
+    const now = this.localPolicies();
+    for (const [chain, table] of Object.entries(SHARED_CHAINS) as [SharedChain, TableName][]) {
+      const rules = renderSharedChain(this.ctx, chain, now);
+      if (before && sameRules(renderSharedChain(this.ctx, chain, before), rules)) continue;
+      for (const f of FAMILIES) c.table(f, table).write.set(wrapped(this.topology.options.driver, chain), rules);
     }
   }
 
   /** Creates, updates or destroys one remote group's ipset to match its members and references. */
-  private syncSet(k: GroupKey, c: Changes): void {
-    const [g, family] = k.split('|') as [string, Family];
+  private syncSet(g: string, family: Family, c: Changes | undefined): void {
     const name = ipsetName(g, family);
-    const old = this.ipsets.get(name);
-    if (!this.refs.get(k)) {
-      this.refs.delete(k);
+    const old = this.sets.get(name);
+    if (!this.refs[family].get(g)) {
+      this.refs[family].delete(g);
       if (old) {
-        this.ipsets.delete(name);
-        c.delta.destroySets.push(name);
+        this.sets.delete(name);
+        c?.delta.destroySets.push(name);
       }
       return;
     }
     const members = this.membersOf(g, family).flatMap((m) => ipsetEntries(m.ip));
-    this.ipsets.set(name, { family, members });
+    this.sets.set(name, { family, members });
+    if (!c) return;
     if (!old) {
       c.delta.createSets.set(name, { family, members });
       return;
@@ -193,41 +228,103 @@ export class NodeCompiler {
   apply(e: ParsedEvent): Delta {
     if (e.op === 'set_port') this.checkPort(e.id, e.port);
     else checkGroupName(this.topology, e.group.id);
-    this.topology = applyEvent(this.topology, e);
-    if (e.op === 'set_port') this.track(e.id, e.port);
+    // which ports and groups the change touches, found before anything changes
     const affected = new Set<string>();
-    let moved = new Set<string>();
+    const moved = new Set<string>();
     if (e.op === 'set_port') {
-      moved = this.index.setPort(e.id, e.port);
+      for (const g of this.index.groupsOf(e.id)) moved.add(g);
+      for (const g of e.port?.security_groups ?? []) moved.add(g);
       if (this.policies.has(e.id) || e.port?.local) affected.add(e.id);
     } else {
       for (const pp of this.policies.values()) if (pp.port.security_groups.includes(e.group.id)) affected.add(pp.port.id);
     }
-    for (const g of moved) for (const f of FAMILIES) this.members.delete(groupKey(g, f));
     // without ipsets, members are written into the chains of every port whose rules name the group
     if (!this.topology.options.enableIpset && moved.size) {
       for (const pp of this.policies.values()) {
         if (pp.rules.some((r) => r.remote.kind === 'group' && moved.has(r.remote.groupId))) affected.add(pp.port.id);
       }
     }
+    const before: Before = { fragments: new Map(), policies: this.localPolicies() };
+    for (const id of affected) {
+      const pp = this.policies.get(id);
+      before.fragments.set(id, pp && renderPort(this.ctx, pp));
+    }
+    this.topology = applyEvent(this.topology, e);
+    if (e.op === 'set_port') {
+      this.track(e.id, e.port);
+      this.index.setPort(e.id, e.port);
+    }
+    for (const g of moved) for (const f of FAMILIES) this.members[f].delete(g);
     const c = new Changes();
-    this.update(affected, moved, c);
+    this.update(affected, moved, c, before);
     return c.delta;
+  }
+
+  get ipsets(): ReadonlyMap<string, IpSet> {
+    return this.sets;
+  }
+
+  /** The node's tables of one family, in iptables-save order; each chain is rendered when it is read. */
+  tables(family: Family): FamilyTables {
+    if (!this.framed) return {};
+    const { driver } = this.topology.options;
+    const policies = this.localPolicies();
+
+    const own = policies.filter((pp) => pp.kind === 'filtered').map((pp) => ({ pp, name: ownChainName(driver, pp.port, 'ingress') }));
+    // the names of a port's chains differ only in their kind letter: one order serves all three
+    own.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const base = baseTables(this.topology.options);
+    const out: FamilyTables = {};
+    for (const table of TABLES) {
+      const chains: [string, ChainSource][] = [...base[table]];
+      for (const [chain, t] of Object.entries(SHARED_CHAINS) as [SharedChain, TableName][]) if (t === table) chains.push([wrapped(driver, chain), chain]);
+      if (table === 'filter') {
+        for (const kind of OWN_CHAINS) {
+          for (const o of own) if (hasOwnChain(o.pp, family, kind)) chains.push([kind === 'ingress' ? o.name : ownChainName(driver, o.pp.port, kind), { pp: o.pp, kind }]);
+        }
+      }
+      out[table] = this.ordered(table, chains, family, policies);
+    }
+    return out;
+  }
+
+  /** Built-in chains in their fixed order, then ours by name (mostly in order already: the sort is cheap). */
+  private ordered(table: TableName, chains: [string, ChainSource][], family: Family, policies: PortPolicy[]): OrderedTable {
+    const builtin = BUILTIN[table].map((b) => chains.find(([name]) => name === b)!);
+    const rest = chains.filter(([name]) => !BUILTIN[table].includes(name)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const all = [...builtin, ...rest];
+    return {
+      chains: all.map(([name]) => name),
+      rules: (i) => {
+        const source = all[i][1];
+        if (typeof source === 'string') return this.sharedChain(source, policies);
+        if ('pp' in source) return renderOwnChain(this.ctx, source.pp, family, source.kind);
+        return source;
+      },
+    };
+  }
+
+  /** A shared chain's rules, rendered once per version for both families. */
+  private sharedChain(chain: SharedChain, policies: PortPolicy[]): readonly string[] {
+    if (this.shared.version !== this.version) this.shared = { version: this.version, rules: new Map() };
+    let rules = this.shared.rules.get(chain);
+    if (!rules) this.shared.rules.set(chain, (rules = renderSharedChain(this.ctx, chain, policies)));
+    return rules;
   }
 
   /** A snapshot of the node's kernel state. */
   get state(): NodeState {
-    const copy = (f: Family) => Object.fromEntries(TABLES.map((t) => [t, new Map(this.tables[f][t])])) as Record<TableName, Table>;
-    return { tables: { IPv4: copy('IPv4'), IPv6: copy('IPv6') }, ipsets: new Map(this.ipsets) };
+    return { tables: { IPv4: materialize(this.tables('IPv4')), IPv6: materialize(this.tables('IPv6')) }, ipsets: new Map(this.sets) };
   }
 
   get policy(): HostPolicy {
+    const ports = this.localPolicies();
     const remoteGroups = new Map<string, Partial<Record<Family, Member[]>>>();
-    for (const k of this.refs.keys()) {
-      const [g, f] = k.split('|') as [string, Family];
-      remoteGroups.set(g, { ...remoteGroups.get(g), [f]: this.membersOf(g, f) });
+    for (const pp of ports) {
+      for (const r of pp.rules) {
+        if (r.remote.kind === 'group') remoteGroups.set(r.remote.groupId, { ...remoteGroups.get(r.remote.groupId), [r.ethertype]: this.membersOf(r.remote.groupId, r.ethertype) });
+      }
     }
-    const ports = this.topology.ports.map((p) => this.policies.get(p.id)).filter((pp): pp is PortPolicy => !!pp);
     return { options: this.topology.options, ports, remoteGroups, zones: new Map(this.zones) };
   }
 }

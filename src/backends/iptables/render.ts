@@ -1,30 +1,19 @@
 /**
  * IR → kernel state, as Neutron's IptablesFirewallDriver lays it out: shared
  * chains (FORWARD/INPUT jumps, sg-chain, sg-fallback, raw zone rules) and, per
- * filtered port, its ingress, egress and anti-spoofing chains. Each port's
- * share is rendered on its own (a fragment) so a change re-renders one port.
+ * filtered port, its ingress, egress and anti-spoofing chains. Everything is
+ * rendered from a port's policy alone (and the remote groups' members), one
+ * chain at a time, so a chain can be rendered when it is written out and a
+ * change re-renders only the ports it touches.
  */
 import { cidrText } from '../../model/addresses.js';
 import { type Family, FAMILIES, type Member, type PolicyRule, type PortPolicy } from '../../policy/ir.js';
-import { compareMembers } from '../../policy/membership.js';
-import { type CompileOptions, type Driver } from '../../policy/topology.js';
+import { compareAddresses } from '../../policy/membership.js';
+import { type CompileOptions, type Driver, type TopologyPort } from '../../policy/topology.js';
 import { COMMENTS, withComment } from './comments.js';
 import { bridgeDevice, ipsetName, physdev, portChain, wrapped, zoneCommentName } from './naming.js';
 import { expandedPeer, ipsetRule, plainRule } from './rule-args.js';
 import { type Table, type TableName } from './state.js';
-
-/** What one local port contributes to the node. */
-export interface Fragment {
-  device: string;
-  kind: PortPolicy['kind'];
-  /** the port's own chains per family */
-  chains: Record<Family, Map<string, string[]>>;
-  forwardTop: string[];
-  forwardBottom: string[];
-  sgChain: string[];
-  input: string[];
-  raw: string[];
-}
 
 export interface RenderContext {
   options: CompileOptions;
@@ -32,11 +21,34 @@ export interface RenderContext {
   members: (groupId: string, family: Family) => Member[];
 }
 
+/** A filtered port's own chains, per family (the anti-spoofing one only for a family it has addresses in). */
+export type OwnChain = 'ingress' | 'egress' | 'spoof';
+export const OWN_CHAINS: OwnChain[] = ['ingress', 'egress', 'spoof'];
+
+/** The chains all ports share (the same in both families), and the table each is in. */
+export type SharedChain = 'FORWARD' | 'INPUT' | 'sg-chain' | 'PREROUTING';
+export const SHARED_CHAINS: Record<SharedChain, TableName> = { FORWARD: 'filter', INPUT: 'filter', 'sg-chain': 'filter', PREROUTING: 'raw' };
+
+const OWN_PREFIX: Record<OwnChain, 'i' | 'o' | 's'> = { ingress: 'i', egress: 'o', spoof: 's' };
+
+// ports are immutable (a change replaces the object): their names are worked out once
+const chainNames = new WeakMap<TopologyPort, Record<Driver, Partial<Record<OwnChain, string>>>>();
+
+export function ownChainName(driver: Driver, port: TopologyPort, kind: OwnChain): string {
+  let names = chainNames.get(port);
+  if (!names) chainNames.set(port, (names = { linuxbridge: {}, ovs_hybrid: {} }));
+  return (names[driver][kind] ??= portChain(driver, port, OWN_PREFIX[kind]));
+}
+
+export const hasOwnChain = (pp: PortPolicy, family: Family, kind: OwnChain) =>
+  pp.kind === 'filtered' && (kind !== 'spoof' || pp.spoof[family].length > 0);
+
 /** The texts every port shares, built once per driver and comment setting. */
 interface Texts {
   /** "-m comment --comment ... " (with its trailing space), or nothing when comments are off */
   comment: (c: string) => string;
-  wrap: (chain: string) => string;
+  /** the wrapped sg-chain, the FORWARD jumps' target */
+  sgChain: string;
   established: string;
   invalid: string;
   fallback: string;
@@ -46,18 +58,23 @@ interface Texts {
   pairDrop: string;
 }
 
-const textsByOptions = new Map<string, Texts>();
+// by the options object itself: looked up for every chain, so no key is built
+const textsByOptions = new WeakMap<CompileOptions, Texts>();
 
 function textsFor(o: CompileOptions): Texts {
-  const key = `${o.driver}|${o.comments}`;
-  let t = textsByOptions.get(key);
+  let t = textsByOptions.get(o);
   if (t) return t;
+  const comments = new Map<string, string>();
   const text = (rule: string, comment?: string) =>
     // IptablesManager wraps "$chain" targets with the agent's prefix
     withComment(rule, comment, o.comments).replace(/\$([\w-]+)/g, (_, name: string) => wrapped(o.driver, name));
   t = {
-    comment: (c) => (o.comments ? `-m comment --comment "${c}" ` : ''),
-    wrap: (chain) => wrapped(o.driver, chain),
+    comment: (c) => {
+      let text = comments.get(c);
+      if (text === undefined) comments.set(c, (text = o.comments ? `-m comment --comment "${c}" ` : ''));
+      return text;
+    },
+    sgChain: wrapped(o.driver, 'sg-chain'),
     established: text('-m state --state RELATED,ESTABLISHED -j RETURN', COMMENTS.ALLOW_ASSOC),
     invalid: text('-m state --state INVALID -j DROP', COMMENTS.INVALID_DROP),
     fallback: text('-j $sg-fallback', COMMENTS.UNMATCHED),
@@ -80,40 +97,65 @@ function textsFor(o: CompileOptions): Texts {
     icmpv6Ingress: ICMPV6_INGRESS.map((n) => `-p ipv6-icmp -m icmp6 --icmpv6-type ${n} -j RETURN`),
     pairDrop: text('-j DROP', COMMENTS.PAIR_DROP),
   };
-  textsByOptions.set(key, t);
+  textsByOptions.set(o, t);
   return t;
 }
 
-/** A group rule renders the same for every port that has the group (rules are shared IR objects). */
-const groupRuleTexts = new WeakMap<PolicyRule, string>();
+/** A rule object renders to the same text wherever it appears: group rules and most provider rules are shared by ports. */
+const ruleTexts = new WeakMap<PolicyRule, string>();
 
-function sharedRuleText(r: PolicyRule, render: () => string): string {
-  if (r.origin.kind !== 'group') return render();
-  let text = groupRuleTexts.get(r);
-  if (text === undefined) groupRuleTexts.set(r, (text = render()));
+function ruleText(r: PolicyRule, render: (r: PolicyRule) => string): string {
+  let text = ruleTexts.get(r);
+  if (text === undefined) ruleTexts.set(r, (text = render(r)));
   return text;
 }
 
-/** _convert_sgr_to_iptables_rules: established first, each distinct rule once, INVALID drop, fallback. */
-function convertRules(ctx: RenderContext, t: Texts, pp: PortPolicy, rules: PolicyRule[]): string[] {
-  const out = [t.established];
+const plainText = (r: PolicyRule) => plainRule(r, r.remote.kind === 'prefix' ? r.remote.cidr : null);
+const ipsetText = (r: PolicyRule) => ipsetRule(r, ipsetName((r.remote as { groupId: string }).groupId, r.ethertype));
+
+/** With ipsets a group rule's text depends on nothing but the rule: ports in the same groups share their groups' lines. */
+const groupLines = new WeakMap<readonly PolicyRule[], Map<string, string[]>>();
+
+/** The distinct texts of one direction and family of a list of group rules (ipsets on), first occurrence kept. */
+function groupTexts(rules: readonly PolicyRule[], direction: PolicyRule['direction'], family: Family): string[] {
+  let byKind = groupLines.get(rules);
+  if (!byKind) groupLines.set(rules, (byKind = new Map()));
+  const key = direction + family;
+  let texts = byKind.get(key);
+  if (!texts) {
+    const seen = new Set<string>();
+    for (const r of rules) if (r.direction === direction && r.ethertype === family) seen.add(ruleText(r, r.remote.kind === 'group' ? ipsetText : plainText));
+    byKind.set(key, (texts = [...seen]));
+  }
+  return texts;
+}
+
+/**
+ * _convert_sgr_to_iptables_rules: appends the port's rules of one direction and family to `out`,
+ * established first, each distinct rule once, then the INVALID drop and the fallback.
+ */
+function convertRules(ctx: RenderContext, t: Texts, pp: PortPolicy, direction: PolicyRule['direction'], family: Family, out: string[]): string[] {
+  out.push(t.established);
+  const from = out.length;
   // seen_sg_rules: chains hold a handful of rules, a scan beats a Set here
   const push = (text: string) => {
-    if (!out.includes(text, 1)) out.push(text);
+    if (!out.includes(text, from)) out.push(text);
   };
-  for (const r of rules) {
-    if (r.remote.kind === 'group') {
-      if (ctx.options.enableIpset) {
-        const groupId = r.remote.groupId;
-        push(sharedRuleText(r, () => ipsetRule(r, ipsetName(groupId, r.ethertype))));
-      } else {
-        for (const m of ctx.members(r.remote.groupId, r.ethertype)) {
-          if (!pp.port.fixed_ips.includes(m.ip)) push(plainRule(r, expandedPeer(m.ip)));
-        }
-      }
-    } else {
-      const peer = r.remote.kind === 'prefix' ? r.remote.cidr : null;
-      push(sharedRuleText(r, () => plainRule(r, peer)));
+  const providers = pp.rules.length - pp.groupRules.length;
+  for (let i = 0; i < providers; i++) {
+    const r = pp.rules[i];
+    // most name the port's own address: rendered each time, not cached per rule
+    if (r.direction === direction && r.ethertype === family) push(plainText(r));
+  }
+  if (ctx.options.enableIpset) {
+    // the group lines are distinct already: only the provider lines can repeat one
+    const provided = out.slice(from);
+    for (const text of groupTexts(pp.groupRules, direction, family)) if (!provided.includes(text)) out.push(text);
+  } else {
+    for (const r of pp.groupRules) {
+      if (r.direction !== direction || r.ethertype !== family) continue;
+      if (r.remote.kind !== 'group') push(ruleText(r, plainText));
+      else for (const m of ctx.members(r.remote.groupId, family)) if (!pp.port.fixed_ips.includes(m.ip)) push(plainRule(r, expandedPeer(m.ip)));
     }
   }
   out.push(t.invalid, t.fallback);
@@ -123,69 +165,117 @@ function convertRules(ctx: RenderContext, t: Texts, pp: PortPolicy, rules: Polic
 const ICMPV6_INGRESS = [130, 135, 136];
 const ICMPV6_UNSPECIFIED_SOURCE = [131, 135, 143];
 
-/** The egress chain's fixed head: DHCP and DAD, the spoof-chain jump, RA and DHCP-server drops. */
-function egressHead(t: Texts, family: Family, spoofChain: string | undefined): string[] {
-  return [...t.egressBefore[family], ...(spoofChain ? [`-j ${spoofChain}`] : []), ...t.egressAfter[family]];
-}
-
 function spoofChain(t: Texts, pp: PortPolicy, family: Family): string[] {
-  const allow = `${t.comment(COMMENTS.PAIR_ALLOW)}-j RETURN`;
-  return [
-    ...pp.spoof[family].map((e) => (e.cidr === null
-      ? `-m mac --mac-source ${e.mac} ${allow}`
-      : `-s ${cidrText(e.cidr)} -m mac --mac-source ${e.mac} ${allow}`)),
-    t.pairDrop,
-  ];
+  const tail = ` ${t.comment(COMMENTS.PAIR_ALLOW)}-j RETURN`;
+  const rules = pp.spoof[family].map((e) => (e.cidr === null
+    ? `-m mac --mac-source ${e.mac}${tail}`
+    : `-s ${cidrText(e.cidr)} -m mac --mac-source ${e.mac}${tail}`));
+  rules.push(t.pairDrop);
+  // a pair equal to a fixed IP (same MAC) repeats its line
+  return keepLast(rules);
 }
 
 function zoneRules(driver: Driver, pp: PortPolicy): string[] {
   const p = pp.port;
-  const [comment, target] = pp.tracking === 'zone'
-    ? [`Set zone for ${zoneCommentName(p)}`, `--zone ${pp.zone}`]
-    : [`Make ${zoneCommentName(p)} stateless`, '--notrack'];
+  const tail = pp.tracking === 'zone'
+    ? ` -m comment --comment "Set zone for ${zoneCommentName(p)}" -j CT --zone ${pp.zone}`
+    : ` -m comment --comment "Make ${zoneCommentName(p)} stateless" -j CT --notrack`;
   const br = bridgeDevice(driver, p);
-  return [`-m physdev --physdev-in ${br}`, `-i ${br}`, `-m physdev --physdev-in ${physdev(driver, p)}`]
-    .map((m) => `${m} -m comment --comment "${comment}" -j CT ${target}`);
+  return [`-m physdev --physdev-in ${br}${tail}`, `-i ${br}${tail}`, `-m physdev --physdev-in ${physdev(driver, p)}${tail}`];
 }
 
-export function renderPort(ctx: RenderContext, pp: PortPolicy): Fragment {
+/** A port's jump from a shared chain: its device, the comment, the target. */
+function jump(t: Texts, dev: string, dir: 'out' | 'in', comment: string, target: string): string {
+  return `-m physdev --physdev-${dir} ${dev} --physdev-is-bridged ${t.comment(comment)}-j ${target}`;
+}
+
+/** The rules of one of a filtered port's own chains in one family. */
+export function renderOwnChain(ctx: RenderContext, pp: PortPolicy, family: Family, kind: OwnChain): string[] {
+  const t = textsFor(ctx.options);
+  // the fixed lines carry comments, so they can repeat a group rule only without comments,
+  // except the uncommented ICMPv6 ingress lines
+  const dedup = ctx.options.comments ? (r: string[]) => r : keepLast;
+  if (kind === 'spoof') return spoofChain(t, pp, family);
+  if (kind === 'ingress') {
+    return family === 'IPv6'
+      ? keepLast(convertRules(ctx, t, pp, 'ingress', family, [...t.icmpv6Ingress]))
+      : dedup(convertRules(ctx, t, pp, 'ingress', family, []));
+  }
+  // the egress chain's fixed head: DHCP and DAD, the spoof-chain jump, RA and DHCP-server drops
+  const head = [...t.egressBefore[family]];
+  if (hasOwnChain(pp, family, 'spoof')) head.push(`-j ${ownChainName(ctx.options.driver, pp.port, 'spoof')}`);
+  for (const r of t.egressAfter[family]) head.push(r);
+  return dedup(convertRules(ctx, t, pp, 'egress', family, head));
+}
+
+/** The lines one port puts into a shared chain. */
+export function shareLines(ctx: RenderContext, pp: PortPolicy, chain: SharedChain): string[] {
   const { driver } = ctx.options;
   const t = textsFor(ctx.options);
   const dev = physdev(driver, pp.port);
-  const frag: Fragment = {
-    device: pp.port.device, kind: pp.kind, chains: { IPv4: new Map(), IPv6: new Map() },
-    forwardTop: [], forwardBottom: [], sgChain: [], input: [], raw: [],
-  };
-  const jump = (dir: 'out' | 'in', comment: string, target: string) =>
-    `-m physdev --physdev-${dir} ${dev} --physdev-is-bridged ${t.comment(comment)}-j ${target}`;
   if (pp.kind !== 'filtered') {
     const comment = pp.kind === 'trusted' ? COMMENTS.TRUSTED_ACCEPT : COMMENTS.PORT_SEC_ACCEPT;
-    frag.forwardBottom.push(jump('out', comment, 'ACCEPT'), jump('in', comment, 'ACCEPT'));
-    if (pp.kind === 'unfiltered') frag.input.push(jump('in', comment, 'ACCEPT'));
-    return frag;
+    if (chain === 'FORWARD') return [jump(t, dev, 'out', comment, 'ACCEPT'), jump(t, dev, 'in', comment, 'ACCEPT')];
+    return chain === 'INPUT' && pp.kind === 'unfiltered' ? [jump(t, dev, 'in', comment, 'ACCEPT')] : [];
   }
-  frag.raw = zoneRules(driver, pp);
-  const [ingress, egress, spoof] = (['i', 'o', 's'] as const).map((k) => portChain(driver, pp.port, k));
-  for (const [dir, chain] of [['out', ingress], ['in', egress]] as const) {
-    frag.forwardTop.push(jump(dir, COMMENTS.VM_INT_SG, t.wrap('sg-chain')));
-    frag.sgChain.push(jump(dir, COMMENTS.SG_TO_VM_SG, chain));
+  const chainName = (kind: OwnChain) => ownChainName(driver, pp.port, kind);
+  switch (chain) {
+    case 'FORWARD': return [jump(t, dev, 'out', COMMENTS.VM_INT_SG, t.sgChain), jump(t, dev, 'in', COMMENTS.VM_INT_SG, t.sgChain)];
+    case 'INPUT': return [jump(t, dev, 'in', COMMENTS.INPUT_TO_SG, chainName('egress'))];
+    case 'sg-chain': return [jump(t, dev, 'out', COMMENTS.SG_TO_VM_SG, chainName('ingress')), jump(t, dev, 'in', COMMENTS.SG_TO_VM_SG, chainName('egress'))];
+    case 'PREROUTING': return zoneRules(driver, pp);
   }
-  frag.input.push(jump('in', COMMENTS.INPUT_TO_SG, egress));
-  const split: Record<string, PolicyRule[]> = { ingressIPv4: [], ingressIPv6: [], egressIPv4: [], egressIPv6: [] };
-  for (const r of pp.rules) split[r.direction + r.ethertype].push(r);
+}
+
+const byDevice = (a: PortPolicy, b: PortPolicy) => (a.port.device < b.port.device ? -1 : a.port.device > b.port.device ? 1 : 0);
+
+/**
+ * One shared chain's rules, from the local ports' policies in port order.
+ * Filtered ports go by device name (as Neutron sorts them), then trusted ports,
+ * then port-security-disabled ones, in port order.
+ */
+export function renderSharedChain(ctx: RenderContext, chain: SharedChain, policies: readonly PortPolicy[]): string[] {
+  const ordered = [
+    ...policies.filter((pp) => pp.kind === 'filtered').sort(byDevice),
+    ...policies.filter((pp) => pp.kind === 'trusted'),
+    ...policies.filter((pp) => pp.kind === 'unfiltered'),
+  ];
+  const rules: string[] = [];
+  for (const pp of ordered) for (const line of shareLines(ctx, pp, chain)) rules.push(line);
+  if (chain === 'sg-chain') rules.push('-j ACCEPT');
+  return rules;
+}
+
+/** Everything one port contributes to the node, rendered: what a change compares. */
+export interface Fragment {
+  device: string;
+  kind: PortPolicy['kind'];
+  /** the port's own chains per family, by name */
+  chains: Record<Family, Map<string, string[]>>;
+  shares: Record<SharedChain, string[]>;
+}
+
+export function renderPort(ctx: RenderContext, pp: PortPolicy): Fragment {
+  const frag: Fragment = {
+    device: pp.port.device, kind: pp.kind, chains: { IPv4: new Map(), IPv6: new Map() },
+    shares: { FORWARD: [], INPUT: [], 'sg-chain': [], PREROUTING: [] },
+  };
+  for (const chain of Object.keys(SHARED_CHAINS) as SharedChain[]) frag.shares[chain] = shareLines(ctx, pp, chain);
   for (const family of FAMILIES) {
-    const hasSpoof = pp.spoof[family].length > 0;
-    const chains = frag.chains[family];
-    const ingressRules = convertRules(ctx, t, pp, split[`ingress${family}`]);
-    // the fixed lines carry comments, so they can repeat a group rule only without comments,
-    // except the uncommented ICMPv6 ingress lines
-    const dedup = ctx.options.comments ? (r: string[]) => r : keepLast;
-    chains.set(ingress, family === 'IPv6' ? keepLast([...t.icmpv6Ingress, ...ingressRules]) : dedup(ingressRules));
-    chains.set(egress, dedup([...egressHead(t, family, hasSpoof ? spoof : undefined), ...convertRules(ctx, t, pp, split[`egress${family}`])]));
-    // a pair equal to a fixed IP (same MAC) repeats its line
-    if (hasSpoof) chains.set(spoof, keepLast(spoofChain(t, pp, family)));
+    for (const kind of OWN_CHAINS) {
+      if (hasOwnChain(pp, family, kind)) frag.chains[family].set(ownChainName(ctx.options.driver, pp.port, kind), renderOwnChain(ctx, pp, family, kind));
+    }
   }
   return frag;
+}
+
+export const sameRules = (a: readonly string[] | undefined, b: readonly string[]) => a === b || (!!a && a.length === b.length && a.every((r, i) => r === b[i]));
+
+/** Whether two fragments put the same lines into the shared chains (in the same place). */
+export function sameShare(a: Fragment | undefined, b: Fragment | undefined): boolean {
+  if (!a || !b) return a === b;
+  return a.kind === b.kind && a.device === b.device
+    && (Object.keys(SHARED_CHAINS) as SharedChain[]).every((c) => sameRules(a.shares[c], b.shares[c]));
 }
 
 /** ipset's text for a member: a /0 becomes its two /1 halves (hash:net cannot hold /0). */
@@ -195,16 +285,22 @@ export function ipsetEntries(ip: string): string[] {
   return text.includes(':') ? ['::/1', '8000::/1'] : ['0.0.0.0/1', '128.0.0.0/1'];
 }
 
-export const ipsetMemberOrder = (a: string, b: string) => compareMembers({ ip: a, mac: null }, { ip: b, mac: null });
+/** ipset entries in member order (as golden prints them). */
+export const ipsetMemberOrder = compareAddresses;
 
 /** IptablesManager keeps one copy of a rule repeated in a chain: the last. */
 export function keepLast(rules: string[]): string[] {
-  if (new Set(rules).size === rules.length) return rules;
+  if (!hasRepeats(rules)) return rules;
   const last = new Map(rules.map((r, i) => [r, i]));
   return rules.filter((r, i) => last.get(r) === i);
 }
 
-const byDevice = (a: Fragment, b: Fragment) => (a.device < b.device ? -1 : a.device > b.device ? 1 : 0);
+// chains hold a handful of rules: a scan allocates nothing
+function hasRepeats(rules: string[]): boolean {
+  if (rules.length > 32) return new Set(rules).size !== rules.length;
+  for (let i = 1; i < rules.length; i++) if (rules.lastIndexOf(rules[i - 1]) >= i) return true;
+  return false;
+}
 
 /** The chains every node has whatever its ports: built-ins' jumps, top and local, the fallback. */
 export function baseTables(options: CompileOptions): Record<TableName, Table> {
@@ -225,31 +321,4 @@ export function baseTables(options: CompileOptions): Record<TableName, Table> {
       [w('OUTPUT'), []],
     ]),
   };
-}
-
-/**
- * The chains all ports share (the same in both families): FORWARD and INPUT
- * jumps, sg-chain, the raw zone rules. Filtered ports go by device name (as
- * Neutron sorts them), trusted before port-security-disabled ones, in port order.
- */
-export function sharedChains(options: CompileOptions, fragments: Fragment[]): [TableName, string, string[]][] {
-  const w = (c: string) => wrapped(options.driver, c);
-  const filtered = fragments.filter((f) => f.kind === 'filtered').sort(byDevice);
-  const trusted = fragments.filter((f) => f.kind === 'trusted');
-  const unfiltered = fragments.filter((f) => f.kind === 'unfiltered');
-  return [
-    ['filter', w('FORWARD'), [...filtered.flatMap((f) => f.forwardTop), ...[...trusted, ...unfiltered].flatMap((f) => f.forwardBottom)]],
-    ['filter', w('INPUT'), [...filtered, ...unfiltered].flatMap((f) => f.input)],
-    ['filter', w('sg-chain'), [...filtered.flatMap((f) => f.sgChain), '-j ACCEPT']],
-    ['raw', w('PREROUTING'), filtered.flatMap((f) => f.raw)],
-  ];
-}
-
-const sameLines = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
-
-/** Whether two fragments put the same lines into the shared chains. */
-export function sameShare(a: Fragment | undefined, b: Fragment | undefined): boolean {
-  if (!a || !b) return a === b;
-  return a.kind === b.kind && a.device === b.device && sameLines(a.forwardTop, b.forwardTop) && sameLines(a.forwardBottom, b.forwardBottom)
-    && sameLines(a.sgChain, b.sgChain) && sameLines(a.input, b.input) && sameLines(a.raw, b.raw);
 }

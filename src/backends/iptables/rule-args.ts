@@ -18,42 +18,47 @@ export function iptablesProtocol(protocol: string | null): string | undefined {
   return NAMES[protocol] ?? protocol;
 }
 
-function portArgs(dir: 'sport' | 'dport', protocol: string | undefined, min: number | null, max: number | null): string[] {
-  if (min === null) return [];
+function portArgs(args: string[], dir: 'sport' | 'dport', protocol: string | undefined, min: number | null, max: number | null): void {
+  if (min === null) return;
   if (protocol === 'icmp' || protocol === 'ipv6-icmp') {
-    return [`--${protocol === 'icmp' ? 'icmp' : 'icmpv6'}-type`, max === null ? `${min}` : `${min}/${max}`];
+    args.push(protocol === 'icmp' ? '--icmp-type' : '--icmpv6-type', max === null ? `${min}` : `${min}/${max}`);
+  } else if (protocol && PORT_PROTOCOLS.has(protocol)) {
+    if (min !== max) args.push('-m', 'multiport', `--${dir}s`, `${min}:${max}`);
+    else if (MULTIPORT_ONLY.has(protocol)) args.push('-m', 'multiport', `--${dir}s`, `${min}`);
+    else args.push(`--${dir}`, `${min}`);
   }
-  if (!protocol || !PORT_PROTOCOLS.has(protocol)) return [];
-  if (min === max) return MULTIPORT_ONLY.has(protocol) ? ['-m', 'multiport', `--${dir}s`, `${min}`] : [`--${dir}`, `${min}`];
-  return ['-m', 'multiport', `--${dir}s`, `${min}:${max}`];
 }
 
-export function protocolAndPortArgs(r: PolicyRule): string[] {
+/** Appends the protocol and port matches of a rule to `args` (and returns it). */
+export function protocolAndPortArgs(r: PolicyRule, args: string[] = []): string[] {
   const protocol = iptablesProtocol(r.protocol);
-  const isPort = r.sourcePortMin !== null || r.portMin !== null;
-  const args = protocol ? ['-p', protocol] : [];
-  if (protocol && isPort && MATCH_MODULE[protocol]) args.push('-m', MATCH_MODULE[protocol]);
-  return [...args, ...portArgs('sport', protocol, r.sourcePortMin, r.sourcePortMax), ...portArgs('dport', protocol, r.portMin, r.portMax)];
+  if (protocol) {
+    args.push('-p', protocol);
+    if ((r.sourcePortMin !== null || r.portMin !== null) && MATCH_MODULE[protocol]) args.push('-m', MATCH_MODULE[protocol]);
+  }
+  portArgs(args, 'sport', protocol, r.sourcePortMin, r.sourcePortMax);
+  portArgs(args, 'dport', protocol, r.portMin, r.portMax);
+  return args;
 }
 
 /** _ip_prefix_arg: a bare address gets its mask; a /0 is no constraint and is left out */
-function prefixArgs(flag: '-s' | '-d', prefix: string | null): string[] {
-  if (!prefix) return [];
-  if (!prefix.includes('/')) return [flag, cidrText(prefix)];
-  if (prefix.endsWith('/0')) return [];
-  return [flag, prefix];
+function prefixArgs(args: string[], flag: '-s' | '-d', prefix: string | null): void {
+  if (!prefix || prefix.endsWith('/0')) return;
+  args.push(flag, prefix.includes('/') ? prefix : cidrText(prefix));
 }
 
 /** A rule whose peer is a literal prefix (or anyone): -s/-d, protocol, ports, RETURN. */
 export function plainRule(r: PolicyRule, peer: string | null): string {
-  const source = r.direction === 'ingress' ? peer : null;
-  const dest = r.direction === 'egress' ? peer : r.localPrefix;
-  return [...prefixArgs('-s', source), ...prefixArgs('-d', dest), ...protocolAndPortArgs(r), '-j', 'RETURN'].join(' ');
+  const args: string[] = [];
+  prefixArgs(args, '-s', r.direction === 'ingress' ? peer : null);
+  prefixArgs(args, '-d', r.direction === 'egress' ? peer : r.localPrefix);
+  protocolAndPortArgs(r, args).push('-j', 'RETURN');
+  return args.join(' ');
 }
 
 /** A remote-group rule matched against the group's ipset. */
 export function ipsetRule(r: PolicyRule, setName: string): string {
-  return [...protocolAndPortArgs(r), '-m', 'set', '--match-set', setName, r.direction === 'ingress' ? 'src' : 'dst', '-j', 'RETURN'].join(' ');
+  return protocolAndPortArgs(r).concat('-m', 'set', '--match-set', setName, r.direction === 'ingress' ? 'src' : 'dst', '-j', 'RETURN').join(' ');
 }
 
 /** _expand_sg_rule_with_remote_ips: a member becomes its network (host bits cleared) */

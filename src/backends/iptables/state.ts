@@ -1,7 +1,8 @@
 /**
  * The kernel state portsec owns on a compute node, per family: the filter and
  * raw tables (chains with their rules, as iptables-save prints them) and the
- * ipsets. Both the full compile and the incremental deltas produce it.
+ * ipsets. Both the full compile and the incremental deltas produce it; the
+ * writers here turn it into iptables-save and ipset restore text.
  */
 import { type Family } from '../../policy/ir.js';
 
@@ -27,6 +28,21 @@ export interface NodeState {
   ipsets: Map<string, IpSet>;
 }
 
+/** A table as the writers read it: its chains in iptables-save order, and each chain's rules when asked. */
+export interface OrderedTable {
+  chains: readonly string[];
+  rules(index: number): readonly string[];
+}
+
+/** One family's tables; a table portsec never wrote is not there at all. */
+export type FamilyTables = Partial<Record<TableName, OrderedTable>>;
+
+/** What the payload writers read: a node's ipsets and, per family, its tables. */
+export interface KernelSource {
+  readonly ipsets: ReadonlyMap<string, IpSet>;
+  tables(family: Family): FamilyTables;
+}
+
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Built-in chains in their fixed order, then ours sorted: iptables-save's (and golden's) order. */
@@ -35,33 +51,104 @@ export function chainOrder(table: TableName, chains: Iterable<string>): string[]
   return [...builtin, ...[...chains].filter((c) => !builtin.includes(c)).sort(byName)];
 }
 
-/** iptables-save text of one family (no header comments). */
-export function saveText(state: NodeState, family: Family): string {
-  const out: string[] = [];
+/** A state's tables of one family, in iptables-save order. */
+function orderedTables(state: NodeState, family: Family): FamilyTables {
+  const out: FamilyTables = {};
   for (const t of TABLES) {
     const table = state.tables[family][t];
-    // a table portsec never wrote is not there at all
     if (!table.size) continue;
-    const order = chainOrder(t, table.keys());
-    out.push(`*${t}`);
-    for (const c of order) out.push(`:${c} ${BUILTIN[t].includes(c) ? 'ACCEPT' : '-'} [0:0]`);
-    for (const c of order) {
-      const rules = table.get(c);
-      // one join per chain: V8 builds the block natively instead of a string per rule
-      if (rules?.length) out.push(`-A ${c} ${rules.join(`\n-A ${c} `)}`);
-    }
-    out.push('COMMIT');
+    const chains = chainOrder(t, table.keys());
+    out[t] = { chains, rules: (i) => table.get(chains[i]) ?? [] };
   }
-  return out.length ? `${out.join('\n')}\n` : '';
+  return out;
 }
 
-/** `ipset restore` text: sets by name, members in address order. */
-export function ipsetText(state: NodeState, memberOrder: (a: string, b: string) => number): string {
-  const lines: string[] = [];
-  for (const name of [...state.ipsets.keys()].sort(byName)) {
-    const s = state.ipsets.get(name)!;
-    lines.push(`create ${name} hash:net family ${s.family === 'IPv4' ? 'inet' : 'inet6'}`);
-    for (const m of [...new Set(s.members)].sort(memberOrder)) lines.push(`add ${name} ${m}`);
+export const stateSource = (state: NodeState): KernelSource => ({ ipsets: state.ipsets, tables: (f) => orderedTables(state, f) });
+
+/** Tables as plain maps (every table there, empty when never written). */
+export function materialize(tables: FamilyTables): Record<TableName, Table> {
+  const out = { raw: new Map(), filter: new Map() } as Record<TableName, Table>;
+  for (const t of TABLES) {
+    const table = tables[t];
+    if (table) table.chains.forEach((c, i) => out[t].set(c, [...table.rules(i)]));
   }
-  return lines.length ? `${lines.join('\n')}\n` : '';
+  return out;
 }
+
+/** Text is handed on in flat pieces of about this many characters: a 25 MB payload never sits in memory whole. */
+const CHUNK = 1 << 16;
+
+/** Gathers pieces of text and hands them on joined, in chunks. */
+export class ChunkWriter {
+  private readonly parts: string[] = [];
+  private size = 0;
+
+  constructor(private readonly emit: (chunk: string) => void) {}
+
+  push(text: string): void {
+    this.parts.push(text);
+    this.size += text.length;
+    if (this.size >= CHUNK) this.flush();
+  }
+
+  /** `prefix` + rule + newline for each rule (one chain's lines). */
+  lines(prefix: string, rules: readonly string[]): void {
+    for (const r of rules) {
+      this.parts.push(prefix, r, '\n');
+      this.size += prefix.length + r.length + 1;
+      if (this.size >= CHUNK) this.flush();
+    }
+  }
+
+  flush(): void {
+    if (!this.parts.length) return;
+    this.emit(this.parts.join(''));
+    this.parts.length = 0;
+    this.size = 0;
+  }
+}
+
+/** Collects what a writer emits into one string (small payloads, tests). */
+export function textOf(write: (w: ChunkWriter) => void): string {
+  const chunks: string[] = [];
+  const w = new ChunkWriter((c) => chunks.push(c));
+  write(w);
+  w.flush();
+  return chunks.join('');
+}
+
+/** iptables-save text of one family's tables (no header comments). */
+export function writeTables(tables: FamilyTables, w: ChunkWriter): void {
+  for (const t of TABLES) {
+    const table = tables[t];
+    if (!table) continue;
+    w.push(`*${t}\n`);
+    for (const c of table.chains) {
+      w.push(':');
+      w.push(c);
+      w.push(BUILTIN[t].includes(c) ? ' ACCEPT [0:0]\n' : ' - [0:0]\n');
+    }
+    table.chains.forEach((c, i) => w.lines(['-A ', c, ' '].join(''), table.rules(i)));
+    w.push('COMMIT\n');
+  }
+}
+
+export const saveText = (state: NodeState, family: Family): string => textOf((w) => writeTables(orderedTables(state, family), w));
+
+/** `ipset restore` text: sets by name, members in address order, once each. */
+export function writeIpsets(ipsets: ReadonlyMap<string, IpSet>, memberOrder: (a: string, b: string) => number, w: ChunkWriter): void {
+  for (const name of [...ipsets.keys()].sort(byName)) {
+    const s = ipsets.get(name)!;
+    w.push(`create ${name} hash:net family ${s.family === 'IPv4' ? 'inet' : 'inet6'}\n`);
+    w.lines(`add ${name} `, inOrder(s.members, memberOrder));
+  }
+}
+
+/** Members sorted and without repeats (they mostly come in order: checked before sorting). */
+function inOrder(members: string[], order: (a: string, b: string) => number): string[] {
+  for (let i = 1; i < members.length; i++) if (order(members[i - 1], members[i]) >= 0) return [...new Set(members)].sort(order);
+  return members;
+}
+
+export const ipsetText = (state: NodeState, memberOrder: (a: string, b: string) => number): string =>
+  textOf((w) => writeIpsets(state.ipsets, memberOrder, w));
