@@ -1,14 +1,15 @@
 /**
  * The compiled policy enforced on a real compute node: a ps- namespace with a
  * bridge and br_netfilter, two instances joined by veth taps, the full state
- * loaded once and then only deltas. Real TCP packets show anti-spoofing and
+ * converged once and then only deltas. Real TCP packets show anti-spoofing and
  * allowed address pairs at work (the seed's first scenario).
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { NodeCompiler } from '../src/backends/iptables/node-compiler.js';
 import { createComputeNode, plugInstance, removeComputeNode, removeInstance } from '../src/dataplane/compute-node.js';
 import { run } from '../src/dataplane/exec.js';
-import { applyDelta, loadState } from '../src/dataplane/kernel.js';
+import { closeNode, nodeDelta, nodeState } from '../src/dataplane/fail-closed.js';
+import { applyDelta, converge } from '../src/dataplane/kernel.js';
 import { applyEvent, type Event, parseEvent } from '../src/policy/events.js';
 import { parseTopology, type Topology } from '../src/policy/topology.js';
 import { isRoot } from './support/netns.js';
@@ -30,7 +31,7 @@ let vmB: string;
 function change(raw: Event): void {
   const e = parseEvent(topology, raw);
   topology = applyEvent(topology, e);
-  applyDelta(cn, 'nft', node.apply(e));
+  applyDelta(cn, 'nft', nodeDelta(node.apply(e)));
 }
 
 beforeAll(async () => {
@@ -45,9 +46,10 @@ beforeAll(async () => {
   });
   node = new NodeCompiler(topology);
   cn = createComputeNode(HOST);
+  closeNode(cn, 'nft');
   vmA = plugInstance(cn, names.a, { ...portA, addresses: ['10.1.1.11/24'] });
   vmB = plugInstance(cn, names.b, { ...portB, addresses: ['10.1.1.12/24'] });
-  loadState(cn, 'nft', node.state);
+  converge(cn, 'nft', nodeState(node.state));
   await serve(vmB, 8080);
 });
 

@@ -12,6 +12,7 @@ import { parseTopology, type Topology } from '../policy/topology.js';
 import { type Store } from '../store/store.js';
 import { groupInputs, portInput, topologyForHost } from '../store/topology.js';
 import { createComputeNode, ensureBridge, ensureVxlan, joinUnderlay, nodeNamespace } from './compute-node.js';
+import { closeNode, nodeDelta, nodeState } from './fail-closed.js';
 import { applyDelta, converge, type IptablesBackend } from './kernel.js';
 
 export class Agent {
@@ -26,13 +27,13 @@ export class Agent {
     this.ns = nodeNamespace(host);
   }
 
-  /** Builds the node if needed and brings its kernel to the compiled state. */
+  /** Builds the node if needed, closed (see fail-closed.ts), and brings its kernel to the compiled state. */
   start(): Delta {
-    createComputeNode(this.host);
+    closeNode(createComputeNode(this.host), this.backend);
     this.seq = this.store.lastChange();
     this.topology = parseTopology(topologyForHost(this.store, this.host));
     this.compiler = new NodeCompiler(this.topology);
-    return converge(this.ns, this.backend, this.compiler.state);
+    return converge(this.ns, this.backend, nodeState(this.compiler.state));
   }
 
   /** Applies every change logged since the last sync; returns the deltas it applied. */
@@ -50,7 +51,7 @@ export class Agent {
     return events.map((e) => {
       this.topology = applyEvent(this.topology, e);
       const delta = this.compiler.apply(e);
-      applyDelta(this.ns, this.backend, delta);
+      applyDelta(this.ns, this.backend, nodeDelta(delta));
       return delta;
     });
   }

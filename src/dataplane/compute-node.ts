@@ -15,7 +15,9 @@ const UNDERLAY_BRIDGE = 'br-underlay';
 const VXLAN_PORT = 4789;
 export const instanceNamespace = (name: string) => `ps-vm-${name}`;
 export const bridgeName = (networkId: string) => `brq${networkId}`.slice(0, 14);
-export const tapName = (portId: string) => `tap${portId}`.slice(0, 14);
+/** every port's device on the node starts so (the linuxbridge agent's naming); nothing else plugged into a bridge does */
+export const TAP_PREFIX = 'tap';
+export const tapName = (portId: string) => `${TAP_PREFIX}${portId}`.slice(0, 14);
 
 export interface PortPlug {
   id: string;
@@ -27,6 +29,7 @@ export interface PortPlug {
   mtu?: number;
 }
 
+/** The node's namespace with br_netfilter on; its FORWARD chain stays open until its agent closes it (fail-closed.ts) with its backend. */
 export function createComputeNode(host: string): string {
   const ns = nodeNamespace(host);
   createNamespace(ns);
@@ -40,7 +43,12 @@ const linkExists = (ns: string, name: string) =>
 
 export function ensureBridge(ns: string, networkId: string): string {
   const br = bridgeName(networkId);
-  if (!linkExists(ns, br)) run(['ip', 'link', 'add', br, 'type', 'bridge'], { ns });
+  try {
+    if (!linkExists(ns, br)) run(['ip', 'link', 'add', br, 'type', 'bridge'], { ns });
+  } catch (e) {
+    // the agent and `lab up` (plugging an instance or an uplink) may both be first
+    if (!linkExists(ns, br)) throw e;
+  }
   run(['ip', 'link', 'set', br, 'up'], { ns });
   return br;
 }

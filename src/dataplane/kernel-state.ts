@@ -8,12 +8,13 @@
 import { type Delta, type TableDelta } from '../backends/iptables/delta.js';
 import { BUILTIN, type IpSet, type NodeState, type Table, type TableName, TABLES } from '../backends/iptables/state.js';
 import { formatNetwork, parseCidr } from '../model/addresses.js';
-import { type Family, FAMILIES } from '../policy/ir.js';
+import { FAMILIES } from '../policy/ir.js';
 import { run } from './exec.js';
-import { type IptablesBackend } from './kernel.js';
+import { GUARD_PREFIX } from './fail-closed.js';
+import { type IptablesBackend, iptablesTool } from './iptables.js';
 
-/** Chains portsec owns in a compute node: the built-ins and Neutron's. */
-const owned = (table: TableName, chain: string) => BUILTIN[table].includes(chain) || chain.startsWith('neutron-');
+/** Chains portsec owns in a compute node: the built-ins, Neutron's and the data plane's guard (fail-closed.ts). */
+const owned = (table: TableName, chain: string) => BUILTIN[table].includes(chain) || chain.startsWith('neutron-') || chain.startsWith(GUARD_PREFIX);
 
 function canonicalPrefix(text: string): string {
   const c = parseCidr(text, true);
@@ -40,6 +41,7 @@ function parseSave(text: string): Record<TableName, Table> {
   for (const line of text.split('\n')) {
     if (line.startsWith('*')) table = TABLES.includes(line.slice(1) as TableName) ? (line.slice(1) as TableName) : undefined;
     if (!table) continue;
+    // a built-in chain's policy is not part of the state: FORWARD's is the data plane's (fail-closed.ts)
     if (line.startsWith(':')) {
       const chain = line.slice(1).split(' ')[0];
       if (owned(table, chain)) tables[table].set(chain, []);
@@ -61,11 +63,9 @@ function parseIpsets(text: string): Map<string, IpSet> {
   return sets;
 }
 
-const saveCommand = (backend: IptablesBackend, family: Family) => `${family === 'IPv4' ? 'iptables' : 'ip6tables'}-${backend}-save`;
-
 export function readKernelState(ns: string, backend: IptablesBackend): NodeState {
   return {
-    tables: { IPv4: parseSave(run([saveCommand(backend, 'IPv4')], { ns })), IPv6: parseSave(run([saveCommand(backend, 'IPv6')], { ns })) },
+    tables: { IPv4: parseSave(run([iptablesTool(backend, 'IPv4', 'save')], { ns })), IPv6: parseSave(run([iptablesTool(backend, 'IPv6', 'save')], { ns })) },
     ipsets: parseIpsets(run(['ipset', 'save'], { ns })),
   };
 }

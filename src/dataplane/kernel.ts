@@ -7,29 +7,50 @@
 import { type Delta, iptablesPayload, ipsetPayloads } from '../backends/iptables/delta.js';
 import { ipsetMemberOrder } from '../backends/iptables/render.js';
 import { ipsetText, type NodeState, saveText } from '../backends/iptables/state.js';
-import { type Family, FAMILIES } from '../policy/ir.js';
+import { FAMILIES } from '../policy/ir.js';
 import { run } from './exec.js';
+import { type IptablesBackend, iptablesTool } from './iptables.js';
 import { convergence, readKernelState } from './kernel-state.js';
 
-export type IptablesBackend = 'nft' | 'legacy';
+export type { IptablesBackend } from './iptables.js';
 
-const restoreCommand = (backend: IptablesBackend, family: Family) => `${family === 'IPv4' ? 'iptables' : 'ip6tables'}-${backend}-restore`;
-
+/**
+ * Makes a namespace's tables exactly `state`, policies included (the payload
+ * declares them ACCEPT, as Neutron's): for loading payloads as they are, not for
+ * a compute node, whose FORWARD policy is the data plane's (see fail-closed.ts).
+ */
 export function loadState(ns: string, backend: IptablesBackend, state: NodeState): void {
   const sets = ipsetText(state, ipsetMemberOrder);
   if (sets) run(['ipset', 'restore', '-exist'], { ns, input: sets });
-  // without --noflush: the node's filter and raw tables become exactly the compiled ones
-  for (const family of FAMILIES) run([restoreCommand(backend, family)], { ns, input: saveText(state, family) });
+  for (const family of FAMILIES) run([iptablesTool(backend, family, 'restore')], { ns, input: saveText(state, family) });
+}
+
+/** One command of a delta's application, with its standard input. */
+export interface Step {
+  argv: string[];
+  input: string;
+}
+
+/**
+ * The commands that apply a delta, in order: new sets and members, then each
+ * family's chain rewrites (one restore, committed per table: a chain is never
+ * seen half-written), then the sets no longer used. An agent killed between two
+ * steps leaves the sets ahead of the chains, never the other way round.
+ */
+export function deltaSteps(backend: IptablesBackend, d: Delta): Step[] {
+  const sets = ipsetPayloads(d);
+  const steps: Step[] = [];
+  if (sets.before) steps.push({ argv: ['ipset', 'restore', '-exist'], input: sets.before });
+  for (const family of FAMILIES) {
+    const payload = iptablesPayload(d, family);
+    if (payload) steps.push({ argv: [iptablesTool(backend, family, 'restore'), '--noflush'], input: payload });
+  }
+  if (sets.after) steps.push({ argv: ['ipset', 'restore', '-exist'], input: sets.after });
+  return steps;
 }
 
 export function applyDelta(ns: string, backend: IptablesBackend, d: Delta): void {
-  const sets = ipsetPayloads(d);
-  if (sets.before) run(['ipset', 'restore', '-exist'], { ns, input: sets.before });
-  for (const family of FAMILIES) {
-    const payload = iptablesPayload(d, family);
-    if (payload) run([restoreCommand(backend, family), '--noflush'], { ns, input: payload });
-  }
-  if (sets.after) run(['ipset', 'restore', '-exist'], { ns, input: sets.after });
+  for (const step of deltaSteps(backend, d)) run(step.argv, { ns, input: step.input });
 }
 
 /** Reads what the kernel holds and applies only what differs from `desired`; returns that delta. */

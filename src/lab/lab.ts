@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { parseCidr } from '../model/addresses.js';
 import { ensureBridge, instanceNamespace, nodeNamespace, plugInstance, removeComputeNode, removeUnderlay, tapName } from '../dataplane/compute-node.js';
 import { run } from '../dataplane/exec.js';
+import { nodeBackend } from '../dataplane/fail-closed.js';
+import { type IptablesBackend, iptablesTool } from '../dataplane/iptables.js';
 import { createNamespace, deleteNamespace, namespaceExists } from '../dataplane/netns.js';
 import { type NeutronClient } from './client.js';
 import { startService } from './probes.js';
@@ -43,13 +45,18 @@ function rulesBody(spec: LabSpec, groups: Map<string, string>) {
   }));
 }
 
-/** Waits until the node's kernel holds the port's chains (or, without port security, its ACCEPT rules). */
+/**
+ * Waits until the node's kernel holds the port's chains (or, without port
+ * security, its ACCEPT rules), read with the backend its agent uses.
+ */
 async function portEnforced(host: string, portId: string, timeoutMs = 15000): Promise<void> {
   const end = Date.now() + timeoutMs;
+  const ns = nodeNamespace(host);
   const tap = tapName(portId);
+  let backend: IptablesBackend | undefined;
   for (;;) {
-    const ns = nodeNamespace(host);
-    if (namespaceExists(ns) && run(['iptables-nft-save', '-t', 'filter'], { ns }).includes(`--physdev-in ${tap} `)) return;
+    backend ??= namespaceExists(ns) ? nodeBackend(ns) : undefined;
+    if (backend && run([iptablesTool(backend, 'IPv4', 'save'), '-t', 'filter'], { ns }).includes(`--physdev-in ${tap} `)) return;
     if (Date.now() > end) throw new Error(`port ${portId}: compute node ${host} did not enforce it within ${timeoutMs / 1000} s (is \`portsec serve\` running its agents, as root?)`);
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -1,11 +1,48 @@
 /**
- * A TCP probe that runs inside instance namespaces (the machine has no ping or nc):
- *   probe serve PORT [TAG]               answers "[TAG ]peer=<source address>" to every connection
+ * A probe that runs inside instance namespaces (the machine has no ping or nc):
+ *   probe serve PORT [TAG]               answers "[TAG ]peer=<source address>" to every TCP connection
  *   probe connect HOST PORT [SRC] [MS]   prints the answer, or "timeout" / "error <code>"
+ *   probe udp-sink PORT...               prints "ready", then "<port> <payload> <arrival ms>" for every datagram
+ *   probe udp-stream MS SECONDS TARGET...
+ *       every MS ms sends one datagram "<target index> <seq> <sent ms>" to each TARGET (HOST:PORT[:SRC]),
+ *       for SECONDS at most; on SIGTERM or then prints "sent <target index> <count>" per target
  */
+import dgram from 'node:dgram';
 import net from 'node:net';
 
 const [mode, ...args] = process.argv.slice(2);
+
+function udpSink(ports: string[]): void {
+  let bound = 0;
+  for (const port of ports) {
+    const socket = dgram.createSocket('udp4');
+    socket.on('message', (m) => console.log(`${port} ${m} ${Date.now()}`));
+    socket.bind(Number(port), '0.0.0.0', () => {
+      if (++bound === ports.length) console.log('ready');
+    });
+  }
+}
+
+function udpStream(intervalMs: number, seconds: number, targets: string[]): void {
+  const sent = targets.map(() => 0);
+  const sendOne = (i: number) => {
+    const [host, port, src] = targets[i].split(':');
+    // a socket (so a source port, so a conntrack entry) per datagram: each one is a new flow the rules judge afresh
+    const socket = dgram.createSocket('udp4');
+    socket.bind({ address: src || undefined, port: 0 }, () => {
+      socket.send(`${i} ${++sent[i]} ${Date.now()}`, Number(port), host, () => socket.close());
+    });
+  };
+  const timer = setInterval(() => targets.forEach((_, i) => sendOne(i)), intervalMs);
+  const stop = () => {
+    clearInterval(timer);
+    for (const [i, n] of sent.entries()) console.log(`sent ${i} ${n}`);
+    process.exit(0);
+  };
+  setTimeout(stop, seconds * 1000);
+  process.once('SIGTERM', stop);
+}
+
 if (mode === 'serve') {
   const tag = args[1] ? `${args[1]} ` : '';
   net.createServer((s) => s.end(`${tag}peer=${s.remoteAddress}\n`)).listen(Number(args[0]), '0.0.0.0', () => console.log('ready'));
@@ -28,7 +65,11 @@ if (mode === 'serve') {
     console.log(`error ${e.code}`);
     process.exit(0);
   });
+} else if (mode === 'udp-sink' && args.length) {
+  udpSink(args);
+} else if (mode === 'udp-stream' && args.length > 2) {
+  udpStream(Number(args[0]), Number(args[1]), args.slice(2));
 } else {
-  console.error('usage: probe serve PORT [TAG] | probe connect HOST PORT [SRC] [MS]');
+  console.error('usage: probe serve PORT [TAG] | probe connect HOST PORT [SRC] [MS] | probe udp-sink PORT... | probe udp-stream MS SECONDS HOST:PORT[:SRC]...');
   process.exit(2);
 }
