@@ -4,10 +4,11 @@
  * members are exactly what its compute node enforces. Only
  * lookups (by name, IP, network, group) are added here.
  */
-import { portPolicy, indexTopology } from '../policy/compile.js';
-import { type Family, type Member, type PortPolicy } from '../policy/ir.js';
+import { indexTopology, portKind, portPolicy } from '../policy/compile.js';
+import { type Family, type Member, type PortKind, type PortPolicy } from '../policy/ir.js';
 import { type MembershipIndex } from '../policy/membership.js';
 import { type CompileOptions, parseTopology, type Topology, TopologyError } from '../policy/topology.js';
+import { parseAddress } from './packet.js';
 import { InputError } from './sources/errors.js';
 import { type ObjectRef } from './answers.js';
 import { type Snapshot, type SnapshotGroup, type SnapshotNetwork, type SnapshotPort, type SnapshotRule } from './snapshot.js';
@@ -24,13 +25,20 @@ export interface Cloud {
   portsOfNetwork: Map<string, SnapshotPort[]>;
   /** rules whose remote group is the key */
   rulesReferencing: Map<string, SnapshotRule[]>;
+  /** ports by name, by device id, by fixed IP and by host pair (addresses keyed by addressKey) */
+  portsByName: Map<string, SnapshotPort[]>;
+  portsByDevice: Map<string, SnapshotPort[]>;
+  portsByFixedIp: Map<string, SnapshotPort[]>;
+  portsByHostPair: Map<string, SnapshotPort[]>;
   /** the remote group's members as the data plane expands them */
   members(groupId: string, family: Family): Member[];
   /** the port's IR, as its compute node compiles it */
   policy(portId: string): PortPolicy;
+  /** filtered, unfiltered or trusted, without building the IR */
+  kind(portId: string): PortKind;
 }
 
-const push = <K, V>(m: Map<K, V[]>, k: K, v: V) => {
+export const push = <K, V>(m: Map<K, V[]>, k: K, v: V) => {
   const list = m.get(k);
   if (list) list.push(v);
   else m.set(k, [v]);
@@ -87,7 +95,12 @@ export function buildCloud(s: Snapshot, options: Partial<CompileOptions> = {}): 
     portsOfGroup: new Map(),
     portsOfNetwork: new Map(),
     rulesReferencing: new Map(),
+    portsByName: new Map(),
+    portsByDevice: new Map(),
+    portsByFixedIp: new Map(),
+    portsByHostPair: new Map(),
     members,
+    kind: (portId) => portKind(byId.get(portId)!),
     policy(portId) {
       let pp = policies.get(portId);
       if (!pp) policies.set(portId, (pp = { ...portPolicy(topology, byId.get(portId)!, members), zone: null }));
@@ -101,9 +114,21 @@ export function buildCloud(s: Snapshot, options: Partial<CompileOptions> = {}): 
   for (const p of s.ports) {
     push(cloud.portsOfNetwork, p.network_id, p);
     for (const g of p.security_groups) push(cloud.portsOfGroup, g, p);
+    if (p.name) push(cloud.portsByName, p.name, p);
+    if (p.device_id) push(cloud.portsByDevice, p.device_id, p);
+    for (const f of p.fixed_ips) {
+      const a = parseAddress(f.ip_address);
+      if (a) push(cloud.portsByFixedIp, addressKey(a), p);
+    }
+    for (const pair of p.allowed_address_pairs) {
+      const a = parseAddress(pair.ip_address);
+      if (a) push(cloud.portsByHostPair, addressKey(a), p);
+    }
   }
   return cloud;
 }
+
+export const addressKey = (a: { family: Family; value: bigint }) => `${a.family}|${a.value}`;
 
 /** A port's name for people: its name, else its device, else the start of its id. */
 export function portLabel(p: SnapshotPort): string {

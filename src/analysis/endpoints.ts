@@ -5,7 +5,7 @@
  * a port whose anti-spoofing admits that source (a NAT server's wide pair).
  */
 import { type Family } from '../policy/ir.js';
-import { type Cloud, portLabel } from './cloud.js';
+import { addressKey, type Cloud, portLabel } from './cloud.js';
 import { inPrefix, type Packet, parseAddress } from './packet.js';
 import { type SnapshotPort } from './snapshot.js';
 import { InputError } from './sources/errors.js';
@@ -35,9 +35,7 @@ export interface Entry {
 function portsNamed(cloud: Cloud, text: string): SnapshotPort[] {
   const byId = cloud.ports.get(text);
   if (byId) return [byId];
-  const named = cloud.snapshot.ports.filter((p) => p.name === text);
-  if (named.length) return named;
-  return cloud.snapshot.ports.filter((p) => p.device_id === text);
+  return cloud.portsByName.get(text) ?? cloud.portsByDevice.get(text) ?? [];
 }
 
 function addressOf(p: SnapshotPort, family?: Family): { family: Family; value: bigint } | undefined {
@@ -51,9 +49,8 @@ function addressOf(p: SnapshotPort, family?: Family): { family: Family; value: b
 export function resolveDestinations(cloud: Cloud, text: string): Destination[] {
   const ip = parseAddress(text);
   if (ip) {
-    const holders = cloud.snapshot.ports.filter((p) => p.fixed_ips.some((f) => sameAddress(f.ip_address, ip)));
     // a VIP: the ports that may hold it as a host pair
-    const vip = holders.length ? holders : cloud.snapshot.ports.filter((p) => p.allowed_address_pairs.some((a) => sameAddress(a.ip_address, ip)));
+    const vip = cloud.portsByFixedIp.get(addressKey(ip)) ?? cloud.portsByHostPair.get(addressKey(ip)) ?? [];
     if (!vip.length) throw new InputError(`destination ${text}: no port has this address (as fixed IP or as a host address pair)`);
     return vip.map((port) => ({ port, ...ip }));
   }
@@ -67,11 +64,6 @@ export function resolveDestinations(cloud: Cloud, text: string): Destination[] {
   return out;
 }
 
-function sameAddress(text: string, ip: { family: Family; value: bigint }): boolean {
-  const a = parseAddress(text);
-  return !!a && a.family === ip.family && a.value === ip.value;
-}
-
 export function resolveSource(cloud: Cloud, text: string, dst: Destination, sourceIp?: string): Source {
   if (sourceIp !== undefined) {
     const as = parseAddress(sourceIp) ?? fail(`source address ${sourceIp}: not an IP address`);
@@ -81,7 +73,7 @@ export function resolveSource(cloud: Cloud, text: string, dst: Destination, sour
   }
   const ip = parseAddress(text);
   if (ip) {
-    const owners = cloud.snapshot.ports.filter((p) => p.fixed_ips.some((f) => sameAddress(f.ip_address, ip)));
+    const owners = cloud.portsByFixedIp.get(addressKey(ip)) ?? [];
     const port = owners.find((p) => p.network_id === dst.port.network_id) ?? owners[0];
     return { text, ...ip, port };
   }
@@ -90,6 +82,26 @@ export function resolveSource(cloud: Cloud, text: string, dst: Destination, sour
   const port = ports.find((p) => p.network_id === dst.port.network_id && addressOf(p, dst.family)) ?? ports.find((p) => addressOf(p, dst.family));
   if (!port) throw new InputError(`source ${text}: no ${dst.family} fixed IP`);
   return { text, ...addressOf(port, dst.family)!, port };
+}
+
+const candidates = new WeakMap<Cloud, Map<string, SnapshotPort[]>>();
+
+/** Ports of a network that may bring in foreign sources: network-owned, unprotected, or with pairs. */
+export function entryCandidates(cloud: Cloud, networkId: string): SnapshotPort[] {
+  let byNetwork = candidates.get(cloud);
+  if (!byNetwork) candidates.set(cloud, (byNetwork = new Map()));
+  let list = byNetwork.get(networkId);
+  if (!list) {
+    list = (cloud.portsOfNetwork.get(networkId) ?? []).filter((p) => p.device_owner.startsWith('network:') || p.port_security_enabled === false || p.allowed_address_pairs.length);
+    byNetwork.set(networkId, list);
+  }
+  return list;
+}
+
+/** Builds every lookup queries need up front (the IR of every port, each network's entry points). */
+export function indexForQueries(cloud: Cloud): void {
+  for (const p of cloud.snapshot.ports) cloud.policy(p.id);
+  for (const n of cloud.portsOfNetwork.keys()) entryCandidates(cloud, n);
 }
 
 function fail(message: string): never {
@@ -101,7 +113,7 @@ export function entryPoints(cloud: Cloud, src: Source, dst: SnapshotPort, pkt: P
   if (src.port) return [{ port: src.port, ok: true, text: `source ${src.text} is sent by port ${portLabel(src.port)}` }];
   const network = cloud.networks.get(dst.network_id)?.name || dst.network_id.slice(0, 8);
   const entries: Entry[] = [];
-  for (const p of cloud.portsOfNetwork.get(dst.network_id) ?? []) {
+  for (const p of entryCandidates(cloud, dst.network_id)) {
     if (p.id === dst.id) continue;
     const pp = cloud.policy(p.id);
     if (pp.kind === 'trusted') {

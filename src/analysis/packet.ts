@@ -3,11 +3,11 @@
  * way the rendered iptables rule does (backends/iptables/rule-args.ts decides
  * the match arguments; the same protocol names and port semantics apply here).
  */
-import { type Family as IpFamily, parseCidr } from '../model/addresses.js';
+import { type Family as IpFamily } from '../model/addresses.js';
 import { type Family, type Member, type PolicyRule, type PortPolicy } from '../policy/ir.js';
 import PROTOCOL_NAMES from '../backends/iptables/protocol-names.json' with { type: 'json' };
 import { iptablesProtocol } from '../backends/iptables/rule-args.js';
-import { intervalOf, type AddressSet, union } from './ranges.js';
+import { intervalOf, parsePrefix, type AddressSet, union } from './ranges.js';
 
 export interface Packet {
   family: Family;
@@ -39,9 +39,10 @@ export function inPrefix(prefix: string, family: Family, value: bigint): boolean
   return ipFamily(f) === family && value >= interval[0] && value <= interval[1];
 }
 
+/** A host address (no prefix, or a full-length one), or undefined. */
 export function parseAddress(text: string): { family: Family; value: bigint } | undefined {
-  const c = parseCidr(text, true);
-  return c && c.prefixlen === (c.family === 4 ? 32 : 128) ? { family: ipFamily(c.family), value: c.address } : undefined;
+  const p = parsePrefix(text);
+  return p && p.prefixlen === (p.family === 4 ? 32 : 128) ? { family: ipFamily(p.family), value: p.interval[0] } : undefined;
 }
 
 function rangeMatches(protocol: string | undefined, min: number | null, max: number | null, port: number | null, code: number | null): boolean {
@@ -80,8 +81,7 @@ export function matchingMember(members: Member[], family: Family, peer: bigint):
 }
 
 export function prefixLength(text: string): number {
-  const c = parseCidr(text, true);
-  return c ? c.prefixlen : -1;
+  return intervalOf(text).prefixlen;
 }
 
 export function memberSet(members: Member[], family: Family): AddressSet {

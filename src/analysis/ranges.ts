@@ -12,11 +12,29 @@ export interface AddressSet {
   intervals: Interval[];
 }
 
-/** The interval a prefix or host address covers (host bits ignored, as iptables does). */
-export function intervalOf(text: string): { family: Family; interval: Interval } {
-  const c = parseCidr(text, true);
-  if (!c) throw new Error(`not an address or prefix: ${text}`);
-  return { family: c.family, interval: [network(c), broadcast(c)] };
+export interface Parsed {
+  family: Family;
+  interval: Interval;
+  prefixlen: number;
+}
+
+/** a cloud repeats the same few thousand prefixes and addresses: parse each once */
+const parsed = new Map<string, Parsed | null>();
+
+/** A prefix or host address as the interval it covers (host bits ignored, as iptables does); undefined if invalid. */
+export function parsePrefix(text: string): Parsed | undefined {
+  let p = parsed.get(text);
+  if (p === undefined) {
+    const c = parseCidr(text, true);
+    parsed.set(text, (p = c ? { family: c.family, interval: [network(c), broadcast(c)], prefixlen: c.prefixlen } : null));
+  }
+  return p ?? undefined;
+}
+
+export function intervalOf(text: string): Parsed {
+  const p = parsePrefix(text);
+  if (!p) throw new Error(`not an address or prefix: ${text}`);
+  return p;
 }
 
 export function union(family: Family, intervals: Interval[]): AddressSet {

@@ -9,7 +9,7 @@ import { type Cloud, portLabel, portRef } from '../cloud.js';
 export function portSecurityFindings(cloud: Cloud): Finding[] {
   const findings: Finding[] = [];
   for (const [networkId, ports] of cloud.portsOfNetwork) {
-    const kinds = ports.map((p) => [p, cloud.policy(p.id).kind] as const);
+    const kinds = ports.map((p) => [p, cloud.kind(p.id)] as const);
     const protectedPorts = kinds.filter(([, k]) => k === 'filtered').map(([p]) => p);
     if (!protectedPorts.length) continue;
     for (const [p, kind] of kinds) {

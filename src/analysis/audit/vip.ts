@@ -5,8 +5,8 @@
  * both become master.
  */
 import { type Finding } from '../answers.js';
-import { type Cloud, portLabel, portRef } from '../cloud.js';
-import { parseAddress, prefixLength } from '../packet.js';
+import { type Cloud, portLabel, portRef, push } from '../cloud.js';
+import { parseAddress, prefixLength, protocolName } from '../packet.js';
 import { admits } from '../reach.js';
 import { type SnapshotPort } from '../snapshot.js';
 
@@ -16,21 +16,24 @@ const hostPairs = (p: SnapshotPort) => p.allowed_address_pairs.map((a) => a.ip_a
 const vipText = (ip: string) => ip.split('/')[0];
 const admitsVrrp = (cloud: Cloud, from: SnapshotPort, to: SnapshotPort) => admits(cloud, from, to, { protocol: VRRP });
 
+/** Whether one of the port's groups has a rule for VRRP itself (not only "any protocol"). */
+const namesVrrp = (cloud: Cloud, p: SnapshotPort) => p.security_groups.some((g) => cloud.rulesOfGroup.get(g)?.some((r) => protocolName(r.protocol) === 'vrrp'));
+
 export function vipFindings(cloud: Cloud): Finding[] {
   const findings: Finding[] = [];
   const holders = new Map<string, SnapshotPort[]>();
   for (const p of cloud.snapshot.ports) {
     for (const ip of hostPairs(p)) {
       const key = `${p.network_id}|${vipText(ip)}`;
-      holders.set(key, [...(holders.get(key) ?? []), p]);
+      push(holders, key, p);
     }
   }
   for (const [key, ports] of holders) {
     const vip = key.split('|')[1];
     if (!parseAddress(vip)) continue;
-    // peers: ports on the VIP's network that exchange VRRP with a holder in both directions
+    // peers: ports on the VIP's network whose groups name VRRP and that exchange it with a holder both ways
     const peers = (cloud.portsOfNetwork.get(ports[0].network_id) ?? []).filter((p) => !ports.includes(p)
-      && p.fixed_ips.length && ports.some((h) => admitsVrrp(cloud, h, p) && admitsVrrp(cloud, p, h)));
+      && p.fixed_ips.length && namesVrrp(cloud, p) && ports.some((h) => admitsVrrp(cloud, h, p) && admitsVrrp(cloud, p, h)));
     for (const p of peers) {
       findings.push({
         check: 'vip-pair-missing',

@@ -6,7 +6,7 @@
  * rules then open every port of the project.
  */
 import { type Finding } from '../answers.js';
-import { type Cloud, groupLabel, groupRef, portLabel, portRef, ruleRef } from '../cloud.js';
+import { type Cloud, groupLabel, groupRef, portLabel, portRef, push, ruleRef } from '../cloud.js';
 import { serviceText } from '../exposure.js';
 import { type Snapshot, type SnapshotPort, type SnapshotRule } from '../snapshot.js';
 import { type AuditOptions, isWidePair, pairFamily } from './options.js';
@@ -54,7 +54,7 @@ export interface Pitfall {
 /** Every pitfall in a snapshot; the audit and the API guard share this one definition. */
 export function pitfalls(s: Snapshot, o: Pick<AuditOptions, 'widePair'>): Pitfall[] {
   const referencing = new Map<string, SnapshotRule[]>();
-  for (const r of s.security_group_rules) if (r.remote_group_id) referencing.set(r.remote_group_id, [...(referencing.get(r.remote_group_id) ?? []), r]);
+  for (const r of s.security_group_rules) if (r.remote_group_id) push(referencing, r.remote_group_id, r);
   const out: Pitfall[] = [];
   for (const port of s.ports) {
     if (port.port_security_enabled === false) continue;
