@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests drive for real: the OpenStack clients
 # (neutron, openstack), tempest, iptables/ipset/iproute2/keepalived for the kernel tests, and
-# python3-neutron and procps for the real neutron-server of ../shared/neutron-peer (the live-import test).
+# python3-neutron and procps for the real neutron-server of ../shared/neutron-peer (the live-import test),
+# chromium for the console's end-to-end test.
 # Needs root when something is missing.
 set -euo pipefail
-packages=(python3-neutronclient python3-openstackclient tempest iptables ipset iproute2 keepalived python3-neutron procps)
+packages=(python3-neutronclient python3-openstackclient tempest iptables ipset iproute2 keepalived python3-neutron procps chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

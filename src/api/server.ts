@@ -14,6 +14,7 @@ import { authenticate, type AuthMode, Unauthorized } from './auth.js';
 import { type Account, TokenStore } from './identity.js';
 import { registerKeystone } from './keystone.js';
 import { registerNeutron } from './neutron.js';
+import { registerUi } from './ui.js';
 
 export interface ServerOptions {
   store: Store;
@@ -65,6 +66,7 @@ export function buildServer(o: ServerOptions): FastifyInstance {
     'security-group-rules': ruleHandler(o.store),
   }, wideGuard(o.store, o.guard ?? 'off'));
   registerAnalysis(app, o.store);
+  registerUi(app);
   return app;
 }
 

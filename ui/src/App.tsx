@@ -1,0 +1,116 @@
+/** The console: login, then the graph, findings, can-reach and exposure views over live data. */
+import { useCallback, useMemo, useState } from 'preact/hooks';
+import { Api } from './api.js';
+import { CloudIndex } from './cloud-index.js';
+import { graphElements, type Ref } from './graph/elements.js';
+import { drawnSeverity, marksOf } from './graph/marks.js';
+import { useLiveData } from './live.js';
+import { forgetSession, savedSession, type Session } from './session.js';
+import { type DetailActions } from './views/Details.js';
+import { ExposureView } from './views/Exposure.js';
+import { FindingsView } from './views/Findings.js';
+import { GraphView } from './views/GraphView.js';
+import { Login } from './views/Login.js';
+import { emptyReach, type ReachForm, ReachView } from './views/Reach.js';
+import { panelId, tabId, Tabs } from './views/Tabs.js';
+
+type Tab = 'graph' | 'findings' | 'reach' | 'exposure';
+
+/** Up to this many port appearances every group starts expanded; above it only groups with findings do. */
+const EXPAND_ALL = 600;
+
+export function App() {
+  const [session, setSession] = useState<Session | undefined>(savedSession);
+  const [notice, setNotice] = useState<string>();
+  const logout = useCallback((why?: string) => {
+    forgetSession();
+    setNotice(why);
+    setSession(undefined);
+  }, []);
+  if (!session) return <Login onLogin={setSession} notice={notice} />;
+  return <Console key={session.token} session={session} logout={logout} />;
+}
+
+function Console({ session, logout }: { session: Session; logout: (why?: string) => void }) {
+  const api = useMemo(() => new Api(session.token), [session]);
+  const data = useLiveData(api, () => logout('Your session has ended: log in again.'));
+  const [tab, setTab] = useState<Tab>('graph');
+  const [selected, setSelected] = useState<Ref>();
+  const [opened, setOpened] = useState<ReadonlySet<string>>(new Set());
+  const [reach, setReach] = useState<ReachForm>(emptyReach);
+  const [exposureFilter, setExposureFilter] = useState('');
+
+  const index = useMemo(() => data.cloud && new CloudIndex(data.cloud), [data.cloud]);
+  const marks = useMemo(() => marksOf(data.findings), [data.findings]);
+  const elements = useMemo(() => {
+    if (!index) return [];
+    const appearances = index.cloud.ports.reduce((n, p) => n + p.security_groups.length, 0);
+    const flagged = new Set(index.cloud.ports.filter((p) => marks.get(p.id)?.some((f) => drawnSeverity(f.severity))).flatMap((p) => p.security_groups));
+    return graphElements({ cloud: index.cloud, marks, expanded: (g) => appearances <= EXPAND_ALL || flagged.has(g) || opened.has(g) });
+  }, [index, marks, opened]);
+
+  const select = useCallback((r: Ref | undefined) => {
+    setSelected(r);
+    const groups = r && index ? index.groupsOf(r) : [];
+    if (groups.some((g) => !opened.has(g))) setOpened(new Set([...opened, ...groups]));
+  }, [index, opened]);
+
+  const act: DetailActions = {
+    show: (r) => {
+      setTab('graph');
+      select(r);
+    },
+    traceTo: (dst) => {
+      setReach({ ...reach, dst });
+      setTab('reach');
+    },
+    traceFrom: (src) => {
+      setReach({ ...reach, src });
+      setTab('reach');
+    },
+    exposureOf: (port) => {
+      setExposureFilter(port);
+      setTab('exposure');
+    },
+  };
+
+  const tabs = [
+    { id: 'graph' as const, label: 'Graph' },
+    { id: 'findings' as const, label: `Findings (${data.findings.length})` },
+    { id: 'reach' as const, label: 'Can reach?' },
+    { id: 'exposure' as const, label: 'Exposure' },
+  ];
+  const panel = (id: Tab) => ({ role: 'tabpanel' as const, id: panelId(id), 'aria-labelledby': tabId(id), hidden: tab !== id, class: `panel panel-${id}` });
+
+  return (
+    <div class="console">
+      <header class="top">
+        <h1>portsec console</h1>
+        <span class="who">{session.user} · project {session.project}{session.isAdmin ? ' (admin: all projects)' : ''}</span>
+        <span class={`stream stream-${data.stream}`} role="status" data-stream={data.stream}>
+          {data.stream === 'live' ? '● live' : data.stream === 'connecting' ? 'connecting…' : 'reconnecting…'}
+          {data.updatedAt && ` · updated ${data.updatedAt.toLocaleTimeString()}`}
+        </span>
+        <button type="button" onClick={() => logout()}>Log out</button>
+      </header>
+      {data.error && <p class="error banner" role="alert">{data.error}</p>}
+      {data.analysisError && <p class="error banner" role="alert">The analyzer did not answer ({data.analysisError}): the graph shows no findings.</p>}
+      <Tabs tabs={tabs} current={tab} onChange={setTab} />
+      {!index ? <p class="loading">Loading the cloud…</p> : (
+        <main>
+          <div {...panel('graph')}>
+            <GraphView index={index} marks={marks} findings={data.findings} elements={elements} selected={selected} act={act} select={select}
+              visible={tab === 'graph'} onReady={() => performance.mark('portsec:graph')} />
+          </div>
+          {tab === 'findings' && <div {...panel('findings')}><FindingsView findings={data.findings} error={data.analysisError} index={index} nav={act} /></div>}
+          {tab === 'reach' && <div {...panel('reach')}><ReachView api={api} index={index} nav={act} form={reach} setForm={setReach} /></div>}
+          {tab === 'exposure' && (
+            <div {...panel('exposure')}>
+              <ExposureView api={api} index={index} nav={act} version={data.version} filter={exposureFilter} setFilter={setExposureFilter} />
+            </div>
+          )}
+        </main>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,28 @@
+/** Which objects the findings point at, and the worst severity on each. */
+import { type Finding, type Severity, SEVERITIES } from '../../../src/analysis/answers.js';
+
+export type Marks = Map<string, Finding[]>;
+
+export function marksOf(findings: Finding[]): Marks {
+  const marks: Marks = new Map();
+  for (const f of findings) {
+    for (const o of f.objects) {
+      const list = marks.get(o.id) ?? [];
+      if (!list.includes(f)) list.push(f);
+      marks.set(o.id, list);
+    }
+  }
+  return marks;
+}
+
+export function worst(findings: Finding[] | undefined): Finding | undefined {
+  let best: Finding | undefined;
+  for (const f of findings ?? []) if (!best || SEVERITIES.indexOf(f.severity) < SEVERITIES.indexOf(best.severity)) best = f;
+  return best;
+}
+
+/** The graph draws critical and high findings in red, medium in amber; lower ones only in the lists. */
+export function drawnSeverity(s: Severity | undefined): 'red' | 'amber' | undefined {
+  if (s === 'critical' || s === 'high') return 'red';
+  return s === 'medium' ? 'amber' : undefined;
+}

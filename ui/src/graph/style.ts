@@ -1,0 +1,98 @@
+/** The graph's look: pair widths by colour, findings in red (critical, high) or amber (medium). */
+import type { StylesheetJson } from 'cytoscape';
+import { type Width, WIDTHS } from './pairs.js';
+
+const INK = '#1f2328';
+const MUTED = '#57606a';
+const RED = '#c21c2c';
+const AMBER = '#9a6700';
+const FOCUS = '#0550ae';
+
+const widthStyles: StylesheetJson = (Object.keys(WIDTHS) as Width[]).map((w) => ({
+  selector: `node.port.width-${w}`,
+  style: { 'border-color': WIDTHS[w].colour, 'border-width': 3 },
+}));
+
+export const graphStyle: StylesheetJson = [
+  {
+    selector: 'node',
+    style: {
+      label: 'data(label)',
+      color: INK,
+      'font-family': 'system-ui, sans-serif',
+      'text-wrap': 'wrap',
+      'min-zoomed-font-size': 7,
+      shape: 'round-rectangle',
+      'background-color': '#ffffff',
+      'border-color': MUTED,
+      'border-width': 1.5,
+    },
+  },
+  {
+    selector: 'node.group.collapsed',
+    style: { width: 150, height: 48, 'font-size': 12, 'text-valign': 'center', 'text-max-width': '140px' },
+  },
+  {
+    selector: 'node.group.expanded',
+    style: {
+      'background-color': '#f6f8fa',
+      'font-size': 13,
+      'font-weight': 'bold',
+      'text-valign': 'top',
+      'text-margin-y': -4,
+      padding: '14px',
+    },
+  },
+  {
+    selector: 'node.port',
+    style: { width: 140, height: 52, 'font-size': 11, 'text-valign': 'center', 'text-max-width': '132px' },
+  },
+  ...widthStyles,
+  {
+    selector: 'node[badge]',
+    style: {
+      'background-image': 'data(badge)',
+      'background-fit': 'none',
+      'background-position-x': '100%',
+      'background-position-y': '0%',
+      'background-offset-x': 8,
+      'background-offset-y': -9,
+      'background-clip': 'none',
+      'background-image-containment': 'over',
+      'bounds-expansion': 10,
+    },
+  },
+  {
+    selector: 'edge',
+    style: {
+      width: 2,
+      'line-color': MUTED,
+      'target-arrow-color': MUTED,
+      'target-arrow-shape': 'triangle',
+      'curve-style': 'bezier',
+      label: 'data(label)',
+      'font-size': 11,
+      color: INK,
+      'text-wrap': 'wrap',
+      'text-max-width': '220px',
+      'text-background-color': '#ffffff',
+      'text-background-opacity': 0.92,
+      'text-background-padding': '2px',
+      'min-zoomed-font-size': 8,
+    },
+  },
+  {
+    // a group naming itself (the default group does): a loop wide enough to leave the node
+    selector: 'edge.loop',
+    style: { 'loop-direction': '-45deg', 'loop-sweep': '-70deg', 'control-point-step-size': 90, 'text-margin-y': -30 },
+  },
+  { selector: 'node.finding-amber', style: { 'outline-color': AMBER, 'outline-width': 4, 'outline-offset': 2 } },
+  { selector: 'node.finding-red', style: { 'outline-color': RED, 'outline-width': 4, 'outline-offset': 2, color: RED } },
+  { selector: 'edge.finding-amber', style: { 'line-color': AMBER, 'target-arrow-color': AMBER, width: 4 } },
+  { selector: 'edge.finding-red', style: { 'line-color': RED, 'target-arrow-color': RED, width: 4, color: RED, 'font-weight': 'bold' } },
+  {
+    selector: ':selected',
+    style: { 'underlay-color': FOCUS, 'underlay-opacity': 0.25, 'underlay-padding': 8 },
+  },
+  { selector: 'node:active, edge:active', style: { 'overlay-opacity': 0.08 } },
+];

@@ -1,0 +1,59 @@
+/** Per-port exposure: for each port and service, the sources that may open a flow, and where each comes from. */
+import { useEffect, useState } from 'preact/hooks';
+import type { ExposureRow } from '../../../src/analysis/answers.js';
+import { type Api, ApiError } from '../api.js';
+import type { CloudIndex } from '../cloud-index.js';
+import { type Navigate, ObjectLink, PairChip } from './common.js';
+
+/** A table of tens of thousands of rows helps nobody and stalls the page: the filter narrows it. */
+const MAX_ROWS = 500;
+
+export function ExposureView({ api, index, nav, version, filter, setFilter }: {
+  api: Api; index: CloudIndex; nav: Navigate; version: number; filter: string; setFilter: (f: string) => void;
+}) {
+  const [rows, setRows] = useState<ExposureRow[]>();
+  const [error, setError] = useState<string>();
+
+  useEffect(() => {
+    let current = true;
+    api.exposure().then(
+      (r) => current && (setRows(r), setError(undefined)),
+      (e: unknown) => current && setError(e instanceof ApiError ? e.message : String(e)),
+    );
+    return () => {
+      current = false;
+    };
+  }, [api, version]);
+
+  const f = filter.trim().toLowerCase();
+  const shown = (rows ?? []).filter((r) => !f || (r.port.name ?? '').toLowerCase().includes(f) || r.port.id.startsWith(f)
+    || r.sources.some((s) => s.includes(f)) || `${r.protocol}/${r.ports}`.includes(f));
+  return (
+    <section class="exposure-view" aria-labelledby="exposure-title">
+      <h2 id="exposure-title">Exposure</h2>
+      <label class="filter">Filter <input type="search" value={filter} onInput={(e) => setFilter(e.currentTarget.value)} placeholder="port, source or tcp/80" /></label>
+      {error && <p class="error" role="alert">The analyzer did not answer: {error}</p>}
+      {!rows && !error && <p>Loading…</p>}
+      {rows && (
+        <table>
+          <caption>
+            {shown.length} of {rows.length} rows: who may open a flow to each port
+            {shown.length > MAX_ROWS && ` (the first ${MAX_ROWS} shown: narrow the filter)`}
+          </caption>
+          <thead><tr><th scope="col">Port</th><th scope="col">Type</th><th scope="col">Service</th><th scope="col">Allowed sources</th><th scope="col">From</th></tr></thead>
+          <tbody>
+            {shown.slice(0, MAX_ROWS).map((r) => (
+              <tr key={`${r.port.id}|${r.ethertype}|${r.protocol}|${r.ports}`} data-port={r.port.name}>
+                <td><ObjectLink o={r.port} index={index} nav={nav} /></td>
+                <td>{r.ethertype}</td>
+                <td>{r.protocol}{r.ports === 'any' ? '' : `/${r.ports}`}</td>
+                <td>{r.sources.map((s) => <PairChip key={s} address={s} />)}</td>
+                <td><ul class="origins">{r.origins.map((o) => <li key={`${o.cidr}|${o.via}`}><code>{o.cidr}</code> {o.via}</li>)}</ul></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

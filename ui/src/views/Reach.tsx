@@ -1,0 +1,111 @@
+/** can-reach: a flow from SRC to DST, answered with every step the packet meets, and what to change when denied. */
+import { useState } from 'preact/hooks';
+import type { ReachAnswer, ReachQuery, ReachStep } from '../../../src/analysis/answers.js';
+import type { Api } from '../api.js';
+import type { CloudIndex } from '../cloud-index.js';
+import { CopyButton, type Navigate, ObjectLink } from './common.js';
+
+const STAGES: Record<ReachStep['stage'], string> = {
+  entry: 'Entry',
+  network: 'Network',
+  spoof: 'Anti-spoofing',
+  egress: 'Egress',
+  ingress: 'Ingress',
+  member: 'Remote-group member',
+};
+
+export interface ReachForm {
+  src: string;
+  dst: string;
+  protocol: string;
+  port: string;
+}
+
+export const emptyReach: ReachForm = { src: '', dst: '', protocol: 'tcp', port: '' };
+
+function Steps({ answer, index, nav }: { answer: ReachAnswer; index: CloudIndex; nav: Navigate }) {
+  return (
+    <ol class="steps">
+      {answer.steps.map((s, i) => (
+        <li key={i} class={s.ok ? 'step ok' : 'step blocked'} data-stage={s.stage}>
+          <span class="step-state">{s.ok ? '✓ ok' : '✗ blocked'}</span>
+          <span class="step-stage">{STAGES[s.stage] ?? s.stage}</span>
+          <span class="step-text">{s.text}</span>
+          <span class="step-objects">{s.objects.map((o) => <ObjectLink key={`${o.type}:${o.id}`} o={o} index={index} nav={nav} />)}</span>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+export function ReachView({ api, index, nav, form, setForm }: { api: Api; index: CloudIndex; nav: Navigate; form: ReachForm; setForm: (f: ReachForm) => void }) {
+  const [answer, setAnswer] = useState<ReachAnswer>();
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const field = (k: keyof ReachForm) => (e: Event) => setForm({ ...form, [k]: (e.currentTarget as HTMLInputElement).value });
+
+  async function submit(e: Event) {
+    e.preventDefault();
+    const q: ReachQuery = { src: form.src.trim(), dst: form.dst.trim(), protocol: form.protocol.trim() };
+    if (form.port.trim() !== '') q.port = Number(form.port);
+    setBusy(true);
+    setError(undefined);
+    try {
+      setAnswer(await api.canReach(q));
+    } catch (err) {
+      setAnswer(undefined);
+      setError(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const endpoints = [...index.ports.values()].flatMap((p) => [p.name, ...p.fixed_ips.map((f) => f.ip_address)]).filter(Boolean);
+  return (
+    <section class="reach-view" aria-labelledby="reach-title">
+      <h2 id="reach-title">Can reach?</h2>
+      <form class="reach-form" onSubmit={submit}>
+        <label>Source <span class="hint">port, instance or IP</span>
+          <input name="src" required list="endpoints" value={form.src} onInput={field('src')} placeholder="200.200.200.200" />
+        </label>
+        <label>Destination <span class="hint">port, instance or IP</span>
+          <input name="dst" required list="endpoints" value={form.dst} onInput={field('dst')} placeholder="proxy" />
+        </label>
+        <label>Protocol
+          <input name="protocol" required list="protocols" value={form.protocol} onInput={field('protocol')} />
+        </label>
+        <label>Port <span class="hint">(optional)</span>
+          <input name="port" type="number" min={0} max={65535} value={form.port} onInput={field('port')} />
+        </label>
+        <button type="submit" disabled={busy}>{busy ? 'Tracing…' : 'Trace'}</button>
+        <datalist id="endpoints">{[...new Set(endpoints)].slice(0, 500).map((v) => <option key={v} value={v} />)}</datalist>
+        <datalist id="protocols">{['tcp', 'udp', 'icmp', 'vrrp', 'ipv6-icmp'].map((v) => <option key={v} value={v} />)}</datalist>
+      </form>
+      {error && <p class="error" role="alert">{error}</p>}
+      <div aria-live="polite">
+        {answer && (
+          <div class="answer">
+            <p class={`verdict verdict-${answer.verdict.toLowerCase()}`} data-verdict={answer.verdict}>
+              {answer.verdict}: {answer.query.src} → {answer.query.dst} {answer.query.protocol}{answer.query.port === undefined ? '' : `/${answer.query.port}`}
+            </p>
+            <Steps answer={answer} index={index} nav={nav} />
+            {answer.changes.length > 0 && (
+              <div class="changes">
+                <h3>To allow it, change</h3>
+                <ul>
+                  {answer.changes.map((c) => (
+                    <li key={c.command}>
+                      <p>{c.why}</p>
+                      <pre tabIndex={0}>{c.command}</pre>
+                      <CopyButton text={c.command} what={c.command} />
+                    </li>
+                  ))}
+                </ul>
+              </div>
+            )}
+          </div>
+        )}
+      </div>
+    </section>
+  );
+}

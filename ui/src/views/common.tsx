@@ -1,0 +1,39 @@
+/** Small pieces the views share: severity chips, copy buttons, links from analyzer objects into the graph. */
+import { useState } from 'preact/hooks';
+import type { ObjectRef, Severity } from '../../../src/analysis/answers.js';
+import type { CloudIndex } from '../cloud-index.js';
+import type { Ref } from '../graph/elements.js';
+import { WIDTHS, widthOf } from '../graph/pairs.js';
+
+export const SeverityChip = ({ severity }: { severity: Severity }) => <span class={`sev sev-${severity}`}>{severity}</span>;
+
+/** A pair (or address) with its width in colour; the prefix is written out, so colour is never the only cue. */
+export function PairChip({ address }: { address: string }) {
+  const width = widthOf(address);
+  return <span class="pair" style={{ background: WIDTHS[width].colour }} title={WIDTHS[width].meaning}>{address}</span>;
+}
+
+export function CopyButton({ text, what }: { text: string; what: string }) {
+  const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
+  const copy = () => {
+    navigator.clipboard.writeText(text).then(() => setState('copied'), () => setState('failed'));
+  };
+  return (
+    <span class="copy">
+      <button type="button" onClick={copy} aria-label={`Copy ${what}`}>Copy</button>
+      <span role="status" class="copy-status">{state === 'copied' ? 'Copied' : state === 'failed' ? 'Select and copy by hand' : ''}</span>
+    </span>
+  );
+}
+
+export interface Navigate {
+  /** selects an object in the graph (and switches to it) */
+  show: (r: Ref) => void;
+}
+
+export function ObjectLink({ o, index, nav }: { o: ObjectRef; index: CloudIndex; nav: Navigate }) {
+  const ref = index.refOf(o);
+  const text = o.type === 'security_group_rule' ? `rule ${o.id.slice(0, 8)}` : `${o.type.replace(/_/g, ' ')} ${o.name ?? o.id.slice(0, 8)}`;
+  if (!ref) return <span class="object">{text}</span>;
+  return <button type="button" class="link" onClick={() => nav.show(ref)} title={`Show ${index.label(ref)} in the graph`}>{text}</button>;
+}
