@@ -42,3 +42,11 @@ test.skipIf(!isRoot())('binding a port builds the node and loads its chains; a p
   await api(server.url, 'PUT', `/v2.0/ports/${port.id}`, admin, { port: { allowed_address_pairs: [{ ip_address: '10.1.1.2' }] } });
   await eventually(() => save().includes(`-A ${spoof} -s 10.1.1.2/32 -m mac --mac-source ${port.mac_address}`));
 });
+
+test.skipIf(!isRoot())('a compute node removed under its agent (lab down, then a new lab on the host) is built and converged again', async () => {
+  const port = (await api(server.url, 'GET', `/v2.0/ports?binding:host_id=${HOST}`, admin)).body.ports[0];
+  const spoof = `neutron-linuxbri-s${port.id.slice(0, 10)}`;
+  removeComputeNode(HOST);
+  expect(namespaceExists(`ps-cn-${HOST}`)).toBe(false);
+  await eventually(() => namespaceExists(`ps-cn-${HOST}`) && save().includes(`-A ${spoof} -s 10.1.1.2/32 -m mac --mac-source ${port.mac_address}`));
+});

@@ -30,6 +30,7 @@ export class Agent {
   /** Builds the node if needed, closed (see fail-closed.ts), and brings its kernel to the compiled state. */
   start(): Delta {
     closeNode(createComputeNode(this.host), this.backend);
+    this.plumbed = '';
     this.seq = this.store.lastChange();
     this.topology = parseTopology(topologyForHost(this.store, this.host));
     this.compiler = new NodeCompiler(this.topology);

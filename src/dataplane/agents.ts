@@ -5,6 +5,7 @@
  */
 import { type Store } from '../store/store.js';
 import { Agent } from './agent.js';
+import { namespaceExists } from './netns.js';
 import { type IptablesBackend } from './kernel.js';
 
 export class AgentPool {
@@ -30,6 +31,11 @@ export class AgentPool {
     }
     for (const [host, agent] of this.agents) {
       try {
+        // a node removed under its agent (`lab down` between two labs) is built again from the store
+        if (!namespaceExists(agent.ns)) {
+          agent.start();
+          this.log(`agent ${host}: compute node ${agent.ns} was gone: built and converged again`);
+        }
         agent.plumb();
         agent.sync();
       } catch (e) {
