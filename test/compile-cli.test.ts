@@ -33,6 +33,26 @@ test('--format ir shows where a remote group\'s members come from', () => {
   expect(proxy.rules).toContainEqual(expect.objectContaining({ protocol: 'tcp', portMin: 80, remote: { kind: 'group', groupId: 'a1b2c3d4-0001-4000-8000-000000000022' } }));
 });
 
+test('--omit-wide-pairs leaves wide pairs out of remote groups, never out of anti-spoofing', () => {
+  const sample = join(SHARED, 'neutron-golden/samples/b_blog_nat_ipset.json');
+  const ssh = 'NIPv4a1b2c3d4-0001-4000-8000-';
+  const neutron = compile('--topology', sample).stdout;
+  expect(neutron).toContain(`add ${ssh} 0.0.0.0/1`);
+  const safe = compile('--topology', sample, '--omit-wide-pairs', '0');
+  expect(safe.status).toBe(0);
+  expect(safe.stdout).not.toContain(`add ${ssh} 0.0.0.0/1`);
+  expect(safe.stdout).not.toContain(`add ${ssh} 128.0.0.0/1`);
+  // the NAT server still forwards with foreign sources: its spoof chain keeps the pair
+  expect(safe.stdout).toContain('-A neutron-linuxbri-sc0ffee10-a -s 0.0.0.0/0 -m mac --mac-source FA:16:3E:00:00:10');
+  // without ipsets the proxy's rule is no longer one without a source
+  const expanded = compile('--topology', sample, '--ipset', 'off', '--omit-wide-pairs', '0').stdout;
+  expect(expanded).not.toContain('-A neutron-linuxbri-ic0ffee30-a -p tcp -m tcp --dport 80 -j RETURN');
+  expect(compile('--topology', sample, '--ipset', 'off').stdout).toContain('-A neutron-linuxbri-ic0ffee30-a -p tcp -m tcp --dport 80 -j RETURN');
+  const bad = compile('--topology', sample, '--omit-wide-pairs', '33');
+  expect(bad.status).not.toBe(0);
+  expect(bad.stderr).toContain('expected LEN[,LEN6]');
+});
+
 test('bad input ends with a message naming the object and exit status 2', () => {
   const dir = join(import.meta.dirname, '..', 'dist');
   const bad = join(dir, 'bad-topology.json');

@@ -14,18 +14,19 @@ import { canReach } from '../analysis/reach.js';
 import { InputError } from '../analysis/sources/errors.js';
 import { fromStore } from '../analysis/sources/store.js';
 import { errors } from '../model/errors.js';
+import { type CompileOptions } from '../policy/topology.js';
 import { type Store } from '../store/store.js';
 
 const POLL_MS = 250;
 
-export function registerAnalysis(app: FastifyInstance, store: Store, options: AuditOptions = DEFAULT_AUDIT_OPTIONS): void {
+export function registerAnalysis(app: FastifyInstance, store: Store, compile: Partial<CompileOptions> = {}, options: AuditOptions = DEFAULT_AUDIT_OPTIONS): void {
   const cache = new Map<string, { seq: number; cloud: Cloud; findings?: Finding[] }>();
   const view = (req: FastifyRequest) => {
     const project = req.ctx.isAdmin ? undefined : req.ctx.projectId;
     const key = project ?? '*';
     const seq = store.lastChange();
     let hit = cache.get(key);
-    if (hit?.seq !== seq) cache.set(key, (hit = { seq, cloud: buildCloud(fromStore(store, project)) }));
+    if (hit?.seq !== seq) cache.set(key, (hit = { seq, cloud: buildCloud(fromStore(store, project), compile) }));
     return hit;
   };
   const badRequest = (e: unknown) => {

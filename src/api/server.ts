@@ -2,6 +2,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { errors, NeutronError } from '../model/errors.js';
 import { seededRandom } from '../model/random.js';
+import { type CompileOptions } from '../policy/topology.js';
 import { networkHandler } from '../store/networks.js';
 import { portHandler } from '../store/ports.js';
 import { ruleHandler } from '../store/security-group-rules.js';
@@ -26,6 +27,8 @@ export interface ServerOptions {
   allocationSeed?: number;
   /** what to do with writes that would widen remote groups through a wide pair */
   guard?: GuardMode;
+  /** how the agents compile (safe expansion): the analysis answers for what they enforce */
+  compile?: Partial<CompileOptions>;
 }
 
 export function buildServer(o: ServerOptions): FastifyInstance {
@@ -65,7 +68,7 @@ export function buildServer(o: ServerOptions): FastifyInstance {
     'security-groups': securityGroupHandler(o.store),
     'security-group-rules': ruleHandler(o.store),
   }, wideGuard(o.store, o.guard ?? 'off'));
-  registerAnalysis(app, o.store);
+  registerAnalysis(app, o.store, o.compile);
   registerUi(app);
   return app;
 }

@@ -2,18 +2,20 @@
 import { type Command, Option } from 'commander';
 import { Agent } from '../dataplane/agent.js';
 import { type IptablesBackend } from '../dataplane/kernel.js';
+import { type CompileOptions } from '../policy/topology.js';
 import { Store } from '../store/store.js';
+import { addExpansionOption, expansionOverrides } from './expansion-option.js';
 
 export function agentCommand(program: Command): void {
-  program.command('agent')
+  addExpansionOption(program.command('agent'))
     .description('build compute node HOST as network namespace ps-cn-HOST, converge its iptables and ipsets to the policy of the ports bound to it, and follow every change (root)')
     .requiredOption('--host <host>', 'the compute node (ports whose binding:host_id is HOST)')
     .option('--db <file>', 'SQLite database of `portsec serve`', 'portsec.db')
     .addOption(new Option('--backend <backend>', 'iptables backend inside the node').choices(['nft', 'legacy']).default('nft'))
     .option('--interval <ms>', 'how often to look for changes', (v) => Number(v), 200)
-    .action((o: { host: string; db: string; backend: IptablesBackend; interval: number }) => {
+    .action((o: { host: string; db: string; backend: IptablesBackend; interval: number; omitWidePairs?: CompileOptions['omitWidePairs'] }) => {
       const store = new Store(o.db);
-      const agent = new Agent(store, o.host, o.backend);
+      const agent = new Agent(store, o.host, o.backend, expansionOverrides(o));
       agent.start();
       process.stdout.write(`portsec agent: ${agent.ns} converged; following ${o.db}\n`);
       const timer = setInterval(() => {

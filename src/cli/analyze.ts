@@ -16,6 +16,8 @@ import { markdown } from '../analysis/report/markdown.js';
 import { sarif } from '../analysis/report/sarif.js';
 import { formatRows, type RowFormat, type Rows } from '../analysis/report/table.js';
 import { InputError } from '../analysis/sources/errors.js';
+import { type CompileOptions } from '../policy/topology.js';
+import { addExpansionOption, expansionOverrides } from './expansion-option.js';
 import { addInputOptions, type InputOptions, readSnapshot } from './input-options.js';
 
 const ROW_FORMATS: RowFormat[] = ['table', 'json', 'yaml', 'value'];
@@ -25,6 +27,7 @@ interface Common extends InputOptions {
   format: string;
   ipset: 'on' | 'off';
   output?: string;
+  omitWidePairs?: CompileOptions['omitWidePairs'];
 }
 
 function integer(name: string, min: number, max: number) {
@@ -36,14 +39,14 @@ function integer(name: string, min: number, max: number) {
 }
 
 function common(cmd: Command, formats: string[]): Command {
-  return addInputOptions(cmd)
+  return addExpansionOption(addInputOptions(cmd))
     .addOption(new Option('-f, --format <format>', 'output format').choices(formats).default('table'))
     .addOption(new Option('--ipset <on|off>', 'whether the compute nodes use ipsets (without, a port\'s own addresses are left out of its remote groups)').choices(['on', 'off']).default('on'))
     .option('-o, --output <file>', 'write the answer to a file instead of standard output');
 }
 
 async function loadCloud(cmd: Command, o: Common): Promise<Cloud> {
-  return buildCloud(await readSnapshot(cmd), { enableIpset: o.ipset === 'on' });
+  return buildCloud(await readSnapshot(cmd), { enableIpset: o.ipset === 'on', ...expansionOverrides(o) });
 }
 
 function emit(o: Common, text: string): void {

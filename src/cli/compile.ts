@@ -9,6 +9,7 @@ import { type HostPolicy } from '../policy/ir.js';
 import { type CompileOptions, parseTopology, TopologyError } from '../policy/topology.js';
 import { Store } from '../store/store.js';
 import { topologyForHost } from '../store/topology.js';
+import { addExpansionOption, expansionOverrides } from './expansion-option.js';
 
 interface Options {
   host?: string;
@@ -17,6 +18,7 @@ interface Options {
   driver?: CompileOptions['driver'];
   ipset?: 'on' | 'off';
   format: 'iptables' | 'golden-json' | 'ir';
+  omitWidePairs?: CompileOptions['omitWidePairs'];
 }
 
 /** The IR as plain JSON: ports with their allow-lists and rules, remote groups with their members. */
@@ -45,7 +47,7 @@ function readInput(o: Options): Record<string, any> {
 }
 
 export function compileCommand(program: Command): void {
-  program.command('compile')
+  addExpansionOption(program.command('compile'))
     .description('print the ipset and iptables state Neutron\'s iptables firewall driver would install on one compute node')
     .option('--host <host>', 'the compute node: ports whose binding:host_id is HOST (read from --db)')
     .option('--topology <file>', 'a JSON topology in the shape ../shared/neutron-golden takes (options, security_groups, ports, events)')
@@ -58,7 +60,7 @@ export function compileCommand(program: Command): void {
     .action((o: Options) => {
       if (!o.host === !o.topology) throw new InvalidArgumentError('give exactly one of --host HOST or --topology FILE');
       const input = readInput(o);
-      const overrides: Partial<CompileOptions> = {};
+      const overrides: Partial<CompileOptions> = expansionOverrides(o);
       if (o.driver) overrides.driver = o.driver;
       if (o.ipset) overrides.enableIpset = o.ipset === 'on';
       try {

@@ -6,7 +6,9 @@ import { loadAccounts } from '../api/identity.js';
 import { buildServer } from '../api/server.js';
 import { AgentPool } from '../dataplane/agents.js';
 import { type IptablesBackend } from '../dataplane/kernel.js';
+import { type CompileOptions } from '../policy/topology.js';
 import { Store } from '../store/store.js';
+import { addExpansionOption, expansionOverrides } from './expansion-option.js';
 
 /** how often the in-process agents look at the change log */
 const AGENT_INTERVAL_MS = 100;
@@ -24,7 +26,7 @@ function parseGuard(text: string): GuardMode {
 }
 
 export function serveCommand(program: Command): void {
-  program.command('serve')
+  addExpansionOption(program.command('serve'))
     .description('serve the Neutron v2.0 API at / and Keystone v3 at /identity/v3 (and /v3) on one port')
     .option('--listen <host:port>', 'address to listen on', parseListen, { host: '127.0.0.1', port: 9696 })
     .option('--db <file>', 'SQLite database file (created if missing)', 'portsec.db')
@@ -39,16 +41,17 @@ export function serveCommand(program: Command): void {
     .addOption(new Option('--backend <backend>', 'iptables backend of the compute nodes').choices(['nft', 'legacy']).default('nft'))
     .option('--guard <check=mode>', 'wide-pair-in-remote-group=reject|warn|off: refuse (409) or warn on writes that would put a wide allowed-address pair into a group that rules name as remote group', parseGuard, 'off' as GuardMode)
     .option('--log', 'log every request (JSON, to stdout)')
-    .action(async (o: { guard: GuardMode; listen: { host: string; port: number }; db: string; auth: AuthMode; accounts?: string; adminPassword?: string; tokenTtl: number; allocationSeed?: number; log?: boolean; agents: 'on' | 'off'; backend: IptablesBackend }) => {
+    .action(async (o: { guard: GuardMode; listen: { host: string; port: number }; db: string; auth: AuthMode; accounts?: string; adminPassword?: string; tokenTtl: number; allocationSeed?: number; log?: boolean; agents: 'on' | 'off'; backend: IptablesBackend; omitWidePairs?: CompileOptions['omitWidePairs'] }) => {
       const accounts = loadAccounts(o.accounts, o.adminPassword);
       if (o.auth === 'keystone' && accounts.length === 0) {
         throw new InvalidArgumentError('--auth keystone needs --accounts FILE or --admin-password PW (no user could log in)');
       }
       const store = new Store(o.db);
-      const app = buildServer({ store, auth: o.auth, accounts, tokenTtlSeconds: o.tokenTtl, logger: o.log ?? false, allocationSeed: o.allocationSeed, guard: o.guard });
+      const compile = expansionOverrides(o);
+      const app = buildServer({ store, auth: o.auth, accounts, tokenTtlSeconds: o.tokenTtl, logger: o.log ?? false, allocationSeed: o.allocationSeed, guard: o.guard, compile });
       const address = await app.listen({ host: o.listen.host, port: o.listen.port });
       process.stdout.write(`portsec serving Neutron at ${address}/ and Keystone at ${address}/identity/v3 (auth ${o.auth}, db ${o.db})\n`);
-      const pool = o.agents === 'on' ? new AgentPool(store, o.backend, (m) => process.stdout.write(`${m}\n`)) : undefined;
+      const pool = o.agents === 'on' ? new AgentPool(store, o.backend, (m) => process.stdout.write(`${m}\n`), compile) : undefined;
       const timer = pool && setInterval(() => pool.tick(), AGENT_INTERVAL_MS);
       const stop = () => {
         if (timer) clearInterval(timer);

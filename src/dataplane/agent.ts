@@ -8,7 +8,7 @@
 import { type Delta } from '../backends/iptables/delta.js';
 import { NodeCompiler } from '../backends/iptables/node-compiler.js';
 import { applyEvent, type ParsedEvent, parseEvent } from '../policy/events.js';
-import { parseTopology, type Topology } from '../policy/topology.js';
+import { type CompileOptions, parseTopology, type Topology } from '../policy/topology.js';
 import { type Store } from '../store/store.js';
 import { groupInputs, portInput, topologyForHost } from '../store/topology.js';
 import { createComputeNode, ensureBridge, ensureVxlan, joinUnderlay, nodeNamespace } from './compute-node.js';
@@ -23,7 +23,7 @@ export class Agent {
   /** what the bridges and tunnels were last built for */
   private plumbed = '';
 
-  constructor(private readonly store: Store, readonly host: string, readonly backend: IptablesBackend = 'nft') {
+  constructor(private readonly store: Store, readonly host: string, readonly backend: IptablesBackend = 'nft', private readonly options: Partial<CompileOptions> = {}) {
     this.ns = nodeNamespace(host);
   }
 
@@ -32,7 +32,7 @@ export class Agent {
     closeNode(createComputeNode(this.host), this.backend);
     this.plumbed = '';
     this.seq = this.store.lastChange();
-    this.topology = parseTopology(topologyForHost(this.store, this.host));
+    this.topology = parseTopology(topologyForHost(this.store, this.host), this.options);
     this.compiler = new NodeCompiler(this.topology);
     return converge(this.ns, this.backend, nodeState(this.compiler.state));
   }

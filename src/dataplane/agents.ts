@@ -3,6 +3,7 @@
  * ports bound to it, started when the first port is bound there and synced on
  * every tick from the store's change log.
  */
+import { type CompileOptions } from '../policy/topology.js';
 import { type Store } from '../store/store.js';
 import { Agent } from './agent.js';
 import { namespaceExists } from './netns.js';
@@ -11,7 +12,8 @@ import { type IptablesBackend } from './kernel.js';
 export class AgentPool {
   private readonly agents = new Map<string, Agent>();
 
-  constructor(private readonly store: Store, private readonly backend: IptablesBackend = 'nft', private readonly log: (msg: string) => void = () => {}) {}
+  constructor(private readonly store: Store, private readonly backend: IptablesBackend = 'nft', private readonly log: (msg: string) => void = () => {},
+    private readonly options: Partial<CompileOptions> = {}) {}
 
   /** Starts agents for newly used hosts and applies every pending change; an agent's failure does not stop the others. */
   tick(): void {
@@ -20,7 +22,7 @@ export class AgentPool {
     for (const host of this.agents.keys()) if (!hosts.includes(host)) this.agents.delete(host);
     for (const host of hosts) {
       if (this.agents.has(host)) continue;
-      const agent = new Agent(this.store, host, this.backend);
+      const agent = new Agent(this.store, host, this.backend, this.options);
       try {
         agent.start();
         this.agents.set(host, agent);

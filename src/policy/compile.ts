@@ -123,7 +123,7 @@ export function assignZones(ports: TopologyPort[], perPort: boolean, previous: M
 }
 
 export function indexTopology(t: Topology): MembershipIndex {
-  const index = new MembershipIndex(t.options.sgInfoSource);
+  const index = new MembershipIndex(t.options.sgInfoSource, t.options.omitWidePairs);
   for (const p of t.ports) index.setPort(p.id, p);
   return index;
 }

@@ -49,13 +49,22 @@ export function compareMembers(a: { ip: string; mac: string | null }, b: { ip: s
   return ma < mb ? -1 : ma > mb ? 1 : 0;
 }
 
-/** The member entries one port contributes to each of its groups. */
-export function portMembers(p: TopologyPort, source: SgInfoSource): Member[] {
+/** Whether a pair is at least as wide as the safe expansion's limit for its family. */
+function tooWide(ip: string, omit: Record<Family, number>): boolean {
+  const family = familyOf(ip);
+  const slash = ip.indexOf('/');
+  const prefixlen = slash < 0 ? (family === 'IPv4' ? 32 : 128) : Number(ip.slice(slash + 1));
+  return prefixlen <= omit[family];
+}
+
+/** The member entries one port contributes to each of its groups (without the pairs safe expansion leaves out). */
+export function portMembers(p: TopologyPort, source: SgInfoSource, omit: Record<Family, number> | null = null): Member[] {
   if (source === 'server_rpc' && p.fixed_ips.length === 0) return [];
   const fixedMac = source === 'server_rpc' ? null : p.mac_address;
+  const pairs = omit ? p.allowed_address_pairs.filter((a) => !tooWide(a.ip_address, omit)) : p.allowed_address_pairs;
   return [
     ...p.fixed_ips.map((ip): Member => ({ ip, mac: fixedMac, portId: p.id, via: 'fixed_ip' })),
-    ...p.allowed_address_pairs.map((a): Member => ({ ip: a.ip_address, mac: a.mac_address, portId: p.id, via: 'address_pair' })),
+    ...pairs.map((a): Member => ({ ip: a.ip_address, mac: a.mac_address, portId: p.id, via: 'address_pair' })),
   ];
 }
 
@@ -63,7 +72,7 @@ export class MembershipIndex {
   private readonly byGroup = new Map<string, Map<string, Member[]>>();
   private readonly groupsOfPort = new Map<string, string[]>();
 
-  constructor(private readonly source: SgInfoSource) {}
+  constructor(private readonly source: SgInfoSource, private readonly omitWidePairs: Record<Family, number> | null = null) {}
 
   /** The groups a port is a member of. */
   groupsOf(portId: string): readonly string[] {
@@ -79,7 +88,7 @@ export class MembershipIndex {
     }
     this.groupsOfPort.delete(portId);
     if (port) {
-      const members = portMembers(port, this.source);
+      const members = portMembers(port, this.source, this.omitWidePairs);
       for (const g of port.security_groups) {
         if (!this.byGroup.has(g)) this.byGroup.set(g, new Map());
         this.byGroup.get(g)!.set(portId, members);

@@ -17,6 +17,13 @@ export interface CompileOptions {
   comments: boolean;
   /** where the agent learns about groups: Neutron's server (linuxbridge) or the OVS agent's cache */
   sgInfoSource: SgInfoSource;
+  /**
+   * portsec's safe expansion of remote groups: allowed-address pairs of this prefix
+   * length or shorter, per family, are left out of the groups their ports are members
+   * of (they still pass the port's anti-spoofing chain). Null: every pair is a member,
+   * as Neutron's iptables drivers make it, the seed's pitfall included.
+   */
+  omitWidePairs: Record<Ethertype, number> | null;
 }
 
 export interface TopologyRule extends RuleInput {
@@ -148,7 +155,17 @@ export function parseOptions(o: Json = {}, overrides: Partial<CompileOptions> = 
     enableIpset: overrides.enableIpset ?? o.enable_ipset !== false,
     comments: overrides.comments ?? o.comment_iptables_rules !== false,
     sgInfoSource: overrides.sgInfoSource ?? o.sg_info_source ?? (driver === 'linuxbridge' ? 'server_rpc' : 'agent_shim'),
+    omitWidePairs: overrides.omitWidePairs !== undefined ? overrides.omitWidePairs : parseOmitWidePairs(o.omit_wide_pairs),
   };
+}
+
+/** `options.omit_wide_pairs` of a topology file: {"IPv4": 0, "IPv6": 0} (portsec's own option; golden.py has none). */
+function parseOmitWidePairs(v: unknown): Record<Ethertype, number> | null {
+  if (v === undefined || v === null) return null;
+  const { IPv4, IPv6 } = v as Record<string, unknown>;
+  const valid = (n: unknown, max: number) => Number.isInteger(n) && (n as number) >= 0 && (n as number) <= max;
+  if (!valid(IPv4, 32) || !valid(IPv6, 128)) fail('options', `omit_wide_pairs must be {"IPv4": 0..32, "IPv6": 0..128}, not ${JSON.stringify(v)}`);
+  return { IPv4: IPv4 as number, IPv6: IPv6 as number };
 }
 
 /** Parses and checks a topology; every error names the object it is about. */
