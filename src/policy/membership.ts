@@ -34,20 +34,20 @@ export function addressKey(ip: string): AddressKey {
 
 /** Addresses (host IPs or CIDRs, as text) in member order. */
 export function compareAddresses(a: string, b: string): number {
-  if (a === b) return 0;
-  const x = addressKey(a);
-  const y = addressKey(b);
+  return a === b ? 0 : compareKeys(addressKey(a), addressKey(b));
+}
+
+function compareKeys(x: AddressKey, y: AddressKey): number {
   for (let i = 0; i < 4; i++) if (x[i] !== y[i]) return x[i] < y[i] ? -1 : 1;
   return 0;
 }
 
-export function compareMembers(a: { ip: string; mac: string | null }, b: { ip: string; mac: string | null }): number {
-  const byAddress = compareAddresses(a.ip, b.ip);
-  if (byAddress) return byAddress;
+function compareMacs(a: { mac: string | null }, b: { mac: string | null }): number {
   const ma = a.mac ?? '';
   const mb = b.mac ?? '';
   return ma < mb ? -1 : ma > mb ? 1 : 0;
 }
+
 
 /** Whether a pair is at least as wide as the safe expansion's limit for its family. */
 function tooWide(ip: string, omit: Record<Family, number>): boolean {
@@ -105,8 +105,10 @@ export class MembershipIndex {
     for (const list of this.byGroup.get(groupId)?.values() ?? []) {
       for (const m of list) if (familyOf(m.ip) === family) all.push(m);
     }
-    // the sort is stable and puts equal (ip, MAC) pairs side by side: keeping the first of each keeps the first port's
-    all.sort(compareMembers);
-    return all.filter((m, i) => i === 0 || m.ip !== all[i - 1].ip || m.mac !== all[i - 1].mac);
+    // each address's key looked up once, not in every comparison; the sort is stable and puts
+    // equal (ip, MAC) pairs side by side: keeping the first of each keeps the first port's
+    const keyed = all.map((m) => ({ m, k: addressKey(m.ip) }));
+    keyed.sort((a, b) => compareKeys(a.k, b.k) || compareMacs(a.m, b.m));
+    return keyed.map(({ m }) => m).filter((m, i, ms) => i === 0 || m.ip !== ms[i - 1].ip || m.mac !== ms[i - 1].mac);
   }
 }
