@@ -45,17 +45,19 @@ export const push = <K, V>(m: Map<K, V[]>, k: K, v: V) => {
 };
 
 /** The compiler's input for the whole cloud; groups a scoped snapshot only references stay empty. */
-function topologyInput(s: Snapshot): Record<string, unknown> {
-  const rules = new Map<string, SnapshotRule[]>();
-  for (const r of s.security_group_rules) push(rules, r.security_group_id, r);
+function topologyInput(s: Snapshot, rulesOfGroup: Map<string, SnapshotRule[]>): Record<string, unknown> {
   const known = new Set(s.security_groups.map((g) => g.id));
-  const referenced = new Set([...s.ports.flatMap((p) => p.security_groups), ...s.security_group_rules.flatMap((r) => (r.remote_group_id ? [r.remote_group_id] : []))]);
-  const unseen = [...referenced].filter((g) => !known.has(g)).map((id) => ({ id, name: '', stateful: true, security_group_rules: [] }));
+  const unseen = new Set<string>();
+  const note = (g: string) => {
+    if (!known.has(g)) unseen.add(g);
+  };
+  for (const p of s.ports) for (const g of p.security_groups) note(g);
+  for (const r of s.security_group_rules) if (r.remote_group_id) note(r.remote_group_id);
   return {
     options: {},
     security_groups: [
-      ...s.security_groups.map((g) => ({ id: g.id, name: g.name, stateful: g.stateful !== false, security_group_rules: rules.get(g.id) ?? [] })),
-      ...unseen,
+      ...s.security_groups.map((g) => ({ id: g.id, name: g.name, stateful: g.stateful !== false, security_group_rules: rulesOfGroup.get(g.id) ?? [] })),
+      ...[...unseen].map((id) => ({ id, name: '', stateful: true, security_group_rules: [] })),
     ],
     ports: s.ports.map((p) => ({
       id: p.id, network_id: p.network_id, mac_address: p.mac_address, fixed_ips: p.fixed_ips,
@@ -66,51 +68,61 @@ function topologyInput(s: Snapshot): Record<string, unknown> {
   };
 }
 
+/** A map by id, without the [id, object] pair per entry that `new Map(list.map(...))` allocates. */
+function byId<T extends { id: string }>(list: T[]): Map<string, T> {
+  const m = new Map<string, T>();
+  for (const x of list) m.set(x.id, x);
+  return m;
+}
+
 export function buildCloud(s: Snapshot, options: Partial<CompileOptions> = {}): Cloud {
+  // grouped once: the compiler's input and the cloud's lookups share it
+  const rulesOfGroup = new Map<string, SnapshotRule[]>();
+  const rulesReferencing = new Map<string, SnapshotRule[]>();
+  for (const r of s.security_group_rules) {
+    push(rulesOfGroup, r.security_group_id, r);
+    if (r.remote_group_id) push(rulesReferencing, r.remote_group_id, r);
+  }
   let topology: Topology;
   try {
-    topology = parseTopology(topologyInput(s), { driver: 'linuxbridge', ...options });
+    topology = parseTopology(topologyInput(s, rulesOfGroup), { driver: 'linuxbridge', ...options });
   } catch (e) {
     if (e instanceof TopologyError) throw new InputError(`${s.source}: ${e.message}`);
     throw e;
   }
   const index: MembershipIndex = indexTopology(topology);
-  const memberCache = new Map<string, Member[]>();
+  const memberCache: Record<Family, Map<string, Member[]>> = { IPv4: new Map(), IPv6: new Map() };
   const members = (g: string, f: Family) => {
-    const key = `${g}|${f}`;
-    let m = memberCache.get(key);
-    if (!m) memberCache.set(key, (m = index.members(g, f)));
+    const cache = memberCache[f];
+    let m = cache.get(g);
+    if (!m) cache.set(g, (m = index.members(g, f)));
     return m;
   };
-  const byId = new Map(topology.ports.map((p) => [p.id, p]));
+  const topologyPorts = byId(topology.ports);
   const policies = new Map<string, PortPolicy>();
   const cloud: Cloud = {
     snapshot: s,
     topology,
-    ports: new Map(s.ports.map((p) => [p.id, p])),
-    groups: new Map(s.security_groups.map((g) => [g.id, g])),
-    rules: new Map(s.security_group_rules.map((r) => [r.id, r])),
-    networks: new Map(s.networks.map((n) => [n.id, n])),
-    rulesOfGroup: new Map(),
+    ports: byId(s.ports),
+    groups: byId(s.security_groups),
+    rules: byId(s.security_group_rules),
+    networks: byId(s.networks),
+    rulesOfGroup,
     portsOfGroup: new Map(),
     portsOfNetwork: new Map(),
-    rulesReferencing: new Map(),
+    rulesReferencing,
     portsByName: new Map(),
     portsByDevice: new Map(),
     portsByFixedIp: new Map(),
     portsByHostPair: new Map(),
     members,
-    kind: (portId) => portKind(byId.get(portId)!),
+    kind: (portId) => portKind(topologyPorts.get(portId)!),
     policy(portId) {
       let pp = policies.get(portId);
-      if (!pp) policies.set(portId, (pp = { ...portPolicy(topology, byId.get(portId)!, members), zone: null }));
+      if (!pp) policies.set(portId, (pp = portPolicy(topology, topologyPorts.get(portId)!, members)));
       return pp;
     },
   };
-  for (const r of s.security_group_rules) {
-    push(cloud.rulesOfGroup, r.security_group_id, r);
-    if (r.remote_group_id) push(cloud.rulesReferencing, r.remote_group_id, r);
-  }
   for (const p of s.ports) {
     push(cloud.portsOfNetwork, p.network_id, p);
     for (const g of p.security_groups) push(cloud.portsOfGroup, g, p);

