@@ -3,7 +3,7 @@ import { useCallback, useMemo, useState } from 'preact/hooks';
 import { Api } from './api.js';
 import { CloudIndex } from './cloud-index.js';
 import { graphElements, type Ref } from './graph/elements.js';
-import { drawnSeverity, marksOf } from './graph/marks.js';
+import { marksOf } from './graph/marks.js';
 import { useLiveData } from './live.js';
 import { forgetSession, savedSession, type Session } from './session.js';
 import { type DetailActions } from './views/Details.js';
@@ -16,7 +16,11 @@ import { panelId, tabId, Tabs } from './views/Tabs.js';
 
 type Tab = 'graph' | 'findings' | 'reach' | 'exposure';
 
-/** Up to this many port appearances every group starts expanded; above it only groups with findings do. */
+/**
+ * Up to this many port appearances every group starts expanded; above it groups
+ * start collapsed (their ports summarised on them) and open when selected: a
+ * thousand compound nodes neither lay out nor draw within the 2 s the console has.
+ */
 const EXPAND_ALL = 600;
 
 export function App() {
@@ -45,8 +49,7 @@ function Console({ session, logout }: { session: Session; logout: (why?: string)
   const elements = useMemo(() => {
     if (!index) return [];
     const appearances = index.cloud.ports.reduce((n, p) => n + p.security_groups.length, 0);
-    const flagged = new Set(index.cloud.ports.filter((p) => marks.get(p.id)?.some((f) => drawnSeverity(f.severity))).flatMap((p) => p.security_groups));
-    return graphElements({ cloud: index.cloud, marks, expanded: (g) => appearances <= EXPAND_ALL || flagged.has(g) || opened.has(g) });
+    return graphElements({ cloud: index.cloud, marks, expanded: (g) => appearances <= EXPAND_ALL || opened.has(g) });
   }, [index, marks, opened]);
 
   const select = useCallback((r: Ref | undefined) => {

@@ -1,8 +1,8 @@
 /**
  * The cytoscape view. Elements are synced by id (a refetch keeps positions), and
- * laid out by fcose: whole-graph when the graph is new or small; in a large graph
- * later additions are placed locally, so an expanded group does not reshuffle
- * a thousand others.
+ * laid out by fcose when the graph is small, by a grid when it is large; in a
+ * large graph later additions are placed locally, so an expanded group does not
+ * reshuffle a thousand others.
  */
 import cytoscape, { type Collection, type Core, type ElementDefinition } from 'cytoscape';
 import fcose from 'cytoscape-fcose';
@@ -12,7 +12,14 @@ import { graphStyle } from './style.js';
 
 cytoscape.use(fcose);
 
-/** Above this many nodes, fcose runs its spectral pass only ("draft"): a second instead of ten. */
+/**
+ * Above this many nodes the first layout is a grid in the cloud's order (an
+ * application's groups are made together, so they end up side by side).
+ * fcose's spectral pass (all it runs at "draft" quality) puts alike components,
+ * a cloud's many applications built from one template, on the same spot, so
+ * every group lies under others (and a click on one opens another); its force
+ * pass takes seconds here, more than the 2 s the console has to be interactive.
+ */
 const LARGE = 400;
 
 declare global {
@@ -20,6 +27,14 @@ declare global {
     /** the console's cytoscape instance, for debugging and browser tests */
     portsecGraph?: Core;
   }
+}
+
+/** Whether an element already is what its definition says (touching it would restyle it). */
+function matches(el: cytoscape.SingularElementReturnValue, d: ElementDefinition): boolean {
+  const data = el.data() as Record<string, unknown>;
+  const keys = Object.keys(d.data);
+  return el.classes().join(' ') === (d.classes ?? '') && keys.length === Object.keys(data).length
+    && keys.every((k) => data[k] === d.data[k]);
 }
 
 /** Applies the wanted elements; returns the ones added (their layout is still to do). */
@@ -35,6 +50,7 @@ function sync(cy: Core, defs: ElementDefinition[]): Collection {
         fresh.push(d);
         continue;
       }
+      if (matches(el, d)) continue;
       const stale = Object.keys(el.data()).filter((k) => !(k in d.data));
       if (stale.length) el.removeData(stale.join(' '));
       el.data(d.data);
@@ -46,22 +62,25 @@ function sync(cy: Core, defs: ElementDefinition[]): Collection {
 }
 
 function layoutAll(cy: Core, first: boolean): Promise<void> {
-  const large = cy.nodes().length > LARGE;
   const done = new Promise<void>((ok) => cy.one('layoutstop', () => ok()));
-  cy.layout({
-    name: 'fcose',
-    quality: large ? 'draft' : 'default',
-    // fcose refines the current positions only at default quality
-    randomize: first || large,
-    animate: !first && !large,
-    animationDuration: 300,
-    fit: first || !large,
-    padding: 40,
-    nodeDimensionsIncludeLabels: true,
-    idealEdgeLength: () => 160,
-    nodeRepulsion: () => 9000,
-    nodeSeparation: 110,
-  } as cytoscape.LayoutOptions).run();
+  const large = cy.nodes().length > LARGE;
+  const options: cytoscape.LayoutOptions = large
+    ? { name: 'grid', avoidOverlap: true, condense: true, animate: false, fit: true, padding: 40 }
+    : {
+      name: 'fcose',
+      quality: 'default',
+      // fcose refines the current positions only at default quality
+      randomize: first,
+      animate: !first,
+      animationDuration: 300,
+      padding: 40,
+      nodeDimensionsIncludeLabels: true,
+      idealEdgeLength: () => 160,
+      nodeRepulsion: () => 9000,
+      nodeSeparation: 110,
+    } as cytoscape.LayoutOptions;
+  // fitting a large graph to its nodes spares measuring three thousand edges first
+  (large ? cy.nodes() : cy.elements()).layout(options).run();
   return done;
 }
 
@@ -73,10 +92,11 @@ function placeLocally(cy: Core, added: Collection, before: Map<string, cytoscape
     const key = parent.nonempty() && !added.contains(parent) ? parent.id() : '';
     byParent.set(key, (byParent.get(key) ?? cy.collection()).union(n));
   }
-  const box = cy.elements().difference(added).boundingBox();
   for (const [parent, nodes] of byParent) {
     const cols = Math.ceil(Math.sqrt(nodes.length));
-    const at = parent ? before.get(parent) ?? { x: 0, y: 0 } : { x: box.x1 + (cols * 170) / 2, y: box.y2 + 120 };
+    // the box of a thousand nodes is costly: only new groups need it
+    const box = parent ? undefined : cy.nodes().difference(added).boundingBox();
+    const at = box ? { x: box.x1 + (cols * 170) / 2, y: box.y2 + 120 } : before.get(parent) ?? { x: 0, y: 0 };
     const w = cols * 170;
     const h = Math.ceil(nodes.length / cols) * 80;
     nodes.layout({ name: 'grid', cols, fit: false, boundingBox: { x1: at.x - w / 2, y1: at.y - h / 2, w, h } }).run();
@@ -98,13 +118,14 @@ export function Graph({ elements, selected, onSelect, onReady, label, visible }:
   const container = useRef<HTMLDivElement>(null);
   const cyRef = useRef<Core>(undefined);
   const laidOut = useRef(false);
+  const styledLarge = useRef(false);
   const handlers = useRef({ onSelect, onReady });
   handlers.current = { onSelect, onReady };
 
   useEffect(() => {
     const cy = cytoscape({
       container: container.current!,
-      style: graphStyle,
+      style: graphStyle(false),
       minZoom: 0.02,
       maxZoom: 3,
       textureOnViewport: true,
@@ -132,6 +153,10 @@ export function Graph({ elements, selected, onSelect, onReady, label, visible }:
 
   useEffect(() => {
     const cy = cyRef.current!;
+    const large = elements.filter((d) => d.group === 'nodes').length > LARGE;
+    // before the elements come: styling them twice would cost what the large style saves
+    if (large !== styledLarge.current) cy.style(graphStyle(large));
+    styledLarge.current = large;
     const before = new Map(cy.nodes().map((n) => [n.id(), { ...n.position() }]));
     const added = sync(cy, elements);
     if (added.empty() && laidOut.current) return;

@@ -3,7 +3,8 @@
  * edges in the direction traffic flows (an ingress rule of B naming remote group
  * A admits A → B; an egress rule of B naming A lets B → A out). An expanded group
  * is a compound node holding its member ports (a port in two groups appears in
- * both); a collapsed one shows its member count and widest pair.
+ * both); a collapsed one shows its member count, widest pair and its members'
+ * findings.
  */
 import type { ElementDefinition } from 'cytoscape';
 import type { Finding } from '../../../src/analysis/answers.js';
@@ -121,7 +122,10 @@ export function graphElements({ cloud, marks, expanded }: GraphInput): ElementDe
     const ports = members.get(g.id)!;
     const open = expanded(g.id) && ports.length > 0;
     const wide = open ? undefined : widest(ports.flatMap((p) => p.allowed_address_pairs.map((a) => a.ip_address)));
-    const flag = marks.get(g.id)?.length ? '⚠ ' : '';
+    const own = marks.get(g.id) ?? [];
+    // a collapsed group stands for its ports: a finding on a member (the NAT server's wide pair) stays drawn on it
+    const findings = open ? own : [...own, ...ports.flatMap((p) => marks.get(p.id) ?? [])];
+    const flag = findings.length ? '⚠ ' : '';
     out.push({
       group: 'nodes',
       data: {
@@ -130,7 +134,7 @@ export function graphElements({ cloud, marks, expanded }: GraphInput): ElementDe
         label: open ? `${flag}${groupLabel(g)}` : `${flag}${groupLabel(g)}\n${ports.length} port${ports.length === 1 ? '' : 's'}`,
         ...(wide ? { badge: badge(wide) } : {}),
       },
-      classes: `group ${open ? 'expanded' : 'collapsed'}${markClasses(marks.get(g.id))}`,
+      classes: `group ${open ? 'expanded' : 'collapsed'}${markClasses(findings)}`,
     });
     if (open) for (const p of ports) out.push(portNode(p, g.id, marks));
   }

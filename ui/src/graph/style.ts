@@ -13,7 +13,7 @@ const widthStyles: StylesheetJson = (Object.keys(WIDTHS) as Width[]).map((w) => 
   style: { 'border-color': WIDTHS[w].colour, 'border-width': 3 },
 }));
 
-export const graphStyle: StylesheetJson = [
+const baseStyle: StylesheetJson = [
   {
     selector: 'node',
     style: {
@@ -96,3 +96,13 @@ export const graphStyle: StylesheetJson = [
   },
   { selector: 'node:active, edge:active', style: { 'overlay-opacity': 0.08 } },
 ];
+
+/**
+ * A large graph's references are drawn straight and unlabelled: measuring and
+ * curving three thousand of them costs the console most of its first second,
+ * and at the zoom that shows them all their labels are unreadable anyway. A
+ * reference's services are in its tooltip and its details.
+ */
+const largeStyle: StylesheetJson = [{ selector: 'edge', style: { label: '', 'curve-style': 'straight' } }];
+
+export const graphStyle = (large: boolean): StylesheetJson => (large ? [...baseStyle, ...largeStyle] : baseStyle);
