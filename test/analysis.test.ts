@@ -76,6 +76,14 @@ describe.sequential('the seed pitfall, with the real openstack CLI', () => {
     expect(text).toMatch(/member: source 200\.200\.200\.200 matches group ssh's member nat via allowed-address-pair 0\.0\.0\.0\/0/);
   });
 
+  test('with safe expansion (--omit-wide-pairs) the pair opens nothing: no finding, proxy admits ssh\'s fixed IPs only', async () => {
+    expect(await audit('--check', 'wide-pair', '--omit-wide-pairs', '0')).toEqual([]);
+    const exposure = JSON.parse((await portsec('exposure', 'proxy', '--db', server.db, '-f', 'json', '--omit-wide-pairs', '0')).stdout);
+    expect(exposure.map((r: { sources: string[] }) => r.sources)).toEqual([['10.10.10.10/32', '10.10.10.20/32']]);
+    const safe = JSON.parse((await portsec('can-reach', '200.200.200.200', 'proxy', '--protocol', 'tcp', '--port', '80', '--db', server.db, '-f', 'json', '--omit-wide-pairs', '0')).stdout) as ReachAnswer;
+    expect(safe.verdict).toBe('DENY');
+  });
+
   test('the suggested fix, run with the openstack CLI, removes the finding; can-reach then says DENY with its reasons', async () => {
     const [finding] = (await audit('--check', 'wide-pair'));
     for (const command of finding.fix) {

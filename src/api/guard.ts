@@ -11,6 +11,7 @@ import { DEFAULT_AUDIT_OPTIONS } from '../analysis/audit/options.js';
 import { pitfallKey, pitfalls, type Pitfall } from '../analysis/audit/wide-pairs.js';
 import { fromStore } from '../analysis/sources/store.js';
 import { errors } from '../model/errors.js';
+import { type CompileOptions } from '../policy/topology.js';
 import { type Store } from '../store/store.js';
 
 export type GuardMode = 'reject' | 'warn' | 'off';
@@ -24,9 +25,9 @@ const describe = (p: Pitfall) => {
   return `Allowed address pair ${p.pair.ip_address} of port ${p.port.id} would make remote group ${p.groupId} stand for ${p.pair.ip_address} in rule(s) ${rules}`;
 };
 
-export function wideGuard(store: Store, mode: GuardMode): Guard | undefined {
+export function wideGuard(store: Store, mode: GuardMode, omitted: CompileOptions['omitWidePairs'] = null): Guard | undefined {
   if (mode === 'off') return undefined;
-  const current = () => new Map(pitfalls(fromStore(store), DEFAULT_AUDIT_OPTIONS).map((p) => [pitfallKey(p), p]));
+  const current = () => new Map(pitfalls(fromStore(store), DEFAULT_AUDIT_OPTIONS, omitted).map((p) => [pitfallKey(p), p]));
   return (req, reply, write) => {
     const before = current();
     const result = write();

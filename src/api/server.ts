@@ -67,7 +67,7 @@ export function buildServer(o: ServerOptions): FastifyInstance {
     ports: portHandler(o.store, o.allocationSeed === undefined ? Math.random : seededRandom(o.allocationSeed)),
     'security-groups': securityGroupHandler(o.store),
     'security-group-rules': ruleHandler(o.store),
-  }, wideGuard(o.store, o.guard ?? 'off'));
+  }, wideGuard(o.store, o.guard ?? 'off', o.compile?.omitWidePairs));
   registerAnalysis(app, o.store, o.compile);
   registerUi(app);
   return app;

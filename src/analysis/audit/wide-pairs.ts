@@ -9,6 +9,7 @@ import { type Finding } from '../answers.js';
 import { type Cloud, groupLabel, groupRef, portLabel, portRef, push, ruleRef } from '../cloud.js';
 import { serviceText } from '../exposure.js';
 import { type Snapshot, type SnapshotPort, type SnapshotRule } from '../snapshot.js';
+import { type CompileOptions } from '../../policy/topology.js';
 import { type AuditOptions, isWidePair, pairFamily } from './options.js';
 
 const BACKENDS = (pair: string) => ({
@@ -51,15 +52,18 @@ export interface Pitfall {
   rules: SnapshotRule[];
 }
 
-/** Every pitfall in a snapshot; the audit and the API guard share this one definition. */
-export function pitfalls(s: Snapshot, o: Pick<AuditOptions, 'widePair'>): Pitfall[] {
+/**
+ * Every pitfall in a snapshot; the audit and the API guard share this one definition.
+ * Pairs that the compute nodes' safe expansion (`omitted`) leaves out of remote groups open nothing.
+ */
+export function pitfalls(s: Snapshot, o: Pick<AuditOptions, 'widePair'>, omitted: CompileOptions['omitWidePairs'] = null): Pitfall[] {
   const referencing = new Map<string, SnapshotRule[]>();
   for (const r of s.security_group_rules) if (r.remote_group_id) push(referencing, r.remote_group_id, r);
   const out: Pitfall[] = [];
   for (const port of s.ports) {
     if (port.port_security_enabled === false) continue;
     for (const pair of port.allowed_address_pairs) {
-      if (!isWidePair(pair.ip_address, o)) continue;
+      if (!isWidePair(pair.ip_address, o) || (omitted && isWidePair(pair.ip_address, { widePair: omitted }))) continue;
       for (const groupId of port.security_groups) {
         const rules = (referencing.get(groupId) ?? []).filter((r) => r.ethertype === pairFamily(pair.ip_address));
         if (rules.length) out.push({ port, pair, groupId, rules });
@@ -72,7 +76,7 @@ export function pitfalls(s: Snapshot, o: Pick<AuditOptions, 'widePair'>): Pitfal
 export const pitfallKey = (p: Pitfall) => `${p.groupId}|${p.port.id}|${p.pair.ip_address}`;
 
 export function widePairFindings(cloud: Cloud, o: AuditOptions): Finding[] {
-  return pitfalls(cloud.snapshot, o).map(({ port, pair, groupId, rules }): Finding => {
+  return pitfalls(cloud.snapshot, o, cloud.topology.options.omitWidePairs).map(({ port, pair, groupId, rules }): Finding => {
     const opened = [...new Set(rules.map((r) => r.security_group_id))].flatMap((g) => cloud.portsOfGroup.get(g) ?? []);
     const isDefault = cloud.groups.get(groupId)?.name === 'default';
     return {
