@@ -56,6 +56,10 @@ const RA_RULE: PolicyRule = {
 };
 const DHCP_BROADCAST = dhcpRule('IPv4', '255.255.255.255/32', 67, 68, 'dhcp');
 const DHCPV6_LINK_LOCAL = dhcpRule('IPv6', 'fe80::/64', 547, 546, 'dhcpv6');
+const SHARED_PROVIDER_RULES = new Set([RA_RULE, DHCP_BROADCAST, DHCPV6_LINK_LOCAL]);
+
+/** Whether a provider rule is the same object on every port (the others name the port's own address). */
+export const isSharedProviderRule = (r: PolicyRule) => SHARED_PROVIDER_RULES.has(r);
 
 /** The rules Neutron's server adds to every port: router advertisements and DHCP replies. */
 export function providerRules(p: TopologyPort): PolicyRule[] {

@@ -4,7 +4,7 @@
  * normalises it the way Neutron's API would have, and rejects what Neutron
  * would refuse, naming the object.
  */
-import { canonicalIpText, canonicalMac, formatIp, parseCidr, parseIp } from '../model/addresses.js';
+import { canonicalIpText, canonicalMac, formatIp, parseCidr } from '../model/addresses.js';
 import { NeutronError } from '../model/errors.js';
 import { canonicalRule, convertProtocol, type Direction, type Ethertype, type RuleInput } from '../model/security-group-rule.js';
 
@@ -130,7 +130,7 @@ function parsePort(p: Json, driver: Driver): TopologyPort {
   const fixed = (Array.isArray(p.fixed_ips) ? p.fixed_ips : []).map((f: unknown) => canonicalIp(what, typeof f === 'string' ? f : (f as Json)?.ip_address));
   const pairs = (Array.isArray(p.allowed_address_pairs) ? p.allowed_address_pairs : []).map((a: Json) => {
     const ip = a?.ip_address;
-    if (typeof ip !== 'string' || !(ip.includes('/') ? parseCidr(ip) : parseIp(ip))) fail(what, `invalid allowed address pair ${JSON.stringify(a)}`);
+    if (typeof ip !== 'string' || !(ip.includes('/') ? parseCidr(ip) : canonicalIpText(ip))) fail(what, `invalid allowed address pair ${JSON.stringify(a)}`);
     if (a.mac_address !== undefined && !canonicalMac(a.mac_address)) fail(what, `invalid MAC in allowed address pair ${JSON.stringify(a)}`);
     return { ip_address: ip, mac_address: (a.mac_address as string | undefined) ?? mac };
   });

@@ -7,6 +7,7 @@
  * change re-renders only the ports it touches.
  */
 import { cidrText } from '../../model/addresses.js';
+import { isSharedProviderRule } from '../../policy/compile.js';
 import { type Family, FAMILIES, type Member, type PolicyRule, type PortPolicy } from '../../policy/ir.js';
 import { compareAddresses } from '../../policy/membership.js';
 import { type CompileOptions, type Driver, type TopologyPort } from '../../policy/topology.js';
@@ -144,8 +145,8 @@ function convertRules(ctx: RenderContext, t: Texts, pp: PortPolicy, direction: P
   const providers = pp.rules.length - pp.groupRules.length;
   for (let i = 0; i < providers; i++) {
     const r = pp.rules[i];
-    // most name the port's own address: rendered each time, not cached per rule
-    if (r.direction === direction && r.ethertype === family) push(plainText(r));
+    // the rest name the port's own address: rendered each time, not cached per rule
+    if (r.direction === direction && r.ethertype === family) push(isSharedProviderRule(r) ? ruleText(r, plainText) : plainText(r));
   }
   if (ctx.options.enableIpset) {
     // the group lines are distinct already: only the provider lines can repeat one
