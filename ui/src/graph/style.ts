@@ -103,6 +103,12 @@ const baseStyle: StylesheetJson = [
  * and at the zoom that shows them all their labels are unreadable anyway. A
  * reference's services are in its tooltip and its details.
  */
-const largeStyle: StylesheetJson = [{ selector: 'edge', style: { label: '', 'curve-style': 'straight' } }];
+const largeStyle: StylesheetJson = [
+  // haystack lines skip the per-edge geometry of straight ones; a mid arrow keeps the direction
+  { selector: 'edge', style: { label: '', 'curve-style': 'haystack', 'haystack-radius': 0, 'target-arrow-shape': 'none', 'mid-target-arrow-shape': 'triangle', 'mid-target-arrow-color': MUTED } },
+  { selector: 'edge.loop', style: { 'curve-style': 'bezier', 'target-arrow-shape': 'triangle', 'mid-target-arrow-shape': 'none' } },
+  { selector: 'edge.finding-amber', style: { 'mid-target-arrow-color': AMBER } },
+  { selector: 'edge.finding-red', style: { 'mid-target-arrow-color': RED } },
+];
 
 export const graphStyle = (large: boolean): StylesheetJson => (large ? [...baseStyle, ...largeStyle] : baseStyle);
