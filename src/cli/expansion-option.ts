@@ -10,13 +10,10 @@ const DESCRIPTION = 'safe remote-group expansion: leave allowed-address pairs of
   + 'out of the remote groups their ports are in; they still pass anti-spoofing (0: only /0 pairs; 24: /24 and wider). Default: every pair, as Neutron';
 
 function parse(v: string): Record<'IPv4' | 'IPv6', number> {
-  const [v4, v6 = '0', ...rest] = v.split(',');
-  const n = (text: string, max: number) => {
-    const x = Number(text);
-    if (rest.length || text === '' || !Number.isInteger(x) || x < 0 || x > max) throw new InvalidArgumentError('expected LEN[,LEN6]: 0-32 for IPv4, 0-128 for IPv6');
-    return x;
-  };
-  return { IPv4: n(v4, 32), IPv6: n(v6, 128) };
+  const m = /^(\d+)(?:,(\d+))?$/.exec(v);
+  const [v4, v6] = m ? [Number(m[1]), Number(m[2] ?? 0)] : [NaN, NaN];
+  if (!(v4 <= 32 && v6 <= 128)) throw new InvalidArgumentError('expected LEN[,LEN6]: 0-32 for IPv4, 0-128 for IPv6');
+  return { IPv4: v4, IPv6: v6 };
 }
 
 export const addExpansionOption = (cmd: Command): Command => cmd.option('--omit-wide-pairs <len[,len6]>', DESCRIPTION, parse);

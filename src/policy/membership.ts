@@ -49,19 +49,19 @@ function compareMacs(a: { mac: string | null }, b: { mac: string | null }): numb
 }
 
 
-/** Whether a pair is at least as wide as the safe expansion's limit for its family. */
-function tooWide(ip: string, omit: Record<Family, number>): boolean {
+/** Whether an address (a bare one is a host) has, for its family, this prefix length or a shorter one. */
+export function atLeastAsWide(ip: string, limits: Record<Family, number>): boolean {
   const family = familyOf(ip);
   const slash = ip.indexOf('/');
   const prefixlen = slash < 0 ? (family === 'IPv4' ? 32 : 128) : Number(ip.slice(slash + 1));
-  return prefixlen <= omit[family];
+  return prefixlen <= limits[family];
 }
 
 /** The member entries one port contributes to each of its groups (without the pairs safe expansion leaves out). */
 export function portMembers(p: TopologyPort, source: SgInfoSource, omit: Record<Family, number> | null = null): Member[] {
   if (source === 'server_rpc' && p.fixed_ips.length === 0) return [];
   const fixedMac = source === 'server_rpc' ? null : p.mac_address;
-  const pairs = omit ? p.allowed_address_pairs.filter((a) => !tooWide(a.ip_address, omit)) : p.allowed_address_pairs;
+  const pairs = omit ? p.allowed_address_pairs.filter((a) => !atLeastAsWide(a.ip_address, omit)) : p.allowed_address_pairs;
   return [
     ...p.fixed_ips.map((ip): Member => ({ ip, mac: fixedMac, portId: p.id, via: 'fixed_ip' })),
     ...pairs.map((a): Member => ({ ip: a.ip_address, mac: a.mac_address, portId: p.id, via: 'address_pair' })),

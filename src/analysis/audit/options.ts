@@ -1,6 +1,6 @@
 /** What the audit treats as too wide or too sensitive; the CLI and the guard share it. */
 import { type Family } from '../../policy/ir.js';
-import { prefixLength } from '../packet.js';
+import { atLeastAsWide } from '../../policy/membership.js';
 
 export interface AuditOptions {
   /** a pair is wide when its prefix length is at most this (default 0: only /0) */
@@ -16,6 +16,4 @@ export const DEFAULT_AUDIT_OPTIONS: AuditOptions = {
 
 export const pairFamily = (ip: string): Family => (ip.includes(':') ? 'IPv6' : 'IPv4');
 
-export function isWidePair(ip: string, o: Pick<AuditOptions, 'widePair'>): boolean {
-  return prefixLength(ip) <= o.widePair[pairFamily(ip)];
-}
+export const isWidePair = (ip: string, o: Pick<AuditOptions, 'widePair'>): boolean => atLeastAsWide(ip, o.widePair);

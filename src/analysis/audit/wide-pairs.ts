@@ -9,6 +9,7 @@ import { type Finding } from '../answers.js';
 import { type Cloud, groupLabel, groupRef, portLabel, portRef, push, ruleRef } from '../cloud.js';
 import { serviceText } from '../exposure.js';
 import { type Snapshot, type SnapshotPort, type SnapshotRule } from '../snapshot.js';
+import { atLeastAsWide } from '../../policy/membership.js';
 import { type CompileOptions } from '../../policy/topology.js';
 import { type AuditOptions, isWidePair, pairFamily } from './options.js';
 
@@ -63,7 +64,7 @@ export function pitfalls(s: Snapshot, o: Pick<AuditOptions, 'widePair'>, omitted
   for (const port of s.ports) {
     if (port.port_security_enabled === false) continue;
     for (const pair of port.allowed_address_pairs) {
-      if (!isWidePair(pair.ip_address, o) || (omitted && isWidePair(pair.ip_address, { widePair: omitted }))) continue;
+      if (!isWidePair(pair.ip_address, o) || (omitted && atLeastAsWide(pair.ip_address, omitted))) continue;
       for (const groupId of port.security_groups) {
         const rules = (referencing.get(groupId) ?? []).filter((r) => r.ethertype === pairFamily(pair.ip_address));
         if (rules.length) out.push({ port, pair, groupId, rules });

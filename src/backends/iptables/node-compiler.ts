@@ -20,7 +20,7 @@ import {
   baseTables, type Fragment, hasOwnChain, ipsetEntries, ipsetMemberOrder, type OwnChain, OWN_CHAINS, ownChainName, type RenderContext,
   renderOwnChain, renderPort, renderSharedChain, sameRules, sameShare, type SharedChain, SHARED_CHAINS,
 } from './render.js';
-import { BUILTIN, type FamilyTables, type IpSet, type KernelSource, materialize, type NodeState, type OrderedTable, type TableName, TABLES } from './state.js';
+import { chainOrder, type FamilyTables, type IpSet, type KernelSource, materialize, type NodeState, type TableName, TABLES } from './state.js';
 
 /** Counts or lists per family and remote group. */
 type PerGroup<T> = Record<Family, Map<string, T>>;
@@ -269,39 +269,29 @@ export class NodeCompiler implements KernelSource {
     if (!this.framed) return {};
     const { driver } = this.topology.options;
     const policies = this.localPolicies();
-
     const own = policies.filter((pp) => pp.kind === 'filtered').map((pp) => ({ pp, name: ownChainName(driver, pp.port, 'ingress') }));
     // the names of a port's chains differ only in their kind letter: one order serves all three
     own.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const base = baseTables(this.topology.options);
     const out: FamilyTables = {};
     for (const table of TABLES) {
-      const chains: [string, ChainSource][] = [...base[table]];
-      for (const [chain, t] of Object.entries(SHARED_CHAINS) as [SharedChain, TableName][]) if (t === table) chains.push([wrapped(driver, chain), chain]);
+      const sources = new Map<string, ChainSource>(base[table]);
+      for (const [chain, t] of Object.entries(SHARED_CHAINS) as [SharedChain, TableName][]) if (t === table) sources.set(wrapped(driver, chain), chain);
       if (table === 'filter') {
         for (const kind of OWN_CHAINS) {
-          for (const o of own) if (hasOwnChain(o.pp, family, kind)) chains.push([kind === 'ingress' ? o.name : ownChainName(driver, o.pp.port, kind), { pp: o.pp, kind }]);
+          for (const o of own) if (hasOwnChain(o.pp, family, kind)) sources.set(kind === 'ingress' ? o.name : ownChainName(driver, o.pp.port, kind), { pp: o.pp, kind });
         }
       }
-      out[table] = this.ordered(table, chains, family, policies);
+      const chains = chainOrder(table, sources.keys());
+      out[table] = { chains, rules: (i) => this.render(sources.get(chains[i])!, family, policies) };
     }
     return out;
   }
 
-  /** Built-in chains in their fixed order, then ours by name (mostly in order already: the sort is cheap). */
-  private ordered(table: TableName, chains: [string, ChainSource][], family: Family, policies: PortPolicy[]): OrderedTable {
-    const builtin = BUILTIN[table].map((b) => chains.find(([name]) => name === b)!);
-    const rest = chains.filter(([name]) => !BUILTIN[table].includes(name)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    const all = [...builtin, ...rest];
-    return {
-      chains: all.map(([name]) => name),
-      rules: (i) => {
-        const source = all[i][1];
-        if (typeof source === 'string') return this.sharedChain(source, policies);
-        if ('pp' in source) return renderOwnChain(this.ctx, source.pp, family, source.kind);
-        return source;
-      },
-    };
+  private render(source: ChainSource, family: Family, policies: PortPolicy[]): readonly string[] {
+    if (typeof source === 'string') return this.sharedChain(source, policies);
+    if ('pp' in source) return renderOwnChain(this.ctx, source.pp, family, source.kind);
+    return source;
   }
 
   /** A shared chain's rules, rendered once per version for both families. */

@@ -63,8 +63,6 @@ function orderedTables(state: NodeState, family: Family): FamilyTables {
   return out;
 }
 
-export const stateSource = (state: NodeState): KernelSource => ({ ipsets: state.ipsets, tables: (f) => orderedTables(state, f) });
-
 /** Tables as plain maps (every table there, empty when never written). */
 export function materialize(tables: FamilyTables): Record<TableName, Table> {
   const out = { raw: new Map(), filter: new Map() } as Record<TableName, Table>;
