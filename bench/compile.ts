@@ -5,10 +5,18 @@
  * and at 1,000 ports one allowed-address-pair change and one membership change
  * turned into their deltas.
  *
- *   node dist/bench/compile.js [--sizes 100,1000,3000] [--runs 5]
+ * The compiler runs inside portsec's long-lived agent, so the initial compile is
+ * timed once the JIT has settled: after compiling the same node for --warmup-ms
+ * (and at least 10 times);
+ * Neutron's driver is interpreted Python, the same on every run. How long a
+ * one-off `portsec compile` process takes, Node's start and a cold JIT
+ * included, is printed beside it. Run it with the portsec command's Node flags
+ * (its shebang: a 64 MB young generation), as `npm run bench:compile` does.
+ *
+ *   node --max-semi-space-size=64 dist/bench/compile.js [--sizes 100,1000,3000] [--runs 5] [--warmup-ms 3000]
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,9 +29,13 @@ import { parseTopology } from '../src/policy/topology.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BENCH_PY = join(process.env.PORTSEC_SHARED ?? resolve(ROOT, '../shared'), 'neutron-golden/bench.py');
-const { values } = parseArgs({ options: { sizes: { type: 'string', default: '100,1000,3000' }, runs: { type: 'string', default: '5' } } });
+const CLI = join(ROOT, 'dist/src/cli/main.js');
+const { values } = parseArgs({ options: {
+  sizes: { type: 'string', default: '100,1000,3000' }, runs: { type: 'string', default: '5' }, 'warmup-ms': { type: 'string', default: '3000' },
+} });
 const SIZES = values.sizes!.split(',').map(Number);
 const RUNS = Number(values.runs);
+const WARMUP_MS = Number(values['warmup-ms']);
 const UPDATES_AT = 1000;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -35,23 +47,38 @@ function timeIt(fn: () => void): number {
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'portsec-bench-compile-'));
-function synthetic(n: number): Record<string, any> {
+function synthetic(n: number): { file: string; input: Record<string, any> } {
   const file = join(tmp, `node-${n}.json`);
   execFileSync('/usr/bin/python3', [BENCH_PY, '--sizes', String(n), '--ipset', 'on', '--write-input', file]);
-  return JSON.parse(readFileSync(file, 'utf8'));
+  return { file, input: JSON.parse(readFileSync(file, 'utf8')) };
 }
 
-/**
- * Parse, compile and render the full payloads, as `portsec compile --format iptables`
- * does: the chunks it would hand to stdout are kept, and counted after the clock stops.
- */
-function fullCompile(input: Record<string, any>): string[] {
-  const chunks: string[] = [];
-  writeRestorePayloads(new NodeCompiler(parseTopology(input)), new ChunkWriter((c) => chunks.push(c)));
-  return chunks;
+/** Parse, compile and render the full payloads, handing each chunk to `emit`, as `portsec compile --format iptables` does. */
+function fullCompile(input: Record<string, any>, emit: (chunk: string) => void): void {
+  writeRestorePayloads(new NodeCompiler(parseTopology(input)), new ChunkWriter(emit));
 }
 
-const payloadLines = (chunks: string[]) => chunks.reduce((n, c) => n + c.split('\n').length - 1, 0);
+const devNull = openSync('/dev/null', 'w');
+/** Where the timed compiles write: what the CLI's stdout costs, with nothing kept. */
+const discard = (chunk: string) => void writeSync(devNull, chunk);
+
+function payloadLines(input: Record<string, any>): number {
+  let lines = 0;
+  fullCompile(input, (c) => {
+    for (let i = c.indexOf('\n'); i >= 0; i = c.indexOf('\n', i + 1)) lines++;
+  });
+  return lines;
+}
+
+/** One `portsec compile` process, start to exit, its output to /dev/null. */
+function cliRun(file: string): number {
+  const out = openSync('/dev/null', 'w');
+  try {
+    return timeIt(() => execFileSync(process.execPath, [CLI, 'compile', '--topology', file, '--format', 'iptables'], { stdio: ['ignore', out, 'inherit'] }));
+  } finally {
+    closeSync(out);
+  }
+}
 
 /** The same two changes bench.py makes: port 1 gains pair 203.0.113.7; a remote port joins sg0. */
 function updates(input: Record<string, any>): Record<'aap' | 'member', { ms: number; payload: string }> {
@@ -94,20 +121,23 @@ function neutron(): NeutronBench {
 
 try {
   const ours = SIZES.map((n) => {
-    const input = synthetic(n);
-    fullCompile(input); // warm up the JIT
+    const { file, input } = synthetic(n);
+    const cli = median(Array.from({ length: 3 }, () => cliRun(file)));
+    const start = performance.now();
+    for (let i = 0; i < 10 || performance.now() - start < WARMUP_MS; i++) fullCompile(input, discard);
     const times: number[] = [];
-    let chunks: string[] = [];
-    for (let i = 0; i < RUNS; i++) times.push(timeIt(() => (chunks = fullCompile(input))));
-    return { n, ms: median(times), lines: payloadLines(chunks) };
+    for (let i = 0; i < RUNS; i++) times.push(timeIt(() => fullCompile(input, discard)));
+    return { n, ms: median(times), cli, lines: payloadLines(input) };
   });
-  const upd = updates(synthetic(UPDATES_AT));
+  const upd = updates(synthetic(UPDATES_AT).input);
   const theirs = neutron();
-  console.log(`bench/compile: synthetic nodes of bench.py (20 groups x 5 rules, half remote-group; 1-2 pairs per port), ipset on, driver linuxbridge; median of ${RUNS}`);
-  console.log('initial compile          portsec ms   payload lines   neutron s     ratio');
+  console.log(`bench/compile: synthetic nodes of bench.py (20 groups x 5 rules, half remote-group; 1-2 pairs per port), ipset on, driver linuxbridge; `
+    + `median of ${RUNS} after ${WARMUP_MS / 1000} s of warm-up compiles; node ${process.execArgv.join(' ') || '(no flags: not as the portsec command runs)'}`);
+  console.log('initial compile          portsec ms   payload lines   neutron s     ratio   one-off CLI process ms');
   for (const o of ours) {
     const s = theirs.initial[`${o.n}/on`]?.neutron_s;
-    console.log(`  ${String(o.n).padStart(5)} ports          ${o.ms.toFixed(1).padStart(9)} ${String(o.lines).padStart(15)} ${s?.toFixed(2).padStart(11) ?? '          ?'} ${s ? `${(s * 1000 / o.ms).toFixed(0).padStart(8)}x` : ''}`);
+    console.log(`  ${String(o.n).padStart(5)} ports          ${o.ms.toFixed(1).padStart(9)} ${String(o.lines).padStart(15)} ${s?.toFixed(2).padStart(11) ?? '          ?'} `
+      + `${s ? `${(s * 1000 / o.ms).toFixed(0).padStart(8)}x` : '         '} ${o.cli.toFixed(0).padStart(24)}`);
   }
   const u = theirs.updates[`${UPDATES_AT}/on`];
   console.log(`change at ${UPDATES_AT} ports        delta ms   payload lines   neutron s     ratio`);
@@ -116,5 +146,6 @@ try {
     console.log(`  ${label.padEnd(22)} ${o.ms.toFixed(2).padStart(8)} ${String(o.payload.split('\n').filter(Boolean).length).padStart(15)} ${their.toFixed(2).padStart(11)} ${(their * 1000 / o.ms).toFixed(0).padStart(8)}x`);
   }
 } finally {
+  closeSync(devNull);
   rmSync(tmp, { recursive: true, force: true });
 }

@@ -11,7 +11,7 @@
  */
 import { assignZones, chainKey, checkGroupName, checkNames, indexTopology, portPolicy, zoneKey } from '../../policy/compile.js';
 import { applyEvent, type ParsedEvent } from '../../policy/events.js';
-import { type Family, FAMILIES, type HostPolicy, type Member, type PortPolicy } from '../../policy/ir.js';
+import { type Family, FAMILIES, type HostPolicy, type Member, type PolicyRule, type PortPolicy } from '../../policy/ir.js';
 import { type MembershipIndex } from '../../policy/membership.js';
 import { type Topology, TopologyError, type TopologyPort } from '../../policy/topology.js';
 import { type Delta, type TableDelta } from './delta.js';
@@ -20,20 +20,39 @@ import {
   baseTables, type Fragment, hasOwnChain, ipsetEntries, ipsetMemberOrder, type OwnChain, OWN_CHAINS, ownChainName, type RenderContext,
   renderOwnChain, renderPort, renderSharedChain, sameRules, sameShare, type SharedChain, SHARED_CHAINS,
 } from './render.js';
-import { chainOrder, type FamilyTables, type IpSet, type KernelSource, materialize, type NodeState, type TableName, TABLES } from './state.js';
+import { BUILTIN, chainOrder, type FamilyTables, type IpSet, type KernelSource, materialize, type NodeState, type TableName, TABLES } from './state.js';
 
 /** Counts or lists per family and remote group. */
 type PerGroup<T> = Record<Family, Map<string, T>>;
 const perGroup = <T>(): PerGroup<T> => ({ IPv4: new Map(), IPv6: new Map() });
 
-/** Adds `by` to the reference count of every (family, remote group) a port's rules name; marks them touched. */
+/** The (family, remote group) pairs a list of group rules names, once each. */
+const refsOfRules = new WeakMap<readonly PolicyRule[], [Family, string][]>();
+
+function remoteRefs(rules: readonly PolicyRule[]): [Family, string][] {
+  let refs = refsOfRules.get(rules);
+  if (!refs) {
+    const seen = new Set<string>();
+    refs = [];
+    for (const r of rules) {
+      if (r.remote.kind !== 'group' || seen.has(r.ethertype + r.remote.groupId)) continue;
+      seen.add(r.ethertype + r.remote.groupId);
+      refs.push([r.ethertype, r.remote.groupId]);
+    }
+    refsOfRules.set(rules, refs);
+  }
+  return refs;
+}
+
+/**
+ * Adds `by` to the reference count of every (family, remote group) a port's rules name
+ * (each once: a count is of ports); marks them touched. Only group rules name remote groups.
+ */
 function countRefs(refs: PerGroup<number>, pp: PortPolicy | undefined, by: number, touched: Record<Family, Set<string>>): void {
   if (pp?.kind !== 'filtered') return;
-  for (const r of pp.rules) {
-    if (r.remote.kind !== 'group') continue;
-    const counts = refs[r.ethertype];
-    counts.set(r.remote.groupId, (counts.get(r.remote.groupId) ?? 0) + by);
-    touched[r.ethertype].add(r.remote.groupId);
+  for (const [family, g] of remoteRefs(pp.groupRules)) {
+    refs[family].set(g, (refs[family].get(g) ?? 0) + by);
+    touched[family].add(g);
   }
 }
 
@@ -58,7 +77,45 @@ interface Before {
 }
 
 /** A chain of a table as the writers read it: its rules as they are, or what renders them. */
-type ChainSource = readonly string[] | SharedChain | { pp: PortPolicy; kind: OwnChain };
+type ChainSource = readonly string[] | SharedChain | OwnChainSource;
+
+interface OwnChainSource {
+  pp: PortPolicy;
+  kind: OwnChain;
+  name: string;
+}
+
+/** What the tables of one version are built from. */
+interface Layout {
+  version: number;
+  /** every local port's policy, in port order */
+  policies: PortPolicy[];
+  /** the filtered ports' own chains, in name order */
+  own: OwnChainSource[];
+  /** the shared chains (the same in both families), once rendered */
+  shared: Map<SharedChain, readonly string[]>;
+}
+
+/**
+ * Merges the own chains (in name order) into the filter table's other chains (built-ins
+ * first, then in name order), in place: thousands of names are merged, not sorted again.
+ */
+function mergeOwn(chains: string[], sources: ChainSource[], own: readonly OwnChainSource[]): void {
+  const from = BUILTIN.filter.length;
+  const names = chains.splice(from);
+  const rest = sources.splice(from);
+  let i = 0;
+  const take = () => {
+    chains.push(names[i]);
+    sources.push(rest[i++]);
+  };
+  for (const o of own) {
+    while (i < names.length && names[i] < o.name) take();
+    chains.push(o.name);
+    sources.push(o);
+  }
+  while (i < names.length) take();
+}
 
 export class NodeCompiler implements KernelSource {
   private topology: Topology;
@@ -80,8 +137,7 @@ export class NodeCompiler implements KernelSource {
   private framed = false;
   /** bumped by every change: what is rendered from the whole node is kept for one version */
   private version = 0;
-  /** the shared chains (the same in both families) as last rendered, and for which version */
-  private shared = { version: -1, rules: new Map<SharedChain, readonly string[]>() };
+  private laidOut: Layout = { version: -1, policies: [], own: [], shared: new Map() };
 
   constructor(t: Topology, previousZones?: Map<string, number>) {
     this.topology = t;
@@ -209,7 +265,8 @@ export class NodeCompiler implements KernelSource {
       }
       return;
     }
-    const members = this.membersOf(g, family).flatMap((m) => ipsetEntries(m.ip));
+    const members: string[] = [];
+    for (const m of this.membersOf(g, family)) for (const e of ipsetEntries(m.ip)) members.push(e);
     this.sets.set(name, { family, members });
     if (!c) return;
     if (!old) {
@@ -268,37 +325,46 @@ export class NodeCompiler implements KernelSource {
   tables(family: Family): FamilyTables {
     if (!this.framed) return {};
     const { driver } = this.topology.options;
-    const policies = this.localPolicies();
-    const own = policies.filter((pp) => pp.kind === 'filtered').map((pp) => ({ pp, name: ownChainName(driver, pp.port, 'ingress') }));
-    // the names of a port's chains differ only in their kind letter: one order serves all three
-    own.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const { own } = this.layout();
     const base = baseTables(this.topology.options);
     const out: FamilyTables = {};
     for (const table of TABLES) {
-      const sources = new Map<string, ChainSource>(base[table]);
-      for (const [chain, t] of Object.entries(SHARED_CHAINS) as [SharedChain, TableName][]) if (t === table) sources.set(wrapped(driver, chain), chain);
-      if (table === 'filter') {
-        for (const kind of OWN_CHAINS) {
-          for (const o of own) if (hasOwnChain(o.pp, family, kind)) sources.set(kind === 'ingress' ? o.name : ownChainName(driver, o.pp.port, kind), { pp: o.pp, kind });
-        }
-      }
-      const chains = chainOrder(table, sources.keys());
-      out[table] = { chains, rules: (i) => this.render(sources.get(chains[i])!, family, policies) };
+      const fixed = new Map<string, ChainSource>(base[table]);
+      for (const [chain, t] of Object.entries(SHARED_CHAINS) as [SharedChain, TableName][]) if (t === table) fixed.set(wrapped(driver, chain), chain);
+      const chains = chainOrder(table, fixed.keys());
+      const sources = chains.map((c) => fixed.get(c)!);
+      if (table === 'filter') mergeOwn(chains, sources, own.filter((o) => hasOwnChain(o.pp, family, o.kind)));
+      out[table] = { chains, rules: (i) => this.render(sources[i], family) };
     }
     return out;
   }
 
-  private render(source: ChainSource, family: Family, policies: PortPolicy[]): readonly string[] {
-    if (typeof source === 'string') return this.sharedChain(source, policies);
+  /**
+   * The local ports' policies and their own chains (all three kinds, whether a family
+   * has them or not) in chain-name order: worked out once per version, for both families.
+   */
+  private layout(): Layout {
+    if (this.laidOut.version === this.version) return this.laidOut;
+    const { driver } = this.topology.options;
+    const policies = this.localPolicies();
+    const filtered = policies.filter((pp) => pp.kind === 'filtered').map((pp) => ({ pp, name: ownChainName(driver, pp.port, 'ingress') }));
+    filtered.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    // a port's chain names differ only in their kind letter, and i < o < s: kind after kind, ports in one order, is name order
+    const own = OWN_CHAINS.flatMap((kind) => filtered.map(({ pp }) => ({ pp, kind, name: ownChainName(driver, pp.port, kind) })));
+    return (this.laidOut = { version: this.version, policies, own, shared: new Map() });
+  }
+
+  private render(source: ChainSource, family: Family): readonly string[] {
+    if (typeof source === 'string') return this.sharedChain(source);
     if ('pp' in source) return renderOwnChain(this.ctx, source.pp, family, source.kind);
     return source;
   }
 
   /** A shared chain's rules, rendered once per version for both families. */
-  private sharedChain(chain: SharedChain, policies: PortPolicy[]): readonly string[] {
-    if (this.shared.version !== this.version) this.shared = { version: this.version, rules: new Map() };
-    let rules = this.shared.rules.get(chain);
-    if (!rules) this.shared.rules.set(chain, (rules = renderSharedChain(this.ctx, chain, policies)));
+  private sharedChain(chain: SharedChain): readonly string[] {
+    const { policies, shared } = this.layout();
+    let rules = shared.get(chain);
+    if (!rules) shared.set(chain, (rules = renderSharedChain(this.ctx, chain, policies)));
     return rules;
   }
 

@@ -114,21 +114,32 @@ function ruleText(r: PolicyRule, render: (r: PolicyRule) => string): string {
 const plainText = (r: PolicyRule) => plainRule(r, r.remote.kind === 'prefix' ? r.remote.cidr : null);
 const ipsetText = (r: PolicyRule) => ipsetRule(r, ipsetName((r.remote as { groupId: string }).groupId, r.ethertype));
 
+type ByDirection<T> = Record<PolicyRule['direction'], Record<Family, T | undefined>>;
+
 /** With ipsets a group rule's text depends on nothing but the rule: ports in the same groups share their groups' lines. */
-const groupLines = new WeakMap<readonly PolicyRule[], Map<string, string[]>>();
+const groupLines = new WeakMap<readonly PolicyRule[], ByDirection<string[]>>();
 
 /** The distinct texts of one direction and family of a list of group rules (ipsets on), first occurrence kept. */
 function groupTexts(rules: readonly PolicyRule[], direction: PolicyRule['direction'], family: Family): string[] {
   let byKind = groupLines.get(rules);
-  if (!byKind) groupLines.set(rules, (byKind = new Map()));
-  const key = direction + family;
-  let texts = byKind.get(key);
+  if (!byKind) groupLines.set(rules, (byKind = { ingress: { IPv4: undefined, IPv6: undefined }, egress: { IPv4: undefined, IPv6: undefined } }));
+  let texts = byKind[direction][family];
   if (!texts) {
     const seen = new Set<string>();
     for (const r of rules) if (r.direction === direction && r.ethertype === family) seen.add(ruleText(r, r.remote.kind === 'group' ? ipsetText : plainText));
-    byKind.set(key, (texts = [...seen]));
+    byKind[direction][family] = texts = [...seen];
   }
   return texts;
+}
+
+/** Whether lines[from..to) hold `text` (seen_sg_rules: chains hold a handful of rules, a scan beats a Set). */
+function holds(lines: readonly string[], from: number, to: number, text: string): boolean {
+  for (let i = from; i < to; i++) if (lines[i] === text) return true;
+  return false;
+}
+
+function pushOnce(out: string[], from: number, text: string): void {
+  if (!holds(out, from, out.length, text)) out.push(text);
 }
 
 /**
@@ -138,25 +149,21 @@ function groupTexts(rules: readonly PolicyRule[], direction: PolicyRule['directi
 function convertRules(ctx: RenderContext, t: Texts, pp: PortPolicy, direction: PolicyRule['direction'], family: Family, out: string[]): string[] {
   out.push(t.established);
   const from = out.length;
-  // seen_sg_rules: chains hold a handful of rules, a scan beats a Set here
-  const push = (text: string) => {
-    if (!out.includes(text, from)) out.push(text);
-  };
   const providers = pp.rules.length - pp.groupRules.length;
   for (let i = 0; i < providers; i++) {
     const r = pp.rules[i];
     // the rest name the port's own address: rendered each time, not cached per rule
-    if (r.direction === direction && r.ethertype === family) push(isSharedProviderRule(r) ? ruleText(r, plainText) : plainText(r));
+    if (r.direction === direction && r.ethertype === family) pushOnce(out, from, isSharedProviderRule(r) ? ruleText(r, plainText) : plainText(r));
   }
   if (ctx.options.enableIpset) {
     // the group lines are distinct already: only the provider lines can repeat one
-    const provided = out.slice(from);
-    for (const text of groupTexts(pp.groupRules, direction, family)) if (!provided.includes(text)) out.push(text);
+    const provided = out.length;
+    for (const text of groupTexts(pp.groupRules, direction, family)) if (!holds(out, from, provided, text)) out.push(text);
   } else {
     for (const r of pp.groupRules) {
       if (r.direction !== direction || r.ethertype !== family) continue;
-      if (r.remote.kind !== 'group') push(ruleText(r, plainText));
-      else for (const m of ctx.members(r.remote.groupId, family)) if (!pp.port.fixed_ips.includes(m.ip)) push(plainRule(r, expandedPeer(m.ip)));
+      if (r.remote.kind !== 'group') pushOnce(out, from, ruleText(r, plainText));
+      else for (const m of ctx.members(r.remote.groupId, family)) if (!pp.port.fixed_ips.includes(m.ip)) pushOnce(out, from, plainRule(r, expandedPeer(m.ip)));
     }
   }
   out.push(t.invalid, t.fallback);
@@ -190,12 +197,14 @@ function jump(t: Texts, dev: string, dir: 'out' | 'in', comment: string, target:
   return `-m physdev --physdev-${dir} ${dev} --physdev-is-bridged ${t.comment(comment)}-j ${target}`;
 }
 
+const asIs = (rules: string[]) => rules;
+
 /** The rules of one of a filtered port's own chains in one family. */
 export function renderOwnChain(ctx: RenderContext, pp: PortPolicy, family: Family, kind: OwnChain): string[] {
   const t = textsFor(ctx.options);
   // the fixed lines carry comments, so they can repeat a group rule only without comments,
   // except the uncommented ICMPv6 ingress lines
-  const dedup = ctx.options.comments ? (r: string[]) => r : keepLast;
+  const dedup = ctx.options.comments ? asIs : keepLast;
   if (kind === 'spoof') return spoofChain(t, pp, family);
   if (kind === 'ingress') {
     return family === 'IPv6'
