@@ -17,7 +17,7 @@ import { type Topology, TopologyError, type TopologyPort } from '../../policy/to
 import { type Delta, type TableDelta } from './delta.js';
 import { ipsetName, wrapped } from './naming.js';
 import {
-  baseTables, type Fragment, hasOwnChain, ipsetEntries, ipsetMemberOrder, type OwnChain, OWN_CHAINS, ownChainName, type RenderContext,
+  baseTables, type Fragment, hasOwnChain, ipsetEntries, ipsetMemberOrder, type OwnChain, OWN_CHAINS, ownChainNames, type RenderContext,
   renderOwnChain, renderPort, renderSharedChain, sameRules, sameShare, type SharedChain, SHARED_CHAINS,
 } from './render.js';
 import { BUILTIN, chainOrder, type FamilyTables, type IpSet, type KernelSource, materialize, type NodeState, type TableName, TABLES } from './state.js';
@@ -347,10 +347,10 @@ export class NodeCompiler implements KernelSource {
     if (this.laidOut.version === this.version) return this.laidOut;
     const { driver } = this.topology.options;
     const policies = this.localPolicies();
-    const filtered = policies.filter((pp) => pp.kind === 'filtered').map((pp) => ({ pp, name: ownChainName(driver, pp.port, 'ingress') }));
-    filtered.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const filtered = policies.filter((pp) => pp.kind === 'filtered').map((pp) => ({ pp, names: ownChainNames(driver, pp.port) }));
+    filtered.sort((a, b) => (a.names.ingress < b.names.ingress ? -1 : a.names.ingress > b.names.ingress ? 1 : 0));
     // a port's chain names differ only in their kind letter, and i < o < s: kind after kind, ports in one order, is name order
-    const own = OWN_CHAINS.flatMap((kind) => filtered.map(({ pp }) => ({ pp, kind, name: ownChainName(driver, pp.port, kind) })));
+    const own = OWN_CHAINS.flatMap((kind) => filtered.map(({ pp, names }) => ({ pp, kind, name: names[kind] })));
     return (this.laidOut = { version: this.version, policies, own, shared: new Map() });
   }
 

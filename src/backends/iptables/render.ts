@@ -30,15 +30,19 @@ export const OWN_CHAINS: OwnChain[] = ['ingress', 'egress', 'spoof'];
 export type SharedChain = 'FORWARD' | 'INPUT' | 'sg-chain' | 'PREROUTING';
 export const SHARED_CHAINS: Record<SharedChain, TableName> = { FORWARD: 'filter', INPUT: 'filter', 'sg-chain': 'filter', PREROUTING: 'raw' };
 
-const OWN_PREFIX: Record<OwnChain, 'i' | 'o' | 's'> = { ingress: 'i', egress: 'o', spoof: 's' };
+/** A port's own chains' names for one driver. */
+type OwnChainNames = Record<OwnChain, string> & { driver: Driver };
 
 // ports are immutable (a change replaces the object): their names are worked out once
-const chainNames = new WeakMap<TopologyPort, Record<Driver, Partial<Record<OwnChain, string>>>>();
+const chainNames = new WeakMap<TopologyPort, OwnChainNames>();
 
-export function ownChainName(driver: Driver, port: TopologyPort, kind: OwnChain): string {
+export function ownChainNames(driver: Driver, port: TopologyPort): OwnChainNames {
   let names = chainNames.get(port);
-  if (!names) chainNames.set(port, (names = { linuxbridge: {}, ovs_hybrid: {} }));
-  return (names[driver][kind] ??= portChain(driver, port, OWN_PREFIX[kind]));
+  if (names?.driver !== driver) {
+    names = { driver, ingress: portChain(driver, port, 'i'), egress: portChain(driver, port, 'o'), spoof: portChain(driver, port, 's') };
+    chainNames.set(port, names);
+  }
+  return names;
 }
 
 export const hasOwnChain = (pp: PortPolicy, family: Family, kind: OwnChain) =>
@@ -213,7 +217,7 @@ export function renderOwnChain(ctx: RenderContext, pp: PortPolicy, family: Famil
   }
   // the egress chain's fixed head: DHCP and DAD, the spoof-chain jump, RA and DHCP-server drops
   const head = [...t.egressBefore[family]];
-  if (hasOwnChain(pp, family, 'spoof')) head.push(`-j ${ownChainName(ctx.options.driver, pp.port, 'spoof')}`);
+  if (hasOwnChain(pp, family, 'spoof')) head.push(`-j ${ownChainNames(ctx.options.driver, pp.port).spoof}`);
   for (const r of t.egressAfter[family]) head.push(r);
   return dedup(convertRules(ctx, t, pp, 'egress', family, head));
 }
@@ -228,11 +232,11 @@ export function shareLines(ctx: RenderContext, pp: PortPolicy, chain: SharedChai
     if (chain === 'FORWARD') return [jump(t, dev, 'out', comment, 'ACCEPT'), jump(t, dev, 'in', comment, 'ACCEPT')];
     return chain === 'INPUT' && pp.kind === 'unfiltered' ? [jump(t, dev, 'in', comment, 'ACCEPT')] : [];
   }
-  const chainName = (kind: OwnChain) => ownChainName(driver, pp.port, kind);
+  const names = ownChainNames(driver, pp.port);
   switch (chain) {
     case 'FORWARD': return [jump(t, dev, 'out', COMMENTS.VM_INT_SG, t.sgChain), jump(t, dev, 'in', COMMENTS.VM_INT_SG, t.sgChain)];
-    case 'INPUT': return [jump(t, dev, 'in', COMMENTS.INPUT_TO_SG, chainName('egress'))];
-    case 'sg-chain': return [jump(t, dev, 'out', COMMENTS.SG_TO_VM_SG, chainName('ingress')), jump(t, dev, 'in', COMMENTS.SG_TO_VM_SG, chainName('egress'))];
+    case 'INPUT': return [jump(t, dev, 'in', COMMENTS.INPUT_TO_SG, names.egress)];
+    case 'sg-chain': return [jump(t, dev, 'out', COMMENTS.SG_TO_VM_SG, names.ingress), jump(t, dev, 'in', COMMENTS.SG_TO_VM_SG, names.egress)];
     case 'PREROUTING': return zoneRules(driver, pp);
   }
 }
@@ -271,9 +275,10 @@ export function renderPort(ctx: RenderContext, pp: PortPolicy): Fragment {
     shares: { FORWARD: [], INPUT: [], 'sg-chain': [], PREROUTING: [] },
   };
   for (const chain of Object.keys(SHARED_CHAINS) as SharedChain[]) frag.shares[chain] = shareLines(ctx, pp, chain);
+  const names = ownChainNames(ctx.options.driver, pp.port);
   for (const family of FAMILIES) {
     for (const kind of OWN_CHAINS) {
-      if (hasOwnChain(pp, family, kind)) frag.chains[family].set(ownChainName(ctx.options.driver, pp.port, kind), renderOwnChain(ctx, pp, family, kind));
+      if (hasOwnChain(pp, family, kind)) frag.chains[family].set(names[kind], renderOwnChain(ctx, pp, family, kind));
     }
   }
   return frag;
