@@ -4,16 +4,16 @@
  * can-reach, exposure, audit), so that enforcement and analysis agree.
  */
 import { type Command, InvalidArgumentError } from 'commander';
-import { type CompileOptions } from '../policy/topology.js';
+import { type CompileOptions, wideLimits } from '../policy/topology.js';
 
 const DESCRIPTION = 'safe remote-group expansion: leave allowed-address pairs of prefix length LEN or shorter (IPv4; LEN6 for IPv6, default 0) '
   + 'out of the remote groups their ports are in; they still pass anti-spoofing (0: only /0 pairs; 24: /24 and wider). Default: every pair, as Neutron';
 
 function parse(v: string): Record<'IPv4' | 'IPv6', number> {
   const m = /^(\d+)(?:,(\d+))?$/.exec(v);
-  const [v4, v6] = m ? [Number(m[1]), Number(m[2] ?? 0)] : [NaN, NaN];
-  if (!(v4 <= 32 && v6 <= 128)) throw new InvalidArgumentError('expected LEN[,LEN6]: 0-32 for IPv4, 0-128 for IPv6');
-  return { IPv4: v4, IPv6: v6 };
+  const limits = m ? wideLimits(Number(m[1]), Number(m[2] ?? 0)) : undefined;
+  if (!limits) throw new InvalidArgumentError('expected LEN[,LEN6]: 0-32 for IPv4, 0-128 for IPv6');
+  return limits;
 }
 
 export const addExpansionOption = (cmd: Command): Command => cmd.option('--omit-wide-pairs <len[,len6]>', DESCRIPTION, parse);

@@ -163,13 +163,17 @@ export function parseOptions(o: Json = {}, overrides: Partial<CompileOptions> = 
   };
 }
 
+/** Safe expansion's prefix lengths, if they are prefix lengths of their families (the CLI flag and topology files share it). */
+export function wideLimits(IPv4: unknown, IPv6: unknown): Record<Ethertype, number> | undefined {
+  const valid = (n: unknown, max: number) => Number.isInteger(n) && (n as number) >= 0 && (n as number) <= max;
+  return valid(IPv4, 32) && valid(IPv6, 128) ? { IPv4: IPv4 as number, IPv6: IPv6 as number } : undefined;
+}
+
 /** `options.omit_wide_pairs` of a topology file: {"IPv4": 0, "IPv6": 0} (portsec's own option; golden.py has none). */
 function parseOmitWidePairs(v: unknown): Record<Ethertype, number> | null {
   if (v === undefined || v === null) return null;
   const { IPv4, IPv6 } = v as Record<string, unknown>;
-  const valid = (n: unknown, max: number) => Number.isInteger(n) && (n as number) >= 0 && (n as number) <= max;
-  if (!valid(IPv4, 32) || !valid(IPv6, 128)) fail('options', `omit_wide_pairs must be {"IPv4": 0..32, "IPv6": 0..128}, not ${JSON.stringify(v)}`);
-  return { IPv4: IPv4 as number, IPv6: IPv6 as number };
+  return wideLimits(IPv4, IPv6) ?? fail('options', `omit_wide_pairs must be {"IPv4": 0..32, "IPv6": 0..128}, not ${JSON.stringify(v)}`);
 }
 
 /** Parses and checks a topology; every error names the object it is about. */
