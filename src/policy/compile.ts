@@ -118,13 +118,14 @@ export function zoneKey(p: TopologyPort, perPort: boolean): string {
   return (perPort ? p.device.slice(3) : p.network_id).slice(0, 11);
 }
 
-export function assignZones(ports: TopologyPort[], perPort: boolean, previous: Map<string, number> = new Map()): Map<string, number> {
-  const zones = new Map(previous);
+/** Gives `ports` (in device order) the zones they lack in `zones`, each the next above the highest. */
+export function assignZones(ports: TopologyPort[], perPort: boolean, zones: Map<string, number>): void {
+  let top = 4096;
+  for (const z of zones.values()) top = Math.max(top, z);
   for (const p of [...ports].sort((a, b) => (a.device < b.device ? -1 : a.device > b.device ? 1 : 0))) {
     const key = zoneKey(p, perPort);
-    if (!zones.has(key)) zones.set(key, Math.max(4096, ...zones.values()) + 1);
+    if (!zones.has(key)) zones.set(key, ++top);
   }
-  return zones;
 }
 
 export function indexTopology(t: Topology): MembershipIndex {

@@ -194,15 +194,17 @@ export class NodeCompiler implements KernelSource {
     this.version++;
     const fresh = new Map<string, PortPolicy | undefined>();
     const filtered: TopologyPort[] = [];
+    let someLocal = false;
     for (const id of ids) {
       const p = this.ports.get(id);
       const pp = p?.local ? portPolicy(t, p, this.ctx.members) : undefined;
       fresh.set(id, pp);
+      someLocal ||= !!pp;
       if (pp?.kind === 'filtered') filtered.push(p!);
     }
-    for (const [k, v] of assignZones(filtered, this.perPortZones, this.zones)) this.zones.set(k, v);
+    assignZones(filtered, this.perPortZones, this.zones);
     const touchedSets: Record<Family, Set<string>> = { IPv4: new Set(), IPv6: new Set() };
-    const framing = !this.framed && [...fresh.values()].some(Boolean);
+    const framing = !this.framed && someLocal;
     if (framing) {
       this.framed = true;
       if (c) {
