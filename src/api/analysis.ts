@@ -1,8 +1,9 @@
 /**
- * The analyzer over HTTP, for the web console: findings, can-reach and
- * exposure over this server's database as the caller's project sees it (an
- * admin sees everything), and a server-sent event on every change. Answers are
- * computed once per (change, project) and reused until the next change.
+ * The analyzer over HTTP, for the web console: the cloud it draws, findings,
+ * can-reach and exposure over this server's database as the caller's project
+ * sees it (an admin sees everything), and a server-sent event on every change.
+ * Answers are computed once per (change, project) and reused until the next
+ * change.
  */
 import { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { type Finding, type ReachQuery } from '../analysis/answers.js';
@@ -16,11 +17,13 @@ import { fromStore } from '../analysis/sources/store.js';
 import { errors } from '../model/errors.js';
 import { type CompileOptions } from '../policy/topology.js';
 import { type Store } from '../store/store.js';
+import { consoleCloud } from './console-cloud.js';
 
 const POLL_MS = 250;
 
 export function registerAnalysis(app: FastifyInstance, store: Store, compile: Partial<CompileOptions> = {}, options: AuditOptions = DEFAULT_AUDIT_OPTIONS): void {
-  const cache = new Map<string, { seq: number; cloud: Cloud; findings?: Finding[] }>();
+  // the console's cloud is kept encoded: every page load asks for the same few megabytes
+  const cache = new Map<string, { seq: number; cloud: Cloud; findings?: Finding[]; consoleJson?: Buffer }>();
   const view = (req: FastifyRequest) => {
     const project = req.ctx.isAdmin ? undefined : req.ctx.projectId;
     const key = project ?? '*';
@@ -33,6 +36,12 @@ export function registerAnalysis(app: FastifyInstance, store: Store, compile: Pa
     if (e instanceof InputError) throw errors.badRequest(e.message);
     throw e;
   };
+
+  app.get('/analysis/v1/cloud', async (req, reply) => {
+    const v = view(req);
+    v.consoleJson ??= Buffer.from(JSON.stringify(consoleCloud(v.cloud.snapshot, v.seq)));
+    return reply.type('application/json; charset=utf-8').send(v.consoleJson);
+  });
 
   app.get('/analysis/v1/findings', async (req) => {
     const v = view(req);

@@ -4,7 +4,7 @@ import { Api } from './api.js';
 import { CloudIndex } from './cloud-index.js';
 import { graphElements, type Ref } from './graph/elements.js';
 import { marksOf } from './graph/marks.js';
-import { useLiveData } from './live.js';
+import { type StreamState, useLiveData, useStream } from './live.js';
 import { forgetSession, savedSession, type Session } from './session.js';
 import { type DetailActions } from './views/Details.js';
 import { ExposureView } from './views/Exposure.js';
@@ -35,6 +35,16 @@ export function App() {
   return <Console key={session.token} session={session} logout={logout} />;
 }
 
+function StreamStatus({ state, updatedAt }: { state: StreamState; updatedAt?: Date }) {
+  const stream = useStream(state);
+  return (
+    <span class={`stream stream-${stream}`} role="status" data-stream={stream}>
+      {stream === 'live' ? '● live' : stream === 'connecting' ? 'connecting…' : 'reconnecting…'}
+      {updatedAt && ` · updated ${updatedAt.toLocaleTimeString()}`}
+    </span>
+  );
+}
+
 function Console({ session, logout }: { session: Session; logout: (why?: string) => void }) {
   const api = useMemo(() => new Api(session.token), [session]);
   const data = useLiveData(api, () => logout('Your session has ended: log in again.'));
@@ -47,9 +57,9 @@ function Console({ session, logout }: { session: Session; logout: (why?: string)
   const index = useMemo(() => data.cloud && new CloudIndex(data.cloud), [data.cloud]);
   const marks = useMemo(() => marksOf(data.findings), [data.findings]);
   const elements = useMemo(() => {
-    if (!index) return [];
+    if (!index) return undefined;
     const appearances = index.cloud.ports.reduce((n, p) => n + p.security_groups.length, 0);
-    return graphElements({ cloud: index.cloud, marks, expanded: (g) => appearances <= EXPAND_ALL || opened.has(g) });
+    return graphElements({ cloud: index.cloud, members: index.members, edges: index.edges.values(), marks, expanded: (g) => appearances <= EXPAND_ALL || opened.has(g) });
   }, [index, marks, opened]);
 
   const select = useCallback((r: Ref | undefined) => {
@@ -90,30 +100,26 @@ function Console({ session, logout }: { session: Session; logout: (why?: string)
       <header class="top">
         <h1>portsec console</h1>
         <span class="who">{session.user} · project {session.project}{session.isAdmin ? ' (admin: all projects)' : ''}</span>
-        <span class={`stream stream-${data.stream}`} role="status" data-stream={data.stream}>
-          {data.stream === 'live' ? '● live' : data.stream === 'connecting' ? 'connecting…' : 'reconnecting…'}
-          {data.updatedAt && ` · updated ${data.updatedAt.toLocaleTimeString()}`}
-        </span>
+        <StreamStatus state={data.stream} updatedAt={data.updatedAt} />
         <button type="button" onClick={() => logout()}>Log out</button>
       </header>
       {data.error && <p class="error banner" role="alert">{data.error}</p>}
       {data.analysisError && <p class="error banner" role="alert">The analyzer did not answer ({data.analysisError}): the graph shows no findings.</p>}
       <Tabs tabs={tabs} current={tab} onChange={setTab} />
-      {!index ? <p class="loading">Loading the cloud…</p> : (
-        <main>
-          <div {...panel('graph')}>
-            <GraphView index={index} marks={marks} findings={data.findings} elements={elements} selected={selected} act={act} select={select}
-              visible={tab === 'graph'} onReady={() => performance.mark('portsec:graph')} />
+      <main>
+        {/* the graph is there while the cloud loads: cytoscape is ready (and has drawn once) when the elements come */}
+        <div {...panel('graph')}>
+          <GraphView index={index} marks={marks} findings={data.findings} elements={elements} selected={selected} act={act} select={select}
+            visible={tab === 'graph'} onReady={() => performance.mark('portsec:graph')} />
+        </div>
+        {index && tab === 'findings' && <div {...panel('findings')}><FindingsView findings={data.findings} error={data.analysisError} index={index} nav={act} /></div>}
+        {index && tab === 'reach' && <div {...panel('reach')}><ReachView api={api} index={index} nav={act} form={reach} setForm={setReach} /></div>}
+        {index && tab === 'exposure' && (
+          <div {...panel('exposure')}>
+            <ExposureView api={api} index={index} nav={act} version={data.version} filter={exposureFilter} setFilter={setExposureFilter} />
           </div>
-          {tab === 'findings' && <div {...panel('findings')}><FindingsView findings={data.findings} error={data.analysisError} index={index} nav={act} /></div>}
-          {tab === 'reach' && <div {...panel('reach')}><ReachView api={api} index={index} nav={act} form={reach} setForm={setReach} /></div>}
-          {tab === 'exposure' && (
-            <div {...panel('exposure')}>
-              <ExposureView api={api} index={index} nav={act} version={data.version} filter={exposureFilter} setFilter={setExposureFilter} />
-            </div>
-          )}
-        </main>
-      )}
+        )}
+      </main>
     </div>
   );
 }

@@ -1,6 +1,7 @@
-/** Calls to portsec's Neutron and analysis APIs with the session's token. */
+/** Calls to portsec's analysis API with the session's token. */
 import type { ExposureRow, Finding, ReachAnswer, ReachQuery } from '../../src/analysis/answers.js';
-import type { Cloud, Network, Port, SecurityGroup, SecurityGroupRule, Subnet } from './neutron.js';
+import type { ConsoleCloud } from '../../src/api/console-cloud.js';
+import type { Cloud } from './neutron.js';
 
 /** An API call that did not succeed; 401 means the session is over. */
 export class ApiError extends Error {
@@ -14,9 +15,6 @@ function errorMessage(status: number, body: unknown): string {
   const b = body as { NeutronError?: { message?: string }; error?: { message?: string } } | undefined;
   return b?.NeutronError?.message ?? b?.error?.message ?? `HTTP ${status}`;
 }
-
-/** Only the attributes the console reads: a 10,000-port listing stays small. */
-const fields = (names: string[]) => names.map((n) => `fields=${n}`).join('&');
 
 export class Api {
   constructor(readonly token: string) {}
@@ -33,17 +31,10 @@ export class Api {
     return parsed as T;
   }
 
-  async cloud(): Promise<Cloud> {
-    const [groups, rules, ports, networks, subnets] = await Promise.all([
-      this.call<{ security_groups: SecurityGroup[] }>('GET', `/v2.0/security-groups?${fields(['id', 'name', 'project_id', 'description'])}`),
-      this.call<{ security_group_rules: SecurityGroupRule[] }>('GET', `/v2.0/security-group-rules?${fields([
-        'id', 'security_group_id', 'direction', 'ethertype', 'protocol', 'port_range_min', 'port_range_max', 'remote_ip_prefix', 'remote_group_id'])}`),
-      this.call<{ ports: Port[] }>('GET', `/v2.0/ports?${fields([
-        'id', 'name', 'project_id', 'network_id', 'device_owner', 'fixed_ips', 'allowed_address_pairs', 'security_groups', 'port_security_enabled'])}`),
-      this.call<{ networks: Network[] }>('GET', `/v2.0/networks?${fields(['id', 'name', 'project_id'])}`),
-      this.call<{ subnets: Subnet[] }>('GET', `/v2.0/subnets?${fields(['id', 'name', 'network_id', 'cidr'])}`),
-    ]);
-    return { groups: groups.security_groups, rules: rules.security_group_rules, ports: ports.ports, networks: networks.networks, subnets: subnets.subnets };
+  /** The cloud, and the change it is as of (the events' seq). */
+  async cloud(): Promise<{ cloud: Cloud; seq: number }> {
+    const c = await this.call<ConsoleCloud>('GET', '/analysis/v1/cloud');
+    return { cloud: { groups: c.security_groups, rules: c.security_group_rules, ports: c.ports, networks: c.networks }, seq: c.seq };
   }
 
   async findings(): Promise<Finding[]> {

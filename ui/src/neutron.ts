@@ -1,53 +1,13 @@
-/** The parts of Neutron's resources the console reads (GET /v2.0/...). */
+/**
+ * The parts of Neutron's resources the console reads, as GET /analysis/v1/cloud
+ * answers them (Neutron's attribute names, cut down to what is drawn).
+ */
+import type { ConsoleGroup, ConsoleNetwork, ConsolePort, ConsoleRule } from '../../src/api/console-cloud.js';
 
-export interface SecurityGroup {
-  id: string;
-  name: string;
-  project_id: string;
-  description: string;
-}
-
-export interface SecurityGroupRule {
-  id: string;
-  security_group_id: string;
-  direction: 'ingress' | 'egress';
-  ethertype: 'IPv4' | 'IPv6';
-  protocol: string | null;
-  port_range_min: number | null;
-  port_range_max: number | null;
-  remote_ip_prefix: string | null;
-  remote_group_id: string | null;
-}
-
-export interface AddressPair {
-  ip_address: string;
-  mac_address: string;
-}
-
-export interface Port {
-  id: string;
-  name: string;
-  project_id: string;
-  network_id: string;
-  device_owner: string;
-  fixed_ips: { subnet_id: string; ip_address: string }[];
-  allowed_address_pairs: AddressPair[];
-  security_groups: string[];
-  port_security_enabled: boolean;
-}
-
-export interface Network {
-  id: string;
-  name: string;
-  project_id: string;
-}
-
-export interface Subnet {
-  id: string;
-  name: string;
-  network_id: string;
-  cidr: string;
-}
+export type SecurityGroup = ConsoleGroup;
+export type SecurityGroupRule = ConsoleRule;
+export type Port = ConsolePort;
+export type Network = ConsoleNetwork;
 
 /** Everything the console draws, as the caller's project sees it. */
 export interface Cloud {
@@ -55,7 +15,6 @@ export interface Cloud {
   rules: SecurityGroupRule[];
   ports: Port[];
   networks: Network[];
-  subnets: Subnet[];
 }
 
 /** "tcp/80", "udp/1000-2000", "icmp", "any". */

@@ -1,19 +1,22 @@
 /**
  * The cytoscape view. Elements are synced by id (a refetch keeps positions), and
- * laid out by fcose when the graph is small, by a grid when it is large; in a
- * large graph later additions are placed locally, so an expanded group does not
- * reshuffle a thousand others.
+ * laid out by fcose when the graph is small. A large graph's groups start on a
+ * grid, its plain references on the underlay (underlay.ts); later additions are
+ * placed locally, so an expanded group does not reshuffle a thousand others.
  */
 import cytoscape, { type Collection, type Core, type ElementDefinition } from 'cytoscape';
-import fcose from 'cytoscape-fcose';
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useMemo, useRef } from 'preact/hooks';
 import { parseRef, type Ref, refKey } from './elements.js';
-import { graphStyle } from './style.js';
+import { graphStyle, GROUP } from './style.js';
+import { type Line, Underlay } from './underlay.js';
 
-cytoscape.use(fcose);
+/** fcose, loaded when a graph first needs it: a large graph never does, and its first view comes sooner without compiling it. */
+let fcose: Promise<void> | undefined;
+const loadFcose = () => (fcose ??= import('cytoscape-fcose').then((m) => cytoscape.use(m.default)));
 
 /**
- * Above this many nodes the first layout is a grid in the cloud's order (an
+ * Above this many nodes the graph is large: its references are drawn on the
+ * underlay, and its first layout is a grid in the cloud's order (an
  * application's groups are made together, so they end up side by side).
  * fcose's spectral pass (all it runs at "draft" quality) puts alike components,
  * a cloud's many applications built from one template, on the same spot, so
@@ -21,6 +24,10 @@ cytoscape.use(fcose);
  * pass takes seconds here, more than the 2 s the console has to be interactive.
  */
 const LARGE = 400;
+
+/** A large graph's grid cell, around a collapsed group, in model units. */
+const CELL = { w: GROUP.width + 40, h: GROUP.height + 42 };
+const PADDING = 40;
 
 declare global {
   interface Window {
@@ -61,11 +68,36 @@ function sync(cy: Core, defs: ElementDefinition[]): Collection {
   return added;
 }
 
-function layoutAll(cy: Core, first: boolean): Promise<void> {
-  const done = new Promise<void>((ok) => cy.one('layoutstop', () => ok()));
+/**
+ * A large graph's first view: its groups in the cloud's order on a grid shaped
+ * like the view, and the view fitted to the grid. Positions given with the
+ * elements and a viewport worked out from the grid spare cytoscape a layout and
+ * the bounding boxes of a thousand nodes.
+ */
+function onGrid(cy: Core, defs: ElementDefinition[]): { defs: ElementDefinition[]; viewport: { zoom: number; pan: cytoscape.Position } } {
+  const w = cy.width() || 1000;
+  const h = cy.height() || 700;
+  const count = defs.filter((d) => d.group === 'nodes').length;
+  const cols = Math.max(1, Math.round(Math.sqrt((count * w * CELL.h) / (h * CELL.w))));
+  const rows = Math.ceil(count / cols);
+  let i = 0;
+  const placed = defs.map((d) => {
+    if (d.group !== 'nodes') return d;
+    const at = i++;
+    return { ...d, position: { x: (at % cols) * CELL.w, y: Math.floor(at / cols) * CELL.h } };
+  });
+  const zoom = Math.min(cy.maxZoom(), Math.max(cy.minZoom(), Math.min((w - 2 * PADDING) / (cols * CELL.w), (h - 2 * PADDING) / (rows * CELL.h))));
+  // the grid's middle in the view's middle
+  const pan = { x: w / 2 - (zoom * (cols - 1) * CELL.w) / 2, y: h / 2 - (zoom * (rows - 1) * CELL.h) / 2 };
+  return { defs: placed, viewport: { zoom, pan } };
+}
+
+async function layoutAll(cy: Core, first: boolean): Promise<void> {
   const large = cy.nodes().length > LARGE;
+  if (!large) await loadFcose();
+  const done = new Promise<void>((ok) => cy.one('layoutstop', () => ok()));
   const options: cytoscape.LayoutOptions = large
-    ? { name: 'grid', avoidOverlap: true, condense: true, animate: false, fit: true, padding: 40 }
+    ? { name: 'grid', avoidOverlap: true, condense: true, animate: false, fit: true, padding: PADDING }
     : {
       name: 'fcose',
       quality: 'default',
@@ -73,15 +105,29 @@ function layoutAll(cy: Core, first: boolean): Promise<void> {
       randomize: first,
       animate: !first,
       animationDuration: 300,
-      padding: 40,
+      padding: PADDING,
       nodeDimensionsIncludeLabels: true,
       idealEdgeLength: () => 160,
       nodeRepulsion: () => 9000,
       nodeSeparation: 110,
     } as cytoscape.LayoutOptions;
-  // fitting a large graph to its nodes spares measuring three thousand edges first
-  (large ? cy.nodes() : cy.elements()).layout(options).run();
+  cy.elements().layout(options).run();
   return done;
+}
+
+/**
+ * Where the groups about to be opened stand, before their ports come: a
+ * compound node is where its children are, and new ones are at the origin.
+ */
+function opening(cy: Core, defs: ElementDefinition[]): Map<string, cytoscape.Position> {
+  const at = new Map<string, cytoscape.Position>();
+  for (const d of defs) {
+    const parent = d.data.parent;
+    if (!parent || at.has(parent) || cy.getElementById(d.data.id!).nonempty()) continue;
+    const group = cy.getElementById(parent);
+    if (group.nonempty()) at.set(parent, { ...group.position() });
+  }
+  return at;
 }
 
 /** A large graph's newcomers: an expanded group's ports in a grid where the group stood, new groups in a row below. */
@@ -104,7 +150,8 @@ function placeLocally(cy: Core, added: Collection, before: Map<string, cytoscape
 }
 
 export interface GraphProps {
-  elements: ElementDefinition[];
+  /** undefined while the cloud loads */
+  elements?: ElementDefinition[];
   selected: Ref | undefined;
   onSelect: (r: Ref | undefined) => void;
   /** called once, when the first layout has been drawn */
@@ -114,18 +161,38 @@ export interface GraphProps {
   visible: boolean;
 }
 
+/** What cytoscape draws and what the underlay draws: in a large graph, every reference but the selected one is a line. */
+function split(elements: ElementDefinition[], selected: string | undefined) {
+  const large = elements.filter((d) => d.group === 'nodes').length > LARGE;
+  if (!large) return { large, drawn: elements, lines: [] };
+  const drawn: ElementDefinition[] = [];
+  const lines: Line[] = [];
+  for (const d of elements) {
+    if (d.group !== 'edges' || d.data.ref === selected) {
+      drawn.push(d);
+      continue;
+    }
+    const finding = /\bfinding-(red|amber)\b/.exec(String(d.classes ?? ''))?.[1] as Line['finding'];
+    lines.push({ source: d.data.source!, target: d.data.target!, ref: d.data.ref as string, label: d.data.label as string, finding });
+  }
+  return { large, drawn, lines };
+}
+
 export function Graph({ elements, selected, onSelect, onReady, label, visible }: GraphProps) {
   const container = useRef<HTMLDivElement>(null);
+  const canvas = useRef<HTMLCanvasElement>(null);
   const cyRef = useRef<Core>(undefined);
+  const underlayRef = useRef<Underlay>(undefined);
   const laidOut = useRef(false);
-  const styledLarge = useRef(false);
   const handlers = useRef({ onSelect, onReady });
   handlers.current = { onSelect, onReady };
+  const selectedKey = selected && refKey(selected);
+  const view = useMemo(() => elements && split(elements, selectedKey), [elements, selectedKey]);
 
   useEffect(() => {
     const cy = cytoscape({
       container: container.current!,
-      style: graphStyle(false),
+      style: graphStyle,
       minZoom: 0.02,
       maxZoom: 3,
       textureOnViewport: true,
@@ -133,64 +200,80 @@ export function Graph({ elements, selected, onSelect, onReady, label, visible }:
       selectionType: 'single',
       boxSelectionEnabled: false,
     });
+    const underlay = new Underlay(cy, canvas.current!);
+    const title = (text: string) => {
+      container.current!.title = text;
+    };
     cy.on('tap', (e) => {
-      if (e.target === cy) handlers.current.onSelect(undefined);
+      if (e.target !== cy) return;
+      const line = underlay.hit(e.position);
+      handlers.current.onSelect(line && parseRef(line.ref));
     });
     cy.on('tap', 'node, edge', (e) => handlers.current.onSelect(parseRef(e.target.data('ref'))));
-    cy.on('mouseover', 'node, edge', (e) => {
-      container.current!.title = String(e.target.data('label'));
-    });
-    cy.on('mouseout', 'node, edge', () => {
-      container.current!.title = '';
+    cy.on('mouseover', 'node, edge', (e) => title(String(e.target.data('label'))));
+    cy.on('mouseout', 'node, edge', () => title(''));
+    cy.on('mousemove', (e) => {
+      if (e.target === cy) title(underlay.hit(e.position)?.label ?? '');
     });
     cyRef.current = cy;
+    underlayRef.current = underlay;
     window.portsecGraph = cy;
     return () => {
+      underlay.destroy();
       cy.destroy();
       delete window.portsecGraph;
     };
   }, []);
 
   useEffect(() => {
+    if (!view) return;
     const cy = cyRef.current!;
-    const large = elements.filter((d) => d.group === 'nodes').length > LARGE;
-    // before the elements come: styling them twice would cost what the large style saves
-    if (large !== styledLarge.current) cy.style(graphStyle(large));
-    styledLarge.current = large;
-    const before = new Map(cy.nodes().map((n) => [n.id(), { ...n.position() }]));
-    const added = sync(cy, elements);
-    if (added.empty() && laidOut.current) return;
+    const before = opening(cy, view.drawn);
     const first = !laidOut.current;
+    // a thousand groups, none of them open: a grid of known cells (open ones, compound nodes, need the grid layout's measuring)
+    const grid = first && view.large && !view.drawn.some((d) => d.data.parent) ? onGrid(cy, view.drawn) : undefined;
+    const added = sync(cy, grid?.defs ?? view.drawn);
+    underlayRef.current!.set(view.lines);
+    if (added.empty() && laidOut.current) return;
     laidOut.current = true;
     if (cy.nodes().empty()) {
       handlers.current.onReady();
       return;
     }
-    if (!first && cy.nodes().length > LARGE) {
+    if (grid) {
+      cy.viewport(grid.viewport);
+      cy.one('render', () => handlers.current.onReady());
+      return;
+    }
+    if (!first && view.large) {
       placeLocally(cy, added, before);
       return;
     }
     void layoutAll(cy, first).then(() => {
       if (first) requestAnimationFrame(() => handlers.current.onReady());
     });
-  }, [elements]);
+  }, [view]);
 
   useEffect(() => {
     const cy = cyRef.current!;
     cy.elements(':selected').unselect();
-    if (!selected) return;
-    const key = refKey(selected);
-    const hit = cy.elements().filter((e) => e.data('ref') === key);
+    if (!selectedKey) return;
+    const hit = cy.elements().filter((e) => e.data('ref') === selectedKey);
     hit.select();
     const ext = cy.extent();
     const box = hit.boundingBox();
     const inView = box.x1 >= ext.x1 && box.x2 <= ext.x2 && box.y1 >= ext.y1 && box.y2 <= ext.y2;
     if (hit.nonempty() && !inView) cy.animate({ center: { eles: hit }, zoom: Math.max(cy.zoom(), 0.6), duration: 250 });
-  }, [selected, elements]);
+  }, [selectedKey, view]);
 
   useEffect(() => {
     if (visible) cyRef.current!.resize();
   }, [visible]);
 
-  return <div class="graph-canvas" ref={container} role="img" aria-label={label} />;
+  return (
+    <div class="graph-canvas">
+      <canvas ref={canvas} aria-hidden="true" />
+      <div ref={container} role="img" aria-label={label} />
+    </div>
+  );
 }

@@ -10,7 +10,7 @@ import type { ElementDefinition } from 'cytoscape';
 import type { Finding } from '../../../src/analysis/answers.js';
 import { type Cloud, groupLabel, type Port, portLabel, ruleService, type SecurityGroupRule } from '../neutron.js';
 import { drawnSeverity, type Marks, worst } from './marks.js';
-import { widest, widthOf, WIDTHS } from './pairs.js';
+import { prefixOf, widest, widthOf, WIDTHS } from './pairs.js';
 
 /** What a graph element stands for; the console selects by it. */
 export type Ref = { kind: 'group' | 'port' | 'edge'; id: string };
@@ -68,7 +68,7 @@ const badges = new Map<string, string>();
 
 /** A pill with the widest pair's prefix ("/0", "/32") in its width's colour, as an SVG data URI. */
 function badge(address: string): string {
-  const text = `/${address.includes('/') ? address.slice(address.indexOf('/') + 1) : address.includes(':') ? 128 : 32}`;
+  const text = `/${prefixOf(address).length}`;
   const colour = WIDTHS[widthOf(address)].colour;
   const key = `${text}${colour}`;
   let uri = badges.get(key);
@@ -111,12 +111,14 @@ function portNode(p: Port, groupId: string, marks: Marks): ElementDefinition {
 
 export interface GraphInput {
   cloud: Cloud;
+  /** membersByGroup and referenceEdges of the cloud, as the console's index holds them */
+  members: Map<string, Port[]>;
+  edges: Iterable<Edge>;
   marks: Marks;
   expanded: (groupId: string) => boolean;
 }
 
-export function graphElements({ cloud, marks, expanded }: GraphInput): ElementDefinition[] {
-  const members = membersByGroup(cloud);
+export function graphElements({ cloud, members, edges, marks, expanded }: GraphInput): ElementDefinition[] {
   const out: ElementDefinition[] = [];
   for (const g of cloud.groups) {
     const ports = members.get(g.id)!;
@@ -131,14 +133,14 @@ export function graphElements({ cloud, marks, expanded }: GraphInput): ElementDe
       data: {
         id: groupNodeId(g.id),
         ref: refKey({ kind: 'group', id: g.id }),
-        label: open ? `${flag}${groupLabel(g)}` : `${flag}${groupLabel(g)}\n${ports.length} port${ports.length === 1 ? '' : 's'}`,
-        ...(wide ? { badge: badge(wide) } : {}),
+        label: open ? `${flag}${groupLabel(g)}` : `${flag}${groupLabel(g)}\n${ports.length} port${ports.length === 1 ? '' : 's'}${wide ? ` · widest /${prefixOf(wide).length}` : ''}`,
       },
-      classes: `group ${open ? 'expanded' : 'collapsed'}${markClasses(findings)}`,
+      // the widest pair as the border's colour and in the label, not as a badge: cytoscape draws the graph again when an image has loaded
+      classes: `group ${open ? 'expanded' : 'collapsed'}${wide ? ` width-${widthOf(wide)}` : ''}${markClasses(findings)}`,
     });
     if (open) for (const p of ports) out.push(portNode(p, g.id, marks));
   }
-  for (const e of referenceEdges(cloud)) {
+  for (const e of edges) {
     const findings = e.rules.flatMap((r) => marks.get(r.id) ?? []);
     const top = worst(findings);
     const services = [...new Set(e.rules.map(ruleService))].join(', ');

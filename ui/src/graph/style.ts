@@ -3,17 +3,20 @@ import type { StylesheetJson } from 'cytoscape';
 import { type Width, WIDTHS } from './pairs.js';
 
 const INK = '#1f2328';
-const MUTED = '#57606a';
-const RED = '#c21c2c';
-const AMBER = '#9a6700';
+export const MUTED = '#57606a';
+export const RED = '#c21c2c';
+export const AMBER = '#9a6700';
 const FOCUS = '#0550ae';
 
+/** A collapsed group's box, in model units (the grid and the underlay's loops are laid out around it). */
+export const GROUP = { width: 150, height: 48 };
+
 const widthStyles: StylesheetJson = (Object.keys(WIDTHS) as Width[]).map((w) => ({
-  selector: `node.port.width-${w}`,
+  selector: `node.width-${w}`,
   style: { 'border-color': WIDTHS[w].colour, 'border-width': 3 },
 }));
 
-const baseStyle: StylesheetJson = [
+export const graphStyle: StylesheetJson = [
   {
     selector: 'node',
     style: {
@@ -30,7 +33,7 @@ const baseStyle: StylesheetJson = [
   },
   {
     selector: 'node.group.collapsed',
-    style: { width: 150, height: 48, 'font-size': 12, 'text-valign': 'center', 'text-max-width': '140px' },
+    style: { ...GROUP, 'font-size': 12, 'text-valign': 'center', 'text-max-width': '140px' },
   },
   {
     selector: 'node.group.expanded',
@@ -96,19 +99,3 @@ const baseStyle: StylesheetJson = [
   },
   { selector: 'node:active, edge:active', style: { 'overlay-opacity': 0.08 } },
 ];
-
-/**
- * A large graph's references are drawn straight and unlabelled: measuring and
- * curving three thousand of them costs the console most of its first second,
- * and at the zoom that shows them all their labels are unreadable anyway. A
- * reference's services are in its tooltip and its details.
- */
-const largeStyle: StylesheetJson = [
-  // haystack lines skip the per-edge geometry of straight ones; a mid arrow keeps the direction
-  { selector: 'edge', style: { label: '', 'curve-style': 'haystack', 'haystack-radius': 0, 'target-arrow-shape': 'none', 'mid-target-arrow-shape': 'triangle', 'mid-target-arrow-color': MUTED } },
-  { selector: 'edge.loop', style: { 'curve-style': 'bezier', 'target-arrow-shape': 'triangle', 'mid-target-arrow-shape': 'none' } },
-  { selector: 'edge.finding-amber', style: { 'mid-target-arrow-color': AMBER } },
-  { selector: 'edge.finding-red', style: { 'mid-target-arrow-color': RED } },
-];
-
-export const graphStyle = (large: boolean): StylesheetJson => (large ? [...baseStyle, ...largeStyle] : baseStyle);

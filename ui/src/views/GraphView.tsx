@@ -17,6 +17,15 @@ import { type DetailActions, Details } from './Details.js';
 import { FindingCard } from './Findings.js';
 import type { Finding } from '../../../src/analysis/answers.js';
 
+/**
+ * The list shows this many groups (the worst first, and the selection's) until
+ * asked for all, and the side this many findings (the rest are in their tab):
+ * the page around a large graph is laid out before the graph is drawn, a
+ * thousand buttons take about as long as the graph itself.
+ */
+const LISTED = 50;
+const BESIDE = 10;
+
 const rank = (findings: Finding[] | undefined) => {
   const w = worst(findings);
   return w ? SEVERITIES.indexOf(w.severity) : SEVERITIES.length;
@@ -24,17 +33,19 @@ const rank = (findings: Finding[] | undefined) => {
 
 function GroupList({ index, marks, selected, act }: { index: CloudIndex; marks: Marks; selected?: Ref; act: DetailActions }) {
   const [filter, setFilter] = useState('');
+  const [all, setAll] = useState(false);
   const groups = useMemo(() => [...index.groups.values()].sort((a, b) =>
     rank(marks.get(a.id)) - rank(marks.get(b.id)) || groupLabel(a).localeCompare(groupLabel(b))), [index, marks]);
   const open = new Set(selected ? index.groupsOf(selected) : []);
   const f = filter.trim().toLowerCase();
   const shown = groups.filter((g) => !f || groupLabel(g).toLowerCase().includes(f) || g.id.startsWith(f));
+  const listed = all ? shown : shown.filter((g, i) => i < LISTED || open.has(g.id));
   return (
     <nav class="group-list" aria-label="Security groups">
       <label>Find a group <input type="search" value={filter} onInput={(e) => setFilter(e.currentTarget.value)} /></label>
       <p class="hint">{shown.length} of {groups.length} groups</p>
       <ul>
-        {shown.map((g) => {
+        {listed.map((g) => {
           const members = index.members.get(g.id) ?? [];
           const top = worst(marks.get(g.id));
           const current = selected?.kind === 'group' && selected.id === g.id;
@@ -63,6 +74,9 @@ function GroupList({ index, marks, selected, act }: { index: CloudIndex; marks: 
           );
         })}
       </ul>
+      {listed.length < shown.length && (
+        <button type="button" class="link" onClick={() => setAll(true)}>Show all {shown.length} groups</button>
+      )}
     </nav>
   );
 }
@@ -81,10 +95,11 @@ function Legend() {
 }
 
 export interface GraphViewProps {
-  index: CloudIndex;
+  /** undefined while the cloud loads */
+  index?: CloudIndex;
   marks: Marks;
   findings: Finding[];
-  elements: ElementDefinition[];
+  elements?: ElementDefinition[];
   selected?: Ref;
   act: DetailActions;
   select: (r: Ref | undefined) => void;
@@ -92,32 +107,39 @@ export interface GraphViewProps {
   visible: boolean;
 }
 
-export function GraphView({ index, marks, findings, elements, selected, act, select, onReady, visible }: GraphViewProps) {
+/** With nothing selected, the findings the graph draws. */
+function DrawnFindings({ findings, index, act }: { findings: Finding[]; index: CloudIndex; act: DetailActions }) {
   const drawn = findings.filter((f) => drawnSeverity(f.severity));
-  const summary = `Graph of ${index.groups.size} security groups, ${index.edges.size} remote-group references and ${index.ports.size} ports. `
-    + 'Use the list of groups to reach its nodes with the keyboard.';
+  return (
+    <>
+      <h2>Findings on the graph</h2>
+      {drawn.length === 0 ? <p class="ok-note">Nothing drawn in red or amber: no critical, high or medium findings.</p>
+        : drawn.slice(0, BESIDE).map((f, i) => <FindingCard key={`${f.check}:${i}`} finding={f} index={index} nav={act} />)}
+      {drawn.length > BESIDE && <p>… {drawn.length - BESIDE} more in the Findings tab.</p>}
+      <p class="hint">Select a group, port or reference (in the graph or the list) to see its rules, members and pairs.</p>
+    </>
+  );
+}
+
+// one tree whether loaded or not: the graph's cytoscape instance outlives the loading
+export function GraphView({ index, marks, findings, elements, selected, act, select, onReady, visible }: GraphViewProps) {
+  const summary = index ? `Graph of ${index.groups.size} security groups, ${index.edges.size} remote-group references and ${index.ports.size} ports. `
+    + 'Use the list of groups to reach its nodes with the keyboard.' : 'Graph of the cloud, loading.';
   return (
     <div class="graph-view">
-      <GroupList index={index} marks={marks} selected={selected} act={act} />
+      {index ? <GroupList index={index} marks={marks} selected={selected} act={act} /> : <p class="loading">Loading the cloud…</p>}
       <div class="graph-pane">
         <Graph elements={elements} selected={selected} onSelect={select} onReady={onReady} label={summary} visible={visible} />
         <Legend />
       </div>
       <aside class="side" aria-label={selected ? 'Selection' : 'Findings on the graph'}>
-        {selected ? (
+        {index && selected && (
           <>
             <p><button type="button" class="link" onClick={() => select(undefined)}>← All findings on the graph</button></p>
             <Details selected={selected} index={index} marks={marks} act={act} />
           </>
-        ) : (
-          <>
-            <h2>Findings on the graph</h2>
-            {drawn.length === 0 ? <p class="ok-note">Nothing drawn in red or amber: no critical, high or medium findings.</p>
-              : drawn.slice(0, 20).map((f, i) => <FindingCard key={`${f.check}:${i}`} finding={f} index={index} nav={act} />)}
-            {drawn.length > 20 && <p>… {drawn.length - 20} more in the Findings tab.</p>}
-            <p class="hint">Select a group, port or reference (in the graph or the list) to see its rules, members and pairs.</p>
-          </>
         )}
+        {index && !selected && <DrawnFindings findings={findings} index={index} act={act} />}
       </aside>
     </div>
   );
