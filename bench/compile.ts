@@ -7,11 +7,11 @@
  *
  * The compiler runs inside portsec's long-lived agent, so the initial compile is
  * timed once the JIT has settled: after compiling the same node for --warmup-ms
- * (and at least 10 times);
- * Neutron's driver is interpreted Python, the same on every run. How long a
- * one-off `portsec compile` process takes, Node's start and a cold JIT
- * included, is printed beside it. Run it with the portsec command's Node flags
- * (its shebang: a 64 MB young generation), as `npm run bench:compile` does.
+ * (and at least 10 times). Neutron's driver is interpreted Python, the same on
+ * every run. How long a one-off `portsec compile` process takes, Node's start
+ * and a cold JIT included, is printed beside it. Run it with the portsec
+ * command's Node flags (its shebang: a 64 MB young generation), as
+ * `npm run bench:compile` does.
  *
  *   node --max-semi-space-size=64 dist/bench/compile.js [--sizes 100,1000,3000] [--runs 5] [--warmup-ms 3000]
  */

@@ -199,7 +199,7 @@ function checkReferences(groups: Map<string, TopologyGroup>, ports: TopologyPort
   const seen = new Map<string, string>();
   for (const p of ports) {
     for (const g of p.security_groups) if (!groups.has(g)) fail(`port ${p.id}`, `unknown security group ${g}`);
-    const stateful = p.security_groups.length ? groups.get(p.security_groups[0])!.stateful : true;
+    const stateful = groups.get(p.security_groups[0])?.stateful;
     if (p.security_groups.some((g) => groups.get(g)!.stateful !== stateful)) fail(`port ${p.id}`, 'stateful and stateless security groups on one port');
     if (!p.local) continue;
     const other = seen.get(p.device);
