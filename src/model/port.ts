@@ -68,6 +68,7 @@ const VNIC_TYPES = ['normal', 'direct', 'macvtap', 'baremetal', 'direct-physical
 export const portSpec: ResourceSpec = {
   name: 'port',
   collection: 'ports',
+  strictMarker: true,
   attrs: {
     id: idAttr,
     name: nameAttr,
@@ -91,11 +92,6 @@ export const portSpec: ResourceSpec = {
     ...standardAttrs,
   },
 };
-
-/** Policy: attributes only the network owner (or an admin) may set on a port. */
-export const NETWORK_OWNER_ATTRS = ['mac_address', 'port_security_enabled', 'allowed_address_pairs'] as const;
-/** Policy: attributes only an admin may set. */
-export const ADMIN_ATTRS = ['binding:host_id', 'binding:profile'] as const;
 
 /**
  * How much a PUT raises the port's revision_number, as measured on Zed: any

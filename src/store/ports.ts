@@ -8,9 +8,8 @@ import { type AddressPair, type RequestedPair, resolvePairs, samePairs } from '.
 import { errors } from '../model/errors.js';
 import { eui64, pickFreeIp, type Range } from '../model/ipam.js';
 import { type Network } from '../model/network.js';
-import {
-  ADMIN_ATTRS, type FixedIp, NETWORK_OWNER_ATTRS, type Port, portRevisionBump, portSpec, portView, type RequestedFixedIp,
-} from '../model/port.js';
+import { type FixedIp, type Port, portRevisionBump, portSpec, portView, type RequestedFixedIp } from '../model/port.js';
+import { enforcePortPolicy } from '../model/port-policy.js';
 import { type Random } from '../model/random.js';
 import { type Body, type Context } from '../model/schema.js';
 import { type Subnet } from '../model/subnet.js';
@@ -26,29 +25,17 @@ export function visiblePort(store: Store, ctx: Context, id: string): Port {
   return p;
 }
 
-/** Zed's legacy policy: some attributes need the network owner, some an admin. */
-function enforcePolicy(ctx: Context, action: 'create' | 'update', item: Body, net: Network): void {
-  if (ctx.isAdmin) return;
-  // _is_attribute_explicitly_set: a value equal to the attribute's default is not checked
-  const set = (attr: string) => attr in item && JSON.stringify(item[attr]) !== JSON.stringify(portSpec.attrs[attr].default);
-  const rules: string[] = [];
-  const sub = (attr: string, keys: string[]) => `(rule:${action}_port:${attr} and (${keys.map((k) => `rule:${action}_port:${attr}:${k}`).join(' and ')}))`;
-  const ownsNet = net.project_id === ctx.projectId;
-  const ipKeys = ((item.fixed_ips as RequestedFixedIp[] | undefined) ?? []).some((f) => 'ip_address' in f) ? ['ip_address'] : [];
-  if (!ownsNet && ipKeys.length) rules.push(sub('fixed_ips', ipKeys));
-  for (const attr of NETWORK_OWNER_ATTRS) {
-    if (ownsNet || !set(attr)) continue;
-    if (attr === 'allowed_address_pairs') {
-      const pairs = (item[attr] as RequestedPair[]);
-      if (!pairs.length) continue;
-      const keys = ['ip_address', 'mac_address'].filter((k) => pairs.some((p) => k in p));
-      rules.push(sub(attr, keys));
-    } else {
-      rules.push(`rule:${action}_port:${attr}`);
-    }
-  }
-  for (const attr of ADMIN_ATTRS) if (set(attr)) rules.push(`rule:${action}_port:${attr}`);
-  if (rules.length) throw errors.policy(`(rule:${action}_port and ${rules.join(' and ')})`);
+/** create_port/update_port policy for this request, on the port's network. */
+function enforcePolicy(ctx: Context, action: 'create' | 'update', item: Body, net: Network, port?: Port): void {
+  // _is_attribute_explicitly_set: on create, a value equal to the attribute's default is not set
+  const set = (attr: string) => attr in item && (action === 'update' || JSON.stringify(item[attr]) !== JSON.stringify(portSpec.attrs[attr].default));
+  enforcePortPolicy(action, item, set, {
+    ctx,
+    portProject: port?.project_id ?? owningProject(ctx, item),
+    networkProject: net.project_id,
+    networkShared: net.shared,
+    deviceOwner: (item.device_owner as string | undefined) ?? port?.device_owner ?? '',
+  });
 }
 
 function randomMac(store: Store, networkId: string, random: Random): string {
@@ -201,7 +188,7 @@ export function portHandler(store: Store, random: Random = Math.random): Handler
     update(ctx, id, item) {
       const before = visiblePort(store, ctx, id);
       const net = store.network(before.network_id)!;
-      enforcePolicy(ctx, 'update', item, net);
+      enforcePolicy(ctx, 'update', item, net, before);
       const mac = (item.mac_address as string | undefined) ?? before.mac_address;
       if (mac !== before.mac_address && store.macInUse(net.id, mac)) throw errors.macInUse(net.id, mac);
       const ips = 'fixed_ips' in item
