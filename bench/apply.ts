@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { Accounts } from '../src/api/identity.js';
 import { buildServer } from '../src/api/server.js';
 import { Agent } from '../src/dataplane/agent.js';
 import { removeComputeNode } from '../src/dataplane/compute-node.js';
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('bench/apply builds a compute-node namespace: run it as root');
   const dir = mkdtempSync(join(tmpdir(), 'portsec-bench-apply-'));
   const store = new Store(join(dir, 'bench.db'));
-  const app = buildServer({ store, auth: 'trusted-headers', accounts: [] });
+  const app = buildServer({ store, auth: 'trusted-headers', accounts: new Accounts(undefined, undefined) });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   const call = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${url}/v2.0/${path}`, { method, headers: HEADERS, body: body === undefined ? undefined : JSON.stringify(body) });

@@ -25,7 +25,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type Page } from 'playwright-core';
-import { loadAccounts } from '../src/api/identity.js';
+import { Accounts } from '../src/api/identity.js';
 import { buildServer } from '../src/api/server.js';
 import { Store } from '../src/store/store.js';
 
@@ -143,7 +143,7 @@ async function measure(page: Page, url: string, groupName: string): Promise<Run>
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'portsec-bench-ui-'));
   const store = new Store(join(dir, 'bench.db'));
-  const app = buildServer({ store, auth: 'keystone', accounts: loadAccounts(undefined, 'admin') });
+  const app = buildServer({ store, auth: 'keystone', accounts: new Accounts(undefined, 'admin') });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',

@@ -2,11 +2,12 @@
  * The analyzer over HTTP, for the web console: the cloud it draws, findings,
  * can-reach and exposure over this server's database as the caller's project
  * sees it (an admin sees everything), and a server-sent event on every change.
- * Answers are computed once per (change, project) and reused until the next
- * change.
+ * Answers are computed once per (change, project), kept encoded, and reused
+ * until the next change.
  */
-import { type FastifyInstance, type FastifyRequest } from 'fastify';
-import { type Finding, type ReachQuery } from '../analysis/answers.js';
+import { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
+import { type ReachQuery } from '../analysis/answers.js';
 import { audit } from '../analysis/audit/index.js';
 import { type AuditOptions, DEFAULT_AUDIT_OPTIONS } from '../analysis/audit/options.js';
 import { buildCloud, type Cloud } from '../analysis/cloud.js';
@@ -14,6 +15,7 @@ import { exposure } from '../analysis/exposure.js';
 import { canReach } from '../analysis/reach.js';
 import { InputError } from '../analysis/sources/errors.js';
 import { fromStore } from '../analysis/sources/store.js';
+import { type Snapshot } from '../analysis/snapshot.js';
 import { errors } from '../model/errors.js';
 import { type CompileOptions } from '../policy/topology.js';
 import { type Store } from '../store/store.js';
@@ -21,32 +23,75 @@ import { consoleCloud } from './console-cloud.js';
 
 const POLL_MS = 250;
 
-export function registerAnalysis(app: FastifyInstance, store: Store, compile: Partial<CompileOptions> = {}, options: AuditOptions = DEFAULT_AUDIT_OPTIONS): void {
-  // the console's cloud is kept encoded: every page load asks for the same few megabytes
-  const cache = new Map<string, { seq: number; cloud: Cloud; findings?: Finding[]; consoleJson?: Buffer }>();
-  const view = (req: FastifyRequest) => {
+export interface AnalysisOptions {
+  compile?: Partial<CompileOptions>;
+  audit?: AuditOptions;
+  /** whether a streaming caller's credentials still hold (the stream ends when they do not) */
+  stillValid: (req: FastifyRequest) => boolean;
+}
+
+/**
+ * A change number per view: it moves only when what the caller's project sees
+ * changes, so no project learns how often others write. Kept in the database,
+ * so it never goes back across restarts (the console compares them).
+ */
+class ViewVersions {
+  constructor(private readonly store: Store) {
+    store.db.exec('CREATE TABLE IF NOT EXISTS view_versions (view TEXT PRIMARY KEY, version INTEGER NOT NULL, digest TEXT NOT NULL)');
+  }
+
+  version(view: string, snapshot: Snapshot): number {
+    const digest = createHash('sha256').update(JSON.stringify(snapshot)).digest('hex');
+    const row = this.store.db.prepare('SELECT version, digest FROM view_versions WHERE view = ?').get(view) as { version: number; digest: string } | undefined;
+    if (row?.digest === digest) return row.version;
+    const version = (row?.version ?? 0) + 1;
+    this.store.run('INSERT INTO view_versions (view, version, digest) VALUES (?, ?, ?) ON CONFLICT(view) DO UPDATE SET version = excluded.version, digest = excluded.digest', view, version, digest);
+    return version;
+  }
+}
+
+interface View {
+  /** the store's change this view was built at */
+  change: number;
+  /** the view's own change number (what the console and the event stream see) */
+  seq: number;
+  cloud: Cloud;
+  findingsJson?: Buffer;
+  consoleJson?: Buffer;
+}
+
+export function registerAnalysis(app: FastifyInstance, store: Store, o: AnalysisOptions): void {
+  const options = o.audit ?? DEFAULT_AUDIT_OPTIONS;
+  const versions = new ViewVersions(store);
+  // answers are kept encoded per (project, change): every page load asks for the same few megabytes
+  const cache = new Map<string, View>();
+  const view = (req: FastifyRequest): View => {
     const project = req.ctx.isAdmin ? undefined : req.ctx.projectId;
     const key = project ?? '*';
-    const seq = store.lastChange();
+    const change = store.lastChange();
     let hit = cache.get(key);
-    if (hit?.seq !== seq) cache.set(key, (hit = { seq, cloud: buildCloud(fromStore(store, project), compile) }));
+    if (hit?.change !== change) {
+      const cloud = buildCloud(fromStore(store, project), o.compile);
+      cache.set(key, (hit = { change, seq: versions.version(key, cloud.snapshot), cloud }));
+    }
     return hit;
   };
   const badRequest = (e: unknown) => {
     if (e instanceof InputError) throw errors.badRequest(e.message);
     throw e;
   };
+  const json = (reply: FastifyReply, body: Buffer) => reply.type('application/json; charset=utf-8').send(body);
 
   app.get('/analysis/v1/cloud', async (req, reply) => {
     const v = view(req);
     v.consoleJson ??= Buffer.from(JSON.stringify(consoleCloud(v.cloud.snapshot, v.seq)));
-    return reply.type('application/json; charset=utf-8').send(v.consoleJson);
+    return json(reply, v.consoleJson);
   });
 
-  app.get('/analysis/v1/findings', async (req) => {
+  app.get('/analysis/v1/findings', async (req, reply) => {
     const v = view(req);
-    v.findings ??= audit(v.cloud, options);
-    return { findings: v.findings };
+    v.findingsJson ??= Buffer.from(JSON.stringify({ findings: audit(v.cloud, options) }));
+    return json(reply, v.findingsJson);
   });
 
   app.post('/analysis/v1/can-reach', async (req) => {
@@ -70,13 +115,18 @@ export function registerAnalysis(app: FastifyInstance, store: Store, compile: Pa
     return { exposure: exposure(cloud, port ? [port] : undefined) };
   });
 
-  // EventSource cannot send headers: the console passes its token as ?token=
+  // a change event whenever the caller's view changes; the stream ends with the caller's token
   app.get('/analysis/v1/events', (req, reply) => {
-    let seq = store.lastChange();
+    let seq = view(req).seq;
     reply.raw.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
     reply.raw.write(`event: hello\ndata: ${JSON.stringify({ seq })}\n\n`);
     const timer = setInterval(() => {
-      const now = store.lastChange();
+      if (!o.stillValid(req)) {
+        clearInterval(timer);
+        reply.raw.end();
+        return;
+      }
+      const now = view(req).seq;
       if (now === seq) return;
       seq = now;
       reply.raw.write(`event: change\ndata: ${JSON.stringify({ seq })}\n\n`);

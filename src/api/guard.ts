@@ -1,40 +1,126 @@
 /**
- * `serve --guard wide-pair-in-remote-group=reject|warn|off`: a write that would
- * create the seed's pitfall (a wide allowed-address pair on a member of a
- * group some rule names as remote group) is refused with a 409, or let through
- * with a warning (logged, and in the X-Portsec-Warning header). Runs inside
- * the write's transaction, so a refusal changes nothing; pitfalls that already
- * existed do not block unrelated writes.
+ * `serve --guard wide-pair-in-remote-group=reject|warn|off[:LEN[,LEN6]]`: a write that
+ * would make a remote group stand for a block of addresses of prefix length LEN or
+ * shorter (the union of its members' allowed-address pairs: `0.0.0.0/1` + `128.0.0.0/1`
+ * is the /0) in a rule that did not already admit that block is refused with a 409,
+ * or let through with a warning (logged, and in the X-Portsec-Warning header). That
+ * covers a port gaining pairs or groups and a new rule naming an already wide group.
+ * It judges with the audit's function (wideGroups) over the members the IR gives the
+ * group, and only the groups the write touches: its cost follows the write, not the
+ * store (bench/guard). Runs inside the write's transaction, so a refusal changes
+ * nothing; what was wide before does not block unrelated writes.
  */
 import { type FastifyReply, type FastifyRequest } from 'fastify';
-import { DEFAULT_AUDIT_OPTIONS } from '../analysis/audit/options.js';
-import { pitfallKey, pitfalls, type Pitfall } from '../analysis/audit/wide-pairs.js';
-import { fromStore } from '../analysis/sources/store.js';
 import { errors } from '../model/errors.js';
-import { type CompileOptions } from '../policy/topology.js';
+import { type Family, type Member } from '../policy/ir.js';
+import { portMembers } from '../policy/membership.js';
+import { type CompileOptions, parseOptions, parsePort } from '../policy/topology.js';
+import { type WideBlock, wideGroups, within } from '../policy/wide-members.js';
+import { type Rule } from '../model/security-group-rule.js';
 import { type Store } from '../store/store.js';
+import { portInput } from '../store/topology.js';
 
 export type GuardMode = 'reject' | 'warn' | 'off';
 export const GUARD_MODES: GuardMode[] = ['reject', 'warn', 'off'];
 
+export interface GuardOptions {
+  mode: GuardMode;
+  /** the widest block a remote group may gain, per family (default DEFAULT_GUARD_LIMITS) */
+  limits?: Record<Family, number>;
+}
+
+/** Wider than a /8 (IPv4) or a /32 (IPv6) is never a VIP: what the guard refuses unless told otherwise. */
+export const DEFAULT_GUARD_LIMITS: Record<Family, number> = { IPv4: 8, IPv6: 32 };
+
 /** Wraps one write; returns what the write returned. */
 export type Guard = <T>(req: FastifyRequest, reply: FastifyReply, write: () => T) => T;
 
-const describe = (p: Pitfall) => {
-  const rules = p.rules.map((r) => `${r.id} (group ${r.security_group_id})`).join(', ');
-  return `Allowed address pair ${p.pair.ip_address} of port ${p.port.id} would make remote group ${p.groupId} stand for ${p.pair.ip_address} in rule(s) ${rules}`;
+/** Per rule naming a group: the wide blocks it admits. */
+type Judgement = Map<string, { rule: Rule; blocks: WideBlock[] }>;
+
+const items = (body: unknown, one: string, many: string): Record<string, unknown>[] => {
+  const b = body as Record<string, unknown> | undefined;
+  const list = Array.isArray(b?.[many]) ? (b[many] as unknown[]) : b?.[one] !== undefined ? [b[one]] : [];
+  return list.map((i) => (i && typeof i === 'object' && one in i ? (i as Record<string, unknown>)[one] : i) as Record<string, unknown>)
+    .filter((i) => i && typeof i === 'object');
 };
 
-export function wideGuard(store: Store, mode: GuardMode, omitted: CompileOptions['omitWidePairs'] = null): Guard | undefined {
-  if (mode === 'off') return undefined;
-  const current = () => new Map(pitfalls(fromStore(store), DEFAULT_AUDIT_OPTIONS, omitted).map((p) => [pitfallKey(p), p]));
+export function wideGuard(store: Store, o: GuardOptions, compile: Partial<CompileOptions> = {}): Guard | undefined {
+  if (o.mode === 'off') return undefined;
+  const limits = o.limits ?? DEFAULT_GUARD_LIMITS;
+  const options = parseOptions({}, compile);
+
+  /** the group's members as the IR expands them, of the ports that hold pairs */
+  const members = (groupId: string): Member[] => store.pairHoldersInGroup(groupId).flatMap((id) => {
+    const p = store.port(id);
+    return p ? portMembers(parsePort(portInput(p, ''), options.driver), options.sgInfoSource, options.omitWidePairs) : [];
+  });
+
+  const judge = (groups: Iterable<string>): Judgement => {
+    const out: Judgement = new Map();
+    for (const g of groups) {
+      const naming = store.rulesReferencing(g);
+      if (!naming.length) continue;
+      const all = members(g);
+      const byFamily = (f: Family) => all.filter((m) => (m.ip.includes(':') ? 'IPv6' : 'IPv4') === f);
+      for (const wide of wideGroups(g, byFamily, naming, limits)) {
+        for (const rule of wide.rules) out.set(rule.id, { rule, blocks: wide.blocks });
+      }
+    }
+    return out;
+  };
+
+  /** the groups whose members or naming rules this request may change, as they are before it */
+  const touched = (req: FastifyRequest, url: string): Set<string> => {
+    const groups = new Set<string>();
+    if (url.startsWith('/v2.0/ports')) {
+      const id = (req.params as { id?: string }).id;
+      if (id) for (const g of store.port(id)?.security_groups ?? []) groups.add(g);
+      for (const item of items(req.body, 'port', 'ports')) {
+        if (Array.isArray(item.security_groups)) for (const g of item.security_groups) groups.add(String(g));
+        else if (!id) {
+          const project = req.ctx.isAdmin && typeof (item.project_id ?? item.tenant_id) === 'string' ? String(item.project_id ?? item.tenant_id) : req.ctx.projectId;
+          const def = store.defaultGroupId(project);
+          if (def) groups.add(def);
+        }
+      }
+    } else if (url.startsWith('/v2.0/security-group-rules')) {
+      for (const item of items(req.body, 'security_group_rule', 'security_group_rules')) {
+        if (typeof item.remote_group_id === 'string') groups.add(item.remote_group_id);
+      }
+    }
+    return groups;
+  };
+
+  const describe = (rule: Rule, block: WideBlock) => {
+    const pairs = block.pairs.map((m) => `${m.ip} of port ${m.portId}`).join(', ');
+    return `Allowed address pair${block.pairs.length > 1 ? 's' : ''} ${pairs} would make remote group ${rule.remote_group_id} stand for ${block.cidr} in rule ${rule.id} (group ${rule.security_group_id})`;
+  };
+
   return (req, reply, write) => {
-    const before = current();
+    // only ports and rules change what a remote group stands for
+    const url = req.routeOptions.url ?? '';
+    if (!url.startsWith('/v2.0/ports') && !url.startsWith('/v2.0/security-group-rules')) return write();
+    const groups = touched(req, url);
+    const before = judge(groups);
+    const since = store.lastChange();
     const result = write();
-    const fresh = [...current()].filter(([k]) => !before.has(k)).map(([, p]) => p);
+    // what the write really touched: the ports and rules it changed, as they are now
+    for (const c of store.changesSince(since)) {
+      if (c.resource === 'port') for (const g of store.port(c.resource_id)?.security_groups ?? []) groups.add(g);
+      if (c.resource === 'security_group_rule') {
+        const g = store.rule(c.resource_id)?.remote_group_id;
+        if (g) groups.add(g);
+      }
+    }
+    const fresh: string[] = [];
+    for (const [id, { rule, blocks }] of judge(groups)) {
+      const had = before.get(id)?.blocks ?? [];
+      for (const b of blocks) if (!had.some((h) => within(b, h))) fresh.push(describe(rule, b));
+    }
     if (!fresh.length) return result;
-    const what = fresh.map(describe).join('; ');
-    if (mode === 'reject') throw errors.widePairInRemoteGroup(what);
+    const what = fresh.join('; ');
+    if (o.mode === 'reject') throw errors.widePairInRemoteGroup(what);
     req.log.warn({ guard: 'wide-pair-in-remote-group' }, what);
     void reply.header('X-Portsec-Warning', `wide-pair-in-remote-group: ${what}`.replace(/[^\x20-\x7e]/g, ''));
     return result;

@@ -4,7 +4,7 @@
  * a restart does not log anyone out.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { parse } from 'yaml';
 import { type Context } from '../model/schema.js';
 import { type Store, timestamp } from '../store/store.js';
@@ -42,6 +42,57 @@ export function loadAccounts(file: string | undefined, adminPassword: string | u
   return accounts;
 }
 
+/**
+ * The accounts as the file says now, as Keystone reads its users from its database on
+ * every request: an account removed or a role taken away ends the tokens that relied
+ * on it at their next use. A file that goes missing or stops parsing leaves only the
+ * built-in admin (fail closed), with one line on stderr.
+ */
+export class Accounts {
+  private cached: Account[];
+  private stamp: string;
+  /** bumped at every reload of the file */
+  generation = 0;
+
+  constructor(private readonly file: string | undefined, private readonly adminPassword: string | undefined) {
+    this.cached = loadAccounts(file, adminPassword);
+    this.stamp = this.fileStamp();
+  }
+
+  private fileStamp(): string {
+    if (!this.file) return '';
+    try {
+      const st = statSync(this.file);
+      return `${st.mtimeMs}:${st.size}:${st.ino}`;
+    } catch {
+      return 'missing';
+    }
+  }
+
+  list(): Account[] {
+    const now = this.fileStamp();
+    if (now !== this.stamp) {
+      this.stamp = now;
+      this.generation++;
+      try {
+        this.cached = loadAccounts(this.file, this.adminPassword);
+      } catch (e) {
+        process.stderr.write(`accounts: ${(e as Error).message}; only the built-in admin can log in until the file is mended\n`);
+        this.cached = loadAccounts(undefined, this.adminPassword);
+      }
+    }
+    return this.cached;
+  }
+
+  byName(name: unknown): Account | undefined {
+    return this.list().find((a) => a.username === name);
+  }
+
+  byId(id: unknown): Account | undefined {
+    return this.list().find((a) => idFor('user', a.username) === id);
+  }
+}
+
 /** Every user is a member (and reader) of its project; admins also hold admin. */
 export function principalOf(a: Account): Principal {
   const roles = [...new Set(['reader', 'member', ...a.roles])];
@@ -64,27 +115,77 @@ export function passwordMatches(a: Account, password: unknown): boolean {
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
+export interface IssuedToken {
+  principal: Principal;
+  methods: string[];
+  auditId: string;
+  issuedAt: string;
+  expiresAt: string;
+}
+
+/**
+ * Tokens, kept in the database (a restart logs nobody out) as a hash of the secret.
+ * A token is valid while it has not expired, has not been revoked, and its user
+ * still exists with every role the token was issued with.
+ */
 export class TokenStore {
-  constructor(private readonly store: Store) {
+  /** the accounts' generation the tokens were last swept against */
+  private swept: number;
+
+  constructor(private readonly store: Store, private readonly accounts: Accounts) {
     store.db.exec(`CREATE TABLE IF NOT EXISTS tokens (
       token_hash TEXT PRIMARY KEY, principal TEXT NOT NULL, issued_at TEXT NOT NULL, expires_at TEXT NOT NULL)`);
+    const columns = new Set((store.db.prepare('PRAGMA table_info(tokens)').all() as { name: string }[]).map((c) => c.name));
+    // databases written before tokens remembered how they were obtained
+    if (!columns.has('methods')) store.db.exec(`ALTER TABLE tokens ADD COLUMN methods TEXT NOT NULL DEFAULT '["password"]'`);
+    if (!columns.has('audit_id')) store.db.exec(`ALTER TABLE tokens ADD COLUMN audit_id TEXT NOT NULL DEFAULT ''`);
+    this.swept = accounts.generation;
+    this.sweep();
   }
 
-  issue(p: Principal, ttlSeconds: number): { token: string; issuedAt: string; expiresAt: string } {
+  /** Whether a token's principal still holds: its user exists, in its project, with every role it was issued with. */
+  private holds(principal: Principal): boolean {
+    const account = this.accounts.byId(principal.userId);
+    if (!account) return false;
+    const now = principalOf(account);
+    return now.projectId === principal.projectId && principal.roles.every((r) => now.roles.includes(r));
+  }
+
+  /** Revokes, for good, every token whose user or roles went away (as Keystone does when it deletes them). */
+  private sweep(): void {
+    const rows = this.store.db.prepare('SELECT token_hash, principal FROM tokens').all() as { token_hash: string; principal: string }[];
+    for (const r of rows) if (!this.holds(JSON.parse(r.principal))) this.store.run('DELETE FROM tokens WHERE token_hash = ?', r.token_hash);
+  }
+
+  /** A new token; `expiresAt` keeps a re-scoped token's end where its source's was. */
+  issue(p: Principal, ttlSeconds: number, methods: string[], expiresAt?: string): { token: string } & IssuedToken {
     const token = randomBytes(24).toString('base64url');
     const issuedAt = timestamp();
-    const expiresAt = new Date(Date.now() + ttlSeconds * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const end = expiresAt ?? new Date(Date.now() + ttlSeconds * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const auditId = randomBytes(16).toString('base64url').slice(0, 22);
     this.store.run('DELETE FROM tokens WHERE expires_at < ?', issuedAt);
-    this.store.run('INSERT INTO tokens (token_hash, principal, issued_at, expires_at) VALUES (?, ?, ?, ?)',
-      hashToken(token), JSON.stringify(p), issuedAt, expiresAt);
-    return { token, issuedAt, expiresAt };
+    this.store.run('INSERT INTO tokens (token_hash, principal, issued_at, expires_at, methods, audit_id) VALUES (?, ?, ?, ?, ?, ?)',
+      hashToken(token), JSON.stringify(p), issuedAt, end, JSON.stringify(methods), auditId);
+    return { token, principal: p, methods, auditId, issuedAt, expiresAt: end };
   }
 
-  /** The principal of a valid, unexpired token. */
-  check(token: string): { principal: Principal; issuedAt: string; expiresAt: string } | undefined {
-    const row = this.store.db.prepare('SELECT principal, issued_at, expires_at FROM tokens WHERE token_hash = ?').get(hashToken(token)) as
-      { principal: string; issued_at: string; expires_at: string } | undefined;
+  /** The token, if it is still valid. */
+  check(token: string): IssuedToken | undefined {
+    const row = this.store.db.prepare('SELECT principal, issued_at, expires_at, methods, audit_id FROM tokens WHERE token_hash = ?').get(hashToken(token)) as
+      { principal: string; issued_at: string; expires_at: string; methods: string; audit_id: string } | undefined;
     if (!row || row.expires_at <= timestamp()) return undefined;
-    return { principal: JSON.parse(row.principal), issuedAt: row.issued_at, expiresAt: row.expires_at };
+    const principal: Principal = JSON.parse(row.principal);
+    this.accounts.list();
+    if (this.accounts.generation !== this.swept) {
+      this.swept = this.accounts.generation;
+      this.sweep();
+    }
+    if (!this.holds(principal)) return undefined;
+    return { principal, methods: JSON.parse(row.methods), auditId: row.audit_id, issuedAt: row.issued_at, expiresAt: row.expires_at };
+  }
+
+  /** Revokes a token; whether there was one to revoke. */
+  revoke(token: string): boolean {
+    return this.store.run('DELETE FROM tokens WHERE token_hash = ?', hashToken(token)) > 0;
   }
 }

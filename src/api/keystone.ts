@@ -1,19 +1,28 @@
 /** The Keystone v3 subset the OpenStack clients and tempest use, at /identity/v3 and /v3. */
 import { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { randomBytes } from 'node:crypto';
-import { type Account, DEFAULT_DOMAIN, idFor, passwordMatches, type Principal, principalOf, type TokenStore } from './identity.js';
+import { z } from 'zod';
+import { type Accounts, DEFAULT_DOMAIN, idFor, type IssuedToken, passwordMatches, type Principal, principalOf, type TokenStore } from './identity.js';
 import { KEYSTONE_401 } from './auth.js';
 
 export interface KeystoneOptions {
-  accounts: Account[];
+  accounts: Accounts;
   tokens: TokenStore;
   tokenTtlSeconds: number;
+  base: BaseUrl;
 }
 
 const REGION = 'RegionOne';
 
-export function baseUrl(req: FastifyRequest): string {
-  return `${req.protocol}://${req.headers.host ?? req.hostname}`;
+/** The URL a link or catalog entry starts with. */
+export type BaseUrl = (req: FastifyRequest) => string;
+
+/** `--public-url` when given (as Neutron's public_endpoint and Keystone's public_endpoint); else the request's own Host. */
+export function publicBase(url: string | undefined): BaseUrl {
+  if (url) {
+    const fixed = url.replace(/\/+$/, '');
+    return () => fixed;
+  }
+  return (req) => `${req.protocol}://${req.host}`;
 }
 
 function catalog(base: string) {
@@ -26,14 +35,15 @@ function catalog(base: string) {
   ];
 }
 
-function tokenBody(p: Principal, issuedAt: string, expiresAt: string, base: string, methods: string[]) {
+function tokenBody(t: IssuedToken, base: string) {
+  const p = t.principal;
   return {
     token: {
-      methods,
+      methods: t.methods,
       user: { id: p.userId, name: p.userName, domain: DEFAULT_DOMAIN, password_expires_at: null },
-      audit_ids: [randomBytes(16).toString('base64url').slice(0, 22)],
-      expires_at: expiresAt,
-      issued_at: issuedAt,
+      audit_ids: [t.auditId],
+      expires_at: t.expiresAt,
+      issued_at: t.issuedAt,
       project: { id: p.projectId, name: p.projectName, domain: DEFAULT_DOMAIN },
       is_domain: false,
       roles: p.roles.map((r) => ({ id: idFor('role', r), name: r })),
@@ -50,48 +60,94 @@ const version = (base: string) => ({
   'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.identity-v3+json' }],
 });
 
-function badAuth(reply: FastifyReply, message: string): FastifyReply {
-  return reply.code(400).send({ error: { code: 400, title: 'Bad Request', message } });
+const keystoneError = (reply: FastifyReply, code: number, title: string, message: string) => reply.code(code).send({ error: { code, title, message } });
+
+/** keystone/auth/schema.py's token request, as far as portsec reads it */
+const authRequest = z.object({
+  identity: z.object({
+    methods: z.array(z.string()),
+    password: z.object({
+      user: z.object({ id: z.string().optional(), name: z.string().optional(), password: z.string().optional() }),
+    }).optional(),
+    token: z.object({ id: z.string() }).optional(),
+  }),
+  scope: z.union([z.object({ project: z.object({ id: z.string().optional(), name: z.string().optional() }).optional() }), z.string()]).optional(),
+});
+
+/** Keystone's schema error: "Invalid input for field 'identity/methods': ..." */
+function invalidAuth(error: z.ZodError): string {
+  const issue = error.issues[0];
+  const field = issue.path.slice(0, -1).join('/');
+  return `Invalid input for field '${field}${field ? '/' : ''}${String(issue.path.at(-1) ?? 'auth')}': ${issue.message}`;
 }
 
+type AuthRequest = z.infer<typeof authRequest>;
+
 /** Finds the account an auth request names (user by name or id) and checks the method's secret. */
-function resolve(o: KeystoneOptions, identity: Record<string, any>): Principal | undefined {
-  const methods: string[] = identity.methods ?? [];
-  if (methods.includes('password')) {
+function resolve(o: KeystoneOptions, identity: AuthRequest['identity']): { principal: Principal; expiresAt?: string } | undefined {
+  if (identity.methods.includes('password')) {
     const user = identity.password?.user ?? {};
-    const account = o.accounts.find((a) => a.username === user.name || idFor('user', a.username) === user.id);
-    return account && passwordMatches(account, user.password) ? principalOf(account) : undefined;
+    const account = user.name !== undefined ? o.accounts.byName(user.name) : o.accounts.byId(user.id);
+    return account && passwordMatches(account, user.password) ? { principal: principalOf(account) } : undefined;
   }
-  if (methods.includes('token')) return o.tokens.check(String(identity.token?.id ?? ''))?.principal;
+  if (identity.methods.includes('token')) {
+    // a token obtained from a token ends when its source does
+    const source = o.tokens.check(identity.token?.id ?? '');
+    return source && { principal: source.principal, expiresAt: source.expiresAt };
+  }
   return undefined;
 }
 
 /** A project scope must be one the user belongs to (each account has one project). */
-function scoped(p: Principal, scope: Record<string, any> | undefined): Principal | undefined {
-  const project = scope?.project;
+function scoped(p: Principal, scope: AuthRequest['scope']): Principal | undefined {
+  const project = typeof scope === 'object' ? scope.project : undefined;
   if (!project) return p;
   return project.name === p.projectName || project.id === p.projectId ? p : undefined;
 }
 
 export function registerKeystone(app: FastifyInstance, o: KeystoneOptions): void {
+  /** GET/HEAD/DELETE on a subject token: the caller's own token, or any token for an admin */
+  const subject = (req: FastifyRequest, reply: FastifyReply, action: string): IssuedToken | undefined => {
+    const caller = o.tokens.check(String(req.headers['x-auth-token'] ?? ''));
+    if (!caller) {
+      void reply.code(401).send(KEYSTONE_401);
+      return undefined;
+    }
+    const token = req.headers['x-subject-token'];
+    const found = typeof token === 'string' ? o.tokens.check(token) : undefined;
+    if (!found) {
+      void keystoneError(reply, 404, 'Not Found', 'Could not find token.');
+      return undefined;
+    }
+    if (!caller.principal.isAdmin && caller.principal.userId !== found.principal.userId) {
+      void keystoneError(reply, 403, 'Forbidden', `You are not authorized to perform the requested action: identity:${action}.`);
+      return undefined;
+    }
+    return found;
+  };
   for (const prefix of ['/identity/v3', '/v3']) {
-    app.get(prefix, async (req) => ({ version: version(baseUrl(req)) }));
+    app.get(prefix, async (req) => ({ version: version(o.base(req)) }));
     app.post(`${prefix}/auth/tokens`, async (req, reply) => {
-      const auth = (req.body as Record<string, any> | undefined)?.auth;
-      if (!auth?.identity?.methods) return badAuth(reply, 'Expecting to find identity in auth.');
-      const who = resolve(o, auth.identity);
-      const p = who && scoped(who, auth.scope);
+      const body = req.body as Record<string, unknown> | undefined;
+      if (!body || typeof body !== 'object' || !body.auth) return keystoneError(reply, 400, 'Bad Request', 'Expecting to find identity in auth.');
+      const parsed = authRequest.safeParse(body.auth);
+      if (!parsed.success) return keystoneError(reply, 400, 'Bad Request', invalidAuth(parsed.error));
+      const who = resolve(o, parsed.data.identity);
+      const p = who && scoped(who.principal, parsed.data.scope);
       if (!p) return reply.code(401).send(KEYSTONE_401);
-      const t = o.tokens.issue(p, o.tokenTtlSeconds);
-      return reply.code(201).header('X-Subject-Token', t.token)
-        .send(tokenBody(p, t.issuedAt, t.expiresAt, baseUrl(req), auth.identity.methods));
+      const t = o.tokens.issue(p, o.tokenTtlSeconds, parsed.data.identity.methods, who.expiresAt);
+      return reply.code(201).header('X-Subject-Token', t.token).send(tokenBody(t, o.base(req)));
     });
     app.get(`${prefix}/auth/tokens`, async (req, reply) => {
-      const subject = req.headers['x-subject-token'];
-      const found = typeof subject === 'string' ? o.tokens.check(subject) : undefined;
-      if (!found || !o.tokens.check(String(req.headers['x-auth-token'] ?? ''))) return reply.code(404).send({ error: { code: 404, title: 'Not Found', message: 'Could not find token.' } });
-      return reply.header('X-Subject-Token', subject).send(tokenBody(found.principal, found.issuedAt, found.expiresAt, baseUrl(req), ['password']));
+      const found = subject(req, reply, 'validate_token');
+      if (!found) return reply;
+      return reply.header('X-Subject-Token', req.headers['x-subject-token']).send(tokenBody(found, o.base(req)));
+    });
+    app.delete(`${prefix}/auth/tokens`, async (req, reply) => {
+      if (!subject(req, reply, 'revoke_token')) return reply;
+      o.tokens.revoke(String(req.headers['x-subject-token']));
+      return reply.code(204).send();
     });
   }
-  app.get('/identity', async (req, reply) => reply.code(300).send({ versions: { values: [version(baseUrl(req))] } }));
+  app.get('/identity', async (req, reply) => reply.code(300).send({ versions: { values: [version(o.base(req))] } }));
 }

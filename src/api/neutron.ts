@@ -9,7 +9,7 @@ import { type Handler } from '../store/handler.js';
 import { type Store } from '../store/store.js';
 import { extensions } from './extensions.js';
 import { type Guard } from './guard.js';
-import { baseUrl } from './keystone.js';
+import { type BaseUrl } from './keystone.js';
 import { applyFilters, page, pageLinks, type Params, parseListQuery } from './query.js';
 
 declare module 'fastify' {
@@ -41,7 +41,7 @@ function checkRevision(req: FastifyRequest, handler: Handler, id: string): void 
   if (bad !== undefined) throw errors.revisionConflict(bad, current);
 }
 
-export function registerNeutron(app: FastifyInstance, store: Store, handlers: Record<string, Handler>, guard?: Guard): void {
+export function registerNeutron(app: FastifyInstance, store: Store, handlers: Record<string, Handler>, baseUrl: BaseUrl, guard?: Guard): void {
   const guarded = <T>(req: FastifyRequest, reply: FastifyReply, write: () => T): T => (guard ? guard(req, reply, write) : write());
   app.get('/', async (req) => ({ versions: [{ id: 'v2.0', status: 'CURRENT', links: [{ rel: 'self', href: `${baseUrl(req)}/v2.0/` }] }] }));
   app.get('/v2.0', async (req) => ({
@@ -66,6 +66,8 @@ export function registerNeutron(app: FastifyInstance, store: Store, handlers: Re
       const params = queryParams(req);
       const q = parseListQuery(spec, params);
       const all = store.tx(() => handler.list(req.ctx, q.filters));
+      // _get_marker_obj: the marker must be an item the caller can see
+      if (spec.strictMarker && q.limit !== undefined && q.marker !== undefined && !all.some((i) => i.id === q.marker)) handler.show(req.ctx, q.marker);
       const { items, paged } = page(applyFilters(all, q.filters), q);
       const out: Body = { [spec.collection]: items.map((i) => view(req, i, q.fields)) };
       if (paged) out[`${spec.collection}_links`] = pageLinks(`${baseUrl(req)}${base}`, params, items, q.limit!);

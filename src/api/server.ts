@@ -1,5 +1,5 @@
 /** Builds the HTTP server: JSON handling, Neutron's error envelope, auth, and the two APIs. */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { errors, NeutronError } from '../model/errors.js';
 import { seededRandom } from '../model/random.js';
 import { type CompileOptions } from '../policy/topology.js';
@@ -10,35 +10,86 @@ import { securityGroupHandler } from '../store/security-groups.js';
 import { type Store } from '../store/store.js';
 import { subnetHandler } from '../store/subnets.js';
 import { registerAnalysis } from './analysis.js';
-import { type GuardMode, wideGuard } from './guard.js';
+import { type GuardOptions, wideGuard } from './guard.js';
 import { authenticate, type AuthMode, Unauthorized } from './auth.js';
-import { type Account, TokenStore } from './identity.js';
-import { registerKeystone } from './keystone.js';
+import { type Accounts, TokenStore } from './identity.js';
+import { publicBase, registerKeystone } from './keystone.js';
 import { registerNeutron } from './neutron.js';
 import { registerUi } from './ui.js';
 
 export interface ServerOptions {
   store: Store;
   auth: AuthMode;
-  accounts: Account[];
+  accounts: Accounts;
   tokenTtlSeconds?: number;
-  logger?: boolean | object;
+  /** log every request (JSON, to stdout; tokens in URLs redacted) */
+  logger?: boolean;
   /** fixes the random draws of MAC and IP allocation (reproducible labs and tests) */
   allocationSeed?: number;
   /** what to do with writes that would widen remote groups through a wide pair */
-  guard?: GuardMode;
+  guard?: GuardOptions;
   /** how the agents compile (safe expansion): the analysis answers for what they enforce */
   compile?: Partial<CompileOptions>;
+  /** the URL clients reach the server at (links, the catalog); else each request's own Host */
+  publicUrl?: string;
+  /** largest body accepted, in bytes (413 beyond) */
+  bodyLimit?: number;
+}
+
+/** Deepest JSON nesting a body may have: Neutron's bodies are a few levels deep. */
+export const MAX_BODY_DEPTH = 32;
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+/** How deep `text` nests arrays and objects (strings skipped), without parsing it. */
+function nesting(text: string): number {
+  let depth = 0;
+  let max = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) max = depth;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+  return max;
+}
+
+/** Who must authenticate, decided on the route a request matched (never on its raw URL). */
+type RouteAuth = 'token' | 'token-or-query' | undefined;
+
+function routeAuth(url: string): RouteAuth {
+  if (url === '/v2.0' || url.startsWith('/v2.0/')) return 'token';
+  // EventSource cannot set headers: the console's event stream may carry its token as ?token=
+  if (url === '/analysis/v1/events') return 'token-or-query';
+  if (url.startsWith('/analysis/')) return 'token';
+  return undefined;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    auth?: RouteAuth;
+  }
 }
 
 export function buildServer(o: ServerOptions): FastifyInstance {
-  const app = Fastify({ logger: o.logger ?? false, bodyLimit: 10 * 1024 * 1024 });
-  const tokens = new TokenStore(o.store);
+  const app = Fastify({
+    logger: o.logger ? { serializers: { req: (req) => ({ method: req.method, url: redactToken(req.url), remoteAddress: req.ip }) } } : false,
+    bodyLimit: o.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    // a malformed URL is the caller's error, in Neutron's shape
+    frameworkErrors: (err, _req, reply) => void (reply as FastifyReply).code(400).send(errors.badRequest(err.message).toJSON()),
+  });
+  const accounts = o.accounts;
+  const tokens = new TokenStore(o.store, accounts);
+  const base = publicBase(o.publicUrl);
 
   // Neutron reads any body as JSON, whatever its content type; an empty body is no body.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, text, done) => {
     if (text === '') return done(null, undefined);
+    if (nesting(text as string) > MAX_BODY_DEPTH) return done(errors.badRequest(`Body nests deeper than ${MAX_BODY_DEPTH} levels`), undefined);
     try {
       done(null, JSON.parse(text as string));
     } catch {
@@ -49,32 +100,55 @@ export function buildServer(o: ServerOptions): FastifyInstance {
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof NeutronError) return reply.code(err.status).send(err.toJSON());
     if (err instanceof Unauthorized) return reply.code(401).send(err.body);
+    const status = (err as { statusCode?: number }).statusCode;
+    // Fastify's own refusals (a body over the limit, say) are the caller's errors
+    if (status !== undefined && status >= 400 && status < 500) return reply.code(status).send(errors.http(status, (err as Error).message).toJSON());
     req.log.error(err);
     const e = errors.internal();
     return reply.code(e.status).send(e.toJSON());
   });
   app.setNotFoundHandler((_req, reply) => reply.code(404).send(errors.notFound().toJSON()));
 
+  app.addHook('onRoute', (route) => {
+    route.config = { ...route.config, auth: routeAuth(route.url ?? route.path) };
+  });
   app.addHook('onRequest', async (req) => {
-    if (req.url.startsWith('/v2.0')) req.ctx = authenticate(o.auth, req.headers, tokens);
-    else if (req.url.startsWith('/analysis/')) req.ctx = authenticate(o.auth, { ...req.headers, ...tokenFromQuery(req.url) }, tokens);
+    const auth = req.routeOptions.config?.auth;
+    if (!auth) return;
+    const headers = auth === 'token-or-query' ? { ...req.headers, ...tokenFromQuery(req.query) } : req.headers;
+    req.ctx = authenticate(o.auth, headers, tokens);
   });
 
-  registerKeystone(app, { accounts: o.accounts, tokens, tokenTtlSeconds: o.tokenTtlSeconds ?? 3600 });
+  registerKeystone(app, { accounts, tokens, tokenTtlSeconds: o.tokenTtlSeconds ?? 3600, base });
   registerNeutron(app, o.store, {
     networks: networkHandler(o.store),
     subnets: subnetHandler(o.store),
     ports: portHandler(o.store, o.allocationSeed === undefined ? Math.random : seededRandom(o.allocationSeed)),
     'security-groups': securityGroupHandler(o.store),
     'security-group-rules': ruleHandler(o.store),
-  }, wideGuard(o.store, o.guard ?? 'off', o.compile?.omitWidePairs));
-  registerAnalysis(app, o.store, o.compile);
+  }, base, wideGuard(o.store, o.guard ?? { mode: 'off' }, o.compile));
+  registerAnalysis(app, o.store, { compile: o.compile, stillValid: (req) => stillAuthenticated(o.auth, req, tokens) });
   registerUi(app);
   return app;
 }
 
-/** EventSource cannot set headers: a token in the query stands for X-Auth-Token. */
-function tokenFromQuery(url: string): Record<string, string> {
-  const token = new URL(url, 'http://x').searchParams.get('token');
-  return token ? { 'x-auth-token': token } : {};
+/** Whether the caller of a long-lived request still holds a valid token. */
+function stillAuthenticated(mode: AuthMode, req: FastifyRequest, tokens: TokenStore): boolean {
+  try {
+    authenticate(mode, { ...req.headers, ...tokenFromQuery(req.query) }, tokens);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A URL as it may be logged: the console's ?token= is a secret. */
+export function redactToken(url: string): string {
+  return url.replace(/([?&]token=)[^&#]*/gi, '$1***');
+}
+
+/** The parsed query's token, standing for X-Auth-Token. */
+function tokenFromQuery(query: unknown): Record<string, string> {
+  const token = (query as Record<string, unknown> | undefined)?.token;
+  return typeof token === 'string' && token ? { 'x-auth-token': token } : {};
 }

@@ -3,6 +3,7 @@ import { type Command } from 'commander';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Accounts } from '../api/identity.js';
 import { buildServer } from '../api/server.js';
 import { AgentPool } from '../dataplane/agents.js';
 import { NeutronClient } from '../lab/client.js';
@@ -16,7 +17,7 @@ export function demoCommand(program: Command): void {
       if (process.getuid?.() !== 0) throw new Error('the demo builds network namespaces: run it as root');
       const dir = mkdtempSync(join(tmpdir(), 'portsec-demo-'));
       const store = new Store(join(dir, 'portsec.db'));
-      const app = buildServer({ store, auth: 'none', accounts: [] });
+      const app = buildServer({ store, auth: 'none', accounts: new Accounts(undefined, undefined) });
       const url = await app.listen({ host: '127.0.0.1', port: 0 });
       const pool = new AgentPool(store);
       const timer = setInterval(() => pool.tick(), 100);

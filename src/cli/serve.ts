@@ -1,14 +1,14 @@
 /** `portsec serve`: the API server on the embedded database. */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { AUTH_MODES, type AuthMode } from '../api/auth.js';
-import { GUARD_MODES, type GuardMode } from '../api/guard.js';
-import { loadAccounts } from '../api/identity.js';
-import { buildServer } from '../api/server.js';
+import { DEFAULT_GUARD_LIMITS, GUARD_MODES, type GuardMode, type GuardOptions } from '../api/guard.js';
+import { Accounts } from '../api/identity.js';
+import { buildServer, DEFAULT_BODY_LIMIT } from '../api/server.js';
 import { AgentPool } from '../dataplane/agents.js';
 import { type IptablesBackend } from '../dataplane/kernel.js';
 import { type CompileOptions } from '../policy/topology.js';
 import { Store } from '../store/store.js';
-import { addExpansionOption, expansionOverrides } from './expansion-option.js';
+import { addExpansionOption, expansionOverrides, parsePrefixLengths } from './expansion-option.js';
 
 /** how often the in-process agents look at the change log */
 const AGENT_INTERVAL_MS = 100;
@@ -19,10 +19,23 @@ export function parseListen(text: string): { host: string; port: number } {
   return { host: m[1].replace(/^\[(.*)\]$/, '$1'), port: Number(m[2]) };
 }
 
-function parseGuard(text: string): GuardMode {
-  const m = /^wide-pair-in-remote-group=(\w+)$/.exec(text);
-  if (!m || !GUARD_MODES.includes(m[1] as GuardMode)) throw new InvalidArgumentError(`expected wide-pair-in-remote-group=${GUARD_MODES.join('|')}`);
-  return m[1] as GuardMode;
+/** wide-pair-in-remote-group=MODE[:LEN[,LEN6]] (LEN6 defaults to the guard's IPv6 default) */
+export function parseGuard(text: string): GuardOptions {
+  const m = /^wide-pair-in-remote-group=(\w+)(?::(.*))?$/.exec(text);
+  if (!m || !GUARD_MODES.includes(m[1] as GuardMode)) throw new InvalidArgumentError(`expected wide-pair-in-remote-group=${GUARD_MODES.join('|')}[:LEN[,LEN6]]`);
+  return { mode: m[1] as GuardMode, limits: m[2] === undefined ? undefined : parsePrefixLengths(m[2], DEFAULT_GUARD_LIMITS.IPv6) };
+}
+
+function parsePublicUrl(v: string): string {
+  const ok = URL.canParse(v) && /^https?:$/.test(new URL(v).protocol);
+  if (!ok) throw new InvalidArgumentError('expected an http(s) URL, e.g. https://network.example.org');
+  return v;
+}
+
+function positive(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${flag} takes a positive integer`);
+  return n;
 }
 
 export function serveCommand(program: Command): void {
@@ -39,16 +52,21 @@ export function serveCommand(program: Command): void {
     .addOption(new Option('--agents <on|off>', 'enforce the policy in-process: one agent per compute node (namespace ps-cn-HOST), as `portsec agent` (needs root)')
       .choices(['on', 'off']).default(process.getuid?.() === 0 ? 'on' : 'off'))
     .addOption(new Option('--backend <backend>', 'iptables backend of the compute nodes').choices(['nft', 'legacy']).default('nft'))
-    .option('--guard <check=mode>', 'wide-pair-in-remote-group=reject|warn|off: refuse (409) or warn on writes that would put a wide allowed-address pair into a group that rules name as remote group', parseGuard, 'off' as GuardMode)
-    .option('--log', 'log every request (JSON, to stdout)')
-    .action(async (o: { guard: GuardMode; listen: { host: string; port: number }; db: string; auth: AuthMode; accounts?: string; adminPassword?: string; tokenTtl: number; allocationSeed?: number; log?: boolean; agents: 'on' | 'off'; backend: IptablesBackend; omitWidePairs?: CompileOptions['omitWidePairs'] }) => {
-      const accounts = loadAccounts(o.accounts, o.adminPassword);
-      if (o.auth === 'keystone' && accounts.length === 0) {
+    .option('--guard <check=mode[:len[,len6]]>', `wide-pair-in-remote-group=reject|warn|off[:LEN[,LEN6]]: refuse (409) or warn on writes that would make a group that rules name as remote group stand for a block of prefix length LEN or shorter through its members' allowed-address pairs, taken together (default ${DEFAULT_GUARD_LIMITS.IPv4},${DEFAULT_GUARD_LIMITS.IPv6})`, parseGuard, { mode: 'off' } as GuardOptions)
+    .option('--public-url <url>', 'the URL clients reach this server at, for links and the Keystone catalog (default: each request\'s Host)', parsePublicUrl)
+    .option('--max-body-bytes <n>', 'largest request body accepted (413 beyond)', (v) => positive(v, '--max-body-bytes'), DEFAULT_BODY_LIMIT)
+    .option('--log', 'log every request (JSON, to stdout; tokens in URLs redacted)')
+    .action(async (o: { guard: GuardOptions; listen: { host: string; port: number }; db: string; auth: AuthMode; accounts?: string; adminPassword?: string; tokenTtl: number; allocationSeed?: number; log?: boolean; agents: 'on' | 'off'; backend: IptablesBackend; omitWidePairs?: CompileOptions['omitWidePairs']; publicUrl?: string; maxBodyBytes: number }) => {
+      const accounts = new Accounts(o.accounts, o.adminPassword);
+      if (o.auth === 'keystone' && accounts.list().length === 0) {
         throw new InvalidArgumentError('--auth keystone needs --accounts FILE or --admin-password PW (no user could log in)');
       }
       const store = new Store(o.db);
       const compile = expansionOverrides(o);
-      const app = buildServer({ store, auth: o.auth, accounts, tokenTtlSeconds: o.tokenTtl, logger: o.log ?? false, allocationSeed: o.allocationSeed, guard: o.guard, compile });
+      const app = buildServer({
+        store, auth: o.auth, accounts, tokenTtlSeconds: o.tokenTtl, logger: o.log ?? false, allocationSeed: o.allocationSeed, guard: o.guard, compile,
+        publicUrl: o.publicUrl, bodyLimit: o.maxBodyBytes,
+      });
       const address = await app.listen({ host: o.listen.host, port: o.listen.port });
       process.stdout.write(`portsec serving Neutron at ${address}/ and Keystone at ${address}/identity/v3 (auth ${o.auth}, db ${o.db})\n`);
       const pool = o.agents === 'on' ? new AgentPool(store, o.backend, (m) => process.stdout.write(`${m}\n`), compile) : undefined;

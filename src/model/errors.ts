@@ -26,9 +26,17 @@ function def<A extends unknown[]>(status: number, type: string, message: (...arg
 
 const q = (s: string) => `'${s}'`;
 
+/** webob's class for each client error status, the type Neutron's envelope names */
+const WEBOB: Record<number, string> = {
+  400: 'HTTPBadRequest', 403: 'HTTPForbidden', 404: 'HTTPNotFound', 405: 'HTTPMethodNotAllowed', 406: 'HTTPNotAcceptable',
+  408: 'HTTPRequestTimeout', 411: 'HTTPLengthRequired', 413: 'HTTPRequestEntityTooLarge', 414: 'HTTPRequestURITooLong', 415: 'HTTPUnsupportedMediaType',
+};
+
 export const errors = {
   // generic webob errors, raised with a message
   badRequest: def(400, 'HTTPBadRequest', (msg: string) => msg),
+  /** a client error the HTTP layer raised (a body over the limit, say) */
+  http: (status: number, msg: string) => new NeutronError(status, WEBOB[status] ?? 'HTTPClientError', msg),
   notFound: def(404, 'HTTPNotFound', (msg?: string) => msg ?? 'The resource could not be found.'),
   internal: def(500, 'HTTPInternalServerError', () => 'Request Failed: internal server error while processing your request.'),
   badLimit: def(400, 'BadRequest', (msg: string) => `Bad limit request: ${msg}.`),
@@ -59,8 +67,8 @@ export const errors = {
   invalidAllocationPool: def(400, 'InvalidAllocationPool', (pool: string) => `The allocation pool ${pool} is not valid.`),
   poolOutOfBounds: def(400, 'OutOfBoundsAllocationPool', (pool: string, cidr: string) =>
     `The allocation pool ${pool} spans beyond the subnet cidr ${cidr}.`),
-  poolsOverlap: def(400, 'OverlappingAllocationPools', (a: string, b: string, cidr: string) =>
-    `Found overlapping allocation pools: ${a} and ${b} for subnet ${cidr}.`),
+  poolsOverlap: def(409, 'OverlappingAllocationPools', (a: string, b: string, cidr: string) =>
+    `Found overlapping allocation pools: ${a} ${b} for subnet ${cidr}.`),
   gatewayInPool: def(409, 'GatewayConflictWithAllocationPools', (ip: string, pool: string) =>
     `Gateway ip ${ip} conflicts with allocation pool ${pool}.`),
 

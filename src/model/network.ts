@@ -26,6 +26,7 @@ const mtu = check(
 export const networkSpec: ResourceSpec = {
   name: 'network',
   collection: 'networks',
+  strictMarker: true,
   attrs: {
     id: idAttr,
     name: nameAttr,

@@ -35,6 +35,8 @@ export interface ResourceSpec {
   /** plural JSON key, e.g. `security_groups` */
   collection: string;
   attrs: Record<string, AttrSpec>;
+  /** a page marker naming no visible item is the resource's 404 (networks, ports), not the first page */
+  strictMarker?: boolean;
 }
 
 export type Body = Record<string, unknown>;
@@ -67,7 +69,8 @@ export const boolean = z.unknown().transform((v, ctx) => {
 export function string(max: number) {
   return check((v) => {
     if (typeof v !== 'string') return `'${pyRepr(v)}' is not a valid string`;
-    if (v.length > max) return `'${v}' exceeds maximum length of ${max}`;
+    // Python's len(): code points, not UTF-16 units (only counted when the units exceed the limit)
+    if (v.length > max && [...v].length > max) return `'${v}' exceeds maximum length of ${max}`;
     return undefined;
   });
 }

@@ -121,7 +121,7 @@ function canonicalIp(what: string, text: unknown): string {
   return canonicalIpText(text) ?? fail(what, `invalid fixed IP ${JSON.stringify(text)}`);
 }
 
-function parsePort(p: Json, driver: Driver): TopologyPort {
+export function parsePort(p: Json, driver: Driver): TopologyPort {
   if (typeof p?.id !== 'string') fail('port', 'needs an id');
   const what = `port ${p.id}`;
   const mac = canonicalMac(p.mac_address) ?? fail(what, `invalid MAC ${JSON.stringify(p.mac_address)}`);

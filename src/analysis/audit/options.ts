@@ -1,6 +1,5 @@
 /** What the audit treats as too wide or too sensitive; the CLI and the guard share it. */
 import { type Family } from '../../policy/ir.js';
-import { atLeastAsWide } from '../../policy/membership.js';
 
 export interface AuditOptions {
   /** a pair is wide when its prefix length is at most this (default 0: only /0) */
@@ -14,6 +13,3 @@ export const DEFAULT_AUDIT_OPTIONS: AuditOptions = {
   adminPorts: [22, 23, 3389, 5900, 2375, 3306, 5432, 6379, 9200, 11211, 27017],
 };
 
-export const pairFamily = (ip: string): Family => (ip.includes(':') ? 'IPv6' : 'IPv4');
-
-export const isWidePair = (ip: string, o: Pick<AuditOptions, 'widePair'>): boolean => atLeastAsWide(ip, o.widePair);

@@ -6,12 +6,11 @@
  * rules then open every port of the project.
  */
 import { type Finding } from '../answers.js';
-import { type Cloud, groupLabel, groupRef, portLabel, portRef, push, ruleRef } from '../cloud.js';
+import { type Cloud, groupLabel, groupRef, portLabel, portRef, ruleRef } from '../cloud.js';
 import { serviceText } from '../exposure.js';
-import { type Snapshot, type SnapshotPort, type SnapshotRule } from '../snapshot.js';
-import { atLeastAsWide } from '../../policy/membership.js';
-import { type CompileOptions } from '../../policy/topology.js';
-import { type AuditOptions, isWidePair, pairFamily } from './options.js';
+import { type SnapshotPort, type SnapshotRule } from '../snapshot.js';
+import { type WideBlock, wideGroups } from '../../policy/wide-members.js';
+import { type AuditOptions } from './options.js';
 
 const BACKENDS = (pair: string) => ({
   'iptables/ipset (linuxbridge, ovs hybrid)': `the pair ${pair} is a member of the group's ipset: the rules admit every source in it`,
@@ -51,43 +50,43 @@ export interface Pitfall {
   pair: { ip_address: string; mac_address?: string };
   groupId: string;
   rules: SnapshotRule[];
+  /** the block the group's pairs cover together that this pair is part of */
+  block: WideBlock;
 }
 
 /**
- * Every pitfall in a snapshot; the audit and the API guard share this one definition.
- * Pairs that the compute nodes' safe expansion (`omitted`) leaves out of remote groups open nothing.
+ * Every pitfall of a cloud, judged as the guard judges a write (wideGroups): over the
+ * members the IR gives each remote group, so pairs that safe expansion leaves out,
+ * or that Neutron's server never hands over (a port without fixed IPs), open nothing.
  */
-export function pitfalls(s: Snapshot, o: Pick<AuditOptions, 'widePair'>, omitted: CompileOptions['omitWidePairs'] = null): Pitfall[] {
-  const referencing = new Map<string, SnapshotRule[]>();
-  for (const r of s.security_group_rules) if (r.remote_group_id) push(referencing, r.remote_group_id, r);
+export function pitfalls(cloud: Cloud, o: Pick<AuditOptions, 'widePair'>): Pitfall[] {
   const out: Pitfall[] = [];
-  for (const port of s.ports) {
-    if (port.port_security_enabled === false) continue;
-    for (const pair of port.allowed_address_pairs) {
-      if (!isWidePair(pair.ip_address, o) || (omitted && atLeastAsWide(pair.ip_address, omitted))) continue;
-      for (const groupId of port.security_groups) {
-        const rules = (referencing.get(groupId) ?? []).filter((r) => r.ethertype === pairFamily(pair.ip_address));
-        if (rules.length) out.push({ port, pair, groupId, rules });
+  for (const [groupId, naming] of cloud.rulesReferencing) {
+    for (const wide of wideGroups(groupId, (f) => cloud.members(groupId, f), naming, o.widePair)) {
+      for (const block of wide.blocks) {
+        for (const m of block.pairs) {
+          const port = cloud.ports.get(m.portId);
+          if (port) out.push({ port, pair: { ip_address: m.ip, mac_address: m.mac ?? undefined }, groupId, rules: wide.rules, block });
+        }
       }
     }
   }
   return out;
 }
 
-export const pitfallKey = (p: Pitfall) => `${p.groupId}|${p.port.id}|${p.pair.ip_address}`;
-
 export function widePairFindings(cloud: Cloud, o: AuditOptions): Finding[] {
-  return pitfalls(cloud.snapshot, o, cloud.topology.options.omitWidePairs).map(({ port, pair, groupId, rules }): Finding => {
+  return pitfalls(cloud, o).map(({ port, pair, groupId, rules, block }): Finding => {
     const opened = [...new Set(rules.map((r) => r.security_group_id))].flatMap((g) => cloud.portsOfGroup.get(g) ?? []);
     const isDefault = cloud.groups.get(groupId)?.name === 'default';
     return {
       check: isDefault ? 'wide-pair-in-default-group' : 'wide-pair-in-remote-group',
-      severity: pair.ip_address.endsWith('/0') ? 'critical' : 'high',
-      title: `${portLabel(port)}'s allowed-address pair ${pair.ip_address} widens every rule naming ${isDefault ? 'the default group' : 'group'} ${groupLabel(cloud, groupId)} to ${pair.ip_address}`,
+      severity: block.prefixlen === 0 ? 'critical' : 'high',
+      title: `${portLabel(port)}'s allowed-address pair ${pair.ip_address} widens every rule naming ${isDefault ? 'the default group' : 'group'} ${groupLabel(cloud, groupId)} to ${block.cidr}`,
       objects: [groupRef(cloud, groupId), portRef(port), ...rules.map(ruleRef), ...rules.map((r) => groupRef(cloud, r.security_group_id)), ...opened.map(portRef)],
       evidence: [
         `port ${portLabel(port)} (${port.id}) is in group ${groupLabel(cloud, groupId)} and has allowed-address pair ${pair.ip_address}${pair.mac_address ? ` (MAC ${pair.mac_address})` : ''}`,
-        ...rules.map((r) => `${ruleSummary(cloud, r)} now ${r.direction === 'ingress' ? 'admits sources' : 'lets traffic out to'} ${pair.ip_address}`),
+        ...(block.cidr === pair.ip_address ? [] : [`with ${block.pairs.filter((m) => m.ip !== pair.ip_address).map((m) => `${m.ip} of ${portLabel(cloud.ports.get(m.portId)!)}`).join(', ')} the group's pairs cover ${block.cidr}`]),
+        ...rules.map((r) => `${ruleSummary(cloud, r)} now ${r.direction === 'ingress' ? 'admits sources' : 'lets traffic out to'} ${block.cidr}`),
         `ports opened: ${opened.length ? opened.map((p) => portLabel(p)).join(', ') : 'none yet (the rules are in groups without ports)'}`,
       ],
       fix: moveToOwnGroup(cloud, port, groupId),
