@@ -93,6 +93,14 @@ const STEPS: Step[] = [
   { name: 'admin: update tenant port device_owner network:dhcp', who: ADMIN, method: 'PUT', path: at('tport'), body: put({ device_owner: 'network:dhcp' }) },
   { name: 'tenant: rename its port that an admin made a network port', who: TENANT, method: 'PUT', path: at('tport'), body: put({ name: 'still-mine' }) },
   { name: 'tenant: move its network port back to compute:nova', who: TENANT, method: 'PUT', path: at('tport'), body: put({ device_owner: 'compute:nova' }) },
+  // hole 9: a page marker nobody can see, and names counted as Python counts them
+  ...['networks', 'ports', 'subnets', 'security-groups', 'security-group-rules'].flatMap((c): Step[] => [
+    { name: `tenant: ${c} page after an unknown marker`, who: TENANT, method: 'GET', path: () => `/v2.0/${c}?limit=1&marker=3b2d5e0c-9a0e-4d38-9d5a-1c2f0e9b8a77` },
+    { name: `tenant: ${c} after an unknown marker, no limit`, who: TENANT, method: 'GET', path: () => `/v2.0/${c}?marker=3b2d5e0c-9a0e-4d38-9d5a-1c2f0e9b8a77` },
+  ]),
+  { name: 'tenant: networks page after another project\'s network as marker', who: TENANT, method: 'GET', path: (ids) => `/v2.0/ports?limit=1&marker=${ids.oport ?? 'x'}` },
+  { name: 'tenant: network named with 255 astral characters', who: TENANT, method: 'POST', path: () => '/v2.0/networks', body: () => ({ network: { name: '\u{1F600}'.repeat(255) } }) },
+  { name: 'tenant: network named with 256 astral characters', who: TENANT, method: 'POST', path: () => '/v2.0/networks', body: () => ({ network: { name: '\u{1F600}'.repeat(256) } }) },
 ];
 
 type Outcome = { status: number; type?: string; message?: string };
@@ -110,7 +118,7 @@ async function play(url: string): Promise<Outcome[]> {
   return out;
 }
 
-test('port policy: every owner-only attribute and the network owner on others\' ports answer as Neutron 21', async () => {
+test('port policy (every owner-only attribute, the network owner on others\' ports), page markers and name lengths answer as Neutron 21', async () => {
   const [mine, real] = await Promise.all([play(portsec.url), play(neutron.url)]);
   // policy messages name rules, not ids: they must agree too
   const answer = (o: Outcome) => [o.status, o.type, o.type === 'PolicyNotAuthorized' ? o.message : undefined].filter((x) => x !== undefined).join(' ');

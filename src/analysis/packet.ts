@@ -4,7 +4,8 @@
  * the match arguments; the same protocol names and port semantics apply here).
  */
 import { type Family as IpFamily, familyBits } from '../model/addresses.js';
-import { type Family, type Member, type PolicyRule, type PortPolicy } from '../policy/ir.js';
+import { type Family, type Member, type PolicyRule, type PortPolicy, type SpoofEntry } from '../policy/ir.js';
+import { fixedEgress, fixedIngress } from './fixed-rules.js';
 import PROTOCOL_NAMES from '../backends/iptables/protocol-names.json' with { type: 'json' };
 import { iptablesProtocol } from '../backends/iptables/rule-args.js';
 import { intervalOf, type Interval, parsePrefix, type AddressSet, union } from './ranges.js';
@@ -111,4 +112,43 @@ export function prefixLength(text: string): number {
 
 export function memberSet(members: Member[], family: Family): AddressSet {
   return union(family === 'IPv4' ? 4 : 6, members.map((m) => intervalOf(m.ip).interval));
+}
+
+/** The port's anti-spoofing entry that lets the packet out (from the port's own MAC), if any. */
+export function spoofEntry(pp: PortPolicy, pkt: Packet): SpoofEntry | undefined {
+  const mac = pp.port.mac_address.toUpperCase();
+  return pp.spoof[pkt.family].find((e) => e.mac === mac && (e.cidr === null || inPrefix(e.cidr, pkt.family, pkt.src)));
+}
+
+type MembersOf = (groupId: string, family: Family) => Member[];
+
+/** The first rule of one direction of the port's chain that admits the packet, and the member that made a remote group match. */
+export function firstAdmitting(pp: PortPolicy, direction: 'ingress' | 'egress', pkt: Packet, members: MembersOf, enableIpset: boolean):
+  { rule: PolicyRule; member?: { groupId: string; member: Member } } | undefined {
+  const peer = direction === 'ingress' ? pkt.src : pkt.dst;
+  for (const r of pp.rules) {
+    if (r.direction !== direction || r.ethertype !== pkt.family || !matchesService(r, pkt)) continue;
+    if (r.localPrefix && !inPrefix(r.localPrefix, pkt.family, pkt.dst)) continue;
+    if (r.remote.kind === 'any') return { rule: r };
+    if (r.remote.kind === 'prefix') {
+      if (inPrefix(r.remote.cidr, pkt.family, peer)) return { rule: r };
+      continue;
+    }
+    const member = matchingMember(remoteMembers(pp, members(r.remote.groupId, pkt.family), enableIpset), pkt.family, peer);
+    if (member) return { rule: r, member: { groupId: r.remote.groupId, member } };
+  }
+  return undefined;
+}
+
+/**
+ * Whether the port's chain of one direction lets a new flow's first packet pass:
+ * the fixed lines, anti-spoofing (egress) and the rules, as can-reach follows them.
+ * What the data plane asks of each tracked connection after a change.
+ */
+export function portAdmits(pp: PortPolicy, direction: 'ingress' | 'egress', pkt: Packet, members: MembersOf, enableIpset: boolean): boolean {
+  if (pp.kind !== 'filtered') return true;
+  if (direction === 'ingress') return fixedIngress(pkt) || !!firstAdmitting(pp, 'ingress', pkt, members, enableIpset);
+  const fixed = fixedEgress(pkt);
+  if (fixed) return fixed.verdict === 'accept-before-spoof' || (fixed.verdict === 'accept' && !!spoofEntry(pp, pkt));
+  return !!spoofEntry(pp, pkt) && !!firstAdmitting(pp, 'egress', pkt, members, enableIpset);
 }

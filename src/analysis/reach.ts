@@ -11,7 +11,7 @@ import { type ObjectRef, type ReachAnswer, type ReachQuery, type ReachStep } fro
 import { type Cloud, groupLabel, portLabel, portRef, groupRef } from './cloud.js';
 import { type Entry, entryPoints, resolveDestinations, resolveSource } from './endpoints.js';
 import { fixedEgress, fixedIngress } from './fixed-rules.js';
-import { inPrefix, isProtocol, matchesService, matchingMember, type Packet, parseAddress, protocolName, remoteMembers } from './packet.js';
+import { firstAdmitting, isProtocol, type Packet, parseAddress, protocolName, spoofEntry } from './packet.js';
 import { type SnapshotPort } from './snapshot.js';
 import { InputError } from './sources/errors.js';
 
@@ -28,23 +28,9 @@ function packetFor(q: ReachQuery, family: Family, src: bigint, dst: bigint): Pac
   return { family, src, dst, protocol, dport: q.port ?? null, sport: q.sourcePort ?? null };
 }
 
-/** The first rule of one direction that admits the packet, and the member that made a remote group match. */
-function admittingRule(cloud: Cloud, pp: PortPolicy, direction: 'ingress' | 'egress', pkt: Packet): { rule: PolicyRule; member?: { groupId: string; member: Member } } | undefined {
-  const peer = direction === 'ingress' ? pkt.src : pkt.dst;
-  for (const r of pp.rules) {
-    if (r.direction !== direction || r.ethertype !== pkt.family || !matchesService(r, pkt)) continue;
-    if (r.localPrefix && !inPrefix(r.localPrefix, pkt.family, pkt.dst)) continue;
-    if (r.remote.kind === 'any') return { rule: r };
-    if (r.remote.kind === 'prefix') {
-      if (inPrefix(r.remote.cidr, pkt.family, peer)) return { rule: r };
-      continue;
-    }
-    const members = remoteMembers(pp, cloud.members(r.remote.groupId, pkt.family), cloud.topology.options.enableIpset);
-    const member = matchingMember(members, pkt.family, peer);
-    if (member) return { rule: r, member: { groupId: r.remote.groupId, member } };
-  }
-  return undefined;
-}
+/** The first rule of one direction that admits the packet, as the cloud's nodes expand remote groups. */
+const admittingRule = (cloud: Cloud, pp: PortPolicy, direction: 'ingress' | 'egress', pkt: Packet) =>
+  firstAdmitting(pp, direction, pkt, cloud.members, cloud.topology.options.enableIpset);
 
 function ruleText(cloud: Cloud, r: PolicyRule): string {
   const service = [r.protocol ?? 'any protocol', r.portMin === null ? '' : r.portMin === r.portMax || r.portMax === null ? `/${r.portMin}` : `/${r.portMin}-${r.portMax}`].join('');
@@ -76,8 +62,7 @@ function serviceArgs(q: ReachQuery, pkt: Packet): string {
 /** The source port's anti-spoofing entry that lets the packet out, if any. */
 function spoofStep(pp: PortPolicy, pkt: Packet, srcText: string): ReachStep {
   const port = pp.port;
-  const mac = port.mac_address.toUpperCase();
-  const entry = pp.spoof[pkt.family].find((e) => e.mac === mac && (e.cidr === null || inPrefix(e.cidr, pkt.family, pkt.src)));
+  const entry = spoofEntry(pp, pkt);
   const label = `port ${port.id.slice(0, 8)}`;
   if (!entry) {
     return { stage: 'spoof', ok: false, text: `anti-spoofing on ${label} drops source ${srcText}: neither a fixed IP nor an allowed-address-pair (with the port's MAC) covers it`, objects: [] };

@@ -5,15 +5,20 @@
  * driver contract: prepare (start), update (sync), and removal of whatever the
  * node no longer needs.
  */
-import { type Delta } from '../backends/iptables/delta.js';
+import { type Delta, iptablesPayload } from '../backends/iptables/delta.js';
 import { NodeCompiler } from '../backends/iptables/node-compiler.js';
 import { applyEvent, type ParsedEvent, parseEvent } from '../policy/events.js';
+import { FAMILIES, type Family, type PortPolicy } from '../policy/ir.js';
 import { type CompileOptions, parseTopology, type Topology } from '../policy/topology.js';
 import { type Store } from '../store/store.js';
 import { groupInputs, portInput, topologyForHost } from '../store/topology.js';
 import { createComputeNode, ensureBridge, ensureVxlan, joinUnderlay, nodeNamespace } from './compute-node.js';
 import { closeNode, nodeDelta, nodeState } from './fail-closed.js';
+import { deleteConnection, listConnections, revokedConnections } from './conntrack.js';
 import { applyDelta, converge, type IptablesBackend } from './kernel.js';
+
+/** Only chain rewrites and removed members or sets can take access away; added members cannot. */
+const mayRevoke = (d: Delta): boolean => d.delMembers.size > 0 || d.destroySets.length > 0 || FAMILIES.some((f) => iptablesPayload(d, f) !== '');
 
 export class Agent {
   readonly ns: string;
@@ -49,12 +54,21 @@ export class Agent {
       const p = this.store.port(id);
       events.push(p ? parseEvent(this.topology, { op: 'update_port', port: portInput(p, this.host) }) : { op: 'set_port', id, port: undefined });
     }
-    return events.map((e) => {
+    const before = this.compiler.localPolicies();
+    const deltas = events.map((e) => {
       this.topology = applyEvent(this.topology, e);
       const delta = this.compiler.apply(e);
       applyDelta(this.ns, this.backend, nodeDelta(delta));
       return delta;
     });
+    if (deltas.some(mayRevoke)) this.cutRevoked(before);
+    return deltas;
+  }
+
+  /** Ends the tracked connections the policy now in force no longer admits (see conntrack.ts). */
+  private cutRevoked(before: PortPolicy[]): void {
+    const policy = { ports: this.compiler.localPolicies(), members: (g: string, f: Family) => this.compiler.membersOf(g, f), enableIpset: this.topology.options.enableIpset };
+    for (const c of revokedConnections(listConnections(this.ns), before, policy)) deleteConnection(this.ns, c);
   }
 
   /**

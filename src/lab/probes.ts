@@ -89,3 +89,16 @@ export async function startUdpStream(ns: string, intervalMs: number, seconds: nu
   });
   return { ...running(child), sent };
 }
+
+/** An echo server (TCP and UDP) on `port` in the namespace. */
+export async function startEcho(ns: string, port: number): Promise<RunningProbe> {
+  return running(await startProbe(ns, ['echo', String(port)], 'pipe'));
+}
+
+/** One long-lived flow from the namespace; `answers` holds when each echo came back (ms). */
+export async function startTalk(ns: string, protocol: 'tcp' | 'udp', host: string, port: number, intervalMs: number): Promise<RunningProbe & { answers: number[] }> {
+  const child = await startProbe(ns, ['talk', protocol, host, String(port), String(intervalMs)], 'pipe');
+  const answers: number[] = [];
+  lines(child, (line) => { if (line.startsWith('echo ')) answers.push(Date.now()); });
+  return { ...running(child), answers };
+}

@@ -150,7 +150,8 @@ export class NodeCompiler implements KernelSource {
     this.update(t.ports.filter((p) => p.local).map((p) => p.id), new Set(), undefined);
   }
 
-  private membersOf(groupId: string, family: Family): Member[] {
+  /** A remote group's members as this node expands them. */
+  membersOf(groupId: string, family: Family): Member[] {
     let m = this.members[family].get(groupId);
     if (!m) this.members[family].set(groupId, (m = this.index.members(groupId, family)));
     return m;
@@ -176,7 +177,7 @@ export class NodeCompiler implements KernelSource {
   }
 
   /** The local ports' policies, in port order. */
-  private localPolicies(): PortPolicy[] {
+  localPolicies(): PortPolicy[] {
     const out: PortPolicy[] = [];
     for (const p of this.topology.ports) {
       const pp = this.policies.get(p.id);
