@@ -6,11 +6,12 @@
  * or let through with a warning (logged, and in the X-Portsec-Warning header). That
  * covers a port gaining pairs or groups and a new rule naming an already wide group.
  * It judges with the audit's function (wideGroups) over the members the IR gives the
- * group, and only the groups the write touches: its cost follows the write, not the
- * store (bench/guard). Runs inside the write's transaction, so a refusal changes
+ * group, and only the groups the write touches, after a one-query bound on how much
+ * their pairs could cover: its cost follows the write, not the store (bench/guard). Runs inside the write's transaction, so a refusal changes
  * nothing; what was wide before does not block unrelated writes.
  */
 import { type FastifyReply, type FastifyRequest } from 'fastify';
+import { familyBits, parseCidr } from '../model/addresses.js';
 import { errors } from '../model/errors.js';
 import { type Family, type Member } from '../policy/ir.js';
 import { portMembers } from '../policy/membership.js';
@@ -56,9 +57,23 @@ export function wideGuard(store: Store, o: GuardOptions, compile: Partial<Compil
     return p ? portMembers(parsePort(portInput(p, ''), options.driver), options.sgInfoSource, options.omitWidePairs) : [];
   });
 
+  /**
+   * Whether the group's pairs together hold as many addresses as a block at the limit:
+   * if not, no union of them is that wide (most writes stop here, with one query).
+   */
+  const mayBeWide = (groupId: string): boolean => {
+    const held = { IPv4: 0n, IPv6: 0n };
+    for (const ip of store.pairAddressesInGroup(groupId)) {
+      const c = parseCidr(ip, true);
+      if (c) held[c.family === 4 ? 'IPv4' : 'IPv6'] += 1n << BigInt(familyBits(c.family) - c.prefixlen);
+    }
+    return held.IPv4 >= 1n << BigInt(32 - limits.IPv4) || held.IPv6 >= 1n << BigInt(128 - limits.IPv6);
+  };
+
   const judge = (groups: Iterable<string>): Judgement => {
     const out: Judgement = new Map();
     for (const g of groups) {
+      if (!mayBeWide(g)) continue;
       const naming = store.rulesReferencing(g);
       if (!naming.length) continue;
       const all = members(g);

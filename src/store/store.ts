@@ -299,6 +299,12 @@ export class Store {
     return !!this.one('SELECT 1 FROM default_security_groups WHERE security_group_id = ?', id);
   }
 
+  /** The allowed-address pairs of a group's members. */
+  pairAddressesInGroup(id: string): string[] {
+    return this.all(`SELECT a.ip_address FROM port_security_groups g JOIN allowed_address_pairs a ON a.port_id = g.port_id
+      WHERE g.security_group_id = ?`, id).map((r) => r.ip_address as string);
+  }
+
   /** Members of a group that hold allowed-address pairs (the only ones that can widen it). */
   pairHoldersInGroup(id: string): string[] {
     return this.all(`SELECT DISTINCT g.port_id FROM port_security_groups g JOIN allowed_address_pairs a ON a.port_id = g.port_id
