@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests drive for real: the OpenStack clients
-# (neutron, openstack), tempest, iptables/ipset/iproute2/keepalived for the kernel tests, and
-# python3-neutron and procps for the real neutron-server of ../shared/neutron-peer (the live-import test),
-# chromium for the console's end-to-end test.
+# (neutron, openstack), tempest (its tests, `tempest` and stestr; test/tempest/runner.ts
+# writes tempest.conf itself), iptables/ipset/iproute2/keepalived and procps (sysctl) for
+# the kernel tests, python3-neutron for the real neutron-server the tests compare against
+# (test/support/neutron-server.ts), chromium for the console's end-to-end test.
 # Needs root when something is missing.
 set -euo pipefail
 packages=(python3-neutronclient python3-openstackclient tempest iptables ipset iproute2 keepalived python3-neutron procps chromium)
