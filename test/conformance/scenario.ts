@@ -244,7 +244,6 @@ async function addressPairs(s: Session) {
   await pairs('the same pair with and without the port\'s MAC', [{ ip_address: '10.1.1.20' }, { ip_address: '10.1.1.20', mac_address: mac1 }]);
   await pairs('one address, two MACs', [{ ip_address: '10.1.1.20', mac_address: 'fa:16:3e:00:00:31' }, { ip_address: '10.1.1.20', mac_address: 'fa:16:3e:00:00:32' }]);
   await pairs('a MAC of its own', [{ ip_address: '10.1.1.21', mac_address: 'fa:16:3e:00:00:33' }]);
-  await pairs('MAC "fa:16:3e"', [{ ip_address: '10.1.1.21', mac_address: 'fa:16:3e' }]);
   await pairs('a MAC in capitals', [{ ip_address: '10.1.1.21', mac_address: 'FA:16:3E:00:00:34' }]);
   await pairs('a MAC with dashes', [{ ip_address: '10.1.1.21', mac_address: 'fa-16-3e-00-00-35' }]);
   await pairs('an unknown key', [{ ip_address: '10.1.1.21', weight: 1 }]);
@@ -259,6 +258,8 @@ async function addressPairs(s: Session) {
   await pairs('[] clears them', []);
   await createPort(s, 'port3', 'port3 with pairs from the start',
     { network_id: s.id('net1'), name: 'port3', allowed_address_pairs: [{ ip_address: '10.1.1.64/26' }, { ip_address: '10.1.1.23', mac_address: 'fa:16:3e:00:00:36' }] });
+  // on port3, which nothing else updates: Neutron takes this MAC, and a revision more or less on port1 would differ all along
+  await updatePort(s, 'pairs: MAC "fa:16:3e"', 'port3', { allowed_address_pairs: [{ ip_address: '10.1.1.21', mac_address: 'fa:16:3e' }] });
   await createPort(s, undefined, 'a port with 11 pairs', { network_id: s.id('net1'), allowed_address_pairs: Array.from({ length: 11 }, (_, i) => ({ ip_address: `10.1.4.${i + 1}` })) });
   await s.call('proj-b updates proj-a\'s port pairs: 404', 'PUT', `${V}/ports/${s.id('port1')}`, { who: 'b', body: { port: { allowed_address_pairs: [] } } });
 }
