@@ -207,7 +207,7 @@ async function ports(s: Session) {
     { network_id: net1, name: 'port2', mac_address: 'fa:16:3e:12:34:56', security_groups: [s.id('sg.ssh'), s.id('sg.web')] });
   await createPort(s, undefined, 'a port on 10.1.1.10 again', { network_id: net1, fixed_ips: [{ ip_address: '10.1.1.10' }] });
   await createPort(s, undefined, 'a port on an address outside its subnet', { network_id: net1, fixed_ips: [{ subnet_id: s.id('sub1'), ip_address: '10.1.2.10' }] });
-  await createPort(s, undefined, 'a port on a subnet of another network', { network_id: net1, fixed_ips: [{ subnet_id: NOBODY(4) }] });
+  await createPort(s, undefined, 'a port on a subnet nobody has', { network_id: net1, fixed_ips: [{ subnet_id: NOBODY(4) }] });
   await createPort(s, undefined, 'a port with port2\'s MAC', { network_id: net1, mac_address: 'fa:16:3e:12:34:56' });
   await createPort(s, undefined, 'a port with MAC "fa:16"', { network_id: net1, mac_address: 'fa:16' });
   await createPort(s, 'port.mcast', 'a port with a multicast MAC', { network_id: net1, mac_address: '01:00:5e:00:00:01' });
