@@ -49,6 +49,7 @@ test('the conformance scenario against portsec, scored against the real neutron-
   const result = score(reference.calls, ours.calls);
   process.stdout.write(`${summary(result)}\n${result.diffs.map((d) => `  #${d.n} ${d.why}: ${d.step} (${d.call}): neutron ${d.reference}, portsec ${d.candidate}\n    ${EXPECTED_DIFFS[d.step]?.[1] ?? 'UNEXPECTED'}`).join('\n')}\n`);
   expect(ours.calls.length).toBe(reference.calls.length);
+  expect(new Set(reference.calls.map((c) => c.step)).size).toBe(reference.calls.length);
   expect(Object.fromEntries(result.diffs.map((d) => [d.step, d.why]))).toEqual(
     Object.fromEntries(Object.entries(EXPECTED_DIFFS).map(([step, [why]]) => [step, why])));
   // the figures that follow from the list

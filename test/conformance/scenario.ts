@@ -6,8 +6,10 @@
  * the projects, the policy's 403s, If-Match, fields/filters/sorting/pagination,
  * deletes and their cascades, quotas and each project's default group.
  *
- * The calls never depend on what a server answered, only on the ids it gave: a server
- * that answers differently still gets the same calls, so transcripts compare call by call.
+ * Which calls are made never depends on how a server answered; only the values it
+ * picked (ids, port2's address, revision numbers, page links) go into later calls. A
+ * server that answers differently still gets the same calls, so transcripts compare
+ * call by call; steps are unique, so a difference can be named by its step.
  */
 import { type Json } from './normalise.js';
 import { MISSING, type Options, Session, type Transcript, type Who } from './session.js';
