@@ -1,18 +1,19 @@
 /**
  * bench/api: requests per second for port GET and port PUT (an allowed-address-pair
  * change) against portsec and against the real neutron-server
- * (../shared/neutron-peer/start.sh), measured in the same run, with the ratio.
+ * (Debian's python3-neutron, started fresh by test/support/neutron-server.ts), measured
+ * in the same run, with the ratio.
  *
  *   node dist/bench/api.js [--seconds 10] [--concurrency 4]
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { startNeutronServer } from '../test/support/neutron-server.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const SHARED = process.env.PORTSEC_SHARED ?? resolve(ROOT, '../shared');
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, concurrency: { type: 'string', default: '4' } } });
 const SECONDS = Number(values.seconds);
 const CONCURRENCY = Number(values.concurrency);
@@ -69,13 +70,11 @@ async function portsec(): Promise<{ get: number; put: number }> {
 }
 
 async function neutron(): Promise<{ get: number; put: number }> {
-  const peer = join(SHARED, 'neutron-peer');
-  const port = process.env.NEUTRON_PEER_PORT ?? '9696';
-  execFileSync(join(peer, 'start.sh'), ['--fresh'], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NEUTRON_PEER_PORT: port } });
+  const server = await startNeutronServer();
   try {
-    return await measure(`http://127.0.0.1:${port}`);
+    return await measure(server.url);
   } finally {
-    execFileSync(join(peer, 'stop.sh'), { stdio: 'ignore' });
+    await server.stop();
   }
 }
 

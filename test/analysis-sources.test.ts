@@ -1,6 +1,6 @@
 /**
  * The analyzer's inputs: this server's database, a live cloud (portsec serve
- * with Keystone, and the real neutron-server of ../shared/neutron-peer), and
+ * with Keystone, and the real neutron-server of test/support/neutron-server.ts), and
  * JSON dumps, all becoming the same snapshot; and every input error ending
  * the real CLI with one line and status 2.
  */
@@ -17,7 +17,8 @@ import { fromCloud, type ImportOptions } from '../src/analysis/sources/openstack
 import { parseCollection } from '../src/analysis/sources/schema.js';
 import { fromStore } from '../src/analysis/sources/store.js';
 import { Store } from '../src/store/store.js';
-import { freePort, type NeutronPeer, startNeutronPeer } from './support/neutron-peer.js';
+import { freePort } from './support/free-port.js';
+import { type NeutronServer, startNeutronServer } from './support/neutron-server.js';
 import { CLI, type RunningServer, startServer } from './support/server.js';
 
 type Call = (method: string, path: string, body?: unknown) => Promise<any>;
@@ -269,30 +270,31 @@ describe.sequential('portsec serve with Keystone: the database and the live impo
   }, 240_000);
 });
 
-describe.sequential('the real neutron-server (../shared/neutron-peer, no Keystone)', () => {
-  let peer: NeutronPeer;
+describe.sequential('the real neutron-server (no Keystone)', () => {
+  let neutron: NeutronServer;
   let made: Awaited<ReturnType<typeof memberTopology>>;
   // the admin has no project: an admin's listing of groups with one would create that project's default group
   const headers = (project: string | undefined, roles: string) => ({
     'X-User-Id': `user-${project ?? 'admin'}`, ...(project ? { 'X-Project-Id': project } : {}), 'X-Roles': roles, 'Content-Type': 'application/json',
   });
   const as = (project: string | undefined, roles = 'member'): Call => async (method, path, body) => {
-    const res = await fetch(`${peer.url}${path}`, { method, headers: headers(project, roles), body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${neutron.url}${path}`, { method, headers: headers(project, roles), body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   };
 
   beforeAll(async () => {
-    peer = await startNeutronPeer();
-    process.stdout.write(`neutron-peer: started fresh in ${peer.startSeconds.toFixed(1)} s\n`);
+    const t0 = performance.now();
+    neutron = await startNeutronServer();
+    process.stdout.write(`neutron-server: started fresh in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
     made = await memberTopology(as('proj-a'));
   }, 300_000);
-  afterAll(async () => { await peer?.stop(); });
+  afterAll(async () => { await neutron?.stop(); });
 
   test('the import (no auth, pages of 2) holds every object as Neutron shows it one by one', async () => {
-    const options: ImportOptions = { endpoint: peer.url, authType: 'none', pageSize: 2 };
+    const options: ImportOptions = { endpoint: neutron.url, authType: 'none', pageSize: 2 };
     const live = await fromCloud(options);
-    expect(live.source).toBe(`cloud ${peer.url}`);
+    expect(live.source).toBe(`cloud ${neutron.url}`);
     const admin = as(undefined, 'admin');
     for (const [collection, path, key] of [
       ['networks', 'networks', 'network'], ['subnets', 'subnets', 'subnet'], ['ports', 'ports', 'port'],
@@ -322,16 +324,16 @@ describe.sequential('the real neutron-server (../shared/neutron-peer, no Keyston
   });
 
   test('portsec snapshot --os-endpoint URL --os-auth-type none, with --progress off a terminal: a line per page', async () => {
-    const out = join(tmp, 'peer.json');
-    const r = spawnSync(process.execPath, [CLI, 'snapshot', '--os-endpoint', peer.url, '--os-auth-type', 'none', '--page-size', '2', '--progress', '-o', out], { encoding: 'utf8', env: ENV });
+    const out = join(tmp, 'neutron.json');
+    const r = spawnSync(process.execPath, [CLI, 'snapshot', '--os-endpoint', neutron.url, '--os-auth-type', 'none', '--page-size', '2', '--progress', '-o', out], { encoding: 'utf8', env: ENV });
     expect(r.status).toBe(0);
     const lines = r.stderr.trim().split('\n');
-    const live = await fromCloud({ endpoint: peer.url, authType: 'none' });
+    const live = await fromCloud({ endpoint: neutron.url, authType: 'none' });
     // pages of 2 ports: 2, 4, 5
     expect(lines.filter((l) => / ports \d+$/.test(l)).map((l) => Number(/ports (\d+)$/.exec(l)![1]))).toEqual([2, 4, live.ports.length]);
     expect(lines.at(-2)).toBe(`portsec: reading the cloud: networks ${live.networks.length}, subnets ${live.subnets.length}, ports ${live.ports.length}, `
       + `security_groups ${live.security_groups.length}, security_group_rules ${live.security_group_rules.length}`);
-    expect(lines.at(-1)).toMatch(/^portsec: wrote .*peer\.json: 3 networks, 2 subnets, 5 ports, 4 security groups, \d+ rules/);
+    expect(lines.at(-1)).toMatch(/^portsec: wrote .*neutron\.json: 3 networks, 2 subnets, 5 ports, 4 security groups, \d+ rules/);
     expect(canonical(fromFiles([out]))).toEqual(canonical(live));
   });
 });

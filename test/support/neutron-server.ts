@@ -10,7 +10,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './neutron-peer.js';
+import { freePort } from './free-port.js';
 import { SYSTEM_PYTHON } from './server.js';
 
 export interface NeutronServer {

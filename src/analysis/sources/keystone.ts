@@ -16,7 +16,7 @@ export interface Session {
 /**
  * Without Keystone the request carries the identity headers that neutron-server's
  * keystonecontext filter believes when no authtoken filter stands before it (as
- * ../shared/neutron-peer runs it): an admin. A stock noauth pipeline ignores
+ * test/support/neutron-server.ts runs it): an admin. A stock noauth pipeline ignores
  * them (every call is the admin there), and behind Keystone's authtoken they are
  * replaced, so they grant nothing.
  */
