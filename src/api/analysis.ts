@@ -13,6 +13,7 @@ import { type AuditOptions, DEFAULT_AUDIT_OPTIONS } from '../analysis/audit/opti
 import { buildCloud, type Cloud } from '../analysis/cloud.js';
 import { exposure } from '../analysis/exposure.js';
 import { canReach } from '../analysis/reach.js';
+import { explained } from '../analysis/report/explain.js';
 import { InputError } from '../analysis/sources/errors.js';
 import { fromStore } from '../analysis/sources/store.js';
 import { type Snapshot } from '../analysis/snapshot.js';
@@ -101,7 +102,7 @@ export function registerAnalysis(app: FastifyInstance, store: Store, o: Analysis
     }
     if (q.port !== undefined && !Number.isInteger(q.port)) throw errors.badRequest('port must be an integer');
     try {
-      return canReach(view(req).cloud, { src: q.src, dst: q.dst, protocol: q.protocol, port: q.port, sourcePort: q.sourcePort, sourceIp: q.sourceIp });
+      return explained(canReach(view(req).cloud, { src: q.src, dst: q.dst, protocol: q.protocol, port: q.port, sourcePort: q.sourcePort, sourceIp: q.sourceIp }));
     } catch (e) {
       return badRequest(e);
     }

@@ -31,9 +31,13 @@ export interface Navigate {
   show: (r: Ref) => void;
 }
 
-export function ObjectLink({ o, index, nav }: { o: ObjectRef; index: CloudIndex; nav: Navigate }) {
+/** A link to the object in the graph; `text` names it inside a sentence (default: its kind and name). */
+export function ObjectLink({ o, index, nav, text = defaultText(o) }: { o: ObjectRef; index: CloudIndex; nav: Navigate; text?: string }) {
   const ref = index.refOf(o);
-  const text = o.type === 'security_group_rule' ? `rule ${o.id.slice(0, 8)}` : `${o.type.replace(/_/g, ' ')} ${o.name ?? o.id.slice(0, 8)}`;
   if (!ref) return <span class="object">{text}</span>;
   return <button type="button" class="link" onClick={() => nav.show(ref)} title={`Show ${index.label(ref)} in the graph`}>{text}</button>;
+}
+
+function defaultText(o: ObjectRef): string {
+  return o.type === 'security_group_rule' ? `rule ${o.id.slice(0, 8)}` : `${o.type.replace(/_/g, ' ')} ${o.name ?? o.id.slice(0, 8)}`;
 }
