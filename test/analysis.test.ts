@@ -14,12 +14,13 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { type Finding } from '../src/analysis/answers.js';
-import { type explained } from '../src/analysis/report/explain.js';
+import { type explained, type explainedExposure } from '../src/analysis/report/explain.js';
 import { api, as, CLI, type RunningServer, startServer } from './support/server.js';
 
 const run = promisify(execFile);
 /** can-reach's answer as JSON: typed steps, each with its text */
 type Explained = ReturnType<typeof explained>;
+type ExplainedExposure = ReturnType<typeof explainedExposure>;
 const dir = mkdtempSync(join(tmpdir(), 'portsec-analysis-'));
 
 async function portsec(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -66,8 +67,11 @@ describe.sequential('the seed pitfall, with the real openstack CLI', () => {
     expect(pitfall[0].evidence.join('\n')).toMatch(/ingress IPv4 tcp\/80 from remote group ssh .* now admits sources 0\.0\.0\.0\/0/);
     expect(pitfall[0].objects.filter((o) => o.type === 'port').map((o) => o.name)).toEqual(['nat', 'proxy']);
     expect(Object.keys(pitfall[0].backends!)).toHaveLength(3);
-    const exposure = JSON.parse((await portsec('exposure', 'proxy', '--db', server.db, '-f', 'json')).stdout);
-    expect(exposure.map((r: { protocol: string; ports: string; sources: string[] }) => [r.protocol, r.ports, r.sources])).toEqual([['tcp', '80', ['0.0.0.0/0']]]);
+    const exposure = JSON.parse((await portsec('exposure', 'proxy', '--db', server.db, '-f', 'json')).stdout) as ExplainedExposure;
+    expect(exposure.map((r) => [r.protocol, r.ports, r.sources])).toEqual([['tcp', '80', ['0.0.0.0/0']]]);
+    const wide = exposure[0].origins.find((o) => o.cidr === '0.0.0.0/0')!;
+    expect(wide.from).toMatchObject({ kind: 'member', member: { group: { name: 'ssh' }, port: { type: 'port', name: 'nat' }, address: '0.0.0.0/0', via: 'allowed-address-pair' }, rule: { kind: 'group', group: { name: 'proxy' } } });
+    expect(wide.via).toMatch(/^group ssh's member nat via allowed-address-pair 0\.0\.0\.0\/0 \(rule [0-9a-f]{8} of group proxy\)$/);
   });
 
   test('can-reach from 200.200.200.200 to proxy tcp/80 says ALLOW, through the NAT server\'s pair', async () => {
@@ -224,7 +228,9 @@ describe.sequential('the other checks, the HTTP routes and the guard', () => {
     expect((await api(server.url, 'POST', '/analysis/v1/can-reach', admin, { src: 'x', dst: 'adm', protocol: 'tcp' })).status).toBe(400);
     expect((await api(server.url, 'POST', '/analysis/v1/can-reach', admin, { src: 'x' })).status).toBe(400);
     const exposure = await api(server.url, 'GET', '/analysis/v1/exposure', admin);
-    expect(exposure.body.exposure.find((r: { port: { name: string } }) => r.port.name === 'open').sources).toEqual(['0.0.0.0/0']);
+    const open = (exposure.body.exposure as ExplainedExposure).filter((r) => r.port.name === 'open');
+    expect(open.map((r) => r.sources)).toEqual([['0.0.0.0/0'], ['::/0']]);
+    expect(open[0].origins).toEqual([{ cidr: '0.0.0.0/0', from: { kind: 'unfiltered', reason: 'port-security-disabled' }, via: 'not filtered (port security disabled)' }]);
     expect((await api(server.url, 'GET', '/analysis/v1/findings', {})).status).toBe(401);
     const controller = new AbortController();
     const res = await fetch(`${server.url}/analysis/v1/events`, { headers: admin, signal: controller.signal });

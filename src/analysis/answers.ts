@@ -20,8 +20,14 @@ export interface RuleDetail {
   portMin: number | null;
   portMax: number | null;
   remote: { kind: 'any' } | { kind: 'prefix'; cidr: string } | { kind: 'group'; group: ObjectRef };
-  origin: { kind: 'group'; group: ObjectRef; rule: ObjectRef } | { kind: 'provider'; what: 'dhcp' | 'dhcpv6' | 'router_advertisement' };
+  origin: RuleOrigin;
 }
+
+/** Where a rule comes from: a security group's rule, or one Neutron adds to every port. */
+export type RuleOrigin = { kind: 'group'; group: ObjectRef; rule: ObjectRef } | { kind: 'provider'; what: 'dhcp' | 'dhcpv6' | 'router_advertisement' };
+
+/** Why a port's traffic is not filtered at all. */
+export type UnfilteredReason = 'network-owned' | 'port-security-disabled';
 
 /** The remote-group member whose address made a remote-group rule match the peer. */
 export interface MemberMatch {
@@ -55,7 +61,7 @@ export type FilterOutcome =
   | { by: 'no-rule'; service: { ethertype: Family; protocol: string; port: number | null } }
   /** the lines every chain carries before its rules (DHCP, NDP, router advertisements) */
   | { by: 'fixed'; verdict: 'accept' | 'drop'; why: string }
-  | { by: 'unfiltered'; reason: 'network-owned' | 'port-security-disabled' };
+  | { by: 'unfiltered'; reason: UnfilteredReason };
 
 /**
  * One step of a can-reach explanation, in the order the packet meets it, as
@@ -111,8 +117,11 @@ export interface Finding {
 
 export interface ExposureSource {
   cidr: string;
-  /** "prefix 10.0.0.0/24 (rule <id> of group web)" or "group ssh member nat via allowed-address-pair 0.0.0.0/0" */
-  via: string;
+  /** what admits it: a rule's remote (anywhere, a prefix, a remote group's member), or nothing, the port being unfiltered */
+  from:
+    | { kind: 'any' | 'prefix'; rule: RuleOrigin }
+    | { kind: 'member'; member: MemberMatch; rule: RuleOrigin }
+    | { kind: 'unfiltered'; reason: UnfilteredReason };
 }
 
 export interface ExposureRow {

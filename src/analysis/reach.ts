@@ -6,10 +6,11 @@
  * so a denial names every setting that blocks it, not only the first.
  */
 import { formatIp } from '../model/addresses.js';
-import { type Family, type Member, type PolicyRule, type PortPolicy, type SpoofEntry } from '../policy/ir.js';
-import { type FilterOutcome, type MemberMatch, type ReachAnswer, type ReachQuery, type ReachStep, type RuleDetail, type SpoofMatch } from './answers.js';
-import { type Cloud, groupLabel, groupRef, networkRef, portLabel, portRef } from './cloud.js';
+import { type Family, type PortPolicy, type SpoofEntry } from '../policy/ir.js';
+import { type FilterOutcome, type ReachAnswer, type ReachQuery, type ReachStep, type SpoofMatch } from './answers.js';
+import { type Cloud, groupLabel, networkRef, portLabel, portRef } from './cloud.js';
 import { type Entry, entryPoints, resolveDestinations, resolveSource } from './endpoints.js';
+import { MEMBER_VIA, memberMatch, ruleDetail, unfilteredReason } from './facts.js';
 import { fixedEgress, fixedIngress } from './fixed-rules.js';
 import { firstAdmitting, isProtocol, type Packet, parseAddress, protocolName, spoofEntry } from './packet.js';
 import { refLabel } from './report/explain.js';
@@ -33,20 +34,6 @@ function packetFor(q: ReachQuery, family: Family, src: bigint, dst: bigint): Pac
 const admittingRule = (cloud: Cloud, pp: PortPolicy, direction: 'ingress' | 'egress', pkt: Packet) =>
   firstAdmitting(pp, direction, pkt, cloud.members, cloud.topology.options.enableIpset);
 
-function ruleDetail(cloud: Cloud, r: PolicyRule): RuleDetail {
-  return {
-    ethertype: r.ethertype, protocol: r.protocol, portMin: r.portMin, portMax: r.portMax,
-    remote: r.remote.kind === 'group' ? { kind: 'group', group: groupRef(cloud, r.remote.groupId) } : r.remote,
-    origin: r.origin.kind === 'group'
-      ? { kind: 'group', group: groupRef(cloud, r.origin.groupId), rule: { type: 'security_group_rule', id: r.origin.ruleId } }
-      : r.origin,
-  };
-}
-
-function memberMatch(cloud: Cloud, groupId: string, m: Member): MemberMatch {
-  return { group: groupRef(cloud, groupId), port: portRef(cloud.ports.get(m.portId)!), address: m.ip, via: m.via === 'address_pair' ? 'allowed-address-pair' : 'fixed-ip' };
-}
-
 /** What one direction of a filtered port's chain does with the packet after its fixed lines: the first admitting rule, or none. */
 function ruleOutcome(cloud: Cloud, pp: PortPolicy, direction: 'ingress' | 'egress', pkt: Packet): FilterOutcome {
   const hit = admittingRule(cloud, pp, direction, pkt);
@@ -55,9 +42,9 @@ function ruleOutcome(cloud: Cloud, pp: PortPolicy, direction: 'ingress' | 'egres
   return hit.member ? { by: 'rule', rule, member: memberMatch(cloud, hit.member.groupId, hit.member.member) } : { by: 'rule', rule };
 }
 
-const unfiltered = (pp: PortPolicy): FilterOutcome => ({ by: 'unfiltered', reason: pp.kind === 'trusted' ? 'network-owned' : 'port-security-disabled' });
+const unfiltered = (pp: PortPolicy): FilterOutcome => ({ by: 'unfiltered', reason: unfilteredReason(pp) });
 
-const SPOOF_VIA: Record<SpoofEntry['via'], SpoofMatch['via']> = { fixed_ip: 'fixed-ip', address_pair: 'allowed-address-pair', link_local: 'link-local', mac_only: 'mac-only' };
+const SPOOF_VIA: Record<SpoofEntry['via'], SpoofMatch['via']> = { ...MEMBER_VIA, link_local: 'link-local', mac_only: 'mac-only' };
 
 /** The source port's anti-spoofing entry that lets the packet out, if any. */
 function spoofMatch(pp: PortPolicy, pkt: Packet): SpoofMatch | undefined {

@@ -12,7 +12,7 @@ import { type AuditOptions, DEFAULT_AUDIT_OPTIONS } from '../analysis/audit/opti
 import { buildCloud, type Cloud } from '../analysis/cloud.js';
 import { exposure } from '../analysis/exposure.js';
 import { canReach } from '../analysis/reach.js';
-import { explained, headline, plainText, stepSentences } from '../analysis/report/explain.js';
+import { explained, explainedExposure, headline, plainText, sourcePhrase, stepSentences } from '../analysis/report/explain.js';
 import { markdown, reachMarkdown } from '../analysis/report/markdown.js';
 import { sarif } from '../analysis/report/sarif.js';
 import { type Column, formatRows, type RowFormat, tabulate } from '../analysis/report/table.js';
@@ -80,7 +80,7 @@ const EXPOSURE_COLUMNS: Column<ExposureRow>[] = [
   { name: 'Protocol', cell: (r) => r.protocol },
   { name: 'Ports', cell: (r) => r.ports },
   { name: 'Allowed sources', cell: (r) => r.sources.join('\n') },
-  { name: 'From', cell: (r) => r.origins.map((x) => x.via).join('\n') },
+  { name: 'From', cell: (r) => r.origins.map((x) => plainText(sourcePhrase(x))).join('\n') },
 ];
 
 /** A progress line on standard error, only for people watching. */
@@ -116,7 +116,7 @@ export function analyzeCommands(program: Command): void {
       const cloud = await loadCloud(cmd, o);
       const ports = names.length ? names.map((n) => cloud.ports.get(n) ?? cloud.snapshot.ports.find((p) => p.name === n) ?? fail(`no port has id or name ${n}`)) : undefined;
       const rows = exposure(cloud, ports);
-      if (o.format === 'json') return emit(o, JSON.stringify(rows, null, 2));
+      if (o.format === 'json') return emit(o, JSON.stringify(explainedExposure(rows), null, 2));
       emit(o, formatRows(tabulate(EXPOSURE_COLUMNS, rows), o.format as RowFormat));
     });
 

@@ -1,10 +1,11 @@
 /**
- * The words of a can-reach explanation, written once. Each step becomes
- * sentences of text and object references; each output format turns those
- * into its own text: plain here (tables, JSON), Markdown in markdown.ts,
- * links in the console. Pure and without Node imports: the console bundles it.
+ * The words of the analyzer's explanations — can-reach's steps, where an
+ * exposed source comes from — written once. Each typed fact becomes sentences
+ * of text and object references; each output format turns those into its own
+ * text: plain here (tables, JSON), Markdown in markdown.ts, links in the
+ * console. Pure and without Node imports: the console bundles it.
  */
-import type { MemberMatch, ObjectRef, ReachAnswer, ReachStep, RuleDetail, SpoofMatch } from '../answers.js';
+import type { ExposureRow, ExposureSource, MemberMatch, ObjectRef, ReachAnswer, ReachStep, RuleDetail, RuleOrigin, SpoofMatch, UnfilteredReason } from '../answers.js';
 
 /** Text with the objects it names left as references, for formats that link them. */
 export type Phrase = (string | ObjectRef)[];
@@ -24,15 +25,16 @@ function portRange(min: number | null, max: number | null): string {
   return min === max || max === null ? `/${min}` : `/${min}-${max}`;
 }
 
+const originWords = (o: RuleOrigin): Phrase => (o.kind === 'group' ? ['rule ', o.rule, ' of group ', o.group] : [`Neutron's ${o.what} rule`]);
+
 function ruleWords(r: RuleDetail, direction: 'ingress' | 'egress'): Phrase {
   const remote: Phrase = r.remote.kind === 'any' ? ['anywhere'] : r.remote.kind === 'prefix' ? [r.remote.cidr] : ['remote group ', r.remote.group];
-  const where: Phrase = r.origin.kind === 'group' ? ['rule ', r.origin.rule, ' of group ', r.origin.group] : [`Neutron's ${r.origin.what} rule`];
-  return [`${r.ethertype} ${r.protocol ?? 'any protocol'}${portRange(r.portMin, r.portMax)} ${direction === 'ingress' ? 'from' : 'to'} `, ...remote, ' (', ...where, ')'];
+  return [`${r.ethertype} ${r.protocol ?? 'any protocol'}${portRange(r.portMin, r.portMax)} ${direction === 'ingress' ? 'from' : 'to'} `, ...remote, ' (', ...originWords(r.origin), ')'];
 }
 
-function memberWords(m: MemberMatch, peer: string): Phrase {
-  return [`${peer} matches group `, m.group, "'s member ", m.port, ` via ${PAIR_VIA[m.via]} ${m.address}`];
-}
+const memberWords = (m: MemberMatch): Phrase => ['group ', m.group, "'s member ", m.port, ` via ${PAIR_VIA[m.via]} ${m.address}`];
+
+const UNFILTERED: Record<UnfilteredReason, string> = { 'network-owned': 'not filtered (a network-owned port)', 'port-security-disabled': 'not filtered (port security disabled)' };
 
 const OUTSIDE = 'is outside the cloud';
 
@@ -62,16 +64,26 @@ export function stepSentences(s: ReachStep): Phrase[] {
       switch (s.by) {
         case 'rule': {
           const allows: Phrase = [s.port, ` ${s.stage} allows it: `, ...ruleWords(s.rule, s.stage)];
-          return s.member ? [allows, memberWords(s.member, peer)] : [allows];
+          return s.member ? [allows, [`${peer} matches `, ...memberWords(s.member)]] : [allows];
         }
         case 'no-rule':
           return [[s.port, ` ${s.stage} has no rule for ${s.service.ethertype} ${s.service.protocol}${portRange(s.service.port, null)} ${s.stage === 'ingress' ? 'from' : 'to'} ${s.peer}`]];
         case 'fixed':
           return [[s.port, `'s ${s.stage} chain ${s.verdict === 'drop' ? 'drops it' : 'returns it before its rules'}: ${s.why}`]];
         case 'unfiltered':
-          return [[s.port, ` is not filtered (${s.reason === 'network-owned' ? 'a network-owned port' : 'port security disabled'})`]];
+          return [[s.port, ` is ${UNFILTERED[s.reason]}`]];
       }
     }
+  }
+}
+
+/** Where an exposed source comes from. */
+export function sourcePhrase({ cidr, from }: ExposureSource): Phrase {
+  switch (from.kind) {
+    case 'any': return ['any source (', ...originWords(from.rule), ')'];
+    case 'prefix': return [`prefix ${cidr} (`, ...originWords(from.rule), ')'];
+    case 'member': return [...memberWords(from.member), ' (', ...originWords(from.rule), ')'];
+    case 'unfiltered': return [UNFILTERED[from.reason]];
   }
 }
 
@@ -89,3 +101,7 @@ export type ExplainedStep = ReachStep & { text: string };
 /** The answer as JSON gives it: the typed steps, each with its plain text. */
 export const explained = (a: ReachAnswer): Omit<ReachAnswer, 'steps'> & { steps: ExplainedStep[] } =>
   ({ ...a, steps: a.steps.map((s) => ({ ...s, text: stepText(s) })) });
+
+/** Exposure as JSON gives it: each source's origin typed, with its plain text as `via`. */
+export const explainedExposure = (rows: ExposureRow[]) =>
+  rows.map((r) => ({ ...r, origins: r.origins.map((o) => ({ ...o, via: plainText(sourcePhrase(o)) })) }));

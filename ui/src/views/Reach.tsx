@@ -1,10 +1,10 @@
 /** can-reach: a flow from SRC to DST, answered with every step the packet meets, and what to change when denied. */
 import { useState } from 'preact/hooks';
 import type { ReachAnswer, ReachQuery, ReachStep } from '../../../src/analysis/answers.js';
-import { headline, type Phrase, refLabel, stepSentences } from '../../../src/analysis/report/explain.js';
+import { headline, stepSentences } from '../../../src/analysis/report/explain.js';
 import type { Api } from '../api.js';
 import type { CloudIndex } from '../cloud-index.js';
-import { CopyButton, type Navigate, ObjectLink } from './common.js';
+import { CopyButton, type Navigate, Sentence } from './common.js';
 
 const STAGES: Record<ReachStep['stage'], string> = {
   entry: 'Entry',
@@ -13,11 +13,6 @@ const STAGES: Record<ReachStep['stage'], string> = {
   egress: 'Egress',
   ingress: 'Ingress',
 };
-
-/** A sentence of the explanation, the objects it names linked into the graph. */
-function Sentence({ phrase, index, nav }: { phrase: Phrase; index: CloudIndex; nav: Navigate }) {
-  return <span class="sentence">{phrase.map((x, i) => (typeof x === 'string' ? x : <ObjectLink key={i} o={x} index={index} nav={nav} text={refLabel(x)} />))}</span>;
-}
 
 export interface ReachForm {
   src: string;
