@@ -42,6 +42,9 @@ function ruleOutcome(cloud: Cloud, pp: PortPolicy, direction: 'ingress' | 'egres
   return hit.member ? { by: 'rule', rule, member: memberMatch(cloud, hit.member.groupId, hit.member.member) } : { by: 'rule', rule };
 }
 
+/** Whether the chain lets the packet on: only a missing rule or a fixed drop line stops it. */
+const passes = (o: FilterOutcome) => o.by !== 'no-rule' && !(o.by === 'fixed' && o.verdict === 'drop');
+
 const unfiltered = (pp: PortPolicy): FilterOutcome => ({ by: 'unfiltered', reason: unfilteredReason(pp) });
 
 const SPOOF_VIA: Record<SpoofEntry['via'], SpoofMatch['via']> = { ...MEMBER_VIA, link_local: 'link-local', mac_only: 'mac-only' };
@@ -70,10 +73,10 @@ function walk(cloud: Cloud, q: ReachQuery, entry: Entry, dst: SnapshotPort, pkt:
     const pp = cloud.policy(from.id);
     const name = portLabel(from);
     const port = portRef(from);
-    const egress = (outcome: FilterOutcome, ok: boolean) => path.steps.push({ stage: 'egress', ok, port, peer: dstText, ...outcome });
+    const egress = (outcome: FilterOutcome) => path.steps.push({ stage: 'egress', ok: passes(outcome), port, peer: dstText, ...outcome });
     if (pp.kind === 'filtered') {
       const fixed = fixedEgress(pkt);
-      if (fixed?.verdict === 'drop') egress({ by: 'fixed', verdict: 'drop', why: fixed.why }, false);
+      if (fixed?.verdict === 'drop') egress({ by: 'fixed', verdict: 'drop', why: fixed.why });
       if (fixed?.verdict !== 'accept-before-spoof') {
         const match = spoofMatch(pp, pkt);
         path.steps.push(match ? { stage: 'spoof', ok: true, port, source: srcText, entry: match } : { stage: 'spoof', ok: false, port, source: srcText });
@@ -81,31 +84,32 @@ function walk(cloud: Cloud, q: ReachQuery, entry: Entry, dst: SnapshotPort, pkt:
       }
       if (!fixed) {
         const outcome = ruleOutcome(cloud, pp, 'egress', pkt);
-        egress(outcome, outcome.by === 'rule');
+        egress(outcome);
         if (outcome.by === 'no-rule') {
           path.changes.push(...groupsToChange(cloud, from, (g) => `openstack security group rule create --egress --ethertype ${pkt.family} ${serviceArgs(q, pkt)} --remote-ip ${dstText} ${g}`, `let ${name} send it`));
         }
       } else if (fixed.verdict !== 'drop') {
-        egress({ by: 'fixed', verdict: 'accept', why: fixed.why }, true);
+        egress({ by: 'fixed', verdict: 'accept', why: fixed.why });
       }
     } else {
-      egress(unfiltered(pp), true);
+      egress(unfiltered(pp));
     }
   }
   if (from && from.network_id !== dst.network_id) {
     const router = sharedRouter(cloud, from.network_id, dst.network_id);
-    path.steps.push({ stage: 'network', ok: !!router, from: networkRef(cloud, from.network_id), to: networkRef(cloud, dst.network_id), ...(router && { router }) });
-    if (!router) path.changes.push({ why: 'connect the two networks', command: `openstack router add subnet <router> <subnet of network ${refLabel(networkRef(cloud, dst.network_id))}>` });
+    const to = networkRef(cloud, dst.network_id);
+    path.steps.push({ stage: 'network', ok: !!router, from: networkRef(cloud, from.network_id), to, ...(router && { router }) });
+    if (!router) path.changes.push({ why: 'connect the two networks', command: `openstack router add subnet <router> <subnet of network ${refLabel(to)}>` });
   }
   const pp = cloud.policy(dst.id);
-  const ingress = (outcome: FilterOutcome, ok: boolean) => path.steps.push({ stage: 'ingress', ok, port: portRef(dst), peer: srcText, ...outcome });
+  const ingress = (outcome: FilterOutcome) => path.steps.push({ stage: 'ingress', ok: passes(outcome), port: portRef(dst), peer: srcText, ...outcome });
   if (pp.kind !== 'filtered') {
-    ingress(unfiltered(pp), true);
+    ingress(unfiltered(pp));
   } else if (fixedIngress(pkt)) {
-    ingress({ by: 'fixed', verdict: 'accept', why: `NDP and MLD are let in (ICMPv6 type ${pkt.dport})` }, true);
+    ingress({ by: 'fixed', verdict: 'accept', why: `NDP and MLD are let in (ICMPv6 type ${pkt.dport})` });
   } else {
     const outcome = ruleOutcome(cloud, pp, 'ingress', pkt);
-    ingress(outcome, outcome.by === 'rule');
+    ingress(outcome);
     if (outcome.by === 'no-rule') {
       path.changes.push(...groupsToChange(cloud, dst, (g) => `openstack security group rule create --ingress --ethertype ${pkt.family} ${serviceArgs(q, pkt)} --remote-ip ${srcText} ${g}`, `let ${portLabel(dst)} receive it`));
     }
