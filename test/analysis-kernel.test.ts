@@ -15,6 +15,7 @@ import { afterAll, expect, test } from 'vitest';
 import { type ReachAnswer } from '../src/analysis/answers.js';
 import { buildCloud, type Cloud } from '../src/analysis/cloud.js';
 import { canReach } from '../src/analysis/reach.js';
+import { stepText } from '../src/analysis/report/explain.js';
 import { fromStore } from '../src/analysis/sources/store.js';
 import { NodeCompiler } from '../src/backends/iptables/node-compiler.js';
 import { instanceNamespace, nodeNamespace, underlayNamespace } from '../src/dataplane/compute-node.js';
@@ -122,7 +123,7 @@ function disagreement(p: Probe, delivered: boolean, answer: ReachAnswer): string
   return [
     `${describeProbe(p)}: kernel ${delivered ? 'DELIVERED' : 'DROPPED'}, can-reach ${answer.verdict}`,
     `  query ${JSON.stringify(p.query)}`,
-    ...answer.steps.map((s) => `  ${s.ok ? 'ok  ' : 'FAIL'} ${s.stage}: ${s.text}`),
+    ...answer.steps.map((s) => `  ${s.ok ? 'ok  ' : 'FAIL'} ${s.stage}: ${stepText(s)}`),
   ].join('\n');
 }
 

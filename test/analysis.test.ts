@@ -13,10 +13,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { type Finding, type ReachAnswer } from '../src/analysis/answers.js';
+import { type Finding } from '../src/analysis/answers.js';
+import { type explained, type explainedExposure } from '../src/analysis/report/explain.js';
 import { api, as, CLI, type RunningServer, startServer } from './support/server.js';
 
 const run = promisify(execFile);
+/** can-reach's answer as JSON: typed steps, each with its text */
+type Explained = ReturnType<typeof explained>;
+type ExplainedExposure = ReturnType<typeof explainedExposure>;
 const dir = mkdtempSync(join(tmpdir(), 'portsec-analysis-'));
 
 async function portsec(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -53,7 +57,7 @@ describe.sequential('the seed pitfall, with the real openstack CLI', () => {
   afterAll(async () => { await server?.stop(); });
 
   const audit = async (...args: string[]) => JSON.parse((await portsec('audit', '--db', server.db, '-f', 'json', ...args)).stdout) as Finding[];
-  const reach = async (src: string, dst: string, port: number) => JSON.parse((await portsec('can-reach', src, dst, '--protocol', 'tcp', '--port', String(port), '--db', server.db, '-f', 'json')).stdout) as ReachAnswer;
+  const reach = async (src: string, dst: string, port: number) => JSON.parse((await portsec('can-reach', src, dst, '--protocol', 'tcp', '--port', String(port), '--db', server.db, '-f', 'json')).stdout) as Explained;
 
   test('the audit reports the pitfall with the NAT server\'s pair as evidence, and proxy tcp/80 open to 0.0.0.0/0', async () => {
     const pitfall = (await audit()).filter((f) => f.check === 'wide-pair-in-remote-group');
@@ -63,24 +67,45 @@ describe.sequential('the seed pitfall, with the real openstack CLI', () => {
     expect(pitfall[0].evidence.join('\n')).toMatch(/ingress IPv4 tcp\/80 from remote group ssh .* now admits sources 0\.0\.0\.0\/0/);
     expect(pitfall[0].objects.filter((o) => o.type === 'port').map((o) => o.name)).toEqual(['nat', 'proxy']);
     expect(Object.keys(pitfall[0].backends!)).toHaveLength(3);
-    const exposure = JSON.parse((await portsec('exposure', 'proxy', '--db', server.db, '-f', 'json')).stdout);
-    expect(exposure.map((r: { protocol: string; ports: string; sources: string[] }) => [r.protocol, r.ports, r.sources])).toEqual([['tcp', '80', ['0.0.0.0/0']]]);
+    const exposure = JSON.parse((await portsec('exposure', 'proxy', '--db', server.db, '-f', 'json')).stdout) as ExplainedExposure;
+    expect(exposure.map((r) => [r.protocol, r.ports, r.sources])).toEqual([['tcp', '80', ['0.0.0.0/0']]]);
+    const wide = exposure[0].origins.find((o) => o.cidr === '0.0.0.0/0')!;
+    expect(wide.from).toMatchObject({ kind: 'member', member: { group: { name: 'ssh' }, port: { type: 'port', name: 'nat' }, address: '0.0.0.0/0', via: 'allowed-address-pair' }, rule: { kind: 'group', group: { name: 'proxy' } } });
+    expect(wide.via).toMatch(/^group ssh's member nat via allowed-address-pair 0\.0\.0\.0\/0 \(rule [0-9a-f]{8} of group proxy\)$/);
   });
 
   test('can-reach from 200.200.200.200 to proxy tcp/80 says ALLOW, through the NAT server\'s pair', async () => {
     const a = await reach('200.200.200.200', 'proxy', 80);
     expect(a.verdict).toBe('ALLOW');
-    const text = a.steps.map((s) => `${s.stage}: ${s.text}`).join('\n');
-    expect(text).toMatch(/spoof: anti-spoofing on nat lets source 200\.200\.200\.200 out via allowed-address-pair 0\.0\.0\.0\/0/);
-    expect(text).toMatch(/ingress: proxy ingress allows it: IPv4 tcp\/80 from remote group ssh/);
-    expect(text).toMatch(/member: source 200\.200\.200\.200 matches group ssh's member nat via allowed-address-pair 0\.0\.0\.0\/0/);
+    expect(a.steps.map((s) => s.stage)).toEqual(['entry', 'spoof', 'egress', 'ingress']);
+    const [entry, spoof, , ingress] = a.steps;
+    const nat = JSON.parse(await os('port', 'show', 'nat', '-f', 'json')) as { id: string; mac_address: string };
+    const natRef = { type: 'port', id: nat.id, name: 'nat' };
+    expect(entry).toMatchObject({ ok: true, source: '200.200.200.200', through: { kind: 'pair', port: natRef, network: { type: 'network', name: 'priv' } } });
+    expect(spoof).toMatchObject({ ok: true, port: natRef, source: '200.200.200.200', entry: { via: 'allowed-address-pair', address: '0.0.0.0/0', mac: nat.mac_address.toUpperCase() } });
+    expect(ingress).toMatchObject({
+      ok: true, by: 'rule', port: { type: 'port', name: 'proxy' }, peer: '200.200.200.200',
+      rule: { ethertype: 'IPv4', protocol: 'tcp', portMin: 80, portMax: 80, remote: { kind: 'group', group: { name: 'ssh' } }, origin: { kind: 'group', group: { name: 'proxy' } } },
+      member: { group: { type: 'security_group', name: 'ssh' }, port: natRef, address: '0.0.0.0/0', via: 'allowed-address-pair' },
+    });
+    // the text every format makes from those facts
+    expect(spoof.text).toBe('anti-spoofing on nat lets source 200.200.200.200 out via allowed-address-pair 0.0.0.0/0');
+    expect(ingress.text).toMatch(/^proxy ingress allows it: IPv4 tcp\/80 from remote group ssh \(rule [0-9a-f]{8} of group proxy\); source 200\.200\.200\.200 matches group ssh's member nat via allowed-address-pair 0\.0\.0\.0\/0$/);
+    const args = ['can-reach', '200.200.200.200', 'proxy', '--protocol', 'tcp', '--port', '80', '--db', server.db];
+    const table = (await portsec(...args)).stdout;
+    expect(table.split('\n')[0]).toBe('ALLOW: 200.200.200.200 -> proxy tcp/80');
+    expect(table).toMatch(/\| 4 +\| ingress \| ok +\| proxy ingress allows it: .* \|\n\| +\| +\| +\| source 200\.200\.200\.200 matches group ssh's member nat via allowed-address-pair 0\.0\.0\.0\/0 +\|/);
+    const md = (await portsec(...args, '-f', 'markdown')).stdout;
+    expect(md).toMatch(/^# portsec can-reach\n\n\*\*ALLOW: 200\.200\.200\.200 -> proxy tcp\/80\*\*\n/);
+    expect(md).toContain('2. ✓ spoof: anti-spoofing on **nat** lets source 200.200.200.200 out via allowed-address-pair 0.0.0.0/0\n');
+    expect(md).toContain("   - source 200.200.200.200 matches group **ssh**'s member **nat** via allowed-address-pair 0.0.0.0/0\n");
   });
 
   test('with safe expansion (--omit-wide-pairs) the pair opens nothing: no finding, proxy admits ssh\'s fixed IPs only', async () => {
     expect(await audit('--check', 'wide-pair', '--omit-wide-pairs', '0')).toEqual([]);
     const exposure = JSON.parse((await portsec('exposure', 'proxy', '--db', server.db, '-f', 'json', '--omit-wide-pairs', '0')).stdout);
     expect(exposure.map((r: { sources: string[] }) => r.sources)).toEqual([['10.10.10.10/32', '10.10.10.20/32']]);
-    const safe = JSON.parse((await portsec('can-reach', '200.200.200.200', 'proxy', '--protocol', 'tcp', '--port', '80', '--db', server.db, '-f', 'json', '--omit-wide-pairs', '0')).stdout) as ReachAnswer;
+    const safe = JSON.parse((await portsec('can-reach', '200.200.200.200', 'proxy', '--protocol', 'tcp', '--port', '80', '--db', server.db, '-f', 'json', '--omit-wide-pairs', '0')).stdout) as Explained;
     expect(safe.verdict).toBe('DENY');
   });
 
@@ -94,7 +119,8 @@ describe.sequential('the seed pitfall, with the real openstack CLI', () => {
     expect(await audit('--check', 'wide-pair')).toEqual([]);
     const a = await reach('200.200.200.200', 'proxy', 80);
     expect(a.verdict).toBe('DENY');
-    expect(a.steps.find((s) => !s.ok)!.text).toMatch(/proxy ingress has no rule for IPv4 tcp\/80 from 200\.200\.200\.200/);
+    expect(a.steps.find((s) => !s.ok)).toMatchObject({ stage: 'ingress', by: 'no-rule', port: { name: 'proxy' }, peer: '200.200.200.200', service: { ethertype: 'IPv4', protocol: 'tcp', port: 80 } });
+    expect(a.steps.find((s) => !s.ok)!.text).toBe('proxy ingress has no rule for IPv4 tcp/80 from 200.200.200.200');
     expect(a.changes.map((c) => c.command)).toContain('openstack security group rule create --ingress --ethertype IPv4 --protocol tcp --dst-port 80 --remote-ip 200.200.200.200 proxy');
     // ssh members and the NAT server keep working
     expect((await reach('int', 'proxy', 80)).verdict).toBe('ALLOW');
@@ -194,11 +220,17 @@ describe.sequential('the other checks, the HTTP routes and the guard', () => {
     const reach = await api(server.url, 'POST', '/analysis/v1/can-reach', admin, { src: '10.1.1.40', dst: 'adm', protocol: 'tcp', port: 80 });
     expect(reach.status).toBe(200);
     expect(reach.body.verdict).toBe('DENY');
+    const [entry, egress, ingress] = (reach.body as Explained).steps;
+    expect(entry).toMatchObject({ stage: 'entry', ok: true, through: { kind: 'sender', port: { name: 'open' } }, text: 'source 10.1.1.40 is sent by port open' });
+    expect(egress).toMatchObject({ stage: 'egress', ok: true, by: 'unfiltered', reason: 'port-security-disabled', text: 'open is not filtered (port security disabled)' });
+    expect(ingress).toMatchObject({ stage: 'ingress', ok: false, by: 'no-rule', port: { name: 'adm' }, text: 'adm ingress has no rule for IPv4 tcp/80 from 10.1.1.40' });
     expect((await api(server.url, 'POST', '/analysis/v1/can-reach', admin, { src: '10.1.1.40', dst: 'adm', protocol: 'tcp', port: 22 })).body.verdict).toBe('ALLOW');
     expect((await api(server.url, 'POST', '/analysis/v1/can-reach', admin, { src: 'x', dst: 'adm', protocol: 'tcp' })).status).toBe(400);
     expect((await api(server.url, 'POST', '/analysis/v1/can-reach', admin, { src: 'x' })).status).toBe(400);
     const exposure = await api(server.url, 'GET', '/analysis/v1/exposure', admin);
-    expect(exposure.body.exposure.find((r: { port: { name: string } }) => r.port.name === 'open').sources).toEqual(['0.0.0.0/0']);
+    const open = (exposure.body.exposure as ExplainedExposure).filter((r) => r.port.name === 'open');
+    expect(open.map((r) => r.sources)).toEqual([['0.0.0.0/0'], ['::/0']]);
+    expect(open[0].origins).toEqual([{ cidr: '0.0.0.0/0', from: { kind: 'unfiltered', reason: 'port-security-disabled' }, via: 'not filtered (port security disabled)' }]);
     expect((await api(server.url, 'GET', '/analysis/v1/findings', {})).status).toBe(401);
     const controller = new AbortController();
     const res = await fetch(`${server.url}/analysis/v1/events`, { headers: admin, signal: controller.signal });

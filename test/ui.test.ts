@@ -187,6 +187,10 @@ describe('web console in Chromium', () => {
     expect(steps.length).toBeGreaterThan(1);
     expect(steps.every((s) => s.ok)).toBe(true);
     expect(steps.some((s) => /\bnat\b/.test(s.text) && s.text.includes('0.0.0.0/0'))).toBe(true);
+    // the ingress step names the member that matched, the objects linked inside its sentences
+    const ingress = page.locator('.steps > li[data-stage="ingress"] .sentence');
+    expect(await ingress.nth(1).textContent()).toBe('source 200.200.200.200 matches group ssh\'s member nat via allowed-address-pair 0.0.0.0/0');
+    expect(await ingress.nth(1).getByRole('button').allTextContents()).toEqual(['ssh', 'nat']);
     await shot('trace-allow');
   });
 

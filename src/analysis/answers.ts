@@ -10,15 +10,72 @@ export interface ObjectRef {
   name?: string;
 }
 
-/** One step of a can-reach explanation, in the order the packet meets it. */
-export interface ReachStep {
-  /** entry: where the packet enters the destination's network; spoof: source port's anti-spoofing;
-   *  egress: source port's egress rule; ingress: destination port's ingress rule; member: remote-group member that matched */
-  stage: 'entry' | 'spoof' | 'egress' | 'ingress' | 'member' | 'network';
-  ok: boolean;
-  text: string;
-  objects: ObjectRef[];
+type Family = 'IPv4' | 'IPv6';
+
+/** The security-group rule (or Neutron's own rule) that decided a packet; its direction is the step's. */
+export interface RuleDetail {
+  ethertype: Family;
+  /** null: any protocol */
+  protocol: string | null;
+  portMin: number | null;
+  portMax: number | null;
+  remote: { kind: 'any' } | { kind: 'prefix'; cidr: string } | { kind: 'group'; group: ObjectRef };
+  origin: RuleOrigin;
 }
+
+/** Where a rule comes from: a security group's rule, or one Neutron adds to every port. */
+export type RuleOrigin = { kind: 'group'; group: ObjectRef; rule: ObjectRef } | { kind: 'provider'; what: 'dhcp' | 'dhcpv6' | 'router_advertisement' };
+
+/** Why a port's traffic is not filtered at all. */
+export type UnfilteredReason = 'network-owned' | 'port-security-disabled';
+
+/** The remote-group member whose address made a remote-group rule match the peer. */
+export interface MemberMatch {
+  group: ObjectRef;
+  port: ObjectRef;
+  /** the member's address as Neutron hands it over: a host IP, or a pair's CIDR */
+  address: string;
+  via: 'fixed-ip' | 'allowed-address-pair';
+}
+
+/** The anti-spoofing entry of the sending port that lets the source address out. */
+export interface SpoofMatch {
+  /** the source allowed: fixed IP, pair or link-local CIDR; null when the port has no fixed IP (its MAC alone) */
+  address: string | null;
+  mac: string;
+  via: 'fixed-ip' | 'allowed-address-pair' | 'link-local' | 'mac-only';
+}
+
+/** How the packet gets onto the destination's network. */
+export type EntryThrough =
+  /** the source is a port's own address, or SRC names the port */
+  | { kind: 'sender'; port: ObjectRef }
+  /** from outside the cloud: through a router interface, a port without port security, or a port whose pair covers it */
+  | { kind: 'router' | 'unfiltered' | 'pair'; port: ObjectRef; network: ObjectRef }
+  | { kind: 'none'; network: ObjectRef };
+
+/** What one port's egress or ingress chain did with the packet. */
+export type FilterOutcome =
+  | { by: 'rule'; rule: RuleDetail; member?: MemberMatch }
+  /** no rule admits this service (port: destination port or ICMP type) */
+  | { by: 'no-rule'; service: { ethertype: Family; protocol: string; port: number | null } }
+  /** the lines every chain carries before its rules (DHCP, NDP, router advertisements) */
+  | { by: 'fixed'; verdict: 'accept' | 'drop'; why: string }
+  | { by: 'unfiltered'; reason: UnfilteredReason };
+
+/**
+ * One step of a can-reach explanation, in the order the packet meets it, as
+ * typed facts: the output formats (report/explain.ts) make the words.
+ */
+export type ReachStep = { ok: boolean } & (
+  | { stage: 'entry'; source: string; through: EntryThrough }
+  /** the sending port's anti-spoofing; entry unset: nothing lets the source out */
+  | { stage: 'spoof'; port: ObjectRef; source: string; entry?: SpoofMatch }
+  /** the sending port's egress chain (peer: the destination address) or the receiving port's ingress chain (peer: the source) */
+  | ({ stage: 'egress' | 'ingress'; port: ObjectRef; peer: string } & FilterOutcome)
+  /** between two networks: the router with an interface on both, if any */
+  | { stage: 'network'; from: ObjectRef; to: ObjectRef; router?: string }
+);
 
 export interface ReachQuery {
   /** port id or name, instance (device) name, or IP address (external ones included) */
@@ -60,8 +117,11 @@ export interface Finding {
 
 export interface ExposureSource {
   cidr: string;
-  /** "prefix 10.0.0.0/24 (rule <id> of group web)" or "group ssh member nat via allowed-address-pair 0.0.0.0/0" */
-  via: string;
+  /** what admits it: a rule's remote (anywhere, a prefix, a remote group's member), or nothing, the port being unfiltered */
+  from:
+    | { kind: 'any' | 'prefix'; rule: RuleOrigin }
+    | { kind: 'member'; member: MemberMatch; rule: RuleOrigin }
+    | { kind: 'unfiltered'; reason: UnfilteredReason };
 }
 
 export interface ExposureRow {

@@ -153,4 +153,8 @@ export function groupLabel(cloud: Cloud, id: string): string {
 
 export const portRef = (p: SnapshotPort): ObjectRef => ({ type: 'port', id: p.id, name: portLabel(p) });
 export const groupRef = (cloud: Cloud, id: string): ObjectRef => ({ type: 'security_group', id, name: groupLabel(cloud, id) });
+export function networkRef(cloud: Cloud, id: string): ObjectRef {
+  const name = cloud.networks.get(id)?.name;
+  return name ? { type: 'network', id, name } : { type: 'network', id };
+}
 export const ruleRef = (r: SnapshotRule): ObjectRef => ({ type: 'security_group_rule', id: r.id });

@@ -5,8 +5,10 @@
  * a port whose anti-spoofing admits that source (a NAT server's wide pair).
  */
 import { type Family } from '../policy/ir.js';
-import { addressKey, type Cloud, portLabel } from './cloud.js';
+import { type EntryThrough } from './answers.js';
+import { addressKey, type Cloud, networkRef, portRef } from './cloud.js';
 import { inPrefix, type Packet, parseAddress } from './packet.js';
+import { refLabel } from './report/explain.js';
 import { type SnapshotPort } from './snapshot.js';
 import { InputError } from './sources/errors.js';
 
@@ -27,7 +29,9 @@ export interface Source {
 export interface Entry {
   port?: SnapshotPort;
   ok: boolean;
-  text: string;
+  /** the source as the query gives it */
+  source: string;
+  through: EntryThrough;
   change?: { why: string; command: string };
 }
 
@@ -110,26 +114,26 @@ function fail(message: string): never {
 
 /** Where the packet starts: the source port itself, or every port on the destination's network that may emit the address. */
 export function entryPoints(cloud: Cloud, src: Source, dst: SnapshotPort, pkt: Packet): Entry[] {
-  if (src.port) return [{ port: src.port, ok: true, text: `source ${src.text} is sent by port ${portLabel(src.port)}` }];
-  const network = cloud.networks.get(dst.network_id)?.name || dst.network_id.slice(0, 8);
+  if (src.port) return [{ port: src.port, ok: true, source: src.text, through: { kind: 'sender', port: portRef(src.port) } }];
+  const network = networkRef(cloud, dst.network_id);
   const entries: Entry[] = [];
   for (const p of entryCandidates(cloud, dst.network_id)) {
     if (p.id === dst.id) continue;
     const pp = cloud.policy(p.id);
     if (pp.kind === 'trusted') {
-      if (p.device_owner.startsWith('network:router')) entries.push({ port: p, ok: true, text: `source ${src.text} is outside the cloud; it enters network ${network} through router port ${portLabel(p)}` });
+      if (p.device_owner.startsWith('network:router')) entries.push({ port: p, ok: true, source: src.text, through: { kind: 'router', port: portRef(p), network } });
       continue;
     }
     const mac = p.mac_address.toUpperCase();
     const covered = pp.kind === 'unfiltered' || pp.spoof[pkt.family].some((e) => e.mac === mac && e.cidr !== null && e.via === 'address_pair' && inPrefix(e.cidr, pkt.family, pkt.src));
-    if (covered) {
-      entries.push({ port: p, ok: true, text: `source ${src.text} is outside the cloud; it may enter network ${network} through ${portLabel(p)} (${pp.kind === 'unfiltered' ? 'port security disabled' : 'an allowed-address-pair covers it'}), e.g. forwarded by a NAT or router instance` });
-    }
+    if (covered) entries.push({ port: p, ok: true, source: src.text, through: { kind: pp.kind === 'unfiltered' ? 'unfiltered' : 'pair', port: portRef(p), network } });
   }
   if (entries.length) return entries;
+  const name = refLabel(network);
   return [{
     ok: false,
-    text: `source ${src.text} is outside the cloud and nothing on network ${network} can bring it in: no router interface, no port without port security, no allowed-address-pair covering it`,
-    change: { why: `let ${src.text} into network ${network}`, command: `openstack router add subnet <router> <subnet of network ${network}>` },
+    source: src.text,
+    through: { kind: 'none', network },
+    change: { why: `let ${src.text} into network ${name}`, command: `openstack router add subnet <router> <subnet of network ${name}>` },
   }];
 }

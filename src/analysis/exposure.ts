@@ -6,7 +6,8 @@
  */
 import { type Family, type PolicyRule, type PortPolicy } from '../policy/ir.js';
 import { type ExposureRow, type ExposureSource } from './answers.js';
-import { type Cloud, groupLabel, portLabel, portRef } from './cloud.js';
+import { type Cloud, portRef } from './cloud.js';
+import { memberMatch, ruleOrigin, unfilteredReason } from './facts.js';
 import { remoteMembers } from './packet.js';
 import { intervalOf, type Interval, toCidrs, union } from './ranges.js';
 import { type SnapshotPort } from './snapshot.js';
@@ -20,13 +21,13 @@ export function serviceText(r: Pick<PolicyRule, 'portMin' | 'portMax'>): string 
 
 /** Where one ingress rule admits from, as prefixes with their origin. */
 export function ruleSources(cloud: Cloud, pp: PortPolicy, r: PolicyRule): ExposureSource[] {
-  const rule = r.origin.kind === 'group' ? `rule ${r.origin.ruleId.slice(0, 8)} of group ${groupLabel(cloud, r.origin.groupId)}` : 'provider rule';
-  if (r.remote.kind === 'any') return [{ cidr: EVERYTHING[r.ethertype], via: `any source (${rule})` }];
-  if (r.remote.kind === 'prefix') return [{ cidr: r.remote.cidr, via: `prefix ${r.remote.cidr} (${rule})` }];
-  const group = groupLabel(cloud, r.remote.groupId);
-  return remoteMembers(pp, cloud.members(r.remote.groupId, r.ethertype), cloud.topology.options.enableIpset).map((m) => ({
+  const rule = ruleOrigin(cloud, r.origin);
+  if (r.remote.kind === 'any') return [{ cidr: EVERYTHING[r.ethertype], from: { kind: 'any', rule } }];
+  if (r.remote.kind === 'prefix') return [{ cidr: r.remote.cidr, from: { kind: 'prefix', rule } }];
+  const groupId = r.remote.groupId;
+  return remoteMembers(pp, cloud.members(groupId, r.ethertype), cloud.topology.options.enableIpset).map((m) => ({
     cidr: m.ip.includes('/') ? m.ip : `${m.ip}/${r.ethertype === 'IPv4' ? 32 : 128}`,
-    via: `group ${group} member ${portLabel(cloud.ports.get(m.portId)!)} via ${m.via === 'address_pair' ? 'allowed-address-pair' : 'fixed IP'} ${m.ip} (${rule})`,
+    from: { kind: 'member', member: memberMatch(cloud, groupId, m), rule },
   }));
 }
 
@@ -34,8 +35,8 @@ export function portExposure(cloud: Cloud, port: SnapshotPort): ExposureRow[] {
   const pp = cloud.policy(port.id);
   const ref = portRef(port);
   if (pp.kind !== 'filtered') {
-    const why = pp.kind === 'trusted' ? 'network-owned port, not filtered' : 'port security disabled';
-    return (['IPv4', 'IPv6'] as Family[]).map((f) => ({ port: ref, ethertype: f, protocol: 'any', ports: 'any', sources: [EVERYTHING[f]], origins: [{ cidr: EVERYTHING[f], via: why }] }));
+    const from = { kind: 'unfiltered', reason: unfilteredReason(pp) } as const;
+    return (['IPv4', 'IPv6'] as Family[]).map((f) => ({ port: ref, ethertype: f, protocol: 'any', ports: 'any', sources: [EVERYTHING[f]], origins: [{ cidr: EVERYTHING[f], from }] }));
   }
   const rows = new Map<string, { row: ExposureRow; intervals: Interval[] }>();
   for (const r of pp.rules) {

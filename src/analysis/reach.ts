@@ -6,12 +6,14 @@
  * so a denial names every setting that blocks it, not only the first.
  */
 import { formatIp } from '../model/addresses.js';
-import { type Family, type Member, type PolicyRule, type PortPolicy } from '../policy/ir.js';
-import { type ObjectRef, type ReachAnswer, type ReachQuery, type ReachStep } from './answers.js';
-import { type Cloud, groupLabel, portLabel, portRef, groupRef } from './cloud.js';
+import { type Family, type PortPolicy, type SpoofEntry } from '../policy/ir.js';
+import { type FilterOutcome, type ReachAnswer, type ReachQuery, type ReachStep, type SpoofMatch } from './answers.js';
+import { type Cloud, groupLabel, networkRef, portLabel, portRef } from './cloud.js';
 import { type Entry, entryPoints, resolveDestinations, resolveSource } from './endpoints.js';
+import { MEMBER_VIA, memberMatch, ruleDetail, unfilteredReason } from './facts.js';
 import { fixedEgress, fixedIngress } from './fixed-rules.js';
 import { firstAdmitting, isProtocol, type Packet, parseAddress, protocolName, spoofEntry } from './packet.js';
+import { refLabel } from './report/explain.js';
 import { type SnapshotPort } from './snapshot.js';
 import { InputError } from './sources/errors.js';
 
@@ -32,24 +34,25 @@ function packetFor(q: ReachQuery, family: Family, src: bigint, dst: bigint): Pac
 const admittingRule = (cloud: Cloud, pp: PortPolicy, direction: 'ingress' | 'egress', pkt: Packet) =>
   firstAdmitting(pp, direction, pkt, cloud.members, cloud.topology.options.enableIpset);
 
-function ruleText(cloud: Cloud, r: PolicyRule): string {
-  const service = [r.protocol ?? 'any protocol', r.portMin === null ? '' : r.portMin === r.portMax || r.portMax === null ? `/${r.portMin}` : `/${r.portMin}-${r.portMax}`].join('');
-  const remote = r.remote.kind === 'any' ? 'anywhere' : r.remote.kind === 'prefix' ? r.remote.cidr : `remote group ${groupLabel(cloud, r.remote.groupId)}`;
-  const where = r.origin.kind === 'group' ? `rule ${r.origin.ruleId.slice(0, 8)} of group ${groupLabel(cloud, r.origin.groupId)}` : `Neutron's ${r.origin.what} rule`;
-  return `${r.ethertype} ${service} ${r.direction === 'ingress' ? 'from' : 'to'} ${remote} (${where})`;
+/** What one direction of a filtered port's chain does with the packet after its fixed lines: the first admitting rule, or none. */
+function ruleOutcome(cloud: Cloud, pp: PortPolicy, direction: 'ingress' | 'egress', pkt: Packet): FilterOutcome {
+  const hit = admittingRule(cloud, pp, direction, pkt);
+  if (!hit) return { by: 'no-rule', service: { ethertype: pkt.family, protocol: pkt.protocol, port: pkt.dport } };
+  const rule = ruleDetail(cloud, hit.rule);
+  return hit.member ? { by: 'rule', rule, member: memberMatch(cloud, hit.member.groupId, hit.member.member) } : { by: 'rule', rule };
 }
 
-function ruleObjects(cloud: Cloud, r: PolicyRule): ObjectRef[] {
-  return r.origin.kind === 'group' ? [groupRef(cloud, r.origin.groupId), { type: 'security_group_rule', id: r.origin.ruleId }] : [];
-}
+/** Whether the chain lets the packet on: only a missing rule or a fixed drop line stops it. */
+const passes = (o: FilterOutcome) => o.by !== 'no-rule' && !(o.by === 'fixed' && o.verdict === 'drop');
 
-function memberStep(cloud: Cloud, groupId: string, m: Member, peerText: string): ReachStep {
-  const port = cloud.ports.get(m.portId)!;
-  return {
-    stage: 'member', ok: true,
-    text: `${peerText} matches group ${groupLabel(cloud, groupId)}'s member ${portLabel(port)} via ${m.via === 'address_pair' ? 'allowed-address-pair' : 'fixed IP'} ${m.ip}`,
-    objects: [portRef(port), groupRef(cloud, groupId)],
-  };
+const unfiltered = (pp: PortPolicy): FilterOutcome => ({ by: 'unfiltered', reason: unfilteredReason(pp) });
+
+const SPOOF_VIA: Record<SpoofEntry['via'], SpoofMatch['via']> = { ...MEMBER_VIA, link_local: 'link-local', mac_only: 'mac-only' };
+
+/** The source port's anti-spoofing entry that lets the packet out, if any. */
+function spoofMatch(pp: PortPolicy, pkt: Packet): SpoofMatch | undefined {
+  const entry = spoofEntry(pp, pkt);
+  return entry && { address: entry.cidr, mac: entry.mac, via: SPOOF_VIA[entry.via] };
 }
 
 const fmt = (family: Family, v: bigint) => formatIp(family === 'IPv4' ? 4 : 6, v);
@@ -59,76 +62,57 @@ function serviceArgs(q: ReachQuery, pkt: Packet): string {
   return `--protocol ${q.protocol}${port}`;
 }
 
-/** The source port's anti-spoofing entry that lets the packet out, if any. */
-function spoofStep(pp: PortPolicy, pkt: Packet, srcText: string): ReachStep {
-  const port = pp.port;
-  const entry = spoofEntry(pp, pkt);
-  const label = `port ${port.id.slice(0, 8)}`;
-  if (!entry) {
-    return { stage: 'spoof', ok: false, text: `anti-spoofing on ${label} drops source ${srcText}: neither a fixed IP nor an allowed-address-pair (with the port's MAC) covers it`, objects: [] };
-  }
-  const via = entry.via === 'address_pair' ? `allowed-address-pair ${entry.cidr}` : entry.via === 'fixed_ip' ? `fixed IP ${entry.cidr}` : entry.via === 'link_local' ? `link-local ${entry.cidr}` : 'its MAC (no fixed IP)';
-  return { stage: 'spoof', ok: true, text: `anti-spoofing on ${label} lets source ${srcText} out via ${via}`, objects: [] };
-}
-
 function walk(cloud: Cloud, q: ReachQuery, entry: Entry, dst: SnapshotPort, pkt: Packet): Path {
   const path: Path = { steps: [], changes: [] };
   const srcText = fmt(pkt.family, pkt.src);
   const dstText = fmt(pkt.family, pkt.dst);
   const from = entry.port;
-  path.steps.push({ stage: 'entry', ok: entry.ok, text: entry.text, objects: from ? [portRef(from)] : [] });
+  path.steps.push({ stage: 'entry', ok: entry.ok, source: entry.source, through: entry.through });
   if (!entry.ok && entry.change) path.changes.push(entry.change);
   if (from) {
     const pp = cloud.policy(from.id);
     const name = portLabel(from);
+    const port = portRef(from);
+    const egress = (outcome: FilterOutcome) => path.steps.push({ stage: 'egress', ok: passes(outcome), port, peer: dstText, ...outcome });
     if (pp.kind === 'filtered') {
       const fixed = fixedEgress(pkt);
-      if (fixed?.verdict === 'drop') path.steps.push({ stage: 'egress', ok: false, text: `${name}'s egress chain drops it: ${fixed.why}`, objects: [portRef(from)] });
+      if (fixed?.verdict === 'drop') egress({ by: 'fixed', verdict: 'drop', why: fixed.why });
       if (fixed?.verdict !== 'accept-before-spoof') {
-        const s = spoofStep(pp, pkt, srcText);
-        s.text = s.text.replace(`port ${from.id.slice(0, 8)}`, name);
-        s.objects = [portRef(from)];
-        path.steps.push(s);
-        if (!s.ok) path.changes.push({ why: `let ${name} send from ${srcText}`, command: `openstack port set --allowed-address ip-address=${srcText} ${from.id}` });
+        const match = spoofMatch(pp, pkt);
+        path.steps.push(match ? { stage: 'spoof', ok: true, port, source: srcText, entry: match } : { stage: 'spoof', ok: false, port, source: srcText });
+        if (!match) path.changes.push({ why: `let ${name} send from ${srcText}`, command: `openstack port set --allowed-address ip-address=${srcText} ${from.id}` });
       }
       if (!fixed) {
-        const hit = admittingRule(cloud, pp, 'egress', pkt);
-        if (hit) {
-          path.steps.push({ stage: 'egress', ok: true, text: `${name} egress allows it: ${ruleText(cloud, hit.rule)}`, objects: [portRef(from), ...ruleObjects(cloud, hit.rule)] });
-          if (hit.member) path.steps.push(memberStep(cloud, hit.member.groupId, hit.member.member, `destination ${dstText}`));
-        } else {
-          path.steps.push({ stage: 'egress', ok: false, text: `${name} egress has no rule for ${pkt.family} ${pkt.protocol}${pkt.dport === null ? '' : `/${pkt.dport}`} to ${dstText}`, objects: [portRef(from)] });
+        const outcome = ruleOutcome(cloud, pp, 'egress', pkt);
+        egress(outcome);
+        if (outcome.by === 'no-rule') {
           path.changes.push(...groupsToChange(cloud, from, (g) => `openstack security group rule create --egress --ethertype ${pkt.family} ${serviceArgs(q, pkt)} --remote-ip ${dstText} ${g}`, `let ${name} send it`));
         }
       } else if (fixed.verdict !== 'drop') {
-        path.steps.push({ stage: 'egress', ok: true, text: `${name}'s egress chain returns it before its rules: ${fixed.why}`, objects: [portRef(from)] });
+        egress({ by: 'fixed', verdict: 'accept', why: fixed.why });
       }
     } else {
-      path.steps.push({ stage: 'egress', ok: true, text: `${name} is not filtered (${pp.kind === 'trusted' ? 'a network-owned port' : 'port security disabled'})`, objects: [portRef(from)] });
+      egress(unfiltered(pp));
     }
   }
   if (from && from.network_id !== dst.network_id) {
-    const routed = sharedRouter(cloud, from.network_id, dst.network_id);
-    path.steps.push({ stage: 'network', ok: !!routed, text: routed ? `routed by router ${routed.slice(0, 8)} to ${networkName(cloud, dst.network_id)}` : `${networkName(cloud, from.network_id)} and ${networkName(cloud, dst.network_id)} share no router`, objects: [] });
-    if (!routed) path.changes.push({ why: 'connect the two networks', command: `openstack router add subnet <router> <subnet of ${networkName(cloud, dst.network_id)}>` });
+    const router = sharedRouter(cloud, from.network_id, dst.network_id);
+    const to = networkRef(cloud, dst.network_id);
+    path.steps.push({ stage: 'network', ok: !!router, from: networkRef(cloud, from.network_id), to, ...(router && { router }) });
+    if (!router) path.changes.push({ why: 'connect the two networks', command: `openstack router add subnet <router> <subnet of network ${refLabel(to)}>` });
   }
   const pp = cloud.policy(dst.id);
-  const name = portLabel(dst);
+  const ingress = (outcome: FilterOutcome) => path.steps.push({ stage: 'ingress', ok: passes(outcome), port: portRef(dst), peer: srcText, ...outcome });
   if (pp.kind !== 'filtered') {
-    path.steps.push({ stage: 'ingress', ok: true, text: `${name} is not filtered (${pp.kind === 'trusted' ? 'a network-owned port' : 'port security disabled'})`, objects: [portRef(dst)] });
-    return path;
-  }
-  if (fixedIngress(pkt)) {
-    path.steps.push({ stage: 'ingress', ok: true, text: `${name}'s ingress chain returns ICMPv6 ${pkt.dport} before its rules`, objects: [portRef(dst)] });
-    return path;
-  }
-  const hit = admittingRule(cloud, pp, 'ingress', pkt);
-  if (hit) {
-    path.steps.push({ stage: 'ingress', ok: true, text: `${name} ingress allows it: ${ruleText(cloud, hit.rule)}`, objects: [portRef(dst), ...ruleObjects(cloud, hit.rule)] });
-    if (hit.member) path.steps.push(memberStep(cloud, hit.member.groupId, hit.member.member, `source ${srcText}`));
+    ingress(unfiltered(pp));
+  } else if (fixedIngress(pkt)) {
+    ingress({ by: 'fixed', verdict: 'accept', why: `NDP and MLD are let in (ICMPv6 type ${pkt.dport})` });
   } else {
-    path.steps.push({ stage: 'ingress', ok: false, text: `${name} ingress has no rule for ${pkt.family} ${pkt.protocol}${pkt.dport === null ? '' : `/${pkt.dport}`} from ${srcText}`, objects: [portRef(dst)] });
-    path.changes.push(...groupsToChange(cloud, dst, (g) => `openstack security group rule create --ingress --ethertype ${pkt.family} ${serviceArgs(q, pkt)} --remote-ip ${srcText} ${g}`, `let ${name} receive it`));
+    const outcome = ruleOutcome(cloud, pp, 'ingress', pkt);
+    ingress(outcome);
+    if (outcome.by === 'no-rule') {
+      path.changes.push(...groupsToChange(cloud, dst, (g) => `openstack security group rule create --ingress --ethertype ${pkt.family} ${serviceArgs(q, pkt)} --remote-ip ${srcText} ${g}`, `let ${portLabel(dst)} receive it`));
+    }
   }
   return path;
 }
@@ -138,10 +122,6 @@ function groupsToChange(cloud: Cloud, port: SnapshotPort, command: (group: strin
   if (!port.security_groups.length) return [{ why: `${why} (the port has no security group)`, command: `openstack port set --security-group <group with the rule> ${port.id}` }];
   const g = port.security_groups[0];
   return [{ why: `${why} (a rule in any of its groups will do)`, command: command(cloud.groups.get(g)?.name ? groupLabel(cloud, g) : g) }];
-}
-
-function networkName(cloud: Cloud, id: string): string {
-  return `network ${cloud.networks.get(id)?.name || id.slice(0, 8)}`;
 }
 
 /** A router with an interface on both networks (its ports are network-owned, so unfiltered). */
@@ -176,7 +156,7 @@ export function admits(cloud: Cloud, from: SnapshotPort, to: SnapshotPort, servi
     const src = dst && from.fixed_ips.map((x) => parseAddress(x.ip_address)).find((a) => a?.family === dst.family);
     if (!dst || !src) continue;
     const q: ReachQuery = { src: from.id, dst: to.id, ...service };
-    return ok(walk(cloud, q, { port: from, ok: true, text: '' }, to, packetFor(q, dst.family, src.value, dst.value)));
+    return ok(walk(cloud, q, { port: from, ok: true, source: q.src, through: { kind: 'sender', port: portRef(from) } }, to, packetFor(q, dst.family, src.value, dst.value)));
   }
   return false;
 }

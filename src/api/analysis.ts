@@ -13,6 +13,7 @@ import { type AuditOptions, DEFAULT_AUDIT_OPTIONS } from '../analysis/audit/opti
 import { buildCloud, type Cloud } from '../analysis/cloud.js';
 import { exposure } from '../analysis/exposure.js';
 import { canReach } from '../analysis/reach.js';
+import { explained, explainedExposure } from '../analysis/report/explain.js';
 import { InputError } from '../analysis/sources/errors.js';
 import { fromStore } from '../analysis/sources/store.js';
 import { type Snapshot } from '../analysis/snapshot.js';
@@ -101,7 +102,7 @@ export function registerAnalysis(app: FastifyInstance, store: Store, o: Analysis
     }
     if (q.port !== undefined && !Number.isInteger(q.port)) throw errors.badRequest('port must be an integer');
     try {
-      return canReach(view(req).cloud, { src: q.src, dst: q.dst, protocol: q.protocol, port: q.port, sourcePort: q.sourcePort, sourceIp: q.sourceIp });
+      return explained(canReach(view(req).cloud, { src: q.src, dst: q.dst, protocol: q.protocol, port: q.port, sourcePort: q.sourcePort, sourceIp: q.sourceIp }));
     } catch (e) {
       return badRequest(e);
     }
@@ -112,7 +113,7 @@ export function registerAnalysis(app: FastifyInstance, store: Store, o: Analysis
     const id = (req.query as Record<string, string | undefined>).port_id;
     const port = id === undefined ? undefined : cloud.ports.get(id);
     if (id !== undefined && !port) throw errors.notFound();
-    return { exposure: exposure(cloud, port ? [port] : undefined) };
+    return { exposure: explainedExposure(exposure(cloud, port ? [port] : undefined)) };
   });
 
   // a change event whenever the caller's view changes; the stream ends with the caller's token

@@ -6,15 +6,16 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { type Finding, type ReachAnswer, type Severity, SEVERITIES } from '../analysis/answers.js';
+import { type ExposureRow, type Finding, type ReachAnswer, type ReachStep, type Severity, SEVERITIES } from '../analysis/answers.js';
 import { audit, CHECKS } from '../analysis/audit/index.js';
 import { type AuditOptions, DEFAULT_AUDIT_OPTIONS } from '../analysis/audit/options.js';
 import { buildCloud, type Cloud } from '../analysis/cloud.js';
 import { exposure } from '../analysis/exposure.js';
 import { canReach } from '../analysis/reach.js';
-import { markdown } from '../analysis/report/markdown.js';
+import { explained, explainedExposure, headline, plainText, sourcePhrase, stepSentences } from '../analysis/report/explain.js';
+import { markdown, reachMarkdown } from '../analysis/report/markdown.js';
 import { sarif } from '../analysis/report/sarif.js';
-import { formatRows, type RowFormat, type Rows } from '../analysis/report/table.js';
+import { type Column, formatRows, type RowFormat, tabulate } from '../analysis/report/table.js';
 import { InputError } from '../analysis/sources/errors.js';
 import { type CompileOptions } from '../policy/topology.js';
 import { addExpansionOption, expansionOverrides } from './expansion-option.js';
@@ -55,22 +56,32 @@ function emit(o: Common, text: string): void {
   else process.stdout.write(out);
 }
 
-function reachRows(a: ReachAnswer): Rows {
-  return {
-    columns: ['Step', 'Stage', 'Result', 'Explanation'],
-    rows: [
-      ...a.steps.map((s, i) => [String(i + 1), s.stage, s.ok ? 'ok' : 'BLOCKED', s.text]),
-      ...a.changes.map((c) => ['', 'change', 'needed', `${c.why}:\n${c.command}`]),
-    ],
-  };
-}
+type ReachRow = { n: number; step: ReachStep } | { change: ReachAnswer['changes'][number] };
 
-function findingRows(findings: Finding[]): Rows {
-  return {
-    columns: ['Severity', 'Check', 'Finding', 'Fix'],
-    rows: findings.map((f) => [f.severity, f.check, [f.title, ...f.evidence.map((e) => `- ${e}`), ...Object.entries(f.backends ?? {}).map(([b, t]) => `* ${b}: ${t}`)].join('\n'), f.fix.join('\n')]),
-  };
-}
+const REACH_COLUMNS: Column<ReachRow>[] = [
+  { name: 'Step', cell: (r) => ('step' in r ? String(r.n) : '') },
+  { name: 'Stage', cell: (r) => ('step' in r ? r.step.stage : 'change') },
+  { name: 'Result', cell: (r) => ('step' in r ? (r.step.ok ? 'ok' : 'BLOCKED') : 'needed') },
+  { name: 'Explanation', cell: (r) => ('step' in r ? stepSentences(r.step).map(plainText).join('\n') : `${r.change.why}:\n${r.change.command}`) },
+];
+
+const reachRows = (a: ReachAnswer): ReachRow[] => [...a.steps.map((step, i) => ({ n: i + 1, step })), ...a.changes.map((change) => ({ change }))];
+
+const FINDING_COLUMNS: Column<Finding>[] = [
+  { name: 'Severity', cell: (f) => f.severity },
+  { name: 'Check', cell: (f) => f.check },
+  { name: 'Finding', cell: (f) => [f.title, ...f.evidence.map((e) => `- ${e}`), ...Object.entries(f.backends ?? {}).map(([b, t]) => `* ${b}: ${t}`)].join('\n') },
+  { name: 'Fix', cell: (f) => f.fix.join('\n') },
+];
+
+const EXPOSURE_COLUMNS: Column<ExposureRow>[] = [
+  { name: 'Port', cell: (r) => r.port.name ?? r.port.id },
+  { name: 'Ethertype', cell: (r) => r.ethertype },
+  { name: 'Protocol', cell: (r) => r.protocol },
+  { name: 'Ports', cell: (r) => r.ports },
+  { name: 'Allowed sources', cell: (r) => r.sources.join('\n') },
+  { name: 'From', cell: (r) => r.origins.map((x) => plainText(sourcePhrase(x))).join('\n') },
+];
 
 /** A progress line on standard error, only for people watching. */
 function progress(label: string): ((name: string, i: number, n: number) => void) | undefined {
@@ -89,13 +100,13 @@ export function analyzeCommands(program: Command): void {
     .requiredOption('--protocol <protocol>', 'tcp, udp, icmp, a protocol name or number')
     .option('--port <port>', 'destination port (ICMP: type)', integer('--port', 0, 65535))
     .option('--source-port <port>', 'source port (ICMP: code); default: an ephemeral port', integer('--source-port', 0, 65535))
-    .option('--source-ip <ip>', 'with SRC a port: the address it sends from (a VIP, forwarded or spoofed traffic); default its fixed IP'), ROW_FORMATS)
+    .option('--source-ip <ip>', 'with SRC a port: the address it sends from (a VIP, forwarded or spoofed traffic); default its fixed IP'), [...ROW_FORMATS, 'markdown'])
     .action(async (src: string, dst: string, o: Common & { protocol: string; port?: number; sourcePort?: number; sourceIp?: string }, cmd: Command) => {
       const answer = canReach(await loadCloud(cmd, o), { src, dst, protocol: o.protocol, port: o.port, sourcePort: o.sourcePort, sourceIp: o.sourceIp });
-      if (o.format === 'json') return emit(o, JSON.stringify(answer, null, 2));
-      const head = `${answer.verdict}: ${src} -> ${dst} ${o.protocol}${o.port === undefined ? '' : `/${o.port}`}`;
+      if (o.format === 'json') return emit(o, JSON.stringify(explained(answer), null, 2));
+      if (o.format === 'markdown') return emit(o, reachMarkdown(answer));
       if (o.format === 'value') return emit(o, answer.verdict);
-      emit(o, `${head}\n${formatRows(reachRows(answer), o.format as RowFormat)}`);
+      emit(o, `${headline(answer)}\n${formatRows(tabulate(REACH_COLUMNS, reachRows(answer)), o.format as RowFormat)}`);
     });
 
   common(program.command('exposure')
@@ -105,11 +116,8 @@ export function analyzeCommands(program: Command): void {
       const cloud = await loadCloud(cmd, o);
       const ports = names.length ? names.map((n) => cloud.ports.get(n) ?? cloud.snapshot.ports.find((p) => p.name === n) ?? fail(`no port has id or name ${n}`)) : undefined;
       const rows = exposure(cloud, ports);
-      if (o.format === 'json') return emit(o, JSON.stringify(rows, null, 2));
-      emit(o, formatRows({
-        columns: ['Port', 'Ethertype', 'Protocol', 'Ports', 'Allowed sources', 'From'],
-        rows: rows.map((r) => [r.port.name ?? r.port.id, r.ethertype, r.protocol, r.ports, r.sources.join('\n'), r.origins.map((x) => x.via).join('\n')]),
-      }, o.format as RowFormat));
+      if (o.format === 'json') return emit(o, JSON.stringify(explainedExposure(rows), null, 2));
+      emit(o, formatRows(tabulate(EXPOSURE_COLUMNS, rows), o.format as RowFormat));
     });
 
   common(program.command('audit')
@@ -129,7 +137,7 @@ export function analyzeCommands(program: Command): void {
       if (o.format === 'sarif') emit(o, JSON.stringify(sarif(findings, cloud.snapshot.source, version), null, 2));
       else if (o.format === 'markdown') emit(o, markdown(findings, cloud.snapshot.source));
       else if (o.format === 'json') emit(o, JSON.stringify(findings, null, 2));
-      else emit(o, formatRows(findingRows(findings), o.format as RowFormat) || 'no findings');
+      else emit(o, formatRows(tabulate(FINDING_COLUMNS, findings), o.format as RowFormat) || 'no findings');
       if (o.failOn && findings.some((f) => SEVERITIES.indexOf(f.severity) <= SEVERITIES.indexOf(o.failOn!))) process.exitCode = 1;
     });
 }

@@ -1,5 +1,6 @@
-/** The audit as a Markdown report: a summary by severity, then each finding with its evidence and fix. */
-import { type Finding, SEVERITIES } from '../answers.js';
+/** Reports as Markdown: the audit (a summary by severity, then each finding with its evidence and fix) and a can-reach trace. */
+import { type Finding, type ReachAnswer, SEVERITIES } from '../answers.js';
+import { headline, type Phrase, refLabel, stepSentences } from './explain.js';
 
 export function markdown(findings: Finding[], source: string): string {
   const out = [`# portsec audit`, '', `Source: ${source}`, '', '| Severity | Findings |', '|---|---|'];
@@ -10,4 +11,23 @@ export function markdown(findings: Finding[], source: string): string {
     out.push('', '**Fix**', '', '```sh', ...f.fix, '```');
   });
   return `${out.join('\n')}\n`;
+}
+
+// only what could start emphasis, code, links or HTML inside a list item's line
+const escape = (text: string) => text.replace(/[\\`*_[\]<]/g, '\\$&');
+
+/** A phrase in Markdown: the objects it names in bold. */
+const markdownPhrase = (p: Phrase): string => p.map((x) => (typeof x === 'string' ? escape(x) : `**${escape(refLabel(x))}**`)).join('');
+
+export function reachMarkdown(a: ReachAnswer): string {
+  const out = [`# portsec can-reach`, '', `**${escape(headline(a))}**`, ''];
+  a.steps.forEach((s, i) => {
+    const [first, ...more] = stepSentences(s).map(markdownPhrase);
+    out.push(`${i + 1}. ${s.ok ? '✓' : '✗ blocked at'} ${s.stage}: ${first}`, ...more.map((m) => `   - ${m}`));
+  });
+  if (a.changes.length) {
+    out.push('', '## To allow it, change', '');
+    for (const c of a.changes) out.push(`- ${escape(c.why)}:`, '', '  ```sh', `  ${c.command}`, '  ```', '');
+  }
+  return `${out.join('\n').trimEnd()}\n`;
 }

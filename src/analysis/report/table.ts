@@ -9,6 +9,15 @@ export interface Rows {
   rows: string[][];
 }
 
+/** A column as metadata: its heading and how one item's cell is written. */
+export interface Column<T> {
+  name: string;
+  cell: (item: T) => string;
+}
+
+/** Items as rows under columns; every row format is written from these. */
+export const tabulate = <T>(columns: Column<T>[], items: T[]): Rows => ({ columns: columns.map((c) => c.name), rows: items.map((i) => columns.map((c) => c.cell(i))) });
+
 export type RowFormat = 'table' | 'json' | 'yaml' | 'value';
 
 function box(t: Rows): string {

@@ -3,7 +3,8 @@ import { useEffect, useState } from 'preact/hooks';
 import type { ExposureRow } from '../../../src/analysis/answers.js';
 import { type Api, ApiError } from '../api.js';
 import type { CloudIndex } from '../cloud-index.js';
-import { type Navigate, ObjectLink, PairChip } from './common.js';
+import { sourcePhrase } from '../../../src/analysis/report/explain.js';
+import { type Navigate, ObjectLink, PairChip, Sentence } from './common.js';
 
 /** A table of tens of thousands of rows helps nobody and stalls the page: the filter narrows it. */
 const MAX_ROWS = 500;
@@ -48,7 +49,7 @@ export function ExposureView({ api, index, nav, version, filter, setFilter }: {
                 <td>{r.ethertype}</td>
                 <td>{r.protocol}{r.ports === 'any' ? '' : `/${r.ports}`}</td>
                 <td>{r.sources.map((s) => <PairChip key={s} address={s} />)}</td>
-                <td><ul class="origins">{r.origins.map((o) => <li key={`${o.cidr}|${o.via}`}><code>{o.cidr}</code> {o.via}</li>)}</ul></td>
+                <td><ul class="origins">{r.origins.map((o, i) => <li key={i}><code>{o.cidr}</code> <Sentence phrase={sourcePhrase(o)} index={index} nav={nav} /></li>)}</ul></td>
               </tr>
             ))}
           </tbody>

@@ -1,9 +1,10 @@
 /** can-reach: a flow from SRC to DST, answered with every step the packet meets, and what to change when denied. */
 import { useState } from 'preact/hooks';
 import type { ReachAnswer, ReachQuery, ReachStep } from '../../../src/analysis/answers.js';
+import { headline, stepSentences } from '../../../src/analysis/report/explain.js';
 import type { Api } from '../api.js';
 import type { CloudIndex } from '../cloud-index.js';
-import { CopyButton, type Navigate, ObjectLink } from './common.js';
+import { CopyButton, type Navigate, Sentence } from './common.js';
 
 const STAGES: Record<ReachStep['stage'], string> = {
   entry: 'Entry',
@@ -11,7 +12,6 @@ const STAGES: Record<ReachStep['stage'], string> = {
   spoof: 'Anti-spoofing',
   egress: 'Egress',
   ingress: 'Ingress',
-  member: 'Remote-group member',
 };
 
 export interface ReachForm {
@@ -30,8 +30,7 @@ function Steps({ answer, index, nav }: { answer: ReachAnswer; index: CloudIndex;
         <li key={i} class={s.ok ? 'step ok' : 'step blocked'} data-stage={s.stage}>
           <span class="step-state">{s.ok ? '✓ ok' : '✗ blocked'}</span>
           <span class="step-stage">{STAGES[s.stage] ?? s.stage}</span>
-          <span class="step-text">{s.text}</span>
-          <span class="step-objects">{s.objects.map((o) => <ObjectLink key={`${o.type}:${o.id}`} o={o} index={index} nav={nav} />)}</span>
+          <span class="step-text">{stepSentences(s).map((p, k) => <Sentence key={k} phrase={p} index={index} nav={nav} />)}</span>
         </li>
       ))}
     </ol>
@@ -86,7 +85,7 @@ export function ReachView({ api, index, nav, form, setForm }: { api: Api; index:
         {answer && (
           <div class="answer">
             <p class={`verdict verdict-${answer.verdict.toLowerCase()}`} data-verdict={answer.verdict}>
-              {answer.verdict}: {answer.query.src} → {answer.query.dst} {answer.query.protocol}{answer.query.port === undefined ? '' : `/${answer.query.port}`}
+              {headline(answer)}
             </p>
             <Steps answer={answer} index={index} nav={nav} />
             {answer.changes.length > 0 && (

@@ -1,6 +1,7 @@
 /** Small pieces the views share: severity chips, copy buttons, links from analyzer objects into the graph. */
 import { useState } from 'preact/hooks';
 import type { ObjectRef, Severity } from '../../../src/analysis/answers.js';
+import { type Phrase, refLabel } from '../../../src/analysis/report/explain.js';
 import type { CloudIndex } from '../cloud-index.js';
 import type { Ref } from '../graph/elements.js';
 import { WIDTHS, widthOf } from '../graph/pairs.js';
@@ -31,9 +32,18 @@ export interface Navigate {
   show: (r: Ref) => void;
 }
 
-export function ObjectLink({ o, index, nav }: { o: ObjectRef; index: CloudIndex; nav: Navigate }) {
+/** A link to the object in the graph; `text` names it inside a sentence (default: its kind and name). */
+export function ObjectLink({ o, index, nav, text = defaultText(o) }: { o: ObjectRef; index: CloudIndex; nav: Navigate; text?: string }) {
   const ref = index.refOf(o);
-  const text = o.type === 'security_group_rule' ? `rule ${o.id.slice(0, 8)}` : `${o.type.replace(/_/g, ' ')} ${o.name ?? o.id.slice(0, 8)}`;
   if (!ref) return <span class="object">{text}</span>;
   return <button type="button" class="link" onClick={() => nav.show(ref)} title={`Show ${index.label(ref)} in the graph`}>{text}</button>;
+}
+
+/** An explanation's sentence, the objects it names linked into the graph. */
+export function Sentence({ phrase, index, nav }: { phrase: Phrase; index: CloudIndex; nav: Navigate }) {
+  return <span class="sentence">{phrase.map((x, i) => (typeof x === 'string' ? x : <ObjectLink key={i} o={x} index={index} nav={nav} text={refLabel(x)} />))}</span>;
+}
+
+function defaultText(o: ObjectRef): string {
+  return o.type === 'security_group_rule' ? `rule ${o.id.slice(0, 8)}` : `${o.type.replace(/_/g, ' ')} ${o.name ?? o.id.slice(0, 8)}`;
 }

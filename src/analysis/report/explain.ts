@@ -1,0 +1,107 @@
+/**
+ * The words of the analyzer's explanations — can-reach's steps, where an
+ * exposed source comes from — written once. Each typed fact becomes sentences
+ * of text and object references; each output format turns those into its own
+ * text: plain here (tables, JSON), Markdown in markdown.ts, links in the
+ * console. Pure and without Node imports: the console bundles it.
+ */
+import type { ExposureRow, ExposureSource, MemberMatch, ObjectRef, ReachAnswer, ReachStep, RuleDetail, RuleOrigin, SpoofMatch, UnfilteredReason } from '../answers.js';
+
+/** Text with the objects it names left as references, for formats that link them. */
+export type Phrase = (string | ObjectRef)[];
+
+/** How a sentence names an object: its name, else the start of its id. */
+export const refLabel = (o: ObjectRef): string => o.name || o.id.slice(0, 8);
+
+const PAIR_VIA: Record<MemberMatch['via'], string> = { 'fixed-ip': 'fixed IP', 'allowed-address-pair': 'allowed-address-pair' };
+
+function spoofVia(e: SpoofMatch): string {
+  if (e.via === 'mac-only') return 'its MAC (no fixed IP)';
+  return `${e.via === 'link-local' ? 'link-local' : PAIR_VIA[e.via]} ${e.address}`;
+}
+
+function portRange(min: number | null, max: number | null): string {
+  if (min === null) return '';
+  return min === max || max === null ? `/${min}` : `/${min}-${max}`;
+}
+
+const originWords = (o: RuleOrigin): Phrase => (o.kind === 'group' ? ['rule ', o.rule, ' of group ', o.group] : [`Neutron's ${o.what} rule`]);
+
+function ruleWords(r: RuleDetail, direction: 'ingress' | 'egress'): Phrase {
+  const remote: Phrase = r.remote.kind === 'any' ? ['anywhere'] : r.remote.kind === 'prefix' ? [r.remote.cidr] : ['remote group ', r.remote.group];
+  return [`${r.ethertype} ${r.protocol ?? 'any protocol'}${portRange(r.portMin, r.portMax)} ${direction === 'ingress' ? 'from' : 'to'} `, ...remote, ' (', ...originWords(r.origin), ')'];
+}
+
+const memberWords = (m: MemberMatch): Phrase => ['group ', m.group, "'s member ", m.port, ` via ${PAIR_VIA[m.via]} ${m.address}`];
+
+const UNFILTERED: Record<UnfilteredReason, string> = { 'network-owned': 'not filtered (a network-owned port)', 'port-security-disabled': 'not filtered (port security disabled)' };
+
+const OUTSIDE = 'is outside the cloud';
+
+/** A step as sentences, in order: most steps say one thing; a remote-group rule also names the member that matched. */
+export function stepSentences(s: ReachStep): Phrase[] {
+  switch (s.stage) {
+    case 'entry': {
+      const t = s.through;
+      const source = `source ${s.source}`;
+      switch (t.kind) {
+        case 'sender': return [[`${source} is sent by port `, t.port]];
+        case 'router': return [[`${source} ${OUTSIDE}; it enters network `, t.network, ' through router port ', t.port]];
+        case 'none': return [[`${source} ${OUTSIDE} and nothing on network `, t.network, ' can bring it in: no router interface, no port without port security, no allowed-address-pair covering it']];
+        default: return [[`${source} ${OUTSIDE}; it may enter network `, t.network, ' through ', t.port,
+          ` (${t.kind === 'unfiltered' ? 'port security disabled' : 'an allowed-address-pair covers it'}), e.g. forwarded by a NAT or router instance`]];
+      }
+    }
+    case 'spoof':
+      return [s.entry
+        ? ['anti-spoofing on ', s.port, ` lets source ${s.source} out via ${spoofVia(s.entry)}`]
+        : ['anti-spoofing on ', s.port, ` drops source ${s.source}: neither a fixed IP nor an allowed-address-pair (with the port's MAC) covers it`]];
+    case 'network':
+      return [s.router ? [`routed by router ${s.router.slice(0, 8)} to network `, s.to] : ['network ', s.from, ' and network ', s.to, ' share no router']];
+    case 'egress':
+    case 'ingress': {
+      const peer = `${s.stage === 'ingress' ? 'source' : 'destination'} ${s.peer}`;
+      switch (s.by) {
+        case 'rule': {
+          const allows: Phrase = [s.port, ` ${s.stage} allows it: `, ...ruleWords(s.rule, s.stage)];
+          return s.member ? [allows, [`${peer} matches `, ...memberWords(s.member)]] : [allows];
+        }
+        case 'no-rule':
+          return [[s.port, ` ${s.stage} has no rule for ${s.service.ethertype} ${s.service.protocol}${portRange(s.service.port, null)} ${s.stage === 'ingress' ? 'from' : 'to'} ${s.peer}`]];
+        case 'fixed':
+          return [[s.port, `'s ${s.stage} chain ${s.verdict === 'drop' ? 'drops it' : 'returns it before its rules'}: ${s.why}`]];
+        case 'unfiltered':
+          return [[s.port, ` is ${UNFILTERED[s.reason]}`]];
+      }
+    }
+  }
+}
+
+/** Where an exposed source comes from. */
+export function sourcePhrase({ cidr, from }: ExposureSource): Phrase {
+  switch (from.kind) {
+    case 'any': return ['any source (', ...originWords(from.rule), ')'];
+    case 'prefix': return [`prefix ${cidr} (`, ...originWords(from.rule), ')'];
+    case 'member': return [...memberWords(from.member), ' (', ...originWords(from.rule), ')'];
+    case 'unfiltered': return [UNFILTERED[from.reason]];
+  }
+}
+
+/** The verdict and the flow asked about, e.g. "ALLOW: 200.200.200.200 -> proxy tcp/80". */
+export const headline = ({ verdict, query: q }: ReachAnswer): string => `${verdict}: ${q.src} -> ${q.dst} ${q.protocol}${q.port === undefined ? '' : `/${q.port}`}`;
+
+/** A phrase as plain text. */
+export const plainText = (p: Phrase): string => p.map((x) => (typeof x === 'string' ? x : refLabel(x))).join('');
+
+/** A step as one line of plain text. */
+export const stepText = (s: ReachStep): string => stepSentences(s).map(plainText).join('; ');
+
+export type ExplainedStep = ReachStep & { text: string };
+
+/** The answer as JSON gives it: the typed steps, each with its plain text. */
+export const explained = (a: ReachAnswer): Omit<ReachAnswer, 'steps'> & { steps: ExplainedStep[] } =>
+  ({ ...a, steps: a.steps.map((s) => ({ ...s, text: stepText(s) })) });
+
+/** Exposure as JSON gives it: each source's origin typed, with its plain text as `via`. */
+export const explainedExposure = (rows: ExposureRow[]) =>
+  rows.map((r) => ({ ...r, origins: r.origins.map((o) => ({ ...o, via: plainText(sourcePhrase(o)) })) }));
