@@ -93,6 +93,10 @@ const STEPS: Step[] = [
   { name: 'admin: update tenant port device_owner network:dhcp', who: ADMIN, method: 'PUT', path: at('tport'), body: put({ device_owner: 'network:dhcp' }) },
   { name: 'tenant: rename its port that an admin made a network port', who: TENANT, method: 'PUT', path: at('tport'), body: put({ name: 'still-mine' }) },
   { name: 'tenant: move its network port back to compute:nova', who: TENANT, method: 'PUT', path: at('tport'), body: put({ device_owner: 'compute:nova' }) },
+  // a project's quotas: its own and an admin's to read, nobody else's
+  { name: 'tenant: own quotas', who: TENANT, method: 'GET', path: () => '/v2.0/quotas/proj-tenant' },
+  { name: 'tenant: another project\'s quotas', who: TENANT, method: 'GET', path: () => '/v2.0/quotas/proj-owner' },
+  { name: 'admin: a project\'s quotas', who: ADMIN, method: 'GET', path: () => '/v2.0/quotas/proj-owner' },
   // hole 9: a page marker nobody can see, and names counted as Python counts them
   ...['networks', 'ports', 'subnets', 'security-groups', 'security-group-rules'].flatMap((c): Step[] => [
     { name: `tenant: ${c} page after an unknown marker`, who: TENANT, method: 'GET', path: () => `/v2.0/${c}?limit=1&marker=3b2d5e0c-9a0e-4d38-9d5a-1c2f0e9b8a77` },

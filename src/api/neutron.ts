@@ -55,7 +55,11 @@ export function registerNeutron(app: FastifyInstance, store: Store, handlers: Re
     if (!extension) throw errors.extensionNotFound(req.params.alias);
     return { extension };
   });
-  app.get<{ Params: { project: string } }>('/v2.0/quotas/:project', async () => ({ quota: QUOTAS }));
+  // Zed's get_quota: admin or the project itself ("rule:admin_or_owner" on the path's project)
+  app.get<{ Params: { project: string } }>('/v2.0/quotas/:project', async (req) => {
+    if (!req.ctx.isAdmin && req.ctx.projectId !== req.params.project) throw errors.policy('rule:get_quota');
+    return { quota: QUOTAS };
+  });
 
   for (const [path, handler] of Object.entries(handlers)) {
     const { spec } = handler;
