@@ -38,7 +38,7 @@ describe.each(fixtures)('%s', (file) => {
     expect(goldenJson(new NodeCompiler(parseTopology(initialInput)).state)).toEqual(fx.initial);
   });
 
-  test.runIf(events.length > 0)('events applied incrementally reach the full compile of the end state', () => {
+  if (events.length) test('events applied incrementally reach the full compile of the end state', () => {
     let topology = parseTopology(initialInput);
     const node = new NodeCompiler(topology);
     for (const raw of events) {

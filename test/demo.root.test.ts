@@ -7,10 +7,9 @@
 import { spawnSync } from 'node:child_process';
 import { expect, test } from 'vitest';
 import { run } from '../src/dataplane/exec.js';
-import { isRoot } from './support/netns.js';
 import { CLI } from './support/server.js';
 
-test.skipIf(!isRoot())('portsec demo passes every scenario and cleans up', () => {
+test('portsec demo passes every scenario and cleans up', () => {
   const before = run(['ip', 'netns', 'list']);
   const r = spawnSync(process.execPath, [CLI, 'demo'], { encoding: 'utf8', timeout: 600_000 });
   process.stdout.write(r.stdout);

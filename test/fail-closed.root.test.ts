@@ -55,7 +55,7 @@ function uplink(node: string, networkId: string, ip: string): string {
   return ns;
 }
 
-describe.skipIf(!isRoot())('with an agent following the API', () => {
+describe('with an agent following the API', () => {
   const HOST = `fa${process.pid}`;
   let server: RunningServer;
   let store: Store;
@@ -111,7 +111,7 @@ describe.skipIf(!isRoot())('with an agent following the API', () => {
   }, 60_000);
 });
 
-describe.skipIf(!isRoot())('deltas cut short', () => {
+describe('deltas cut short', () => {
   const HOST = `fd${process.pid}`;
   const NET = '6f1e0c5a-3b2d-4e8f-a1c9-7d5b3e2f1a0c';
   const WEB = 'a1b2c3d4-0001-4000-8000-000000000080';
@@ -198,7 +198,7 @@ describe.skipIf(!isRoot())('deltas cut short', () => {
   }, 180_000);
 });
 
-describe.skipIf(!isRoot())('a lab on the legacy backend, across two nodes', () => {
+describe('a lab on the legacy backend, across two nodes', () => {
   const tag = `f${process.pid}`;
   const spec = labSpec.parse({
     name: tag,

@@ -33,7 +33,7 @@ async function eventually(check: () => boolean, ms = 5000): Promise<void> {
 
 const save = () => run(['iptables-nft-save', '-t', 'filter'], { ns: `ps-cn-${HOST}` });
 
-test.skipIf(!isRoot())('binding a port builds the node and loads its chains; a pair change follows', async () => {
+test('binding a port builds the node and loads its chains; a pair change follows', async () => {
   const net = (await api(server.url, 'POST', '/v2.0/networks', admin, { network: { name: 'n' } })).body.network.id;
   await api(server.url, 'POST', '/v2.0/subnets', admin, { subnet: { network_id: net, cidr: '10.1.1.0/24', ip_version: 4 } });
   const port = (await api(server.url, 'POST', '/v2.0/ports', admin, { port: { network_id: net, 'binding:host_id': HOST } })).body.port;
@@ -43,7 +43,7 @@ test.skipIf(!isRoot())('binding a port builds the node and loads its chains; a p
   await eventually(() => save().includes(`-A ${spoof} -s 10.1.1.2/32 -m mac --mac-source ${port.mac_address}`));
 });
 
-test.skipIf(!isRoot())('a compute node removed under its agent (lab down, then a new lab on the host) is built and converged again', async () => {
+test('a compute node removed under its agent (lab down, then a new lab on the host) is built and converged again', async () => {
   const port = (await api(server.url, 'GET', `/v2.0/ports?binding:host_id=${HOST}`, admin)).body.ports[0];
   const spoof = `neutron-linuxbri-s${port.id.slice(0, 10)}`;
   removeComputeNode(HOST);

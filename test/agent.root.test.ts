@@ -57,7 +57,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-test.skipIf(!isRoot())('API changes reach the kernel through the agent', async () => {
+test('API changes reach the kernel through the agent', async () => {
   const ipA = portA.fixed_ips[0].ip_address;
   const ipB = (await api(server.url, 'GET', `/v2.0/ports?name=b`, admin)).body.ports[0].fixed_ips[0].ip_address;
   expect(connect(vmA, ipB, 8080)).toBe(`peer=${ipA}`);
@@ -71,7 +71,7 @@ test.skipIf(!isRoot())('API changes reach the kernel through the agent', async (
   expect(connect(vmA, ipB, 8080, '10.1.1.2')).toBe('timeout');
 });
 
-test.skipIf(!isRoot())('a restarted agent converges the kernel, whatever was changed behind its back', () => {
+test('a restarted agent converges the kernel, whatever was changed behind its back', () => {
   run(['iptables-nft', '-F', `neutron-linuxbri-s${portA.id.slice(0, 10)}`], { ns: agent.ns });
   const again = new Agent(store, HOST);
   const delta = again.start();
