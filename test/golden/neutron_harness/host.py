@@ -12,6 +12,8 @@ import ipaddress
 import re
 import time
 
+from neutron_lib import exceptions
+
 BUILTIN_CHAINS = {
     'raw': ['PREROUTING', 'OUTPUT'],
     'mangle': ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'],
@@ -297,7 +299,6 @@ class Host(object):
             self.failures.append({'argv': argv, 'error': str(e),
                                   'tolerated': not check_exit_code})
             if check_exit_code and 1 not in (extra_ok_codes or []):
-                from neutron_lib import exceptions
                 raise exceptions.ProcessExecutionError(
                     '%s: %s' % (' '.join(argv), e), returncode=1)
             out, err = '', str(e)

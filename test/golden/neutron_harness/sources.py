@@ -16,6 +16,7 @@ non-ipset driver expands from them come out in one reproducible order.
 Import this module only after neutron_harness.node.import_neutron().
 """
 
+import functools
 import types
 
 import netaddr
@@ -31,13 +32,11 @@ RULE_COLUMNS = ('id', 'security_group_id', 'remote_group_id',
                 'remote_ip_prefix')
 
 
-def address_key(addr, _cache={}):
+@functools.lru_cache(maxsize=None)
+def address_key(addr):
     """(IP version, address as an integer, prefix length, text)."""
-    key = _cache.get(addr)
-    if key is None:
-        net = netaddr.IPNetwork(addr)
-        key = _cache[addr] = (net.version, int(net.ip), net.prefixlen, addr)
-    return key
+    net = netaddr.IPNetwork(addr)
+    return (net.version, int(net.ip), net.prefixlen, addr)
 
 
 def member_key(member):
