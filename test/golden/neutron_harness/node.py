@@ -91,17 +91,17 @@ class Node(object):
             return port['id']   # the OVS agent's device is the port UUID
         dev = port['device'] or 'tap' + port['id'][:11]
         if not dev.startswith('tap') or not port['id'].startswith(dev[3:]):
-            raise InputError('port %s: a linuxbridge device is tap + '
-                                  'the first 11 characters of the id, not %s'
-                                  % (port['id'], dev))
+            raise InputError('port %s: a linuxbridge device is tap + the '
+                             'first 11 characters of the id, not %s'
+                             % (port['id'], dev))
         return dev
 
     def local_devices(self):
         devs = [self.device_of(p) for p in self.topology.ports.values()
                 if p['local']]
         if len(set(devs)) < len(devs):
-            raise InputError('two local ports have the same device '
-                                  'name (first 11 characters of the id)')
+            raise InputError('two local ports have the same device name '
+                             '(first 11 characters of the id)')
         return devs
 
     def _drain_conntrack(self):
@@ -139,8 +139,7 @@ class Node(object):
                 removed.append(self.device_of(old))
         elif op == 'remove_port':
             if ev.get('id') not in self.topology.ports:
-                raise InputError('remove_port: no port %s'
-                                      % ev.get('id'))
+                raise InputError('remove_port: no port %s' % ev.get('id'))
             old = self.topology.pop_port(ev['id'])
             self.source.port_changed(old, None)
             if old['local']:
@@ -149,7 +148,7 @@ class Node(object):
             sg = topology.security_group(ev['security_group'])
             if sg['id'] not in self.topology.sgs:
                 raise InputError('update_security_group: no group %s'
-                                      % sg['id'])
+                                 % sg['id'])
             self.topology.put_security_group(sg)
             self.topology.check()
             self.agent.security_groups_rule_updated([sg['id']])
