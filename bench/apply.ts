@@ -1,9 +1,9 @@
 /**
  * bench/apply (root): on a compute node of 1,000 ports (the synthetic shape of
- * ../shared/neutron-golden/bench.py), the latency from an API write to the
+ * bench/neutron_bench.py), the latency from an API write to the
  * kernel holding its effect — a pair change and a membership change — as p50
  * and p99, with the processes spawned per change; beside the real driver's
- * figures for the same changes from bench.py, measured in the same run.
+ * figures for the same changes from neutron_bench.py, measured in the same run.
  *
  *   sudo node dist/bench/apply.js [--changes 40]
  */
@@ -20,7 +20,7 @@ import { spawnCount } from '../src/dataplane/exec.js';
 import { Store } from '../src/store/store.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const BENCH_PY = join(process.env.PORTSEC_SHARED ?? resolve(ROOT, '../shared'), 'neutron-golden/bench.py');
+const NEUTRON_BENCH = join(ROOT, 'bench/neutron_bench.py');
 const { values } = parseArgs({ options: { changes: { type: 'string', default: '40' }, ports: { type: 'string', default: '1000' } } });
 const CHANGES = Number(values.changes);
 const PORTS = Number(values.ports);
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     return data;
   };
   try {
-    // bench.py's shape: 20 groups x 5 rules, half naming a remote group; 1-2 groups and pairs per port
+    // neutron_bench.py's shape: 20 groups x 5 rules, half naming a remote group; 1-2 groups and pairs per port
     const net = (await call('POST', 'networks', { network: { name: 'bench' } })).network.id;
     await call('POST', 'subnets', { subnet: { network_id: net, cidr: '10.0.0.0/16', ip_version: 4 } });
     const groups: string[] = [];
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
     const pair = await measure((i) => call('PUT', `ports/${ports[1]}`, { port: { allowed_address_pairs: [{ ip_address: '172.16.0.2' }, { ip_address: `203.0.113.${i + 1}` }] } }));
     const member = await measure((i) => call('POST', 'ports', { port: { network_id: net, security_groups: [groups[0]], fixed_ips: [{ ip_address: `10.0.200.${i + 1}` }], 'binding:host_id': 'elsewhere' } }));
     const neutron = JSON.parse((() => {
-      const out = execFileSync('/usr/bin/python3', [BENCH_PY, '--sizes', '100', '--ipset', 'on', '--updates-at', String(PORTS), '--json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+      const out = execFileSync('/usr/bin/python3', [NEUTRON_BENCH, '--sizes', '', '--ipset', 'on', '--updates-at', String(PORTS), '--json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
       return out.slice(out.indexOf('\n{') + 1);
     })()).updates[`${PORTS}/on`];
     console.log(`bench/apply: compute node of ${PORTS} ports (namespace ps-cn-${HOST}, iptables-nft), ${CHANGES} changes each; initial load ${initial.toFixed(0)} ms`);

@@ -1,6 +1,6 @@
 /**
  * bench/compile: portsec's compiler against Neutron's real iptables driver
- * (../shared/neutron-golden/bench.py) on the same synthetic compute nodes, in
+ * (bench/neutron_bench.py, through test/golden's harness) on the same synthetic compute nodes, in
  * the same run: the initial compile of 100, 1,000 and 3,000 ports (ipset on),
  * and at 1,000 ports one allowed-address-pair change and one membership change
  * turned into their deltas.
@@ -28,7 +28,7 @@ import { type Event, parseEvent } from '../src/policy/events.js';
 import { parseTopology } from '../src/policy/topology.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const BENCH_PY = join(process.env.PORTSEC_SHARED ?? resolve(ROOT, '../shared'), 'neutron-golden/bench.py');
+const NEUTRON_BENCH = join(ROOT, 'bench/neutron_bench.py');
 const CLI = join(ROOT, 'dist/src/cli/main.js');
 const { values } = parseArgs({ options: {
   sizes: { type: 'string', default: '100,1000,3000' }, runs: { type: 'string', default: '5' }, 'warmup-ms': { type: 'string', default: '3000' },
@@ -49,7 +49,7 @@ function timeIt(fn: () => void): number {
 const tmp = mkdtempSync(join(tmpdir(), 'portsec-bench-compile-'));
 function synthetic(n: number): { file: string; input: Record<string, any> } {
   const file = join(tmp, `node-${n}.json`);
-  execFileSync('/usr/bin/python3', [BENCH_PY, '--sizes', String(n), '--ipset', 'on', '--write-input', file]);
+  execFileSync('/usr/bin/python3', [NEUTRON_BENCH, '--sizes', String(n), '--ipset', 'on', '--write-input', file]);
   return { file, input: JSON.parse(readFileSync(file, 'utf8')) };
 }
 
@@ -80,7 +80,7 @@ function cliRun(file: string): number {
   }
 }
 
-/** The same two changes bench.py makes: port 1 gains pair 203.0.113.7; a remote port joins sg0. */
+/** The same two changes neutron_bench.py makes: port 1 gains pair 203.0.113.7; a remote port joins sg0. */
 function updates(input: Record<string, any>): Record<'aap' | 'member', { ms: number; payload: string }> {
   const pair: Event = { op: 'update_port', port: { ...input.ports[1], allowed_address_pairs: [...input.ports[1].allowed_address_pairs, { ip_address: '203.0.113.7' }] } };
   const joiner: Event = {
@@ -115,7 +115,7 @@ interface NeutronBench {
 }
 
 function neutron(): NeutronBench {
-  const out = execFileSync('/usr/bin/python3', [BENCH_PY, '--sizes', SIZES.join(','), '--ipset', 'on', '--updates-at', String(UPDATES_AT), '--json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const out = execFileSync('/usr/bin/python3', [NEUTRON_BENCH, '--sizes', SIZES.join(','), '--ipset', 'on', '--updates-at', String(UPDATES_AT), '--json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   return JSON.parse(out.slice(out.indexOf('\n{') + 1));
 }
 
@@ -131,7 +131,7 @@ try {
   });
   const upd = updates(synthetic(UPDATES_AT).input);
   const theirs = neutron();
-  console.log(`bench/compile: synthetic nodes of bench.py (20 groups x 5 rules, half remote-group; 1-2 pairs per port), ipset on, driver linuxbridge; `
+  console.log(`bench/compile: synthetic nodes of neutron_bench.py (20 groups x 5 rules, half remote-group; 1-2 pairs per port), ipset on, driver linuxbridge; `
     + `median of ${RUNS} after ${WARMUP_MS / 1000} s of warm-up compiles; node ${process.execArgv.join(' ') || '(no flags: not as the portsec command runs)'}`);
   console.log('initial compile          portsec ms   payload lines   neutron s     ratio   one-off CLI process ms');
   for (const o of ours) {

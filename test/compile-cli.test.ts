@@ -1,21 +1,27 @@
 /** `portsec compile`: from a topology file, and from the server's database for one host. */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { api, as, CLI, type RunningServer, SHARED, startServer } from './support/server.js';
+import { api, as, CLI, type RunningServer, startServer } from './support/server.js';
 
 const compile = (...args: string[]) => spawnSync(process.execPath, [CLI, 'compile', ...args], { encoding: 'utf8' });
 
-test('--topology with --format golden-json prints golden.py\'s fields, equal to Neutron\'s', () => {
-  const golden = JSON.parse(readFileSync(join(SHARED, 'neutron-golden/samples/b_blog_nat_ipset.out.json'), 'utf8'));
-  const r = compile('--topology', join(SHARED, 'neutron-golden/samples/b_blog_nat_ipset.json'), '--format', 'golden-json');
+/** The blog sample: a NAT server with the pair 0.0.0.0/0 in group ssh; tcp/80 on the proxy from remote group ssh. */
+const blog = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures/golden/sample-b_blog_nat_ipset.json'), 'utf8'));
+const tmp = mkdtempSync(join(tmpdir(), 'portsec-compile-cli-'));
+const sample = join(tmp, 'b_blog_nat_ipset.json');
+writeFileSync(sample, JSON.stringify(blog.input));
+
+test('--topology with --format golden-json prints the fixtures\' fields, equal to Neutron\'s', () => {
+  const r = compile('--topology', sample, '--format', 'golden-json');
   expect(r.status).toBe(0);
-  expect(JSON.parse(r.stdout)).toEqual({ ipset_restore: golden.ipset_restore, iptables_save: golden.iptables_save });
+  expect(JSON.parse(r.stdout)).toEqual(blog.initial);
 });
 
 test('--driver and --ipset override the file\'s options', () => {
-  const r = compile('--topology', join(SHARED, 'neutron-golden/samples/b_blog_nat_ipset.json'), '--driver', 'ovs_hybrid', '--ipset', 'off');
+  const r = compile('--topology', sample, '--driver', 'ovs_hybrid', '--ipset', 'off');
   expect(r.status).toBe(0);
   expect(r.stdout).toContain(':neutron-openvswi-sg-chain - [0:0]');
   expect(r.stdout).not.toContain('--match-set');
@@ -24,7 +30,7 @@ test('--driver and --ipset override the file\'s options', () => {
 });
 
 test('--format ir shows where a remote group\'s members come from', () => {
-  const r = compile('--topology', join(SHARED, 'neutron-golden/samples/b_blog_nat_ipset.json'), '--format', 'ir');
+  const r = compile('--topology', sample, '--format', 'ir');
   expect(r.status).toBe(0);
   const ir = JSON.parse(r.stdout);
   expect(ir.remote_groups['a1b2c3d4-0001-4000-8000-000000000022'].IPv4).toContainEqual(
@@ -34,7 +40,6 @@ test('--format ir shows where a remote group\'s members come from', () => {
 });
 
 test('--omit-wide-pairs leaves wide pairs out of remote groups, never out of anti-spoofing', () => {
-  const sample = join(SHARED, 'neutron-golden/samples/b_blog_nat_ipset.json');
   const ssh = 'NIPv4a1b2c3d4-0001-4000-8000-';
   const neutron = compile('--topology', sample).stdout;
   expect(neutron).toContain(`add ${ssh} 0.0.0.0/1`);
@@ -64,7 +69,10 @@ test('bad input ends with a message naming the object and exit status 2', () => 
 
 let server: RunningServer;
 beforeAll(async () => { server = await startServer(['--auth', 'trusted-headers']); });
-afterAll(async () => { await server?.stop(); });
+afterAll(async () => {
+  await server?.stop();
+  rmSync(tmp, { recursive: true, force: true });
+});
 
 test('--host compiles the ports bound to that host from the database', async () => {
   const admin = as('admin', 'admin');

@@ -1,6 +1,6 @@
 /**
  * The compiler against real Neutron: every fixture in test/fixtures/golden was
- * produced by Neutron 21's own iptables firewall driver (../shared/neutron-golden);
+ * produced by Neutron 21's own iptables firewall driver (test/golden/neutron_driver.py);
  * our --format golden-json output must equal it byte for byte. Event sequences
  * applied incrementally must reach the state of a full compile of the end
  * topology, and every delta must turn the previous state into the next.
@@ -25,7 +25,7 @@ interface Fixture {
 
 const load = (f: string): Fixture => JSON.parse(readFileSync(join(DIR, f), 'utf8'));
 
-test('the fixtures cover at least 200 random topologies and every shared sample', () => {
+test('the fixtures cover at least 200 random topologies and the 10 samples', () => {
   expect(fixtures.filter((f) => f.startsWith('random-')).length).toBeGreaterThanOrEqual(200);
   expect(fixtures.filter((f) => f.startsWith('sample-')).length).toBeGreaterThanOrEqual(10);
 });

@@ -50,7 +50,7 @@ export function compileCommand(program: Command): void {
   addExpansionOption(program.command('compile'))
     .description('print the ipset and iptables state Neutron\'s iptables firewall driver would install on one compute node')
     .option('--host <host>', 'the compute node: ports whose binding:host_id is HOST (read from --db)')
-    .option('--topology <file>', 'a JSON topology in the shape ../shared/neutron-golden takes (options, security_groups, ports, events)')
+    .option('--topology <file>', 'a JSON topology in the golden fixtures\' input shape (options, security_groups, ports, events; see test/golden/README.md)')
     .option('--db <file>', 'SQLite database of `portsec serve`', 'portsec.db')
     .addOption(new Option('--driver <driver>', 'linuxbridge (neutron-linuxbri-, tap devices) or ovs_hybrid (neutron-openvswi-, qvb devices)').choices(['linuxbridge', 'ovs_hybrid']))
     .addOption(new Option('--ipset <on|off>', 'remote groups as ipsets, or expanded to one rule per member').choices(['on', 'off']))

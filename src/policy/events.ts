@@ -1,5 +1,5 @@
 /**
- * Change events, in the shape ../shared/neutron-golden takes them: a port added,
+ * Change events, in the shape test/golden/neutron_driver.py takes them: a port added,
  * updated (full port) or removed, a security group updated (full group).
  */
 import { parseTopology, type Topology, type TopologyGroup, type TopologyPort } from './topology.js';

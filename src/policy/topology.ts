@@ -1,6 +1,6 @@
 /**
  * The compiler's input: one compute node's view of the cloud, in the shape of
- * Neutron's API objects (the shape ../shared/neutron-golden takes). Parsing
+ * Neutron's API objects (the shape test/golden/neutron_driver.py takes). Parsing
  * normalises it the way Neutron's API would have, and rejects what Neutron
  * would refuse, naming the object.
  */

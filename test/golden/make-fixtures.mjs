@@ -1,16 +1,19 @@
 #!/usr/bin/env node
 // Writes test/fixtures/golden/{random-NNN,sample-<name>}.json from REAL
-// Neutron (golden.py, ../shared/neutron-golden).
+// Neutron: test/golden/neutron_driver.py runs Neutron 21's own iptables
+// firewall driver offline.
 //
 //   node test/golden/make-fixtures.mjs [--count 200] [--seed 1] [--jobs 2]
-//                                      [--no-samples] [--only I,J,...] [--golden DIR]
+//                                      [--no-samples] [--only I,J,...] [--out DIR]
 //
 // --only regenerates just those random fixture indexes (seed = --seed + index).
+// --out writes the fixtures to DIR instead (to compare them with the stored ones).
+// The samples' inputs are read from the stored sample-<name>.json files.
 //
-// For every topology: `initial` = golden on the input without its events;
-// `final` = golden on the end topology (events applied to the input, then a
-// fresh sync), or null when there are no events. golden's own event replay
-// is deliberately not used (it reproduces a Neutron stale-ipset quirk).
+// For every topology: `initial` = the driver on the input without its events;
+// `final` = the driver on the end topology (events applied to the input, then a
+// fresh sync), or null when there are no events. The driver's own event replay
+// is only checked to be accepted (it reproduces a Neutron stale-ipset quirk).
 
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -20,10 +23,11 @@ import { fileURLToPath } from 'node:url';
 import { applyEvents, generateTopology, withoutEvents } from './topology-generator.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const outDir = path.resolve(here, '../fixtures/golden');
+const fixtureDir = path.resolve(here, '../fixtures/golden');
+const driver = path.join(here, 'neutron_driver.py');
 
 function parseArgs(argv) {
-  const a = { count: 200, seed: 1, jobs: 2, samples: true, golden: path.join(process.env.PORTSEC_SHARED ?? path.resolve(here, '../../../shared'), 'neutron-golden'), python: '/usr/bin/python3' };
+  const a = { count: 200, seed: 1, jobs: 2, samples: true, out: fixtureDir, python: '/usr/bin/python3' };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = () => {
@@ -35,7 +39,7 @@ function parseArgs(argv) {
     else if (k === '--jobs') a.jobs = Math.max(1, Math.min(2, Number(v())));
     else if (k === '--no-samples') a.samples = false;
     else if (k === '--only') a.only = v().split(',').map(Number);
-    else if (k === '--golden') a.golden = v();
+    else if (k === '--out') a.out = path.resolve(v());
     else if (k === '--python') a.python = v();
     else throw new Error(`unknown argument ${k}`);
   }
@@ -45,59 +49,41 @@ function parseArgs(argv) {
 }
 
 const args = parseArgs(process.argv.slice(2));
+const outDir = args.out;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'portsec-golden-'));
 let tmpN = 0;
 
-class GoldenError extends Error {}
+class DriverError extends Error {}
 
-/** Run golden.py on `input`; resolves to {ipset_restore, iptables_save}. */
-function golden(input, what) {
+/** Run neutron_driver.py on `input`; resolves to {ipset_restore, iptables_save}. */
+function neutron(input, what) {
   const file = path.join(tmp, `in-${tmpN++}.json`);
   fs.writeFileSync(file, JSON.stringify(input));
   return new Promise((resolve, reject) => {
-    execFile(
-      args.python,
-      [path.join(args.golden, 'golden.py'), file, '--format', 'json'],
-      { maxBuffer: 1 << 30, encoding: 'utf8' },
-      (err, stdout, stderr) => {
-        fs.rmSync(file, { force: true });
-        if (err) {
-          reject(new GoldenError(`${what}: golden.py exit ${err.code}\n${stderr.trim()}`));
-          return;
-        }
-        let out;
-        try {
-          out = JSON.parse(stdout);
-        } catch (e) {
-          reject(new GoldenError(`${what}: unparsable golden output: ${e}`));
-          return;
-        }
-        const problems = [];
-        // errors Neutron tolerates (e.g. `ipset del` of a missing member) are fine
-        const errors = (out.emulator_errors ?? []).filter((e) => !e.ignored);
-        if (errors.length) problems.push(`emulator_errors: ${JSON.stringify(errors)}`);
-        if (out.meta?.input_warnings?.length) problems.push(`input_warnings: ${JSON.stringify(out.meta.input_warnings)}`);
-        if (problems.length) {
-          reject(new GoldenError(`${what}: ${problems.join('; ')}`));
-          return;
-        }
-        resolve({
-          result: { ipset_restore: out.ipset_restore, iptables_save: out.iptables_save },
-          steps: out.steps?.length ?? 0,
-        });
-      },
-    );
+    execFile(args.python, [driver, file], { maxBuffer: 1 << 30, encoding: 'utf8' }, (err, stdout, stderr) => {
+      fs.rmSync(file, { force: true });
+      if (err) {
+        reject(new DriverError(`${what}: neutron_driver.py exit ${err.code}\n${stderr.trim()}`));
+        return;
+      }
+      try {
+        const out = JSON.parse(stdout);
+        resolve({ ipset_restore: out.ipset_restore, iptables_save: out.iptables_save });
+      } catch (e) {
+        reject(new DriverError(`${what}: unparsable output: ${e}`));
+      }
+    });
   });
 }
 
 /** {seed, input, initial, final} for one topology (input may have events). */
 async function fixtureFor(input, what, extra) {
-  const initial = (await golden(withoutEvents(input), `${what} initial`)).result;
+  const initial = await neutron(withoutEvents(input), `${what} initial`);
   let final = null;
   if (input.events?.length) {
-    final = (await golden(applyEvents(input), `${what} final`)).result;
+    final = await neutron(applyEvents(input), `${what} final`);
     // the events themselves must be accepted too (the stored input keeps them)
-    await golden(input, `${what} with events`);
+    await neutron(input, `${what} with events`);
   }
   return { ...extra, input, initial, final };
 }
@@ -116,7 +102,7 @@ async function pool(tasks, n) {
       try {
         await t();
       } catch (e) {
-        if (!(e instanceof GoldenError)) throw e;
+        if (!(e instanceof DriverError)) throw e;
         failures.push(e.message);
         console.error(`FAIL ${e.message}`);
       }
@@ -144,17 +130,15 @@ for (let i = 0; i < args.count; i++) {
 }
 
 if (args.samples) {
-  const dir = path.join(args.golden, 'samples');
   const samples = fs
-    .readdirSync(dir)
-    .filter((f) => f.endsWith('.json') && !f.endsWith('.out.json'))
+    .readdirSync(fixtureDir)
+    .filter((f) => f.startsWith('sample-') && f.endsWith('.json'))
     .sort();
   for (const f of samples) {
-    const base = f.slice(0, -'.json'.length);
+    const { sample, input } = JSON.parse(fs.readFileSync(path.join(fixtureDir, f), 'utf8'));
     total++;
     tasks.push(async () => {
-      const input = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
-      write(`sample-${base}.json`, await fixtureFor(input, `sample ${base}`, { seed: null, sample: base }));
+      write(f, await fixtureFor(input, `sample ${sample}`, { seed: null, sample }));
     });
   }
 }
