@@ -6,7 +6,6 @@ import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const CLI = join(ROOT, 'dist/src/cli/main.js');
-export const SHARED = process.env.PORTSEC_SHARED ?? resolve(ROOT, '../shared');
 export const SYSTEM_PYTHON = '/usr/bin/python3';
 
 export interface RunningServer {
