@@ -6,6 +6,8 @@ import { describe, expect, test } from 'vitest';
 import { audit } from '../src/analysis/audit/index.js';
 import { buildCloud } from '../src/analysis/cloud.js';
 import { exposure } from '../src/analysis/exposure.js';
+import { fixedEgress, fixedIngress } from '../src/analysis/fixed-rules.js';
+import { type Packet, parseAddress, portAdmits } from '../src/analysis/packet.js';
 import { canReach } from '../src/analysis/reach.js';
 import { type Snapshot, type SnapshotPort, type SnapshotRule } from '../src/analysis/snapshot.js';
 
@@ -68,5 +70,26 @@ describe('the seed pitfall on a port without fixed IPs', () => {
     const checks = audit(cloud).filter((f) => f.severity === 'critical').map((f) => f.check);
     expect(checks).toContain('wide-pair-in-remote-group');
     expect(checks).toContain('admin-port-open-to-world');
+  });
+});
+
+describe('the driver\'s fixed lines, as can-reach follows them', () => {
+  const packet = (family: 'IPv4' | 'IPv6', src: string, dst: string, protocol: string, dport: number | null, sport: number | null = null): Packet =>
+    ({ family, src: parseAddress(src)!.value, dst: parseAddress(dst)!.value, protocol, dport, sport });
+
+  test('DHCP and DAD before anti-spoofing, DHCP-server replies and router advertisements dropped, ICMPv6 out, NDP in', () => {
+    expect(fixedEgress(packet('IPv4', '0.0.0.0', '255.255.255.255', 'udp', 67, 68))?.verdict).toBe('accept-before-spoof');
+    expect(fixedEgress(packet('IPv4', '10.0.0.5', '10.0.0.2', 'udp', 67, 68))).toEqual({ verdict: 'accept', why: 'DHCP client request' });
+    expect(fixedEgress(packet('IPv4', '10.0.0.5', '10.0.0.9', 'udp', 68, 67))?.verdict).toBe('drop');
+    expect(fixedEgress(packet('IPv4', '10.0.0.5', '10.0.0.9', 'tcp', 67, 68))).toBeUndefined();
+    expect(fixedEgress(packet('IPv6', '::', 'ff02::1:ff00:10', 'ipv6-icmp', 135, 0))?.verdict).toBe('accept-before-spoof');
+    expect(fixedEgress(packet('IPv6', '::', 'fd00::1', 'ipv6-icmp', 135, 0))?.verdict).toBe('accept');
+    expect(fixedEgress(packet('IPv6', 'fd00::10', 'ff02::1', 'ipv6-icmp', 134, 0))).toEqual({ verdict: 'drop', why: 'instances may not send router advertisements' });
+    expect(fixedEgress(packet('IPv6', 'fd00::10', 'fd00::1', 'ipv6-icmp', 128, 0))?.verdict).toBe('accept');
+    expect(fixedEgress(packet('IPv6', 'fd00::10', 'ff02::1:2', 'udp', 547, 546))?.verdict).toBe('accept');
+    expect(fixedEgress(packet('IPv6', 'fd00::10', 'fd00::2', 'udp', 546, 547))?.verdict).toBe('drop');
+    expect(fixedIngress(packet('IPv6', 'fd00::1', 'fd00::10', 'ipv6-icmp', 135, 0))).toBe(true);
+    expect(fixedIngress(packet('IPv6', 'fd00::1', 'fd00::10', 'ipv6-icmp', 128, 0))).toBe(false);
+    expect(fixedIngress(packet('IPv4', '10.0.0.1', '10.0.0.5', 'icmp', 8, 0))).toBe(false);
   });
 });
