@@ -92,4 +92,16 @@ describe('the driver\'s fixed lines, as can-reach follows them', () => {
     expect(fixedIngress(packet('IPv6', 'fd00::1', 'fd00::10', 'ipv6-icmp', 128, 0))).toBe(false);
     expect(fixedIngress(packet('IPv4', '10.0.0.1', '10.0.0.5', 'icmp', 8, 0))).toBe(false);
   });
+
+  test('a port with an IPv6 address and no ingress rule admits router advertisements only, as its chain does', () => {
+    const s = snapshot([port('a', ['fd00::10'], ['none']), port('b', ['fd00::20'], ['open'])], ['none', 'open'], [
+      rule('out', 'open', { direction: 'egress', ethertype: 'IPv6', protocol: null }),
+    ]);
+    const cloud = buildCloud(s);
+    expect(canReach(cloud, { src: 'b', dst: 'a', protocol: 'ipv6-icmp', port: 128 }).verdict).toBe('DENY');
+    const pp = cloud.policy('a');
+    const ra = packet('IPv6', 'fe80::1', 'ff02::1', 'ipv6-icmp', 134, 0);
+    expect(portAdmits(pp, 'ingress', ra, cloud.members, false)).toBe(true);
+    expect(portAdmits(pp, 'ingress', { ...ra, dport: 128 }, cloud.members, false)).toBe(false);
+  });
 });

@@ -57,7 +57,10 @@ function rangeMatches(protocol: string | undefined, min: number | null, max: num
 export function matchesService(r: Pick<PolicyRule, 'protocol' | 'portMin' | 'portMax' | 'sourcePortMin' | 'sourcePortMax'>, p: Packet): boolean {
   const protocol = protocolName(r.protocol);
   if (protocol && protocol !== p.protocol) return false;
-  if (protocol && ICMP.has(protocol)) return rangeMatches(protocol, r.portMin, r.portMax, p.dport, p.sport);
+  // rule-args renders an ICMP type from either pair of fields: Neutron's RA rule keeps it in the source ones
+  if (protocol && ICMP.has(protocol)) {
+    return r.portMin === null ? rangeMatches(protocol, r.sourcePortMin, r.sourcePortMax, p.dport, p.sport) : rangeMatches(protocol, r.portMin, r.portMax, p.dport, p.sport);
+  }
   return rangeMatches(protocol, r.sourcePortMin, r.sourcePortMax, p.sport, null) && rangeMatches(protocol, r.portMin, r.portMax, p.dport, null);
 }
 
