@@ -2,12 +2,16 @@
  * One model for every answer: the audit reads the IR that exposure, can-reach
  * and the compiler read, so it never reports what they contradict.
  */
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { audit } from '../src/analysis/audit/index.js';
+import { DEFAULT_AUDIT_OPTIONS } from '../src/analysis/audit/options.js';
+import { pitfalls } from '../src/analysis/audit/wide-pairs.js';
 import { buildCloud } from '../src/analysis/cloud.js';
-import { exposure } from '../src/analysis/exposure.js';
+import { exposure, portExposure, serviceText } from '../src/analysis/exposure.js';
 import { fixedEgress, fixedIngress } from '../src/analysis/fixed-rules.js';
 import { type Packet, parseAddress, portAdmits } from '../src/analysis/packet.js';
+import { intervalOf } from '../src/analysis/ranges.js';
 import { canReach } from '../src/analysis/reach.js';
 import { type Snapshot, type SnapshotPort, type SnapshotRule } from '../src/analysis/snapshot.js';
 
@@ -103,5 +107,91 @@ describe('the driver\'s fixed lines, as can-reach follows them', () => {
     const ra = packet('IPv6', 'fe80::1', 'ff02::1', 'ipv6-icmp', 134, 0);
     expect(portAdmits(pp, 'ingress', ra, cloud.members, false)).toBe(true);
     expect(portAdmits(pp, 'ingress', { ...ra, dport: 128 }, cloud.members, false)).toBe(false);
+  });
+});
+
+/** A random cloud: ports with and without fixed IPs, wide and narrow pairs (alone or halves of a wider block), rules naming groups. */
+const GROUPS = ['g0', 'g1', 'g2', 'g3'];
+const PAIRS = ['0.0.0.0/0', '0.0.0.0/1', '128.0.0.0/1', '10.0.0.0/8', '11.0.0.0/8', '10.10.10.200', '192.168.0.0/16', '::/0', '::/1', '8000::/1', 'fd00::99'];
+const V4 = ['10.10.10.11', '10.10.10.12', '10.10.10.13', '10.10.10.14'];
+const V6 = ['fd00::11', 'fd00::12'];
+
+const ruleArb = fc.record({
+  group: fc.constantFrom(...GROUPS), direction: fc.constantFrom('ingress' as const, 'egress' as const), ethertype: fc.constantFrom('IPv4' as const, 'IPv6' as const),
+  protocol: fc.constantFrom('tcp', 'udp', null), port: fc.constantFrom(null, 22, 80, 3306),
+  remote: fc.oneof(fc.constantFrom(...GROUPS).map((g) => ({ group: g })), fc.constantFrom(null, '0.0.0.0/0', '10.0.0.0/8', '::/0').map((p) => ({ prefix: p }))),
+});
+const portArb = fc.record({
+  fixed: fc.subarray([...V4, ...V6], { maxLength: 2 }), pairs: fc.subarray(PAIRS, { maxLength: 3 }), groups: fc.subarray(GROUPS, { maxLength: 2 }),
+  security: fc.constantFrom(true, true, true, false), owner: fc.constantFrom('compute:nova', 'compute:nova', 'network:router_interface'),
+});
+const cloudArb = fc.record({
+  ports: fc.array(portArb, { minLength: 1, maxLength: 7 }), rules: fc.array(ruleArb, { maxLength: 10 }),
+  options: fc.record({
+    sgInfoSource: fc.constantFrom('server_rpc' as const, 'agent_shim' as const), enableIpset: fc.boolean(),
+    omitWidePairs: fc.constantFrom(null, { IPv4: 0, IPv6: 0 }, { IPv4: 4, IPv6: 8 }),
+  }),
+  widePair: fc.constantFrom({ IPv4: 0, IPv6: 0 }, { IPv4: 8, IPv6: 16 }),
+});
+
+function randomSnapshot(c: fc.infer<typeof cloudArb>): Snapshot {
+  const used = new Set<string>();
+  const ports = c.ports.map((p, i) => {
+    // a fixed IP belongs to one port; a port without port security has neither pairs nor groups (Neutron refuses them)
+    const fixed = p.fixed.filter((ip) => !used.has(ip) && !!used.add(ip));
+    return { ...port(`p${i}`, fixed, p.security ? p.groups : [], p.security ? p.pairs : []), device_owner: p.owner, port_security_enabled: p.security };
+  });
+  const rules = c.rules.map((r, i) => rule(`r${i}`, r.group, {
+    direction: r.direction, ethertype: r.ethertype, protocol: r.protocol, port_range_min: r.protocol && r.port, port_range_max: r.protocol && r.port,
+    remote_group_id: 'group' in r.remote ? r.remote.group : null,
+    remote_ip_prefix: 'prefix' in r.remote && r.remote.prefix && r.remote.prefix.includes(':') === (r.ethertype === 'IPv6') ? r.remote.prefix : null,
+  }));
+  return snapshot(ports, GROUPS, rules);
+}
+
+/** Whether the CIDRs cover the block (sources are a minimal cover: an aligned block inside their union lies in one of them). */
+const covered = (sources: string[], block: string) => {
+  const b = intervalOf(block);
+  return sources.some((s) => {
+    const x = intervalOf(s);
+    return x.family === b.family && x.interval[0] <= b.interval[0] && b.interval[1] <= x.interval[1];
+  });
+};
+
+const ADDRESS = /(?:\d{1,3}\.){3}\d{1,3}(?:\/\d{1,2})?|(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}(?:\/\d{1,3})?/gi;
+const MAC = /^(?:[0-9a-f]{2}:){5}[0-9a-f]{2}$/i;
+
+describe('property: the audit\'s wide-pair findings are what exposure shows', () => {
+  test('opened ports show the pair\'s block in their exposure; no finding names an address the IR leaves out', () => {
+    fc.assert(fc.property(cloudArb, (c) => {
+      const cloud = buildCloud(randomSnapshot(c), c.options);
+      const found = pitfalls(cloud, { widePair: c.widePair });
+      const findings = audit(cloud, { ...DEFAULT_AUDIT_OPTIONS, widePair: c.widePair }, undefined, ['wide-pair']);
+      expect(findings).toHaveLength(found.length);
+      for (const { port: holder, pair, groupId, rules, block } of found) {
+        const members = cloud.members(groupId, block.family);
+        expect(members.some((m) => m.portId === holder.id && m.ip === pair.ip_address && m.via === 'address_pair')).toBe(true);
+        for (const r of rules) {
+          if (r.direction !== 'ingress') continue;
+          for (const p of cloud.portsOfGroup.get(r.security_group_id) ?? []) {
+            const pp = cloud.policy(p.id);
+            const own = pp.rules.find((x) => x.origin.kind === 'group' && x.origin.ruleId === r.id);
+            const key = own ? `${own.ethertype}|${own.protocol ?? 'any'}|${serviceText(own)}` : `${r.ethertype}|any|any`;
+            const row = portExposure(cloud, p).find((x) => `${x.ethertype}|${x.protocol}|${x.ports}` === key);
+            expect(row && covered(row.sources, block.cidr), `${p.id} exposure for ${key} covers ${block.cidr}`).toBe(true);
+          }
+        }
+      }
+      // every address a finding names is a member the IR gives its group, or the block they make up
+      for (const f of findings) {
+        const groupId = f.objects[0].id;
+        const known = new Set([...cloud.members(groupId, 'IPv4'), ...cloud.members(groupId, 'IPv6')].map((m) => m.ip));
+        const blocks = new Set(found.filter((x) => x.groupId === groupId).map((x) => x.block.cidr));
+        for (const a of `${f.title}\n${f.evidence.join('\n')}`.match(ADDRESS) ?? []) {
+          if (MAC.test(a) || a.length < 3) continue;
+          expect(known.has(a) || blocks.has(a), `${a} in ${f.title}`).toBe(true);
+        }
+      }
+    }), { numRuns: 400 });
   });
 });
