@@ -8,10 +8,10 @@ import { audit } from '../src/analysis/audit/index.js';
 import { DEFAULT_AUDIT_OPTIONS } from '../src/analysis/audit/options.js';
 import { pitfalls } from '../src/analysis/audit/wide-pairs.js';
 import { buildCloud } from '../src/analysis/cloud.js';
-import { exposure, portExposure, serviceText } from '../src/analysis/exposure.js';
+import { exposure, portExposure, ruleSources, serviceText } from '../src/analysis/exposure.js';
 import { fixedEgress, fixedIngress } from '../src/analysis/fixed-rules.js';
 import { type Packet, parseAddress, portAdmits } from '../src/analysis/packet.js';
-import { intervalOf } from '../src/analysis/ranges.js';
+import { intervalOf, isEverything, union } from '../src/analysis/ranges.js';
 import { canReach } from '../src/analysis/reach.js';
 import { type Snapshot, type SnapshotPort, type SnapshotRule } from '../src/analysis/snapshot.js';
 
@@ -110,6 +110,23 @@ describe('the driver\'s fixed lines, as can-reach follows them', () => {
   });
 });
 
+describe('pairs that make up the whole space together', () => {
+  const s = snapshot([
+    port('lo', ['10.10.10.11'], ['ssh'], ['0.0.0.0/1']),
+    port('hi', ['10.10.10.12'], ['ssh'], ['128.0.0.0/1']),
+    port('db', ['10.10.10.30'], ['db']),
+  ], ['ssh', 'db'], [rule('mysql', 'db', { port_range_min: 3306, port_range_max: 3306, remote_group_id: 'ssh' })]);
+
+  test('exposure shows the whole space, and the audit reports the admin port open to the world, with both pairs', () => {
+    const cloud = buildCloud(s);
+    expect(exposure(cloud, [cloud.ports.get('db')!]).map((r) => r.sources)).toEqual([['0.0.0.0/0']]);
+    const [admin] = audit(cloud).filter((f) => f.check === 'admin-port-open-to-world');
+    expect(admin.severity).toBe('critical');
+    expect(admin.evidence[0]).toBe('rule mysql: ingress IPv4 tcp/3306 via remote group ssh, whose member lo has allowed-address pair 0.0.0.0/1 and member hi has allowed-address pair 128.0.0.0/1');
+    expect(admin.objects.filter((o) => o.type === 'port').map((o) => o.id)).toEqual(['db']);
+  });
+});
+
 /** A random cloud: ports with and without fixed IPs, wide and narrow pairs (alone or halves of a wider block), rules naming groups. */
 const GROUPS = ['g0', 'g1', 'g2', 'g3'];
 const PAIRS = ['0.0.0.0/0', '0.0.0.0/1', '128.0.0.0/1', '10.0.0.0/8', '11.0.0.0/8', '10.10.10.200', '192.168.0.0/16', '::/0', '::/1', '8000::/1', 'fd00::99'];
@@ -192,6 +209,29 @@ describe('property: the audit\'s wide-pair findings are what exposure shows', ()
           expect(known.has(a) || blocks.has(a), `${a} in ${f.title}`).toBe(true);
         }
       }
+    }), { numRuns: 400 });
+  });
+});
+
+describe('property: admin ports open to the world are what exposure shows', () => {
+  test('a finding names exactly the filtered ports where one rule admits the whole space on an admin port', () => {
+    const admin = [22, 3306];
+    fc.assert(fc.property(cloudArb, (c) => {
+      const cloud = buildCloud(randomSnapshot(c), c.options);
+      const reported = new Set(audit(cloud, { ...DEFAULT_AUDIT_OPTIONS, adminPorts: admin }, undefined, ['admin-port'])
+        .flatMap((f) => f.objects.filter((o) => o.type === 'port').map((o) => `${f.objects[1].id} ${o.id}`)));
+      const expected = new Set<string>();
+      for (const p of cloud.snapshot.ports) {
+        const pp = cloud.policy(p.id);
+        if (pp.kind !== 'filtered') continue;
+        for (const r of pp.groupRules) {
+          if (r.direction !== 'ingress' || r.origin.kind !== 'group' || !(r.protocol === null || ['tcp', 'udp'].includes(r.protocol))) continue;
+          if (r.portMin !== null && !admin.some((n) => n >= r.portMin! && n <= r.portMax!)) continue;
+          const sources = ruleSources(cloud, pp, r).map((x) => intervalOf(x.cidr).interval);
+          if (isEverything(union(r.ethertype === 'IPv4' ? 4 : 6, sources))) expected.add(`${r.origin.ruleId} ${p.id}`);
+        }
+      }
+      expect([...reported].sort()).toEqual([...expected].sort());
     }), { numRuns: 400 });
   });
 });
