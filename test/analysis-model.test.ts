@@ -3,7 +3,7 @@
  * and the compiler read, so it never reports what they contradict.
  */
 import fc from 'fast-check';
-import { describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { audit } from '../src/analysis/audit/index.js';
 import { DEFAULT_AUDIT_OPTIONS } from '../src/analysis/audit/options.js';
 import { pitfalls } from '../src/analysis/audit/wide-pairs.js';
@@ -13,7 +13,9 @@ import { fixedEgress, fixedIngress } from '../src/analysis/fixed-rules.js';
 import { type Packet, parseAddress, portAdmits } from '../src/analysis/packet.js';
 import { intervalOf, isEverything, union } from '../src/analysis/ranges.js';
 import { canReach } from '../src/analysis/reach.js';
+import { type Finding } from '../src/analysis/answers.js';
 import { type Snapshot, type SnapshotPort, type SnapshotRule } from '../src/analysis/snapshot.js';
+import { as, type RunningServer, startServer } from './support/server.js';
 
 const NET = 'net-1';
 let macs = 0;
@@ -234,4 +236,137 @@ describe('property: admin ports open to the world are what exposure shows', () =
       expect([...reported].sort()).toEqual([...expected].sort());
     }), { numRuns: 400 });
   });
+});
+
+/**
+ * The guard against the audit, over real HTTP: two servers take the same random writes,
+ * one warning (its findings before and after each write tell whether the audit reports a
+ * new pitfall), one refusing. The warning server warns, and the refusing one refuses,
+ * exactly when the audit would report a pitfall the write made; a refused write is undone
+ * on the warning server, so both keep the same cloud.
+ */
+describe.sequential('property: the guard refuses exactly the writes after which the audit reports a new pitfall', () => {
+  const adminHeaders = as('admin', 'admin');
+  interface World { url: string; net: string; subnet: string; groups: string[]; ports: string[]; rules: string[] }
+  let servers: RunningServer[] = [];
+  let warn: World;
+  let reject: World;
+
+  const call = async (w: World, method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${w.url}${path}`, { method, headers: adminHeaders, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined, warning: res.headers.get('x-portsec-warning') };
+  };
+
+  async function world(url: string): Promise<World> {
+    const w: World = { url, net: '', subnet: '', groups: [], ports: [], rules: [] };
+    w.net = (await call(w, 'POST', '/v2.0/networks', { network: { name: 'n' } })).body.network.id;
+    w.subnet = (await call(w, 'POST', '/v2.0/subnets', { subnet: { network_id: w.net, cidr: '10.3.0.0/24', ip_version: 4 } })).body.subnet.id;
+    await call(w, 'POST', '/v2.0/subnets', { subnet: { network_id: w.net, cidr: 'fd00:3::/64', ip_version: 6 } });
+    for (const name of ['a', 'b', 'c']) w.groups.push((await call(w, 'POST', '/v2.0/security-groups', { security_group: { name } })).body.security_group.id);
+    return w;
+  }
+
+  beforeAll(async () => {
+    servers = await Promise.all(['warn', 'reject'].map((mode) => startServer(['--auth', 'trusted-headers', '--guard', `wide-pair-in-remote-group=${mode}:0,0`])));
+    [warn, reject] = await Promise.all(servers.map((s) => world(s.url)));
+  }, 60_000);
+  afterAll(async () => { await Promise.all(servers.map((s) => s.stop())); });
+
+  /** The audit's pitfalls as (rule, block) pairs, from the warning server's findings. */
+  const pitfallsOf = async () => ((await call(warn, 'GET', '/analysis/v1/findings')).body.findings as Finding[])
+    .filter((f) => f.check.startsWith('wide-pair'))
+    .flatMap((f) => f.objects.filter((o) => o.type === 'security_group_rule').map((o) => ({ rule: o.id, block: / to (\S+)$/.exec(f.title)![1] })));
+  const inside = (a: string, b: string) => {
+    const x = intervalOf(a);
+    const y = intervalOf(b);
+    return x.family === y.family && y.interval[0] <= x.interval[0] && x.interval[1] <= y.interval[1];
+  };
+
+  // a /0 alone or as two halves over two ports, in the groups rules name or in the default group (ports given no groups)
+  const pairsArb = fc.constantFrom([], ['0.0.0.0/0'], ['0.0.0.0/1'], ['128.0.0.0/1'], ['0.0.0.0/1', '128.0.0.0/1'], ['10.3.0.77', '::/0'], ['::/1'], ['8000::/1', '0.0.0.0/0'])
+    .map((ips) => ips.map((ip_address) => ({ ip_address })));
+  const groupsArb = fc.oneof(fc.constant(undefined), fc.constant([]), fc.subarray([0, 1, 2], { minLength: 1, maxLength: 2 }));
+  const op = fc.oneof(
+    { weight: 4, arbitrary: fc.record({ kind: fc.constant('create-port' as const), fixed: fc.constantFrom(true, true, false), pairs: pairsArb, groups: groupsArb }) },
+    { weight: 3, arbitrary: fc.record({ kind: fc.constant('update-port' as const), port: fc.nat(), fixed: fc.option(fc.boolean(), { nil: undefined }), pairs: fc.option(pairsArb, { nil: undefined }), groups: groupsArb }) },
+    { weight: 3, arbitrary: fc.record({ kind: fc.constant('create-rule' as const), group: fc.nat(2), remote: fc.constantFrom(0, 1, 2, 0, 1, 2, 3), ethertype: fc.constantFrom('IPv4', 'IPv6'), port: fc.constantFrom(22, 80, 443) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete-port' as const), port: fc.nat() }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete-rule' as const), rule: fc.nat() }) },
+  );
+  type Op = fc.infer<typeof op>;
+
+  /** The request an op makes on one server (ids resolved in its own world), and how to undo it. */
+  async function apply(w: World, o: Op): Promise<{ res: Awaited<ReturnType<typeof call>>; undo?: () => Promise<unknown> }> {
+    const groups = (g: number[] | undefined) => (g === undefined ? {} : { security_groups: g.map((i) => w.groups[i]) });
+    // a port gains a fixed IP from the IPv4 subnet, or loses all of them
+    const fixed = (f: boolean | undefined) => (f === undefined ? {} : { fixed_ips: f ? [{ subnet_id: w.subnet }] : [] });
+    switch (o.kind) {
+      case 'create-port': {
+        const res = await call(w, 'POST', '/v2.0/ports', { port: { network_id: w.net, allowed_address_pairs: o.pairs, ...groups(o.groups), ...(o.fixed ? {} : { fixed_ips: [] }) } });
+        if (res.status === 201) w.ports.push(res.body.port.id);
+        return { res, undo: async () => { w.ports.pop(); return call(w, 'DELETE', `/v2.0/ports/${res.body.port.id}`); } };
+      }
+      case 'update-port': {
+        if (!w.ports.length) return { res: { status: 0, body: undefined, warning: null } };
+        const id = w.ports[o.port % w.ports.length];
+        const old = (await call(w, 'GET', `/v2.0/ports/${id}`)).body.port;
+        const res = await call(w, 'PUT', `/v2.0/ports/${id}`, { port: { ...(o.pairs ? { allowed_address_pairs: o.pairs } : {}), ...groups(o.groups), ...fixed(o.fixed) } });
+        const restore = { allowed_address_pairs: old.allowed_address_pairs, security_groups: old.security_groups, fixed_ips: old.fixed_ips.map((f: { subnet_id: string; ip_address: string }) => ({ subnet_id: f.subnet_id, ip_address: f.ip_address })) };
+        return { res, undo: () => call(w, 'PUT', `/v2.0/ports/${id}`, { port: restore }) };
+      }
+      case 'create-rule': {
+        const remote = o.remote < 3 ? w.groups[o.remote] : undefined;
+        const rule = { security_group_id: w.groups[o.group], direction: 'ingress', ethertype: o.ethertype, protocol: 'tcp', port_range_min: o.port, port_range_max: o.port, remote_group_id: remote ?? null };
+        const res = await call(w, 'POST', '/v2.0/security-group-rules', { security_group_rule: rule });
+        if (res.status === 201) w.rules.push(res.body.security_group_rule.id);
+        return { res, undo: async () => { w.rules.pop(); return call(w, 'DELETE', `/v2.0/security-group-rules/${res.body.security_group_rule.id}`); } };
+      }
+      case 'delete-port': {
+        if (!w.ports.length) return { res: { status: 0, body: undefined, warning: null } };
+        const [id] = w.ports.splice(o.port % w.ports.length, 1);
+        return { res: await call(w, 'DELETE', `/v2.0/ports/${id}`) };
+      }
+      case 'delete-rule': {
+        if (!w.rules.length) return { res: { status: 0, body: undefined, warning: null } };
+        const [id] = w.rules.splice(o.rule % w.rules.length, 1);
+        return { res: await call(w, 'DELETE', `/v2.0/security-group-rules/${id}`) };
+      }
+    }
+  }
+
+  test('random writes on ports and rules', async () => {
+    let writes = 0;
+    let refused = 0;
+    await fc.assert(fc.asyncProperty(fc.array(op, { minLength: 4, maxLength: 14 }), async (ops) => {
+      for (const o of ops) {
+        const before = await pitfallsOf();
+        const w = await apply(warn, o);
+        const after = await pitfallsOf();
+        const fresh = after.filter((a) => !before.some((b) => b.rule === a.rule && inside(a.block, b.block)));
+        expect(!!w.res.warning, `${JSON.stringify(o)}: warning ${w.res.warning}, new pitfalls ${JSON.stringify(fresh)}`).toBe(fresh.length > 0);
+        const r = await apply(reject, o);
+        if (fresh.length) {
+          expect(r.res.status, JSON.stringify(o)).toBe(409);
+          expect(r.res.body.NeutronError.type).toBe('WidePairInRemoteGroup');
+          refused++;
+          // the refused write changed nothing on the refusing server: take it back on the warning one
+          await w.undo!();
+          expect(await pitfallsOf()).toEqual(before);
+        } else {
+          expect(r.res.status, `${JSON.stringify(o)}: ${JSON.stringify(r.res.body)}`).toBe(w.res.status);
+        }
+        writes++;
+      }
+      // end each run with no ports and rules of its own
+      for (const x of [warn, reject]) {
+        for (const id of x.ports.splice(0)) await call(x, 'DELETE', `/v2.0/ports/${id}`);
+        for (const id of x.rules.splice(0)) await call(x, 'DELETE', `/v2.0/security-group-rules/${id}`);
+      }
+    }), { numRuns: 60, endOnFailure: true });
+    // the runs exercised both answers
+    console.log(`guard property: ${writes} writes, ${refused} refused`);
+    expect(refused).toBeGreaterThan(10);
+    expect(writes - refused).toBeGreaterThan(50);
+  }, 600_000);
 });
