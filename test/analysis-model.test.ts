@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { audit } from '../src/analysis/audit/index.js';
 import { DEFAULT_AUDIT_OPTIONS } from '../src/analysis/audit/options.js';
-import { pitfalls } from '../src/analysis/audit/wide-pairs.js';
+import { pitfalls, widePairFindings } from '../src/analysis/audit/wide-pairs.js';
 import { buildCloud } from '../src/analysis/cloud.js';
 import { exposure, portExposure, ruleSources, serviceText } from '../src/analysis/exposure.js';
 import { fixedEgress, fixedIngress } from '../src/analysis/fixed-rules.js';
@@ -185,22 +185,26 @@ describe('property: the audit\'s wide-pair findings are what exposure shows', ()
     fc.assert(fc.property(cloudArb, (c) => {
       const cloud = buildCloud(randomSnapshot(c), c.options);
       const found = pitfalls(cloud, { widePair: c.widePair });
-      const findings = audit(cloud, { ...DEFAULT_AUDIT_OPTIONS, widePair: c.widePair }, undefined, ['wide-pair']);
-      expect(findings).toHaveLength(found.length);
-      for (const { port: holder, pair, groupId, rules, block } of found) {
+      // one finding per pitfall, in the same order
+      const findings = widePairFindings(cloud, { ...DEFAULT_AUDIT_OPTIONS, widePair: c.widePair });
+      expect(findings.map((f) => f.objects[1].id)).toEqual(found.map((x) => x.port.id));
+      found.forEach(({ port: holder, pair, groupId, rules, block }, i) => {
         const members = cloud.members(groupId, block.family);
         expect(members.some((m) => m.portId === holder.id && m.ip === pair.ip_address && m.via === 'address_pair')).toBe(true);
-        for (const r of rules) {
-          if (r.direction !== 'ingress') continue;
-          for (const p of cloud.portsOfGroup.get(r.security_group_id) ?? []) {
-            const pp = cloud.policy(p.id);
-            const own = pp.rules.find((x) => x.origin.kind === 'group' && x.origin.ruleId === r.id);
-            const key = own ? `${own.ethertype}|${own.protocol ?? 'any'}|${serviceText(own)}` : `${r.ethertype}|any|any`;
+        // the ports the finding says are opened: every filtered port of the rules' groups, each showing the block on every ingress rule's service
+        const opened = findings[i].objects.slice(2 + 2 * rules.length).map((o) => o.id);
+        const inForce = cloud.snapshot.ports.filter((p) => cloud.kind(p.id) === 'filtered' && rules.some((r) => p.security_groups.includes(r.security_group_id)));
+        expect(new Set(opened)).toEqual(new Set(inForce.map((p) => p.id)));
+        for (const p of inForce) {
+          const pp = cloud.policy(p.id);
+          for (const r of pp.groupRules) {
+            if (r.direction !== 'ingress' || r.origin.kind !== 'group' || !rules.some((x) => x.id === (r.origin as { ruleId: string }).ruleId)) continue;
+            const key = `${r.ethertype}|${r.protocol ?? 'any'}|${serviceText(r)}`;
             const row = portExposure(cloud, p).find((x) => `${x.ethertype}|${x.protocol}|${x.ports}` === key);
             expect(row && covered(row.sources, block.cidr), `${p.id} exposure for ${key} covers ${block.cidr}`).toBe(true);
           }
         }
-      }
+      });
       // every address a finding names is a member the IR gives its group, or the block they make up
       for (const f of findings) {
         const groupId = f.objects[0].id;
