@@ -22,29 +22,33 @@ function adminPortsOpened(r: PolicyRule, admin: number[]): number[] {
   return admin.filter((n) => n >= r.portMin! && n <= (r.portMax ?? r.portMin!));
 }
 
-/** How the rule admits the whole Internet, or undefined. */
-function worldVia(cloud: Cloud, r: PolicyRule): string | undefined {
-  if (r.remote.kind === 'group') {
-    const [world] = wideBlocks(cloud.members(r.remote.groupId, r.ethertype), WORLD);
-    const pairs = world?.pairs.map((m) => `member ${portLabel(cloud.ports.get(m.portId)!)} has allowed-address pair ${m.ip}`);
-    return pairs && `remote group ${groupLabel(cloud, r.remote.groupId)}, whose ${pairs.join(' and ')}`;
-  }
-  if (r.remote.kind === 'any') return 'no remote prefix (any source)';
-  return intervalOf(r.remote.cidr).prefixlen === 0 ? `remote prefix ${r.remote.cidr}` : undefined;
-}
-
 export function adminPortFindings(cloud: Cloud, o: { adminPorts: number[] }): Finding[] {
   const findings: Finding[] = [];
+  // many rules name the same few remote groups: each group's members judged once per family
+  const worldOfGroup = new Map<string, string | null>();
+  /** How the rule admits the whole Internet, or undefined. */
+  const worldVia = (r: PolicyRule): string | undefined => {
+    if (r.remote.kind === 'any') return 'no remote prefix (any source)';
+    if (r.remote.kind === 'prefix') return intervalOf(r.remote.cidr).prefixlen === 0 ? `remote prefix ${r.remote.cidr}` : undefined;
+    const key = `${r.ethertype} ${r.remote.groupId}`;
+    let via = worldOfGroup.get(key);
+    if (via === undefined) {
+      const [world] = wideBlocks(cloud.members(r.remote.groupId, r.ethertype), WORLD);
+      const pairs = world?.pairs.map((m) => `member ${portLabel(cloud.ports.get(m.portId)!)} has allowed-address pair ${m.ip}`);
+      worldOfGroup.set(key, (via = pairs ? `remote group ${groupLabel(cloud, r.remote.groupId)}, whose ${pairs.join(' and ')}` : null));
+    }
+    return via ?? undefined;
+  };
   for (const [groupId, members] of cloud.portsOfGroup) {
     // the ports the group's rules are in force on
     const ports = members.filter((p) => cloud.kind(p.id) === 'filtered');
     if (!ports.length) continue;
     const group = groupLabel(cloud, groupId);
-    for (const r of cloud.policy(ports[0].id).groupRules) {
-      if (r.direction !== 'ingress' || r.origin.kind !== 'group' || r.origin.groupId !== groupId) continue;
+    for (const r of cloud.groupRules(groupId)) {
+      if (r.direction !== 'ingress' || r.origin.kind !== 'group') continue;
       const opened = adminPortsOpened(r, o.adminPorts);
       if (!opened.length) continue;
-      const via = worldVia(cloud, r);
+      const via = worldVia(r);
       if (!via) continue;
       const rule = cloud.rules.get(r.origin.ruleId)!;
       const service = r.portMin === null ? `${r.protocol ?? 'any protocol'} (all ports)` : `${r.protocol}/${r.portMin}${r.portMax !== r.portMin ? `-${r.portMax}` : ''}`;

@@ -23,11 +23,16 @@ function hostPairs(cloud: Cloud, p: SnapshotPort): string[] {
 const vipText = (ip: string) => ip.split('/')[0];
 const admitsVrrp = (cloud: Cloud, from: SnapshotPort, to: SnapshotPort) => admits(cloud, from, to, { protocol: VRRP });
 
-/** Whether one of the port's rules is for VRRP itself (not only "any protocol"). */
-const namesVrrp = (cloud: Cloud, p: SnapshotPort) => cloud.kind(p.id) === 'filtered' && cloud.policy(p.id).groupRules.some((r) => protocolName(r.protocol) === 'vrrp');
+/** Groups whose IR rules include one for VRRP itself (not only "any protocol"): found once, as every port of a VIP's network is asked about. */
+function groupsNamingVrrp(cloud: Cloud): Set<string> {
+  return new Set([...cloud.topology.groups.keys()].filter((g) => cloud.groupRules(g).some((r) => protocolName(r.protocol) === 'vrrp')));
+}
 
 export function vipFindings(cloud: Cloud): Finding[] {
   const findings: Finding[] = [];
+  const vrrpGroups = groupsNamingVrrp(cloud);
+  // the ports whose rules are in force and name VRRP
+  const namesVrrp = (p: SnapshotPort) => p.security_groups.some((g) => vrrpGroups.has(g)) && cloud.kind(p.id) === 'filtered';
   const holders = new Map<string, SnapshotPort[]>();
   for (const p of cloud.snapshot.ports) {
     for (const ip of hostPairs(cloud, p)) {
@@ -40,7 +45,7 @@ export function vipFindings(cloud: Cloud): Finding[] {
     if (!parseAddress(vip)) continue;
     // peers: ports on the VIP's network whose groups name VRRP and that exchange it with a holder both ways
     const peers = (cloud.portsOfNetwork.get(ports[0].network_id) ?? []).filter((p) => !ports.includes(p)
-      && p.fixed_ips.length && namesVrrp(cloud, p) && ports.some((h) => admitsVrrp(cloud, h, p) && admitsVrrp(cloud, p, h)));
+      && p.fixed_ips.length && namesVrrp(p) && ports.some((h) => admitsVrrp(cloud, h, p) && admitsVrrp(cloud, p, h)));
     for (const p of peers) {
       findings.push({
         check: 'vip-pair-missing',
