@@ -5,7 +5,7 @@
  */
 import { type Family as IpFamily, familyBits } from '../model/addresses.js';
 import { type Family, type FixedWhat, type Member, type PolicyRule, type PortPolicy, type SpoofEntry } from '../policy/ir.js';
-import { FIXED_RULES } from '../policy/fixed-rules.js';
+import { FIXED_RULES, type FixedRule } from '../policy/fixed-rules.js';
 import PROTOCOL_NAMES from '../backends/iptables/protocol-names.json' with { type: 'json' };
 import { iptablesProtocol } from '../backends/iptables/rule-args.js';
 import { intervalOf, type Interval, parsePrefix, type AddressSet, union } from './ranges.js';
@@ -141,9 +141,9 @@ export interface FixedLine {
 /** The first of the driver's fixed lines (policy/fixed-rules.ts) of a filtered port's chain that matches the packet; undefined: the rules decide. */
 export function fixedLine(direction: 'ingress' | 'egress', pkt: Packet): FixedLine | undefined {
   const peer = direction === 'ingress' ? pkt.src : pkt.dst;
-  const first = (rules: readonly PolicyRule[], beforeSpoof: boolean): FixedLine | undefined => {
+  const first = (rules: readonly FixedRule[], beforeSpoof: boolean): FixedLine | undefined => {
     const r = rules.find((x) => matchesOwnSide(x, direction, pkt) && (x.remote.kind === 'any' || (x.remote.kind === 'prefix' && inPrefix(x.remote.cidr, pkt.family, peer))));
-    return r?.origin.kind === 'fixed' ? { what: r.origin.what, verdict: r.origin.verdict, beforeSpoof } : undefined;
+    return r && { what: r.origin.what, verdict: r.origin.verdict, beforeSpoof };
   };
   const fixed = FIXED_RULES[pkt.family];
   return direction === 'ingress' ? first(fixed.ingress, false) : first(fixed.beforeSpoof, true) ?? first(fixed.afterSpoof, false);

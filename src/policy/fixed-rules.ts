@@ -4,20 +4,22 @@
  * rules: the renderer writes them and the analyzer follows them, one list for
  * both. The same objects for every port.
  */
-import { type Family, type FixedWhat, type PolicyRule } from './ir.js';
+import { type Family, type FixedOrigin, type FixedWhat, type PolicyRule } from './ir.js';
+
+export type FixedRule = PolicyRule & { origin: FixedOrigin };
 
 export interface FixedRules {
   /** the ingress chain's head: NDP and MLD let in */
-  ingress: readonly PolicyRule[];
+  ingress: readonly FixedRule[];
   /** the egress chain's head, before the anti-spoofing jump: DHCP discovery and DAD from no address yet */
-  beforeSpoof: readonly PolicyRule[];
+  beforeSpoof: readonly FixedRule[];
   /** after the jump, before the rules: DHCP and ICMPv6 let out, DHCP-server replies and router advertisements dropped */
-  afterSpoof: readonly PolicyRule[];
+  afterSpoof: readonly FixedRule[];
 }
 
 type Match = Partial<Pick<PolicyRule, 'protocol' | 'portMin' | 'portMax' | 'sourcePortMin' | 'sourcePortMax' | 'localPrefix'>> & { to?: string };
 
-function fixed(direction: PolicyRule['direction'], ethertype: Family, what: FixedWhat, verdict: 'accept' | 'drop', m: Match): PolicyRule {
+function fixed(direction: PolicyRule['direction'], ethertype: Family, what: FixedWhat, verdict: 'accept' | 'drop', m: Match): FixedRule {
   return {
     protocol: m.protocol ?? null, portMin: m.portMin ?? null, portMax: m.portMax ?? null,
     sourcePortMin: m.sourcePortMin ?? null, sourcePortMax: m.sourcePortMax ?? null, localPrefix: m.localPrefix ?? null,

@@ -29,11 +29,13 @@ export type Remote =
 export type FixedWhat = 'dhcp-discovery' | 'dad' | 'dhcp-request' | 'dhcp-reply' | 'router-advertisement' | 'icmpv6'
   | 'dhcpv6-request' | 'dhcpv6-reply' | 'ndp';
 
+/** The driver's own lines around a port's rules: the only rules that can drop. */
+export interface FixedOrigin { kind: 'fixed'; what: FixedWhat; verdict: 'accept' | 'drop' }
+
 export type RuleOrigin =
   | { kind: 'provider'; what: 'dhcp' | 'dhcpv6' | 'router_advertisement' }
   | { kind: 'group'; groupId: string; ruleId: string }
-  /** the driver's own lines around a port's rules; the only rules that can drop */
-  | { kind: 'fixed'; what: FixedWhat; verdict: 'accept' | 'drop' };
+  | FixedOrigin;
 
 export interface PolicyRule {
   direction: Direction;

@@ -8,7 +8,7 @@
  */
 import { cidrText } from '../../model/addresses.js';
 import { isSharedProviderRule } from '../../policy/compile.js';
-import { FIXED_RULES, type FixedRules } from '../../policy/fixed-rules.js';
+import { FIXED_RULES, type FixedRule, type FixedRules } from '../../policy/fixed-rules.js';
 import { type Family, FAMILIES, type FixedWhat, type Member, type PolicyRule, type PortPolicy } from '../../policy/ir.js';
 import { compareAddresses } from '../../policy/membership.js';
 import { type CompileOptions, type Driver, type TopologyPort } from '../../policy/topology.js';
@@ -71,7 +71,9 @@ const FIXED_COMMENTS: Record<FixedWhat, string | undefined> = {
 };
 
 function fixedTexts(rules: FixedRules, comments: boolean): Record<keyof FixedRules, string[]> {
-  const texts = (list: readonly PolicyRule[]) => list.map((r) => withComment(plainText(r), r.origin.kind === 'fixed' ? FIXED_COMMENTS[r.origin.what] : undefined, comments));
+  const text = (r: FixedRule) => withComment(plainRule(r, r.remote.kind === 'prefix' ? r.remote.cidr : null, r.origin.verdict === 'drop' ? 'DROP' : 'RETURN'),
+    FIXED_COMMENTS[r.origin.what], comments);
+  const texts = (list: readonly FixedRule[]) => list.map(text);
   return { ingress: texts(rules.ingress), beforeSpoof: texts(rules.beforeSpoof), afterSpoof: texts(rules.afterSpoof) };
 }
 

@@ -47,13 +47,13 @@ function prefixArgs(args: string[], flag: '-s' | '-d', prefix: string | null): v
   args.push(flag, prefix.includes('/') ? prefix : cidrText(prefix));
 }
 
-/** A rule whose peer is a literal prefix (or anyone): -s/-d (the peer and the port's own side), protocol, ports, RETURN (a fixed line may DROP). */
-export function plainRule(r: PolicyRule, peer: string | null): string {
+/** A rule whose peer is a literal prefix (or anyone): -s/-d (the peer and the port's own side), protocol, ports, the target (a fixed line may DROP). */
+export function plainRule(r: PolicyRule, peer: string | null, target: 'RETURN' | 'DROP' = 'RETURN'): string {
   const args: string[] = [];
   const ingress = r.direction === 'ingress';
   prefixArgs(args, '-s', ingress ? peer : r.localPrefix);
   prefixArgs(args, '-d', ingress ? r.localPrefix : peer);
-  protocolAndPortArgs(r, args).push('-j', r.origin.kind === 'fixed' && r.origin.verdict === 'drop' ? 'DROP' : 'RETURN');
+  protocolAndPortArgs(r, args).push('-j', target);
   return args.join(' ');
 }
 
