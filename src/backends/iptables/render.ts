@@ -70,10 +70,10 @@ const FIXED_COMMENTS: Record<FixedWhat, string | undefined> = {
   'dhcpv6-reply': COMMENTS.DHCP_SPOOF, ndp: undefined,
 };
 
-function fixedTexts(rules: FixedRules, comments: boolean): Record<keyof FixedRules, string[]> {
-  const text = (r: FixedRule) => withComment(plainRule(r, r.remote.kind === 'prefix' ? r.remote.cidr : null, r.origin.verdict === 'drop' ? 'DROP' : 'RETURN'),
-    FIXED_COMMENTS[r.origin.what], comments);
-  const texts = (list: readonly FixedRule[]) => list.map(text);
+/** The fixed lines' texts, made as the other shared lines are (through `text`): every chain copies them. */
+function fixedTexts(rules: FixedRules, text: (rule: string, comment?: string) => string): Record<keyof FixedRules, string[]> {
+  const line = (r: FixedRule) => text(plainRule(r, r.remote.kind === 'prefix' ? r.remote.cidr : null, r.origin.verdict === 'drop' ? 'DROP' : 'RETURN'), FIXED_COMMENTS[r.origin.what]);
+  const texts = (list: readonly FixedRule[]) => list.map(line);
   return { ingress: texts(rules.ingress), beforeSpoof: texts(rules.beforeSpoof), afterSpoof: texts(rules.afterSpoof) };
 }
 
@@ -97,10 +97,7 @@ function textsFor(o: CompileOptions): Texts {
     established: text('-m state --state RELATED,ESTABLISHED -j RETURN', COMMENTS.ALLOW_ASSOC),
     invalid: text('-m state --state INVALID -j DROP', COMMENTS.INVALID_DROP),
     fallback: text('-j $sg-fallback', COMMENTS.UNMATCHED),
-    fixed: {
-      IPv4: fixedTexts(FIXED_RULES.IPv4, o.comments),
-      IPv6: fixedTexts(FIXED_RULES.IPv6, o.comments),
-    },
+    fixed: { IPv4: fixedTexts(FIXED_RULES.IPv4, text), IPv6: fixedTexts(FIXED_RULES.IPv6, text) },
     pairDrop: text('-j DROP', COMMENTS.PAIR_DROP),
   };
   textsByOptions.set(o, t);
@@ -209,7 +206,11 @@ export function renderOwnChain(ctx: RenderContext, pp: PortPolicy, family: Famil
   const dedup = ctx.options.comments ? asIs : keepLast;
   const fixed = t.fixed[family];
   if (kind === 'spoof') return spoofChain(t, pp, family);
-  if (kind === 'ingress') return (fixed.ingress.length ? keepLast : dedup)(convertRules(ctx, t, pp, 'ingress', family, [...fixed.ingress]));
+  if (kind === 'ingress') {
+    return fixed.ingress.length
+      ? keepLast(convertRules(ctx, t, pp, 'ingress', family, [...fixed.ingress]))
+      : dedup(convertRules(ctx, t, pp, 'ingress', family, []));
+  }
   // the egress chain's fixed head: DHCP and DAD, the spoof-chain jump, RA and DHCP-server drops
   const head = [...fixed.beforeSpoof];
   if (hasOwnChain(pp, family, 'spoof')) head.push(`-j ${ownChainNames(ctx.options.driver, pp.port).spoof}`);
