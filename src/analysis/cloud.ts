@@ -4,8 +4,8 @@
  * members are exactly what its compute node enforces. Only
  * lookups (by name, IP, network, group) are added here.
  */
-import { indexTopology, portKind, portPolicy } from '../policy/compile.js';
-import { type Family, type Member, type PortKind, type PortPolicy } from '../policy/ir.js';
+import { indexTopology, portKind, portPolicy, rulesOfGroupList } from '../policy/compile.js';
+import { type Family, type Member, type PolicyRule, type PortKind, type PortPolicy } from '../policy/ir.js';
 import { type MembershipIndex } from '../policy/membership.js';
 import { type CompileOptions, parseTopology, type Topology, TopologyError } from '../policy/topology.js';
 import { parseAddress } from './packet.js';
@@ -34,6 +34,8 @@ export interface Cloud {
   members(groupId: string, family: Family): Member[];
   /** the port's IR, as its compute node compiles it */
   policy(portId: string): PortPolicy;
+  /** one group's rules as every filtered port in it holds them (part of its IR's groupRules) */
+  groupRules(groupId: string): readonly PolicyRule[];
   /** filtered, unfiltered or trusted, without building the IR */
   kind(portId: string): PortKind;
 }
@@ -117,6 +119,7 @@ export function buildCloud(s: Snapshot, options: Partial<CompileOptions> = {}): 
     portsByHostPair: new Map(),
     members,
     kind: (portId) => portKind(topologyPorts.get(portId)!),
+    groupRules: (groupId) => rulesOfGroupList(topology, [groupId]),
     policy(portId) {
       let pp = policies.get(portId);
       if (!pp) policies.set(portId, (pp = portPolicy(topology, topologyPorts.get(portId)!, members)));

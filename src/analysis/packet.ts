@@ -4,8 +4,8 @@
  * the match arguments; the same protocol names and port semantics apply here).
  */
 import { type Family as IpFamily, familyBits } from '../model/addresses.js';
-import { type Family, type Member, type PolicyRule, type PortPolicy, type SpoofEntry } from '../policy/ir.js';
-import { fixedEgress, fixedIngress } from './fixed-rules.js';
+import { type Family, type FixedWhat, type Member, type PolicyRule, type PortPolicy, type SpoofEntry } from '../policy/ir.js';
+import { FIXED_RULES, type FixedRule } from '../policy/fixed-rules.js';
 import PROTOCOL_NAMES from '../backends/iptables/protocol-names.json' with { type: 'json' };
 import { iptablesProtocol } from '../backends/iptables/rule-args.js';
 import { intervalOf, type Interval, parsePrefix, type AddressSet, union } from './ranges.js';
@@ -57,7 +57,10 @@ function rangeMatches(protocol: string | undefined, min: number | null, max: num
 export function matchesService(r: Pick<PolicyRule, 'protocol' | 'portMin' | 'portMax' | 'sourcePortMin' | 'sourcePortMax'>, p: Packet): boolean {
   const protocol = protocolName(r.protocol);
   if (protocol && protocol !== p.protocol) return false;
-  if (protocol && ICMP.has(protocol)) return rangeMatches(protocol, r.portMin, r.portMax, p.dport, p.sport);
+  // rule-args renders an ICMP type from either pair of fields: Neutron's RA rule keeps it in the source ones
+  if (protocol && ICMP.has(protocol)) {
+    return r.portMin === null ? rangeMatches(protocol, r.sourcePortMin, r.sourcePortMax, p.dport, p.sport) : rangeMatches(protocol, r.portMin, r.portMax, p.dport, p.sport);
+  }
   return rangeMatches(protocol, r.sourcePortMin, r.sourcePortMax, p.sport, null) && rangeMatches(protocol, r.portMin, r.portMax, p.dport, null);
 }
 
@@ -122,13 +125,36 @@ export function spoofEntry(pp: PortPolicy, pkt: Packet): SpoofEntry | undefined 
 
 type MembersOf = (groupId: string, family: Family) => Member[];
 
+/** Whether a rule's service and its pinned own address (the destination on ingress, the source on egress) match the packet. */
+function matchesOwnSide(r: PolicyRule, direction: 'ingress' | 'egress', pkt: Packet): boolean {
+  if (r.direction !== direction || r.ethertype !== pkt.family || !matchesService(r, pkt)) return false;
+  return !r.localPrefix || inPrefix(r.localPrefix, pkt.family, direction === 'ingress' ? pkt.dst : pkt.src);
+}
+
+/** The fixed line that decides a packet, and whether the chain meets it before anti-spoofing. */
+export interface FixedLine {
+  what: FixedWhat;
+  verdict: 'accept' | 'drop';
+  beforeSpoof: boolean;
+}
+
+/** The first of the driver's fixed lines (policy/fixed-rules.ts) of a filtered port's chain that matches the packet; undefined: the rules decide. */
+export function fixedLine(direction: 'ingress' | 'egress', pkt: Packet): FixedLine | undefined {
+  const peer = direction === 'ingress' ? pkt.src : pkt.dst;
+  const first = (rules: readonly FixedRule[], beforeSpoof: boolean): FixedLine | undefined => {
+    const r = rules.find((x) => matchesOwnSide(x, direction, pkt) && (x.remote.kind === 'any' || (x.remote.kind === 'prefix' && inPrefix(x.remote.cidr, pkt.family, peer))));
+    return r && { what: r.origin.what, verdict: r.origin.verdict, beforeSpoof };
+  };
+  const fixed = FIXED_RULES[pkt.family];
+  return direction === 'ingress' ? first(fixed.ingress, false) : first(fixed.beforeSpoof, true) ?? first(fixed.afterSpoof, false);
+}
+
 /** The first rule of one direction of the port's chain that admits the packet, and the member that made a remote group match. */
 export function firstAdmitting(pp: PortPolicy, direction: 'ingress' | 'egress', pkt: Packet, members: MembersOf, enableIpset: boolean):
   { rule: PolicyRule; member?: { groupId: string; member: Member } } | undefined {
   const peer = direction === 'ingress' ? pkt.src : pkt.dst;
   for (const r of pp.rules) {
-    if (r.direction !== direction || r.ethertype !== pkt.family || !matchesService(r, pkt)) continue;
-    if (r.localPrefix && !inPrefix(r.localPrefix, pkt.family, pkt.dst)) continue;
+    if (!matchesOwnSide(r, direction, pkt)) continue;
     if (r.remote.kind === 'any') return { rule: r };
     if (r.remote.kind === 'prefix') {
       if (inPrefix(r.remote.cidr, pkt.family, peer)) return { rule: r };
@@ -147,8 +173,7 @@ export function firstAdmitting(pp: PortPolicy, direction: 'ingress' | 'egress', 
  */
 export function portAdmits(pp: PortPolicy, direction: 'ingress' | 'egress', pkt: Packet, members: MembersOf, enableIpset: boolean): boolean {
   if (pp.kind !== 'filtered') return true;
-  if (direction === 'ingress') return fixedIngress(pkt) || !!firstAdmitting(pp, 'ingress', pkt, members, enableIpset);
-  const fixed = fixedEgress(pkt);
-  if (fixed) return fixed.verdict === 'accept-before-spoof' || (fixed.verdict === 'accept' && !!spoofEntry(pp, pkt));
-  return !!spoofEntry(pp, pkt) && !!firstAdmitting(pp, 'egress', pkt, members, enableIpset);
+  const fixed = fixedLine(direction, pkt);
+  if (fixed) return fixed.verdict === 'accept' && (fixed.beforeSpoof || direction === 'ingress' || !!spoofEntry(pp, pkt));
+  return (direction === 'ingress' || !!spoofEntry(pp, pkt)) && !!firstAdmitting(pp, direction, pkt, members, enableIpset);
 }

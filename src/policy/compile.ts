@@ -143,7 +143,7 @@ const NO_RULES: readonly PolicyRule[] = [];
  */
 const rulesOfGroupLists = new WeakMap<Map<string, TopologyGroup>, Map<string, PolicyRule[]>>();
 
-function rulesOfGroupList(t: Topology, groupIds: string[]): PolicyRule[] {
+export function rulesOfGroupList(t: Topology, groupIds: readonly string[]): PolicyRule[] {
   let lists = rulesOfGroupLists.get(t.groups);
   if (!lists) rulesOfGroupLists.set(t.groups, (lists = new Map()));
   const normalised = t.options.sgInfoSource === 'agent_shim';

@@ -1,7 +1,8 @@
 /**
  * The IR: each local port's effective policy on one compute node. The data
  * plane renders it (backends/) and the analyzer reasons over it (analysis/),
- * so both see the same allow-lists, rules and remote-group members.
+ * so both see the same allow-lists, rules and remote-group members — and the
+ * same fixed lines every filtered port's chains carry (fixed-rules.ts).
  */
 import { type Direction, type Ethertype } from '../model/security-group-rule.js';
 import { type CompileOptions, type TopologyPort } from './topology.js';
@@ -24,9 +25,17 @@ export type Remote =
   | { kind: 'prefix'; cidr: string }
   | { kind: 'group'; groupId: string };
 
+/** What one of the driver's fixed lines is for. */
+export type FixedWhat = 'dhcp-discovery' | 'dad' | 'dhcp-request' | 'dhcp-reply' | 'router-advertisement' | 'icmpv6'
+  | 'dhcpv6-request' | 'dhcpv6-reply' | 'ndp';
+
+/** The driver's own lines around a port's rules: the only rules that can drop. */
+export interface FixedOrigin { kind: 'fixed'; what: FixedWhat; verdict: 'accept' | 'drop' }
+
 export type RuleOrigin =
   | { kind: 'provider'; what: 'dhcp' | 'dhcpv6' | 'router_advertisement' }
-  | { kind: 'group'; groupId: string; ruleId: string };
+  | { kind: 'group'; groupId: string; ruleId: string }
+  | FixedOrigin;
 
 export interface PolicyRule {
   direction: Direction;
@@ -39,7 +48,7 @@ export interface PolicyRule {
   sourcePortMax: number | null;
   /** the peer: source for ingress, destination for egress */
   remote: Remote;
-  /** provider rules also pin the port's own address (DHCP replies to its fixed IP) */
+  /** the port's own side: provider rules pin its address (DHCP replies to its fixed IP), fixed lines an unspecified source */
   localPrefix: string | null;
   origin: RuleOrigin;
 }

@@ -1,55 +1,68 @@
 /**
  * (g) Administrative services (ssh, rdp, vnc, databases, …) open to the
  * whole Internet, directly (no or a /0 remote prefix) or through a remote
- * group one of whose members carries a /0 pair.
+ * group whose members' pairs cover the whole address space (a /0 pair, or
+ * halves that make one up) — judged on the rules and members the IR gives the
+ * group's filtered ports, as exposure and can-reach see them.
  */
+import { type Family, type PolicyRule } from '../../policy/ir.js';
+import { wideBlocks } from '../../policy/wide-members.js';
 import { type Finding } from '../answers.js';
 import { type Cloud, groupLabel, groupRef, portLabel, portRef, ruleRef } from '../cloud.js';
 import { protocolName } from '../packet.js';
-import { type SnapshotRule } from '../snapshot.js';
-import { type AuditOptions } from './options.js';
+import { intervalOf } from '../ranges.js';
 
 const PORT_PROTOCOLS = new Set(['tcp', 'udp', 'sctp', 'dccp', 'udplite']);
+const WORLD: Record<Family, number> = { IPv4: 0, IPv6: 0 };
 
-function adminPortsOpened(r: SnapshotRule, admin: number[]): number[] {
+function adminPortsOpened(r: PolicyRule, admin: number[]): number[] {
   const p = protocolName(r.protocol);
   if (p && !PORT_PROTOCOLS.has(p)) return [];
-  if (r.port_range_min === null) return admin;
-  return admin.filter((n) => n >= r.port_range_min! && n <= (r.port_range_max ?? r.port_range_min!));
+  if (r.portMin === null) return admin;
+  return admin.filter((n) => n >= r.portMin! && n <= (r.portMax ?? r.portMin!));
 }
 
-/** How the rule admits the whole Internet, or undefined. */
-function worldVia(cloud: Cloud, r: SnapshotRule): string | undefined {
-  if (r.remote_group_id) {
-    const wide = cloud.members(r.remote_group_id, r.ethertype).find((m) => m.ip.endsWith('/0'));
-    return wide && `remote group ${groupLabel(cloud, r.remote_group_id)}, whose member ${portLabel(cloud.ports.get(wide.portId)!)} has allowed-address pair ${wide.ip}`;
-  }
-  if (!r.remote_ip_prefix) return 'no remote prefix (any source)';
-  return r.remote_ip_prefix.endsWith('/0') ? `remote prefix ${r.remote_ip_prefix}` : undefined;
-}
-
-export function adminPortFindings(cloud: Cloud, o: AuditOptions): Finding[] {
+export function adminPortFindings(cloud: Cloud, o: { adminPorts: number[] }): Finding[] {
   const findings: Finding[] = [];
-  for (const r of cloud.snapshot.security_group_rules) {
-    if (r.direction !== 'ingress') continue;
-    const opened = adminPortsOpened(r, o.adminPorts);
-    if (!opened.length) continue;
-    const via = worldVia(cloud, r);
-    if (!via) continue;
-    const ports = cloud.portsOfGroup.get(r.security_group_id) ?? [];
+  // many rules name the same few remote groups: each group's members judged once per family
+  const worldOfGroup = new Map<string, string | null>();
+  /** How the rule admits the whole Internet, or undefined. */
+  const worldVia = (r: PolicyRule): string | undefined => {
+    if (r.remote.kind === 'any') return 'no remote prefix (any source)';
+    if (r.remote.kind === 'prefix') return intervalOf(r.remote.cidr).prefixlen === 0 ? `remote prefix ${r.remote.cidr}` : undefined;
+    const key = `${r.ethertype} ${r.remote.groupId}`;
+    let via = worldOfGroup.get(key);
+    if (via === undefined) {
+      const [world] = wideBlocks(cloud.members(r.remote.groupId, r.ethertype), WORLD);
+      const pairs = world?.pairs.map((m) => `member ${portLabel(cloud.ports.get(m.portId)!)} has allowed-address pair ${m.ip}`);
+      worldOfGroup.set(key, (via = pairs ? `remote group ${groupLabel(cloud, r.remote.groupId)}, whose ${pairs.join(' and ')}` : null));
+    }
+    return via ?? undefined;
+  };
+  for (const [groupId, members] of cloud.portsOfGroup) {
+    // the ports the group's rules are in force on
+    const ports = members.filter((p) => cloud.kind(p.id) === 'filtered');
     if (!ports.length) continue;
-    const group = groupLabel(cloud, r.security_group_id);
-    const service = r.port_range_min === null ? `${r.protocol ?? 'any protocol'} (all ports)` : `${r.protocol}/${r.port_range_min}${r.port_range_max !== r.port_range_min ? `-${r.port_range_max}` : ''}`;
-    findings.push({
-      check: 'admin-port-open-to-world',
-      severity: r.remote_group_id ? 'critical' : 'high',
-      title: `group ${group} opens ${opened.length > 3 ? `${opened.length} admin ports` : opened.map((n) => `port ${n}`).join(', ')} to the whole Internet (${r.ethertype}) on ${ports.length} port(s)`,
-      objects: [groupRef(cloud, r.security_group_id), ruleRef(r), ...ports.map(portRef)],
-      evidence: [`rule ${r.id}: ingress ${r.ethertype} ${service} via ${via}`, `ports: ${ports.slice(0, 10).map((p) => portLabel(p)).join(', ')}${ports.length > 10 ? ', …' : ''}`],
-      fix: r.remote_group_id
-        ? [`# move the member with the /0 pair out of ${groupLabel(cloud, r.remote_group_id)} (see the wide-pair finding), or:`, `openstack security group rule delete ${r.id}`]
-        : [`openstack security group rule delete ${r.id}`, `openstack security group rule create --ingress --ethertype ${r.ethertype}${r.protocol ? ` --protocol ${r.protocol}` : ''}${r.port_range_min === null ? '' : ` --dst-port ${r.port_range_min}:${r.port_range_max}`} --remote-ip <admin network> ${r.security_group_id}`],
-    });
+    const group = groupLabel(cloud, groupId);
+    for (const r of cloud.groupRules(groupId)) {
+      if (r.direction !== 'ingress' || r.origin.kind !== 'group') continue;
+      const opened = adminPortsOpened(r, o.adminPorts);
+      if (!opened.length) continue;
+      const via = worldVia(r);
+      if (!via) continue;
+      const rule = cloud.rules.get(r.origin.ruleId)!;
+      const service = r.portMin === null ? `${r.protocol ?? 'any protocol'} (all ports)` : `${r.protocol}/${r.portMin}${r.portMax !== r.portMin ? `-${r.portMax}` : ''}`;
+      findings.push({
+        check: 'admin-port-open-to-world',
+        severity: r.remote.kind === 'group' ? 'critical' : 'high',
+        title: `group ${group} opens ${opened.length > 3 ? `${opened.length} admin ports` : opened.map((n) => `port ${n}`).join(', ')} to the whole Internet (${r.ethertype}) on ${ports.length} port(s)`,
+        objects: [groupRef(cloud, groupId), ruleRef(rule), ...ports.map(portRef)],
+        evidence: [`rule ${rule.id}: ingress ${r.ethertype} ${service} via ${via}`, `ports: ${ports.slice(0, 10).map((p) => portLabel(p)).join(', ')}${ports.length > 10 ? ', …' : ''}`],
+        fix: r.remote.kind === 'group'
+          ? [`# move the members with these pairs out of ${groupLabel(cloud, r.remote.groupId)} (see the wide-pair finding), or:`, `openstack security group rule delete ${rule.id}`]
+          : [`openstack security group rule delete ${rule.id}`, `openstack security group rule create --ingress --ethertype ${r.ethertype}${rule.protocol ? ` --protocol ${rule.protocol}` : ''}${rule.port_range_min === null ? '' : ` --dst-port ${rule.port_range_min}:${rule.port_range_max}`} --remote-ip <admin network> ${groupId}`],
+      });
+    }
   }
   return findings;
 }

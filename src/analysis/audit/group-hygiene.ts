@@ -62,8 +62,8 @@ export function emptyRemoteGroupFindings(cloud: Cloud): Finding[] {
   const findings: Finding[] = [];
   for (const [groupId, rules] of cloud.rulesReferencing) {
     for (const r of rules) {
-      // a rule of a group without ports is in force nowhere
-      if (cloud.members(groupId, r.ethertype).length || !cloud.portsOfGroup.get(r.security_group_id)?.length) continue;
+      // a rule of a group without filtered ports is in force nowhere
+      if (cloud.members(groupId, r.ethertype).length || !cloud.portsOfGroup.get(r.security_group_id)?.some((p) => cloud.kind(p.id) === 'filtered')) continue;
       findings.push({
         check: 'empty-remote-group',
         severity: 'low',

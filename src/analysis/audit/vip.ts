@@ -2,7 +2,8 @@
  * (c) keepalived-style VIP pairs: ports that exchange VRRP (IP protocol 112)
  * are peers; a VIP (a host allowed-address pair) one peer holds and another
  * lacks breaks failover, and holders of one VIP that cannot exchange VRRP
- * both become master.
+ * both become master. Holders and peers as the IR has them: a port's
+ * anti-spoofing entries and its groups' rules.
  */
 import { type Finding } from '../answers.js';
 import { type Cloud, portLabel, portRef, push } from '../cloud.js';
@@ -12,24 +13,29 @@ import { type SnapshotPort } from '../snapshot.js';
 
 const VRRP = '112';
 
-const hostPairs = (p: SnapshotPort) => p.allowed_address_pairs.map((a) => a.ip_address).filter((ip) => !ip.includes('/') || prefixLength(ip) === (ip.includes(':') ? 128 : 32));
+/** The host addresses the port's anti-spoofing lets it send from through a pair (only filtered ports have such entries: the rest send from anything). */
+function hostPairs(cloud: Cloud, p: SnapshotPort): string[] {
+  if (!p.allowed_address_pairs.length) return [];
+  const spoof = cloud.policy(p.id).spoof;
+  return [...spoof.IPv4, ...spoof.IPv6].filter((e) => e.via === 'address_pair' && e.cidr !== null
+    && (!e.cidr.includes('/') || prefixLength(e.cidr) === (e.cidr.includes(':') ? 128 : 32))).map((e) => e.cidr!);
+}
 const vipText = (ip: string) => ip.split('/')[0];
 const admitsVrrp = (cloud: Cloud, from: SnapshotPort, to: SnapshotPort) => admits(cloud, from, to, { protocol: VRRP });
 
-/** Groups with a rule for VRRP itself (not only "any protocol"): found once, as every port of a VIP's network is asked about. */
+/** Groups whose IR rules include one for VRRP itself (not only "any protocol"): found once, as every port of a VIP's network is asked about. */
 function groupsNamingVrrp(cloud: Cloud): Set<string> {
-  const groups = new Set<string>();
-  for (const r of cloud.snapshot.security_group_rules) if (protocolName(r.protocol) === 'vrrp') groups.add(r.security_group_id);
-  return groups;
+  return new Set([...cloud.topology.groups.keys()].filter((g) => cloud.groupRules(g).some((r) => protocolName(r.protocol) === 'vrrp')));
 }
 
 export function vipFindings(cloud: Cloud): Finding[] {
   const findings: Finding[] = [];
   const vrrpGroups = groupsNamingVrrp(cloud);
-  const namesVrrp = (p: SnapshotPort) => p.security_groups.some((g) => vrrpGroups.has(g));
+  // the ports whose rules are in force and name VRRP
+  const namesVrrp = (p: SnapshotPort) => p.security_groups.some((g) => vrrpGroups.has(g)) && cloud.kind(p.id) === 'filtered';
   const holders = new Map<string, SnapshotPort[]>();
   for (const p of cloud.snapshot.ports) {
-    for (const ip of hostPairs(p)) {
+    for (const ip of hostPairs(cloud, p)) {
       const key = `${p.network_id}|${vipText(ip)}`;
       push(holders, key, p);
     }

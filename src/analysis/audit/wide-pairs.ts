@@ -76,7 +76,8 @@ export function pitfalls(cloud: Cloud, o: Pick<AuditOptions, 'widePair'>): Pitfa
 
 export function widePairFindings(cloud: Cloud, o: AuditOptions): Finding[] {
   return pitfalls(cloud, o).map(({ port, pair, groupId, rules, block }): Finding => {
-    const opened = [...new Set(rules.map((r) => r.security_group_id))].flatMap((g) => cloud.portsOfGroup.get(g) ?? []);
+    // the ports whose IR holds one of the rules
+    const opened = [...new Set(rules.map((r) => r.security_group_id))].flatMap((g) => cloud.portsOfGroup.get(g) ?? []).filter((p) => cloud.kind(p.id) === 'filtered');
     const isDefault = cloud.groups.get(groupId)?.name === 'default';
     return {
       check: isDefault ? 'wide-pair-in-default-group' : 'wide-pair-in-remote-group',
@@ -87,7 +88,7 @@ export function widePairFindings(cloud: Cloud, o: AuditOptions): Finding[] {
         `port ${portLabel(port)} (${port.id}) is in group ${groupLabel(cloud, groupId)} and has allowed-address pair ${pair.ip_address}${pair.mac_address ? ` (MAC ${pair.mac_address})` : ''}`,
         ...(block.cidr === pair.ip_address ? [] : [`with ${block.pairs.filter((m) => m.ip !== pair.ip_address).map((m) => `${m.ip} of ${portLabel(cloud.ports.get(m.portId)!)}`).join(', ')} the group's pairs cover ${block.cidr}`]),
         ...rules.map((r) => `${ruleSummary(cloud, r)} now ${r.direction === 'ingress' ? 'admits sources' : 'lets traffic out to'} ${block.cidr}`),
-        `ports opened: ${opened.length ? opened.map((p) => portLabel(p)).join(', ') : 'none yet (the rules are in groups without ports)'}`,
+        `ports opened: ${opened.length ? opened.map((p) => portLabel(p)).join(', ') : 'none yet (the rules are in groups without filtered ports)'}`,
       ],
       fix: moveToOwnGroup(cloud, port, groupId),
       backends: BACKENDS(pair.ip_address),

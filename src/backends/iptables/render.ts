@@ -8,7 +8,8 @@
  */
 import { cidrText } from '../../model/addresses.js';
 import { isSharedProviderRule } from '../../policy/compile.js';
-import { type Family, FAMILIES, type Member, type PolicyRule, type PortPolicy } from '../../policy/ir.js';
+import { FIXED_RULES, type FixedRule, type FixedRules } from '../../policy/fixed-rules.js';
+import { type Family, FAMILIES, type FixedWhat, type Member, type PolicyRule, type PortPolicy } from '../../policy/ir.js';
 import { compareAddresses } from '../../policy/membership.js';
 import { type CompileOptions, type Driver, type TopologyPort } from '../../policy/topology.js';
 import { COMMENTS, withComment } from './comments.js';
@@ -57,10 +58,23 @@ interface Texts {
   established: string;
   invalid: string;
   fallback: string;
-  egressBefore: Record<Family, string[]>;
-  egressAfter: Record<Family, string[]>;
-  icmpv6Ingress: string[];
+  /** the IR's fixed lines, rendered */
+  fixed: Record<Family, Record<keyof FixedRules, string[]>>;
   pairDrop: string;
+}
+
+/** iptables_comments for the driver's fixed lines (the NDP ingress lines have none) */
+const FIXED_COMMENTS: Record<FixedWhat, string | undefined> = {
+  'dhcp-discovery': COMMENTS.DHCP_CLIENT, dad: COMMENTS.IPV6_ICMP_ALLOW, 'dhcp-request': COMMENTS.DHCP_CLIENT, 'dhcp-reply': COMMENTS.DHCP_SPOOF,
+  'router-advertisement': COMMENTS.IPV6_RA_DROP, icmpv6: COMMENTS.IPV6_ICMP_ALLOW, 'dhcpv6-request': COMMENTS.DHCP_CLIENT,
+  'dhcpv6-reply': COMMENTS.DHCP_SPOOF, ndp: undefined,
+};
+
+/** The fixed lines' texts, made as the other shared lines are (through `text`): every chain copies them. */
+function fixedTexts(rules: FixedRules, text: (rule: string, comment?: string) => string): Record<keyof FixedRules, string[]> {
+  const line = (r: FixedRule) => text(plainRule(r, r.remote.kind === 'prefix' ? r.remote.cidr : null, r.origin.verdict === 'drop' ? 'DROP' : 'RETURN'), FIXED_COMMENTS[r.origin.what]);
+  const texts = (list: readonly FixedRule[]) => list.map(line);
+  return { ingress: texts(rules.ingress), beforeSpoof: texts(rules.beforeSpoof), afterSpoof: texts(rules.afterSpoof) };
 }
 
 // by the options object itself: looked up for every chain, so no key is built
@@ -83,23 +97,7 @@ function textsFor(o: CompileOptions): Texts {
     established: text('-m state --state RELATED,ESTABLISHED -j RETURN', COMMENTS.ALLOW_ASSOC),
     invalid: text('-m state --state INVALID -j DROP', COMMENTS.INVALID_DROP),
     fallback: text('-j $sg-fallback', COMMENTS.UNMATCHED),
-    egressBefore: {
-      IPv4: [text('-s 0.0.0.0/32 -d 255.255.255.255/32 -p udp -m udp --sport 68 --dport 67 -j RETURN', COMMENTS.DHCP_CLIENT)],
-      IPv6: ICMPV6_UNSPECIFIED_SOURCE.map((n) => text(`-s ::/128 -d ff02::/16 -p ipv6-icmp -m icmp6 --icmpv6-type ${n} -j RETURN`, COMMENTS.IPV6_ICMP_ALLOW)),
-    },
-    egressAfter: {
-      IPv4: [
-        text('-p udp -m udp --sport 68 --dport 67 -j RETURN', COMMENTS.DHCP_CLIENT),
-        text('-p udp -m udp --sport 67 --dport 68 -j DROP', COMMENTS.DHCP_SPOOF),
-      ],
-      IPv6: [
-        text('-p ipv6-icmp -m icmp6 --icmpv6-type 134 -j DROP', COMMENTS.IPV6_RA_DROP),
-        text('-p ipv6-icmp -j RETURN', COMMENTS.IPV6_ICMP_ALLOW),
-        text('-p udp -m udp --sport 546 --dport 547 -j RETURN', COMMENTS.DHCP_CLIENT),
-        text('-p udp -m udp --sport 547 --dport 546 -j DROP', COMMENTS.DHCP_SPOOF),
-      ],
-    },
-    icmpv6Ingress: ICMPV6_INGRESS.map((n) => `-p ipv6-icmp -m icmp6 --icmpv6-type ${n} -j RETURN`),
+    fixed: { IPv4: fixedTexts(FIXED_RULES.IPv4, text), IPv6: fixedTexts(FIXED_RULES.IPv6, text) },
     pairDrop: text('-j DROP', COMMENTS.PAIR_DROP),
   };
   textsByOptions.set(o, t);
@@ -174,9 +172,6 @@ function convertRules(ctx: RenderContext, t: Texts, pp: PortPolicy, direction: P
   return out;
 }
 
-const ICMPV6_INGRESS = [130, 135, 136];
-const ICMPV6_UNSPECIFIED_SOURCE = [131, 135, 143];
-
 function spoofChain(t: Texts, pp: PortPolicy, family: Family): string[] {
   const tail = ` ${t.comment(COMMENTS.PAIR_ALLOW)}-j RETURN`;
   const rules = pp.spoof[family].map((e) => (e.cidr === null
@@ -207,18 +202,19 @@ const asIs = (rules: string[]) => rules;
 export function renderOwnChain(ctx: RenderContext, pp: PortPolicy, family: Family, kind: OwnChain): string[] {
   const t = textsFor(ctx.options);
   // the fixed lines carry comments, so they can repeat a group rule only without comments,
-  // except the uncommented ICMPv6 ingress lines
+  // except the uncommented NDP ingress lines
   const dedup = ctx.options.comments ? asIs : keepLast;
+  const fixed = t.fixed[family];
   if (kind === 'spoof') return spoofChain(t, pp, family);
   if (kind === 'ingress') {
-    return family === 'IPv6'
-      ? keepLast(convertRules(ctx, t, pp, 'ingress', family, [...t.icmpv6Ingress]))
+    return fixed.ingress.length
+      ? keepLast(convertRules(ctx, t, pp, 'ingress', family, [...fixed.ingress]))
       : dedup(convertRules(ctx, t, pp, 'ingress', family, []));
   }
   // the egress chain's fixed head: DHCP and DAD, the spoof-chain jump, RA and DHCP-server drops
-  const head = [...t.egressBefore[family]];
+  const head = [...fixed.beforeSpoof];
   if (hasOwnChain(pp, family, 'spoof')) head.push(`-j ${ownChainNames(ctx.options.driver, pp.port).spoof}`);
-  for (const r of t.egressAfter[family]) head.push(r);
+  for (const r of fixed.afterSpoof) head.push(r);
   return dedup(convertRules(ctx, t, pp, 'egress', family, head));
 }
 

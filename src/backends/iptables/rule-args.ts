@@ -47,12 +47,13 @@ function prefixArgs(args: string[], flag: '-s' | '-d', prefix: string | null): v
   args.push(flag, prefix.includes('/') ? prefix : cidrText(prefix));
 }
 
-/** A rule whose peer is a literal prefix (or anyone): -s/-d, protocol, ports, RETURN. */
-export function plainRule(r: PolicyRule, peer: string | null): string {
+/** A rule whose peer is a literal prefix (or anyone): -s/-d (the peer and the port's own side), protocol, ports, the target (a fixed line may DROP). */
+export function plainRule(r: PolicyRule, peer: string | null, target: 'RETURN' | 'DROP' = 'RETURN'): string {
   const args: string[] = [];
-  prefixArgs(args, '-s', r.direction === 'ingress' ? peer : null);
-  prefixArgs(args, '-d', r.direction === 'egress' ? peer : r.localPrefix);
-  protocolAndPortArgs(r, args).push('-j', 'RETURN');
+  const ingress = r.direction === 'ingress';
+  prefixArgs(args, '-s', ingress ? peer : r.localPrefix);
+  prefixArgs(args, '-d', ingress ? r.localPrefix : peer);
+  protocolAndPortArgs(r, args).push('-j', target);
   return args.join(' ');
 }
 

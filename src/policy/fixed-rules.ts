@@ -1,0 +1,54 @@
+/**
+ * The lines Neutron's iptables driver puts in every filtered port's chains
+ * besides its rules (_add_fixed_egress_rules, _accept_inbound_icmpv6), as IR
+ * rules: the renderer writes them and the analyzer follows them, one list for
+ * both. The same objects for every port.
+ */
+import { type Family, type FixedOrigin, type FixedWhat, type PolicyRule } from './ir.js';
+
+export type FixedRule = PolicyRule & { origin: FixedOrigin };
+
+export interface FixedRules {
+  /** the ingress chain's head: NDP and MLD let in */
+  ingress: readonly FixedRule[];
+  /** the egress chain's head, before the anti-spoofing jump: DHCP discovery and DAD from no address yet */
+  beforeSpoof: readonly FixedRule[];
+  /** after the jump, before the rules: DHCP and ICMPv6 let out, DHCP-server replies and router advertisements dropped */
+  afterSpoof: readonly FixedRule[];
+}
+
+type Match = Partial<Pick<PolicyRule, 'protocol' | 'portMin' | 'portMax' | 'sourcePortMin' | 'sourcePortMax' | 'localPrefix'>> & { to?: string };
+
+function fixed(direction: PolicyRule['direction'], ethertype: Family, what: FixedWhat, verdict: 'accept' | 'drop', m: Match): FixedRule {
+  return {
+    protocol: m.protocol ?? null, portMin: m.portMin ?? null, portMax: m.portMax ?? null,
+    sourcePortMin: m.sourcePortMin ?? null, sourcePortMax: m.sourcePortMax ?? null, localPrefix: m.localPrefix ?? null,
+    direction, ethertype, remote: m.to ? { kind: 'prefix', cidr: m.to } : { kind: 'any' }, origin: { kind: 'fixed', what, verdict },
+  };
+}
+
+const udp = (from: number, to: number): Match => ({ protocol: 'udp', sourcePortMin: from, sourcePortMax: from, portMin: to, portMax: to });
+/** an ICMPv6 type, any code */
+const icmpv6 = (type: number): Match => ({ protocol: 'ipv6-icmp', portMin: type });
+
+export const FIXED_RULES: Record<Family, FixedRules> = {
+  IPv4: {
+    ingress: [],
+    beforeSpoof: [fixed('egress', 'IPv4', 'dhcp-discovery', 'accept', { ...udp(68, 67), localPrefix: '0.0.0.0/32', to: '255.255.255.255/32' })],
+    afterSpoof: [
+      fixed('egress', 'IPv4', 'dhcp-request', 'accept', udp(68, 67)),
+      fixed('egress', 'IPv4', 'dhcp-reply', 'drop', udp(67, 68)),
+    ],
+  },
+  IPv6: {
+    ingress: [130, 135, 136].map((t) => fixed('ingress', 'IPv6', 'ndp', 'accept', icmpv6(t))),
+    // MLD reports and neighbour solicitations of duplicate address detection
+    beforeSpoof: [131, 135, 143].map((t) => fixed('egress', 'IPv6', 'dad', 'accept', { ...icmpv6(t), localPrefix: '::/128', to: 'ff02::/16' })),
+    afterSpoof: [
+      fixed('egress', 'IPv6', 'router-advertisement', 'drop', icmpv6(134)),
+      fixed('egress', 'IPv6', 'icmpv6', 'accept', { protocol: 'ipv6-icmp' }),
+      fixed('egress', 'IPv6', 'dhcpv6-request', 'accept', udp(546, 547)),
+      fixed('egress', 'IPv6', 'dhcpv6-reply', 'drop', udp(547, 546)),
+    ],
+  },
+};
