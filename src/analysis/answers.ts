@@ -23,8 +23,8 @@ export interface RuleDetail {
   origin: RuleOrigin;
 }
 
-/** Where a rule comes from: a security group's rule, or one Neutron adds to every port. */
-export type RuleOrigin = { kind: 'group'; group: ObjectRef; rule: ObjectRef } | { kind: 'provider'; what: 'dhcp' | 'dhcpv6' | 'router_advertisement' };
+/** Where a rule comes from: a security group's rule, one Neutron adds to every port, or one of the driver's fixed lines (the IR's own origins but a group's). */
+export type RuleOrigin = { kind: 'group'; group: ObjectRef; rule: ObjectRef } | Exclude<IrOrigin, { kind: 'group' }>;
 
 /** Why a port's traffic is not filtered at all. */
 export type UnfilteredReason = 'network-owned' | 'port-security-disabled';
@@ -133,4 +133,5 @@ export interface ExposureRow {
   /** the minimal CIDR list of allowed sources */
   sources: string[];
   origins: ExposureSource[];
-}
+}import { type RuleOrigin as IrOrigin } from '../policy/ir.js';
+

@@ -25,7 +25,8 @@ function portRange(min: number | null, max: number | null): string {
   return min === max || max === null ? `/${min}` : `/${min}-${max}`;
 }
 
-const originWords = (o: RuleOrigin): Phrase => (o.kind === 'group' ? ['rule ', o.rule, ' of group ', o.group] : [`Neutron's ${o.what} rule`]);
+const originWords = (o: RuleOrigin): Phrase => (o.kind === 'group' ? ['rule ', o.rule, ' of group ', o.group]
+  : o.kind === 'provider' ? [`Neutron's ${o.what} rule`] : [`the driver's fixed ${o.what} line`]);
 
 function ruleWords(r: RuleDetail, direction: 'ingress' | 'egress'): Phrase {
   const remote: Phrase = r.remote.kind === 'any' ? ['anywhere'] : r.remote.kind === 'prefix' ? [r.remote.cidr] : ['remote group ', r.remote.group];
