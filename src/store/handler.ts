@@ -1,21 +1,24 @@
 /**
- * What the API needs from each resource: the Neutron plugin calls. Every
- * method runs against the store; writes are called inside one transaction.
+ * What the API needs from each resource: the Neutron plugin calls, on the
+ * repositories they are handed. Writes are called inside one transaction
+ * (and handed its repositories); so are lists, which may create a project's
+ * default group.
  */
 import { type Body, type Context, type ResourceSpec } from '../model/schema.js';
+import { type Repositories } from './repository.js';
 
 export type View = Record<string, unknown>;
 
 export interface Handler {
   spec: ResourceSpec;
   /** every item the caller may see, as full views; `filters` only for side effects (default groups) */
-  list(ctx: Context, filters: Map<string, string[]>): View[];
-  show(ctx: Context, id: string): View;
-  create(ctx: Context, item: Body): View;
-  update(ctx: Context, id: string, item: Body): View;
-  remove(ctx: Context, id: string): void;
+  list(db: Repositories, ctx: Context, filters: Map<string, string[]>): Promise<View[]>;
+  show(db: Repositories, ctx: Context, id: string): Promise<View>;
+  create(db: Repositories, ctx: Context, item: Body): Promise<View>;
+  update(db: Repositories, ctx: Context, id: string, item: Body): Promise<View>;
+  remove(db: Repositories, ctx: Context, id: string): Promise<void>;
   /** current revision, for If-Match; throws the resource's 404 */
-  revision(ctx: Context, id: string): number;
+  revision(db: Repositories, ctx: Context, id: string): Promise<number>;
 }
 
 /** The project a new resource belongs to: the caller's, unless an admin names another. */
