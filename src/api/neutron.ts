@@ -10,7 +10,7 @@ import { type Repositories, type Store } from '../store/repository.js';
 import { extensions } from './extensions.js';
 import { type Guard } from './guard.js';
 import { type BaseUrl } from './keystone.js';
-import { applyFilters, page, pageLinks, type Params, parseListQuery } from './query.js';
+import { applyFilters, page, pageLinks, type Params, parseListQuery, storeQuery } from './query.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -66,10 +66,11 @@ export function registerNeutron(app: FastifyInstance, store: Store, handlers: Re
     app.get(base, async (req) => {
       const params = queryParams(req);
       const q = parseListQuery(spec, params);
-      const all = await store.transaction((tx) => handler.list(tx, req.ctx, q.filters));
       // _get_marker_obj: the marker must be an item the caller can see
-      if (spec.strictMarker && q.limit !== undefined && q.marker !== undefined && !all.some((i) => i.id === q.marker)) await handler.show(store, req.ctx, q.marker);
-      const { items, paged } = page(applyFilters(all, q.filters), q);
+      if (spec.strictMarker && q.limit !== undefined && q.marker !== undefined) await handler.show(store, req.ctx, q.marker);
+      const pushed = storeQuery(q, handler.columns);
+      const listed = await store.transaction((tx) => handler.list(tx, req.ctx, q.filters, pushed));
+      const { items, paged } = pushed ? { items: listed, paged: q.limit !== undefined } : page(applyFilters(listed, q.filters), q);
       const out: Body = { [spec.collection]: items.map((i) => view(req, i, q.fields)) };
       if (paged) out[`${spec.collection}_links`] = pageLinks(`${baseUrl(req)}${base}`, params, items, q.limit!);
       return out;

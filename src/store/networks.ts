@@ -3,9 +3,9 @@ import { errors } from '../model/errors.js';
 import { type Network, networkSpec, networkView, VXLAN_MTU } from '../model/network.js';
 import { type Context } from '../model/schema.js';
 import { owns, readerOf } from './access.js';
-import { type Handler, owningProject } from './handler.js';
+import { COMMON_COLUMNS, type Handler, NAME_COLUMN, owningProject } from './handler.js';
 import { newId } from './ids.js';
-import { type NetworkChanges, type Repositories } from './repository.js';
+import { type ListQuery, type NetworkChanges, type NetworkField, type Repositories } from './repository.js';
 import { ensureDefaultGroup } from './security-groups.js';
 
 export async function visibleNetwork(db: Repositories, ctx: Context, id: string): Promise<Network> {
@@ -23,7 +23,12 @@ async function ownedNetwork(db: Repositories, ctx: Context, id: string, action: 
 export function networkHandler(): Handler {
   return {
     spec: networkSpec,
-    list: async (db, ctx) => (await db.networks.list({ visibleTo: readerOf(ctx) })).map(networkView),
+    columns: {
+      ...COMMON_COLUMNS, ...NAME_COLUMN, admin_state_up: { field: 'admin_state_up', type: 'bool' }, shared: { field: 'shared', type: 'bool' },
+      mtu: { field: 'mtu', type: 'int' }, port_security_enabled: { field: 'port_security_enabled', type: 'bool' },
+      'router:external': { field: 'external', type: 'bool' },
+    },
+    list: async (db, ctx, _filters, query) => (await db.networks.list({ ...query as ListQuery<NetworkField>, visibleTo: readerOf(ctx) })).map(networkView),
     show: async (db, ctx, id) => networkView(await visibleNetwork(db, ctx, id)),
     async create(db, ctx, item) {
       for (const a of ['shared', 'router:external'] as const) {

@@ -14,10 +14,10 @@ import { type Random } from '../model/random.js';
 import { type Body, type Context } from '../model/schema.js';
 import { type Subnet } from '../model/subnet.js';
 import { readerOf } from './access.js';
-import { type Handler, owningProject } from './handler.js';
+import { COMMON_COLUMNS, type Handler, NAME_COLUMN, owningProject } from './handler.js';
 import { newId } from './ids.js';
 import { visibleNetwork } from './networks.js';
-import { type PortChanges, type Repositories } from './repository.js';
+import { type ListQuery, type PortChanges, type PortField, type Repositories } from './repository.js';
 import { ensureDefaultGroup } from './security-groups.js';
 
 export async function visiblePort(db: Repositories, ctx: Context, id: string): Promise<Port> {
@@ -146,7 +146,14 @@ const hasItems = (item: Body, key: string) => Array.isArray(item[key]) && (item[
 export function portHandler(random: Random = Math.random): Handler {
   return {
     spec: portSpec,
-    list: async (db, ctx) => (await db.ports.list({ visibleTo: readerOf(ctx) })).map(portView),
+    columns: {
+      ...COMMON_COLUMNS, ...NAME_COLUMN, network_id: { field: 'network_id', type: 'text' }, mac_address: { field: 'mac_address', type: 'text' },
+      admin_state_up: { field: 'admin_state_up', type: 'bool' }, status: { field: 'status', type: 'text' },
+      device_id: { field: 'device_id', type: 'text' }, device_owner: { field: 'device_owner', type: 'text' },
+      port_security_enabled: { field: 'port_security_enabled', type: 'bool' }, 'binding:host_id': { field: 'host_id', type: 'text' },
+      'binding:vnic_type': { field: 'vnic_type', type: 'text' },
+    },
+    list: async (db, ctx, _filters, query) => (await db.ports.list({ ...query as ListQuery<PortField>, visibleTo: readerOf(ctx) })).map(portView),
     show: async (db, ctx, id) => portView(await visiblePort(db, ctx, id)),
     async create(db, ctx, item) {
       const net = await visibleNetwork(db, ctx, item.network_id as string);

@@ -27,7 +27,7 @@ export interface ListQuery<K extends string> {
   /** `id` ascending breaks ties (as Neutron's pagination does); with no sorts and no page, creation order */
   sorts?: [K, SortDir][];
   limit?: number;
-  /** the page starts after this row (before it with pageReverse); an id no row has starts at the first */
+  /** the page starts after this row (ends before it with pageReverse); an id no selected row has: the first page (none reversed) */
   marker?: string;
   pageReverse?: boolean;
 }

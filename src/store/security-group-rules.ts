@@ -3,9 +3,9 @@ import { errors } from '../model/errors.js';
 import { type Body, type Context } from '../model/schema.js';
 import { canonicalRule, type Rule, type RuleInput, ruleKey, ruleSpec, ruleView } from '../model/security-group-rule.js';
 import { owns, readerOf } from './access.js';
-import { type Handler, owningProject } from './handler.js';
+import { COMMON_COLUMNS, type Handler, owningProject } from './handler.js';
 import { newId } from './ids.js';
-import { type Repositories } from './repository.js';
+import { type ListQuery, type Repositories, type RuleField } from './repository.js';
 import { ensureDefaultForListing } from './security-groups.js';
 
 /** _check_security_group: the group must exist and be visible to the rule's project. */
@@ -25,9 +25,15 @@ async function visibleRule(db: Repositories, ctx: Context, id: string): Promise<
 export function ruleHandler(): Handler {
   return {
     spec: ruleSpec,
-    async list(db, ctx, filters) {
+    columns: {
+      ...COMMON_COLUMNS, security_group_id: { field: 'security_group_id', type: 'text' }, remote_group_id: { field: 'remote_group_id', type: 'text?' },
+      direction: { field: 'direction', type: 'text' }, ethertype: { field: 'ethertype', type: 'text' }, protocol: { field: 'protocol', type: 'text?' },
+      port_range_min: { field: 'port_range_min', type: 'int?' }, port_range_max: { field: 'port_range_max', type: 'int?' },
+      remote_ip_prefix: { field: 'remote_ip_prefix', type: 'text?' },
+    },
+    async list(db, ctx, filters, query) {
       await ensureDefaultForListing(db, ctx, filters);
-      return (await db.rules.list({ visibleTo: readerOf(ctx) })).map((r) => ruleView(r, false));
+      return (await db.rules.list({ ...query as ListQuery<RuleField>, visibleTo: readerOf(ctx) })).map((r) => ruleView(r, false));
     },
     show: async (db, ctx, id) => ruleView(await visibleRule(db, ctx, id), false),
     async create(db, ctx, item: Body) {

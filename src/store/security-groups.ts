@@ -6,9 +6,9 @@ import {
 } from '../model/security-group.js';
 import { type Rule } from '../model/security-group-rule.js';
 import { readerOf } from './access.js';
-import { type Handler, owningProject, type View } from './handler.js';
+import { COMMON_COLUMNS, type Handler, NAME_COLUMN, owningProject, type View } from './handler.js';
 import { newId } from './ids.js';
-import { type GroupChanges, type Repositories } from './repository.js';
+import { type GroupChanges, type GroupField, type ListQuery, type Repositories } from './repository.js';
 
 async function insertGroup(db: Repositories, projectId: string, name: string, description: string, stateful: boolean, isDefault: boolean): Promise<string> {
   const id = newId();
@@ -40,9 +40,12 @@ export async function visibleGroup(db: Repositories, ctx: Context, id: string): 
   return sg;
 }
 
+/** Up to this many groups, their rules are read by group id; beyond, all rules in one pass. */
+const RULES_BY_GROUP = 500;
+
 async function views(db: Repositories, groups: SecurityGroup[]): Promise<View[]> {
-  // one read of the rules for a listing, not one per group
-  const rules = groups.length === 1 ? await db.rules.list({ where: { security_group_id: [groups[0].id] } }) : await db.rules.list();
+  // one read of the rules for a listing, not one per group; by group for a page of them
+  const rules = await db.rules.list(groups.length <= RULES_BY_GROUP ? { where: { security_group_id: groups.map((g) => g.id) } } : {});
   const byGroup = new Map<string, Rule[]>();
   for (const r of rules) {
     const list = byGroup.get(r.security_group_id);
@@ -57,9 +60,10 @@ const view = async (db: Repositories, sg: SecurityGroup): Promise<View> => (awai
 export function securityGroupHandler(): Handler {
   return {
     spec: securityGroupSpec,
-    async list(db, ctx, filters) {
+    columns: { ...COMMON_COLUMNS, ...NAME_COLUMN, stateful: { field: 'stateful', type: 'bool' } },
+    async list(db, ctx, filters, query) {
       await ensureDefaultForListing(db, ctx, filters);
-      return views(db, await db.securityGroups.list({ visibleTo: readerOf(ctx) }));
+      return views(db, await db.securityGroups.list({ ...query as ListQuery<GroupField>, visibleTo: readerOf(ctx) }));
     },
     show: async (db, ctx, id) => view(db, await visibleGroup(db, ctx, id)),
     async create(db, ctx, item: Body) {

@@ -5,10 +5,10 @@ import { defaultGateway, formatPools, generatePools, type Pool, parsePools } fro
 import { type Body, type Context } from '../model/schema.js';
 import { parseSubnetCidr, type Subnet, subnetSpec, subnetView } from '../model/subnet.js';
 import { owns, readerOf } from './access.js';
-import { type Handler, owningProject } from './handler.js';
+import { COMMON_COLUMNS, type Handler, NAME_COLUMN, owningProject } from './handler.js';
 import { newId } from './ids.js';
 import { visibleNetwork } from './networks.js';
-import { type Repositories, type SubnetChanges } from './repository.js';
+import { type ListQuery, type Repositories, type SubnetChanges, type SubnetField } from './repository.js';
 
 export async function visibleSubnet(db: Repositories, ctx: Context, id: string): Promise<Subnet> {
   const s = await db.subnets.get(id, readerOf(ctx));
@@ -27,7 +27,12 @@ function gatewayFor(item: Body, cidr: ReturnType<typeof parseSubnetCidr>['cidr']
 export function subnetHandler(): Handler {
   return {
     spec: subnetSpec,
-    list: async (db, ctx) => (await db.subnets.list({ visibleTo: readerOf(ctx) })).map(subnetView),
+    columns: {
+      ...COMMON_COLUMNS, ...NAME_COLUMN, network_id: { field: 'network_id', type: 'text' }, ip_version: { field: 'ip_version', type: 'int' },
+      cidr: { field: 'cidr', type: 'text' }, gateway_ip: { field: 'gateway_ip', type: 'text?' }, enable_dhcp: { field: 'enable_dhcp', type: 'bool' },
+      ipv6_ra_mode: { field: 'ipv6_ra_mode', type: 'text?' }, ipv6_address_mode: { field: 'ipv6_address_mode', type: 'text?' },
+    },
+    list: async (db, ctx, _filters, query) => (await db.subnets.list({ ...query as ListQuery<SubnetField>, visibleTo: readerOf(ctx) })).map(subnetView),
     show: async (db, ctx, id) => subnetView(await visibleSubnet(db, ctx, id)),
     async create(db, ctx, item) {
       const net = await visibleNetwork(db, ctx, item.network_id as string);

@@ -100,6 +100,7 @@ export function listRows<K extends string>(db: SqliteDb, l: Listing<K>, q: ListQ
   if (q.marker !== undefined) {
     const at = db.one(`SELECT ${order.map(([c], i) => `${c} AS k${i}`).join(', ')} ${l.from} WHERE ${[...conds, `${l.id} = ?`].join(' AND ')}`,
       ...params, q.marker);
+    if (!at && q.pageReverse) return [];
     if (at) {
       const after = keysetAfter(order, order.map((_, i) => at[`k${i}`]));
       conds.push(after.sql);
