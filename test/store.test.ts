@@ -2,8 +2,10 @@
  * The storage seam: a list the database filters, sorts and pages (a repository
  * query) answers exactly as the API's own filters and pages over every visible
  * item, for random queries over ports and rules (NULLs, booleans, ties, markers,
- * reversed pages, two projects); and a transaction's writes are all or nothing.
+ * reversed pages, two projects); a transaction's writes are all or nothing; and
+ * a database from before tokens were a migration keeps its tokens.
  */
+import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,9 +15,12 @@ import { Accounts } from '../src/api/identity.js';
 import { applyFilters, page, parseListQuery, storeQuery } from '../src/api/query.js';
 import { buildServer } from '../src/api/server.js';
 import { portSpec } from '../src/model/port.js';
+import { type ResourceSpec } from '../src/model/schema.js';
 import { ruleSpec } from '../src/model/security-group-rule.js';
+import { type Handler } from '../src/store/handler.js';
 import { portHandler } from '../src/store/ports.js';
 import { ruleHandler } from '../src/store/security-group-rules.js';
+import { MIGRATIONS } from '../src/store/sqlite/schema.js';
 import { SqliteStore } from '../src/store/sqlite/store.js';
 
 let dir: string;
@@ -58,7 +63,14 @@ afterAll(async () => {
 });
 
 const sortDir = fc.constantFrom('asc', 'desc');
-const cases = [
+interface Case {
+  path: string;
+  spec: ResourceSpec;
+  handler: Handler;
+  filter: fc.Arbitrary<[string, string]>;
+  sort: fc.Arbitrary<[string, 'asc' | 'desc']>;
+}
+const cases: Case[] = [
   {
     path: 'ports', spec: portSpec, handler: portHandler(),
     filter: fc.oneof(
@@ -81,7 +93,7 @@ const cases = [
     ),
     sort: fc.tuple(fc.constantFrom('protocol', 'port_range_min', 'remote_group_id', 'remote_ip_prefix', 'direction', 'ethertype'), sortDir),
   },
-] as const;
+];
 
 for (const c of cases) {
   test(`${c.path}: the database's filters, sorts and pages equal the API's over every visible item`, async () => {
@@ -130,4 +142,29 @@ test('a transaction that throws leaves nothing behind; reads outside it wait for
   expect(seenInside).toBe(before - 1);
   expect(await outside).toBe(before);
   expect((await store.ports.list()).length).toBe(before);
+});
+
+test('a database of schema 2, with the tokens and view_versions tables servers made themselves, migrates keeping both', async () => {
+  const file = join(dir, 'old.db');
+  const old = new Database(file);
+  for (const m of MIGRATIONS.slice(0, 2)) old.exec(m as string);
+  // the tokens table as the first servers made it: no methods, no audit_id
+  old.exec(`CREATE TABLE tokens (token_hash TEXT PRIMARY KEY, principal TEXT NOT NULL, issued_at TEXT NOT NULL, expires_at TEXT NOT NULL);
+    CREATE TABLE view_versions (view TEXT PRIMARY KEY, version INTEGER NOT NULL, digest TEXT NOT NULL)`);
+  old.prepare('INSERT INTO tokens VALUES (?, ?, ?, ?)').run('h1', JSON.stringify({ userId: 'u1' }), '2026-01-01T00:00:00Z', '2099-01-01T00:00:00Z');
+  old.prepare('INSERT INTO view_versions VALUES (?, ?, ?)').run('*', 7, 'd');
+  old.pragma('user_version = 2');
+  old.close();
+  const migrated = new SqliteStore(file);
+  try {
+    expect(migrated.db.raw.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    expect(await migrated.tokens.get('h1')).toEqual({
+      hash: 'h1', principal: { userId: 'u1' }, issuedAt: '2026-01-01T00:00:00Z', expiresAt: '2099-01-01T00:00:00Z', methods: ['password'], auditId: '',
+    });
+    expect(await migrated.views.get('*')).toEqual({ version: 7, digest: 'd' });
+    await migrated.tokens.add({ hash: 'h2', principal: {}, issuedAt: 'a', expiresAt: 'b', methods: ['token'], auditId: 'x' });
+    expect((await migrated.tokens.all()).map((t) => t.hash).sort()).toEqual(['h1', 'h2']);
+  } finally {
+    await migrated.close();
+  }
 });
