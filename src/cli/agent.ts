@@ -3,7 +3,7 @@ import { type Command, Option } from 'commander';
 import { Agent } from '../dataplane/agent.js';
 import { type IptablesBackend } from '../dataplane/kernel.js';
 import { type CompileOptions } from '../policy/topology.js';
-import { SqliteStore } from '../store/sqlite/store.js';
+import { openStore } from '../store/open.js';
 import { addExpansionOption, expansionOverrides } from './expansion-option.js';
 import { repeat } from './repeat.js';
 
@@ -15,7 +15,7 @@ export function agentCommand(program: Command): void {
     .addOption(new Option('--backend <backend>', 'iptables backend inside the node').choices(['nft', 'legacy']).default('nft'))
     .option('--interval <ms>', 'how often to look for changes', (v) => Number(v), 200)
     .action(async (o: { host: string; db: string; backend: IptablesBackend; interval: number; omitWidePairs?: CompileOptions['omitWidePairs'] }) => {
-      const store = new SqliteStore(o.db);
+      const store = openStore(o.db);
       const agent = new Agent(store, o.host, o.backend, expansionOverrides(o));
       await agent.start();
       process.stdout.write(`portsec agent: ${agent.ns} converged; following ${o.db}\n`);

@@ -7,7 +7,7 @@ import { ChunkWriter } from '../backends/iptables/state.js';
 import { applyEvent, type Event, parseEvent } from '../policy/events.js';
 import { type HostPolicy } from '../policy/ir.js';
 import { type CompileOptions, parseTopology, TopologyError } from '../policy/topology.js';
-import { SqliteStore } from '../store/sqlite/store.js';
+import { openStore } from '../store/open.js';
 import { topologyForHost } from '../store/topology.js';
 import { addExpansionOption, expansionOverrides } from './expansion-option.js';
 
@@ -38,7 +38,7 @@ async function readInput(o: Options): Promise<Record<string, any>> {
       throw new InvalidArgumentError(`${o.topology}: ${(e as Error).message}`);
     }
   }
-  const store = new SqliteStore(o.db);
+  const store = openStore(o.db);
   try {
     return await store.transaction((tx) => topologyForHost(tx, o.host!));
   } finally {

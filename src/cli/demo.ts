@@ -8,7 +8,7 @@ import { buildServer } from '../api/server.js';
 import { AgentPool } from '../dataplane/agents.js';
 import { NeutronClient } from '../lab/client.js';
 import { runDemo } from '../lab/demo.js';
-import { SqliteStore } from '../store/sqlite/store.js';
+import { openStore } from '../store/open.js';
 import { repeat } from './repeat.js';
 
 export function demoCommand(program: Command): void {
@@ -17,7 +17,7 @@ export function demoCommand(program: Command): void {
     .action(async () => {
       if (process.getuid?.() !== 0) throw new Error('the demo builds network namespaces: run it as root');
       const dir = mkdtempSync(join(tmpdir(), 'portsec-demo-'));
-      const store = new SqliteStore(join(dir, 'portsec.db'));
+      const store = openStore(join(dir, 'portsec.db'));
       const app = buildServer({ store, auth: 'none', accounts: new Accounts(undefined, undefined) });
       const url = await app.listen({ host: '127.0.0.1', port: 0 });
       const pool = new AgentPool(store);

@@ -7,7 +7,7 @@ import { buildServer, DEFAULT_BODY_LIMIT } from '../api/server.js';
 import { AgentPool } from '../dataplane/agents.js';
 import { type IptablesBackend } from '../dataplane/kernel.js';
 import { type CompileOptions } from '../policy/topology.js';
-import { SqliteStore } from '../store/sqlite/store.js';
+import { openStore } from '../store/open.js';
 import { addExpansionOption, expansionOverrides, parsePrefixLengths } from './expansion-option.js';
 import { repeat } from './repeat.js';
 
@@ -62,7 +62,7 @@ export function serveCommand(program: Command): void {
       if (o.auth === 'keystone' && accounts.list().length === 0) {
         throw new InvalidArgumentError('--auth keystone needs --accounts FILE or --admin-password PW (no user could log in)');
       }
-      const store = new SqliteStore(o.db);
+      const store = openStore(o.db);
       const compile = expansionOverrides(o);
       const app = buildServer({
         store, auth: o.auth, accounts, tokenTtlSeconds: o.tokenTtl, logger: o.log ?? false, allocationSeed: o.allocationSeed, guard: o.guard, compile,

@@ -10,8 +10,8 @@
  */
 import { existsSync } from 'node:fs';
 import { sortPairs } from '../../model/allowed-address-pairs.js';
-import { type Repositories } from '../../store/repository.js';
-import { SqliteStore } from '../../store/sqlite/store.js';
+import { type Repositories, type Store } from '../../store/repository.js';
+import { openStore } from '../../store/open.js';
 import { type Snapshot } from '../snapshot.js';
 import { InputError } from './errors.js';
 
@@ -65,9 +65,9 @@ export async function fromStore(db: Repositories, name: string, projectId?: stri
 /** The snapshot of a database file of `portsec serve` (which must exist: opening creates one). */
 export async function readDatabase(file: string, projectId?: string): Promise<Snapshot> {
   if (!existsSync(file)) throw new InputError(`${file}: no such database (start \`portsec serve --db ${file}\` to make one, or name another with --db)`);
-  let store: SqliteStore;
+  let store: Store;
   try {
-    store = new SqliteStore(file);
+    store = openStore(file);
   } catch (e) {
     throw new InputError(`${file}: cannot open as a portsec database: ${(e as Error).message}`);
   }
