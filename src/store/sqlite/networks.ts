@@ -28,8 +28,7 @@ export class SqliteNetworks implements NetworkRepository {
     const subnets = groupBy(rows.length === 1
       ? db.all('SELECT id, network_id FROM subnets WHERE network_id = ? ORDER BY std_id', rows[0].id)
       : db.all('SELECT id, network_id FROM subnets ORDER BY std_id'), (r) => r.network_id as string);
-    return rows.map((r) => ({
-      ...std(r),
+    return rows.map((r) => Object.assign(std(r), {
       id: r.id as string,
       project_id: r.project_id as string,
       name: r.name as string,

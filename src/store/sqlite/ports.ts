@@ -29,11 +29,12 @@ const SCALARS: Record<Scalars, [string, (v: never) => unknown]> = {
 /** Up to this many ports, their addresses, pairs and groups are read by id; beyond, whole tables in one pass. */
 const BY_ID = 500;
 
-function records(db: SqliteDb, rows: Row[]): Port[] {
+/** `all`: the rows are every port (their tables are read whole). */
+function records(db: SqliteDb, rows: Row[], all = false): Port[] {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id as string);
   const sub = (table: string, order: string) => groupBy(
-    ids.length <= BY_ID
+    !all && ids.length <= BY_ID
       ? db.all(`SELECT * FROM ${table} WHERE port_id IN (${ids.map(() => '?').join(', ')}) ORDER BY ${order}`, ...ids)
       : db.all(`SELECT * FROM ${table} ORDER BY ${order}`),
     (r) => r.port_id as string,
@@ -43,8 +44,7 @@ function records(db: SqliteDb, rows: Row[]): Port[] {
   const sgs = sub('port_security_groups', 'security_group_id');
   return rows.map((r) => {
     const id = r.id as string;
-    return {
-      ...std(r),
+    return Object.assign(std(r), {
       id,
       project_id: r.project_id as string,
       network_id: r.network_id as string,
@@ -61,7 +61,7 @@ function records(db: SqliteDb, rows: Row[]): Port[] {
       fixed_ips: (ips.get(id) ?? []).map((i): FixedIp => ({ subnet_id: i.subnet_id as string, ip_address: i.ip_address as string })),
       allowed_address_pairs: (pairs.get(id) ?? []).map((a): AddressPair => ({ mac_address: a.mac_address as string, ip_address: a.ip_address as string })),
       security_groups: (sgs.get(id) ?? []).map((g) => g.security_group_id as string),
-    };
+    });
   });
 }
 
@@ -103,8 +103,9 @@ export class SqlitePorts implements PortRepository {
     });
   }
 
-  list(q?: ListQuery<PortField>): Promise<Port[]> {
-    return this.sql.exec(() => records(this.sql.db, listRows(this.sql.db, LISTING, q)));
+  list(q: ListQuery<PortField> = {}): Promise<Port[]> {
+    const all = !q.where && q.visibleTo === undefined && q.limit === undefined && q.marker === undefined;
+    return this.sql.exec(() => records(this.sql.db, listRows(this.sql.db, LISTING, q), all));
   }
 
   create(p: New<Port>): Promise<Port> {

@@ -17,8 +17,7 @@ const LISTING: Listing<RuleField> = {
   visible: 'r.project_id = ? OR EXISTS (SELECT 1 FROM security_groups g WHERE g.id = r.security_group_id AND g.project_id = ?)',
 };
 
-const record = (r: Row): Rule => ({
-  ...std(r),
+const record = (r: Row): Rule => Object.assign(std(r), {
   id: r.id as string,
   project_id: r.project_id as string,
   security_group_id: r.security_group_id as string,

@@ -12,7 +12,7 @@ const LISTING: Listing<GroupField> = {
   visible: 'g.project_id = ?',
 };
 
-const record = (r: Row): SecurityGroup => ({ ...std(r), id: r.id as string, project_id: r.project_id as string, name: r.name as string, stateful: !!r.stateful });
+const record = (r: Row): SecurityGroup => Object.assign(std(r), { id: r.id as string, project_id: r.project_id as string, name: r.name as string, stateful: !!r.stateful });
 
 export class SqliteSecurityGroups implements SecurityGroupRepository {
   constructor(private readonly sql: Sql) {}

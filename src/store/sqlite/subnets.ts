@@ -23,8 +23,7 @@ const ENCODE: Record<keyof SubnetChanges, (v: never) => unknown> = {
 };
 
 function record(r: Row): Subnet {
-  return {
-    ...std(r),
+  return Object.assign(std(r), {
     id: r.id as string,
     project_id: r.project_id as string,
     network_id: r.network_id as string,
@@ -38,7 +37,7 @@ function record(r: Row): Subnet {
     host_routes: JSON.parse(r.host_routes as string),
     ipv6_ra_mode: r.ipv6_ra_mode as string | null,
     ipv6_address_mode: r.ipv6_address_mode as string | null,
-  };
+  });
 }
 
 export class SqliteSubnets implements SubnetRepository {
