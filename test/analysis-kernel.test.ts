@@ -68,7 +68,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** What still differs between a node's kernel and its compiled policy (filter tables and ipsets; conntrack zone numbers are the agent's own). */
 async function pending(store: SqliteStore, host: string): Promise<string[]> {
-  const compiled = new NodeCompiler(parseTopology(await store.transaction((tx) => topologyForHost(tx, host)))).state;
+  const compiled = new NodeCompiler(parseTopology(await store.snapshot((tx) => topologyForHost(tx, host)))).state;
   const d = convergence(readKernelState(nodeNamespace(host), 'nft'), nodeState(compiled));
   return [
     ...FAMILIES.flatMap((f) => [...d.iptables[f].filter.write.keys(), ...d.iptables[f].filter.remove].map((c) => `${f} chain ${c}`)),
@@ -161,7 +161,7 @@ async function runTopology(index: number): Promise<Outcome> {
     const store = new SqliteStore(server.db);
     try {
       await untilEnforced(store, hosts);
-      cloud = buildCloud(await store.transaction((tx) => fromStore(tx, store.name)));
+      cloud = buildCloud(await store.snapshot((tx) => fromStore(tx, store.name)));
     } finally {
       await store.close();
     }

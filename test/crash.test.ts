@@ -108,7 +108,7 @@ async function kill(child: ChildProcess): Promise<void> {
 }
 
 async function expectKernelIsCompiled(): Promise<void> {
-  const compiled = new NodeCompiler(parseTopology(await store.transaction((tx) => topologyForHost(tx, HOST)))).state;
+  const compiled = new NodeCompiler(parseTopology(await store.snapshot((tx) => topologyForHost(tx, HOST)))).state;
   const d = convergence(readKernelState(NODE, 'nft'), nodeState(compiled));
   const pending = [
     ...Object.values(d.iptables).flatMap((t) => Object.values(t).flatMap((x) => [...x.write.keys(), ...x.remove])),

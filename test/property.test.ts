@@ -24,7 +24,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** Everything the store holds, read through its repositories in one transaction. */
+/** Everything the store holds, read through its repositories from one snapshot. */
 async function everything(db: Repositories) {
   const [networks, subnets, ports, groups, rules] = await Promise.all([
     db.networks.list(), db.subnets.list(), db.ports.list(), db.securityGroups.list(), db.rules.list(),
@@ -34,7 +34,7 @@ async function everything(db: Repositories) {
   return { networks, subnets, ports, groups, rules, defaults: new Map(defaults) };
 }
 
-const read = () => store.transaction(everything);
+const read = () => store.snapshot(everything);
 const dump = async () => JSON.stringify(await read(), (_k, v) => (v instanceof Map ? [...v] : v));
 
 const COLLECTIONS = ['networks', 'subnets', 'ports', 'security-groups', 'security-group-rules'] as const;

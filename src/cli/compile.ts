@@ -40,7 +40,7 @@ async function readInput(o: Options): Promise<Record<string, any>> {
   }
   const store = openStore(o.db);
   try {
-    return await store.transaction((tx) => topologyForHost(tx, o.host!));
+    return await store.snapshot((tx) => topologyForHost(tx, o.host!));
   } finally {
     await store.close();
   }

@@ -10,7 +10,7 @@ import { NodeCompiler } from '../backends/iptables/node-compiler.js';
 import { applyEvent, type ParsedEvent, parseEvent } from '../policy/events.js';
 import { FAMILIES, type Family, type PortPolicy } from '../policy/ir.js';
 import { type CompileOptions, parseTopology, type Topology } from '../policy/topology.js';
-import { type Repositories } from '../store/repository.js';
+import { type Store } from '../store/repository.js';
 import { groupInputs, portInput, topologyForHost } from '../store/topology.js';
 import { createComputeNode, ensureBridge, ensureVxlan, joinUnderlay, nodeNamespace } from './compute-node.js';
 import { closeNode, nodeDelta, nodeState } from './fail-closed.js';
@@ -28,7 +28,7 @@ export class Agent {
   /** what the bridges and tunnels were last built for */
   private plumbed = '';
 
-  constructor(private readonly store: Repositories, readonly host: string, readonly backend: IptablesBackend = 'nft', private readonly options: Partial<CompileOptions> = {}) {
+  constructor(private readonly store: Store, readonly host: string, readonly backend: IptablesBackend = 'nft', private readonly options: Partial<CompileOptions> = {}) {
     this.ns = nodeNamespace(host);
   }
 
@@ -36,21 +36,27 @@ export class Agent {
   async start(): Promise<Delta> {
     closeNode(createComputeNode(this.host), this.backend);
     this.plumbed = '';
-    this.seq = await this.store.changes.last();
-    this.topology = parseTopology(await topologyForHost(this.store, this.host), this.options);
+    const { seq, input } = await this.store.snapshot(async (tx) => ({ seq: await tx.changes.last(), input: await topologyForHost(tx, this.host) }));
+    this.seq = seq;
+    this.topology = parseTopology(input, this.options);
     this.compiler = new NodeCompiler(this.topology);
     return converge(this.ns, this.backend, nodeState(this.compiler.state));
   }
 
   /** Applies every change logged since the last sync; returns the deltas it applied. */
   async sync(): Promise<Delta[]> {
-    const changes = await this.store.changes.since(this.seq);
-    if (!changes.length) return [];
-    this.seq = changes[changes.length - 1].seq;
-    const events: ParsedEvent[] = [];
-    const ports = new Set(changes.filter((c) => c.resource === 'port').map((c) => c.resource_id));
-    if (changes.some((c) => c.resource === 'security_group' || c.resource === 'security_group_rule')) events.push(...await this.groupEvents());
-    const found = new Map((await this.store.ports.getMany([...ports])).map((p) => [p.id, p]));
+    // the changes and what they changed, read together
+    const read = await this.store.snapshot(async (tx) => {
+      const changes = await tx.changes.since(this.seq);
+      if (!changes.length) return undefined;
+      const ports = new Set(changes.filter((c) => c.resource === 'port').map((c) => c.resource_id));
+      const groups = changes.some((c) => c.resource === 'security_group' || c.resource === 'security_group_rule') ? await groupInputs(tx) : undefined;
+      return { last: changes[changes.length - 1].seq, ports, groups, found: new Map((await tx.ports.getMany([...ports])).map((p) => [p.id, p])) };
+    });
+    if (!read) return [];
+    const { ports, groups, found } = read;
+    this.seq = read.last;
+    const events: ParsedEvent[] = groups ? this.groupEvents(groups) : [];
     for (const id of ports) {
       const p = found.get(id);
       events.push(p ? parseEvent(this.topology, { op: 'update_port', port: portInput(p, this.host) }) : { op: 'set_port', id, port: undefined });
@@ -96,8 +102,8 @@ export class Agent {
   }
 
   /** Groups whose rules or statefulness differ from what the node compiled. */
-  private async groupEvents(): Promise<ParsedEvent[]> {
-    const fresh = parseTopology({ security_groups: await groupInputs(this.store) }).groups;
+  private groupEvents(inputs: Record<string, unknown>[]): ParsedEvent[] {
+    const fresh = parseTopology({ security_groups: inputs }).groups;
     const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
     return [...fresh.values()].filter((g) => !same(g, this.topology.groups.get(g.id))).map((group) => ({ op: 'set_group', group }));
   }

@@ -4,7 +4,7 @@
  * every tick from the store's change log.
  */
 import { type CompileOptions } from '../policy/topology.js';
-import { type Repositories } from '../store/repository.js';
+import { type Store } from '../store/repository.js';
 import { Agent } from './agent.js';
 import { namespaceExists } from './netns.js';
 import { type IptablesBackend } from './kernel.js';
@@ -12,7 +12,7 @@ import { type IptablesBackend } from './kernel.js';
 export class AgentPool {
   private readonly agents = new Map<string, Agent>();
 
-  constructor(private readonly store: Repositories, private readonly backend: IptablesBackend = 'nft', private readonly log: (msg: string) => void = () => {},
+  constructor(private readonly store: Store, private readonly backend: IptablesBackend = 'nft', private readonly log: (msg: string) => void = () => {},
     private readonly options: Partial<CompileOptions> = {}) {}
 
   /** Starts agents for newly used hosts and applies every pending change; an agent's failure does not stop the others. */

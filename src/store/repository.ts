@@ -192,5 +192,7 @@ export interface Store extends Repositories {
    * store's own, which wait for it): all of its writes or none.
    */
   transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
+  /** Runs `fn` on one consistent view of the store (for reads: it takes no write lock). */
+  snapshot<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

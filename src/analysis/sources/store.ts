@@ -15,7 +15,7 @@ import { openStore } from '../../store/open.js';
 import { type Snapshot } from '../snapshot.js';
 import { InputError } from './errors.js';
 
-/** `name`: where the database is, for the snapshot's source line. Run it in a transaction: one consistent read. */
+/** `name`: where the database is, for the snapshot's source line. Run it on one store snapshot (Store.snapshot). */
 export async function fromStore(db: Repositories, name: string, projectId?: string): Promise<Snapshot> {
   const q = { visibleTo: projectId };
   const [networks, subnets, ports, groups, rules] = await Promise.all([
@@ -72,7 +72,7 @@ export async function readDatabase(file: string, projectId?: string): Promise<Sn
     throw new InputError(`${file}: cannot open as a portsec database: ${(e as Error).message}`);
   }
   try {
-    return await store.transaction((tx) => fromStore(tx, store.name, projectId));
+    return await store.snapshot((tx) => fromStore(tx, store.name, projectId));
   } finally {
     await store.close();
   }

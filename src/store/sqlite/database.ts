@@ -79,11 +79,15 @@ export class SqliteDb {
     }
   };
 
-  /** `fn` inside BEGIN IMMEDIATE … COMMIT, rolled back if it throws; nothing else runs on the connection meanwhile. */
-  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * `fn` inside BEGIN … COMMIT, rolled back if it throws; nothing else runs on the
+   * connection meanwhile. IMMEDIATE takes the write lock at once (writers queue
+   * instead of failing); DEFERRED reads one snapshot without it.
+   */
+  async transaction<T>(mode: 'IMMEDIATE' | 'DEFERRED', fn: () => Promise<T>): Promise<T> {
     const release = await this.acquire();
     try {
-      this.raw.exec('BEGIN IMMEDIATE');
+      this.raw.exec(`BEGIN ${mode}`);
       try {
         const out = await fn();
         this.raw.exec('COMMIT');

@@ -51,7 +51,11 @@ export class SqliteStore implements Store {
   }
 
   transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T> {
-    return this.db.transaction(() => fn(this.tx));
+    return this.db.transaction('IMMEDIATE', () => fn(this.tx));
+  }
+
+  snapshot<T>(fn: (tx: Repositories) => Promise<T>): Promise<T> {
+    return this.db.transaction('DEFERRED', () => fn(this.tx));
   }
 
   async close(): Promise<void> {
