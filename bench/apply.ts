@@ -17,7 +17,7 @@ import { buildServer } from '../src/api/server.js';
 import { Agent } from '../src/dataplane/agent.js';
 import { removeComputeNode } from '../src/dataplane/compute-node.js';
 import { spawnCount } from '../src/dataplane/exec.js';
-import { Store } from '../src/store/store.js';
+import { SqliteStore } from '../src/store/sqlite/store.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const NEUTRON_BENCH = join(ROOT, 'bench/neutron_bench.py');
@@ -32,7 +32,7 @@ const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('bench/apply builds a compute-node namespace: run it as root');
   const dir = mkdtempSync(join(tmpdir(), 'portsec-bench-apply-'));
-  const store = new Store(join(dir, 'bench.db'));
+  const store = new SqliteStore(join(dir, 'bench.db'));
   const app = buildServer({ store, auth: 'trusted-headers', accounts: new Accounts(undefined, undefined) });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   const call = async (method: string, path: string, body?: unknown) => {
@@ -69,7 +69,7 @@ async function main(): Promise<void> {
     }
     const agent = new Agent(store, HOST);
     let t = performance.now();
-    agent.start();
+    await agent.start();
     const initial = performance.now() - t;
     const measure = async (write: (i: number) => Promise<void>) => {
       const latencies: number[] = [];
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
         const s0 = spawnCount();
         t = performance.now();
         await write(i);
-        agent.sync();
+        await agent.sync();
         latencies.push(performance.now() - t);
         spawns.push(spawnCount() - s0);
       }
@@ -97,7 +97,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await app.close();
-    store.close();
+    await store.close();
     removeComputeNode(HOST);
     rmSync(dir, { recursive: true, force: true });
   }

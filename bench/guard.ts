@@ -15,7 +15,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Accounts } from '../src/api/identity.js';
 import { buildServer } from '../src/api/server.js';
-import { Store, timestamp } from '../src/store/store.js';
+import { timestamp } from '../src/model/common.js';
+import { SqliteStore } from '../src/store/sqlite/store.js';
 
 const { values } = parseArgs({ options: {
   ports: { type: 'string', default: '100000' }, groups: { type: 'string', default: '2000' },
@@ -29,7 +30,7 @@ const PROJECT = 'bench-project';
 const HEADERS = { 'x-user-id': 'bench', 'x-project-id': PROJECT, 'x-roles': 'admin', 'content-type': 'application/json' };
 
 const dir = mkdtempSync(join(tmpdir(), 'portsec-bench-guard-'));
-const store = new Store(join(dir, 'bench.db'));
+const store = new SqliteStore(join(dir, 'bench.db'));
 const plain = buildServer({ store, auth: 'trusted-headers', accounts: new Accounts(undefined, undefined) });
 const guarded = buildServer({ store, auth: 'trusted-headers', accounts: new Accounts(undefined, undefined), guard: { mode: 'reject' } });
 
@@ -39,13 +40,16 @@ async function call(app: typeof plain, method: 'GET' | 'POST' | 'PUT', url: stri
   return res.json();
 }
 
-/** The store filled row by row (the API would take an hour for 100,000 ports): groups, rules, ports with fixed IPs, every tenth with a pair. */
+/**
+ * The store filled row by row in SQL, past the repositories (the API would take an hour for 100,000 ports):
+ * groups, rules, ports with fixed IPs, every tenth with a pair.
+ */
 async function fill(): Promise<string[]> {
   const t0 = performance.now();
   const net = (await call(plain, 'POST', '/v2.0/networks', { network: { name: 'bench' } })).network.id;
   const subnet = (await call(plain, 'POST', '/v2.0/subnets', { subnet: { network_id: net, cidr: '10.0.0.0/8', ip_version: 4 } })).subnet.id;
   const now = timestamp();
-  const db = store.db;
+  const db = store.db.raw;
   const std = db.prepare('INSERT INTO standard_attrs (resource_type, description, revision_number, created_at, updated_at) VALUES (?, \'\', 1, ?, ?)');
   const newStd = (type: string) => Number(std.run(type, now, now).lastInsertRowid);
   const group = db.prepare('INSERT INTO security_groups (id, project_id, name, stateful, std_id) VALUES (?, ?, ?, 1, ?)');
@@ -58,7 +62,7 @@ async function fill(): Promise<string[]> {
   const pair = db.prepare('INSERT INTO allowed_address_pairs (port_id, mac_address, ip_address) VALUES (?, ?, ?)');
   const groups = Array.from({ length: GROUPS }, () => randomUUID());
   const ports: string[] = [];
-  store.tx(() => {
+  db.transaction(() => {
     groups.forEach((g, i) => group.run(g, PROJECT, `g${i}`, newStd('securitygroups')));
     groups.forEach((g, i) => {
       for (let r = 0; r < RULES; r++) {
@@ -76,7 +80,7 @@ async function fill(): Promise<string[]> {
       if (i % 10 === 0) pair.run(id, mac, `10.200.${(i >> 8) & 255}.${i & 255}`);
       ports.push(id);
     }
-  });
+  })();
   const counts = db.prepare('SELECT (SELECT COUNT(*) FROM ports) AS ports, (SELECT COUNT(*) FROM security_group_rules) AS rules').get() as { ports: number; rules: number };
   console.log(`bench/guard: store of ${counts.ports} ports, ${counts.rules} rules, ${GROUPS} groups, filled in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   return ports;
@@ -104,6 +108,6 @@ try {
   console.log(`guarded / unguarded: p50 ${(pct(times.guarded, 0.5) / pct(times.plain, 0.5)).toFixed(2)}x, p99 ${(pct(times.guarded, 0.99) / pct(times.plain, 0.99)).toFixed(2)}x`);
 } finally {
   await Promise.all([plain.close(), guarded.close()]);
-  store.close();
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
 }

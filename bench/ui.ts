@@ -27,7 +27,7 @@ import { parseArgs } from 'node:util';
 import { chromium, type Page } from 'playwright-core';
 import { Accounts } from '../src/api/identity.js';
 import { buildServer } from '../src/api/server.js';
-import { Store } from '../src/store/store.js';
+import { SqliteStore } from '../src/store/sqlite/store.js';
 
 declare global {
   interface Window {
@@ -142,7 +142,7 @@ async function measure(page: Page, url: string, groupName: string): Promise<Run>
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'portsec-bench-ui-'));
-  const store = new Store(join(dir, 'bench.db'));
+  const store = new SqliteStore(join(dir, 'bench.db'));
   const app = buildServer({ store, auth: 'keystone', accounts: new Accounts(undefined, 'admin') });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   const browser = await chromium.launch({
@@ -192,7 +192,7 @@ async function main(): Promise<void> {
   } finally {
     await browser.close();
     await app.close();
-    store.close();
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

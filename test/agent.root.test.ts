@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { Agent } from '../src/dataplane/agent.js';
 import { plugInstance, removeComputeNode, removeInstance } from '../src/dataplane/compute-node.js';
 import { run } from '../src/dataplane/exec.js';
-import { Store } from '../src/store/store.js';
+import { SqliteStore } from '../src/store/sqlite/store.js';
 import { isRoot } from './support/netns.js';
 import { connect, serve, stopServers } from './support/probes.js';
 import { api, as, type RunningServer, startServer } from './support/server.js';
@@ -16,7 +16,7 @@ import { api, as, type RunningServer, startServer } from './support/server.js';
 const HOST = `ag${process.pid}`;
 const admin = as('admin', 'admin');
 let server: RunningServer;
-let store: Store;
+let store: SqliteStore;
 let agent: Agent;
 const vms: string[] = [];
 let portA: any;
@@ -35,9 +35,9 @@ beforeAll(async () => {
   const create = async (name: string) => (await api(server.url, 'POST', '/v2.0/ports', admin, { port: { network_id: net, name, security_groups: [web], 'binding:host_id': HOST } })).body.port;
   portA = await create('a');
   const portB = await create('b');
-  store = new Store(server.db);
+  store = new SqliteStore(server.db);
   agent = new Agent(store, HOST);
-  agent.start();
+  await agent.start();
   const plug = (name: string, p: any) => {
     vms.push(`${HOST}-${name}`);
     return plugInstance(agent.ns, `${HOST}-${name}`, { ...p, addresses: p.fixed_ips.map((f: any) => `${f.ip_address}/24`) });
@@ -53,7 +53,7 @@ afterAll(async () => {
   await stopServers();
   for (const vm of vms) removeInstance(vm);
   removeComputeNode(HOST);
-  store?.close();
+  await store?.close();
   await server?.stop();
 });
 
@@ -63,18 +63,18 @@ test('API changes reach the kernel through the agent', async () => {
   expect(connect(vmA, ipB, 8080)).toBe(`peer=${ipA}`);
   expect(connect(vmA, ipB, 8080, '10.1.1.2')).toBe('timeout');
   expect((await put(portA.id, { allowed_address_pairs: [{ ip_address: '10.1.1.2' }] })).status).toBe(200);
-  expect(agent.sync().length).toBe(1);
+  expect((await agent.sync()).length).toBe(1);
   expect(connect(vmA, ipB, 8080, '10.1.1.2')).toBe('peer=10.1.1.2');
   // the seed's way of clearing pairs
   expect((await put(portA.id, { allowed_address_pairs: '' })).status).toBe(200);
-  agent.sync();
+  await agent.sync();
   expect(connect(vmA, ipB, 8080, '10.1.1.2')).toBe('timeout');
 });
 
-test('a restarted agent converges the kernel, whatever was changed behind its back', () => {
+test('a restarted agent converges the kernel, whatever was changed behind its back', async () => {
   run(['iptables-nft', '-F', `neutron-linuxbri-s${portA.id.slice(0, 10)}`], { ns: agent.ns });
   const again = new Agent(store, HOST);
-  const delta = again.start();
+  const delta = await again.start();
   expect([...delta.iptables.IPv4.filter.write.keys()]).toEqual([`neutron-linuxbri-s${portA.id.slice(0, 10)}`]);
-  expect(again.start().iptables.IPv4.filter.write.size).toBe(0);
+  expect((await again.start()).iptables.IPv4.filter.write.size).toBe(0);
 });

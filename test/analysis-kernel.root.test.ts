@@ -27,7 +27,7 @@ import { labDown, labUp } from '../src/lab/lab.js';
 import { seededRandom } from '../src/model/random.js';
 import { FAMILIES } from '../src/policy/ir.js';
 import { parseTopology } from '../src/policy/topology.js';
-import { Store } from '../src/store/store.js';
+import { SqliteStore } from '../src/store/sqlite/store.js';
 import { topologyForHost } from '../src/store/topology.js';
 import { isRoot } from './support/netns.js';
 import { Prober, stopProbers } from './support/packet-prober.js';
@@ -68,8 +68,8 @@ const namespaces = new Set<string>([...HOSTS.map(nodeNamespace), underlayNamespa
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** What still differs between a node's kernel and its compiled policy (filter tables and ipsets; conntrack zone numbers are the agent's own). */
-function pending(store: Store, host: string): string[] {
-  const compiled = new NodeCompiler(parseTopology(topologyForHost(store, host))).state;
+async function pending(store: SqliteStore, host: string): Promise<string[]> {
+  const compiled = new NodeCompiler(parseTopology(await store.snapshot((tx) => topologyForHost(tx, host)))).state;
   const d = convergence(readKernelState(nodeNamespace(host), 'nft'), nodeState(compiled));
   return [
     ...FAMILIES.flatMap((f) => [...d.iptables[f].filter.write.keys(), ...d.iptables[f].filter.remove].map((c) => `${f} chain ${c}`)),
@@ -78,10 +78,10 @@ function pending(store: Store, host: string): string[] {
 }
 
 /** Waits until every node's agent has applied every change (labUp waits for each port's own chains only, not for the members it adds elsewhere). */
-async function untilEnforced(store: Store, hosts: string[], timeoutMs = 30_000): Promise<void> {
+async function untilEnforced(store: SqliteStore, hosts: string[], timeoutMs = 30_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const left = hosts.flatMap((h) => pending(store, h).map((p) => `${h}: ${p}`));
+    const left = (await Promise.all(hosts.map(async (h) => (await pending(store, h)).map((p) => `${h}: ${p}`)))).flat();
     if (!left.length) return;
     if (Date.now() > end) throw new Error(`the nodes did not converge within ${timeoutMs / 1000} s: ${left.join(', ')}`);
     await sleep(200);
@@ -159,12 +159,12 @@ async function runTopology(index: number): Promise<Outcome> {
     await labUp(plan.spec, client, () => {});
     const endpoints = await endpointsOf(client, plan);
     let cloud: Cloud;
-    const store = new Store(server.db);
+    const store = new SqliteStore(server.db);
     try {
       await untilEnforced(store, hosts);
-      cloud = buildCloud(fromStore(store));
+      cloud = buildCloud(await store.snapshot((tx) => fromStore(tx, store.name)));
     } finally {
-      store.close();
+      await store.close();
     }
     for (const e of endpoints) probers.set(e.instance, await Prober.start(e.ns, 'eth0', e.mac, e.ip));
 

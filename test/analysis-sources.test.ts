@@ -13,10 +13,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type Snapshot } from '../src/analysis/snapshot.js';
 import { fromFiles } from '../src/analysis/sources/files.js';
+import { readDatabase } from '../src/analysis/sources/store.js';
 import { fromCloud, type ImportOptions } from '../src/analysis/sources/openstack.js';
 import { parseCollection } from '../src/analysis/sources/schema.js';
-import { fromStore } from '../src/analysis/sources/store.js';
-import { Store } from '../src/store/store.js';
 import { freePort } from './support/free-port.js';
 import { type NeutronServer, startNeutronServer } from './support/neutron-server.js';
 import { CLI, type RunningServer, startServer } from './support/server.js';
@@ -97,14 +96,7 @@ describe.sequential('portsec serve with Keystone: the database and the live impo
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   };
-  const storeSnapshot = (project?: string) => {
-    const store = new Store(server.db);
-    try {
-      return fromStore(store, project);
-    } finally {
-      store.close();
-    }
-  };
+  const storeSnapshot = (project?: string) => readDatabase(server.db, project);
 
   beforeAll(async () => {
     const accounts = join(tmp, 'accounts.yaml');
@@ -124,7 +116,7 @@ describe.sequential('portsec serve with Keystone: the database and the live impo
 
   test('the admin\'s import (password, pages of 2) equals the database, every object included', async () => {
     const live = await fromCloud({ ...auth('admin'), pageSize: 2 });
-    const db = storeSnapshot();
+    const db = await storeSnapshot();
     expect(canonical(live)).toEqual(canonical(db));
     expect(db.ports.map((p) => p.name).sort()).toEqual(['bound', 'nat-server', 'open', 'proxy', 'theirs', 'vipa', 'vipb']);
     expect(db.ports.find((p) => p.name === 'bound')!['binding:host_id']).toBe('cn1');
@@ -134,7 +126,7 @@ describe.sequential('portsec serve with Keystone: the database and the live impo
 
   test('a member\'s import equals the database as that project sees it (shared network, no binding, not the other project)', async () => {
     const live = await fromCloud(auth('demo'));
-    const db = storeSnapshot(projects.demo);
+    const db = await storeSnapshot(projects.demo);
     expect(canonical(live)).toEqual(canonical(db));
     expect(db.networks.map((n) => n.name).sort()).toEqual(['net1', 'net2', 'net3', 'public']);
     expect(db.subnets.map((s) => s.cidr).sort()).toEqual(['10.1.1.0/24', '192.168.50.0/24', 'fd00:1::/64']);
@@ -145,10 +137,10 @@ describe.sequential('portsec serve with Keystone: the database and the live impo
 
   test('token auth: a Keystone token exchanged for a scoped one with the catalog', async () => {
     const live = await fromCloud({ authUrl: `${server.url}/v3`, token: tokens.admin, projectName: 'admin' });
-    expect(canonical(live)).toEqual(canonical(storeSnapshot()));
+    expect(canonical(live)).toEqual(canonical(await storeSnapshot()));
   });
 
-  test('clouds.yaml (OS_CLIENT_CONFIG_FILE) with secure.yaml holding the password, through the CLI', () => {
+  test('clouds.yaml (OS_CLIENT_CONFIG_FILE) with secure.yaml holding the password, through the CLI', async () => {
     const dir = join(tmp, 'clouds');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'clouds.yaml'), `clouds:\n  lab:\n    auth:\n      auth_url: ${server.url}/identity\n      username: demo\n      project_name: demo\n      user_domain_name: Default\n      project_domain_name: Default\n    region_name: RegionOne\n    interface: public\n`);
@@ -157,19 +149,19 @@ describe.sequential('portsec serve with Keystone: the database and the live impo
     const r = spawnSync(process.execPath, [CLI, 'snapshot', '--os-cloud', 'lab', '-o', out], { cwd: dir, encoding: 'utf8', env: { ...ENV, HOME: dir, OS_CLIENT_CONFIG_FILE: join(dir, 'clouds.yaml') } });
     expect(r.stderr).toMatch(/^portsec: wrote .*lab\.json: 4 networks, 3 subnets, 5 ports, 4 security groups, \d+ rules \(cloud lab \(http:\/\/127\.0\.0\.1:\d+\)\)\n$/);
     expect(r.status).toBe(0);
-    expect(canonical(fromFiles([out]))).toEqual(canonical(storeSnapshot(projects.demo)));
+    expect(canonical(fromFiles([out]))).toEqual(canonical(await storeSnapshot(projects.demo)));
   });
 
-  test('JSON files: the snapshot command\'s output reads back equal', () => {
+  test('JSON files: the snapshot command\'s output reads back equal', async () => {
     const out = join(tmp, 'db.json');
     const r = spawnSync(process.execPath, [CLI, 'snapshot', '--db', server.db, '-o', out], { encoding: 'utf8', env: ENV });
     expect(r.status).toBe(0);
     const back = fromFiles([out]);
     expect(back.source).toBe(`files ${out}`);
-    expect(canonical(back)).toEqual(canonical(storeSnapshot()));
+    expect(canonical(back)).toEqual(canonical(await storeSnapshot()));
     // to standard output without -o, the same
     const stdout = spawnSync(process.execPath, [CLI, 'snapshot', '--db', server.db], { encoding: 'utf8', env: ENV });
-    expect(canonical(JSON.parse(stdout.stdout))).toEqual(canonical(storeSnapshot()));
+    expect(canonical(JSON.parse(stdout.stdout))).toEqual(canonical(await storeSnapshot()));
   });
 
   test('JSON files: per-resource dumps of the API\'s answers, rules embedded in the groups or in their own file, a combined file', async () => {
@@ -178,7 +170,7 @@ describe.sequential('portsec serve with Keystone: the database and the live impo
       networks: await get('networks'), subnets: await get('subnets'), ports: await get('ports'),
       security_groups: await get('security-groups'), security_group_rules: await get('security-group-rules'),
     };
-    const expected = canonical(storeSnapshot());
+    const expected = canonical(await storeSnapshot());
     const embedded = join(tmp, 'dump-embedded');
     mkdirSync(embedded);
     writeFileSync(join(embedded, 'networks.json'), JSON.stringify(bodies.networks));

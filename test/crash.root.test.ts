@@ -23,7 +23,7 @@ import { isClosed, nodeState } from '../src/dataplane/fail-closed.js';
 import { convergence, readKernelState } from '../src/dataplane/kernel-state.js';
 import { cidrContains, parseCidr } from '../src/model/addresses.js';
 import { parseTopology } from '../src/policy/topology.js';
-import { Store } from '../src/store/store.js';
+import { SqliteStore } from '../src/store/sqlite/store.js';
 import { topologyForHost } from '../src/store/topology.js';
 import { isRoot } from './support/netns.js';
 import { stopServers, udpSink, udpStream } from './support/probes.js';
@@ -39,7 +39,7 @@ const PAIRED = '10.1.9.10';
 const STREAM_MS = 25;
 const admin = as('admin', 'admin');
 let server: RunningServer;
-let store: Store;
+let store: SqliteStore;
 const ports: string[] = [];
 const groups: string[] = [];
 let zGroup: string;
@@ -72,7 +72,7 @@ beforeAll(async () => {
   await create('ports', { port: { network_id: net, security_groups: [zGroup], 'binding:host_id': 'elsewhere' } });
   sender = await create('ports', { port: { network_id: net, name: 'sender', security_groups: [src], 'binding:host_id': HOST } });
   receiver = await create('ports', { port: { network_id: net, name: 'receiver', security_groups: [dst], 'binding:host_id': HOST } });
-  store = new Store(server.db);
+  store = new SqliteStore(server.db);
   // plugged before any agent ran: nothing flows until the agent closed the node and wrote their chains
   createComputeNode(HOST);
   for (const [vm, port] of [[VMS.sender, sender], [VMS.receiver, receiver]]) {
@@ -84,7 +84,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (!isRoot()) return;
   await stopServers();
-  store?.close();
+  await store?.close();
   await server?.stop();
   for (const vm of Object.values(VMS)) removeInstance(vm);
   removeComputeNode(HOST);
@@ -107,8 +107,8 @@ async function kill(child: ChildProcess): Promise<void> {
   await gone;
 }
 
-function expectKernelIsCompiled(): void {
-  const compiled = new NodeCompiler(parseTopology(topologyForHost(store, HOST))).state;
+async function expectKernelIsCompiled(): Promise<void> {
+  const compiled = new NodeCompiler(parseTopology(await store.snapshot((tx) => topologyForHost(tx, HOST)))).state;
   const d = convergence(readKernelState(NODE, 'nft'), nodeState(compiled));
   const pending = [
     ...Object.values(d.iptables).flatMap((t) => Object.values(t).flatMap((x) => [...x.write.keys(), ...x.remove])),
@@ -199,7 +199,7 @@ test('SIGKILL at random points during 50 changes: each restart converges to the 
   };
 
   let agent = await startAgent();
-  expectKernelIsCompiled();
+  await expectKernelIsCompiled();
   const sink = await udpSink(`ps-vm-${VMS.receiver}`, [7000, 7001, 7002, 7003]);
   const windows: Window[] = [{ from: 0, until: Infinity, allowed: await allowedNow() }];
   const stream = await udpStream(`ps-vm-${VMS.sender}`, STREAM_MS, 600, flows.map((f) => f.target));
@@ -210,7 +210,7 @@ test('SIGKILL at random points during 50 changes: each restart converges to the 
     await new Promise((r) => setTimeout(r, c.wait));
     await kill(agent);
     agent = await startAgent();
-    expectKernelIsCompiled();
+    await expectKernelIsCompiled();
     windows[windows.length - 2].until = Date.now();
   }
   // the datagrams still travelling arrive under the last policy

@@ -22,7 +22,7 @@ import { labDown, labUp } from '../src/lab/lab.js';
 import { labSpec } from '../src/lab/spec.js';
 import { applyEvent, type Event, parseEvent } from '../src/policy/events.js';
 import { parseTopology, type Topology } from '../src/policy/topology.js';
-import { Store } from '../src/store/store.js';
+import { SqliteStore } from '../src/store/sqlite/store.js';
 import { createNamespace, deleteAllNamespaces, isRoot } from './support/netns.js';
 import { connect, serve, stopServers } from './support/probes.js';
 import { api, as, type RunningServer, startServer } from './support/server.js';
@@ -58,15 +58,15 @@ function uplink(node: string, networkId: string, ip: string): string {
 describe('with an agent following the API', () => {
   const HOST = `fa${process.pid}`;
   let server: RunningServer;
-  let store: Store;
+  let store: SqliteStore;
 
   beforeAll(async () => {
     server = await startServer(['--auth', 'trusted-headers']);
-    store = new Store(server.db);
+    store = new SqliteStore(server.db);
     hosts.push(HOST);
   });
   afterAll(async () => {
-    store?.close();
+    await store?.close();
     await server?.stop();
   });
 
@@ -76,7 +76,7 @@ describe('with an agent following the API', () => {
     const web = (await api(server.url, 'POST', '/v2.0/security-groups', admin, { security_group: { name: 'web' } })).body.security_group.id;
     await api(server.url, 'POST', '/v2.0/security-group-rules', admin, { security_group_rule: { security_group_id: web, direction: 'ingress', protocol: 'tcp', port_range_min: 8080, port_range_max: 8080, remote_ip_prefix: '10.1.1.0/24' } });
     const agent = new Agent(store, HOST);
-    agent.start();
+    await agent.start();
     expect(isClosed(agent.ns, 'nft')).toBe(true);
     // the ports exist in the API, their instances are plugged, the agent has not applied them yet
     const port = async (name: string) => (await api(server.url, 'POST', '/v2.0/ports', admin, { port: { network_id: net, name, security_groups: [web], 'binding:host_id': HOST } })).body.port;
@@ -89,7 +89,7 @@ describe('with an agent following the API', () => {
     expect(connect(vmA, ipB, 8080, undefined, 800)).toBe('timeout');
     expect(connect(vmB, ipA, 8080, undefined, 800)).toBe('timeout');
 
-    agent.sync();
+    await agent.sync();
     expect(connect(vmA, ipB, 8080)).toBe(`peer=${ipA}`);
     expect(connect(vmB, ipA, 8080)).toBe(`peer=${ipB}`);
 
@@ -102,7 +102,7 @@ describe('with an agent following the API', () => {
 
     // b deleted, its instance still plugged: its chains are gone and so is its traffic
     expect((await api(server.url, 'DELETE', `/v2.0/ports/${b.id}`, admin)).status).toBe(204);
-    agent.sync();
+    await agent.sync();
     expect(run(['iptables-nft-save', '-t', 'filter'], { ns: agent.ns })).not.toContain(b.id.slice(0, 10));
     expect(connect(vmB, ipA, 8080, undefined, 800)).toBe('timeout');
     expect(connect(up1, ipB, 8080, undefined, 800)).toBe('timeout');

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { Agent } from '../src/dataplane/agent.js';
 import { plugInstance, removeComputeNode, removeInstance, removeUnderlay } from '../src/dataplane/compute-node.js';
 import { run } from '../src/dataplane/exec.js';
-import { Store } from '../src/store/store.js';
+import { SqliteStore } from '../src/store/sqlite/store.js';
 import { isRoot } from './support/netns.js';
 import { connect, serve, stopServers } from './support/probes.js';
 import { api, as, type RunningServer, startServer } from './support/server.js';
@@ -18,7 +18,7 @@ const HOSTS = [`vx${process.pid}a`, `vx${process.pid}b`];
 process.env.PORTSEC_UNDERLAY = `ps-ul-${process.pid}`;
 const admin = as('admin', 'admin');
 let server: RunningServer;
-let store: Store;
+let store: SqliteStore;
 const agents: Agent[] = [];
 const vms: string[] = [];
 let ips: string[] = [];
@@ -34,16 +34,16 @@ beforeAll(async () => {
   const ports = [];
   for (const host of HOSTS) ports.push((await api(server.url, 'POST', '/v2.0/ports', admin, { port: { network_id: net.id, security_groups: [web], 'binding:host_id': host } })).body.port);
   ips = ports.map((p) => p.fixed_ips[0].ip_address);
-  store = new Store(server.db);
-  for (const host of HOSTS) store.tunnelAddress(host);
-  HOSTS.forEach((host, i) => {
+  store = new SqliteStore(server.db);
+  for (const host of HOSTS) await store.agents.tunnelAddress(host);
+  for (const [i, host] of HOSTS.entries()) {
     const agent = new Agent(store, host);
-    agent.start();
-    agent.plumb();
+    await agent.start();
+    await agent.plumb();
     agents.push(agent);
     plugInstance(agent.ns, host, { ...ports[i], addresses: [`${ips[i]}/24`] });
     vms.push(host);
-  });
+  }
   // the tunnel really is VXLAN over the underlay, with the network's VNI
   expect(run(['ip', '-d', 'link', 'show', `vxlan-${net['provider:segmentation_id']}`], { ns: agents[0].ns })).toContain(`vxlan id ${net['provider:segmentation_id']}`);
   run(['ip', 'addr', 'add', '10.1.1.2/24', 'dev', 'eth0'], { ns: `ps-vm-${HOSTS[0]}` });
@@ -56,7 +56,7 @@ afterAll(async () => {
   for (const vm of vms) removeInstance(vm);
   for (const host of HOSTS) removeComputeNode(host);
   removeUnderlay();
-  store?.close();
+  await store?.close();
   await server?.stop();
 });
 

@@ -19,7 +19,7 @@ import { fromStore } from '../analysis/sources/store.js';
 import { type Snapshot } from '../analysis/snapshot.js';
 import { errors } from '../model/errors.js';
 import { type CompileOptions } from '../policy/topology.js';
-import { type Store } from '../store/store.js';
+import { type Store, type ViewVersionRepository } from '../store/repository.js';
 import { consoleCloud } from './console-cloud.js';
 
 const POLL_MS = 250;
@@ -28,7 +28,7 @@ export interface AnalysisOptions {
   compile?: Partial<CompileOptions>;
   audit?: AuditOptions;
   /** whether a streaming caller's credentials still hold (the stream ends when they do not) */
-  stillValid: (req: FastifyRequest) => boolean;
+  stillValid: (req: FastifyRequest) => Promise<boolean>;
 }
 
 /**
@@ -36,19 +36,13 @@ export interface AnalysisOptions {
  * changes, so no project learns how often others write. Kept in the database,
  * so it never goes back across restarts (the console compares them).
  */
-class ViewVersions {
-  constructor(private readonly store: Store) {
-    store.db.exec('CREATE TABLE IF NOT EXISTS view_versions (view TEXT PRIMARY KEY, version INTEGER NOT NULL, digest TEXT NOT NULL)');
-  }
-
-  version(view: string, snapshot: Snapshot): number {
-    const digest = createHash('sha256').update(JSON.stringify(snapshot)).digest('hex');
-    const row = this.store.db.prepare('SELECT version, digest FROM view_versions WHERE view = ?').get(view) as { version: number; digest: string } | undefined;
-    if (row?.digest === digest) return row.version;
-    const version = (row?.version ?? 0) + 1;
-    this.store.run('INSERT INTO view_versions (view, version, digest) VALUES (?, ?, ?) ON CONFLICT(view) DO UPDATE SET version = excluded.version, digest = excluded.digest', view, version, digest);
-    return version;
-  }
+async function viewVersion(versions: ViewVersionRepository, view: string, snapshot: Snapshot): Promise<number> {
+  const digest = createHash('sha256').update(JSON.stringify(snapshot)).digest('hex');
+  const row = await versions.get(view);
+  if (row?.digest === digest) return row.version;
+  const version = (row?.version ?? 0) + 1;
+  await versions.put(view, version, digest);
+  return version;
 }
 
 interface View {
@@ -63,19 +57,21 @@ interface View {
 
 export function registerAnalysis(app: FastifyInstance, store: Store, o: AnalysisOptions): void {
   const options = o.audit ?? DEFAULT_AUDIT_OPTIONS;
-  const versions = new ViewVersions(store);
   // answers are kept encoded per (project, change): every page load asks for the same few megabytes
   const cache = new Map<string, View>();
-  const view = (req: FastifyRequest): View => {
+  const view = async (req: FastifyRequest): Promise<View> => {
     const project = req.ctx.isAdmin ? undefined : req.ctx.projectId;
     const key = project ?? '*';
-    const change = store.lastChange();
-    let hit = cache.get(key);
-    if (hit?.change !== change) {
-      const cloud = buildCloud(fromStore(store, project), o.compile);
-      cache.set(key, (hit = { change, seq: versions.version(key, cloud.snapshot), cloud }));
-    }
-    return hit;
+    const hit = cache.get(key);
+    if (hit?.change === await store.changes.last()) return hit;
+    // the snapshot, its change and its version number read and written together
+    const fresh = await store.transaction(async (tx): Promise<View> => {
+      const change = await tx.changes.last();
+      const cloud = buildCloud(await fromStore(tx, store.name, project), o.compile);
+      return { change, seq: await viewVersion(tx.views, key, cloud.snapshot), cloud };
+    });
+    cache.set(key, fresh);
+    return fresh;
   };
   const badRequest = (e: unknown) => {
     if (e instanceof InputError) throw errors.badRequest(e.message);
@@ -84,13 +80,13 @@ export function registerAnalysis(app: FastifyInstance, store: Store, o: Analysis
   const json = (reply: FastifyReply, body: Buffer) => reply.type('application/json; charset=utf-8').send(body);
 
   app.get('/analysis/v1/cloud', async (req, reply) => {
-    const v = view(req);
+    const v = await view(req);
     v.consoleJson ??= Buffer.from(JSON.stringify(consoleCloud(v.cloud.snapshot, v.seq)));
     return json(reply, v.consoleJson);
   });
 
   app.get('/analysis/v1/findings', async (req, reply) => {
-    const v = view(req);
+    const v = await view(req);
     v.findingsJson ??= Buffer.from(JSON.stringify({ findings: audit(v.cloud, options) }));
     return json(reply, v.findingsJson);
   });
@@ -102,14 +98,14 @@ export function registerAnalysis(app: FastifyInstance, store: Store, o: Analysis
     }
     if (q.port !== undefined && !Number.isInteger(q.port)) throw errors.badRequest('port must be an integer');
     try {
-      return explained(canReach(view(req).cloud, { src: q.src, dst: q.dst, protocol: q.protocol, port: q.port, sourcePort: q.sourcePort, sourceIp: q.sourceIp }));
+      return explained(canReach((await view(req)).cloud, { src: q.src, dst: q.dst, protocol: q.protocol, port: q.port, sourcePort: q.sourcePort, sourceIp: q.sourceIp }));
     } catch (e) {
       return badRequest(e);
     }
   });
 
   app.get('/analysis/v1/exposure', async (req) => {
-    const { cloud } = view(req);
+    const { cloud } = await view(req);
     const id = (req.query as Record<string, string | undefined>).port_id;
     const port = id === undefined ? undefined : cloud.ports.get(id);
     if (id !== undefined && !port) throw errors.notFound();
@@ -117,21 +113,38 @@ export function registerAnalysis(app: FastifyInstance, store: Store, o: Analysis
   });
 
   // a change event whenever the caller's view changes; the stream ends with the caller's token
-  app.get('/analysis/v1/events', (req, reply) => {
-    let seq = view(req).seq;
+  app.get('/analysis/v1/events', async (req, reply) => {
+    let seq = (await view(req)).seq;
+    // the stream is written here, not by Fastify
+    reply.hijack();
     reply.raw.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
     reply.raw.write(`event: hello\ndata: ${JSON.stringify({ seq })}\n\n`);
-    const timer = setInterval(() => {
-      if (!o.stillValid(req)) {
-        clearInterval(timer);
+    let closed = false;
+    // one look at a time: the next is due POLL_MS after the last one ended
+    const look = async () => {
+      if (closed) return;
+      if (!await o.stillValid(req)) {
         reply.raw.end();
         return;
       }
-      const now = view(req).seq;
-      if (now === seq) return;
-      seq = now;
-      reply.raw.write(`event: change\ndata: ${JSON.stringify({ seq })}\n\n`);
-    }, POLL_MS);
-    req.raw.on('close', () => clearInterval(timer));
+      const now = (await view(req)).seq;
+      if (now !== seq) {
+        seq = now;
+        reply.raw.write(`event: change\ndata: ${JSON.stringify({ seq })}\n\n`);
+      }
+      schedule();
+    };
+    let timer: NodeJS.Timeout;
+    const schedule = () => {
+      timer = setTimeout(() => void look().catch((e) => {
+        req.log.error(e);
+        reply.raw.end();
+      }), POLL_MS);
+    };
+    schedule();
+    req.raw.on('close', () => {
+      closed = true;
+      clearTimeout(timer);
+    });
   });
 }

@@ -35,7 +35,7 @@ const header = (h: IncomingHttpHeaders, name: string): string | undefined => {
 
 export const NOAUTH_CONTEXT: Context = { userId: 'admin', projectId: 'admin', roles: ['admin'], isAdmin: true };
 
-export function authenticate(mode: AuthMode, headers: IncomingHttpHeaders, tokens: TokenStore): Context {
+export async function authenticate(mode: AuthMode, headers: IncomingHttpHeaders, tokens: TokenStore): Promise<Context> {
   if (mode === 'none') return NOAUTH_CONTEXT;
   if (mode === 'trusted-headers') {
     const userId = header(headers, 'x-user-id');
@@ -45,7 +45,7 @@ export function authenticate(mode: AuthMode, headers: IncomingHttpHeaders, token
     return { userId, projectId, roles, isAdmin: roles.includes('admin') };
   }
   const token = header(headers, 'x-auth-token');
-  const found = token ? tokens.check(token) : undefined;
+  const found = token ? await tokens.check(token) : undefined;
   if (!found) throw new Unauthorized(KEYSTONE_401);
   const { userId, projectId, roles, isAdmin } = found.principal;
   return { userId, projectId, roles, isAdmin };

@@ -18,7 +18,7 @@ import { portMembers } from '../policy/membership.js';
 import { type CompileOptions, parseOptions, parsePort } from '../policy/topology.js';
 import { type WideBlock, wideGroups, within } from '../policy/wide-members.js';
 import { type Rule } from '../model/security-group-rule.js';
-import { type Store } from '../store/store.js';
+import { type Repositories } from '../store/repository.js';
 import { portInput } from '../store/topology.js';
 
 export type GuardMode = 'reject' | 'warn' | 'off';
@@ -33,8 +33,8 @@ export interface GuardOptions {
 /** Wider than a /8 (IPv4) or a /32 (IPv6) is never a VIP: what the guard refuses unless told otherwise. */
 export const DEFAULT_GUARD_LIMITS: Record<Family, number> = { IPv4: 8, IPv6: 32 };
 
-/** Wraps one write; returns what the write returned. */
-export type Guard = <T>(req: FastifyRequest, reply: FastifyReply, write: () => T) => T;
+/** Wraps one write, on the write's transaction; returns what the write returned. */
+export type Guard = <T>(db: Repositories, req: FastifyRequest, reply: FastifyReply, write: () => Promise<T>) => Promise<T>;
 
 /** Per rule naming a group: the wide blocks it admits. */
 type Judgement = Map<string, { rule: Rule; blocks: WideBlock[] }>;
@@ -46,37 +46,35 @@ const items = (body: unknown, one: string, many: string): Record<string, unknown
     .filter((i) => i && typeof i === 'object');
 };
 
-export function wideGuard(store: Store, o: GuardOptions, compile: Partial<CompileOptions> = {}): Guard | undefined {
+export function wideGuard(o: GuardOptions, compile: Partial<CompileOptions> = {}): Guard | undefined {
   if (o.mode === 'off') return undefined;
   const limits = o.limits ?? DEFAULT_GUARD_LIMITS;
   const options = parseOptions({}, compile);
 
   /** the group's members as the IR expands them, of the ports that hold pairs */
-  const members = (groupId: string): Member[] => store.pairHoldersInGroup(groupId).flatMap((id) => {
-    const p = store.port(id);
-    return p ? portMembers(parsePort(portInput(p, ''), options.driver), options.sgInfoSource, options.omitWidePairs) : [];
-  });
+  const members = async (db: Repositories, groupId: string): Promise<Member[]> => (await db.ports.getMany(await db.securityGroups.pairHolders(groupId)))
+    .flatMap((p) => portMembers(parsePort(portInput(p, ''), options.driver), options.sgInfoSource, options.omitWidePairs));
 
   /**
    * Whether the group's pairs together hold as many addresses as a block at the limit:
    * if not, no union of them is that wide (most writes stop here, with one query).
    */
-  const mayBeWide = (groupId: string): boolean => {
+  const mayBeWide = async (db: Repositories, groupId: string): Promise<boolean> => {
     const held = { IPv4: 0n, IPv6: 0n };
-    for (const ip of store.pairAddressesInGroup(groupId)) {
+    for (const ip of await db.securityGroups.memberPairAddresses(groupId)) {
       const c = parseCidr(ip, true);
       if (c) held[c.family === 4 ? 'IPv4' : 'IPv6'] += 1n << BigInt(familyBits(c.family) - c.prefixlen);
     }
     return held.IPv4 >= 1n << BigInt(32 - limits.IPv4) || held.IPv6 >= 1n << BigInt(128 - limits.IPv6);
   };
 
-  const judge = (groups: Iterable<string>): Judgement => {
+  const judge = async (db: Repositories, groups: Iterable<string>): Promise<Judgement> => {
     const out: Judgement = new Map();
     for (const g of groups) {
-      if (!mayBeWide(g)) continue;
-      const naming = store.rulesReferencing(g);
+      if (!await mayBeWide(db, g)) continue;
+      const naming = await db.rules.list({ where: { remote_group_id: [g] } });
       if (!naming.length) continue;
-      const all = members(g);
+      const all = await members(db, g);
       const byFamily = (f: Family) => all.filter((m) => (m.ip.includes(':') ? 'IPv6' : 'IPv4') === f);
       for (const wide of wideGroups(g, byFamily, naming, limits)) {
         for (const rule of wide.rules) out.set(rule.id, { rule, blocks: wide.blocks });
@@ -86,16 +84,16 @@ export function wideGuard(store: Store, o: GuardOptions, compile: Partial<Compil
   };
 
   /** the groups whose members or naming rules this request may change, as they are before it */
-  const touched = (req: FastifyRequest, url: string): Set<string> => {
+  const touched = async (db: Repositories, req: FastifyRequest, url: string): Promise<Set<string>> => {
     const groups = new Set<string>();
     if (url.startsWith('/v2.0/ports')) {
       const id = (req.params as { id?: string }).id;
-      if (id) for (const g of store.port(id)?.security_groups ?? []) groups.add(g);
+      if (id) for (const g of (await db.ports.get(id))?.security_groups ?? []) groups.add(g);
       for (const item of items(req.body, 'port', 'ports')) {
         if (Array.isArray(item.security_groups)) for (const g of item.security_groups) groups.add(String(g));
         else if (!id) {
           const project = req.ctx.isAdmin && typeof (item.project_id ?? item.tenant_id) === 'string' ? String(item.project_id ?? item.tenant_id) : req.ctx.projectId;
-          const def = store.defaultGroupId(project);
+          const def = await db.securityGroups.defaultOf(project);
           if (def) groups.add(def);
         }
       }
@@ -112,24 +110,21 @@ export function wideGuard(store: Store, o: GuardOptions, compile: Partial<Compil
     return `Allowed address pair${block.pairs.length > 1 ? 's' : ''} ${pairs} would make remote group ${rule.remote_group_id} stand for ${block.cidr} in rule ${rule.id} (group ${rule.security_group_id})`;
   };
 
-  return (req, reply, write) => {
+  return async (db, req, reply, write) => {
     // only ports and rules change what a remote group stands for
     const url = req.routeOptions.url ?? '';
     if (!url.startsWith('/v2.0/ports') && !url.startsWith('/v2.0/security-group-rules')) return write();
-    const groups = touched(req, url);
-    const before = judge(groups);
-    const since = store.lastChange();
-    const result = write();
+    const groups = await touched(db, req, url);
+    const before = await judge(db, groups);
+    const since = await db.changes.last();
+    const result = await write();
     // what the write really touched: the ports and rules it changed, as they are now
-    for (const c of store.changesSince(since)) {
-      if (c.resource === 'port') for (const g of store.port(c.resource_id)?.security_groups ?? []) groups.add(g);
-      if (c.resource === 'security_group_rule') {
-        const g = store.rule(c.resource_id)?.remote_group_id;
-        if (g) groups.add(g);
-      }
-    }
+    const changes = await db.changes.since(since);
+    const ids = (resource: string) => changes.filter((c) => c.resource === resource).map((c) => c.resource_id);
+    for (const p of await db.ports.getMany(ids('port'))) for (const g of p.security_groups) groups.add(g);
+    for (const r of await db.rules.list({ where: { id: ids('security_group_rule') } })) if (r.remote_group_id) groups.add(r.remote_group_id);
     const fresh: string[] = [];
-    for (const [id, { rule, blocks }] of judge(groups)) {
+    for (const [id, { rule, blocks }] of await judge(db, groups)) {
       const had = before.get(id)?.blocks ?? [];
       for (const b of blocks) if (!had.some((h) => within(b, h))) fresh.push(describe(rule, b));
     }

@@ -7,7 +7,8 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { parse } from 'yaml';
 import { type Context } from '../model/schema.js';
-import { type Store, timestamp } from '../store/store.js';
+import { timestamp } from '../model/common.js';
+import { type TokenRepository } from '../store/repository.js';
 
 export interface Account {
   username: string;
@@ -129,19 +130,10 @@ export interface IssuedToken {
  * still exists with every role the token was issued with.
  */
 export class TokenStore {
-  /** the accounts' generation the tokens were last swept against */
-  private swept: number;
+  /** the accounts' generation the tokens were last swept against (none yet: the first check sweeps) */
+  private swept = -1;
 
-  constructor(private readonly store: Store, private readonly accounts: Accounts) {
-    store.db.exec(`CREATE TABLE IF NOT EXISTS tokens (
-      token_hash TEXT PRIMARY KEY, principal TEXT NOT NULL, issued_at TEXT NOT NULL, expires_at TEXT NOT NULL)`);
-    const columns = new Set((store.db.prepare('PRAGMA table_info(tokens)').all() as { name: string }[]).map((c) => c.name));
-    // databases written before tokens remembered how they were obtained
-    if (!columns.has('methods')) store.db.exec(`ALTER TABLE tokens ADD COLUMN methods TEXT NOT NULL DEFAULT '["password"]'`);
-    if (!columns.has('audit_id')) store.db.exec(`ALTER TABLE tokens ADD COLUMN audit_id TEXT NOT NULL DEFAULT ''`);
-    this.swept = accounts.generation;
-    this.sweep();
-  }
+  constructor(private readonly tokens: TokenRepository, private readonly accounts: Accounts) {}
 
   /** Whether a token's principal still holds: its user exists, in its project, with every role it was issued with. */
   private holds(principal: Principal): boolean {
@@ -152,40 +144,38 @@ export class TokenStore {
   }
 
   /** Revokes, for good, every token whose user or roles went away (as Keystone does when it deletes them). */
-  private sweep(): void {
-    const rows = this.store.db.prepare('SELECT token_hash, principal FROM tokens').all() as { token_hash: string; principal: string }[];
-    for (const r of rows) if (!this.holds(JSON.parse(r.principal))) this.store.run('DELETE FROM tokens WHERE token_hash = ?', r.token_hash);
+  private async sweep(): Promise<void> {
+    const gone = (await this.tokens.all()).filter((t) => !this.holds(t.principal as Principal));
+    if (gone.length) await this.tokens.removeMany(gone.map((t) => t.hash));
   }
 
   /** A new token; `expiresAt` keeps a re-scoped token's end where its source's was. */
-  issue(p: Principal, ttlSeconds: number, methods: string[], expiresAt?: string): { token: string } & IssuedToken {
+  async issue(p: Principal, ttlSeconds: number, methods: string[], expiresAt?: string): Promise<{ token: string } & IssuedToken> {
     const token = randomBytes(24).toString('base64url');
     const issuedAt = timestamp();
-    const end = expiresAt ?? new Date(Date.now() + ttlSeconds * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const end = expiresAt ?? timestamp(new Date(Date.now() + ttlSeconds * 1000));
     const auditId = randomBytes(16).toString('base64url').slice(0, 22);
-    this.store.run('DELETE FROM tokens WHERE expires_at < ?', issuedAt);
-    this.store.run('INSERT INTO tokens (token_hash, principal, issued_at, expires_at, methods, audit_id) VALUES (?, ?, ?, ?, ?, ?)',
-      hashToken(token), JSON.stringify(p), issuedAt, end, JSON.stringify(methods), auditId);
+    await this.tokens.removeExpired(issuedAt);
+    await this.tokens.add({ hash: hashToken(token), principal: p, issuedAt, expiresAt: end, methods, auditId });
     return { token, principal: p, methods, auditId, issuedAt, expiresAt: end };
   }
 
   /** The token, if it is still valid. */
-  check(token: string): IssuedToken | undefined {
-    const row = this.store.db.prepare('SELECT principal, issued_at, expires_at, methods, audit_id FROM tokens WHERE token_hash = ?').get(hashToken(token)) as
-      { principal: string; issued_at: string; expires_at: string; methods: string; audit_id: string } | undefined;
-    if (!row || row.expires_at <= timestamp()) return undefined;
-    const principal: Principal = JSON.parse(row.principal);
+  async check(token: string): Promise<IssuedToken | undefined> {
+    const found = await this.tokens.get(hashToken(token));
+    if (!found || found.expiresAt <= timestamp()) return undefined;
+    const principal = found.principal as Principal;
     this.accounts.list();
     if (this.accounts.generation !== this.swept) {
       this.swept = this.accounts.generation;
-      this.sweep();
+      await this.sweep();
     }
     if (!this.holds(principal)) return undefined;
-    return { principal, methods: JSON.parse(row.methods), auditId: row.audit_id, issuedAt: row.issued_at, expiresAt: row.expires_at };
+    return { principal, methods: found.methods, auditId: found.auditId, issuedAt: found.issuedAt, expiresAt: found.expiresAt };
   }
 
   /** Revokes a token; whether there was one to revoke. */
-  revoke(token: string): boolean {
-    return this.store.run('DELETE FROM tokens WHERE token_hash = ?', hashToken(token)) > 0;
+  revoke(token: string): Promise<boolean> {
+    return this.tokens.remove(hashToken(token));
   }
 }

@@ -84,7 +84,7 @@ function invalidAuth(error: z.ZodError): string {
 type AuthRequest = z.infer<typeof authRequest>;
 
 /** Finds the account an auth request names (user by name or id) and checks the method's secret. */
-function resolve(o: KeystoneOptions, identity: AuthRequest['identity']): { principal: Principal; expiresAt?: string } | undefined {
+async function resolve(o: KeystoneOptions, identity: AuthRequest['identity']): Promise<{ principal: Principal; expiresAt?: string } | undefined> {
   if (identity.methods.includes('password')) {
     const user = identity.password?.user ?? {};
     const account = user.name !== undefined ? o.accounts.byName(user.name) : o.accounts.byId(user.id);
@@ -92,7 +92,7 @@ function resolve(o: KeystoneOptions, identity: AuthRequest['identity']): { princ
   }
   if (identity.methods.includes('token')) {
     // a token obtained from a token ends when its source does
-    const source = o.tokens.check(identity.token?.id ?? '');
+    const source = await o.tokens.check(identity.token?.id ?? '');
     return source && { principal: source.principal, expiresAt: source.expiresAt };
   }
   return undefined;
@@ -107,14 +107,14 @@ function scoped(p: Principal, scope: AuthRequest['scope']): Principal | undefine
 
 export function registerKeystone(app: FastifyInstance, o: KeystoneOptions): void {
   /** GET/HEAD/DELETE on a subject token: the caller's own token, or any token for an admin */
-  const subject = (req: FastifyRequest, reply: FastifyReply, action: string): IssuedToken | undefined => {
-    const caller = o.tokens.check(String(req.headers['x-auth-token'] ?? ''));
+  const subject = async (req: FastifyRequest, reply: FastifyReply, action: string): Promise<IssuedToken | undefined> => {
+    const caller = await o.tokens.check(String(req.headers['x-auth-token'] ?? ''));
     if (!caller) {
       void reply.code(401).send(KEYSTONE_401);
       return undefined;
     }
     const token = req.headers['x-subject-token'];
-    const found = typeof token === 'string' ? o.tokens.check(token) : undefined;
+    const found = typeof token === 'string' ? await o.tokens.check(token) : undefined;
     if (!found) {
       void keystoneError(reply, 404, 'Not Found', 'Could not find token.');
       return undefined;
@@ -132,20 +132,20 @@ export function registerKeystone(app: FastifyInstance, o: KeystoneOptions): void
       if (!body || typeof body !== 'object' || !body.auth) return keystoneError(reply, 400, 'Bad Request', 'Expecting to find identity in auth.');
       const parsed = authRequest.safeParse(body.auth);
       if (!parsed.success) return keystoneError(reply, 400, 'Bad Request', invalidAuth(parsed.error));
-      const who = resolve(o, parsed.data.identity);
+      const who = await resolve(o, parsed.data.identity);
       const p = who && scoped(who.principal, parsed.data.scope);
       if (!p) return reply.code(401).send(KEYSTONE_401);
-      const t = o.tokens.issue(p, o.tokenTtlSeconds, parsed.data.identity.methods, who.expiresAt);
+      const t = await o.tokens.issue(p, o.tokenTtlSeconds, parsed.data.identity.methods, who.expiresAt);
       return reply.code(201).header('X-Subject-Token', t.token).send(tokenBody(t, o.base(req)));
     });
     app.get(`${prefix}/auth/tokens`, async (req, reply) => {
-      const found = subject(req, reply, 'validate_token');
+      const found = await subject(req, reply, 'validate_token');
       if (!found) return reply;
       return reply.header('X-Subject-Token', req.headers['x-subject-token']).send(tokenBody(found, o.base(req)));
     });
     app.delete(`${prefix}/auth/tokens`, async (req, reply) => {
-      if (!subject(req, reply, 'revoke_token')) return reply;
-      o.tokens.revoke(String(req.headers['x-subject-token']));
+      if (!await subject(req, reply, 'revoke_token')) return reply;
+      await o.tokens.revoke(String(req.headers['x-subject-token']));
       return reply.code(204).send();
     });
   }

@@ -6,11 +6,11 @@ import { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fa
 import { errors } from '../model/errors.js';
 import { type Body, type Context, prepareCreate, prepareUpdate, visibleView, withDefaults } from '../model/schema.js';
 import { type Handler } from '../store/handler.js';
-import { type Store } from '../store/store.js';
+import { type Repositories, type Store } from '../store/repository.js';
 import { extensions } from './extensions.js';
 import { type Guard } from './guard.js';
 import { type BaseUrl } from './keystone.js';
-import { applyFilters, page, pageLinks, type Params, parseListQuery } from './query.js';
+import { applyFilters, page, pageLinks, type Params, parseListQuery, storeQuery } from './query.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -33,16 +33,17 @@ function ifMatch(req: FastifyRequest): number[] {
   return raw.split(',').map((s) => /^\s*revision_number=(\d+)\s*$/.exec(s)?.[1]).filter((x) => x !== undefined).map(Number);
 }
 
-function checkRevision(req: FastifyRequest, handler: Handler, id: string): void {
+async function checkRevision(db: Repositories, req: FastifyRequest, handler: Handler, id: string): Promise<void> {
   const wanted = ifMatch(req);
   if (!wanted.length) return;
-  const current = handler.revision(req.ctx, id);
+  const current = await handler.revision(db, req.ctx, id);
   const bad = wanted.find((w) => w !== current);
   if (bad !== undefined) throw errors.revisionConflict(bad, current);
 }
 
 export function registerNeutron(app: FastifyInstance, store: Store, handlers: Record<string, Handler>, baseUrl: BaseUrl, guard?: Guard): void {
-  const guarded = <T>(req: FastifyRequest, reply: FastifyReply, write: () => T): T => (guard ? guard(req, reply, write) : write());
+  const guarded = <T>(db: Repositories, req: FastifyRequest, reply: FastifyReply, write: () => Promise<T>): Promise<T> =>
+    (guard ? guard(db, req, reply, write) : write());
   app.get('/', async (req) => ({ versions: [{ id: 'v2.0', status: 'CURRENT', links: [{ rel: 'self', href: `${baseUrl(req)}/v2.0/` }] }] }));
   app.get('/v2.0', async (req) => ({
     resources: Object.entries(handlers).map(([path, h]) => ({
@@ -69,42 +70,47 @@ export function registerNeutron(app: FastifyInstance, store: Store, handlers: Re
     app.get(base, async (req) => {
       const params = queryParams(req);
       const q = parseListQuery(spec, params);
-      const all = store.tx(() => handler.list(req.ctx, q.filters));
       // _get_marker_obj: the marker must be an item the caller can see
-      if (spec.strictMarker && q.limit !== undefined && q.marker !== undefined && !all.some((i) => i.id === q.marker)) handler.show(req.ctx, q.marker);
-      const { items, paged } = page(applyFilters(all, q.filters), q);
+      if (spec.strictMarker && q.limit !== undefined && q.marker !== undefined) await handler.show(store, req.ctx, q.marker);
+      const pushed = storeQuery(q, handler.columns);
+      const listed = await store.transaction((tx) => handler.list(tx, req.ctx, q.filters, pushed));
+      const { items, paged } = pushed ? { items: listed, paged: q.limit !== undefined } : page(applyFilters(listed, q.filters), q);
       const out: Body = { [spec.collection]: items.map((i) => view(req, i, q.fields)) };
       if (paged) out[`${spec.collection}_links`] = pageLinks(`${baseUrl(req)}${base}`, params, items, q.limit!);
       return out;
     });
     app.post(base, async (req, reply) => {
       const { items, bulk } = prepareCreate(spec, req.body);
-      const created = store.tx(() => guarded(req, reply, () => items.map((i) => handler.create(req.ctx, withDefaults(spec, i)))));
+      const created = await store.transaction((tx) => guarded(tx, req, reply, async () => {
+        const out: Body[] = [];
+        for (const i of items) out.push(await handler.create(tx, req.ctx, withDefaults(spec, i)));
+        return out;
+      }));
       const views = created.map((c) => view(req, c));
       return reply.code(201).send(bulk ? { [spec.collection]: views } : { [spec.name]: views[0] });
     });
     app.get<{ Params: { id: string } }>(`${base}/:id`, async (req) => {
       const fields = queryParams(req).filter(([k]) => k === 'fields').map(([, v]) => v);
-      return { [spec.name]: view(req, handler.show(req.ctx, req.params.id), fields) };
+      return { [spec.name]: view(req, await handler.show(store, req.ctx, req.params.id), fields) };
     });
     app.put<{ Params: { id: string } }>(`${base}/:id`, async (req, reply) => {
       const item = prepareUpdate(spec, req.body);
-      const updated = store.tx(() => {
-        checkRevision(req, handler, req.params.id);
-        return guarded(req, reply, () => handler.update(req.ctx, req.params.id, item));
+      const updated = await store.transaction(async (tx) => {
+        await checkRevision(tx, req, handler, req.params.id);
+        return guarded(tx, req, reply, () => handler.update(tx, req.ctx, req.params.id, item));
       });
       return { [spec.name]: view(req, updated) };
     });
     app.delete<{ Params: { id: string } }>(`${base}/:id`, async (req, reply) => {
-      store.tx(() => {
-        checkRevision(req, handler, req.params.id);
-        handler.remove(req.ctx, req.params.id);
+      await store.transaction(async (tx) => {
+        await checkRevision(tx, req, handler, req.params.id);
+        await handler.remove(tx, req.ctx, req.params.id);
       });
       return reply.code(204).send();
     });
     // Neutron routes a collection-level PUT/DELETE to the member action with no id
     for (const method of ['PUT', 'DELETE'] as const) {
-      app.route({ method, url: base, handler: async (req) => { handler.show(req.ctx, 'None'); throw errors.notFound(); } });
+      app.route({ method, url: base, handler: async (req) => { await handler.show(store, req.ctx, 'None'); throw errors.notFound(); } });
     }
   }
 }

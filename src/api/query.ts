@@ -5,7 +5,8 @@
  */
 import { errors } from '../model/errors.js';
 import { type ResourceSpec } from '../model/schema.js';
-import { type View } from '../store/handler.js';
+import { type Column, type View } from '../store/handler.js';
+import { type ListQuery as StoreQuery, type Scalar } from '../store/repository.js';
 
 export type Params = [string, string][];
 
@@ -84,6 +85,35 @@ export function applyFilters(items: View[], filters: Map<string, string[]>): Vie
     const text = filterText(v);
     return values.some((x) => text === x || (typeof v === 'boolean' && BOOL_WORDS[x.toLowerCase()] === text));
   }));
+}
+
+/** The stored values an API filter value matches, as applyFilters compares (Python's str() of the attribute). */
+function storedValues(type: Column['type'], text: string): Scalar[] {
+  const int = /^-?\d+$/.test(text) && String(Number(text)) === text ? [Number(text)] : [];
+  switch (type) {
+    case 'text': return [text];
+    case 'text?': return text === 'None' ? [null, text] : [text];
+    case 'bool': return BOOL_WORDS[text.toLowerCase()] === undefined ? [] : [BOOL_WORDS[text.toLowerCase()] === 'True'];
+    case 'int': return int;
+    case 'int?': return text === 'None' ? [null] : int;
+  }
+}
+
+/**
+ * The list query as a repository query, when every filter and sort key is a stored
+ * column (the database then filters, sorts and pages); undefined when some are not
+ * (the API does it all over the visible items: applyFilters and page).
+ */
+export function storeQuery(q: ListQuery, columns: Record<string, Column>): StoreQuery<string> | undefined {
+  if ([...q.filters.keys(), ...q.sorts.map(([k]) => k)].some((k) => !columns[k])) return undefined;
+  const where: Record<string, Scalar[]> = {};
+  for (const [k, values] of q.filters) {
+    const { field, type } = columns[k];
+    const accepted = values.flatMap((v) => storedValues(type, v));
+    // two attributes on one field (tenant_id and project_id) must both match
+    where[field] = field in where ? where[field].filter((v) => accepted.includes(v)) : accepted;
+  }
+  return { where, sorts: q.sorts.map(([k, dir]) => [columns[k].field, dir]), limit: q.limit, marker: q.marker, pageReverse: q.pageReverse };
 }
 
 function compare(a: unknown, b: unknown): number {

@@ -5,9 +5,9 @@ import { seededRandom } from '../model/random.js';
 import { type CompileOptions } from '../policy/topology.js';
 import { networkHandler } from '../store/networks.js';
 import { portHandler } from '../store/ports.js';
+import { type Store } from '../store/repository.js';
 import { ruleHandler } from '../store/security-group-rules.js';
 import { securityGroupHandler } from '../store/security-groups.js';
-import { type Store } from '../store/store.js';
 import { subnetHandler } from '../store/subnets.js';
 import { registerAnalysis } from './analysis.js';
 import { type GuardOptions, wideGuard } from './guard.js';
@@ -82,7 +82,7 @@ export function buildServer(o: ServerOptions): FastifyInstance {
     frameworkErrors: (err, _req, reply) => void (reply as FastifyReply).code(400).send(errors.badRequest(err.message).toJSON()),
   });
   const accounts = o.accounts;
-  const tokens = new TokenStore(o.store, accounts);
+  const tokens = new TokenStore(o.store.tokens, accounts);
   const base = publicBase(o.publicUrl);
 
   // Neutron reads any body as JSON, whatever its content type; an empty body is no body.
@@ -116,26 +116,26 @@ export function buildServer(o: ServerOptions): FastifyInstance {
     const auth = req.routeOptions.config?.auth;
     if (!auth) return;
     const headers = auth === 'token-or-query' ? { ...req.headers, ...tokenFromQuery(req.query) } : req.headers;
-    req.ctx = authenticate(o.auth, headers, tokens);
+    req.ctx = await authenticate(o.auth, headers, tokens);
   });
 
   registerKeystone(app, { accounts, tokens, tokenTtlSeconds: o.tokenTtlSeconds ?? 3600, base });
   registerNeutron(app, o.store, {
-    networks: networkHandler(o.store),
-    subnets: subnetHandler(o.store),
-    ports: portHandler(o.store, o.allocationSeed === undefined ? Math.random : seededRandom(o.allocationSeed)),
-    'security-groups': securityGroupHandler(o.store),
-    'security-group-rules': ruleHandler(o.store),
-  }, base, wideGuard(o.store, o.guard ?? { mode: 'off' }, o.compile));
+    networks: networkHandler(),
+    subnets: subnetHandler(),
+    ports: portHandler(o.allocationSeed === undefined ? Math.random : seededRandom(o.allocationSeed)),
+    'security-groups': securityGroupHandler(),
+    'security-group-rules': ruleHandler(),
+  }, base, wideGuard(o.guard ?? { mode: 'off' }, o.compile));
   registerAnalysis(app, o.store, { compile: o.compile, stillValid: (req) => stillAuthenticated(o.auth, req, tokens) });
   registerUi(app);
   return app;
 }
 
 /** Whether the caller of a long-lived request still holds a valid token. */
-function stillAuthenticated(mode: AuthMode, req: FastifyRequest, tokens: TokenStore): boolean {
+async function stillAuthenticated(mode: AuthMode, req: FastifyRequest, tokens: TokenStore): Promise<boolean> {
   try {
-    authenticate(mode, { ...req.headers, ...tokenFromQuery(req.query) }, tokens);
+    await authenticate(mode, { ...req.headers, ...tokenFromQuery(req.query) }, tokens);
     return true;
   } catch {
     return false;

@@ -3,8 +3,9 @@ import { type Command, Option } from 'commander';
 import { Agent } from '../dataplane/agent.js';
 import { type IptablesBackend } from '../dataplane/kernel.js';
 import { type CompileOptions } from '../policy/topology.js';
-import { Store } from '../store/store.js';
+import { openStore } from '../store/open.js';
 import { addExpansionOption, expansionOverrides } from './expansion-option.js';
+import { repeat } from './repeat.js';
 
 export function agentCommand(program: Command): void {
   addExpansionOption(program.command('agent'))
@@ -13,23 +14,19 @@ export function agentCommand(program: Command): void {
     .option('--db <file>', 'SQLite database of `portsec serve`', 'portsec.db')
     .addOption(new Option('--backend <backend>', 'iptables backend inside the node').choices(['nft', 'legacy']).default('nft'))
     .option('--interval <ms>', 'how often to look for changes', (v) => Number(v), 200)
-    .action((o: { host: string; db: string; backend: IptablesBackend; interval: number; omitWidePairs?: CompileOptions['omitWidePairs'] }) => {
-      const store = new Store(o.db);
+    .action(async (o: { host: string; db: string; backend: IptablesBackend; interval: number; omitWidePairs?: CompileOptions['omitWidePairs'] }) => {
+      const store = openStore(o.db);
       const agent = new Agent(store, o.host, o.backend, expansionOverrides(o));
-      agent.start();
+      await agent.start();
       process.stdout.write(`portsec agent: ${agent.ns} converged; following ${o.db}\n`);
-      const timer = setInterval(() => {
-        agent.plumb();
-        for (const d of agent.sync()) {
+      const stopTicks = repeat(o.interval, async () => {
+        await agent.plumb();
+        for (const d of await agent.sync()) {
           const chains = Object.values(d.iptables).flatMap((t) => Object.values(t).flatMap((x) => [...x.write.keys(), ...x.remove]));
           process.stdout.write(`applied: ${new Set(chains).size} chains, ${d.addMembers.size + d.delMembers.size + d.createSets.size + d.destroySets.length} ipset changes\n`);
         }
-      }, o.interval);
-      const stop = () => {
-        clearInterval(timer);
-        store.close();
-        process.exit(0);
-      };
+      });
+      const stop = () => void stopTicks().then(() => store.close()).then(() => process.exit(0));
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
     });

@@ -7,7 +7,7 @@ import { ChunkWriter } from '../backends/iptables/state.js';
 import { applyEvent, type Event, parseEvent } from '../policy/events.js';
 import { type HostPolicy } from '../policy/ir.js';
 import { type CompileOptions, parseTopology, TopologyError } from '../policy/topology.js';
-import { Store } from '../store/store.js';
+import { openStore } from '../store/open.js';
 import { topologyForHost } from '../store/topology.js';
 import { addExpansionOption, expansionOverrides } from './expansion-option.js';
 
@@ -30,7 +30,7 @@ function irJson(policy: HostPolicy): Record<string, unknown> {
   };
 }
 
-function readInput(o: Options): Record<string, any> {
+async function readInput(o: Options): Promise<Record<string, any>> {
   if (o.topology) {
     try {
       return JSON.parse(readFileSync(o.topology, 'utf8'));
@@ -38,11 +38,11 @@ function readInput(o: Options): Record<string, any> {
       throw new InvalidArgumentError(`${o.topology}: ${(e as Error).message}`);
     }
   }
-  const store = new Store(o.db);
+  const store = openStore(o.db);
   try {
-    return topologyForHost(store, o.host!);
+    return await store.snapshot((tx) => topologyForHost(tx, o.host!));
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -57,9 +57,9 @@ export function compileCommand(program: Command): void {
     .addOption(new Option('--format <format>', 'iptables: ipset and iptables-restore payloads; golden-json: golden.py\'s ipset_restore and iptables_save fields; '
       + 'ir: each local port\'s effective policy (allow-list, rules, remote-group members) as JSON')
       .choices(['iptables', 'golden-json', 'ir']).default('iptables'))
-    .action((o: Options) => {
+    .action(async (o: Options) => {
       if (!o.host === !o.topology) throw new InvalidArgumentError('give exactly one of --host HOST or --topology FILE');
-      const input = readInput(o);
+      const input = await readInput(o);
       const overrides: Partial<CompileOptions> = expansionOverrides(o);
       if (o.driver) overrides.driver = o.driver;
       if (o.ipset) overrides.enableIpset = o.ipset === 'on';

@@ -8,7 +8,8 @@ import { buildServer } from '../api/server.js';
 import { AgentPool } from '../dataplane/agents.js';
 import { NeutronClient } from '../lab/client.js';
 import { runDemo } from '../lab/demo.js';
-import { Store } from '../store/store.js';
+import { openStore } from '../store/open.js';
+import { repeat } from './repeat.js';
 
 export function demoCommand(program: Command): void {
   program.command('demo')
@@ -16,11 +17,11 @@ export function demoCommand(program: Command): void {
     .action(async () => {
       if (process.getuid?.() !== 0) throw new Error('the demo builds network namespaces: run it as root');
       const dir = mkdtempSync(join(tmpdir(), 'portsec-demo-'));
-      const store = new Store(join(dir, 'portsec.db'));
+      const store = openStore(join(dir, 'portsec.db'));
       const app = buildServer({ store, auth: 'none', accounts: new Accounts(undefined, undefined) });
       const url = await app.listen({ host: '127.0.0.1', port: 0 });
       const pool = new AgentPool(store);
-      const timer = setInterval(() => pool.tick(), 100);
+      const stopTicks = repeat(100, () => pool.tick());
       const print = (line: string) => process.stdout.write(`${line}\n`);
       try {
         print(`portsec demo: Neutron API at ${url}, compute nodes as network namespaces (ps-*)`);
@@ -29,9 +30,9 @@ export function demoCommand(program: Command): void {
         print(`${results.length - failed} passed, ${failed} failed`);
         process.exitCode = failed ? 1 : 0;
       } finally {
-        clearInterval(timer);
+        await stopTicks();
         await app.close();
-        store.close();
+        await store.close();
         rmSync(dir, { recursive: true, force: true });
       }
     });

@@ -7,8 +7,9 @@ import { buildServer, DEFAULT_BODY_LIMIT } from '../api/server.js';
 import { AgentPool } from '../dataplane/agents.js';
 import { type IptablesBackend } from '../dataplane/kernel.js';
 import { type CompileOptions } from '../policy/topology.js';
-import { Store } from '../store/store.js';
+import { openStore } from '../store/open.js';
 import { addExpansionOption, expansionOverrides, parsePrefixLengths } from './expansion-option.js';
+import { repeat } from './repeat.js';
 
 /** how often the in-process agents look at the change log */
 const AGENT_INTERVAL_MS = 100;
@@ -61,7 +62,7 @@ export function serveCommand(program: Command): void {
       if (o.auth === 'keystone' && accounts.list().length === 0) {
         throw new InvalidArgumentError('--auth keystone needs --accounts FILE or --admin-password PW (no user could log in)');
       }
-      const store = new Store(o.db);
+      const store = openStore(o.db);
       const compile = expansionOverrides(o);
       const app = buildServer({
         store, auth: o.auth, accounts, tokenTtlSeconds: o.tokenTtl, logger: o.log ?? false, allocationSeed: o.allocationSeed, guard: o.guard, compile,
@@ -70,13 +71,9 @@ export function serveCommand(program: Command): void {
       const address = await app.listen({ host: o.listen.host, port: o.listen.port });
       process.stdout.write(`portsec serving Neutron at ${address}/ and Keystone at ${address}/identity/v3 (auth ${o.auth}, db ${o.db})\n`);
       const pool = o.agents === 'on' ? new AgentPool(store, o.backend, (m) => process.stdout.write(`${m}\n`), compile) : undefined;
-      const timer = pool && setInterval(() => pool.tick(), AGENT_INTERVAL_MS);
+      const stopTicks = pool && repeat(AGENT_INTERVAL_MS, () => pool.tick());
       const stop = () => {
-        if (timer) clearInterval(timer);
-        void app.close().then(() => {
-          store.close();
-          process.exit(0);
-        });
+        void (stopTicks?.() ?? Promise.resolve()).then(() => app.close()).then(() => store.close()).then(() => process.exit(0));
       };
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);

@@ -10,7 +10,7 @@ import { NodeCompiler } from '../backends/iptables/node-compiler.js';
 import { applyEvent, type ParsedEvent, parseEvent } from '../policy/events.js';
 import { FAMILIES, type Family, type PortPolicy } from '../policy/ir.js';
 import { type CompileOptions, parseTopology, type Topology } from '../policy/topology.js';
-import { type Store } from '../store/store.js';
+import { type Store } from '../store/repository.js';
 import { groupInputs, portInput, topologyForHost } from '../store/topology.js';
 import { createComputeNode, ensureBridge, ensureVxlan, joinUnderlay, nodeNamespace } from './compute-node.js';
 import { closeNode, nodeDelta, nodeState } from './fail-closed.js';
@@ -33,25 +33,32 @@ export class Agent {
   }
 
   /** Builds the node if needed, closed (see fail-closed.ts), and brings its kernel to the compiled state. */
-  start(): Delta {
+  async start(): Promise<Delta> {
     closeNode(createComputeNode(this.host), this.backend);
     this.plumbed = '';
-    this.seq = this.store.lastChange();
-    this.topology = parseTopology(topologyForHost(this.store, this.host), this.options);
+    const { seq, input } = await this.store.snapshot(async (tx) => ({ seq: await tx.changes.last(), input: await topologyForHost(tx, this.host) }));
+    this.seq = seq;
+    this.topology = parseTopology(input, this.options);
     this.compiler = new NodeCompiler(this.topology);
     return converge(this.ns, this.backend, nodeState(this.compiler.state));
   }
 
   /** Applies every change logged since the last sync; returns the deltas it applied. */
-  sync(): Delta[] {
-    const changes = this.store.changesSince(this.seq);
-    if (!changes.length) return [];
-    this.seq = changes[changes.length - 1].seq;
-    const events: ParsedEvent[] = [];
-    const ports = new Set(changes.filter((c) => c.resource === 'port').map((c) => c.resource_id));
-    if (changes.some((c) => c.resource === 'security_group' || c.resource === 'security_group_rule')) events.push(...this.groupEvents());
+  async sync(): Promise<Delta[]> {
+    // the changes and what they changed, read together
+    const read = await this.store.snapshot(async (tx) => {
+      const changes = await tx.changes.since(this.seq);
+      if (!changes.length) return undefined;
+      const ports = new Set(changes.filter((c) => c.resource === 'port').map((c) => c.resource_id));
+      const groups = changes.some((c) => c.resource === 'security_group' || c.resource === 'security_group_rule') ? await groupInputs(tx) : undefined;
+      return { last: changes[changes.length - 1].seq, ports, groups, found: new Map((await tx.ports.getMany([...ports])).map((p) => [p.id, p])) };
+    });
+    if (!read) return [];
+    const { ports, groups, found } = read;
+    this.seq = read.last;
+    const events: ParsedEvent[] = groups ? this.groupEvents(groups) : [];
     for (const id of ports) {
-      const p = this.store.port(id);
+      const p = found.get(id);
       events.push(p ? parseEvent(this.topology, { op: 'update_port', port: portInput(p, this.host) }) : { op: 'set_port', id, port: undefined });
     }
     const before = this.compiler.localPolicies();
@@ -76,17 +83,18 @@ export class Agent {
    * with a port here and, when other nodes exist, a VXLAN device to them over the
    * underlay (tunnel addresses from the store). Rebuilt only when that changes.
    */
-  plumb(): void {
-    const own = this.store.tunnelAddress(this.host);
-    const peers = [...this.store.tunnelAddresses()].filter(([h]) => h !== this.host).map(([, ip]) => ip).sort();
-    const networks = [...new Set(this.store.allPorts().filter((p) => p.host_id === this.host).map((p) => p.network_id))].sort();
+  async plumb(): Promise<void> {
+    const own = await this.store.agents.tunnelAddress(this.host);
+    const peers = [...await this.store.agents.tunnelAddresses()].filter(([h]) => h !== this.host).map(([, ip]) => ip).sort();
+    const networks = [...new Set((await this.store.ports.list({ where: { host_id: [this.host] } })).map((p) => p.network_id))].sort();
     const signature = JSON.stringify([networks, peers]);
     if (signature === this.plumbed) return;
     this.plumbed = signature;
     if (!networks.length) return;
     if (peers.length) joinUnderlay(this.ns, this.host, `${own}/16`);
+    const found = new Map((await this.store.networks.list({ where: { id: networks } })).map((n) => [n.id, n]));
     for (const id of networks) {
-      const network = this.store.network(id);
+      const network = found.get(id);
       if (!network) continue;
       if (peers.length) ensureVxlan(this.ns, id, network.segmentation_id, own, peers);
       else ensureBridge(this.ns, id);
@@ -94,8 +102,8 @@ export class Agent {
   }
 
   /** Groups whose rules or statefulness differ from what the node compiled. */
-  private groupEvents(): ParsedEvent[] {
-    const fresh = parseTopology({ security_groups: groupInputs(this.store) }).groups;
+  private groupEvents(inputs: Record<string, unknown>[]): ParsedEvent[] {
+    const fresh = parseTopology({ security_groups: inputs }).groups;
     const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
     return [...fresh.values()].filter((g) => !same(g, this.topology.groups.get(g.id))).map((group) => ({ op: 'set_group', group }));
   }

@@ -4,7 +4,7 @@
  * every tick from the store's change log.
  */
 import { type CompileOptions } from '../policy/topology.js';
-import { type Store } from '../store/store.js';
+import { type Store } from '../store/repository.js';
 import { Agent } from './agent.js';
 import { namespaceExists } from './netns.js';
 import { type IptablesBackend } from './kernel.js';
@@ -16,15 +16,15 @@ export class AgentPool {
     private readonly options: Partial<CompileOptions> = {}) {}
 
   /** Starts agents for newly used hosts and applies every pending change; an agent's failure does not stop the others. */
-  tick(): void {
-    const hosts = this.store.boundHosts();
+  async tick(): Promise<void> {
+    const hosts = await this.store.ports.boundHosts();
     // a node whose last port left needs no agent (removing the node itself is the operator's call)
     for (const host of this.agents.keys()) if (!hosts.includes(host)) this.agents.delete(host);
     for (const host of hosts) {
       if (this.agents.has(host)) continue;
       const agent = new Agent(this.store, host, this.backend, this.options);
       try {
-        agent.start();
+        await agent.start();
         this.agents.set(host, agent);
         this.log(`agent ${host}: compute node ${agent.ns} converged`);
       } catch (e) {
@@ -35,11 +35,11 @@ export class AgentPool {
       try {
         // a node removed under its agent (`lab down` between two labs) is built again from the store
         if (!namespaceExists(agent.ns)) {
-          agent.start();
+          await agent.start();
           this.log(`agent ${host}: compute node ${agent.ns} was gone: built and converged again`);
         }
-        agent.plumb();
-        agent.sync();
+        await agent.plumb();
+        await agent.sync();
       } catch (e) {
         this.log(`agent ${host}: ${(e as Error).message}`);
       }

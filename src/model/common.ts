@@ -43,3 +43,8 @@ export function standardView(s: StandardAttrs): Record<string, unknown> {
 export function projectView(projectId: string): Record<string, unknown> {
   return { tenant_id: projectId, project_id: projectId };
 }
+
+/** Neutron's timestamp format: seconds, UTC, trailing Z. */
+export function timestamp(at: Date = new Date()): string {
+  return at.toISOString().replace(/\.\d+Z$/, 'Z');
+}

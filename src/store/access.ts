@@ -1,7 +1,7 @@
-/** Neutron's legacy (Zed default) read policy: who may see which object. */
+/** Neutron's legacy (Zed default) policy on who owns what; which rows a project may read is the repositories' visibleTo. */
 import { type Context } from '../model/schema.js';
-import { type Network } from '../model/network.js';
 
 export const owns = (ctx: Context, projectId: string): boolean => ctx.isAdmin || ctx.projectId === projectId;
 
-export const seesNetwork = (ctx: Context, n: Network): boolean => owns(ctx, n.project_id) || n.shared;
+/** The project whose view a caller reads: none (everything) for an admin. */
+export const readerOf = (ctx: Context): string | undefined => (ctx.isAdmin ? undefined : ctx.projectId);

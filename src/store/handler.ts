@@ -1,21 +1,51 @@
 /**
- * What the API needs from each resource: the Neutron plugin calls. Every
- * method runs against the store; writes are called inside one transaction.
+ * What the API needs from each resource: the Neutron plugin calls, on the
+ * repositories they are handed. Writes are called inside one transaction
+ * (and handed its repositories); so are lists, which may create a project's
+ * default group.
  */
 import { type Body, type Context, type ResourceSpec } from '../model/schema.js';
+import { type ListQuery, type Repositories } from './repository.js';
 
 export type View = Record<string, unknown>;
 
+/**
+ * An API attribute whose view value is a stored field as it is: what a filter or
+ * sort on it becomes in a repository query. `text?` and `int?` may be null.
+ */
+export interface Column {
+  field: string;
+  type: 'text' | 'text?' | 'bool' | 'int' | 'int?';
+}
+
+/** The attributes every resource shows as stored (all but rules also `name`: NAME_COLUMN). */
+export const COMMON_COLUMNS: Record<string, Column> = {
+  id: { field: 'id', type: 'text' },
+  project_id: { field: 'project_id', type: 'text' },
+  tenant_id: { field: 'project_id', type: 'text' },
+  description: { field: 'description', type: 'text?' },
+  revision_number: { field: 'revision_number', type: 'int' },
+  created_at: { field: 'created_at', type: 'text' },
+  updated_at: { field: 'updated_at', type: 'text' },
+};
+
+export const NAME_COLUMN: Record<string, Column> = { name: { field: 'name', type: 'text' } };
+
 export interface Handler {
   spec: ResourceSpec;
-  /** every item the caller may see, as full views; `filters` only for side effects (default groups) */
-  list(ctx: Context, filters: Map<string, string[]>): View[];
-  show(ctx: Context, id: string): View;
-  create(ctx: Context, item: Body): View;
-  update(ctx: Context, id: string, item: Body): View;
-  remove(ctx: Context, id: string): void;
+  /** the attributes a repository can filter and sort on (see Column) */
+  columns: Record<string, Column>;
+  /**
+   * The items the caller may see, as full views: all of them, or what `query` (in
+   * the repository's fields) selects; `filters` only for side effects (default groups).
+   */
+  list(db: Repositories, ctx: Context, filters: Map<string, string[]>, query?: ListQuery<string>): Promise<View[]>;
+  show(db: Repositories, ctx: Context, id: string): Promise<View>;
+  create(db: Repositories, ctx: Context, item: Body): Promise<View>;
+  update(db: Repositories, ctx: Context, id: string, item: Body): Promise<View>;
+  remove(db: Repositories, ctx: Context, id: string): Promise<void>;
   /** current revision, for If-Match; throws the resource's 404 */
-  revision(ctx: Context, id: string): number;
+  revision(db: Repositories, ctx: Context, id: string): Promise<number>;
 }
 
 /** The project a new resource belongs to: the caller's, unless an admin names another. */

@@ -2,75 +2,65 @@
 import { errors } from '../model/errors.js';
 import { type Network, networkSpec, networkView, VXLAN_MTU } from '../model/network.js';
 import { type Context } from '../model/schema.js';
-import { owns, seesNetwork } from './access.js';
-import { type Handler, owningProject } from './handler.js';
+import { owns, readerOf } from './access.js';
+import { COMMON_COLUMNS, type Handler, NAME_COLUMN, owningProject } from './handler.js';
+import { newId } from './ids.js';
+import { type ListQuery, type NetworkChanges, type NetworkField, type Repositories } from './repository.js';
 import { ensureDefaultGroup } from './security-groups.js';
-import { newId, type Store } from './store.js';
 
-export function visibleNetwork(store: Store, ctx: Context, id: string): Network {
-  const n = store.network(id);
-  if (!n || !seesNetwork(ctx, n)) throw errors.networkNotFound(id);
+export async function visibleNetwork(db: Repositories, ctx: Context, id: string): Promise<Network> {
+  const n = await db.networks.get(id, readerOf(ctx));
+  if (!n) throw errors.networkNotFound(id);
   return n;
 }
 
-function ownedNetwork(store: Store, ctx: Context, id: string, action: string): Network {
-  const n = visibleNetwork(store, ctx, id);
+async function ownedNetwork(db: Repositories, ctx: Context, id: string, action: string): Promise<Network> {
+  const n = await visibleNetwork(db, ctx, id);
   if (!owns(ctx, n.project_id)) throw errors.policy(`rule:${action}_network`);
   return n;
 }
 
-export function networkHandler(store: Store): Handler {
+export function networkHandler(): Handler {
   return {
     spec: networkSpec,
-    list: (ctx) => store.allNetworks().filter((n) => seesNetwork(ctx, n)).map(networkView),
-    show: (ctx, id) => networkView(visibleNetwork(store, ctx, id)),
-    create(ctx, item) {
+    columns: {
+      ...COMMON_COLUMNS, ...NAME_COLUMN, admin_state_up: { field: 'admin_state_up', type: 'bool' }, shared: { field: 'shared', type: 'bool' },
+      mtu: { field: 'mtu', type: 'int' }, port_security_enabled: { field: 'port_security_enabled', type: 'bool' },
+      'router:external': { field: 'external', type: 'bool' },
+    },
+    list: async (db, ctx, _filters, query) => (await db.networks.list({ ...query as ListQuery<NetworkField>, visibleTo: readerOf(ctx) })).map(networkView),
+    show: async (db, ctx, id) => networkView(await visibleNetwork(db, ctx, id)),
+    async create(db, ctx, item) {
       for (const a of ['shared', 'router:external'] as const) {
         if (item[a] === true && !ctx.isAdmin) throw errors.policy(`(rule:create_network and rule:create_network:${a})`);
       }
       const project = owningProject(ctx, item);
-      ensureDefaultGroup(store, project);
-      const id = newId();
-      const stdId = store.newStd('networks', item.description as string);
-      store.run(
-        `INSERT INTO networks (id, project_id, name, admin_state_up, shared, port_security_enabled, external, mtu, std_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        id, project, item.name, item.admin_state_up ? 1 : 0, item.shared ? 1 : 0, item.port_security_enabled ? 1 : 0,
-        item['router:external'] ? 1 : 0, (item.mtu as number | undefined) ?? VXLAN_MTU, stdId,
-      );
-      store.run('INSERT INTO network_segments (id, network_id, network_type, segmentation_id, std_id) VALUES (?, ?, ?, ?, ?)',
-        newId(), id, 'vxlan', store.nextSegmentationId(), store.newStd('segments', null));
-      // creating the segment revises the network
-      store.bump(stdId);
-      store.changed('network', id, 'create');
-      return networkView(store.network(id)!);
+      await ensureDefaultGroup(db, project);
+      return networkView(await db.networks.create({
+        id: newId(), project_id: project, name: item.name as string, admin_state_up: !!item.admin_state_up, shared: !!item.shared,
+        port_security_enabled: !!item.port_security_enabled, external: !!item['router:external'],
+        mtu: (item.mtu as number | undefined) ?? VXLAN_MTU, description: item.description as string,
+      }));
     },
-    update(ctx, id, item) {
-      const n = ownedNetwork(store, ctx, id, 'update');
+    async update(db, ctx, id, item) {
+      await ownedNetwork(db, ctx, id, 'update');
       if (('shared' in item || 'router:external' in item) && !ctx.isAdmin) {
         throw errors.policy(`(rule:update_network and rule:update_network:${'shared' in item ? 'shared' : 'router:external'})`);
       }
-      const cols: Record<string, string> = {
+      const attrs: Record<string, keyof NetworkChanges> = {
         name: 'name', admin_state_up: 'admin_state_up', shared: 'shared', port_security_enabled: 'port_security_enabled',
         'router:external': 'external', mtu: 'mtu',
       };
-      for (const [attr, col] of Object.entries(cols)) {
-        if (!(attr in item)) continue;
-        const v = item[attr];
-        store.run(`UPDATE networks SET ${col} = ? WHERE id = ?`, typeof v === 'boolean' ? (v ? 1 : 0) : v, id);
-      }
-      store.bump(n.standard_attr_id, Object.keys(item).length ? 1 : 0, item.description as string | undefined);
-      store.changed('network', id, 'update');
-      return networkView(store.network(id)!);
+      const changes = Object.fromEntries(Object.entries(attrs).filter(([attr]) => attr in item).map(([attr, field]) => [field, item[attr]]));
+      const revision = { bump: Object.keys(item).length ? 1 : 0, description: item.description as string | undefined };
+      return networkView(await db.networks.update(id, changes, revision));
     },
-    remove(ctx, id) {
-      ownedNetwork(store, ctx, id, 'delete');
-      const ports = store.portIdsOnNetwork(id);
-      if (ports.length) throw errors.networkInUse(id, ports);
-      store.run('DELETE FROM subnets WHERE network_id = ?', id);
-      store.run('DELETE FROM networks WHERE id = ?', id);
-      store.changed('network', id, 'delete');
+    async remove(db, ctx, id) {
+      await ownedNetwork(db, ctx, id, 'delete');
+      const ports = await db.ports.list({ where: { network_id: [id] } });
+      if (ports.length) throw errors.networkInUse(id, ports.map((p) => p.id));
+      await db.networks.remove(id);
     },
-    revision: (ctx, id) => visibleNetwork(store, ctx, id).revision_number,
+    revision: async (db, ctx, id) => (await visibleNetwork(db, ctx, id)).revision_number,
   };
 }

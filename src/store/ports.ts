@@ -4,7 +4,7 @@
  * groups, allowed address pairs.
  */
 import { cidrContains, broadcast, formatIp, network as networkAddr, parseCidr, parseIp } from '../model/addresses.js';
-import { type AddressPair, type RequestedPair, resolvePairs, samePairs } from '../model/allowed-address-pairs.js';
+import { type RequestedPair, resolvePairs, samePairs } from '../model/allowed-address-pairs.js';
 import { errors } from '../model/errors.js';
 import { eui64, pickFreeIp, type Range } from '../model/ipam.js';
 import { type Network } from '../model/network.js';
@@ -13,15 +13,16 @@ import { enforcePortPolicy } from '../model/port-policy.js';
 import { type Random } from '../model/random.js';
 import { type Body, type Context } from '../model/schema.js';
 import { type Subnet } from '../model/subnet.js';
-import { owns } from './access.js';
-import { type Handler, owningProject } from './handler.js';
+import { readerOf } from './access.js';
+import { COMMON_COLUMNS, type Handler, NAME_COLUMN, owningProject } from './handler.js';
+import { newId } from './ids.js';
 import { visibleNetwork } from './networks.js';
+import { type ListQuery, type PortChanges, type PortField, type Repositories } from './repository.js';
 import { ensureDefaultGroup } from './security-groups.js';
-import { newId, type Store } from './store.js';
 
-export function visiblePort(store: Store, ctx: Context, id: string): Port {
-  const p = store.port(id);
-  if (!p || !(owns(ctx, p.project_id) || store.network(p.network_id)?.project_id === ctx.projectId)) throw errors.portNotFound(id);
+export async function visiblePort(db: Repositories, ctx: Context, id: string): Promise<Port> {
+  const p = await db.ports.get(id, readerOf(ctx));
+  if (!p) throw errors.portNotFound(id);
   return p;
 }
 
@@ -38,11 +39,11 @@ function enforcePolicy(ctx: Context, action: 'create' | 'update', item: Body, ne
   });
 }
 
-function randomMac(store: Store, networkId: string, random: Random): string {
+async function randomMac(db: Repositories, networkId: string, random: Random): Promise<string> {
   for (;;) {
     const bytes = [0, 1, 2].map(() => Math.floor(random() * 256));
     const mac = ['fa', '16', '3e', ...bytes.map((b) => b.toString(16).padStart(2, '0'))].join(':');
-    if (!store.macInUse(networkId, mac)) return mac;
+    if (!await db.ports.macInUse(networkId, mac)) return mac;
   }
 }
 
@@ -54,13 +55,13 @@ function validOnSubnet(subnet: Subnet, ip: { family: 4 | 6; value: bigint }): bo
 }
 
 class Allocator {
-  private readonly subnets: Subnet[];
+  private constructor(
+    private readonly db: Repositories, private readonly net: Network, private readonly portId: string,
+    private readonly mac: string, private readonly random: Random, private readonly subnets: Subnet[],
+  ) {}
 
-  constructor(
-    private readonly store: Store, private readonly net: Network, private readonly portId: string,
-    private readonly mac: string, private readonly random: Random,
-  ) {
-    this.subnets = store.subnetsOf(net.id);
+  static async on(db: Repositories, net: Network, portId: string, mac: string, random: Random): Promise<Allocator> {
+    return new Allocator(db, net, portId, mac, random, await db.subnets.list({ where: { network_id: [net.id] } }));
   }
 
   private subnetFor(id: string): Subnet {
@@ -69,18 +70,18 @@ class Allocator {
     return s;
   }
 
-  private take(subnet: Subnet, ip: string): FixedIp {
-    const holder = this.store.allocation(subnet.id, ip);
+  private async take(subnet: Subnet, ip: string): Promise<FixedIp> {
+    const holder = await this.db.ports.ipHolder(subnet.id, ip);
     if (holder && holder !== this.portId) throw errors.ipAllocated(ip, subnet.id);
     return { subnet_id: subnet.id, ip_address: ip };
   }
 
-  private auto(subnet: Subnet, taken: FixedIp[]): FixedIp | undefined {
+  private async auto(subnet: Subnet, taken: FixedIp[]): Promise<FixedIp | undefined> {
     const c = parseCidr(subnet.cidr)!;
     if (subnet.ipv6_address_mode === 'slaac' || subnet.ipv6_address_mode === 'dhcpv6-stateless') {
       return this.take(subnet, formatIp(6, eui64(c, this.mac)));
     }
-    const used = new Set([...this.store.allocatedIps(subnet.id), ...taken.filter((t) => t.subnet_id === subnet.id).map((t) => t.ip_address)]
+    const used = new Set([...await this.db.ports.ipsOnSubnet(subnet.id), ...taken.filter((t) => t.subnet_id === subnet.id).map((t) => t.ip_address)]
       .map((ip) => parseIp(ip)!.value));
     const ranges: Range[] = subnet.allocation_pools.map((p) => ({ start: parseIp(p.start)!.value, end: parseIp(p.end)!.value }));
     const ip = pickFreeIp(ranges, used, this.random);
@@ -88,7 +89,7 @@ class Allocator {
   }
 
   /** Requested fixed IPs, or Neutron's default: one IPv4 and one IPv6 address (all SLAAC ones). */
-  allocate(requested: RequestedFixedIp[] | undefined, current: FixedIp[] = []): FixedIp[] {
+  async allocate(requested: RequestedFixedIp[] | undefined, current: FixedIp[] = []): Promise<FixedIp[]> {
     if (requested === undefined) return this.defaults();
     const out: FixedIp[] = [];
     for (const r of requested) {
@@ -99,11 +100,11 @@ class Allocator {
           : this.subnets.find((s) => cidrContains(parseCidr(s.cidr)!, ip.family, ip.value));
         if (!subnet) throw errors.invalidIpForNetwork(r.ip_address);
         if (!validOnSubnet(subnet, ip)) throw errors.invalidIpForSubnet(r.ip_address);
-        out.push(this.take(subnet, r.ip_address));
+        out.push(await this.take(subnet, r.ip_address));
       } else {
         const subnet = this.subnetFor(r.subnet_id!);
         const kept = current.find((c) => c.subnet_id === subnet.id && !out.some((o) => o.ip_address === c.ip_address));
-        const got = kept ?? this.auto(subnet, out);
+        const got = kept ?? await this.auto(subnet, out);
         if (!got) throw errors.ipExhausted(this.net.id);
         out.push(got);
       }
@@ -111,15 +112,16 @@ class Allocator {
     return out;
   }
 
-  private defaults(): FixedIp[] {
+  private async defaults(): Promise<FixedIp[]> {
     const out: FixedIp[] = [];
     for (const version of [4, 6] as const) {
       const candidates = this.subnets.filter((s) => s.ip_version === version);
       const slaac = candidates.filter((s) => s.ipv6_address_mode === 'slaac' || s.ipv6_address_mode === 'dhcpv6-stateless');
-      for (const s of slaac) out.push(this.auto(s, out)!);
+      for (const s of slaac) out.push((await this.auto(s, out))!);
       const stateful = candidates.filter((s) => !slaac.includes(s));
       if (!stateful.length) continue;
-      const got = stateful.map((s) => this.auto(s, out)).find((x) => x !== undefined);
+      let got: FixedIp | undefined;
+      for (const s of stateful) if ((got = await this.auto(s, out))) break;
       if (!got) throw errors.ipExhausted(this.net.id);
       out.push(got);
     }
@@ -128,40 +130,39 @@ class Allocator {
 }
 
 /** The groups a port asks for must exist and be visible; stateful and stateless must not mix. */
-function checkGroups(store: Store, ctx: Context, project: string, ids: string[]): void {
+async function checkGroups(db: Repositories, ctx: Context, project: string, ids: string[]): Promise<void> {
+  const groups = new Map((await db.securityGroups.list({ where: { id: ids } })).map((g) => [g.id, g]));
   const missing = ids.filter((id) => {
-    const sg = store.group(id);
+    const sg = groups.get(id);
     return !sg || !(ctx.isAdmin || sg.project_id === project);
   });
   if (missing.length) throw errors.sgNotFound(missing.join(', '));
-  const kinds = new Set(ids.map((id) => store.group(id)!.stateful));
+  const kinds = new Set(ids.map((id) => groups.get(id)!.stateful));
   if (kinds.size > 1) throw errors.sgConflict();
 }
 
 const hasItems = (item: Body, key: string) => Array.isArray(item[key]) && (item[key] as unknown[]).length > 0;
 
-function writePort(store: Store, id: string, ips: FixedIp[], pairs: AddressPair[], groups: string[], networkId: string): void {
-  store.setFixedIps(id, networkId, ips);
-  store.setPairs(id, pairs);
-  store.setPortGroups(id, groups);
-}
-
-export function portHandler(store: Store, random: Random = Math.random): Handler {
+export function portHandler(random: Random = Math.random): Handler {
   return {
     spec: portSpec,
-    list(ctx) {
-      const nets = new Map(store.allNetworks().map((n) => [n.id, n.project_id]));
-      return store.allPorts().filter((p) => owns(ctx, p.project_id) || nets.get(p.network_id) === ctx.projectId).map(portView);
+    columns: {
+      ...COMMON_COLUMNS, ...NAME_COLUMN, network_id: { field: 'network_id', type: 'text' }, mac_address: { field: 'mac_address', type: 'text' },
+      admin_state_up: { field: 'admin_state_up', type: 'bool' }, status: { field: 'status', type: 'text' },
+      device_id: { field: 'device_id', type: 'text' }, device_owner: { field: 'device_owner', type: 'text' },
+      port_security_enabled: { field: 'port_security_enabled', type: 'bool' }, 'binding:host_id': { field: 'host_id', type: 'text' },
+      'binding:vnic_type': { field: 'vnic_type', type: 'text' },
     },
-    show: (ctx, id) => portView(visiblePort(store, ctx, id)),
-    create(ctx, item) {
-      const net = visibleNetwork(store, ctx, item.network_id as string);
+    list: async (db, ctx, _filters, query) => (await db.ports.list({ ...query as ListQuery<PortField>, visibleTo: readerOf(ctx) })).map(portView),
+    show: async (db, ctx, id) => portView(await visiblePort(db, ctx, id)),
+    async create(db, ctx, item) {
+      const net = await visibleNetwork(db, ctx, item.network_id as string);
       enforcePolicy(ctx, 'create', item, net);
       const project = owningProject(ctx, item);
       const id = newId();
-      const mac = (item.mac_address as string | undefined) ?? randomMac(store, net.id, random);
-      if (item.mac_address !== undefined && store.macInUse(net.id, mac)) throw errors.macInUse(net.id, mac);
-      const ips = new Allocator(store, net, id, mac, random).allocate(item.fixed_ips as RequestedFixedIp[] | undefined);
+      const mac = (item.mac_address as string | undefined) ?? await randomMac(db, net.id, random);
+      if (item.mac_address !== undefined && await db.ports.macInUse(net.id, mac)) throw errors.macInUse(net.id, mac);
+      const ips = await (await Allocator.on(db, net, id, mac, random)).allocate(item.fixed_ips as RequestedFixedIp[] | undefined);
       const portSecurity = (item.port_security_enabled as boolean | undefined) ?? net.port_security_enabled;
       if (hasItems(item, 'allowed_address_pairs') && !portSecurity) throw errors.aapNeedsPortSecurity();
       if (!portSecurity && hasItems(item, 'security_groups')) throw errors.sgNeedsPortSecurity();
@@ -169,30 +170,28 @@ export function portHandler(store: Store, random: Random = Math.random): Handler
       let groups: string[] = [];
       if ('security_groups' in item) {
         groups = item.security_groups as string[];
-        checkGroups(store, ctx, project, groups);
+        await checkGroups(db, ctx, project, groups);
       } else if (portSecurity && !trusted) {
-        groups = [ensureDefaultGroup(store, project)];
+        groups = [await ensureDefaultGroup(db, project)];
       }
       const pairs = resolvePairs((item.allowed_address_pairs as RequestedPair[] | undefined) ?? [], mac);
-      store.run(
-        `INSERT INTO ports (id, project_id, network_id, name, mac_address, admin_state_up, status, device_id, device_owner,
-           port_security_enabled, host_id, vnic_type, profile, std_id) VALUES (?, ?, ?, ?, ?, ?, 'DOWN', ?, ?, ?, ?, ?, ?, ?)`,
-        id, project, net.id, item.name, mac, item.admin_state_up ? 1 : 0, item.device_id, item.device_owner,
-        portSecurity ? 1 : 0, item['binding:host_id'], item['binding:vnic_type'], JSON.stringify(item['binding:profile']),
-        store.newStd('ports', item.description as string, 1),
-      );
-      writePort(store, id, ips, pairs, groups, net.id);
-      store.changed('port', id, 'create');
-      return portView(store.port(id)!);
+      return portView(await db.ports.create({
+        id, project_id: project, network_id: net.id, name: item.name as string, mac_address: mac, admin_state_up: !!item.admin_state_up,
+        status: 'DOWN', device_id: item.device_id as string, device_owner: item.device_owner as string, port_security_enabled: portSecurity,
+        host_id: item['binding:host_id'] as string, vnic_type: item['binding:vnic_type'] as string,
+        profile: item['binding:profile'] as Record<string, unknown>, fixed_ips: ips, allowed_address_pairs: pairs, security_groups: groups,
+        // binding the port revises it at creation
+        description: item.description as string, revision_number: 1,
+      }));
     },
-    update(ctx, id, item) {
-      const before = visiblePort(store, ctx, id);
-      const net = store.network(before.network_id)!;
+    async update(db, ctx, id, item) {
+      const before = await visiblePort(db, ctx, id);
+      const net = (await db.networks.get(before.network_id))!;
       enforcePolicy(ctx, 'update', item, net, before);
       const mac = (item.mac_address as string | undefined) ?? before.mac_address;
-      if (mac !== before.mac_address && store.macInUse(net.id, mac)) throw errors.macInUse(net.id, mac);
+      if (mac !== before.mac_address && await db.ports.macInUse(net.id, mac)) throw errors.macInUse(net.id, mac);
       const ips = 'fixed_ips' in item
-        ? new Allocator(store, net, id, mac, random).allocate(item.fixed_ips as RequestedFixedIp[], before.fixed_ips)
+        ? await (await Allocator.on(db, net, id, mac, random)).allocate(item.fixed_ips as RequestedFixedIp[], before.fixed_ips)
         : before.fixed_ips;
       const portSecurity = (item.port_security_enabled as boolean | undefined) ?? before.port_security_enabled;
       const clearsPairs = 'allowed_address_pairs' in item && !hasItems(item, 'allowed_address_pairs');
@@ -204,29 +203,26 @@ export function portHandler(store: Store, random: Random = Math.random): Handler
         if (!clearsGroups && before.security_groups.length) throw errors.portHasSg();
       }
       const groups = 'security_groups' in item ? (item.security_groups as string[]) : before.security_groups;
-      if ('security_groups' in item) checkGroups(store, ctx, before.project_id, groups);
+      if ('security_groups' in item) await checkGroups(db, ctx, before.project_id, groups);
       const pairs = 'allowed_address_pairs' in item
         ? resolvePairs(item.allowed_address_pairs as RequestedPair[], mac)
         : before.allowed_address_pairs;
-      const scalar: [string, string, (v: unknown) => unknown][] = [
-        ['name', 'name', (v) => v], ['admin_state_up', 'admin_state_up', (v) => (v ? 1 : 0)], ['device_id', 'device_id', (v) => v],
-        ['device_owner', 'device_owner', (v) => v], ['port_security_enabled', 'port_security_enabled', (v) => (v ? 1 : 0)],
-        ['binding:host_id', 'host_id', (v) => v], ['binding:vnic_type', 'vnic_type', (v) => v],
-        ['binding:profile', 'profile', (v) => JSON.stringify(v)], ['mac_address', 'mac_address', (v) => v],
-      ];
-      for (const [attr, col, enc] of scalar) if (attr in item) store.run(`UPDATE ports SET ${col} = ? WHERE id = ?`, enc(item[attr]), id);
-      if ('fixed_ips' in item) store.setFixedIps(id, net.id, ips);
-      if (!samePairs(pairs, before.allowed_address_pairs)) store.setPairs(id, pairs);
-      if ('security_groups' in item) store.setPortGroups(id, groups);
-      store.bump(before.standard_attr_id, portRevisionBump(item, before.security_groups, groups), item.description as string | undefined);
-      store.changed('port', id, 'update');
-      return portView(store.port(id)!);
+      const attrs: Record<string, keyof PortChanges> = {
+        name: 'name', admin_state_up: 'admin_state_up', device_id: 'device_id', device_owner: 'device_owner',
+        port_security_enabled: 'port_security_enabled', 'binding:host_id': 'host_id', 'binding:vnic_type': 'vnic_type',
+        'binding:profile': 'profile', mac_address: 'mac_address',
+      };
+      const changes: PortChanges = Object.fromEntries(Object.entries(attrs).filter(([attr]) => attr in item).map(([attr, field]) => [field, item[attr]]));
+      if ('fixed_ips' in item) changes.fixed_ips = ips;
+      if (!samePairs(pairs, before.allowed_address_pairs)) changes.allowed_address_pairs = pairs;
+      if ('security_groups' in item) changes.security_groups = groups;
+      const revision = { bump: portRevisionBump(item, before.security_groups, groups), description: item.description as string | undefined };
+      return portView(await db.ports.update(id, changes, revision));
     },
-    remove(ctx, id) {
-      visiblePort(store, ctx, id);
-      store.run('DELETE FROM ports WHERE id = ?', id);
-      store.changed('port', id, 'delete');
+    async remove(db, ctx, id) {
+      await visiblePort(db, ctx, id);
+      await db.ports.remove(id);
     },
-    revision: (ctx, id) => visiblePort(store, ctx, id).revision_number,
+    revision: async (db, ctx, id) => (await visiblePort(db, ctx, id)).revision_number,
   };
 }

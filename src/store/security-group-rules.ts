@@ -2,63 +2,64 @@
 import { errors } from '../model/errors.js';
 import { type Body, type Context } from '../model/schema.js';
 import { canonicalRule, type Rule, type RuleInput, ruleKey, ruleSpec, ruleView } from '../model/security-group-rule.js';
-import { owns } from './access.js';
-import { type Handler, owningProject } from './handler.js';
+import { owns, readerOf } from './access.js';
+import { COMMON_COLUMNS, type Handler, owningProject } from './handler.js';
+import { newId } from './ids.js';
+import { type ListQuery, type Repositories, type RuleField } from './repository.js';
 import { ensureDefaultForListing } from './security-groups.js';
-import { newId, type Store } from './store.js';
 
 /** _check_security_group: the group must exist and be visible to the rule's project. */
-function checkGroup(store: Store, ctx: Context, id: string, project: string): void {
-  const sg = typeof id === 'string' ? store.group(id) : undefined;
+async function checkGroup(db: Repositories, ctx: Context, id: string, project: string): Promise<void> {
+  const sg = typeof id === 'string' ? await db.securityGroups.get(id) : undefined;
   if (!sg || !(ctx.isAdmin || sg.project_id === project)) throw errors.sgNotFound(String(id));
 }
 
 /** A rule the caller may act on: unknown ids are the rule's 404, others' rules a bare 404. */
-function visibleRule(store: Store, ctx: Context, id: string): Rule {
-  const rule = store.rule(id);
+async function visibleRule(db: Repositories, ctx: Context, id: string): Promise<Rule> {
+  const rule = await db.rules.get(id);
   if (!rule) throw errors.ruleNotFound(id);
-  if (!owns(ctx, rule.project_id) && !owns(ctx, store.group(rule.security_group_id)!.project_id)) throw errors.notFound();
+  if (!owns(ctx, rule.project_id) && !(await db.rules.get(id, readerOf(ctx)))) throw errors.notFound();
   return rule;
 }
 
-export function ruleHandler(store: Store): Handler {
+export function ruleHandler(): Handler {
   return {
     spec: ruleSpec,
-    list(ctx, filters) {
-      ensureDefaultForListing(store, ctx, filters);
-      const groups = new Map(store.allGroups().map((g) => [g.id, g.project_id]));
-      return store.allRules()
-        .filter((r) => owns(ctx, r.project_id) || owns(ctx, groups.get(r.security_group_id)!))
-        .map((r) => ruleView(r, false));
+    columns: {
+      ...COMMON_COLUMNS, security_group_id: { field: 'security_group_id', type: 'text' }, remote_group_id: { field: 'remote_group_id', type: 'text?' },
+      direction: { field: 'direction', type: 'text' }, ethertype: { field: 'ethertype', type: 'text' }, protocol: { field: 'protocol', type: 'text?' },
+      port_range_min: { field: 'port_range_min', type: 'int?' }, port_range_max: { field: 'port_range_max', type: 'int?' },
+      remote_ip_prefix: { field: 'remote_ip_prefix', type: 'text?' },
     },
-    show: (ctx, id) => ruleView(visibleRule(store, ctx, id), false),
-    create(ctx, item: Body) {
+    async list(db, ctx, filters, query) {
+      await ensureDefaultForListing(db, ctx, filters);
+      return (await db.rules.list({ ...query as ListQuery<RuleField>, visibleTo: readerOf(ctx) })).map((r) => ruleView(r, false));
+    },
+    show: async (db, ctx, id) => ruleView(await visibleRule(db, ctx, id), false),
+    async create(db, ctx, item: Body) {
       const project = owningProject(ctx, item);
       const rule = canonicalRule(item as unknown as RuleInput & { remote_address_group_id?: unknown });
       if (item.remote_address_group_id != null) throw errors.notFound(`Address group ${String(item.remote_address_group_id)} could not be found.`);
-      if (rule.remote_group_id !== null) checkGroup(store, ctx, rule.remote_group_id, project);
+      if (rule.remote_group_id !== null) await checkGroup(db, ctx, rule.remote_group_id, project);
       const sgId = item.security_group_id as string;
-      checkGroup(store, ctx, sgId, project);
+      await checkGroup(db, ctx, sgId, project);
       const key = ruleKey({ ...rule, security_group_id: sgId });
-      const dup = store.rulesOf(sgId).find((r) => ruleKey(r) === key);
+      const dup = (await db.rules.list({ where: { security_group_id: [sgId] } })).find((r) => ruleKey(r) === key);
       if (dup) throw errors.ruleExists(dup.id);
-      const created = store.insertRule({ ...rule, id: newId(), project_id: project, security_group_id: sgId }, item.description as string);
-      store.bump(store.group(sgId)!.standard_attr_id);
+      const created = await db.rules.create({ ...rule, id: newId(), project_id: project, security_group_id: sgId, description: item.description as string });
+      await db.securityGroups.revise(sgId, { bump: 1 });
       return ruleView(created, false);
     },
-    update(ctx, id, item) {
+    async update(db, ctx, id, item) {
       // Zed's ML2 answers 500 here (no update_security_group_rule); portsec lets the description change
-      const rule = visibleRule(store, ctx, id);
-      store.bump(rule.standard_attr_id, Object.keys(item).length ? 1 : 0, item.description as string | undefined);
-      store.changed('security_group_rule', id, 'update');
-      return ruleView(store.rule(id)!, false);
+      await visibleRule(db, ctx, id);
+      return ruleView(await db.rules.update(id, { bump: Object.keys(item).length ? 1 : 0, description: item.description as string | undefined }), false);
     },
-    remove(ctx, id) {
-      const rule = visibleRule(store, ctx, id);
-      store.run('DELETE FROM security_group_rules WHERE id = ?', id);
-      store.changed('security_group_rule', id, 'delete');
-      store.bump(store.group(rule.security_group_id)!.standard_attr_id);
+    async remove(db, ctx, id) {
+      const rule = await visibleRule(db, ctx, id);
+      await db.rules.remove(id);
+      await db.securityGroups.revise(rule.security_group_id, { bump: 1 });
     },
-    revision: (ctx, id) => visibleRule(store, ctx, id).revision_number,
+    revision: async (db, ctx, id) => (await visibleRule(db, ctx, id)).revision_number,
   };
 }

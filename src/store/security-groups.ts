@@ -4,83 +4,96 @@ import { type Body, type Context } from '../model/schema.js';
 import {
   DEFAULT_SG_DESCRIPTION, DEFAULT_SG_NAME, initialRules, type SecurityGroup, securityGroupSpec, securityGroupView,
 } from '../model/security-group.js';
-import { owns } from './access.js';
-import { type Handler, owningProject, type View } from './handler.js';
-import { newId, type Store } from './store.js';
+import { type Rule } from '../model/security-group-rule.js';
+import { readerOf } from './access.js';
+import { COMMON_COLUMNS, type Handler, NAME_COLUMN, owningProject, type View } from './handler.js';
+import { newId } from './ids.js';
+import { type GroupChanges, type GroupField, type ListQuery, type Repositories } from './repository.js';
 
-function insertGroup(store: Store, projectId: string, name: string, description: string, stateful: boolean, isDefault: boolean): string {
+async function insertGroup(db: Repositories, projectId: string, name: string, description: string, stateful: boolean, isDefault: boolean): Promise<string> {
   const id = newId();
-  const stdId = store.newStd('securitygroups', description);
-  store.run('INSERT INTO security_groups (id, project_id, name, stateful, std_id) VALUES (?, ?, ?, ?, ?)', id, projectId, name, stateful ? 1 : 0, stdId);
-  if (isDefault) store.run('INSERT INTO default_security_groups (project_id, security_group_id) VALUES (?, ?)', projectId, id);
-  store.changed('security_group', id, 'create');
+  await db.securityGroups.create({ id, project_id: projectId, name, stateful, description }, isDefault);
   for (const r of initialRules(id, isDefault)) {
-    store.insertRule({ ...r, id: newId(), project_id: projectId, security_group_id: id }, null);
+    await db.rules.create({ ...r, id: newId(), project_id: projectId, security_group_id: id, description: null });
   }
   // adding the rules revises the group once
-  store.bump(stdId);
+  await db.securityGroups.revise(id, { bump: 1 });
   return id;
 }
 
 /** _ensure_default_security_group: creates the project's default group on first need. */
-export function ensureDefaultGroup(store: Store, projectId: string): string {
-  return store.defaultGroupId(projectId)
-    ?? insertGroup(store, projectId, DEFAULT_SG_NAME, DEFAULT_SG_DESCRIPTION, true, true);
+export async function ensureDefaultGroup(db: Repositories, projectId: string): Promise<string> {
+  return (await db.securityGroups.defaultOf(projectId))
+    ?? insertGroup(db, projectId, DEFAULT_SG_NAME, DEFAULT_SG_DESCRIPTION, true, true);
 }
 
 /** Neutron lists trigger the default group of the listed project (never another project's, for a member). */
-export function ensureDefaultForListing(store: Store, ctx: Context, filters: Map<string, string[]>): void {
+export async function ensureDefaultForListing(db: Repositories, ctx: Context, filters: Map<string, string[]>): Promise<void> {
   const asked = filters.get('project_id')?.[0] ?? filters.get('tenant_id')?.[0];
   const project = asked && (ctx.isAdmin || asked === ctx.projectId) ? asked : ctx.projectId;
-  if (project) ensureDefaultGroup(store, project);
+  if (project) await ensureDefaultGroup(db, project);
 }
 
-export function visibleGroup(store: Store, ctx: Context, id: string): SecurityGroup {
-  const sg = store.group(id);
-  if (!sg || !owns(ctx, sg.project_id)) throw errors.sgNotFound(id);
+export async function visibleGroup(db: Repositories, ctx: Context, id: string): Promise<SecurityGroup> {
+  const sg = await db.securityGroups.get(id, readerOf(ctx));
+  if (!sg) throw errors.sgNotFound(id);
   return sg;
 }
 
-const view = (store: Store, sg: SecurityGroup): View => securityGroupView(sg, store.rulesOf(sg.id));
+/** Up to this many groups, their rules are read by group id; beyond, all rules in one pass. */
+const RULES_BY_GROUP = 500;
 
-export function securityGroupHandler(store: Store): Handler {
+async function views(db: Repositories, groups: SecurityGroup[]): Promise<View[]> {
+  // one read of the rules for a listing, not one per group; by group for a page of them
+  const rules = await db.rules.list(groups.length <= RULES_BY_GROUP ? { where: { security_group_id: groups.map((g) => g.id) } } : {});
+  const byGroup = new Map<string, Rule[]>();
+  for (const r of rules) {
+    const list = byGroup.get(r.security_group_id);
+    if (list) list.push(r);
+    else byGroup.set(r.security_group_id, [r]);
+  }
+  return groups.map((g) => securityGroupView(g, byGroup.get(g.id) ?? []));
+}
+
+const view = async (db: Repositories, sg: SecurityGroup): Promise<View> => (await views(db, [sg]))[0];
+
+export function securityGroupHandler(): Handler {
   return {
     spec: securityGroupSpec,
-    list(ctx, filters) {
-      ensureDefaultForListing(store, ctx, filters);
-      return store.allGroups().filter((g) => owns(ctx, g.project_id)).map((g) => view(store, g));
+    columns: { ...COMMON_COLUMNS, ...NAME_COLUMN, stateful: { field: 'stateful', type: 'bool' } },
+    async list(db, ctx, filters, query) {
+      await ensureDefaultForListing(db, ctx, filters);
+      return views(db, await db.securityGroups.list({ ...query as ListQuery<GroupField>, visibleTo: readerOf(ctx) }));
     },
-    show: (ctx, id) => view(store, visibleGroup(store, ctx, id)),
-    create(ctx, item: Body) {
+    show: async (db, ctx, id) => view(db, await visibleGroup(db, ctx, id)),
+    async create(db, ctx, item: Body) {
       const project = owningProject(ctx, item);
-      ensureDefaultGroup(store, project);
-      const id = insertGroup(store, project, item.name as string, item.description as string, item.stateful as boolean, false);
-      return view(store, store.group(id)!);
+      await ensureDefaultGroup(db, project);
+      const id = await insertGroup(db, project, item.name as string, item.description as string, item.stateful as boolean, false);
+      return view(db, (await db.securityGroups.get(id))!);
     },
-    update(ctx, id, item) {
-      const sg = visibleGroup(store, ctx, id);
-      if ('name' in item && store.isDefaultGroup(id)) throw errors.sgCannotUpdateDefault();
-      if ('stateful' in item && item.stateful !== sg.stateful && store.portsInGroup(id).length) throw errors.sgInUse(id);
-      if ('name' in item) store.run('UPDATE security_groups SET name = ? WHERE id = ?', item.name, id);
-      if ('stateful' in item) store.run('UPDATE security_groups SET stateful = ? WHERE id = ?', item.stateful ? 1 : 0, id);
-      store.bump(sg.standard_attr_id, Object.keys(item).length ? 1 : 0, item.description as string | undefined);
-      store.changed('security_group', id, 'update');
-      return view(store, store.group(id)!);
+    async update(db, ctx, id, item) {
+      const sg = await visibleGroup(db, ctx, id);
+      if ('name' in item && await db.securityGroups.isDefault(id)) throw errors.sgCannotUpdateDefault();
+      if ('stateful' in item && item.stateful !== sg.stateful && (await db.securityGroups.members(id)).length) throw errors.sgInUse(id);
+      const changes: GroupChanges = {};
+      if ('name' in item) changes.name = item.name as string;
+      if ('stateful' in item) changes.stateful = item.stateful as boolean;
+      const revision = { bump: Object.keys(item).length ? 1 : 0, description: item.description as string | undefined };
+      return view(db, await db.securityGroups.update(id, changes, revision));
     },
-    remove(ctx, id) {
-      visibleGroup(store, ctx, id);
-      if (store.portsInGroup(id).length) throw errors.sgInUse(id);
-      if (store.isDefaultGroup(id) && !ctx.isAdmin) throw errors.sgCannotRemoveDefault();
+    async remove(db, ctx, id) {
+      await visibleGroup(db, ctx, id);
+      if ((await db.securityGroups.members(id)).length) throw errors.sgInUse(id);
+      if (await db.securityGroups.isDefault(id) && !ctx.isAdmin) throw errors.sgCannotRemoveDefault();
       // rules elsewhere that name this group as their remote go with it, revising their groups
-      for (const r of store.rulesReferencing(id).filter((r) => r.security_group_id !== id)) {
-        store.run('DELETE FROM security_group_rules WHERE id = ?', r.id);
-        store.changed('security_group_rule', r.id, 'delete');
-        store.bump(store.group(r.security_group_id)!.standard_attr_id);
+      for (const r of await db.rules.list({ where: { remote_group_id: [id] } })) {
+        if (r.security_group_id === id) continue;
+        await db.rules.remove(r.id);
+        await db.securityGroups.revise(r.security_group_id, { bump: 1 });
       }
-      for (const r of store.rulesOf(id)) store.changed('security_group_rule', r.id, 'delete');
-      store.run('DELETE FROM security_groups WHERE id = ?', id);
-      store.changed('security_group', id, 'delete');
+      await db.securityGroups.remove(id);
     },
-    revision: (ctx, id) => visibleGroup(store, ctx, id).revision_number,
+    revision: async (db, ctx, id) => (await visibleGroup(db, ctx, id)).revision_number,
   };
 }

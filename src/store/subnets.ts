@@ -4,14 +4,15 @@ import { errors } from '../model/errors.js';
 import { defaultGateway, formatPools, generatePools, type Pool, parsePools } from '../model/ipam.js';
 import { type Body, type Context } from '../model/schema.js';
 import { parseSubnetCidr, type Subnet, subnetSpec, subnetView } from '../model/subnet.js';
-import { owns, seesNetwork } from './access.js';
-import { type Handler, owningProject } from './handler.js';
+import { owns, readerOf } from './access.js';
+import { COMMON_COLUMNS, type Handler, NAME_COLUMN, owningProject } from './handler.js';
+import { newId } from './ids.js';
 import { visibleNetwork } from './networks.js';
-import { newId, type Store } from './store.js';
+import { type ListQuery, type Repositories, type SubnetChanges, type SubnetField } from './repository.js';
 
-export function visibleSubnet(store: Store, ctx: Context, id: string): Subnet {
-  const s = store.subnet(id);
-  if (!s || !(owns(ctx, s.project_id) || seesNetwork(ctx, store.network(s.network_id)!))) throw errors.subnetNotFound(id);
+export async function visibleSubnet(db: Repositories, ctx: Context, id: string): Promise<Subnet> {
+  const s = await db.subnets.get(id, readerOf(ctx));
+  if (!s) throw errors.subnetNotFound(id);
   return s;
 }
 
@@ -23,20 +24,22 @@ function gatewayFor(item: Body, cidr: ReturnType<typeof parseSubnetCidr>['cidr']
   return gw.value;
 }
 
-export function subnetHandler(store: Store): Handler {
+export function subnetHandler(): Handler {
   return {
     spec: subnetSpec,
-    list(ctx) {
-      const nets = new Map(store.allNetworks().map((n) => [n.id, n]));
-      return store.allSubnets().filter((s) => owns(ctx, s.project_id) || seesNetwork(ctx, nets.get(s.network_id)!)).map(subnetView);
+    columns: {
+      ...COMMON_COLUMNS, ...NAME_COLUMN, network_id: { field: 'network_id', type: 'text' }, ip_version: { field: 'ip_version', type: 'int' },
+      cidr: { field: 'cidr', type: 'text' }, gateway_ip: { field: 'gateway_ip', type: 'text?' }, enable_dhcp: { field: 'enable_dhcp', type: 'bool' },
+      ipv6_ra_mode: { field: 'ipv6_ra_mode', type: 'text?' }, ipv6_address_mode: { field: 'ipv6_address_mode', type: 'text?' },
     },
-    show: (ctx, id) => subnetView(visibleSubnet(store, ctx, id)),
-    create(ctx, item) {
-      const net = visibleNetwork(store, ctx, item.network_id as string);
+    list: async (db, ctx, _filters, query) => (await db.subnets.list({ ...query as ListQuery<SubnetField>, visibleTo: readerOf(ctx) })).map(subnetView),
+    show: async (db, ctx, id) => subnetView(await visibleSubnet(db, ctx, id)),
+    async create(db, ctx, item) {
+      const net = await visibleNetwork(db, ctx, item.network_id as string);
       if (!owns(ctx, net.project_id)) throw errors.policy('rule:create_subnet');
       const version = item.ip_version as 4 | 6;
       const { cidr, text } = parseSubnetCidr(item.cidr, version);
-      for (const other of store.subnetsOf(net.id)) {
+      for (const other of await db.subnets.list({ where: { network_id: [net.id] } })) {
         if (cidrsOverlap(cidr, parseCidr(other.cidr)!)) {
           throw errors.invalidInput(`Requested subnet with cidr: ${text} for network: ${net.id} overlaps with another subnet`);
         }
@@ -48,44 +51,38 @@ export function subnetHandler(store: Store): Handler {
       const pools: Pool[] = 'allocation_pools' in item
         ? (parsePools(cidr, text, item.allocation_pools as Pool[], gateway), item.allocation_pools as Pool[])
         : formatPools(cidr, generatePools(cidr, gateway));
-      const id = newId();
-      store.run(
-        `INSERT INTO subnets (id, project_id, network_id, name, ip_version, cidr, gateway_ip, allocation_pools, enable_dhcp,
-           dns_nameservers, host_routes, ipv6_ra_mode, ipv6_address_mode, std_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        id, owningProject(ctx, item), net.id, item.name, version, text, gateway === null ? null : formatIp(version, gateway),
-        JSON.stringify(pools), item.enable_dhcp ? 1 : 0, JSON.stringify(item.dns_nameservers), JSON.stringify(item.host_routes),
-        item.ipv6_ra_mode ?? null, item.ipv6_address_mode ?? null, store.newStd('subnets', item.description as string),
-      );
-      store.changed('subnet', id, 'create');
-      return subnetView(store.subnet(id)!);
+      return subnetView(await db.subnets.create({
+        id: newId(), project_id: owningProject(ctx, item), network_id: net.id, name: item.name as string, ip_version: version, cidr: text,
+        gateway_ip: gateway === null ? null : formatIp(version, gateway), allocation_pools: pools, enable_dhcp: !!item.enable_dhcp,
+        dns_nameservers: item.dns_nameservers as string[], host_routes: item.host_routes as Subnet['host_routes'],
+        ipv6_ra_mode: (item.ipv6_ra_mode as string | undefined) ?? null, ipv6_address_mode: (item.ipv6_address_mode as string | undefined) ?? null,
+        description: item.description as string,
+      }));
     },
-    update(ctx, id, item) {
-      const s = visibleSubnet(store, ctx, id);
+    async update(db, ctx, id, item) {
+      const s = await visibleSubnet(db, ctx, id);
       if (!owns(ctx, s.project_id)) throw errors.policy('rule:update_subnet');
       const cidr = parseCidr(s.cidr)!;
+      const changes: SubnetChanges = {};
       if ('gateway_ip' in item || 'allocation_pools' in item) {
         const gateway = 'gateway_ip' in item ? gatewayFor(item, cidr) : s.gateway_ip === null ? null : parseIp(s.gateway_ip)!.value;
         const pools = (item.allocation_pools as Pool[] | undefined) ?? s.allocation_pools;
         parsePools(cidr, s.cidr, pools, gateway);
-        store.run('UPDATE subnets SET gateway_ip = ?, allocation_pools = ? WHERE id = ?',
-          gateway === null ? null : formatIp(s.ip_version, gateway), JSON.stringify(pools), id);
+        changes.gateway_ip = gateway === null ? null : formatIp(s.ip_version, gateway);
+        changes.allocation_pools = pools;
       }
-      const json = (v: unknown) => JSON.stringify(v);
-      const cols: [string, (v: unknown) => unknown][] = [
-        ['name', (v) => v], ['enable_dhcp', (v) => (v ? 1 : 0)], ['dns_nameservers', json], ['host_routes', json],
-      ];
-      for (const [col, enc] of cols) if (col in item) store.run(`UPDATE subnets SET ${col} = ? WHERE id = ?`, enc(item[col]), id);
-      store.bump(s.standard_attr_id, Object.keys(item).length ? 1 : 0, item.description as string | undefined);
-      store.changed('subnet', id, 'update');
-      return subnetView(store.subnet(id)!);
+      for (const field of ['name', 'enable_dhcp', 'dns_nameservers', 'host_routes'] as const) {
+        if (field in item) Object.assign(changes, { [field]: item[field] });
+      }
+      const revision = { bump: Object.keys(item).length ? 1 : 0, description: item.description as string | undefined };
+      return subnetView(await db.subnets.update(id, changes, revision));
     },
-    remove(ctx, id) {
-      const s = visibleSubnet(store, ctx, id);
+    async remove(db, ctx, id) {
+      const s = await visibleSubnet(db, ctx, id);
       if (!owns(ctx, s.project_id)) throw errors.policy('rule:delete_subnet');
-      if (store.portsUsingSubnet(id).length) throw errors.subnetInUse(id);
-      store.run('DELETE FROM subnets WHERE id = ?', id);
-      store.changed('subnet', id, 'delete');
+      if ((await db.ports.usingSubnet(id)).length) throw errors.subnetInUse(id);
+      await db.subnets.remove(id);
     },
-    revision: (ctx, id) => visibleSubnet(store, ctx, id).revision_number,
+    revision: async (db, ctx, id) => (await visibleSubnet(db, ctx, id)).revision_number,
   };
 }

@@ -6,7 +6,7 @@
 import { type Port } from '../model/port.js';
 import { type SecurityGroup } from '../model/security-group.js';
 import { type Rule } from '../model/security-group-rule.js';
-import { type Store } from './store.js';
+import { type Repositories } from './repository.js';
 
 export function portInput(p: Port, host: string): Record<string, unknown> {
   return {
@@ -22,10 +22,14 @@ export function portInput(p: Port, host: string): Record<string, unknown> {
   };
 }
 
-export function groupInputs(store: Store): Record<string, unknown>[] {
+export async function groupInputs(db: Repositories): Promise<Record<string, unknown>[]> {
   const rules = new Map<string, Rule[]>();
-  for (const r of store.allRules()) rules.set(r.security_group_id, [...(rules.get(r.security_group_id) ?? []), r]);
-  return store.allGroups().map((g: SecurityGroup) => ({
+  for (const r of await db.rules.list()) {
+    const list = rules.get(r.security_group_id);
+    if (list) list.push(r);
+    else rules.set(r.security_group_id, [r]);
+  }
+  return (await db.securityGroups.list()).map((g: SecurityGroup) => ({
     id: g.id,
     name: g.name,
     stateful: g.stateful,
@@ -36,6 +40,6 @@ export function groupInputs(store: Store): Record<string, unknown>[] {
   }));
 }
 
-export function topologyForHost(store: Store, host: string, options: Record<string, unknown> = {}): Record<string, unknown> {
-  return { options, security_groups: groupInputs(store), ports: store.allPorts().map((p) => portInput(p, host)) };
+export async function topologyForHost(db: Repositories, host: string, options: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+  return { options, security_groups: await groupInputs(db), ports: (await db.ports.list()).map((p) => portInput(p, host)) };
 }

@@ -10,27 +10,26 @@
  */
 import { existsSync } from 'node:fs';
 import { sortPairs } from '../../model/allowed-address-pairs.js';
-import { type Context } from '../../model/schema.js';
-import { owns, seesNetwork } from '../../store/access.js';
-import { Store } from '../../store/store.js';
+import { type Repositories, type Store } from '../../store/repository.js';
+import { openStore } from '../../store/open.js';
 import { type Snapshot } from '../snapshot.js';
 import { InputError } from './errors.js';
 
-const ADMIN: Context = { userId: '', projectId: '', roles: ['admin'], isAdmin: true };
-
-export function fromStore(store: Store, projectId?: string): Snapshot {
-  const ctx: Context = projectId === undefined ? ADMIN : { userId: '', projectId, roles: ['member'], isAdmin: false };
-  const networks = new Map(store.allNetworks().map((n) => [n.id, n]));
-  const groupProjects = new Map(store.allGroups().map((g) => [g.id, g.project_id]));
+/** `name`: where the database is, for the snapshot's source line. Run it on one store snapshot (Store.snapshot). */
+export async function fromStore(db: Repositories, name: string, projectId?: string): Promise<Snapshot> {
+  const q = { visibleTo: projectId };
+  const [networks, subnets, ports, groups, rules] = await Promise.all([
+    db.networks.list(q), db.subnets.list(q), db.ports.list(q), db.securityGroups.list(q), db.rules.list(q),
+  ]);
   return {
-    source: `database ${store.db.name}${projectId === undefined ? '' : ` (project ${projectId})`}`,
-    networks: [...networks.values()].filter((n) => seesNetwork(ctx, n)).map((n) => ({
+    source: `database ${name}${projectId === undefined ? '' : ` (project ${projectId})`}`,
+    networks: networks.map((n) => ({
       id: n.id, name: n.name, project_id: n.project_id, port_security_enabled: n.port_security_enabled, 'router:external': n.external,
     })),
-    subnets: store.allSubnets().filter((s) => owns(ctx, s.project_id) || seesNetwork(ctx, networks.get(s.network_id)!)).map((s) => ({
+    subnets: subnets.map((s) => ({
       id: s.id, name: s.name, network_id: s.network_id, ip_version: s.ip_version, cidr: s.cidr, gateway_ip: s.gateway_ip,
     })),
-    ports: store.allPorts().filter((p) => owns(ctx, p.project_id) || networks.get(p.network_id)!.project_id === projectId).map((p) => ({
+    ports: ports.map((p) => ({
       id: p.id,
       name: p.name,
       project_id: p.project_id,
@@ -38,16 +37,16 @@ export function fromStore(store: Store, projectId?: string): Snapshot {
       mac_address: p.mac_address,
       device_owner: p.device_owner,
       device_id: p.device_id,
-      ...(ctx.isAdmin ? { 'binding:host_id': p.host_id } : {}),
+      ...(projectId === undefined ? { 'binding:host_id': p.host_id } : {}),
       fixed_ips: p.fixed_ips,
       allowed_address_pairs: sortPairs(p.allowed_address_pairs),
       security_groups: p.security_groups,
       port_security_enabled: p.port_security_enabled,
     })),
-    security_groups: store.allGroups().filter((g) => owns(ctx, g.project_id)).map((g) => ({
+    security_groups: groups.map((g) => ({
       id: g.id, name: g.name, project_id: g.project_id, stateful: g.stateful, description: g.description,
     })),
-    security_group_rules: store.allRules().filter((r) => owns(ctx, r.project_id) || owns(ctx, groupProjects.get(r.security_group_id)!)).map((r) => ({
+    security_group_rules: rules.map((r) => ({
       id: r.id,
       security_group_id: r.security_group_id,
       project_id: r.project_id,
@@ -64,17 +63,17 @@ export function fromStore(store: Store, projectId?: string): Snapshot {
 }
 
 /** The snapshot of a database file of `portsec serve` (which must exist: opening creates one). */
-export function readDatabase(file: string, projectId?: string): Snapshot {
+export async function readDatabase(file: string, projectId?: string): Promise<Snapshot> {
   if (!existsSync(file)) throw new InputError(`${file}: no such database (start \`portsec serve --db ${file}\` to make one, or name another with --db)`);
   let store: Store;
   try {
-    store = new Store(file);
+    store = openStore(file);
   } catch (e) {
     throw new InputError(`${file}: cannot open as a portsec database: ${(e as Error).message}`);
   }
   try {
-    return fromStore(store, projectId);
+    return await store.snapshot((tx) => fromStore(tx, store.name, projectId));
   } finally {
-    store.close();
+    await store.close();
   }
 }

@@ -3,7 +3,21 @@
  * a database has come. standard_attrs uses a plain INTEGER PRIMARY KEY (no
  * AUTOINCREMENT) so ids are max+1, as Neutron's own table on SQLite.
  */
-export const MIGRATIONS: string[] = [
+import type Database from 'better-sqlite3';
+
+/** SQL, or a step that must look at the database first (tables made before they were migrations). */
+export type Migration = string | ((db: Database.Database) => void);
+
+const TOKEN_COLUMNS: Record<string, string> = {
+  token_hash: 'TEXT PRIMARY KEY',
+  principal: 'TEXT NOT NULL',
+  issued_at: 'TEXT NOT NULL',
+  expires_at: 'TEXT NOT NULL',
+  methods: `TEXT NOT NULL DEFAULT '["password"]'`,
+  audit_id: `TEXT NOT NULL DEFAULT ''`,
+};
+
+export const MIGRATIONS: Migration[] = [
   `
   CREATE TABLE standard_attrs (
     id INTEGER PRIMARY KEY,
@@ -132,4 +146,16 @@ export const MIGRATIONS: string[] = [
     tunnel_ip TEXT NOT NULL UNIQUE
   );
   `,
+  // Keystone tokens (a hash of the secret) and the analysis API's per-view change numbers; servers before
+  // version 3 made these tables themselves, tokens at first without methods and audit_id
+  (db) => {
+    const columns = new Set((db.prepare('PRAGMA table_info(tokens)').all() as { name: string }[]).map((c) => c.name));
+    if (!columns.size) {
+      db.exec(`CREATE TABLE tokens (${Object.entries(TOKEN_COLUMNS).map(([c, t]) => `${c} ${t}`).join(', ')})`);
+    } else {
+      for (const [c, t] of Object.entries(TOKEN_COLUMNS)) if (!columns.has(c)) db.exec(`ALTER TABLE tokens ADD COLUMN ${c} ${t}`);
+    }
+    db.exec(`CREATE INDEX IF NOT EXISTS tokens_expiry ON tokens(expires_at);
+      CREATE TABLE IF NOT EXISTS view_versions (view TEXT PRIMARY KEY, version INTEGER NOT NULL, digest TEXT NOT NULL)`);
+  },
 ];

@@ -1,0 +1,198 @@
+/**
+ * The storage seam: one repository per resource, every method async, so that
+ * a database with its own connection (PostgreSQL) plugs in where SQLite is
+ * now. Repositories store and fetch; Neutron's decisions (policy, IPAM,
+ * revision rules) stay with the handlers. Every write records its change in
+ * the change log (the outbox agents and caches follow), inside the caller's
+ * transaction.
+ */
+import { type StandardAttrs } from '../model/common.js';
+import { type Network } from '../model/network.js';
+import { type Port } from '../model/port.js';
+import { type SecurityGroup } from '../model/security-group.js';
+import { type Rule } from '../model/security-group-rule.js';
+import { type Subnet } from '../model/subnet.js';
+
+export type SortDir = 'asc' | 'desc';
+
+/** A list a database answers itself: whose view, which rows, in what order, which page. */
+export interface ListQuery<K extends string> {
+  /**
+   * Only what this project may read under Neutron's (Zed default) read policy for
+   * the resource; absent: everything (an admin).
+   */
+  visibleTo?: string;
+  /** field → accepted values: a row matches when every field holds one of its values */
+  where?: Partial<Record<K, readonly Scalar[]>>;
+  /** `id` ascending breaks ties (as Neutron's pagination does); with no sorts and no page, creation order */
+  sorts?: [K, SortDir][];
+  limit?: number;
+  /** the page starts after this row (ends before it with pageReverse); an id no selected row has: the first page (none reversed) */
+  marker?: string;
+  pageReverse?: boolean;
+}
+
+export type Scalar = string | number | boolean | null;
+
+/** How a write revises a row: the revision bump and, when given, the new description. */
+export interface Revision {
+  bump: number;
+  description?: string | null;
+}
+
+/** A new row: everything but what the store assigns; `revision_number` defaults to 0. */
+export type New<T extends StandardAttrs> = Omit<T, keyof StandardAttrs> & { description: string | null; revision_number?: number };
+
+export type NetworkField = 'id' | 'project_id' | 'name' | 'admin_state_up' | 'shared' | 'port_security_enabled' | 'external' | 'mtu'
+  | 'description' | 'revision_number' | 'created_at' | 'updated_at';
+export type NetworkChanges = Partial<Pick<Network, 'name' | 'admin_state_up' | 'shared' | 'port_security_enabled' | 'external' | 'mtu'>>;
+
+export interface NetworkRepository {
+  get(id: string, visibleTo?: string): Promise<Network | undefined>;
+  list(q?: ListQuery<NetworkField>): Promise<Network[]>;
+  /** the network and its one VXLAN segment (the next free segmentation id); the segment revises the network once */
+  create(n: Omit<New<Network>, 'segmentation_id' | 'subnets'>): Promise<Network>;
+  update(id: string, changes: NetworkChanges, revision: Revision): Promise<Network>;
+  /** the network and its subnets */
+  remove(id: string): Promise<void>;
+}
+
+export type SubnetField = 'id' | 'project_id' | 'network_id' | 'name' | 'ip_version' | 'cidr' | 'gateway_ip' | 'enable_dhcp'
+  | 'ipv6_ra_mode' | 'ipv6_address_mode' | 'description' | 'revision_number' | 'created_at' | 'updated_at';
+export type SubnetChanges = Partial<Pick<Subnet, 'name' | 'gateway_ip' | 'allocation_pools' | 'enable_dhcp' | 'dns_nameservers' | 'host_routes'>>;
+
+export interface SubnetRepository {
+  get(id: string, visibleTo?: string): Promise<Subnet | undefined>;
+  list(q?: ListQuery<SubnetField>): Promise<Subnet[]>;
+  create(s: New<Subnet>): Promise<Subnet>;
+  update(id: string, changes: SubnetChanges, revision: Revision): Promise<Subnet>;
+  remove(id: string): Promise<void>;
+}
+
+export type PortField = 'id' | 'project_id' | 'network_id' | 'name' | 'mac_address' | 'admin_state_up' | 'status' | 'device_id'
+  | 'device_owner' | 'port_security_enabled' | 'host_id' | 'vnic_type' | 'description' | 'revision_number' | 'created_at' | 'updated_at';
+export type PortChanges = Partial<Pick<Port, 'name' | 'admin_state_up' | 'device_id' | 'device_owner' | 'port_security_enabled' | 'host_id'
+  | 'vnic_type' | 'profile' | 'mac_address' | 'fixed_ips' | 'allowed_address_pairs' | 'security_groups'>>;
+
+export interface PortRepository {
+  get(id: string, visibleTo?: string): Promise<Port | undefined>;
+  /** the ports of these ids that exist, in one read */
+  getMany(ids: readonly string[]): Promise<Port[]>;
+  list(q?: ListQuery<PortField>): Promise<Port[]>;
+  create(p: New<Port>): Promise<Port>;
+  update(id: string, changes: PortChanges, revision: Revision): Promise<Port>;
+  remove(id: string): Promise<void>;
+  macInUse(networkId: string, mac: string): Promise<boolean>;
+  /** the port holding `ip` on the subnet */
+  ipHolder(subnetId: string, ip: string): Promise<string | undefined>;
+  ipsOnSubnet(subnetId: string): Promise<string[]>;
+  /** ports with an address on the subnet */
+  usingSubnet(subnetId: string): Promise<string[]>;
+  /** the compute nodes ports are bound to */
+  boundHosts(): Promise<string[]>;
+}
+
+export type GroupField = 'id' | 'project_id' | 'name' | 'stateful' | 'description' | 'revision_number' | 'created_at' | 'updated_at';
+export type GroupChanges = Partial<Pick<SecurityGroup, 'name' | 'stateful'>>;
+
+export interface SecurityGroupRepository {
+  get(id: string, visibleTo?: string): Promise<SecurityGroup | undefined>;
+  list(q?: ListQuery<GroupField>): Promise<SecurityGroup[]>;
+  /** `isDefault`: the project's default group (one per project) */
+  create(g: New<SecurityGroup>, isDefault: boolean): Promise<SecurityGroup>;
+  update(id: string, changes: GroupChanges, revision: Revision): Promise<SecurityGroup>;
+  /** a revision without a change of its own (its rules changed) */
+  revise(id: string, revision: Revision): Promise<void>;
+  /** the group and its rules */
+  remove(id: string): Promise<void>;
+  defaultOf(projectId: string): Promise<string | undefined>;
+  isDefault(id: string): Promise<boolean>;
+  members(id: string): Promise<string[]>;
+  /** the allowed-address pairs of the group's members */
+  memberPairAddresses(id: string): Promise<string[]>;
+  /** members that hold allowed-address pairs */
+  pairHolders(id: string): Promise<string[]>;
+}
+
+export type RuleField = 'id' | 'project_id' | 'security_group_id' | 'remote_group_id' | 'direction' | 'ethertype' | 'protocol'
+  | 'port_range_min' | 'port_range_max' | 'remote_ip_prefix' | 'description' | 'revision_number' | 'created_at' | 'updated_at';
+
+export interface RuleRepository {
+  get(id: string, visibleTo?: string): Promise<Rule | undefined>;
+  list(q?: ListQuery<RuleField>): Promise<Rule[]>;
+  create(r: New<Rule>): Promise<Rule>;
+  /** only the description and revision change (rules are otherwise immutable) */
+  update(id: string, revision: Revision): Promise<Rule>;
+  remove(id: string): Promise<void>;
+}
+
+export interface StoredToken {
+  hash: string;
+  /** whom the token stands for, as the identity side wrote it */
+  principal: unknown;
+  issuedAt: string;
+  expiresAt: string;
+  methods: string[];
+  auditId: string;
+}
+
+export interface TokenRepository {
+  add(t: StoredToken): Promise<void>;
+  get(hash: string): Promise<StoredToken | undefined>;
+  all(): Promise<StoredToken[]>;
+  /** whether there was one */
+  remove(hash: string): Promise<boolean>;
+  removeMany(hashes: readonly string[]): Promise<void>;
+  removeExpired(before: string): Promise<void>;
+}
+
+export interface Change {
+  seq: number;
+  resource: string;
+  resource_id: string;
+  action: string;
+}
+
+/** The change log every write appends to (see the module comment). */
+export interface ChangeLog {
+  since(seq: number): Promise<Change[]>;
+  last(): Promise<number>;
+}
+
+/** Compute nodes known to the data plane, with their tunnel (VXLAN underlay) address. */
+export interface AgentRepository {
+  /** the node's address, assigned on first use */
+  tunnelAddress(host: string): Promise<string>;
+  tunnelAddresses(): Promise<Map<string, string>>;
+}
+
+/** The analysis API's per-view change numbers: the digest of what the view showed at each. */
+export interface ViewVersionRepository {
+  get(view: string): Promise<{ version: number; digest: string } | undefined>;
+  put(view: string, version: number, digest: string): Promise<void>;
+}
+
+export interface Repositories {
+  networks: NetworkRepository;
+  subnets: SubnetRepository;
+  ports: PortRepository;
+  securityGroups: SecurityGroupRepository;
+  rules: RuleRepository;
+  tokens: TokenRepository;
+  changes: ChangeLog;
+  agents: AgentRepository;
+  views: ViewVersionRepository;
+}
+
+export interface Store extends Repositories {
+  /** where the data is, for messages */
+  readonly name: string;
+  /**
+   * Runs `fn` as one transaction on the repositories it is handed (never on the
+   * store's own, which wait for it): all of its writes or none.
+   */
+  transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
+  /** Runs `fn` on one consistent view of the store (for reads: it takes no write lock). */
+  snapshot<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,65 @@
+/** The SQLite store: one database file, its repositories, and transactions on its one connection. */
+import { type Repositories, type Store } from '../repository.js';
+import { type Exec, SqliteDb } from './database.js';
+import { SqliteAgents, SqliteChanges, SqliteTokens, SqliteViewVersions } from './misc.js';
+import { SqliteNetworks } from './networks.js';
+import { SqlitePorts } from './ports.js';
+import { type Sql } from './rows.js';
+import { SqliteRules } from './rules.js';
+import { SqliteSecurityGroups } from './security-groups.js';
+import { SqliteSubnets } from './subnets.js';
+
+function repositories(sql: Sql): Repositories {
+  return {
+    networks: new SqliteNetworks(sql),
+    subnets: new SqliteSubnets(sql),
+    ports: new SqlitePorts(sql),
+    securityGroups: new SqliteSecurityGroups(sql),
+    rules: new SqliteRules(sql),
+    tokens: new SqliteTokens(sql),
+    changes: new SqliteChanges(sql),
+    agents: new SqliteAgents(sql),
+    views: new SqliteViewVersions(sql),
+  };
+}
+
+/** Inside a transaction, steps run at once: the transaction holds the connection. */
+const inTransaction: Exec = async (step) => step();
+
+export class SqliteStore implements Store {
+  readonly db: SqliteDb;
+  readonly name: string;
+  private readonly tx: Repositories;
+  readonly networks: Repositories['networks'];
+  readonly subnets: Repositories['subnets'];
+  readonly ports: Repositories['ports'];
+  readonly securityGroups: Repositories['securityGroups'];
+  readonly rules: Repositories['rules'];
+  readonly tokens: Repositories['tokens'];
+  readonly changes: Repositories['changes'];
+  readonly agents: Repositories['agents'];
+  readonly views: Repositories['views'];
+
+  constructor(file: string) {
+    this.db = new SqliteDb(file);
+    this.name = file;
+    ({
+      networks: this.networks, subnets: this.subnets, ports: this.ports, securityGroups: this.securityGroups, rules: this.rules,
+      tokens: this.tokens, changes: this.changes, agents: this.agents, views: this.views,
+    } = repositories({ db: this.db, exec: this.db.exec }));
+    this.tx = repositories({ db: this.db, exec: inTransaction });
+  }
+
+  transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T> {
+    return this.db.transaction('IMMEDIATE', () => fn(this.tx));
+  }
+
+  snapshot<T>(fn: (tx: Repositories) => Promise<T>): Promise<T> {
+    return this.db.transaction('DEFERRED', () => fn(this.tx));
+  }
+
+  async close(): Promise<void> {
+    // after whatever is under way
+    await this.db.exec(() => this.db.close());
+  }
+}
