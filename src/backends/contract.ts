@@ -28,6 +28,8 @@ export interface FirewallBackend<State, Delta> {
 export interface NodeWriter<State, Delta> {
   /** applies one delta to the node */
   apply(node: string, delta: Delta): void;
+  /** what the node holds now */
+  readBack(node: string): State;
   /** reads the node back and brings it to `desired`, whatever was there; returns what it changed */
   converge(node: string, desired: State): Delta;
 }

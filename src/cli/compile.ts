@@ -1,10 +1,10 @@
 /** `portsec compile`: one compute node's iptables and ipset state, from the database or a topology file. */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
+import { createBackend } from '../backends/index.js';
 import { goldenJson, writeRestorePayloads } from '../backends/iptables/golden-json.js';
-import { NodeCompiler } from '../backends/iptables/node-compiler.js';
 import { ChunkWriter } from '../backends/iptables/state.js';
-import { applyEvent, type Event, parseEvent } from '../policy/events.js';
+import { type Event, parseEvent } from '../policy/events.js';
 import { type HostPolicy } from '../policy/ir.js';
 import { type CompileOptions, parseTopology, TopologyError } from '../policy/topology.js';
 import { openStore } from '../store/open.js';
@@ -65,13 +65,8 @@ export function compileCommand(program: Command): void {
       if (o.ipset) overrides.enableIpset = o.ipset === 'on';
       try {
         const { events = [], ...initial } = input;
-        let topology = parseTopology(initial, overrides);
-        const node = new NodeCompiler(topology);
-        for (const raw of events as Event[]) {
-          const e = parseEvent(topology, raw);
-          topology = applyEvent(topology, e);
-          node.apply(e);
-        }
+        const node = createBackend('iptables', parseTopology(initial, overrides));
+        for (const raw of events as Event[]) node.apply(parseEvent(node.engine.topology, raw));
         const print = (text: string) => process.stdout.write(text);
         const formats: Record<Options['format'], () => void> = {
           'golden-json': () => print(`${JSON.stringify(goldenJson(node.state), null, 1)}\n`),

@@ -6,24 +6,23 @@
  * node no longer needs.
  */
 import { type Delta, iptablesPayload } from '../backends/iptables/delta.js';
-import { NodeCompiler } from '../backends/iptables/node-compiler.js';
-import { applyEvent, type ParsedEvent, parseEvent } from '../policy/events.js';
+import { type Backend, createBackend } from '../backends/index.js';
+import { type ParsedEvent, parseEvent } from '../policy/events.js';
 import { FAMILIES, type Family, type PortPolicy } from '../policy/ir.js';
-import { type CompileOptions, parseTopology, type Topology } from '../policy/topology.js';
+import { type CompileOptions, parseTopology } from '../policy/topology.js';
 import { type Store } from '../store/repository.js';
 import { groupInputs, portInput, topologyForHost } from '../store/topology.js';
 import { createComputeNode, ensureBridge, ensureVxlan, joinUnderlay, nodeNamespace } from './compute-node.js';
 import { closeNode, nodeDelta, nodeState } from './fail-closed.js';
 import { deleteConnection, listConnections, revokedConnections } from './conntrack.js';
-import { applyDelta, converge, type IptablesBackend } from './kernel.js';
+import { type IptablesBackend, kernelWriter } from './kernel.js';
 
 /** Only chain rewrites and removed members or sets can take access away; added members cannot. */
 const mayRevoke = (d: Delta): boolean => d.delMembers.size > 0 || d.destroySets.length > 0 || FAMILIES.some((f) => iptablesPayload(d, f) !== '');
 
 export class Agent {
   readonly ns: string;
-  private topology!: Topology;
-  private compiler!: NodeCompiler;
+  private firewall!: Backend<'iptables'>;
   private seq = 0;
   /** what the bridges and tunnels were last built for */
   private plumbed = '';
@@ -38,9 +37,8 @@ export class Agent {
     this.plumbed = '';
     const { seq, input } = await this.store.snapshot(async (tx) => ({ seq: await tx.changes.last(), input: await topologyForHost(tx, this.host) }));
     this.seq = seq;
-    this.topology = parseTopology(input, this.options);
-    this.compiler = new NodeCompiler(this.topology);
-    return converge(this.ns, this.backend, nodeState(this.compiler.state));
+    this.firewall = createBackend('iptables', parseTopology(input, this.options));
+    return kernelWriter(this.backend).converge(this.ns, nodeState(this.firewall.state));
   }
 
   /** Applies every change logged since the last sync; returns the deltas it applied. */
@@ -59,13 +57,14 @@ export class Agent {
     const events: ParsedEvent[] = groups ? this.groupEvents(groups) : [];
     for (const id of ports) {
       const p = found.get(id);
-      events.push(p ? parseEvent(this.topology, { op: 'update_port', port: portInput(p, this.host) }) : { op: 'set_port', id, port: undefined });
+      events.push(p ? parseEvent(this.firewall.engine.topology, { op: 'update_port', port: portInput(p, this.host) }) : { op: 'set_port', id, port: undefined });
     }
-    const before = this.compiler.localPolicies();
+    const { engine } = this.firewall;
+    const before = engine.localPolicies();
+    const kernel = kernelWriter(this.backend);
     const deltas = events.map((e) => {
-      this.topology = applyEvent(this.topology, e);
-      const delta = this.compiler.apply(e);
-      applyDelta(this.ns, this.backend, nodeDelta(delta));
+      const delta = this.firewall.apply(e);
+      kernel.apply(this.ns, nodeDelta(delta));
       return delta;
     });
     if (deltas.some(mayRevoke)) this.cutRevoked(before);
@@ -74,7 +73,8 @@ export class Agent {
 
   /** Ends the tracked connections the policy now in force no longer admits (see conntrack.ts). */
   private cutRevoked(before: PortPolicy[]): void {
-    const policy = { ports: this.compiler.localPolicies(), members: (g: string, f: Family) => this.compiler.membersOf(g, f), enableIpset: this.topology.options.enableIpset };
+    const { engine } = this.firewall;
+    const policy = { ports: engine.localPolicies(), members: (g: string, f: Family) => engine.membersOf(g, f), enableIpset: engine.topology.options.enableIpset };
     for (const c of revokedConnections(listConnections(this.ns), before, policy)) deleteConnection(this.ns, c);
   }
 
@@ -105,6 +105,6 @@ export class Agent {
   private groupEvents(inputs: Record<string, unknown>[]): ParsedEvent[] {
     const fresh = parseTopology({ security_groups: inputs }).groups;
     const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-    return [...fresh.values()].filter((g) => !same(g, this.topology.groups.get(g.id))).map((group) => ({ op: 'set_group', group }));
+    return [...fresh.values()].filter((g) => !same(g, this.firewall.engine.topology.groups.get(g.id))).map((group) => ({ op: 'set_group', group }));
   }
 }

@@ -10,7 +10,7 @@
 import { assignZones, chainKey, checkGroupName, checkNames, zoneKey } from '../../policy/compile.js';
 import { type IrChanges, PolicyEngine } from '../../policy/engine.js';
 import { type ParsedEvent } from '../../policy/events.js';
-import { type Family, FAMILIES, type HostPolicy, type Member, type PortPolicy } from '../../policy/ir.js';
+import { type Family, FAMILIES, type HostPolicy, type PortPolicy } from '../../policy/ir.js';
 import { type CompileOptions, type Topology, TopologyError, type TopologyPort } from '../../policy/topology.js';
 import { type FirewallBackend } from '../contract.js';
 import { type Delta, type TableDelta } from './delta.js';
@@ -128,16 +128,6 @@ export class NodeCompiler implements KernelSource, FirewallBackend<NodeState, De
     for (const pp of policies) if (pp.kind === 'filtered') filtered.push(pp);
     assignZones(filtered.map((pp) => pp.port), perPort, this.zones);
     for (const pp of filtered) pp.zone = this.zones.get(zoneKey(pp.port, perPort))!;
-  }
-
-  /** A remote group's members as this node expands them. */
-  membersOf(groupId: string, family: Family): Member[] {
-    return this.engine.membersOf(groupId, family);
-  }
-
-  /** The local ports' policies, in port order. */
-  localPolicies(): PortPolicy[] {
-    return this.engine.localPolicies();
   }
 
   /** Keeps the chain-name registry; a collision is refused before anything changes. */
