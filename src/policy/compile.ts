@@ -7,7 +7,7 @@ import { formatIp, parseCidr } from '../model/addresses.js';
 import { eui64 } from '../model/ipam.js';
 import { type Family, FAMILIES, type Member, type PolicyRule, type PortKind, type PortPolicy, type SpoofEntry } from './ir.js';
 import { MembershipIndex } from './membership.js';
-import { type CompileOptions, type Topology, type TopologyGroup, type TopologyPort, TopologyError } from './topology.js';
+import { type CompileOptions, type Topology, type TopologyGroup, type TopologyPort } from './topology.js';
 
 const familyOfIp = (ip: string): Family => (ip.includes(':') ? 'IPv6' : 'IPv4');
 
@@ -113,21 +113,6 @@ function tracking(p: TopologyPort, groups: Map<string, TopologyGroup>, options: 
   return decisive ? 'notrack' : 'zone';
 }
 
-/** Conntrack zones: one per network (linuxbridge) or per port (ovs_hybrid), next free above the highest. */
-export function zoneKey(p: TopologyPort, perPort: boolean): string {
-  return (perPort ? p.device.slice(3) : p.network_id).slice(0, 11);
-}
-
-/** Gives `ports` (in device order) the zones they lack in `zones`, each the next above the highest. */
-export function assignZones(ports: TopologyPort[], perPort: boolean, zones: Map<string, number>): void {
-  let top = 4096;
-  for (const z of zones.values()) top = Math.max(top, z);
-  for (const p of [...ports].sort((a, b) => (a.device < b.device ? -1 : a.device > b.device ? 1 : 0))) {
-    const key = zoneKey(p, perPort);
-    if (!zones.has(key)) zones.set(key, ++top);
-  }
-}
-
 export function indexTopology(t: Topology): MembershipIndex {
   const index = new MembershipIndex(t.options.sgInfoSource, t.options.omitWidePairs);
   for (const p of t.ports) index.setPort(p.id, p);
@@ -161,34 +146,4 @@ export function portPolicy(t: Topology, p: TopologyPort, members: (g: string, f:
   const rules = providerRules(p);
   for (const r of groupRules) rules.push(r);
   return { port: p, kind, tracking: tracking(p, t.groups, t.options, members), zone: null, spoof: spoofEntries(p), rules, groupRules };
-}
-
-/** The part of a port's id that its truncated chain names keep (i/o/s + 10 characters). */
-export const chainKey = (p: TopologyPort) => p.id.slice(0, 10);
-
-/** Names the kernel would confuse: truncated chain names of two ports, ipset names of two groups. */
-export function checkNames(t: Topology, local: TopologyPort[]): void {
-  const chains = new Map<string, string>();
-  for (const p of local) {
-    const other = chains.get(chainKey(p));
-    if (other) throw new TopologyError(`port ${p.id}: its iptables chain names collide with port ${other}'s (first 10 characters of the id)`);
-    chains.set(chainKey(p), p.id);
-  }
-  const sets = new Map<string, string>();
-  for (const g of t.groups.keys()) {
-    const other = sets.get(g.slice(0, 24));
-    if (other) throw ipsetCollision(g, other);
-    sets.set(g.slice(0, 24), g);
-  }
-}
-
-const ipsetCollision = (g: string, other: string) =>
-  new TopologyError(`security group ${g}: its ipset name collides with security group ${other}'s (first 24 characters of the id)`);
-
-/** ipset names keep 24 characters of the group id: two groups must differ within them. */
-export function checkGroupName(t: Topology, groupId: string): void {
-  const key = groupId.slice(0, 24);
-  for (const other of t.groups.keys()) {
-    if (other !== groupId && other.slice(0, 24) === key) throw ipsetCollision(groupId, other);
-  }
 }

@@ -7,18 +7,18 @@
  * written out as restore payloads, rendered once straight into the output) and,
  * for a change, for the ports it touches, before and after, to find the delta.
  */
-import { assignZones, chainKey, checkGroupName, checkNames, zoneKey } from '../../policy/compile.js';
 import { type IrChanges, PolicyEngine } from '../../policy/engine.js';
 import { type ParsedEvent } from '../../policy/events.js';
 import { type Family, FAMILIES, type HostPolicy, type PortPolicy } from '../../policy/ir.js';
-import { type CompileOptions, type Topology, TopologyError, type TopologyPort } from '../../policy/topology.js';
+import { type CompileOptions, type Topology, type TopologyPort } from '../../policy/topology.js';
 import { type FirewallBackend } from '../contract.js';
 import { type Delta, type TableDelta } from './delta.js';
-import { ipsetName, wrapped } from './naming.js';
+import { chainCollision, chainKey, checkGroupName, checkNames, ipsetName, wrapped } from './naming.js';
 import {
   baseTables, type Fragment, hasOwnChain, ipsetEntries, ipsetMemberOrder, type OwnChain, OWN_CHAINS, ownChainNames, type RenderContext,
   renderOwnChain, renderPort, renderSharedChain, sameRules, sameShare, type SharedChain, SHARED_CHAINS,
 } from './render.js';
+import { assignZones, zoneKey } from './zones.js';
 import { BUILTIN, chainOrder, type FamilyTables, type IpSet, type KernelSource, materialize, type NodeState, type TableName, TABLES } from './state.js';
 
 /** Collects what one apply writes, in the shape of a Delta. */
@@ -134,7 +134,7 @@ export class NodeCompiler implements KernelSource, FirewallBackend<NodeState, De
   private checkPort(id: string, port: TopologyPort | undefined): void {
     if (!port?.local) return;
     const owner = this.chainOwners.get(chainKey(port));
-    if (owner && owner !== id) throw new TopologyError(`port ${id}: its iptables chain names collide with port ${owner}'s (first 10 characters of the id)`);
+    if (owner && owner !== id) throw chainCollision(id, owner);
   }
 
   /** Applies one change; returns what the kernel must do to follow it. */
