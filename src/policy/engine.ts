@@ -10,7 +10,7 @@
 import { indexTopology, portPolicy } from './compile.js';
 import { applyEvent, type ParsedEvent } from './events.js';
 import { type Family, FAMILIES, type HostPolicy, type Member, type PolicyRule, type PortPolicy } from './ir.js';
-import { type MembershipIndex } from './membership.js';
+import { compareMembers, type MembershipIndex } from './membership.js';
 import { type Topology, type TopologyPort } from './topology.js';
 
 /** Per family and remote group. */
@@ -68,10 +68,35 @@ function remoteRefs(rules: readonly PolicyRule[]): [Family, string][] {
 const NONE: readonly Member[] = [];
 const memberKey = (m: Member) => `${m.portId} ${m.via} ${m.ip} ${m.mac}`;
 
-/** Members of `a` not in `b`. */
-function minus(a: readonly Member[], b: readonly Member[]): Member[] {
-  const keys = new Set(b.map(memberKey));
-  return a.filter((m) => !keys.has(memberKey(m)));
+/**
+ * Members gained and lost, walking both lists in member order. The index keeps an
+ * unchanged port's members as the same objects, so identity skips them; a re-set
+ * port's members are new objects, and one equal to the one it replaces is no change.
+ */
+function diff(before: readonly Member[], after: readonly Member[]): { added: readonly Member[]; removed: readonly Member[] } {
+  if (before === after) return { added: NONE, removed: NONE };
+  if (before === NONE || after === NONE) return { added: after, removed: before };
+  let added: Member[] = [];
+  let removed: Member[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < before.length || j < after.length) {
+    if (before[i] === after[j]) {
+      i++;
+      j++;
+      continue;
+    }
+    const order = i === before.length ? 1 : j === after.length ? -1 : compareMembers(before[i], after[j]);
+    if (order <= 0) removed.push(before[i++]);
+    if (order >= 0) added.push(after[j++]);
+  }
+  if (added.length && removed.length) {
+    const addedKeys = new Set(added.map(memberKey));
+    const removedKeys = new Set(removed.map(memberKey));
+    added = added.filter((m) => !removedKeys.has(memberKey(m)));
+    removed = removed.filter((m) => !addedKeys.has(memberKey(m)));
+  }
+  return { added, removed };
 }
 
 export class PolicyEngine {
@@ -186,9 +211,7 @@ export class PolicyEngine {
         const after = referenced ? this.membersOf(g, f) : NONE;
         // an unmoved group keeps its members: they count only as it starts or stops being referenced
         const before = !wasReferenced ? NONE : moved.has(g) ? old[f].get(g)! : referenced ? after : this.membersOf(g, f);
-        const added = before === NONE ? after : after === before ? NONE : minus(after, before);
-        const removed = after === NONE ? before : after === before ? NONE : minus(before, after);
-        changes.groups[f].set(g, { wasReferenced, referenced, added, removed });
+        changes.groups[f].set(g, { wasReferenced, referenced, ...diff(before, after) });
       }
     }
     return changes;

@@ -48,6 +48,9 @@ function compareMacs(a: { mac: string | null }, b: { mac: string | null }): numb
   return ma < mb ? -1 : ma > mb ? 1 : 0;
 }
 
+/** Members in the order `members` lists them (address, then MAC). */
+export const compareMembers = (a: Member, b: Member): number => compareAddresses(a.ip, b.ip) || compareMacs(a, b);
+
 
 /** Whether an address (a bare one is a host) has, for its family, this prefix length or a shorter one. */
 export function atLeastAsWide(ip: string, limits: Record<Family, number>): boolean {
