@@ -17,7 +17,12 @@ export interface FirewallBackend<State, Delta> {
   readonly state: State;
   /** the IR as this backend completes it (conntrack zones, for iptables) */
   readonly policy: HostPolicy;
-  /** follows one event: the engine's IR changes, rendered as what the node must do */
+  /**
+   * Follows one event: the engine's IR changes, rendered as what the node must do.
+   * It takes the event, not the changes, because a backend that keeps no rendered
+   * state (iptables renders chains when read) renders the touched ports before the
+   * change too: between the engine's plan (what the event touches) and commit.
+   */
   apply(e: ParsedEvent): Delta;
 }
 
