@@ -151,6 +151,12 @@ export interface Change {
   resource: string;
   resource_id: string;
   action: string;
+  /**
+   * the resource this one belongs to: a security group rule's group (once the rule
+   * is deleted, nothing else names it); null for the others, and for rules deleted
+   * before the log recorded it (migration 5)
+   */
+  parent_id: string | null;
 }
 
 /** The change log every write appends to (see the module comment). */
@@ -194,5 +200,13 @@ export interface Store extends Repositories {
   transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
   /** Runs `fn` on one consistent view of the store (for reads: it takes no write lock). */
   snapshot<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
+  /**
+   * Calls `listener` with the last seq each time a write that appended to the change
+   * log has committed (in a transaction or alone): never before the commit, never for
+   * a rolled-back transaction, a read or a snapshot. A wake-up only: the changes are
+   * read from the log. SQLite hears its own connection's writes; a PostgreSQL store
+   * would LISTEN to a NOTIFY its writes send on commit. Returns how to stop listening.
+   */
+  onCommit(listener: (seq: number) => void): () => void;
   close(): Promise<void>;
 }

@@ -22,14 +22,15 @@ export function portInput(p: Port, host: string): Record<string, unknown> {
   };
 }
 
-export async function groupInputs(db: Repositories): Promise<Record<string, unknown>[]> {
+/** The groups (those of `ids`, in creation order, when given; else all) with their rules. */
+export async function groupInputs(db: Repositories, ids?: readonly string[]): Promise<Record<string, unknown>[]> {
   const rules = new Map<string, Rule[]>();
-  for (const r of await db.rules.list()) {
+  for (const r of await db.rules.list(ids && { where: { security_group_id: ids } })) {
     const list = rules.get(r.security_group_id);
     if (list) list.push(r);
     else rules.set(r.security_group_id, [r]);
   }
-  return (await db.securityGroups.list()).map((g: SecurityGroup) => ({
+  return (await db.securityGroups.list(ids && { where: { id: ids } })).map((g: SecurityGroup) => ({
     id: g.id,
     name: g.name,
     stateful: g.stateful,

@@ -8,6 +8,7 @@
  * synchronous step.
  */
 import Database from 'better-sqlite3';
+import { ChangeSignal } from '../signal.js';
 import { type Migration, MIGRATIONS } from './schema.js';
 
 export type Row = Record<string, unknown>;
@@ -21,6 +22,10 @@ export class SqliteDb {
   readonly raw: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   private queue: Promise<void> = Promise.resolve();
+  /** told of every commit that appended to the change log */
+  readonly committed = new ChangeSignal();
+  /** the last change appended since the last commit or rollback */
+  private pending: number | undefined;
 
   constructor(file: string) {
     this.raw = new Database(file);
@@ -59,6 +64,18 @@ export class SqliteDb {
     return Number(this.statement(sql).run(...params).lastInsertRowid);
   }
 
+  /** Notes a change appended (its seq), to signal once it is committed. */
+  appended(seq: number): void {
+    this.pending = seq;
+  }
+
+  /** After a commit (or a lone step, which SQLite commits statement by statement): wakes the followers of the log. */
+  private signal(): void {
+    const seq = this.pending;
+    this.pending = undefined;
+    if (seq !== undefined) this.committed.fire(seq);
+  }
+
   /** Waits for the connection; the returned function hands it on. */
   private async acquire(): Promise<() => void> {
     let release!: () => void;
@@ -76,6 +93,7 @@ export class SqliteDb {
       return step();
     } finally {
       release();
+      this.signal();
     }
   };
 
@@ -86,11 +104,13 @@ export class SqliteDb {
    */
   async transaction<T>(mode: 'IMMEDIATE' | 'DEFERRED', fn: () => Promise<T>): Promise<T> {
     const release = await this.acquire();
+    let committed = false;
     try {
       this.raw.exec(`BEGIN ${mode}`);
       try {
         const out = await fn();
         this.raw.exec('COMMIT');
+        committed = true;
         return out;
       } catch (e) {
         this.raw.exec('ROLLBACK');
@@ -98,6 +118,8 @@ export class SqliteDb {
       }
     } finally {
       release();
+      if (committed) this.signal();
+      else this.pending = undefined;
     }
   }
 

@@ -52,7 +52,7 @@ export class SqliteChanges implements ChangeLog {
   constructor(private readonly sql: Sql) {}
 
   since(seq: number): Promise<Change[]> {
-    return this.sql.exec(() => this.sql.db.all('SELECT seq, resource, resource_id, action FROM changes WHERE seq > ? ORDER BY seq', seq) as unknown as Change[]);
+    return this.sql.exec(() => this.sql.db.all('SELECT seq, resource, resource_id, action, parent_id FROM changes WHERE seq > ? ORDER BY seq', seq) as unknown as Change[]);
   }
 
   last(): Promise<number> {

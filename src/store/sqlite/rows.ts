@@ -46,8 +46,9 @@ export function revise(db: SqliteDb, stdId: number, r: Revision): void {
   }
 }
 
-export function changed(db: SqliteDb, resource: string, id: string, action: string): void {
-  db.run('INSERT INTO changes (resource, resource_id, action) VALUES (?, ?, ?)', resource, id, action);
+/** Logs a change; `parent`: the resource it belongs to (a rule's group). */
+export function changed(db: SqliteDb, resource: string, id: string, action: string, parent: string | null = null): void {
+  db.appended(db.insert('INSERT INTO changes (resource, resource_id, action, parent_id) VALUES (?, ?, ?, ?)', resource, id, action, parent));
 }
 
 export function groupBy<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {

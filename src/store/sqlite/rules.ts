@@ -52,7 +52,7 @@ export class SqliteRules implements RuleRepository {
         port_range_min, port_range_max, remote_ip_prefix, std_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       r.id, r.project_id, r.security_group_id, r.remote_group_id, r.direction, r.ethertype, r.protocol,
       r.port_range_min, r.port_range_max, r.remote_ip_prefix, newStd(db, 'securitygrouprules', r.description, r.revision_number));
-      changed(db, 'security_group_rule', r.id, 'create');
+      changed(db, 'security_group_rule', r.id, 'create', r.security_group_id);
       return this.read(r.id)!;
     });
   }
@@ -60,16 +60,19 @@ export class SqliteRules implements RuleRepository {
   update(id: string, revision: Revision): Promise<Rule> {
     return this.sql.exec(() => {
       const { db } = this.sql;
-      revise(db, db.one('SELECT std_id FROM security_group_rules WHERE id = ?', id)!.std_id as number, revision);
-      changed(db, 'security_group_rule', id, 'update');
+      const row = db.one('SELECT std_id, security_group_id FROM security_group_rules WHERE id = ?', id)!;
+      revise(db, row.std_id as number, revision);
+      changed(db, 'security_group_rule', id, 'update', row.security_group_id as string);
       return this.read(id)!;
     });
   }
 
   remove(id: string): Promise<void> {
     return this.sql.exec(() => {
-      this.sql.db.run('DELETE FROM security_group_rules WHERE id = ?', id);
-      changed(this.sql.db, 'security_group_rule', id, 'delete');
+      const { db } = this.sql;
+      const group = db.one('SELECT security_group_id FROM security_group_rules WHERE id = ?', id)?.security_group_id as string | undefined;
+      db.run('DELETE FROM security_group_rules WHERE id = ?', id);
+      changed(db, 'security_group_rule', id, 'delete', group ?? null);
     });
   }
 }

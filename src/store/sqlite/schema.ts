@@ -158,4 +158,10 @@ export const MIGRATIONS: Migration[] = [
     db.exec(`CREATE INDEX IF NOT EXISTS tokens_expiry ON tokens(expires_at);
       CREATE TABLE IF NOT EXISTS view_versions (view TEXT PRIMARY KEY, version INTEGER NOT NULL, digest TEXT NOT NULL)`);
   },
+  // the group of a rule change (agents read only the groups that changed); rules still there name theirs
+  `
+  ALTER TABLE changes ADD COLUMN parent_id TEXT;
+  UPDATE changes SET parent_id = (SELECT security_group_id FROM security_group_rules r WHERE r.id = changes.resource_id)
+    WHERE resource = 'security_group_rule';
+  `,
 ];

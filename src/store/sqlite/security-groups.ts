@@ -64,7 +64,7 @@ export class SqliteSecurityGroups implements SecurityGroupRepository {
       const { db } = this.sql;
       // the group's rules go with it (ON DELETE CASCADE): their deletions are logged too
       for (const r of db.all('SELECT id FROM security_group_rules WHERE security_group_id = ? ORDER BY std_id', id)) {
-        changed(db, 'security_group_rule', r.id as string, 'delete');
+        changed(db, 'security_group_rule', r.id as string, 'delete', id);
       }
       db.run('DELETE FROM security_groups WHERE id = ?', id);
       changed(db, 'security_group', id, 'delete');

@@ -58,6 +58,10 @@ export class SqliteStore implements Store {
     return this.db.transaction('DEFERRED', () => fn(this.tx));
   }
 
+  onCommit(listener: (seq: number) => void): () => void {
+    return this.db.committed.listen(listener);
+  }
+
   async close(): Promise<void> {
     // after whatever is under way
     await this.db.exec(() => this.db.close());
