@@ -9,7 +9,7 @@ import { AgentPool } from '../dataplane/agents.js';
 import { NeutronClient } from '../lab/client.js';
 import { runDemo } from '../lab/demo.js';
 import { openStore } from '../store/open.js';
-import { repeat } from './repeat.js';
+import { followStore } from './follow.js';
 
 export function demoCommand(program: Command): void {
   program.command('demo')
@@ -21,8 +21,8 @@ export function demoCommand(program: Command): void {
       const app = buildServer({ store, auth: 'none', accounts: new Accounts(undefined, undefined) });
       const url = await app.listen({ host: '127.0.0.1', port: 0 });
       const pool = new AgentPool(store);
-      const stopTicks = repeat(100, () => pool.tick());
       const print = (line: string) => process.stdout.write(`${line}\n`);
+      const stopTicks = followStore(store, () => pool.tick(), (e) => print(`agents: ${(e as Error).message}`));
       try {
         print(`portsec demo: Neutron API at ${url}, compute nodes as network namespaces (ps-*)`);
         const results = await runDemo(await NeutronClient.connect(url), url, print);

@@ -9,10 +9,7 @@ import { type IptablesBackend } from '../dataplane/kernel.js';
 import { type CompileOptions } from '../policy/topology.js';
 import { openStore } from '../store/open.js';
 import { addExpansionOption, expansionOverrides, parsePrefixLengths } from './expansion-option.js';
-import { repeat } from './repeat.js';
-
-/** how often the in-process agents look at the change log */
-const AGENT_INTERVAL_MS = 100;
+import { followStore } from './follow.js';
 
 export function parseListen(text: string): { host: string; port: number } {
   const m = /^(.*):(\d+)$/.exec(text);
@@ -70,8 +67,9 @@ export function serveCommand(program: Command): void {
       });
       const address = await app.listen({ host: o.listen.host, port: o.listen.port });
       process.stdout.write(`portsec serving Neutron at ${address}/ and Keystone at ${address}/identity/v3 (auth ${o.auth}, db ${o.db})\n`);
-      const pool = o.agents === 'on' ? new AgentPool(store, o.backend, (m) => process.stdout.write(`${m}\n`), compile) : undefined;
-      const stopTicks = pool && repeat(AGENT_INTERVAL_MS, () => pool.tick());
+      const log = (m: string) => process.stdout.write(`${m}\n`);
+      const pool = o.agents === 'on' ? new AgentPool(store, o.backend, log, compile) : undefined;
+      const stopTicks = pool && followStore(store, () => pool.tick(), (e) => log(`agents: ${(e as Error).message}`));
       const stop = () => {
         void (stopTicks?.() ?? Promise.resolve()).then(() => app.close()).then(() => store.close()).then(() => process.exit(0));
       };

@@ -11,7 +11,8 @@ import { type ParsedEvent, parseEvent } from '../policy/events.js';
 import { FAMILIES, type Family, type PortPolicy } from '../policy/ir.js';
 import { type CompileOptions, parseTopology } from '../policy/topology.js';
 import { type Store } from '../store/repository.js';
-import { groupInputs, portInput, topologyForHost } from '../store/topology.js';
+import { portInput, topologyForHost } from '../store/topology.js';
+import { readChanges } from './changes.js';
 import { createComputeNode, ensureBridge, ensureVxlan, joinUnderlay, nodeNamespace } from './compute-node.js';
 import { closeNode, nodeDelta, nodeState } from './fail-closed.js';
 import { deleteConnection, listConnections, revokedConnections } from './conntrack.js';
@@ -35,6 +36,8 @@ export class Agent {
   async start(): Promise<Delta> {
     closeNode(createComputeNode(this.host), this.backend);
     this.plumbed = '';
+    // the node's tunnel address from the start, so that nodes already running see it when they next plumb
+    await this.store.agents.tunnelAddress(this.host);
     const { seq, input } = await this.store.snapshot(async (tx) => ({ seq: await tx.changes.last(), input: await topologyForHost(tx, this.host) }));
     this.seq = seq;
     this.firewall = createBackend('iptables', parseTopology(input, this.options));
@@ -43,18 +46,11 @@ export class Agent {
 
   /** Applies every change logged since the last sync; returns the deltas it applied. */
   async sync(): Promise<Delta[]> {
-    // the changes and what they changed, read together
-    const read = await this.store.snapshot(async (tx) => {
-      const changes = await tx.changes.since(this.seq);
-      if (!changes.length) return undefined;
-      const ports = new Set(changes.filter((c) => c.resource === 'port').map((c) => c.resource_id));
-      const groups = changes.some((c) => c.resource === 'security_group' || c.resource === 'security_group_rule') ? await groupInputs(tx) : undefined;
-      return { last: changes[changes.length - 1].seq, ports, groups, found: new Map((await tx.ports.getMany([...ports])).map((p) => [p.id, p])) };
-    });
+    const read = await this.store.snapshot((tx) => readChanges(tx, this.seq));
     if (!read) return [];
     const { ports, groups, found } = read;
     this.seq = read.last;
-    const events: ParsedEvent[] = groups ? this.groupEvents(groups) : [];
+    const events: ParsedEvent[] = this.groupEvents(groups);
     for (const id of ports) {
       const p = found.get(id);
       events.push(p ? parseEvent(this.firewall.engine.topology, { op: 'update_port', port: portInput(p, this.host) }) : { op: 'set_port', id, port: undefined });
@@ -101,7 +97,7 @@ export class Agent {
     }
   }
 
-  /** Groups whose rules or statefulness differ from what the node compiled. */
+  /** Of the groups read, those whose rules or statefulness differ from what the node compiled. */
   private groupEvents(inputs: Record<string, unknown>[]): ParsedEvent[] {
     const fresh = parseTopology({ security_groups: inputs }).groups;
     const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);

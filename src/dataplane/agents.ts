@@ -1,7 +1,7 @@
 /**
  * The agents `portsec serve` runs in-process: one per compute node that has
  * ports bound to it, started when the first port is bound there and synced on
- * every tick from the store's change log.
+ * every tick (each commit that logged changes, see cli/follow.ts) from the store's change log.
  */
 import { type CompileOptions } from '../policy/topology.js';
 import { type Store } from '../store/repository.js';

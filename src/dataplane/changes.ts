@@ -1,0 +1,43 @@
+/**
+ * What an agent reads for the changes logged since it last looked: only the
+ * ports and the security groups (with their rules) the changes name, read in
+ * the same snapshot as the changes themselves.
+ */
+import { type Port } from '../model/port.js';
+import { type Change, type Repositories } from '../store/repository.js';
+import { groupInputs } from '../store/topology.js';
+
+export interface ChangeRead {
+  /** the seq of the last change read */
+  last: number;
+  /** ports the changes name, in order of first change */
+  ports: Set<string>;
+  /** those of them that still exist */
+  found: Map<string, Port>;
+  /** the groups the changes name that still exist, with their rules, in creation order */
+  groups: Record<string, unknown>[];
+}
+
+/** The groups a change touches: a group's own, a rule's group. */
+export function changedGroups(changes: readonly Change[]): Set<string> {
+  const ids = new Set<string>();
+  for (const c of changes) {
+    if (c.resource === 'security_group') ids.add(c.resource_id);
+    else if (c.resource === 'security_group_rule' && c.parent_id !== null) ids.add(c.parent_id);
+  }
+  return ids;
+}
+
+/** The changes after `seq` and what they changed; undefined when there are none. */
+export async function readChanges(tx: Repositories, seq: number): Promise<ChangeRead | undefined> {
+  const changes = await tx.changes.since(seq);
+  if (!changes.length) return undefined;
+  const ports = new Set(changes.filter((c) => c.resource === 'port').map((c) => c.resource_id));
+  const groups = changedGroups(changes);
+  return {
+    last: changes[changes.length - 1].seq,
+    ports,
+    found: new Map((await tx.ports.getMany([...ports])).map((p) => [p.id, p])),
+    groups: groups.size ? await groupInputs(tx, [...groups]) : [],
+  };
+}
