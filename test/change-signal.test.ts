@@ -5,6 +5,7 @@
  * an agent reads only the groups a change names (a rule change, its group's, even
  * once the rule is gone). No kernel: the read is tested apart from the agent.
  */
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { afterEach, beforeEach, expect, test } from 'vitest';
 import { coalesce } from '../src/cli/follow.js';
 import { readChanges } from '../src/dataplane/changes.js';
 import { type Repositories } from '../src/store/repository.js';
+import { MIGRATIONS } from '../src/store/sqlite/schema.js';
 import { SqliteStore } from '../src/store/sqlite/store.js';
 
 let dir: string;
@@ -137,4 +139,24 @@ test('for one rule change the agent reads that rule\'s group and its rules only,
   // nothing new reads nothing
   seq = await store.changes.last();
   expect(await read(seq)).toEqual({ queries: [], ids: undefined, last: undefined });
+});
+
+test('a change log from before rule changes named their group gets the group of every rule still there', async () => {
+  const file = join(dir, 'old.db');
+  const old = new Database(file);
+  const before = MIGRATIONS.length - 1;
+  for (const m of MIGRATIONS.slice(0, before)) if (typeof m === 'string') old.exec(m); else m(old);
+  old.pragma(`user_version = ${before}`);
+  const std = () => old.prepare("INSERT INTO standard_attrs (resource_type, revision_number, created_at, updated_at) VALUES ('x', 0, 'a', 'a')").run().lastInsertRowid;
+  old.prepare("INSERT INTO security_groups (id, project_id, name, stateful, std_id) VALUES ('g1', 'p', 'g1', 1, ?)").run(std());
+  old.prepare("INSERT INTO security_group_rules (id, project_id, security_group_id, direction, ethertype, std_id) VALUES ('r1', 'p', 'g1', 'ingress', 'IPv4', ?)").run(std());
+  old.exec(`INSERT INTO changes (resource, resource_id, action) VALUES ('security_group', 'g1', 'create'), ('security_group_rule', 'r1', 'create'),
+    ('security_group_rule', 'gone', 'delete')`);
+  old.close();
+  const migrated = new SqliteStore(file);
+  try {
+    expect((await migrated.changes.since(0)).map((c) => c.parent_id)).toEqual([null, 'g1', null]);
+  } finally {
+    await migrated.close();
+  }
 });
