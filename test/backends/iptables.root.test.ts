@@ -2,4 +2,4 @@
 import { backendSuite } from '../backend-suite/index.js';
 import { IPTABLES } from './iptables.js';
 
-backendSuite(IPTABLES, 'root');
+backendSuite(IPTABLES);
