@@ -1,5 +1,5 @@
 /**
- * The analyzer agrees with the kernel (issue 5, acceptance 2). Seeded random
+ * The analyzer agrees with the kernel (issue 5, acceptance 2; root). Seeded random
  * clouds are built on `portsec serve` with its agents (2–3 compute nodes,
  * VXLAN between them); every instance runs one packet prober (support/
  * packet-probe.py) that sends crafted IPv4 packets from any source address
@@ -11,29 +11,29 @@
  *
  * PORTSEC_SEED=<n> replays a run (the seed is printed).
  */
-import { afterAll, expect, test } from 'vitest';
-import { type ReachAnswer } from '../src/analysis/answers.js';
-import { buildCloud, type Cloud } from '../src/analysis/cloud.js';
-import { canReach } from '../src/analysis/reach.js';
-import { stepText } from '../src/analysis/report/explain.js';
-import { fromStore } from '../src/analysis/sources/store.js';
-import { NodeCompiler } from '../src/backends/iptables/node-compiler.js';
-import { instanceNamespace, nodeNamespace, underlayNamespace } from '../src/dataplane/compute-node.js';
-import { nodeState } from '../src/dataplane/fail-closed.js';
-import { convergence, readKernelState } from '../src/dataplane/kernel-state.js';
-import { deleteNamespace } from '../src/dataplane/netns.js';
-import { NeutronClient } from '../src/lab/client.js';
-import { labDown, labUp } from '../src/lab/lab.js';
-import { seededRandom } from '../src/model/random.js';
-import { FAMILIES } from '../src/policy/ir.js';
-import { parseTopology } from '../src/policy/topology.js';
-import { SqliteStore } from '../src/store/sqlite/store.js';
-import { topologyForHost } from '../src/store/topology.js';
-import { isRoot } from './support/netns.js';
-import { Prober, stopProbers } from './support/packet-prober.js';
-import { type Endpoint, hotPorts, type Probe, ProbePlanner } from './support/probe-plan.js';
-import { type CloudPlan, createGroups, Dice, HOSTS, randomCloud } from './support/random-cloud.js';
-import { startServer } from './support/server.js';
+import { afterAll, describe, expect, test } from 'vitest';
+import { type ReachAnswer } from '../../src/analysis/answers.js';
+import { buildCloud, type Cloud } from '../../src/analysis/cloud.js';
+import { canReach } from '../../src/analysis/reach.js';
+import { stepText } from '../../src/analysis/report/explain.js';
+import { fromStore } from '../../src/analysis/sources/store.js';
+import { instanceNamespace, nodeNamespace, underlayNamespace } from '../../src/dataplane/compute-node.js';
+import { nodeState } from '../../src/dataplane/fail-closed.js';
+import { convergence, readKernelState } from '../../src/dataplane/kernel-state.js';
+import { deleteNamespace } from '../../src/dataplane/netns.js';
+import { NeutronClient } from '../../src/lab/client.js';
+import { labDown, labUp } from '../../src/lab/lab.js';
+import { seededRandom } from '../../src/model/random.js';
+import { FAMILIES } from '../../src/policy/ir.js';
+import { parseTopology } from '../../src/policy/topology.js';
+import { SqliteStore } from '../../src/store/sqlite/store.js';
+import { topologyForHost } from '../../src/store/topology.js';
+import { isRoot } from '../support/netns.js';
+import { Prober, stopProbers } from '../support/packet-prober.js';
+import { type Endpoint, hotPorts, type Probe, ProbePlanner } from '../support/probe-plan.js';
+import { type CloudPlan, createGroups, Dice, HOSTS, randomCloud } from '../support/random-cloud.js';
+import { startServer } from '../support/server.js';
+import { type BackendUnderTest } from './index.js';
 
 const SEED = Number(process.env.PORTSEC_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const TOPOLOGIES = 5;
@@ -45,8 +45,6 @@ const CONTROL_EVERY = 20;
 const GAP = 0.0005;
 /** after the last packet left, how long deliveries may take to be sniffed */
 const SETTLE_MS = 1500;
-// an underlay of this test's own, apart from any other cloud on the machine (the server inherits it)
-process.env.PORTSEC_UNDERLAY = 'ps-ag-underlay';
 
 interface Outcome {
   topology: number;
@@ -68,8 +66,8 @@ const namespaces = new Set<string>([...HOSTS.map(nodeNamespace), underlayNamespa
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** What still differs between a node's kernel and its compiled policy (filter tables and ipsets; conntrack zone numbers are the agent's own). */
-async function pending(store: SqliteStore, host: string): Promise<string[]> {
-  const compiled = new NodeCompiler(parseTopology(await store.snapshot((tx) => topologyForHost(tx, host)))).state;
+async function pending(b: BackendUnderTest, store: SqliteStore, host: string): Promise<string[]> {
+  const compiled = b.create(parseTopology(await store.snapshot((tx) => topologyForHost(tx, host)))).state;
   const d = convergence(readKernelState(nodeNamespace(host), 'nft'), nodeState(compiled));
   return [
     ...FAMILIES.flatMap((f) => [...d.iptables[f].filter.write.keys(), ...d.iptables[f].filter.remove].map((c) => `${f} chain ${c}`)),
@@ -78,10 +76,10 @@ async function pending(store: SqliteStore, host: string): Promise<string[]> {
 }
 
 /** Waits until every node's agent has applied every change (labUp waits for each port's own chains only, not for the members it adds elsewhere). */
-async function untilEnforced(store: SqliteStore, hosts: string[], timeoutMs = 30_000): Promise<void> {
+async function untilEnforced(b: BackendUnderTest, store: SqliteStore, hosts: string[], timeoutMs = 30_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const left = (await Promise.all(hosts.map(async (h) => (await pending(store, h)).map((p) => `${h}: ${p}`)))).flat();
+    const left = (await Promise.all(hosts.map(async (h) => (await pending(b, store, h)).map((p) => `${h}: ${p}`)))).flat();
     if (!left.length) return;
     if (Date.now() > end) throw new Error(`the nodes did not converge within ${timeoutMs / 1000} s: ${left.join(', ')}`);
     await sleep(200);
@@ -146,7 +144,7 @@ async function sendAll(probers: Map<string, Prober>, probes: Probe[]): Promise<M
   return seen;
 }
 
-async function runTopology(index: number): Promise<Outcome> {
+async function runTopology(b: BackendUnderTest, index: number): Promise<Outcome> {
   const dice = new Dice(seededRandom(SEED + index * 7919));
   const plan = randomCloud(dice, index);
   for (const inst of plan.spec.instances) namespaces.add(instanceNamespace(inst.name));
@@ -161,7 +159,7 @@ async function runTopology(index: number): Promise<Outcome> {
     let cloud: Cloud;
     const store = new SqliteStore(server.db);
     try {
-      await untilEnforced(store, hosts);
+      await untilEnforced(b, store, hosts);
       cloud = buildCloud(await store.snapshot((tx) => fromStore(tx, store.name)));
     } finally {
       await store.close();
@@ -201,31 +199,38 @@ function report(o: Outcome): string {
     `${o.disagreements.length} disagreements; delivered/sent by source address: ${Object.entries(o.bySource).map(([k, [n, d]]) => `${k} ${d}/${n}`).join(', ')}`;
 }
 
-afterAll(async () => {
-  await stopProbers();
-  if (isRoot()) for (const ns of namespaces) deleteNamespace(ns);
-}, 120_000);
+export function analyzerVsKernel(b: BackendUnderTest): void {
+  describe(`${b.name}: analyzer vs kernel`, () => {
+    // an underlay of this test's own, apart from any other cloud on the machine (the server inherits it)
+    process.env.PORTSEC_UNDERLAY = 'ps-ag-underlay';
 
-for (let t = 0; t < TOPOLOGIES; t++) {
-  test(`random topology ${t}: every probe's delivery is what can-reach says`, async () => {
-    const o = await runTopology(t);
-    outcomes.push(o);
-    console.log(`${report(o)}  [PORTSEC_SEED=${SEED}]`);
-    const shown = o.disagreements.slice(0, 20).join('\n');
-    expect(o.controlsDelivered, `control packets lost: the harness lost packets for reasons other than policy (PORTSEC_SEED=${SEED})`).toBe(o.controls);
-    expect(o.disagreements.length, `PORTSEC_SEED=${SEED}, topology ${t}: ${o.disagreements.length} disagreements, the first ones:\n${shown}`).toBe(0);
-    // both outcomes occur: a harness that delivered everything (or nothing) could not disagree
-    expect(o.delivered).toBeGreaterThan(o.controls);
-    expect(o.delivered).toBeLessThan(o.sent);
-  }, 300_000);
+    afterAll(async () => {
+      await stopProbers();
+      if (isRoot()) for (const ns of namespaces) deleteNamespace(ns);
+    }, 120_000);
+
+    for (let t = 0; t < TOPOLOGIES; t++) {
+      test(`random topology ${t}: every probe's delivery is what can-reach says`, async () => {
+        const o = await runTopology(b, t);
+        outcomes.push(o);
+        console.log(`${report(o)}  [PORTSEC_SEED=${SEED}]`);
+        const shown = o.disagreements.slice(0, 20).join('\n');
+        expect(o.controlsDelivered, `control packets lost: the harness lost packets for reasons other than policy (PORTSEC_SEED=${SEED})`).toBe(o.controls);
+        expect(o.disagreements.length, `PORTSEC_SEED=${SEED}, topology ${t}: ${o.disagreements.length} disagreements, the first ones:\n${shown}`).toBe(0);
+        // both outcomes occur: a harness that delivered everything (or nothing) could not disagree
+        expect(o.delivered).toBeGreaterThan(o.controls);
+        expect(o.delivered).toBeLessThan(o.sent);
+      }, 300_000);
+    }
+
+    test('at least 10,000 probes in all, 100% agreement', () => {
+      const total = (k: 'sent' | 'delivered' | 'allowed' | 'controls' | 'controlsDelivered') => outcomes.reduce((s, o) => s + o[k], 0);
+      const disagreements = outcomes.reduce((s, o) => s + o.disagreements.length, 0);
+      console.log(`PORTSEC_SEED=${SEED}: ${outcomes.length} topologies, ${total('sent')} packets sent (${total('controls')} controls), ${total('delivered')} delivered, ` +
+        `${total('allowed')} allowed by can-reach, ${disagreements} disagreements`);
+      expect(outcomes.length).toBe(TOPOLOGIES);
+      expect(total('sent')).toBeGreaterThanOrEqual(10_000);
+      expect(disagreements).toBe(0);
+    });
+  });
 }
-
-test('at least 10,000 probes in all, 100% agreement', () => {
-  const total = (k: 'sent' | 'delivered' | 'allowed' | 'controls' | 'controlsDelivered') => outcomes.reduce((s, o) => s + o[k], 0);
-  const disagreements = outcomes.reduce((s, o) => s + o.disagreements.length, 0);
-  console.log(`PORTSEC_SEED=${SEED}: ${outcomes.length} topologies, ${total('sent')} packets sent (${total('controls')} controls), ${total('delivered')} delivered, ` +
-    `${total('allowed')} allowed by can-reach, ${disagreements} disagreements`);
-  expect(outcomes.length).toBe(TOPOLOGIES);
-  expect(total('sent')).toBeGreaterThanOrEqual(10_000);
-  expect(disagreements).toBe(0);
-});

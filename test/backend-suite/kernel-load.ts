@@ -1,26 +1,22 @@
 /**
- * Every payload loads into a real kernel: for each golden fixture, the ipsets
+ * Every payload loads into a real kernel (root): for each golden fixture, the ipsets
  * and the iptables-restore / ip6tables-restore payloads go into a fresh ps-
  * namespace, with the nft and with the legacy backend, and the kernel then
  * holds every chain and rule (as iptables-save prints them back). Deltas of
  * the fixtures' events are applied with --noflush on top and checked the same way.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { NodeCompiler } from '../src/backends/iptables/node-compiler.js';
-import { type NodeState, saveText, TABLES } from '../src/backends/iptables/state.js';
-import { applyDelta, type IptablesBackend, loadState } from '../src/dataplane/kernel.js';
-import { convergence, kernelRule, readKernelState } from '../src/dataplane/kernel-state.js';
-import { applyEvent, type Event, parseEvent } from '../src/policy/events.js';
-import { FAMILIES } from '../src/policy/ir.js';
-import { parseTopology } from '../src/policy/topology.js';
-import { createNamespace, deleteAllNamespaces, deleteNamespace, inNamespace } from './support/netns.js';
+import { type NodeState, saveText, TABLES } from '../../src/backends/iptables/state.js';
+import { applyDelta, type IptablesBackend, loadState } from '../../src/dataplane/kernel.js';
+import { convergence, kernelRule, readKernelState } from '../../src/dataplane/kernel-state.js';
+import { applyEvent, type Event, parseEvent } from '../../src/policy/events.js';
+import { FAMILIES } from '../../src/policy/ir.js';
+import { parseTopology } from '../../src/policy/topology.js';
+import { createNamespace, deleteAllNamespaces, deleteNamespace, inNamespace } from '../support/netns.js';
+import { fixturesFor } from './fixtures.js';
+import { type BackendUnderTest } from './index.js';
 
-const DIR = join(import.meta.dirname, 'fixtures/golden');
-const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
-afterAll(deleteAllNamespaces);
-
+/** iptables' own backends (nft and legacy), not firewall backends */
 const BACKENDS = ['nft', 'legacy'] as const;
 const save = (backend: string, family: string) => `${family === 'IPv4' ? 'iptables' : 'ip6tables'}-${backend}-save`;
 
@@ -47,28 +43,31 @@ function expectConverged(ns: string, backend: IptablesBackend, state: NodeState)
   expect([...d.createSets.keys(), ...d.addMembers.keys(), ...d.delMembers.keys(), ...d.destroySets]).toEqual([]);
 }
 
-describe('payloads load into a real kernel', () => {
-  describe.each(BACKENDS)('%s backend', (backend) => {
-    test.each(files)('%s', (file) => {
-      const fx = JSON.parse(readFileSync(join(DIR, file), 'utf8'));
-      const { events = [], ...initial } = fx.input as { events?: Event[] };
-      let topology = parseTopology(initial);
-      const node = new NodeCompiler(topology);
-      const ns = createNamespace('load');
-      try {
-        loadState(ns, backend, node.state);
-        expectKernelHolds(ns, backend, node.state);
-        expectConverged(ns, backend, node.state);
-        for (const raw of events) {
-          const e = parseEvent(topology, raw);
-          topology = applyEvent(topology, e);
-          applyDelta(ns, backend, node.apply(e));
+export function kernelLoad(b: BackendUnderTest): void {
+  describe(`${b.name}: kernel load: payloads load into a real kernel`, () => {
+    afterAll(deleteAllNamespaces);
+    const fixtures = fixturesFor(b, 'kernel load');
+    describe.each(BACKENDS)('%s backend', (backend) => {
+      test.each(fixtures)('%s', (_, fx) => {
+        const { events = [], ...initial } = fx.input as { events?: Event[] };
+        let topology = parseTopology(initial);
+        const node = b.create(topology);
+        const ns = createNamespace('load');
+        try {
+          loadState(ns, backend, node.state);
           expectKernelHolds(ns, backend, node.state);
           expectConverged(ns, backend, node.state);
+          for (const raw of events) {
+            const e = parseEvent(topology, raw);
+            topology = applyEvent(topology, e);
+            applyDelta(ns, backend, node.apply(e));
+            expectKernelHolds(ns, backend, node.state);
+            expectConverged(ns, backend, node.state);
+          }
+        } finally {
+          deleteNamespace(ns);
         }
-      } finally {
-        deleteNamespace(ns);
-      }
+      });
     });
   });
-});
+}
