@@ -124,7 +124,7 @@ export function entryPoints(cloud: Cloud, src: Source, dst: SnapshotPort, pkt: P
       if (p.device_owner.startsWith('network:router')) entries.push({ port: p, ok: true, source: src.text, through: { kind: 'router', port: portRef(p), network } });
       continue;
     }
-    const mac = p.mac_address.toUpperCase();
+    const mac = p.mac_address.toLowerCase();
     const covered = pp.kind === 'unfiltered' || pp.spoof[pkt.family].some((e) => e.mac === mac && e.cidr !== null && e.via === 'address_pair' && inPrefix(e.cidr, pkt.family, pkt.src));
     if (covered) entries.push({ port: p, ok: true, source: src.text, through: { kind: pp.kind === 'unfiltered' ? 'unfiltered' : 'pair', port: portRef(p), network } });
   }

@@ -119,7 +119,7 @@ export function memberSet(members: Member[], family: Family): AddressSet {
 
 /** The port's anti-spoofing entry that lets the packet out (from the port's own MAC), if any. */
 export function spoofEntry(pp: PortPolicy, pkt: Packet): SpoofEntry | undefined {
-  const mac = pp.port.mac_address.toUpperCase();
+  const mac = pp.port.mac_address.toLowerCase();
   return pp.spoof[pkt.family].find((e) => e.mac === mac && (e.cidr === null || inPrefix(e.cidr, pkt.family, pkt.src)));
 }
 

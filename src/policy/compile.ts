@@ -27,17 +27,18 @@ export function spoofEntries(p: TopologyPort): Record<Family, SpoofEntry[]> {
   const out: Record<Family, SpoofEntry[]> = { IPv4: [], IPv6: [] };
   const add = (mac: string, ip: string, via: SpoofEntry['via']) => {
     const family = familyOfIp(ip);
-    const upper = mac.toUpperCase().replace(/-/g, ':');
-    out[family].push({ mac: upper, cidr: ip, via });
+    // the API's spelling: how a backend writes it (iptables: upper case) is the backend's business
+    const canonical = mac.toLowerCase().replace(/-/g, ':');
+    out[family].push({ mac: canonical, cidr: ip, via });
     if (family === 'IPv6') {
-      const lla = linkLocal(upper.toLowerCase());
-      if (!out.IPv6.some((e) => e.mac === upper && e.cidr === lla)) out.IPv6.push({ mac: upper, cidr: lla, via: 'link_local' });
+      const lla = linkLocal(canonical);
+      if (!out.IPv6.some((e) => e.mac === canonical && e.cidr === lla)) out.IPv6.push({ mac: canonical, cidr: lla, via: 'link_local' });
     }
   };
   for (const a of p.allowed_address_pairs) add(a.mac_address, a.ip_address, 'address_pair');
   for (const ip of p.fixed_ips) add(p.mac_address, ip, 'fixed_ip');
   if (p.fixed_ips.length === 0) {
-    for (const f of FAMILIES) out[f].push({ mac: p.mac_address.toUpperCase(), cidr: null, via: 'mac_only' });
+    for (const f of FAMILIES) out[f].push({ mac: p.mac_address.toLowerCase(), cidr: null, via: 'mac_only' });
   }
   return out;
 }

@@ -174,9 +174,10 @@ function convertRules(ctx: RenderContext, t: Texts, pp: PortPolicy, direction: P
 
 function spoofChain(t: Texts, pp: PortPolicy, family: Family): string[] {
   const tail = ` ${t.comment(COMMENTS.PAIR_ALLOW)}-j RETURN`;
+  // Neutron's driver writes MACs as netaddr.EUI(mac, dialect=mac_iptables) prints them: upper case
   const rules = pp.spoof[family].map((e) => (e.cidr === null
-    ? `-m mac --mac-source ${e.mac}${tail}`
-    : `-s ${cidrText(e.cidr)} -m mac --mac-source ${e.mac}${tail}`));
+    ? `-m mac --mac-source ${e.mac.toUpperCase()}${tail}`
+    : `-s ${cidrText(e.cidr)} -m mac --mac-source ${e.mac.toUpperCase()}${tail}`));
   rules.push(t.pairDrop);
   // a pair equal to a fixed IP (same MAC) repeats its line
   return keepLast(rules);
