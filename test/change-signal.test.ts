@@ -136,6 +136,12 @@ test('for one rule change the agent reads that rule\'s group and its rules only,
   await store.securityGroups.remove('g3');
   expect(await read(seq)).toEqual({ queries: [['rules', { security_group_id: ['g3'] }], ['groups', { id: ['g3'] }]], ids: [], last: seq + 1 });
 
+  // a rule naming a remote group brings that group along, and its remotes in turn (a cycle ends)
+  await store.rules.create({ ...rule('r4', 'g1', 5432), remote_group_id: 'g2' });
+  seq = await store.changes.last();
+  await store.rules.create({ ...rule('r5', 'g2', 8080), remote_group_id: 'g1' });
+  expect((await read(seq)).ids).toEqual([['g1', ['r4']], ['g2', ['r2', 'r3', 'r5']]]);
+
   // nothing new reads nothing
   seq = await store.changes.last();
   expect(await read(seq)).toEqual({ queries: [], ids: undefined, last: undefined });

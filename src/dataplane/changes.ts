@@ -1,7 +1,7 @@
 /**
  * What an agent reads for the changes logged since it last looked: only the
- * ports and the security groups (with their rules) the changes name, read in
- * the same snapshot as the changes themselves.
+ * ports and the security groups (with their rules) the changes name, and the
+ * groups those rules name as remotes, read in the same snapshot as the changes.
  */
 import { type Port } from '../model/port.js';
 import { type Change, type Repositories } from '../store/repository.js';
@@ -38,6 +38,22 @@ export async function readChanges(tx: Repositories, seq: number): Promise<Change
     last: changes[changes.length - 1].seq,
     ports,
     found: new Map((await tx.ports.getMany([...ports])).map((p) => [p.id, p])),
-    groups: groups.size ? await groupInputs(tx, [...groups]) : [],
+    groups: groups.size ? await withRemoteGroups(tx, groups) : [],
   };
+}
+
+/**
+ * The groups named, with the groups their rules name as remotes, transitively: a
+ * group's rules are parsed against the groups they name (a new rule may name a
+ * group the node has not read yet, and groups may name each other in a cycle).
+ * Those already compiled as read produce no event.
+ */
+async function withRemoteGroups(tx: Repositories, named: Set<string>): Promise<Record<string, unknown>[]> {
+  const ids = new Set(named);
+  for (;;) {
+    const groups = await groupInputs(tx, [...ids]);
+    const before = ids.size;
+    for (const g of groups) for (const r of g.security_group_rules as { remote_group_id: string | null }[]) if (r.remote_group_id) ids.add(r.remote_group_id);
+    if (ids.size === before) return groups;
+  }
 }
