@@ -19,6 +19,9 @@ import { type Finding } from '../src/analysis/answers.js';
 import { type Snapshot, type SnapshotPort, type SnapshotRule } from '../src/analysis/snapshot.js';
 import { as, type RunningServer, startServer } from './support/server.js';
 
+/** what an arbitrary generates */
+type ArbitraryValue<A> = A extends fc.Arbitrary<infer T> ? T : never;
+
 const NET = 'net-1';
 let macs = 0;
 
@@ -155,7 +158,7 @@ const cloudArb = fc.record({
   widePair: fc.constantFrom({ IPv4: 0, IPv6: 0 }, { IPv4: 8, IPv6: 16 }),
 });
 
-function randomSnapshot(c: fc.infer<typeof cloudArb>): Snapshot {
+function randomSnapshot(c: ArbitraryValue<typeof cloudArb>): Snapshot {
   const used = new Set<string>();
   const ports = c.ports.map((p, i) => {
     // a fixed IP belongs to one port; a port without port security has neither pairs nor groups (Neutron refuses them)
@@ -307,11 +310,11 @@ describe.sequential.each([
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete-port' as const), port: fc.nat() }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete-rule' as const), rule: fc.nat() }) },
   );
-  type Op = fc.infer<typeof op>;
+  type Op = ArbitraryValue<typeof op>;
 
   /** The request an op makes on one server (ids resolved in its own world), and how to undo it. */
   async function apply(w: World, o: Op): Promise<{ res: Awaited<ReturnType<typeof call>>; undo?: () => Promise<unknown> }> {
-    const groups = (g: number[] | undefined) => (g === undefined ? {} : { security_groups: g.map((i) => w.groups[i]) });
+    const groups = (g: readonly number[] | undefined) => (g === undefined ? {} : { security_groups: g.map((i) => w.groups[i]) });
     // a port gains a fixed IP from the IPv4 subnet, or loses all of them
     const fixed = (f: boolean | undefined) => (f === undefined ? {} : { fixed_ips: f ? [{ subnet_id: w.subnet }] : [] });
     switch (o.kind) {

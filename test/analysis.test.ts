@@ -171,7 +171,6 @@ describe.sequential('the other checks, the HTTP routes and the guard', () => {
   };
   const findings = async () => (await api(server.url, 'GET', '/analysis/v1/findings', admin)).body.findings as Finding[];
   let net: string;
-  let web: string;
 
   beforeAll(async () => {
     server = await startServer(['--auth', 'trusted-headers']);

@@ -336,7 +336,7 @@ describe('a large graph (over 400 groups), and the cloud the console reads', () 
       const ends = cy.getElementById(`g:${ssh}`).union(cy.getElementById(`g:${proxy}`));
       cy.zoom(1);
       cy.center(ends);
-      const [a, b] = ends.map((n) => n.renderedPosition());
+      const [a, b] = ends.nodes().map((n) => n.renderedPosition());
       return { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
     }, [ids.ssh, ids.proxy]);
     const pixel = () => underlay.evaluate((c: HTMLCanvasElement, p) => {
