@@ -70,11 +70,15 @@ export function registerNeutron(app: FastifyInstance, store: Store, handlers: Re
     app.get(base, async (req) => {
       const params = queryParams(req);
       const q = parseListQuery(spec, params);
+      const { query, rest } = storeQuery(q, handler.columns, handler.sets);
       // _get_marker_obj: the marker must be an item the caller can see
       if (spec.strictMarker && q.limit !== undefined && q.marker !== undefined) await handler.show(store, req.ctx, q.marker);
-      const pushed = storeQuery(q, handler.columns);
-      const listed = await store.transaction((tx) => handler.list(tx, req.ctx, q.filters, pushed));
-      const { items, paged } = pushed ? { items: listed, paged: q.limit !== undefined } : page(applyFilters(listed, q.filters), q);
+      const { listed, marker } = await store.transaction(async (tx) => ({
+        listed: await handler.list(tx, req.ctx, q.filters, query),
+        // the API pages: the marker as the caller sees it, whatever the filters
+        marker: rest && q.marker !== undefined ? (await handler.list(tx, req.ctx, q.filters, { where: { id: [q.marker] } }))[0] : undefined,
+      }));
+      const { items, paged } = rest ? page(applyFilters(listed, rest), q, marker) : { items: listed, paged: q.limit !== undefined };
       const out: Body = { [spec.collection]: items.map((i) => view(req, i, q.fields)) };
       if (paged) out[`${spec.collection}_links`] = pageLinks(`${baseUrl(req)}${base}`, params, items, q.limit!);
       return out;

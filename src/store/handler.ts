@@ -29,17 +29,27 @@ export const COMMON_COLUMNS: Record<string, Column> = {
   updated_at: { field: 'updated_at', type: 'text' },
 };
 
+/**
+ * An API attribute that is a list the store holds as a set field: what a filter
+ * on it becomes in a repository query. `set`: a filter value is a member;
+ * `keys`: a list of objects filtered by `key=value` values (Neutron's fixed_ips),
+ * each key on the set field it names, `like` as part of a member; other keys are ignored.
+ */
+export type SetColumn = { set: string } | { keys: Record<string, { set: string; like?: true }> };
+
 export const NAME_COLUMN: Record<string, Column> = { name: { field: 'name', type: 'text' } };
 
 export interface Handler {
   spec: ResourceSpec;
   /** the attributes a repository can filter and sort on (see Column) */
   columns: Record<string, Column>;
+  /** the list attributes a repository can filter on (see SetColumn) */
+  sets?: Record<string, SetColumn>;
   /**
    * The items the caller may see, as full views: all of them, or what `query` (in
    * the repository's fields) selects; `filters` only for side effects (default groups).
    */
-  list(db: Repositories, ctx: Context, filters: Map<string, string[]>, query?: ListQuery<string>): Promise<View[]>;
+  list(db: Repositories, ctx: Context, filters: Map<string, string[]>, query?: ListQuery<string, string>): Promise<View[]>;
   show(db: Repositories, ctx: Context, id: string): Promise<View>;
   create(db: Repositories, ctx: Context, item: Body): Promise<View>;
   update(db: Repositories, ctx: Context, id: string, item: Body): Promise<View>;

@@ -1,12 +1,12 @@
 /** Ports in SQLite, with their fixed IPs, allowed-address pairs and groups in tables of their own. */
 import { type AddressPair } from '../../model/allowed-address-pairs.js';
 import { type FixedIp, type Port } from '../../model/port.js';
-import { type New, type PortChanges, type PortField, type PortRepository, type Revision } from '../repository.js';
+import { type New, type PortChanges, type PortField, type PortRepository, type PortSet, type Revision } from '../repository.js';
 import { type SqliteDb } from './database.js';
 import { SqliteResource, type Table } from './resource.js';
 import { revise, type Sql, std } from './rows.js';
 
-const PORTS: Table<Port, PortField, 'ips' | 'pairs' | 'groups'> = {
+const PORTS: Table<Port, PortField, 'ips' | 'pairs' | 'groups', PortSet> = {
   name: 'ports',
   alias: 'p',
   columns: {
@@ -20,6 +20,11 @@ const PORTS: Table<Port, PortField, 'ips' | 'pairs' | 'groups'> = {
     ips: { table: 'ip_allocations', owner: 'port_id', order: 'seq' },
     pairs: { table: 'allowed_address_pairs', owner: 'port_id', order: 'rowid' },
     groups: { table: 'port_security_groups', owner: 'port_id', order: 'security_group_id' },
+  },
+  sets: {
+    security_groups: { child: 'groups', column: 'security_group_id' },
+    'fixed_ips.ip_address': { child: 'ips', column: 'ip_address' },
+    'fixed_ips.subnet_id': { child: 'ips', column: 'subnet_id' },
   },
   resource: 'port',
   stdType: 'ports',
@@ -59,7 +64,7 @@ function setGroups(db: SqliteDb, portId: string, groups: string[]): void {
   for (const g of groups) db.run('INSERT INTO port_security_groups (port_id, security_group_id) VALUES (?, ?)', portId, g);
 }
 
-export class SqlitePorts extends SqliteResource<Port, PortField, 'ips' | 'pairs' | 'groups'> implements PortRepository {
+export class SqlitePorts extends SqliteResource<Port, PortField, 'ips' | 'pairs' | 'groups', PortSet> implements PortRepository {
   constructor(sql: Sql) {
     super(sql, PORTS);
   }

@@ -18,7 +18,7 @@ export interface ChildTable {
 }
 
 /** A resource's table, as the shared reads and writes need it. */
-export interface Table<T, K extends string, C extends string = never> {
+export interface Table<T, K extends string, C extends string = never, S extends string = never> {
   name: string;
   /** the table's alias in the list query (standard attributes are `s`) */
   alias: string;
@@ -31,6 +31,8 @@ export interface Table<T, K extends string, C extends string = never> {
   /** what a project (each `?` in it) may read; columns as `alias.column` */
   visible: string;
   children?: Record<C, ChildTable>;
+  /** the set fields a list filters on: a column of a child table */
+  sets?: Record<S, { child: C; column: string }>;
   /** the change log's and the standard attributes' names of the resource */
   resource: string;
   stdType: string;
@@ -54,10 +56,10 @@ function groupBy(rows: Row[], key: string): Map<string, Row[]> {
   return m;
 }
 
-export abstract class SqliteResource<T, K extends string, C extends string = never> {
+export abstract class SqliteResource<T, K extends string, C extends string = never, S extends string = never> {
   private readonly fields: Record<K, string>;
 
-  constructor(protected readonly sql: Sql, private readonly t: Table<T, K, C>) {
+  constructor(protected readonly sql: Sql, private readonly t: Table<T, K, C, S>) {
     const own = Object.fromEntries(['id', ...Object.keys(t.columns)].map((c) => [c, `${t.alias}.${c}`]));
     this.fields = { ...own, ...STD_FIELDS } as Record<K, string>;
   }
@@ -66,9 +68,9 @@ export abstract class SqliteResource<T, K extends string, C extends string = nev
     return this.sql.exec(() => this.read(id, visibleTo));
   }
 
-  list(q: ListQuery<K> = {}): Promise<T[]> {
+  list(q: ListQuery<K, S> = {}): Promise<T[]> {
     // an unfiltered, unpaged list is every row: read the children's tables whole
-    const whole = !q.where && q.visibleTo === undefined && q.limit === undefined && q.marker === undefined;
+    const whole = !q.where && !q.has && !q.like && q.visibleTo === undefined && q.limit === undefined && q.marker === undefined;
     return this.sql.exec(() => this.records(this.rows(q), whole));
   }
 
@@ -77,13 +79,13 @@ export abstract class SqliteResource<T, K extends string, C extends string = nev
     return this.sql.exec(() => {
       const out: T[] = [];
       // SQLite's parameter limit: ids in slices
-      for (let i = 0; i < ids.length; i += BY_ID) out.push(...this.records(this.rows({ where: { id: ids.slice(i, i + BY_ID) } as ListQuery<K>['where'] })));
+      for (let i = 0; i < ids.length; i += BY_ID) out.push(...this.records(this.rows({ where: { id: ids.slice(i, i + BY_ID) } as ListQuery<K, S>['where'] })));
       return out;
     });
   }
 
   protected read(id: string, visibleTo?: string): T | undefined {
-    return this.records(this.rows({ where: { id: [id] } as ListQuery<K>['where'], visibleTo }))[0];
+    return this.records(this.rows({ where: { id: [id] } as ListQuery<K, S>['where'], visibleTo }))[0];
   }
 
   private records(rows: Row[], whole = false): T[] {
@@ -106,21 +108,25 @@ export abstract class SqliteResource<T, K extends string, C extends string = nev
 
   /**
    * The rows a list query names, filtered, sorted, cut to the page and
-   * visibility-checked by SQLite. A marker is found among the rows the query
-   * selects (as Neutron finds it in the filtered list); keyset conditions treat
-   * NULL as the smallest value, as the API's sort does.
+   * visibility-checked by SQLite. A marker is found among the rows the caller may
+   * see, filtered or not (Neutron's get_marker_obj reads it by id), and the page is
+   * the filtered rows after it; keyset conditions treat NULL as the smallest
+   * value, as the API's sort does.
    */
-  private rows(q: ListQuery<K>): Row[] {
+  private rows(q: ListQuery<K, S>): Row[] {
     const { t, fields } = this;
     const { db } = this.sql;
     const id = `${t.alias}.id`;
     const from = `FROM ${t.name} ${t.alias} JOIN standard_attrs s ON s.id = ${t.alias}.std_id ${t.joined?.from ?? ''}`;
-    const conds: string[] = [];
-    const params: unknown[] = [];
+    // what the caller may see (where the marker is looked for), then the filters
+    const seen: string[] = [];
+    const seenParams: unknown[] = [];
     if (q.visibleTo !== undefined) {
-      conds.push(`(${t.visible})`);
-      for (let n = t.visible.split('?').length - 1; n > 0; n--) params.push(q.visibleTo);
+      seen.push(`(${t.visible})`);
+      for (let n = t.visible.split('?').length - 1; n > 0; n--) seenParams.push(q.visibleTo);
     }
+    const conds = [...seen];
+    const params: unknown[] = [...seenParams];
     for (const [field, values] of Object.entries(q.where ?? {}) as [K, readonly Scalar[]][]) {
       const col = fields[field];
       const some = values.filter((v) => v !== null);
@@ -128,14 +134,30 @@ export abstract class SqliteResource<T, K extends string, C extends string = nev
       conds.push(alts.length ? `(${alts.join(' OR ')})` : '0');
       params.push(...some.map(param));
     }
+    // a set filter: a child row of the row holds one of the values (equal to it, or LIKE '%value%')
+    const inSet = (set: S, values: readonly string[], match: string) => {
+      const { child, column } = t.sets![set];
+      const c = t.children![child];
+      conds.push(values.length
+        ? `EXISTS (SELECT 1 FROM ${c.table} x WHERE x.${c.owner} = ${id} AND (${values.map(() => `x.${column} ${match}`).join(' OR ')}))`
+        : '0');
+    };
+    for (const [set, values] of Object.entries(q.has ?? {}) as [S, readonly string[]][]) {
+      inSet(set, values, '= ?');
+      params.push(...values);
+    }
+    for (const [set, values] of Object.entries(q.like ?? {}) as [S, readonly string[]][]) {
+      inSet(set, values, 'LIKE ?');
+      params.push(...values.map((v) => `%${v}%`));
+    }
     // unsorted and unpaged: creation order (standard attribute ids grow); else the sort keys, then the id
     const paged = q.sorts?.length || q.limit !== undefined || q.marker !== undefined;
     const sorts: [string, boolean][] = [...(q.sorts ?? []).map(([k, d]): [string, boolean] => [fields[k], d === 'asc']), [paged ? id : 's.id', true]];
     // a reversed page is the page before the marker: walk the order backwards, then turn the page round
     const order = q.pageReverse ? sorts.map(([c, asc]): [string, boolean] => [c, !asc]) : sorts;
     if (q.marker !== undefined) {
-      const at = db.one(`SELECT ${order.map(([c], i) => `${c} AS k${i}`).join(', ')} ${from} WHERE ${[...conds, `${id} = ?`].join(' AND ')}`,
-        ...params, q.marker);
+      const at = db.one(`SELECT ${order.map(([c], i) => `${c} AS k${i}`).join(', ')} ${from} WHERE ${[...seen, `${id} = ?`].join(' AND ')}`,
+        ...seenParams, q.marker);
       if (!at && q.pageReverse) return [];
       if (at) {
         const after = keysetAfter(order, order.map((_, i) => at[`k${i}`]));
