@@ -129,8 +129,8 @@ for (const c of cases) {
         const { query, rest } = storeQuery(q, c.handler.columns, c.handler.sets);
         expect(rest, 'every filter and sort here is a stored column').toBeUndefined();
         const ctx = { userId: 'u', projectId: r.who, roles: [], isAdmin: r.who === 'admin' };
-        const viaDb = await store.transaction((tx) => c.handler.list(tx, ctx, q.filters, query));
-        const visible = await store.transaction((tx) => c.handler.list(tx, ctx, q.filters));
+        const viaDb = await store.snapshot((tx) => c.handler.list(tx, ctx, query));
+        const visible = await store.snapshot((tx) => c.handler.list(tx, ctx));
         const inMemory = page(applyFilters(visible, q.filters), q, visible.find((i) => i.id === q.marker)).items;
         expect(viaDb.map((i) => i.id), JSON.stringify(params)).toEqual(inMemory.map((i) => i.id));
       },
@@ -194,8 +194,8 @@ test('ports by fixed_ips and security_groups: the database filters, then pages, 
       const { query, rest } = storeQuery(q, handler.columns, handler.sets);
       expect(rest, 'the store does every port filter').toBeUndefined();
       const ctx = { userId: 'u', projectId: r.who, roles: [], isAdmin: r.who === 'admin' };
-      const viaDb = await store.transaction((tx) => handler.list(tx, ctx, q.filters, query));
-      const visible = await store.transaction((tx) => handler.list(tx, ctx, q.filters));
+      const viaDb = await store.snapshot((tx) => handler.list(tx, ctx, query));
+      const visible = await store.snapshot((tx) => handler.list(tx, ctx));
       const filtered = applyFilters(visible.filter((p) => neutronMatches(p as PortView, r.sets)), new Map(r.names.map(([k, v]) => [k, [v]])));
       const expected = page(filtered, q, visible.find((p) => p.id === q.marker)).items;
       expect(viaDb.map((i) => i.id), JSON.stringify(params)).toEqual(expected.map((i) => i.id));
@@ -255,6 +255,24 @@ test('tag filters: nothing has tags, so tags and tags-any select nothing, not-ta
       const [first, second] = all.map((i: { id: string }) => i.id).sort();
       expect((await call('GET', `/v2.0/${path}?fields=id&${f}=x&limit=1&marker=${first}`, 'proj-a')).body[key], `${path} ${f} paged`).toEqual([{ id: second }]);
     }
+  }
+});
+
+test('lists and shows read a snapshot: another connection holding the write lock holds none of them up', async () => {
+  const port = (await call('GET', '/v2.0/ports?limit=1', 'proj-a')).body.ports[0].id;
+  const writer = new Database(join(dir, 'store.db'));
+  writer.exec('BEGIN IMMEDIATE');
+  try {
+    const t0 = performance.now();
+    // a project whose default group exists: its group and rule lists have nothing to write either
+    for (const url of ['/v2.0/ports?limit=2', `/v2.0/ports/${port}`, '/v2.0/networks', '/v2.0/security-groups', '/v2.0/security-group-rules?limit=3']) {
+      expect((await call('GET', url, 'proj-a')).status, url).toBe(200);
+    }
+    // a write lock would have kept each waiting for the busy timeout (5 s), then failed
+    expect(performance.now() - t0).toBeLessThan(2000);
+  } finally {
+    writer.exec('ROLLBACK');
+    writer.close();
   }
 });
 

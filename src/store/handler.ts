@@ -1,8 +1,8 @@
 /**
  * What the API needs from each resource: the Neutron plugin calls, on the
  * repositories they are handed. Writes are called inside one transaction
- * (and handed its repositories); so are lists, which may create a project's
- * default group.
+ * (and handed its repositories); reads on one snapshot. A list that must write
+ * first (a project's default group) says so in beforeList.
  */
 import { type Body, type Context, type ResourceSpec } from '../model/schema.js';
 import { type ListQuery, type Repositories } from './repository.js';
@@ -46,10 +46,13 @@ export interface Handler {
   /** the list attributes a repository can filter on (see SetColumn) */
   sets?: Record<string, SetColumn>;
   /**
-   * The items the caller may see, as full views: all of them, or what `query` (in
-   * the repository's fields) selects; `filters` only for side effects (default groups).
+   * The write a list needs before it reads (Neutron's security group and rule lists
+   * create the listed project's default group): the write, to run in a transaction of
+   * its own, or undefined when there is none to make (only reads `db`).
    */
-  list(db: Repositories, ctx: Context, filters: Map<string, string[]>, query?: ListQuery<string, string>): Promise<View[]>;
+  beforeList?(db: Repositories, ctx: Context, filters: Map<string, string[]>): Promise<((tx: Repositories) => Promise<unknown>) | undefined>;
+  /** The items the caller may see, as full views: all of them, or what `query` (in the repository's fields) selects. */
+  list(db: Repositories, ctx: Context, query?: ListQuery<string, string>): Promise<View[]>;
   show(db: Repositories, ctx: Context, id: string): Promise<View>;
   create(db: Repositories, ctx: Context, item: Body): Promise<View>;
   update(db: Repositories, ctx: Context, id: string, item: Body): Promise<View>;

@@ -162,7 +162,7 @@ export function portHandler(random: Random = Math.random): Handler {
         },
       },
     },
-    list: async (db, ctx, _filters, query) => (await db.ports.list({ ...query as ListQuery<PortField, PortSet>, visibleTo: readerOf(ctx) })).map(portView),
+    list: async (db, ctx, query) => (await db.ports.list({ ...query as ListQuery<PortField, PortSet>, visibleTo: readerOf(ctx) })).map(portView),
     show: async (db, ctx, id) => portView(await visiblePort(db, ctx, id)),
     async create(db, ctx, item) {
       const net = await visibleNetwork(db, ctx, item.network_id as string);
