@@ -295,6 +295,25 @@ test('a transaction that throws leaves nothing behind; reads outside it wait for
   expect((await store.ports.list()).length).toBe(before);
 });
 
+test('problems: a standard attribute a deleted network left behind, a port naming a group that is not there', async () => {
+  const broken = new SqliteStore(join(dir, 'broken.db'));
+  try {
+    expect(await broken.problems()).toEqual([]);
+    const net = await broken.networks.create({ id: 'n1', project_id: 'p', name: 'n', admin_state_up: true, shared: false, port_security_enabled: true, external: false, mtu: 1450, description: '' });
+    // as if the delete trigger had never been made
+    broken.db.raw.exec('DROP TRIGGER networks_std');
+    await broken.networks.remove(net.id);
+    broken.db.raw.pragma('foreign_keys = OFF');
+    broken.db.raw.prepare("INSERT INTO port_security_groups (port_id, security_group_id) VALUES ('nope', 'gone')").run();
+    const found = await broken.problems();
+    expect(found).toContain(`standard attributes ${net.standard_attr_id} (networks) belong to nothing`);
+    expect(found.filter((p) => p.startsWith('port_security_groups row'))).toHaveLength(2);
+    expect(found).toHaveLength(3);
+  } finally {
+    await broken.close();
+  }
+});
+
 test('a database of schema 2, with the tokens and view_versions tables servers made themselves, migrates keeping both', async () => {
   const file = join(dir, 'old.db');
   const old = new Database(file);

@@ -222,5 +222,11 @@ export interface Store extends Repositories {
    * would LISTEN to a NOTIFY its writes send on commit. Returns how to stop listening.
    */
   onCommit(listener: (seq: number) => void): () => void;
+  /**
+   * What the database's own rules should have removed with the rows it belonged to
+   * (a deleted resource's standard attributes) or refused (a row naming one that is
+   * not there): one line each, none in a sound store.
+   */
+  problems(): Promise<string[]>;
   close(): Promise<void>;
 }
