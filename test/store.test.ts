@@ -2,7 +2,8 @@
  * The storage seam: a list the database filters, sorts and pages (a repository
  * query) answers exactly as the API's own filters and pages over every visible
  * item, for random queries over ports and rules (NULLs, booleans, ties, markers,
- * reversed pages, two projects); a transaction's writes are all or nothing; and
+ * reversed pages, two projects); ports' fixed_ips and security_groups filters
+ * select what Neutron's do, before the page is cut; a transaction's writes are all or nothing; and
  * a database from before tokens were a migration keeps its tokens.
  */
 import Database from 'better-sqlite3';
@@ -27,6 +28,8 @@ let dir: string;
 let store: SqliteStore;
 let app: ReturnType<typeof buildServer>;
 const PROJECTS = ['proj-a', 'proj-b'];
+/** the subnets' and groups' ids (the filters' values) */
+const ids: string[] = [];
 const headers = (project: string, admin = false) => ({ 'x-user-id': 'u', 'x-project-id': project, 'x-roles': admin ? 'admin' : 'member', 'content-type': 'application/json' });
 
 async function call(method: 'GET' | 'POST', url: string, project: string, body?: unknown, admin = false) {
@@ -40,11 +43,20 @@ beforeAll(async () => {
   app = buildServer({ store, auth: 'trusted-headers', accounts: new Accounts(undefined, undefined), allocationSeed: 7 });
   for (const project of PROJECTS) {
     const net = (await call('POST', '/v2.0/networks', project, { network: { name: 'n' } })).body.network.id;
-    await call('POST', '/v2.0/subnets', project, { subnet: { network_id: net, cidr: '10.0.0.0/24', ip_version: 4 } });
+    const subnets: string[] = [];
+    for (const cidr of ['10.0.0.0/24', '10.0.1.0/24']) {
+      subnets.push((await call('POST', '/v2.0/subnets', project, { subnet: { network_id: net, cidr, ip_version: 4 } })).body.subnet.id);
+    }
     const sg = (await call('POST', '/v2.0/security-groups', project, { security_group: { name: 'g' } })).body.security_group.id;
+    const [def] = (await call('GET', '/v2.0/security-groups?name=default', project)).body.security_groups;
+    ids.push(...subnets, sg, def.id);
     for (let i = 0; i < 12; i++) {
-      // repeated names and owners: sorts need their tie-breaks
-      const port = { network_id: net, name: ['a', 'b', 'c', ''][i % 4], admin_state_up: i % 3 !== 0, device_owner: i % 5 ? 'compute:nova' : '', ...(i % 6 ? {} : { description: 'x' }) };
+      // repeated names and owners: sorts need their tie-breaks; ports with one address or two, on either subnet, in one group or two
+      const port = {
+        network_id: net, name: ['a', 'b', 'c', ''][i % 4], admin_state_up: i % 3 !== 0, device_owner: i % 5 ? 'compute:nova' : '', ...(i % 6 ? {} : { description: 'x' }),
+        ...(i % 4 === 0 ? { fixed_ips: subnets.map((subnet_id) => ({ subnet_id })) } : i % 4 === 1 ? { fixed_ips: [{ subnet_id: subnets[1] }] } : {}),
+        ...(i % 3 === 0 ? { security_groups: [sg] } : i % 3 === 2 ? { security_groups: [sg, def.id] } : {}),
+      };
       expect((await call('POST', '/v2.0/ports', project, { port })).status).toBe(201);
       const rule = {
         security_group_id: sg, direction: i % 2 ? 'ingress' : 'egress', ethertype: 'IPv4',
@@ -114,16 +126,155 @@ for (const c of cases) {
         if (r.marker !== null) params.push(['marker', r.marker]);
         if (r.reverse) params.push(['page_reverse', 'True']);
         const q = parseListQuery(c.spec, params);
-        const pushed = storeQuery(q, c.handler.columns);
-        expect(pushed, 'every filter and sort here is a stored column').toBeDefined();
+        const { query, rest } = storeQuery(q, c.handler.columns, c.handler.sets);
+        expect(rest, 'every filter and sort here is a stored column').toBeUndefined();
         const ctx = { userId: 'u', projectId: r.who, roles: [], isAdmin: r.who === 'admin' };
-        const viaDb = await store.transaction((tx) => c.handler.list(tx, ctx, q.filters, pushed));
-        const inMemory = page(applyFilters(await store.transaction((tx) => c.handler.list(tx, ctx, q.filters)), q.filters), q).items;
+        const viaDb = await store.snapshot((tx) => c.handler.list(tx, ctx, query));
+        const visible = await store.snapshot((tx) => c.handler.list(tx, ctx));
+        const inMemory = page(applyFilters(visible, q.filters), q, visible.find((i) => i.id === q.marker)).items;
         expect(viaDb.map((i) => i.id), JSON.stringify(params)).toEqual(inMemory.map((i) => i.id));
       },
     ), { numRuns: 400, seed: 20261207 });
   });
 }
+
+type PortView = { id: string; fixed_ips: { ip_address: string; subnet_id: string }[]; security_groups: string[] };
+
+/** SQL's LIKE, as Neutron's MySQL runs it: `%` any text, `_` one character, ASCII letters in either case. */
+const like = (text: string, pattern: string) =>
+  new RegExp(`^${[...pattern].map((ch) => (ch === '%' ? '.*' : ch === '_' ? '.' : ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('')}$`, 'is').test(text);
+
+/**
+ * Neutron's own port filters (ML2's _get_ports_query): fixed_ips' ip_address and
+ * subnet_id each on any of the port's addresses, ip_address_substr as LIKE
+ * '%…%', other keys ignored; security_groups: in any of them.
+ */
+function neutronMatches(port: PortView, filters: [string, string][]): boolean {
+  const fixed = new Map<string, string[]>();
+  for (const [k, v] of filters) {
+    if (k !== 'fixed_ips') continue;
+    const [key, value] = v.split(/=(.*)/s);
+    fixed.set(key, [...(fixed.get(key) ?? []), value]);
+  }
+  const groups = filters.filter(([k]) => k === 'security_groups').map(([, v]) => v);
+  const any = (key: string, hit: (ip: PortView['fixed_ips'][number], wanted: string) => boolean) =>
+    !fixed.has(key) || port.fixed_ips.some((ip) => fixed.get(key)!.some((w) => hit(ip, w)));
+  return any('ip_address', (ip, w) => ip.ip_address === w) && any('subnet_id', (ip, w) => ip.subnet_id === w)
+    && any('ip_address_substr', (ip, w) => like(ip.ip_address, `%${w}%`))
+    && (!groups.length || port.security_groups.some((g) => groups.includes(g)));
+}
+
+test('ports by fixed_ips and security_groups: the database filters, then pages, as Neutron does', async () => {
+  const everything = (await call('GET', '/v2.0/ports', 'x', undefined, true)).body.ports as PortView[];
+  const addresses = [...new Set(everything.flatMap((p) => p.fixed_ips.map((i) => i.ip_address)))];
+  const setFilter = fc.oneof(
+    fc.tuple(fc.constant('fixed_ips'), fc.constantFrom(...addresses, '10.0.9.9').map((a) => `ip_address=${a}`)),
+    fc.tuple(fc.constant('fixed_ips'), fc.constantFrom(...ids, 'nope').map((id) => `subnet_id=${id}`)),
+    fc.tuple(fc.constant('fixed_ips'), fc.constantFrom('10.0.1.', '.1', '_', '%', '0.0.1_', '.9', '').map((t) => `ip_address_substr=${t}`)),
+    fc.tuple(fc.constant('fixed_ips'), fc.constant('colour=red')),
+    fc.tuple(fc.constant('security_groups'), fc.constantFrom(...ids, 'nope')),
+  );
+  const handler = portHandler();
+  await fc.assert(fc.asyncProperty(
+    fc.record({
+      sets: fc.array(setFilter, { minLength: 1, maxLength: 3 }),
+      names: fc.array(fc.tuple(fc.constant('name'), fc.constantFrom('a', 'b', '')), { maxLength: 1 }),
+      sorts: fc.array(fc.tuple(fc.constantFrom('name', 'mac_address', 'admin_state_up'), sortDir), { maxLength: 2 }),
+      limit: fc.option(fc.integer({ min: 1, max: 5 })),
+      marker: fc.option(fc.constantFrom(...everything.map((p) => p.id))),
+      reverse: fc.boolean(),
+      who: fc.constantFrom(...PROJECTS, 'admin'),
+    }),
+    async (r) => {
+      const params: [string, string][] = [...r.sets, ...r.names, ...r.sorts.flatMap(([k, d]): [string, string][] => [['sort_key', k], ['sort_dir', d]])];
+      if (r.limit !== null) params.push(['limit', String(r.limit)]);
+      if (r.marker !== null) params.push(['marker', r.marker]);
+      if (r.reverse) params.push(['page_reverse', 'True']);
+      const q = parseListQuery(portSpec, params);
+      const { query, rest } = storeQuery(q, handler.columns, handler.sets);
+      expect(rest, 'the store does every port filter').toBeUndefined();
+      const ctx = { userId: 'u', projectId: r.who, roles: [], isAdmin: r.who === 'admin' };
+      const viaDb = await store.snapshot((tx) => handler.list(tx, ctx, query));
+      const visible = await store.snapshot((tx) => handler.list(tx, ctx));
+      const filtered = applyFilters(visible.filter((p) => neutronMatches(p as PortView, r.sets)), new Map(r.names.map(([k, v]) => [k, [v]])));
+      const expected = page(filtered, q, visible.find((p) => p.id === q.marker)).items;
+      expect(viaDb.map((i) => i.id), JSON.stringify(params)).toEqual(expected.map((i) => i.id));
+    },
+  ), { numRuns: 400, seed: 20261207 });
+});
+
+test('one port a page by fixed_ips: every port on the subnet once, in id order, each page full; a marker off the subnet pages from its place', async () => {
+  const everything = (await call('GET', '/v2.0/ports', 'x', undefined, true)).body.ports as PortView[];
+  const subnet = ids[1];
+  const on = everything.filter((p) => p.fixed_ips.some((i) => i.subnet_id === subnet)).map((p) => p.id).sort();
+  expect(on.length, 'the subnet has ports').toBeGreaterThan(2);
+  expect(on.length, 'and not every port').toBeLessThan(everything.length);
+  const seen: string[] = [];
+  let url: string | undefined = `/v2.0/ports?fixed_ips=subnet_id%3D${subnet}&limit=1`;
+  while (url) {
+    const { status, body } = await call('GET', url, 'x', undefined, true);
+    expect(status).toBe(200);
+    if (!body.ports.length) break;
+    expect(body.ports, url).toHaveLength(1);
+    seen.push(body.ports[0].id);
+    const next = (body.ports_links as { rel: string; href: string }[]).find((l) => l.rel === 'next')?.href;
+    url = next && next.slice(next.indexOf('/v2.0'));
+  }
+  expect(seen).toEqual(on);
+  // Neutron reads the marker by id: a port off the subnet marks a place in the order, the page is the subnet's ports after it
+  const off = everything.map((p) => p.id).filter((id) => !on.includes(id) && id > on[0] && id < on[on.length - 1]).sort()[0];
+  expect(off, 'a port off the subnet between two on it').toBeDefined();
+  const after = (await call('GET', `/v2.0/ports?fixed_ips=subnet_id%3D${subnet}&limit=1&marker=${off}`, 'x', undefined, true)).body.ports;
+  expect(after.map((p: PortView) => p.id)).toEqual([on.find((id) => id > off)]);
+  const before = (await call('GET', `/v2.0/ports?fixed_ips=subnet_id%3D${subnet}&limit=1&marker=${off}&page_reverse=True`, 'x', undefined, true)).body.ports;
+  expect(before.map((p: PortView) => p.id)).toEqual([on.filter((id) => id < off).pop()]);
+});
+
+test('fixed_ips filters are key=value (a malformed one is InvalidInput, an unknown key is ignored), as Neutron parses them', async () => {
+  const bad = await call('GET', '/v2.0/ports?fixed_ips=10.0.0.5', 'proj-a');
+  expect(bad.status).toBe(400);
+  expect(bad.body.NeutronError).toMatchObject({ type: 'InvalidInput', message: "Invalid input for operation: '10.0.0.5' is not of the form <key>=[value]." });
+  const all = (await call('GET', '/v2.0/ports?fields=id', 'proj-a')).body.ports;
+  expect(all.length).toBeGreaterThan(0);
+  expect((await call('GET', '/v2.0/ports?fields=id&fixed_ips=colour%3Dred', 'proj-a')).body.ports).toEqual(all);
+  // keys and values trimmed
+  const [port] = (await call('GET', '/v2.0/ports?limit=1', 'proj-a')).body.ports as PortView[];
+  const found = (await call('GET', `/v2.0/ports?fields=id&fixed_ips=%20ip_address%20%3D%20${port.fixed_ips[0].ip_address}%20`, 'proj-a')).body.ports;
+  expect(found.map((p: PortView) => p.id)).toContain(port.id);
+});
+
+test('tag filters: nothing has tags, so tags and tags-any select nothing, not-tags and not-tags-any everything', async () => {
+  for (const path of ['ports', 'subnets', 'security-group-rules']) {
+    const key = path.replaceAll('-', '_');
+    const all = (await call('GET', `/v2.0/${path}?fields=id`, 'proj-a')).body[key];
+    expect(all.length, path).toBeGreaterThan(1);
+    for (const f of ['tags', 'tags-any']) expect((await call('GET', `/v2.0/${path}?fields=id&${f}=x`, 'proj-a')).body[key], `${path} ${f}`).toEqual([]);
+    for (const f of ['not-tags', 'not-tags-any']) {
+      expect((await call('GET', `/v2.0/${path}?fields=id&${f}=x`, 'proj-a')).body[key], `${path} ${f}`).toEqual(all);
+      // paged: in id order
+      const [first, second] = all.map((i: { id: string }) => i.id).sort();
+      expect((await call('GET', `/v2.0/${path}?fields=id&${f}=x&limit=1&marker=${first}`, 'proj-a')).body[key], `${path} ${f} paged`).toEqual([{ id: second }]);
+    }
+  }
+});
+
+test('lists and shows read a snapshot: another connection holding the write lock holds none of them up', async () => {
+  const port = (await call('GET', '/v2.0/ports?limit=1', 'proj-a')).body.ports[0].id;
+  const writer = new Database(join(dir, 'store.db'));
+  writer.exec('BEGIN IMMEDIATE');
+  try {
+    const t0 = performance.now();
+    // a project whose default group exists: its group and rule lists have nothing to write either
+    for (const url of ['/v2.0/ports?limit=2', `/v2.0/ports/${port}`, '/v2.0/networks', '/v2.0/security-groups', '/v2.0/security-group-rules?limit=3']) {
+      expect((await call('GET', url, 'proj-a')).status, url).toBe(200);
+    }
+    // a write lock would have kept each waiting for the busy timeout (5 s), then failed
+    expect(performance.now() - t0).toBeLessThan(2000);
+  } finally {
+    writer.exec('ROLLBACK');
+    writer.close();
+  }
+});
 
 test('a transaction that throws leaves nothing behind; reads outside it wait for it', async () => {
   const before = (await store.ports.list()).length;
@@ -142,6 +293,25 @@ test('a transaction that throws leaves nothing behind; reads outside it wait for
   expect(seenInside).toBe(before - 1);
   expect(await outside).toBe(before);
   expect((await store.ports.list()).length).toBe(before);
+});
+
+test('problems: a standard attribute a deleted network left behind, a port naming a group that is not there', async () => {
+  const broken = new SqliteStore(join(dir, 'broken.db'));
+  try {
+    expect(await broken.problems()).toEqual([]);
+    const net = await broken.networks.create({ id: 'n1', project_id: 'p', name: 'n', admin_state_up: true, shared: false, port_security_enabled: true, external: false, mtu: 1450, description: '' });
+    // as if the delete trigger had never been made
+    broken.db.raw.exec('DROP TRIGGER networks_std');
+    await broken.networks.remove(net.id);
+    broken.db.raw.pragma('foreign_keys = OFF');
+    broken.db.raw.prepare("INSERT INTO port_security_groups (port_id, security_group_id) VALUES ('nope', 'gone')").run();
+    const found = await broken.problems();
+    expect(found).toContain(`standard attributes ${net.standard_attr_id} (networks) belong to nothing`);
+    expect(found.filter((p) => p.startsWith('port_security_groups row'))).toHaveLength(2);
+    expect(found).toHaveLength(3);
+  } finally {
+    await broken.close();
+  }
 });
 
 test('a database of schema 2, with the tokens and view_versions tables servers made themselves, migrates keeping both', async () => {

@@ -70,11 +70,20 @@ export function registerNeutron(app: FastifyInstance, store: Store, handlers: Re
     app.get(base, async (req) => {
       const params = queryParams(req);
       const q = parseListQuery(spec, params);
-      // _get_marker_obj: the marker must be an item the caller can see
-      if (spec.strictMarker && q.limit !== undefined && q.marker !== undefined) await handler.show(store, req.ctx, q.marker);
-      const pushed = storeQuery(q, handler.columns);
-      const listed = await store.transaction((tx) => handler.list(tx, req.ctx, q.filters, pushed));
-      const { items, paged } = pushed ? { items: listed, paged: q.limit !== undefined } : page(applyFilters(listed, q.filters), q);
+      const { query, rest } = storeQuery(q, handler.columns, handler.sets);
+      const write = await handler.beforeList?.(store, req.ctx, q.filters);
+      if (write) await store.transaction(write);
+      // a list only reads: one snapshot, no write lock
+      const { listed, marker } = await store.snapshot(async (tx) => {
+        // _get_marker_obj: the marker must be an item the caller can see
+        if (spec.strictMarker && q.limit !== undefined && q.marker !== undefined) await handler.show(tx, req.ctx, q.marker);
+        return {
+          listed: await handler.list(tx, req.ctx, query),
+          // the API pages: the marker as the caller sees it, whatever the filters
+          marker: rest && q.marker !== undefined ? (await handler.list(tx, req.ctx, { where: { id: [q.marker] } }))[0] : undefined,
+        };
+      });
+      const { items, paged } = rest ? page(applyFilters(listed, rest), q, marker) : { items: listed, paged: q.limit !== undefined };
       const out: Body = { [spec.collection]: items.map((i) => view(req, i, q.fields)) };
       if (paged) out[`${spec.collection}_links`] = pageLinks(`${baseUrl(req)}${base}`, params, items, q.limit!);
       return out;
@@ -91,7 +100,7 @@ export function registerNeutron(app: FastifyInstance, store: Store, handlers: Re
     });
     app.get<{ Params: { id: string } }>(`${base}/:id`, async (req) => {
       const fields = queryParams(req).filter(([k]) => k === 'fields').map(([, v]) => v);
-      return { [spec.name]: view(req, await handler.show(store, req.ctx, req.params.id), fields) };
+      return { [spec.name]: view(req, await store.snapshot((tx) => handler.show(tx, req.ctx, req.params.id)), fields) };
     });
     app.put<{ Params: { id: string } }>(`${base}/:id`, async (req, reply) => {
       const item = prepareUpdate(spec, req.body);

@@ -5,7 +5,7 @@
  */
 import { errors } from '../model/errors.js';
 import { type ResourceSpec } from '../model/schema.js';
-import { type Column, type View } from '../store/handler.js';
+import { type Column, type SetColumn, type View } from '../store/handler.js';
 import { type ListQuery as StoreQuery, type Scalar } from '../store/repository.js';
 
 export type Params = [string, string][];
@@ -67,21 +67,10 @@ function filterText(v: unknown): string {
 
 const BOOL_WORDS: Record<string, string> = { true: 'True', false: 'False', '1': 'True', '0': 'False' };
 
-function matchesFixedIps(ips: { subnet_id: string; ip_address: string }[], wanted: string[]): boolean {
-  return wanted.every((w) => {
-    const [k, v = ''] = w.split(/=(.*)/s);
-    if (k === 'ip_address_substr') return ips.some((i) => i.ip_address.includes(v));
-    if (k === 'ip_address' || k === 'subnet_id') return ips.some((i) => i[k] === v);
-    return false;
-  });
-}
-
+/** Filters on attributes the store does not hold as such (applied to views). */
 export function applyFilters(items: View[], filters: Map<string, string[]>): View[] {
   return items.filter((item) => [...filters].every(([key, values]) => {
-    if (TAG_FILTERS.has(key)) return key.startsWith('not-');
     const v = item[key];
-    if (key === 'fixed_ips') return matchesFixedIps(v as never, values);
-    if (Array.isArray(v)) return values.some((x) => v.includes(x));
     const text = filterText(v);
     return values.some((x) => text === x || (typeof v === 'boolean' && BOOL_WORDS[x.toLowerCase()] === text));
   }));
@@ -99,21 +88,61 @@ function storedValues(type: Column['type'], text: string): Scalar[] {
   }
 }
 
-/**
- * The list query as a repository query, when every filter and sort key is a stored
- * column (the database then filters, sorts and pages); undefined when some are not
- * (the API does it all over the visible items: applyFilters and page).
- */
-export function storeQuery(q: ListQuery, columns: Record<string, Column>): StoreQuery<string> | undefined {
-  if ([...q.filters.keys(), ...q.sorts.map(([k]) => k)].some((k) => !columns[k])) return undefined;
-  const where: Record<string, Scalar[]> = {};
-  for (const [k, values] of q.filters) {
-    const { field, type } = columns[k];
-    const accepted = values.flatMap((v) => storedValues(type, v));
-    // two attributes on one field (tenant_id and project_id) must both match
-    where[field] = field in where ? where[field].filter((v) => accepted.includes(v)) : accepted;
+/** Neutron's convert_kvp_list_to_dict: `key=value` filter values as key → values. */
+function keyValues(values: string[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  // a filter given as a bare flag (`?fixed_ips`, read as True) names no pair
+  if (values.length === 1 && values[0] === 'True') return out;
+  for (const text of values) {
+    const at = text.indexOf('=');
+    const key = at < 0 ? '' : text.slice(0, at).trim();
+    if (!key) throw errors.invalidInput(`'${text}' is not of the form <key>=[value]`);
+    out.set(key, [...(out.get(key) ?? []), text.slice(at + 1).trim()]);
   }
-  return { where, sorts: q.sorts.map(([k, dir]) => [columns[k].field, dir]), limit: q.limit, marker: q.marker, pageReverse: q.pageReverse };
+  return out;
+}
+
+/**
+ * The list query as a repository query: the filters on stored columns and sets,
+ * and the tag filters, done by the database. `rest`: the filters it cannot do
+ * (attributes not stored as such), there when some filter or sort key is not stored:
+ * then the API filters those (applyFilters) and sorts and pages (page), and the
+ * query has no sorts and no page. The database filters before it pages, as Neutron does.
+ */
+export function storeQuery(q: ListQuery, columns: Record<string, Column>, sets: Record<string, SetColumn> = {}): {
+  query: StoreQuery<string, string>;
+  rest?: Map<string, string[]>;
+} {
+  const where: Record<string, Scalar[]> = {};
+  const has: Record<string, string[]> = {};
+  const like: Record<string, string[]> = {};
+  const rest = new Map<string, string[]>();
+  // two attributes on one field (tenant_id and project_id) must both match
+  const narrow = (field: string, accepted: Scalar[]) => {
+    where[field] = field in where ? where[field].filter((v) => accepted.includes(v)) : accepted;
+  };
+  for (const [k, values] of q.filters) {
+    const column = columns[k];
+    const set = sets[k];
+    // portsec stores no tags: a filter asking for tags matches nothing, one excluding them everything
+    if (TAG_FILTERS.has(k)) {
+      if (!k.startsWith('not-')) narrow('id', []);
+    } else if (column) {
+      narrow(column.field, values.flatMap((v) => storedValues(column.type, v)));
+    } else if (set && 'set' in set) {
+      has[set.set] = values;
+    } else if (set) {
+      for (const [key, wanted] of keyValues(values)) {
+        const to = set.keys[key];
+        if (to) (to.like ? like : has)[to.set] = wanted;
+      }
+    } else {
+      rest.set(k, values);
+    }
+  }
+  const filters = { where, has, like };
+  if (rest.size || q.sorts.some(([k]) => !columns[k])) return { query: filters, rest };
+  return { query: { ...filters, sorts: q.sorts.map(([k, dir]) => [columns[k].field, dir]), limit: q.limit, marker: q.marker, pageReverse: q.pageReverse } };
 }
 
 function compare(a: unknown, b: unknown): number {
@@ -123,8 +152,13 @@ function compare(a: unknown, b: unknown): number {
   return a < b ? -1 : 1;
 }
 
-/** Sorts (id breaks ties, as Neutron's pagination does) and cuts one page. */
-export function page(items: View[], q: ListQuery): { items: View[]; paged: boolean } {
+/**
+ * Sorts (id breaks ties, as Neutron's pagination does) and cuts one page: the
+ * items after `marker` (before it, reversed), the marker being the item of
+ * `q.marker` the caller sees, filtered or not (undefined when none: the page
+ * starts at the first item, or is empty reversed), as the store's lists do.
+ */
+export function page(items: View[], q: ListQuery, marker?: View): { items: View[]; paged: boolean } {
   const sorts: [string, 'asc' | 'desc'][] = [...q.sorts, ['id', 'asc']];
   const order = (a: View, b: View) => {
     for (const [k, dir] of sorts) {
@@ -135,13 +169,12 @@ export function page(items: View[], q: ListQuery): { items: View[]; paged: boole
   };
   const sorted = q.sorts.length || q.limit !== undefined || q.marker ? [...items].sort(order) : items;
   if (q.limit === undefined && !q.marker) return { items: sorted, paged: false };
-  const at = q.marker ? sorted.findIndex((i) => i.id === q.marker) : -1;
   let out: View[];
   if (q.pageReverse) {
-    const before = q.marker ? sorted.slice(0, Math.max(at, 0)) : sorted;
+    const before = q.marker ? (marker ? sorted.filter((i) => order(i, marker) < 0) : []) : sorted;
     out = q.limit === undefined ? before : before.slice(Math.max(before.length - q.limit, 0));
   } else {
-    const after = q.marker ? sorted.slice(at + 1) : sorted;
+    const after = marker ? sorted.filter((i) => order(i, marker) > 0) : sorted;
     out = q.limit === undefined ? after : after.slice(0, q.limit);
   }
   return { items: out, paged: q.limit !== undefined };

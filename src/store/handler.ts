@@ -1,8 +1,8 @@
 /**
  * What the API needs from each resource: the Neutron plugin calls, on the
  * repositories they are handed. Writes are called inside one transaction
- * (and handed its repositories); so are lists, which may create a project's
- * default group.
+ * (and handed its repositories); reads on one snapshot. A list that must write
+ * first (a project's default group) says so in beforeList.
  */
 import { type Body, type Context, type ResourceSpec } from '../model/schema.js';
 import { type ListQuery, type Repositories } from './repository.js';
@@ -29,17 +29,30 @@ export const COMMON_COLUMNS: Record<string, Column> = {
   updated_at: { field: 'updated_at', type: 'text' },
 };
 
+/**
+ * An API attribute that is a list the store holds as a set field: what a filter
+ * on it becomes in a repository query. `set`: a filter value is a member;
+ * `keys`: a list of objects filtered by `key=value` values (Neutron's fixed_ips),
+ * each key on the set field it names, `like` as part of a member; other keys are ignored.
+ */
+export type SetColumn = { set: string } | { keys: Record<string, { set: string; like?: true }> };
+
 export const NAME_COLUMN: Record<string, Column> = { name: { field: 'name', type: 'text' } };
 
 export interface Handler {
   spec: ResourceSpec;
   /** the attributes a repository can filter and sort on (see Column) */
   columns: Record<string, Column>;
+  /** the list attributes a repository can filter on (see SetColumn) */
+  sets?: Record<string, SetColumn>;
   /**
-   * The items the caller may see, as full views: all of them, or what `query` (in
-   * the repository's fields) selects; `filters` only for side effects (default groups).
+   * The write a list needs before it reads (Neutron's security group and rule lists
+   * create the listed project's default group): the write, to run in a transaction of
+   * its own, or undefined when there is none to make (only reads `db`).
    */
-  list(db: Repositories, ctx: Context, filters: Map<string, string[]>, query?: ListQuery<string>): Promise<View[]>;
+  beforeList?(db: Repositories, ctx: Context, filters: Map<string, string[]>): Promise<((tx: Repositories) => Promise<unknown>) | undefined>;
+  /** The items the caller may see, as full views: all of them, or what `query` (in the repository's fields) selects. */
+  list(db: Repositories, ctx: Context, query?: ListQuery<string, string>): Promise<View[]>;
   show(db: Repositories, ctx: Context, id: string): Promise<View>;
   create(db: Repositories, ctx: Context, item: Body): Promise<View>;
   update(db: Repositories, ctx: Context, id: string, item: Body): Promise<View>;

@@ -28,7 +28,7 @@ export function networkHandler(): Handler {
       mtu: { field: 'mtu', type: 'int' }, port_security_enabled: { field: 'port_security_enabled', type: 'bool' },
       'router:external': { field: 'external', type: 'bool' },
     },
-    list: async (db, ctx, _filters, query) => (await db.networks.list({ ...query as ListQuery<NetworkField>, visibleTo: readerOf(ctx) })).map(networkView),
+    list: async (db, ctx, query) => (await db.networks.list({ ...query as ListQuery<NetworkField>, visibleTo: readerOf(ctx) })).map(networkView),
     show: async (db, ctx, id) => networkView(await visibleNetwork(db, ctx, id)),
     async create(db, ctx, item) {
       for (const a of ['shared', 'router:external'] as const) {

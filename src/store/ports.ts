@@ -17,7 +17,7 @@ import { readerOf } from './access.js';
 import { COMMON_COLUMNS, type Handler, NAME_COLUMN, owningProject } from './handler.js';
 import { newId } from './ids.js';
 import { visibleNetwork } from './networks.js';
-import { type ListQuery, type PortChanges, type PortField, type Repositories } from './repository.js';
+import { type ListQuery, type PortChanges, type PortField, type PortSet, type Repositories } from './repository.js';
 import { ensureDefaultGroup } from './security-groups.js';
 
 export async function visiblePort(db: Repositories, ctx: Context, id: string): Promise<Port> {
@@ -153,7 +153,16 @@ export function portHandler(random: Random = Math.random): Handler {
       port_security_enabled: { field: 'port_security_enabled', type: 'bool' }, 'binding:host_id': { field: 'host_id', type: 'text' },
       'binding:vnic_type': { field: 'vnic_type', type: 'text' },
     },
-    list: async (db, ctx, _filters, query) => (await db.ports.list({ ...query as ListQuery<PortField>, visibleTo: readerOf(ctx) })).map(portView),
+    sets: {
+      security_groups: { set: 'security_groups' },
+      fixed_ips: {
+        keys: {
+          ip_address: { set: 'fixed_ips.ip_address' }, subnet_id: { set: 'fixed_ips.subnet_id' },
+          ip_address_substr: { set: 'fixed_ips.ip_address', like: true },
+        },
+      },
+    },
+    list: async (db, ctx, query) => (await db.ports.list({ ...query as ListQuery<PortField, PortSet>, visibleTo: readerOf(ctx) })).map(portView),
     show: async (db, ctx, id) => portView(await visiblePort(db, ctx, id)),
     async create(db, ctx, item) {
       const net = await visibleNetwork(db, ctx, item.network_id as string);

@@ -15,8 +15,12 @@ import { type Subnet } from '../model/subnet.js';
 
 export type SortDir = 'asc' | 'desc';
 
-/** A list a database answers itself: whose view, which rows, in what order, which page. */
-export interface ListQuery<K extends string> {
+/**
+ * A list a database answers itself: whose view, which rows, in what order, which
+ * page. The filters come first, the page is cut from what they select (as Neutron's
+ * queries do). `S`: the resource's set fields, values a row holds many of.
+ */
+export interface ListQuery<K extends string, S extends string = never> {
   /**
    * Only what this project may read under Neutron's (Zed default) read policy for
    * the resource; absent: everything (an admin).
@@ -24,6 +28,13 @@ export interface ListQuery<K extends string> {
   visibleTo?: string;
   /** field → accepted values: a row matches when every field holds one of its values */
   where?: Partial<Record<K, readonly Scalar[]>>;
+  /** set field → accepted values: a row matches when each of these sets holds one of its values */
+  has?: Partial<Record<S, readonly string[]>>;
+  /**
+   * set field → texts: a row matches when each of these sets holds a value LIKE
+   * `%text%` for one of its texts (Neutron's ip_address_substr: SQL's LIKE, whose `_` and `%` match as patterns)
+   */
+  like?: Partial<Record<S, readonly string[]>>;
   /** `id` ascending breaks ties (as Neutron's pagination does); with no sorts and no page, creation order */
   sorts?: [K, SortDir][];
   limit?: number;
@@ -74,11 +85,14 @@ export type PortField = 'id' | 'project_id' | 'network_id' | 'name' | 'mac_addre
 export type PortChanges = Partial<Pick<Port, 'name' | 'admin_state_up' | 'device_id' | 'device_owner' | 'port_security_enabled' | 'host_id'
   | 'vnic_type' | 'profile' | 'mac_address' | 'fixed_ips' | 'allowed_address_pairs' | 'security_groups'>>;
 
+/** a port's groups, and its fixed IPs' addresses and subnets */
+export type PortSet = 'security_groups' | 'fixed_ips.ip_address' | 'fixed_ips.subnet_id';
+
 export interface PortRepository {
   get(id: string, visibleTo?: string): Promise<Port | undefined>;
   /** the ports of these ids that exist, in one read */
   getMany(ids: readonly string[]): Promise<Port[]>;
-  list(q?: ListQuery<PortField>): Promise<Port[]>;
+  list(q?: ListQuery<PortField, PortSet>): Promise<Port[]>;
   create(p: New<Port>): Promise<Port>;
   update(id: string, changes: PortChanges, revision: Revision): Promise<Port>;
   remove(id: string): Promise<void>;
@@ -208,5 +222,11 @@ export interface Store extends Repositories {
    * would LISTEN to a NOTIFY its writes send on commit. Returns how to stop listening.
    */
   onCommit(listener: (seq: number) => void): () => void;
+  /**
+   * What the database's own rules should have removed with the rows it belonged to
+   * (a deleted resource's standard attributes) or refused (a row naming one that is
+   * not there): one line each, none in a sound store.
+   */
+  problems(): Promise<string[]>;
   close(): Promise<void>;
 }

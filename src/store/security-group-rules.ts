@@ -6,7 +6,7 @@ import { owns, readerOf } from './access.js';
 import { COMMON_COLUMNS, type Handler, owningProject } from './handler.js';
 import { newId } from './ids.js';
 import { type ListQuery, type Repositories, type RuleField } from './repository.js';
-import { ensureDefaultForListing } from './security-groups.js';
+import { defaultGroupForListing } from './security-groups.js';
 
 /** _check_security_group: the group must exist and be visible to the rule's project. */
 async function checkGroup(db: Repositories, ctx: Context, id: string, project: string): Promise<void> {
@@ -31,10 +31,8 @@ export function ruleHandler(): Handler {
       port_range_min: { field: 'port_range_min', type: 'int?' }, port_range_max: { field: 'port_range_max', type: 'int?' },
       remote_ip_prefix: { field: 'remote_ip_prefix', type: 'text?' },
     },
-    async list(db, ctx, filters, query) {
-      await ensureDefaultForListing(db, ctx, filters);
-      return (await db.rules.list({ ...query as ListQuery<RuleField>, visibleTo: readerOf(ctx) })).map((r) => ruleView(r, false));
-    },
+    beforeList: defaultGroupForListing,
+    list: async (db, ctx, query) => (await db.rules.list({ ...query as ListQuery<RuleField>, visibleTo: readerOf(ctx) })).map((r) => ruleView(r, false)),
     show: async (db, ctx, id) => ruleView(await visibleRule(db, ctx, id), false),
     async create(db, ctx, item: Body) {
       const project = owningProject(ctx, item);

@@ -27,11 +27,15 @@ export async function ensureDefaultGroup(db: Repositories, projectId: string): P
     ?? insertGroup(db, projectId, DEFAULT_SG_NAME, DEFAULT_SG_DESCRIPTION, true, true);
 }
 
-/** Neutron lists trigger the default group of the listed project (never another project's, for a member). */
-export async function ensureDefaultForListing(db: Repositories, ctx: Context, filters: Map<string, string[]>): Promise<void> {
+/**
+ * Neutron lists trigger the default group of the listed project (never another
+ * project's, for a member): its creation when it has none (a Handler's beforeList).
+ */
+export async function defaultGroupForListing(db: Repositories, ctx: Context, filters: Map<string, string[]>) {
   const asked = filters.get('project_id')?.[0] ?? filters.get('tenant_id')?.[0];
   const project = asked && (ctx.isAdmin || asked === ctx.projectId) ? asked : ctx.projectId;
-  if (project) await ensureDefaultGroup(db, project);
+  if (!project || await db.securityGroups.defaultOf(project)) return undefined;
+  return (tx: Repositories) => ensureDefaultGroup(tx, project);
 }
 
 export async function visibleGroup(db: Repositories, ctx: Context, id: string): Promise<SecurityGroup> {
@@ -61,10 +65,8 @@ export function securityGroupHandler(): Handler {
   return {
     spec: securityGroupSpec,
     columns: { ...COMMON_COLUMNS, ...NAME_COLUMN, stateful: { field: 'stateful', type: 'bool' } },
-    async list(db, ctx, filters, query) {
-      await ensureDefaultForListing(db, ctx, filters);
-      return views(db, await db.securityGroups.list({ ...query as ListQuery<GroupField>, visibleTo: readerOf(ctx) }));
-    },
+    beforeList: defaultGroupForListing,
+    list: async (db, ctx, query) => views(db, await db.securityGroups.list({ ...query as ListQuery<GroupField>, visibleTo: readerOf(ctx) })),
     show: async (db, ctx, id) => view(db, await visibleGroup(db, ctx, id)),
     async create(db, ctx, item: Body) {
       const project = owningProject(ctx, item);

@@ -32,7 +32,7 @@ export function subnetHandler(): Handler {
       cidr: { field: 'cidr', type: 'text' }, gateway_ip: { field: 'gateway_ip', type: 'text?' }, enable_dhcp: { field: 'enable_dhcp', type: 'bool' },
       ipv6_ra_mode: { field: 'ipv6_ra_mode', type: 'text?' }, ipv6_address_mode: { field: 'ipv6_address_mode', type: 'text?' },
     },
-    list: async (db, ctx, _filters, query) => (await db.subnets.list({ ...query as ListQuery<SubnetField>, visibleTo: readerOf(ctx) })).map(subnetView),
+    list: async (db, ctx, query) => (await db.subnets.list({ ...query as ListQuery<SubnetField>, visibleTo: readerOf(ctx) })).map(subnetView),
     show: async (db, ctx, id) => subnetView(await visibleSubnet(db, ctx, id)),
     async create(db, ctx, item) {
       const net = await visibleNetwork(db, ctx, item.network_id as string);

@@ -62,6 +62,17 @@ export class SqliteStore implements Store {
     return this.db.committed.listen(listener);
   }
 
+  problems(): Promise<string[]> {
+    return this.db.exec(() => [
+      // the delete triggers (migration 1) take a resource's standard attributes with it
+      ...this.db.all(`SELECT id, resource_type FROM standard_attrs WHERE id NOT IN (SELECT std_id FROM networks UNION SELECT std_id FROM network_segments
+        UNION SELECT std_id FROM subnets UNION SELECT std_id FROM ports UNION SELECT std_id FROM security_groups UNION SELECT std_id FROM security_group_rules)`)
+        .map((r) => `standard attributes ${r.id} (${r.resource_type}) belong to nothing`),
+      ...(this.db.raw.pragma('foreign_key_check') as { table: string; rowid: number; parent: string }[])
+        .map((r) => `${r.table} row ${r.rowid} names a missing ${r.parent} row`),
+    ]);
+  }
+
   async close(): Promise<void> {
     // after whatever is under way
     await this.db.exec(() => this.db.close());
