@@ -8,9 +8,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { canonicalMac, formatIp, parseIp } from '../src/model/addresses.js';
+import { seededRandom } from '../src/model/random.js';
 import { neutronDriver } from './support/neutron-driver.js';
 import { type NeutronServer, startNeutronServer } from './support/neutron-server.js';
-import { api, as, CLI, type RunningServer, startServer } from './support/server.js';
+import { api, as, CLI, type RunningServer, startServer, SYSTEM_PYTHON } from './support/server.js';
 
 let portsec: RunningServer;
 let neutron: NeutronServer;
@@ -19,6 +21,47 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(async () => {
   await Promise.all([portsec?.stop(), neutron?.stop()]);
+});
+
+/** netaddr's reading of each text: IPv6 as str(IPAddress) (or null), a MAC as the API's sanitised form (or null if invalid). */
+const NETADDR = `
+import json, sys, netaddr
+from neutron_lib.api import converters, validators
+def ip(t):
+    try: return str(netaddr.IPAddress(t, 6, flags=netaddr.INET_PTON))
+    except Exception: return None
+cases = json.load(sys.stdin)
+json.dump({'ips': [ip(t) for t in cases['ips']],
+           'macs': [None if validators.validate_mac_address(m) else converters.convert_to_sanitized_mac_address(m) for m in cases['macs']]}, sys.stdout)
+`;
+
+test('addresses and MACs are read and printed as netaddr does (IPv4-mapped and -compatible, every EUI-48 spelling)', () => {
+  const rnd = seededRandom(13);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)];
+  const hex = (n: number) => Array.from({ length: n }, () => pick('0123456789abcdefABCDEF')).join('');
+  const ips: string[] = ['::ffff:ae9:809d', '::ffff:10.233.128.157', '::1.2.3.4', '::0.1.0.0', '::1', '::', '1::1.2.3.4', '::ffff:01.2.3.4', '::1.2.3', '1:2:3:4:5:6:7:1.2.3.4'];
+  for (let i = 0; i < 3000; i++) {
+    const words = Array.from({ length: 8 }, () => pick([0, 0, 0, 0xffff, 1, Math.floor(rnd() * 0x10000)]));
+    if (i % 3 === 0) words.fill(0, 0, 5 + (i % 2));
+    ips.push(words.map((w) => w.toString(16)).join(':'));
+  }
+  const macs: string[] = ['fa16.3e00.0005', 'fa163e000005', 'a163e000005', 'FA-16-3E-00-00-05', 'fa16:3e00:0005', 'fa163e-000005', 'fa-16-3e:00:00:05', '000000000000', ''];
+  for (let i = 0; i < 2000; i++) {
+    const count = pick([6, 3, 2, 1]);
+    const widest = { 6: 3, 3: 5, 2: 7, 1: 13 }[count]!;
+    macs.push(Array.from({ length: count }, () => hex(1 + Math.floor(rnd() * widest))).join(pick([':', '-', '.', ''])));
+  }
+  const r = spawnSync(SYSTEM_PYTHON, ['-c', NETADDR], { input: JSON.stringify({ ips, macs }), encoding: 'utf8' });
+  expect(r.status, r.stderr).toBe(0);
+  const netaddr = JSON.parse(r.stdout) as { ips: (string | null)[]; macs: (string | null)[] };
+  const ours = {
+    ips: ips.map((t) => { const p = parseIp(t); return p ? formatIp(6, p.value) : null; }),
+    macs: macs.map((m) => canonicalMac(m) ?? null),
+  };
+  expect(ours.ips).toEqual(netaddr.ips);
+  expect(ours.macs).toEqual(netaddr.macs);
+  expect(netaddr.ips[0]).toBe('::ffff:10.233.128.157');
+  expect(netaddr.macs.filter((m) => m !== null).length).toBeGreaterThan(100);
 });
 
 const ADMIN = as('admin', 'admin');
