@@ -128,7 +128,7 @@ export function parsePort(p: Json, driver: Driver, host: string | null = null): 
   const pairs = (Array.isArray(p.allowed_address_pairs) ? p.allowed_address_pairs : []).map((a: Json) => {
     const ip = a?.ip_address;
     if (typeof ip !== 'string' || !(ip.includes('/') ? parseCidr(ip) : canonicalIpText(ip))) fail(what, `invalid allowed address pair ${JSON.stringify(a)}`);
-    // stored as written (fa16.3e00.0005 too), as Neutron's API does; its agent reads every spelling as the one MAC
+    // Neutron's API stores a pair's MAC as written (fa16.3e00.0005 too); its agent reads every spelling as one MAC: canonical here
     const pairMac = a.mac_address === undefined ? mac : canonicalMac(a.mac_address) ?? fail(what, `invalid MAC in allowed address pair ${JSON.stringify(a)}`);
     return { ip_address: ip, mac_address: pairMac };
   });
