@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { neutronDriver } from './support/neutron-driver.js';
 import { api, as, CLI, type RunningServer, startServer } from './support/server.js';
 
 const compile = (...args: string[]) => spawnSync(process.execPath, [CLI, 'compile', ...args], { encoding: 'utf8' });
@@ -65,6 +66,86 @@ test('bad input ends with a message naming the object and exit status 2', () => 
   const r = compile('--topology', bad);
   expect(r.status).toBe(2);
   expect(r.stderr).toContain('security group g1 rule g1-rule-0: unknown remote group nope');
+});
+
+/** compile --topology on `input` exits 0 and prints what Neutron's own driver leaves for the same input. */
+function sameAsNeutron(input: Record<string, unknown>): { ipset_restore: string; iptables_save: { IPv4: string; IPv6: string } } {
+  const file = join(tmp, `node-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(file, JSON.stringify(input));
+  const expected = neutronDriver(input);
+  expect(expected.status, expected.stderr).toBe(0);
+  const r = compile('--topology', file, '--format', 'golden-json');
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  const state = JSON.parse(r.stdout);
+  expect(state).toEqual(expected.state);
+  return state;
+}
+
+const G = 'b13b13b1-0001-4000-8000-000000000e7c';
+const node = (ports: Record<string, unknown>[], rules: Record<string, unknown>[] = [], options: Record<string, unknown> = {}) => ({
+  options, security_groups: [{ id: G, security_group_rules: rules }], ports: ports.map((p) => ({ security_groups: [G], ...p })),
+});
+const peers6 = { direction: 'ingress', ethertype: 'IPv6', protocol: 'tcp', port_range_min: 22, port_range_max: 22, remote_group_id: G };
+
+test('pair MACs spelt Cisco-style or bare are one MAC, FA:16:3E:00:00:05, in both families (no crash on IPv6)', () => {
+  const { iptables_save: save } = sameAsNeutron(node([{
+    id: 'c0ffee51-aaaa-4a00-8000-000000000051', mac_address: 'fa:16:3e:00:00:51', fixed_ips: ['10.0.0.51', '2001:db8::51'],
+    allowed_address_pairs: [{ ip_address: '10.0.0.5', mac_address: 'fa16.3e00.0005' }, { ip_address: '2001:db8::5', mac_address: 'fa163e000005' },
+      { ip_address: '2001:db8::6', mac_address: 'FA-16-3E-00-00-05' }],
+  }]));
+  expect(save.IPv4).toContain('-s 10.0.0.5/32 -m mac --mac-source FA:16:3E:00:00:05 ');
+  expect(save.IPv6).toContain('-s 2001:db8::5/128 -m mac --mac-source FA:16:3E:00:00:05 ');
+  // one link-local address for the three spellings
+  expect(save.IPv6.match(/-s fe80::f816:3eff:fe00:5\/128/g)).toHaveLength(1);
+  expect(save.IPv4 + save.IPv6).not.toContain('FA16.3E00.0005');
+});
+
+test('IPv4-mapped addresses are printed as netaddr prints them, in the spoof chain, the rules and the ipset', () => {
+  const { iptables_save: save, ipset_restore: ipsets } = sameAsNeutron(node([
+    { id: 'c0ffee52-aaaa-4a00-8000-000000000052', mac_address: 'fa:16:3e:00:00:52', fixed_ips: ['::ffff:ae9:8052'], allowed_address_pairs: [{ ip_address: '::ffff:ae9:809d' }] },
+    { id: 'c0ffee53-bbbb-4a00-8000-000000000053', mac_address: 'fa:16:3e:00:00:53', fixed_ips: ['::ffff:ae9:8053'], allowed_address_pairs: [{ ip_address: '::a0a:a00/120' }], local: false },
+  ], [peers6, { direction: 'egress', ethertype: 'IPv6', remote_ip_prefix: '::ffff:ae9:8000/120' }]));
+  expect(save.IPv6).toContain('-s ::ffff:10.233.128.157/128 -m mac --mac-source FA:16:3E:00:00:52 ');
+  expect(save.IPv6).toContain('-d ::ffff:10.233.128.0/120 -j RETURN');
+  expect(ipsets).toContain(' ::ffff:10.233.128.83/128\n');
+  expect(ipsets).toContain(' ::10.10.10.0/120\n');
+  expect(save.IPv6 + ipsets).not.toContain('ae9');
+});
+
+test('port ranges given as strings and remote_ip_prefix "" are taken as Neutron\'s API converts them', () => {
+  const { iptables_save: save } = sameAsNeutron(node([{ id: 'c0ffee54-aaaa-4a00-8000-000000000054', mac_address: 'fa:16:3e:00:00:54', fixed_ips: ['10.0.0.54'] }], [
+    { direction: 'ingress', protocol: 'tcp', port_range_min: '2379', port_range_max: '2380', remote_group_id: G },
+    { direction: 'ingress', protocol: 'udp', port_range_min: ' 53 ', port_range_max: '53', remote_ip_prefix: '' },
+  ]));
+  expect(save.IPv4).toContain('-p tcp -m tcp -m multiport --dports 2379:2380 -m set --match-set');
+  expect(save.IPv4).toContain('-A neutron-linuxbri-ic0ffee54-a -p udp -m udp --dport 53 -j RETURN');
+});
+
+test('options.host: the ports bound to it are local, the others (whatever their `local`) only group members', () => {
+  const port = (n: number, host: string, extra: Record<string, unknown> = {}) => ({
+    id: `c0ffee6${n}-cccc-4a00-8000-00000000006${n}`, mac_address: `fa:16:3e:00:00:6${n}`, fixed_ips: [`10.20.0.6${n}`], 'binding:host_id': host, ...extra,
+  });
+  const ports = [port(1, 'cn1'), port(2, 'cn2', { local: true }), port(3, 'cn1', { local: false })];
+  for (const driver of ['linuxbridge', 'ovs_hybrid']) {
+    const { iptables_save: save, ipset_restore: ipsets } = sameAsNeutron(node(ports, [{ ...peers6, ethertype: 'IPv4' }], { host: 'cn1', driver }));
+    expect(save.IPv4).toContain('--mac-source FA:16:3E:00:00:61');
+    expect(save.IPv4).toContain('--mac-source FA:16:3E:00:00:63');
+    expect(save.IPv4).not.toContain('--mac-source FA:16:3E:00:00:62');
+    expect(ipsets).toContain(' 10.20.0.62/32\n');
+  }
+});
+
+test('options.use_ipv6 false: no ip6tables at all, the IPv4 tables and both families\' ipsets as with IPv6', () => {
+  const input = node([{ id: 'c0ffee71-dddd-4a00-8000-000000000071', mac_address: 'fa:16:3e:00:00:71', fixed_ips: ['10.30.0.71', '2001:db8:30::71'] }],
+    [peers6, { ...peers6, ethertype: 'IPv4' }], { use_ipv6: false });
+  const state = sameAsNeutron(input);
+  expect(state.iptables_save.IPv6).toBe('');
+  expect(state.ipset_restore).toContain('create NIPv6');
+  const withIpv6 = sameAsNeutron({ ...input, options: {} });
+  expect(state.iptables_save.IPv4).toBe(withIpv6.iptables_save.IPv4);
+  expect(state.ipset_restore).toBe(withIpv6.ipset_restore);
+  expect(withIpv6.iptables_save.IPv6).not.toBe('');
 });
 
 let server: RunningServer;

@@ -13,7 +13,7 @@ test.each([
     'security group g1 rule r1: unknown remote group g9'],
   ['an unknown group on a port', { ports: [port('p1', { security_groups: ['g9'] })] }, 'port p1: unknown security group g9'],
   ['a bad CIDR', { security_groups: [group('g1', { security_group_rules: [{ id: 'r1', direction: 'ingress', remote_ip_prefix: '10.0.0.0/40' }] })] },
-    'security group g1 rule r1: invalid remote_ip_prefix "10.0.0.0/40"'],
+    'security group g1 rule r1: Invalid CIDR 10.0.0.0/40 given as IP prefix.'],
   ['a bad MAC', { ports: [port('p1', { mac_address: 'fa:16:3e:zz:00:01' })] }, 'port p1: invalid MAC "fa:16:3e:zz:00:01"'],
   ['a bad pair', { ports: [port('p1', { allowed_address_pairs: [{ ip_address: '10.0.0.300' }] })] }, 'port p1: invalid allowed address pair'],
   ['a rule Neutron refuses', { security_groups: [group('g1', { security_group_rules: [{ id: 'r1', direction: 'ingress', protocol: 'tcp', port_range_min: 90, port_range_max: 80 }] })] },

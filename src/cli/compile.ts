@@ -17,6 +17,7 @@ interface Options {
   db: string;
   driver?: CompileOptions['driver'];
   ipset?: 'on' | 'off';
+  ipv6?: 'on' | 'off';
   format: 'iptables' | 'golden-json' | 'ir';
   omitWidePairs?: CompileOptions['omitWidePairs'];
 }
@@ -54,6 +55,7 @@ export function compileCommand(program: Command): void {
     .option('--db <file>', 'SQLite database of `portsec serve`', 'portsec.db')
     .addOption(new Option('--driver <driver>', 'linuxbridge (neutron-linuxbri-, tap devices) or ovs_hybrid (neutron-openvswi-, qvb devices)').choices(['linuxbridge', 'ovs_hybrid']))
     .addOption(new Option('--ipset <on|off>', 'remote groups as ipsets, or expanded to one rule per member').choices(['on', 'off']))
+    .addOption(new Option('--ipv6 <on|off>', 'off: the node has no IPv6, so no ip6tables (as Neutron\'s agent on such a host)').choices(['on', 'off']))
     .addOption(new Option('--format <format>', 'iptables: ipset and iptables-restore payloads; golden-json: golden.py\'s ipset_restore and iptables_save fields; '
       + 'ir: each local port\'s effective policy (allow-list, rules, remote-group members) as JSON')
       .choices(['iptables', 'golden-json', 'ir']).default('iptables'))
@@ -63,6 +65,7 @@ export function compileCommand(program: Command): void {
       const overrides: Partial<CompileOptions> = expansionOverrides(o);
       if (o.driver) overrides.driver = o.driver;
       if (o.ipset) overrides.enableIpset = o.ipset === 'on';
+      if (o.ipv6) overrides.useIpv6 = o.ipv6 === 'on';
       try {
         const { events = [], ...initial } = input;
         const node = createBackend('iptables', parseTopology(initial, overrides));

@@ -34,12 +34,29 @@ export function canonicalIpText(text: unknown): string | undefined {
 export function parseIp(text: unknown): { family: Family; value: bigint } | undefined {
   if (typeof text !== 'string' || text.trim() !== text || text === '') return undefined;
   if (text.includes(':')) {
-    if (text.includes('%') || !ipaddr.IPv6.isValid(text)) return undefined;
-    return { family: 6, value: bytesToBigint(ipaddr.IPv6.parse(text).toByteArray()) };
+    const hex = text.includes('.') ? embeddedIpv4AsHex(text) : text;
+    if (hex === undefined || hex.includes('%') || !ipaddr.IPv6.isValid(hex)) return undefined;
+    return { family: 6, value: bytesToBigint(ipaddr.IPv6.parse(hex).toByteArray()) };
   }
+  const value = parseDotted(text);
+  return value === undefined ? undefined : { family: 4, value };
+}
+
+function parseDotted(text: string): bigint | undefined {
   const parts = text.split('.');
   if (parts.length !== 4 || !parts.every((p) => V4_PART.test(p) && Number(p) <= 255)) return undefined;
-  return { family: 4, value: bytesToBigint(parts.map(Number)) };
+  return bytesToBigint(parts.map(Number));
+}
+
+/**
+ * An IPv6 text whose last 32 bits are written dotted, with them as two hex words.
+ * inet_pton's reading: ipaddr.js takes `::1.2.3.4` for `::ffff:1.2.3.4`, and
+ * accepts octets with leading zeros.
+ */
+function embeddedIpv4AsHex(text: string): string | undefined {
+  const at = text.lastIndexOf(':');
+  const v4 = parseDotted(text.slice(at + 1));
+  return v4 === undefined ? undefined : `${text.slice(0, at + 1)}${(v4 >> 16n).toString(16)}:${(v4 & 0xffffn).toString(16)}`;
 }
 
 /** Parses `addr/len` (or a bare address when `bareIsHost`), keeping host bits. */
@@ -61,11 +78,38 @@ function bytesToBigint(bytes: number[]): bigint {
   return bytes.reduce((acc, b) => (acc << 8n) | BigInt(b), 0n);
 }
 
+const dotted = (value: bigint) => [24n, 16n, 8n, 0n].map((s) => Number((value >> s) & 0xffn)).join('.');
+
 export function formatIp(family: Family, value: bigint): string {
-  const n = family === 4 ? 4 : 16;
-  const bytes: number[] = [];
-  for (let i = n - 1; i >= 0; i--) bytes.push(Number((value >> BigInt(i * 8)) & 0xffn));
-  return family === 4 ? bytes.join('.') : ipaddr.fromByteArray(bytes).toString();
+  return family === 4 ? dotted(value) : formatIpv6(value);
+}
+
+/**
+ * IPv6 as netaddr prints it: glibc's inet_ntop, which compresses the first longest
+ * run of two or more zero words and writes an IPv4-mapped (::ffff:a.b.c.d) or
+ * -compatible (::a.b.c.d, not ::1 or ::) address's last 32 bits dotted.
+ */
+function formatIpv6(value: bigint): string {
+  const words = Array.from({ length: 8 }, (_, i) => Number((value >> BigInt((7 - i) * 16)) & 0xffffn));
+  let best = { base: -1, len: 0 };
+  for (let i = 0; i < 8;) {
+    let j = i;
+    while (j < 8 && words[j] === 0) j++;
+    if (j - i >= 2 && j - i > best.len) best = { base: i, len: j - i };
+    i = j === i ? i + 1 : j;
+  }
+  const embedsIpv4 = best.base === 0 && (best.len === 6 || (best.len === 5 && words[5] === 0xffff));
+  let text = '';
+  for (let i = 0; i < 8; i++) {
+    if (best.base >= 0 && i >= best.base && i < best.base + best.len) {
+      if (i === best.base) text += ':';
+      continue;
+    }
+    if (i !== 0) text += ':';
+    if (i === 6 && embedsIpv4) return text + dotted(value & 0xffffffffn);
+    text += words[i].toString(16);
+  }
+  return best.base >= 0 && best.base + best.len === 8 ? `${text}:` : text;
 }
 
 export function hostMask(c: { family: Family; prefixlen: number }): bigint {
@@ -107,24 +151,35 @@ export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
   return a.family === b.family && network(a) <= broadcast(b) && network(b) <= broadcast(a);
 }
 
+/** netaddr's EUI-48 forms (strategy/eui48.py): the words of each, however many hex digits each word may have. */
+const macForms = (count: number, digits: string, separators: string[]) =>
+  separators.map((sep) => new RegExp(`^${Array(count).fill(`([0-9a-f]{${digits}})`).join(sep)}$`, 'i'));
 const MAC_FORMS = [
-  /^([0-9a-f]{1,2})[:-]([0-9a-f]{1,2})[:-]([0-9a-f]{1,2})[:-]([0-9a-f]{1,2})[:-]([0-9a-f]{1,2})[:-]([0-9a-f]{1,2})$/i,
-  /^([0-9a-f]{2})([0-9a-f]{2})\.([0-9a-f]{2})([0-9a-f]{2})\.([0-9a-f]{2})([0-9a-f]{2})$/i,
-  /^([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i,
+  ...macForms(6, '1,2', [':', '-']),
+  ...macForms(3, '1,4', [':', '-', '\\.']),
+  ...macForms(2, '5,6', ['-', ':']),
+  /^([0-9a-f]{11,12})$/i,
 ];
 
 const CANONICAL_MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/;
+const RESERVED_MACS = new Set(['00:00:00:00:00:00', 'ff:ff:ff:ff:ff:ff']);
 
-/** The MAC in Neutron's canonical form (lower case, colons), or undefined if invalid. */
+/**
+ * The MAC in Neutron's canonical form (lower case, colons), or undefined where
+ * neutron-lib's validate_mac_address refuses it: any spelling netaddr reads
+ * (fa16.3e00.0005, fa163e000005, fa-16-3e-00-00-05...), not the reserved ones.
+ */
 export function canonicalMac(text: unknown): string | undefined {
   if (typeof text !== 'string') return undefined;
   // stored MACs are canonical already: only the two reserved ones need a look
-  if (CANONICAL_MAC.test(text)) return text === '00:00:00:00:00:00' || text === 'ff:ff:ff:ff:ff:ff' ? undefined : text;
+  if (CANONICAL_MAC.test(text)) return RESERVED_MACS.has(text) ? undefined : text;
   for (const form of MAC_FORMS) {
     const m = form.exec(text);
     if (!m) continue;
-    const mac = m.slice(1).map((o) => o.toLowerCase().padStart(2, '0')).join(':');
-    return mac === '00:00:00:00:00:00' || mac === 'ff:ff:ff:ff:ff:ff' ? undefined : mac;
+    const words = m.slice(1);
+    const hex = words.map((w) => w.toLowerCase().padStart(12 / words.length, '0')).join('');
+    const mac = hex.match(/../g)!.join(':');
+    return RESERVED_MACS.has(mac) ? undefined : mac;
   }
   return undefined;
 }

@@ -1,5 +1,5 @@
 /** The port resource: schema, fixed_ips input, revision bumps and the API view. */
-import { canonicalMac, parseIp } from './addresses.js';
+import { canonicalIpText, canonicalMac, parseIp } from './addresses.js';
 import { type AddressPair, addressPairsInput, sortPairs } from './allowed-address-pairs.js';
 import { idAttr, nameAttr, projectAttrs, projectView, standardAttrs, standardView, type StandardAttrs } from './common.js';
 import { boolean, check, isUuid, oneOf, pyRepr, type ResourceSpec, string, uuid } from './schema.js';
@@ -49,7 +49,8 @@ const fixedIps = check((v) => {
     if ('subnet_id' in f && !isUuid(f.subnet_id)) return `'${pyRepr(f.subnet_id)}' is not a valid UUID`;
   }
   return undefined;
-}, (v) => v as RequestedFixedIp[]);
+  // the address as IPAM stores it: str(netaddr.IPAddress), so ::ffff:ae9:809d is ::ffff:10.233.128.157
+}, (v) => (v as RequestedFixedIp[]).map((f) => (f.ip_address === undefined ? f : { ...f, ip_address: canonicalIpText(f.ip_address) })));
 
 /** validate_uuid_list with convert_none_to_empty_list: duplicates first, then each id. */
 const uuidList = check((v) => {

@@ -43,7 +43,7 @@ export const convertProtocol = convert((v): string | null => {
 });
 
 /** neutron securitygroup.convert_validate_port_value */
-const portValue = convert((v): number | null => {
+export const convertPortValue = convert((v): number | null => {
   if (v === null || v === undefined) return null;
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*-?[0-9]+\s*$/.test(v) ? Number(v) : NaN;
   if (Number.isInteger(n) && n >= 0 && n <= 65535) return n;
@@ -57,7 +57,8 @@ const ethertype = convert((v): Ethertype => {
   throw errors.ruleInvalidEthertype(String(v));
 });
 
-const ipPrefix = convert((v): string | null => {
+/** neutron securitygroup.convert_ip_prefix_to_cidr: "" is no prefix */
+export const convertIpPrefix = convert((v): string | null => {
   if (v === null || v === undefined || v === '') return null;
   const c = parseCidr(v, true);
   if (!c) throw errors.invalidCidr(String(v));
@@ -73,10 +74,10 @@ export const ruleSpec: ResourceSpec = {
     remote_group_id: { post: true, put: false, default: null, visible: true, filter: true, sort: true },
     direction: { post: true, put: false, required: true, input: oneOf(['ingress', 'egress']), visible: true, filter: true, sort: true },
     protocol: { post: true, put: false, default: null, input: convertProtocol, visible: true, filter: true, sort: true },
-    port_range_min: { post: true, put: false, default: null, input: portValue, visible: true, filter: true, sort: true },
-    port_range_max: { post: true, put: false, default: null, input: portValue, visible: true, filter: true, sort: true },
+    port_range_min: { post: true, put: false, default: null, input: convertPortValue, visible: true, filter: true, sort: true },
+    port_range_max: { post: true, put: false, default: null, input: convertPortValue, visible: true, filter: true, sort: true },
     ethertype: { post: true, put: false, default: 'IPv4', input: ethertype, visible: true, filter: true, sort: true },
-    remote_ip_prefix: { post: true, put: false, default: null, input: ipPrefix, visible: true, filter: true, sort: true },
+    remote_ip_prefix: { post: true, put: false, default: null, input: convertIpPrefix, visible: true, filter: true, sort: true },
     ...projectAttrs,
     normalized_cidr: { post: false, put: false, visible: true, filter: true },
     remote_address_group_id: { post: true, put: false, default: null, visible: true, filter: true },

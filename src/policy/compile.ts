@@ -27,18 +27,17 @@ export function spoofEntries(p: TopologyPort): Record<Family, SpoofEntry[]> {
   const out: Record<Family, SpoofEntry[]> = { IPv4: [], IPv6: [] };
   const add = (mac: string, ip: string, via: SpoofEntry['via']) => {
     const family = familyOfIp(ip);
-    // the API's spelling: how a backend writes it (iptables: upper case) is the backend's business
-    const canonical = mac.toLowerCase().replace(/-/g, ':');
-    out[family].push({ mac: canonical, cidr: ip, via });
+    // canonical (the topology's): how a backend writes it (iptables: upper case) is the backend's business
+    out[family].push({ mac, cidr: ip, via });
     if (family === 'IPv6') {
-      const lla = linkLocal(canonical);
-      if (!out.IPv6.some((e) => e.mac === canonical && e.cidr === lla)) out.IPv6.push({ mac: canonical, cidr: lla, via: 'link_local' });
+      const lla = linkLocal(mac);
+      if (!out.IPv6.some((e) => e.mac === mac && e.cidr === lla)) out.IPv6.push({ mac, cidr: lla, via: 'link_local' });
     }
   };
   for (const a of p.allowed_address_pairs) add(a.mac_address, a.ip_address, 'address_pair');
   for (const ip of p.fixed_ips) add(p.mac_address, ip, 'fixed_ip');
   if (p.fixed_ips.length === 0) {
-    for (const f of FAMILIES) out[f].push({ mac: p.mac_address.toLowerCase(), cidr: null, via: 'mac_only' });
+    for (const f of FAMILIES) out[f].push({ mac: p.mac_address, cidr: null, via: 'mac_only' });
   }
   return out;
 }

@@ -22,7 +22,7 @@ export function parseEvent(t: Topology, e: Event): ParsedEvent {
     const parsed = parseTopology({ options: {}, security_groups: [e.security_group, ...rawGroups.filter((g) => g.id !== id)] });
     return { op: 'set_group', group: parsed.groups.get(String(id))! };
   }
-  const parsed = parseTopology({ options: { driver: t.options.driver }, security_groups: rawGroups, ports: [e.port] });
+  const parsed = parseTopology({ options: { driver: t.options.driver, host: t.options.host }, security_groups: rawGroups, ports: [e.port] });
   return { op: 'set_port', id: parsed.ports[0].id, port: parsed.ports[0] };
 }
 

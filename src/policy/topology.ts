@@ -4,9 +4,11 @@
  * normalises it the way Neutron's API would have, and rejects what Neutron
  * would refuse, naming the object.
  */
-import { canonicalIpText, canonicalMac, formatIp, parseCidr } from '../model/addresses.js';
+import { canonicalIpText, canonicalMac, parseCidr } from '../model/addresses.js';
 import { NeutronError } from '../model/errors.js';
-import { canonicalRule, convertProtocol, type Direction, type Ethertype, type RuleInput } from '../model/security-group-rule.js';
+import {
+  canonicalRule, convertIpPrefix, convertPortValue, convertProtocol, type Direction, type Ethertype, normalizedCidr, type RuleInput,
+} from '../model/security-group-rule.js';
 
 export type Driver = 'linuxbridge' | 'ovs_hybrid';
 export type SgInfoSource = 'server_rpc' | 'agent_shim';
@@ -24,6 +26,10 @@ export interface CompileOptions {
    * as Neutron's iptables drivers make it, the seed's pitfall included.
    */
   omitWidePairs: Record<Ethertype, number> | null;
+  /** the node's host: when set, the ports bound to it (binding:host_id) are local, the others only group members */
+  host: string | null;
+  /** false: the node has no IPv6 (is_ipv6_enabled), so Neutron's agent writes no ip6tables (its ipsets stay) */
+  useIpv6: boolean;
 }
 
 export interface TopologyRule extends RuleInput {
@@ -86,18 +92,9 @@ function parseRule(groupId: string, r: Json, index: number): TopologyRule {
   if (ethertypeText !== 'ipv4' && ethertypeText !== 'ipv6') fail(what, `unknown ethertype ${JSON.stringify(r.ethertype)}`);
   const ethertype: Ethertype = ethertypeText === 'ipv4' ? 'IPv4' : 'IPv6';
   const protocol = r.protocol === 'any' ? null : neutronCheck(what, () => convertProtocol.parse(r.protocol ?? null));
-  const port = (v: unknown): number | null => {
-    if (v === null || v === undefined) return null;
-    if (!Number.isInteger(v) || (v as number) < 0 || (v as number) > 65535) fail(what, `invalid port ${JSON.stringify(v)}`);
-    return v as number;
-  };
-  let prefix: string | null = null;
-  let normalized: string | null = null;
-  if (r.remote_ip_prefix !== null && r.remote_ip_prefix !== undefined) {
-    const c = parseCidr(r.remote_ip_prefix, true) ?? fail(what, `invalid remote_ip_prefix ${JSON.stringify(r.remote_ip_prefix)}`);
-    prefix = `${formatIp(c.family, c.address)}/${c.prefixlen}`;
-    normalized = `${formatIp(c.family, c.address & ~((1n << BigInt((c.family === 4 ? 32 : 128) - c.prefixlen)) - 1n))}/${c.prefixlen}`;
-  }
+  // the API's own converters: ports may be given as strings, "" is no prefix
+  const port = (v: unknown) => neutronCheck(what, () => convertPortValue.parse(v));
+  const prefix = neutronCheck(what, () => convertIpPrefix.parse(r.remote_ip_prefix));
   if (r.remote_address_group_id) fail(what, 'remote address groups are not supported');
   const canonical = neutronCheck(what, () => canonicalRule({
     direction: direction as Direction, ethertype, protocol,
@@ -107,7 +104,7 @@ function parseRule(groupId: string, r: Json, index: number): TopologyRule {
   // a literal, not `{ ...canonical, id }`: V8 gave each spread of canonicalRule's clone its own hidden class, so every later read of 200,000 rules was megamorphic
   return {
     direction: canonical.direction, ethertype: canonical.ethertype, protocol: canonical.protocol, port_range_min: canonical.port_range_min,
-    port_range_max: canonical.port_range_max, remote_ip_prefix: canonical.remote_ip_prefix, remote_group_id: canonical.remote_group_id, id, normalized_cidr: normalized,
+    port_range_max: canonical.port_range_max, remote_ip_prefix: canonical.remote_ip_prefix, remote_group_id: canonical.remote_group_id, id, normalized_cidr: normalizedCidr(canonical.remote_ip_prefix),
   };
 }
 
@@ -121,7 +118,7 @@ function canonicalIp(what: string, text: unknown): string {
   return canonicalIpText(text) ?? fail(what, `invalid fixed IP ${JSON.stringify(text)}`);
 }
 
-export function parsePort(p: Json, driver: Driver): TopologyPort {
+export function parsePort(p: Json, driver: Driver, host: string | null = null): TopologyPort {
   if (typeof p?.id !== 'string') fail('port', 'needs an id');
   const what = `port ${p.id}`;
   const mac = canonicalMac(p.mac_address) ?? fail(what, `invalid MAC ${JSON.stringify(p.mac_address)}`);
@@ -131,8 +128,9 @@ export function parsePort(p: Json, driver: Driver): TopologyPort {
   const pairs = (Array.isArray(p.allowed_address_pairs) ? p.allowed_address_pairs : []).map((a: Json) => {
     const ip = a?.ip_address;
     if (typeof ip !== 'string' || !(ip.includes('/') ? parseCidr(ip) : canonicalIpText(ip))) fail(what, `invalid allowed address pair ${JSON.stringify(a)}`);
-    if (a.mac_address !== undefined && !canonicalMac(a.mac_address)) fail(what, `invalid MAC in allowed address pair ${JSON.stringify(a)}`);
-    return { ip_address: ip, mac_address: (a.mac_address as string | undefined) ?? mac };
+    // Neutron's API stores a pair's MAC as written (fa16.3e00.0005 too); its agent reads every spelling as one MAC: canonical here
+    const pairMac = a.mac_address === undefined ? mac : canonicalMac(a.mac_address) ?? fail(what, `invalid MAC in allowed address pair ${JSON.stringify(a)}`);
+    return { ip_address: ip, mac_address: pairMac };
   });
   const groups: string[] = Array.isArray(p.security_groups) ? p.security_groups : [];
   const portSecurity = p.port_security_enabled !== false;
@@ -147,7 +145,7 @@ export function parsePort(p: Json, driver: Driver): TopologyPort {
     security_groups: groups,
     port_security_enabled: portSecurity,
     device_owner: typeof p.device_owner === 'string' ? p.device_owner : 'compute:nova',
-    local: p.local !== false,
+    local: host === null ? p.local !== false : p['binding:host_id'] === host,
   };
 }
 
@@ -160,7 +158,14 @@ export function parseOptions(o: Json = {}, overrides: Partial<CompileOptions> = 
     comments: overrides.comments ?? o.comment_iptables_rules !== false,
     sgInfoSource: overrides.sgInfoSource ?? o.sg_info_source ?? (driver === 'linuxbridge' ? 'server_rpc' : 'agent_shim'),
     omitWidePairs: overrides.omitWidePairs !== undefined ? overrides.omitWidePairs : parseOmitWidePairs(o.omit_wide_pairs),
+    host: overrides.host !== undefined ? overrides.host : parseHost(o.host),
+    useIpv6: overrides.useIpv6 ?? o.use_ipv6 !== false,
   };
+}
+
+function parseHost(v: unknown): string | null {
+  if (v === undefined || v === null) return null;
+  return typeof v === 'string' ? v : fail('options', `host must be a string, not ${JSON.stringify(v)}`);
 }
 
 /** Safe expansion's prefix lengths, if they are prefix lengths of their families (the CLI flag and topology files share it). */
@@ -185,7 +190,7 @@ export function parseTopology(input: Json, overrides: Partial<CompileOptions> = 
     if (groups.has(group.id)) fail(`security group ${group.id}`, 'defined twice');
     groups.set(group.id, group);
   }
-  const ports = (Array.isArray(input.ports) ? input.ports : []).map((p: Json) => parsePort(p, options.driver));
+  const ports = (Array.isArray(input.ports) ? input.ports : []).map((p: Json) => parsePort(p, options.driver, options.host));
   checkReferences(groups, ports);
   return { options, groups, ports };
 }

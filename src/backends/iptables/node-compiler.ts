@@ -21,6 +21,8 @@ import {
 import { assignZones, zoneKey } from './zones.js';
 import { BUILTIN, chainOrder, type FamilyTables, type IpSet, type KernelSource, materialize, type NodeState, type TableName, TABLES } from './state.js';
 
+const IPV4_ONLY: readonly Family[] = ['IPv4'];
+
 /** Collects what one apply writes, in the shape of a Delta. */
 class Changes {
   readonly delta: Delta = {
@@ -121,6 +123,11 @@ export class NodeCompiler implements KernelSource, FirewallBackend<NodeState, De
     return this.engine.topology.options;
   }
 
+  /** The families the node has iptables for: IptablesManager keeps no ip6tables on a host without IPv6. */
+  private get tableFamilies(): readonly Family[] {
+    return this.options.useIpv6 ? FAMILIES : IPV4_ONLY;
+  }
+
   /** Gives the filtered ones of `policies` their zones (a new key gets the next number). */
   private number(policies: Iterable<PortPolicy>): void {
     const perPort = this.options.driver === 'ovs_hybrid';
@@ -172,7 +179,7 @@ export class NodeCompiler implements KernelSource, FirewallBackend<NodeState, De
     const framing = !this.framed && someLocal;
     if (framing) {
       this.framed = true;
-      for (const f of FAMILIES) {
+      for (const f of this.tableFamilies) {
         for (const [table, chains] of Object.entries(baseTables(this.options)) as [TableName, Map<string, string[]>][]) {
           for (const [chain, rules] of chains) c.table(f, table).write.set(chain, rules);
         }
@@ -189,7 +196,7 @@ export class NodeCompiler implements KernelSource, FirewallBackend<NodeState, De
 
   /** Records how one port's own chains changed; returns whether its lines in the shared chains did. */
   private diffPort(c: Changes, before: Fragment | undefined, after: Fragment | undefined): boolean {
-    for (const f of FAMILIES) {
+    for (const f of this.tableFamilies) {
       const write = c.table(f, 'filter');
       if (before) for (const chain of before.chains[f].keys()) if (!after?.chains[f].has(chain)) write.remove.push(chain);
       if (after) for (const [chain, rules] of after.chains[f]) if (!sameRules(before?.chains[f].get(chain), rules)) write.write.set(chain, rules);
@@ -203,7 +210,7 @@ export class NodeCompiler implements KernelSource, FirewallBackend<NodeState, De
     for (const [chain, table] of Object.entries(SHARED_CHAINS) as [SharedChain, TableName][]) {
       const rules = renderSharedChain(this.ctx, chain, now);
       if (before && sameRules(renderSharedChain(this.ctx, chain, before), rules)) continue;
-      for (const f of FAMILIES) c.table(f, table).write.set(wrapped(this.options.driver, chain), rules);
+      for (const f of this.tableFamilies) c.table(f, table).write.set(wrapped(this.options.driver, chain), rules);
     }
   }
 
@@ -240,7 +247,7 @@ export class NodeCompiler implements KernelSource, FirewallBackend<NodeState, De
 
   /** The node's tables of one family, in iptables-save order; each chain is rendered when it is read. */
   tables(family: Family): FamilyTables {
-    if (!this.framed) return {};
+    if (!this.framed || !this.tableFamilies.includes(family)) return {};
     const { driver } = this.options;
     const { own } = this.layout();
     const base = baseTables(this.options);

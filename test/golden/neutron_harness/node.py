@@ -22,7 +22,7 @@ from . import topology
 from .host import Host
 from .topology import InputError
 
-OPTIONS = ('driver', 'enable_ipset')
+OPTIONS = ('driver', 'enable_ipset', 'host', 'use_ipv6')
 
 
 class OrderedSet(collections.abc.MutableSet):
@@ -70,15 +70,20 @@ class Node(object):
         self._locks = tempfile.TemporaryDirectory(prefix='neutron-locks-')
         lockutils.set_defaults(self._locks.name)
 
+        # the agent's host: only ports bound to it (binding:host_id) are local
+        self.agent_host = options.get('host')
+        use_ipv6 = bool(options.get('use_ipv6', True))
         self.host = Host()
         linux_utils.execute = self.host.execute
-        netutils.is_ipv6_enabled = lambda: True
+        # IptablesManager asks once, when the firewall is built: without IPv6
+        # on the host it keeps no ip6tables tables at all
+        netutils.is_ipv6_enabled = lambda: use_ipv6
         # one conntrack manager per namespace is cached module-wide; its
         # green-thread workers are replaced by draining after each step
         ip_conntrack.CONTRACK_MGRS.clear()
         ip_conntrack.IpConntrackManager._start_process_queue = lambda s: None
 
-        self.topology = topology.Topology(data)
+        self.topology = topology.Topology(data, self.agent_host)
         self.source = sources.SOURCES[source](self.topology)
         self.agent = securitygroups_rpc.SecurityGroupAgentRpc(
             context=None, plugin_rpc=self.source,
@@ -123,7 +128,7 @@ class Node(object):
         op = ev.get('op')
         new, updated, removed = OrderedSet(), OrderedSet(), []
         if op in ('add_port', 'update_port'):
-            port = topology.port(ev['port'])
+            port = topology.port(ev['port'], self.agent_host)
             old = self.topology.ports.get(port['id'])
             if (old is None) != (op == 'add_port'):
                 raise InputError('%s: port %s %s' % (

@@ -91,9 +91,11 @@ def _valid_mac(mac, what):
     return mac
 
 
-def port(raw):
-    """The stored port; `local` (default true) says whether it is bound
-    to this node or only a group member elsewhere."""
+def port(raw, host=None):
+    """The stored port; `local` says whether it is bound to this node or
+    only a group member elsewhere: with the agent's `host` known, whether
+    its binding:host_id is that host, else `local` as given (default
+    true)."""
     if 'id' not in raw or 'mac_address' not in raw:
         raise InputError('a port needs id and mac_address')
     pid = raw['id']
@@ -119,7 +121,8 @@ def port(raw):
          'security_groups': list(raw.get('security_groups') or []),
          'port_security_enabled': raw.get('port_security_enabled', True),
          'device_owner': raw.get('device_owner', 'compute:nova'),
-         'local': bool(raw.get('local', True))}
+         'local': (raw.get('binding:host_id') == host if host is not None
+                   else bool(raw.get('local', True)))}
     if not p['port_security_enabled'] and (p['security_groups'] or pairs):
         raise InputError('port %s: the API refuses groups or address pairs '
                          'without port security' % pid)
@@ -131,7 +134,7 @@ class Topology(object):
     security groups, in input order (which stands in for the database's
     unspecified row order)."""
 
-    def __init__(self, data):
+    def __init__(self, data, host=None):
         self.version = 0
         self._members = None
         self.sgs = {}
@@ -140,7 +143,7 @@ class Topology(object):
             self.sgs[sg['id']] = sg
         self.ports = {}
         for raw in data.get('ports') or []:
-            self.put_port(port(raw))
+            self.put_port(port(raw, host))
         self.check()
 
     def _changed(self):
