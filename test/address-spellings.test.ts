@@ -38,7 +38,7 @@ json.dump({'ips': [ip(t) for t in cases['ips']],
 test('addresses and MACs are read and printed as netaddr does (IPv4-mapped and -compatible, every EUI-48 spelling)', () => {
   const rnd = seededRandom(13);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)];
-  const hex = (n: number) => Array.from({ length: n }, () => pick('0123456789abcdefABCDEF')).join('');
+  const hex = (n: number) => Array.from({ length: n }, () => pick([...'0123456789abcdefABCDEF'])).join('');
   const ips: string[] = ['::ffff:ae9:809d', '::ffff:10.233.128.157', '::1.2.3.4', '::0.1.0.0', '::1', '::', '1::1.2.3.4', '::ffff:01.2.3.4', '::1.2.3', '1:2:3:4:5:6:7:1.2.3.4'];
   for (let i = 0; i < 3000; i++) {
     const words = Array.from({ length: 8 }, () => pick([0, 0, 0, 0xffff, 1, Math.floor(rnd() * 0x10000)]));
