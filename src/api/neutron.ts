@@ -76,7 +76,7 @@ export function registerNeutron(app: FastifyInstance, store: Store, handlers: Re
       // a list only reads: one snapshot, no write lock
       const { listed, marker } = await store.snapshot(async (tx) => {
         // _get_marker_obj: the marker must be an item the caller can see
-        if (spec.strictMarker && q.limit !== undefined && q.marker !== undefined) await handler.show(tx, req.ctx, q.marker);
+        if (spec.strictMarker && q.marker !== undefined) await handler.show(tx, req.ctx, q.marker);
         return {
           listed: await handler.list(tx, req.ctx, query),
           // the API pages: the marker as the caller sees it, whatever the filters
@@ -85,7 +85,7 @@ export function registerNeutron(app: FastifyInstance, store: Store, handlers: Re
       });
       const { items, paged } = rest ? page(applyFilters(listed, rest), q, marker) : { items: listed, paged: q.limit !== undefined };
       const out: Body = { [spec.collection]: items.map((i) => view(req, i, q.fields)) };
-      if (paged) out[`${spec.collection}_links`] = pageLinks(`${baseUrl(req)}${base}`, params, items, q.limit!);
+      if (paged) out[`${spec.collection}_links`] = pageLinks(`${baseUrl(req)}${base}`, params, items, q.limit!, q.pageReverse);
       return out;
     });
     app.post(base, async (req, reply) => {

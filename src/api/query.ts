@@ -53,7 +53,8 @@ export function parseListQuery(spec: ResourceSpec, params: Params): ListQuery {
     filters,
     sorts: keys.map((k, i) => [k, dirs[i] as 'asc' | 'desc']),
     limit,
-    marker: all('marker')[0],
+    // get_limit_and_marker: without a page (no limit, or 0) the marker is not read
+    marker: limit === undefined ? undefined : all('marker')[0],
     pageReverse: (all('page_reverse')[0] ?? '').toLowerCase() === 'true',
   };
 }
@@ -155,8 +156,9 @@ function compare(a: unknown, b: unknown): number {
 /**
  * Sorts (id breaks ties, as Neutron's pagination does) and cuts one page: the
  * items after `marker` (before it, reversed), the marker being the item of
- * `q.marker` the caller sees, filtered or not (undefined when none: the page
- * starts at the first item, or is empty reversed), as the store's lists do.
+ * `q.marker` the caller sees, filtered or not (undefined when none: the page is
+ * the first, or the last reversed), as the store's lists do. Reversed without a
+ * limit, the items come walked backwards: Neutron's plugins turn only a cut page round.
  */
 export function page(items: View[], q: ListQuery, marker?: View): { items: View[]; paged: boolean } {
   const sorts: [string, 'asc' | 'desc'][] = [...q.sorts, ['id', 'asc']];
@@ -167,30 +169,31 @@ export function page(items: View[], q: ListQuery, marker?: View): { items: View[
     }
     return 0;
   };
-  const sorted = q.sorts.length || q.limit !== undefined || q.marker ? [...items].sort(order) : items;
-  if (q.limit === undefined && !q.marker) return { items: sorted, paged: false };
-  let out: View[];
+  const paged = q.limit !== undefined;
+  const sorted = q.sorts.length || paged || q.pageReverse ? [...items].sort(order) : items;
   if (q.pageReverse) {
-    const before = q.marker ? (marker ? sorted.filter((i) => order(i, marker) < 0) : []) : sorted;
-    out = q.limit === undefined ? before : before.slice(Math.max(before.length - q.limit, 0));
-  } else {
-    const after = marker ? sorted.filter((i) => order(i, marker) > 0) : sorted;
-    out = q.limit === undefined ? after : after.slice(0, q.limit);
+    const before = marker ? sorted.filter((i) => order(i, marker) < 0) : sorted;
+    return { items: paged ? before.slice(Math.max(before.length - q.limit!, 0)) : before.reverse(), paged };
   }
-  return { items: out, paged: q.limit !== undefined };
+  const after = marker ? sorted.filter((i) => order(i, marker) > 0) : sorted;
+  return { items: paged ? after.slice(0, q.limit) : after, paged };
 }
 
-/** `<collection>_links`: next after a full page, previous whenever the page is not empty. */
-export function pageLinks(base: string, params: Params, items: View[], limit: number): { rel: string; href: string }[] {
-  if (!items.length) return [];
+/**
+ * `<collection>_links` (get_pagination_links): next unless a short page going
+ * forward ended the list, previous unless a short page going back did; an empty
+ * page's links name no marker.
+ */
+export function pageLinks(base: string, params: Params, items: View[], limit: number, reverse: boolean): { rel: string; href: string }[] {
   const kept = params.filter(([k]) => k !== 'marker' && k !== 'page_reverse');
-  const href = (marker: unknown, reverse: boolean) => {
-    const qs = [...kept, ['marker', String(marker)], ...(reverse ? [['page_reverse', 'True']] : [])]
+  const href = (marker: View | undefined, back: boolean) => {
+    const qs = [...kept, ...(marker ? [['marker', String(marker.id)]] : []), ...(back ? [['page_reverse', 'True']] : [])]
       .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
     return `${base}?${qs}`;
   };
+  const short = items.length < limit;
   const links = [];
-  if (items.length >= limit) links.push({ rel: 'next', href: href(items[items.length - 1].id, false) });
-  links.push({ rel: 'previous', href: href(items[0].id, true) });
+  if (!short || reverse) links.push({ rel: 'next', href: href(items[items.length - 1], false) });
+  if (!short || !reverse) links.push({ rel: 'previous', href: href(items[0], true) });
   return links;
 }

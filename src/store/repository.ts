@@ -38,8 +38,9 @@ export interface ListQuery<K extends string, S extends string = never> {
   /** `id` ascending breaks ties (as Neutron's pagination does); with no sorts and no page, creation order */
   sorts?: [K, SortDir][];
   limit?: number;
-  /** the page starts after this row (ends before it with pageReverse); an id no selected row has: the first page (none reversed) */
+  /** the page starts after this row (ends before it with pageReverse); an id no visible row has: the first page (the last reversed) */
   marker?: string;
+  /** the rows before the marker, walked backwards; with a limit, the page nearest the marker in order again */
   pageReverse?: boolean;
 }
 

@@ -4,7 +4,8 @@
  * proj-b; see session.ts) walk through networks and subnets, security groups and
  * their rules, ports with allowed-address pairs and port security, isolation between
  * the projects, the policy's 403s, If-Match, fields/filters/sorting/pagination,
- * deletes and their cascades, quotas and each project's default group.
+ * deletes and their cascades, quotas and each project's default group, then the
+ * edges of port filters and of pages.
  *
  * Which calls are made never depends on how a server answered; only the values it
  * picked (ids, port2's address, revision numbers, page links) go into later calls. A
@@ -33,6 +34,7 @@ export async function runScenario(url: string, server: string): Promise<Transcri
   await sharedNetwork(s);
   await deletes(s);
   await quotas(s);
+  await filtersAndPages(s);
   return s.transcript(server);
 }
 
@@ -427,4 +429,76 @@ async function quotas(s: Session) {
   await s.call('proj-a: its own quotas', 'GET', `${V}/quotas/proj-a`);
   await s.call('proj-b: proj-a\'s quotas', 'GET', `${V}/quotas/proj-a`, { who: 'b' });
   await s.call('admin: proj-a\'s quota usage', 'GET', `${V}/quotas/proj-a/details`, { who: 'admin' });
+}
+
+/**
+ * Port filters and pages at their edges: fixed_ips values (key=value; several of a
+ * key; unknown keys; malformed ones; LIKE's wildcards in ip_address_substr; a subnet
+ * and an address each on any of a port's addresses) and markers (off the filtered
+ * rows, nobody's, without a limit, going back). Last, on objects of its own, so that
+ * it changes no earlier call's answer or names.
+ */
+async function filtersAndPages(s: Session) {
+  await saveCreate(s, 'net.f', 'create network filters', 'networks', 'network', { name: 'filters' });
+  const net = s.id('net.f');
+  for (const n of [7, 8]) {
+    await saveCreate(s, `sub.f${n}`, `filters: subnet 10.${n}.0.0/24`, 'subnets', 'subnet',
+      { network_id: net, name: `f${n}`, cidr: `10.${n}.0.0/24`, ip_version: 4, allocation_pools: [{ start: `10.${n}.0.100`, end: `10.${n}.0.199` }] });
+  }
+  const on = (...ips: string[]) => ips.map((ip) => ({ subnet_id: s.id(`sub.f${ip.split('.')[1]}`), ip_address: ip }));
+  await createPort(s, 'f1', 'filters: port f1 on 10.7.0.5', { network_id: net, name: 'f1', fixed_ips: on('10.7.0.5') });
+  await createPort(s, 'f2', 'filters: port f2 on 10.7.0.15', { network_id: net, name: 'f2', fixed_ips: on('10.7.0.15') });
+  await createPort(s, 'f3', 'filters: port f3 on 10.7.0.25 and 10.8.0.25', { network_id: net, name: 'f3', fixed_ips: on('10.7.0.25', '10.8.0.25') });
+  await createPort(s, 'f4', 'filters: port f4 on 10.7.0.105', { network_id: net, name: 'f4', fixed_ips: on('10.7.0.105') });
+
+  const ports = (step: string, query: string) => s.call(step, 'GET', `${V}/ports?network_id=${net}&fields=name${query}`);
+  const fixed = (...values: string[]) => values.map((v) => `&fixed_ips=${encodeURIComponent(v)}`).join('');
+  await ports('fixed_ips: two addresses (a port on either)', fixed('ip_address=10.7.0.5', 'ip_address=10.7.0.15'));
+  await ports('fixed_ips: an unknown key (ignored)', fixed('colour=red'));
+  await ports('fixed_ips: an unknown key and an address', fixed('colour=red', 'ip_address=10.7.0.5'));
+  await ports('fixed_ips: an address without a key', fixed('10.7.0.5'));
+  await ports('fixed_ips: an empty key', fixed('=10.7.0.5'));
+  await ports('fixed_ips with no value', '&fixed_ips');
+  await ports('fixed_ips=True (a bare flag: no filter)', '&fixed_ips=True');
+  await ports('fixed_ips: an empty address', fixed('ip_address='));
+  await ports('ip_address_substr: "_" is any one character', fixed('ip_address_substr=10.7.0._5'));
+  await ports('ip_address_substr: "%" is any text', fixed('ip_address_substr=10.7.0.%5'));
+  await ports('ip_address_substr: inside an address', fixed('ip_address_substr=7.0.1'));
+  await ports('ip_address_substr: two (a port with either)', fixed('ip_address_substr=10.7.0.5', 'ip_address_substr=10.8'));
+  await ports('fixed_ips: a subnet and an address on another of the port\'s subnets', fixed(`subnet_id=${s.id('sub.f7')}`, 'ip_address=10.8.0.25'));
+  await ports('fixed_ips: a subnet and an address no port has there', fixed(`subnet_id=${s.id('sub.f8')}`, 'ip_address=10.7.0.5'));
+  await ports('fixed_ips: a subnet and an address in one value', fixed(`subnet_id=${s.id('sub.f7')},ip_address=10.7.0.25`));
+
+  const byName = (dir: string) => `&sort_key=name&sort_dir=${dir}`;
+  const after = (marker: string, limit?: number, reverse = false) =>
+    `${limit === undefined ? '' : `&limit=${limit}`}&marker=${marker}${reverse ? '&page_reverse=True' : ''}`;
+  await ports('ports f1 and f3, one a page, after f2 (not one of them)', `&name=f1&name=f3${byName('asc')}${after(s.id('f2'), 1)}`);
+  await ports('ports f1 and f3, one a page, before f2', `&name=f1&name=f3${byName('asc')}${after(s.id('f2'), 1, true)}`);
+  await ports('ports on 10.8.0.0/24 by name descending, after f4 (not on it)', `${fixed(`subnet_id=${s.id('sub.f8')}`)}${byName('desc')}${after(s.id('f4'), 1)}`);
+  await ports('ports on 10.8.0.0/24 by name descending, after f2: an empty page', `${fixed(`subnet_id=${s.id('sub.f8')}`)}${byName('desc')}${after(s.id('f2'), 1)}`);
+  await ports('ports after proj-b\'s port: 404', `${byName('asc')}${after(s.id('bport'), 1)}`);
+  await ports('ports before a port nobody has: 404', `${byName('asc')}${after(NOBODY(12), 2, true)}`);
+  await ports('ports after a port nobody has, without a limit (not read)', `${byName('asc')}${after(NOBODY(12))}`);
+  await ports('ports after f2 without a limit (not read)', `${byName('asc')}${after(s.id('f2'))}`);
+  await ports('ports by name going back, without a limit', `${byName('asc')}&page_reverse=True`);
+  await ports('ports by name going back from f3, without a limit', `${byName('asc')}${after(s.id('f3'), undefined, true)}`);
+  await ports('ports by name, 5 a page, before f3 (a short page back)', `${byName('asc')}${after(s.id('f3'), 5, true)}`);
+  await ports('ports by name, 5 a page, after f4: an empty page', `${byName('asc')}${after(s.id('f4'), 5)}`);
+  await ports('ports by name, 5 a page, before f1: an empty page back', `${byName('asc')}${after(s.id('f1'), 5, true)}`);
+  await s.call('networks before a network nobody has: 404', 'GET', `${V}/networks?sort_key=name&sort_dir=asc&fields=name${after(NOBODY(13), 1, true)}`);
+
+  for (const g of ['pg1', 'pg2', 'pg3']) await saveCreate(s, `sg.${g}`, `filters: group ${g}`, 'security-groups', 'security_group', { name: g });
+  const groups = (step: string, query: string, names = ['pg1', 'pg2', 'pg3']) =>
+    s.call(step, 'GET', `${V}/security-groups?${names.map((n) => `name=${n}`).join('&')}${byName('asc')}&fields=name${query}`);
+  await groups('groups, 2 a page, before a group nobody has: the last page', after(NOBODY(14), 2, true));
+  await groups('groups, 2 a page, before proj-b\'s group: the last page', after(s.id('sg.b'), 2, true));
+  await groups('groups, 5 a page, before a group nobody has: all, a short page back', after(NOBODY(14), 5, true));
+  await groups('groups, 2 a page, after a group nobody has: the first page', after(NOBODY(14), 2));
+  await groups('groups pg1 and pg3, one a page, after pg2 (not one of them)', after(s.id('sg.pg2'), 1), ['pg1', 'pg3']);
+  await groups('groups after pg2 without a limit (not read)', after(s.id('sg.pg2')));
+  await groups('groups going back from pg2, without a limit', after(s.id('sg.pg2'), undefined, true));
+  await s.call('subnets of filters, one a page, before a subnet nobody has: the last page', 'GET',
+    `${V}/subnets?network_id=${net}&sort_key=cidr&sort_dir=asc&fields=cidr${after(NOBODY(15), 1, true)}`);
+  await s.call('pg1\'s rules, one a page, before a rule nobody has: the last page', 'GET',
+    `${V}/security-group-rules?security_group_id=${s.id('sg.pg1')}&sort_key=ethertype&sort_dir=asc&fields=ethertype&fields=direction${after(NOBODY(16), 1, true)}`);
 }

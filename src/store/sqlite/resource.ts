@@ -110,7 +110,8 @@ export abstract class SqliteResource<T, K extends string, C extends string = nev
    * The rows a list query names, filtered, sorted, cut to the page and
    * visibility-checked by SQLite. A marker is found among the rows the caller may
    * see, filtered or not (Neutron's get_marker_obj reads it by id), and the page is
-   * the filtered rows after it; keyset conditions treat NULL as the smallest
+   * the filtered rows after it (one not found: the first page, the last reversed,
+   * as Neutron's Pager); keyset conditions treat NULL as the smallest
    * value, as the API's sort does.
    */
   private rows(q: ListQuery<K, S>): Row[] {
@@ -150,15 +151,15 @@ export abstract class SqliteResource<T, K extends string, C extends string = nev
       inSet(set, values, 'LIKE ?');
       params.push(...values.map((v) => `%${v}%`));
     }
-    // unsorted and unpaged: creation order (standard attribute ids grow); else the sort keys, then the id
-    const paged = q.sorts?.length || q.limit !== undefined || q.marker !== undefined;
+    // unsorted, unpaged, not reversed: creation order (standard attribute ids grow); else the sort keys, then the id
+    const paged = q.sorts?.length || q.limit !== undefined || q.marker !== undefined || q.pageReverse;
     const sorts: [string, boolean][] = [...(q.sorts ?? []).map(([k, d]): [string, boolean] => [fields[k], d === 'asc']), [paged ? id : 's.id', true]];
-    // a reversed page is the page before the marker: walk the order backwards, then turn the page round
+    // a reversed page is the page before the marker: walk the order backwards, then turn a cut page round
+    // (Neutron's plugins leave an uncut one walked backwards)
     const order = q.pageReverse ? sorts.map(([c, asc]): [string, boolean] => [c, !asc]) : sorts;
     if (q.marker !== undefined) {
       const at = db.one(`SELECT ${order.map(([c], i) => `${c} AS k${i}`).join(', ')} ${from} WHERE ${[...seen, `${id} = ?`].join(' AND ')}`,
         ...seenParams, q.marker);
-      if (!at && q.pageReverse) return [];
       if (at) {
         const after = keysetAfter(order, order.map((_, i) => at[`k${i}`]));
         conds.push(after.sql);
@@ -170,7 +171,7 @@ export abstract class SqliteResource<T, K extends string, C extends string = nev
     const orderBy = `ORDER BY ${order.map(([c, asc]) => `${c} ${asc ? 'ASC' : 'DESC'}`).join(', ')}`;
     const limit = q.limit !== undefined ? `LIMIT ${Math.floor(q.limit)}` : '';
     const rows = db.all(`SELECT ${select} ${from} ${where} ${orderBy} ${limit}`, ...params);
-    return q.pageReverse ? rows.reverse() : rows;
+    return q.pageReverse && q.limit !== undefined ? rows.reverse() : rows;
   }
 
   /** A new row of the table, on a new standard attribute; `values` by column (`id` included). */
