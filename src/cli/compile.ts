@@ -3,6 +3,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { createBackend } from '../backends/index.js';
 import { goldenJson, writeRestorePayloads } from '../backends/iptables/golden-json.js';
+import { device } from '../backends/iptables/naming.js';
 import { ChunkWriter } from '../backends/iptables/state.js';
 import { type Event, parseEvent } from '../policy/events.js';
 import { type HostPolicy } from '../policy/ir.js';
@@ -25,7 +26,7 @@ interface Options {
 function irJson(policy: HostPolicy): Record<string, unknown> {
   return {
     options: policy.options,
-    ports: policy.ports.map(({ port, kind, tracking, zone, spoof, rules }) => ({ id: port.id, device: port.device, kind, tracking, zone, spoof, rules })),
+    ports: policy.ports.map(({ port, kind, tracking, zone, spoof, rules }) => ({ id: port.id, device: device(policy.options.driver, port), kind, tracking, zone, spoof, rules })),
     remote_groups: Object.fromEntries(policy.remoteGroups),
   };
 }

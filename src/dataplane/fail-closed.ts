@@ -18,9 +18,9 @@
  *   restore, so the two change in one commit and never disagree.
  */
 import { type Delta, type TableDelta } from '../backends/iptables/delta.js';
+import { TAP_PREFIX } from '../backends/iptables/naming.js';
 import { type NodeState, type Table } from '../backends/iptables/state.js';
 import { FAMILIES } from '../policy/ir.js';
-import { TAP_PREFIX } from './compute-node.js';
 import { run } from './exec.js';
 import { BACKENDS, type IptablesBackend, iptablesTool } from './iptables.js';
 

@@ -13,7 +13,7 @@ import { type Family, FAMILIES, type HostPolicy, type PortPolicy } from '../../p
 import { type CompileOptions, type Topology, type TopologyPort } from '../../policy/topology.js';
 import { type FirewallBackend } from '../contract.js';
 import { type Delta, type TableDelta } from './delta.js';
-import { chainCollision, chainKey, checkGroupName, checkNames, ipsetName, wrapped } from './naming.js';
+import { chainCollision, chainKey, checkDevice, checkGroupName, checkNames, ipsetName, wrapped } from './naming.js';
 import {
   baseTables, type Fragment, hasOwnChain, ipsetEntries, ipsetMemberOrder, type OwnChain, OWN_CHAINS, ownChainNames, type RenderContext,
   renderOwnChain, renderPort, renderSharedChain, sameRules, sameShare, type SharedChain, SHARED_CHAINS,
@@ -93,7 +93,7 @@ export class NodeCompiler implements KernelSource, FirewallBackend<NodeState, De
   readonly zones: Map<string, number>;
   private readonly ctx: RenderContext;
   private readonly sets = new Map<string, IpSet>();
-  /** local ports by the part of their device that names their chains (names must not collide) */
+  /** local ports by the part of their id that names their chains (names must not collide) */
   private readonly chainOwners = new Map<string, string>();
   /**
    * Neutron's agent first writes its tables when it first filters a port, and keeps
@@ -130,8 +130,9 @@ export class NodeCompiler implements KernelSource, FirewallBackend<NodeState, De
     for (const pp of filtered) pp.zone = this.zones.get(zoneKey(pp.port, perPort))!;
   }
 
-  /** Keeps the chain-name registry; a collision is refused before anything changes. */
+  /** Keeps the chain-name registry; a collision (or a device the input names wrong) is refused before anything changes. */
   private checkPort(id: string, port: TopologyPort | undefined): void {
+    if (port) checkDevice(this.options.driver, port);
     if (!port?.local) return;
     const owner = this.chainOwners.get(chainKey(port));
     if (owner && owner !== id) throw chainCollision(id, owner);
