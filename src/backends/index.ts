@@ -1,15 +1,22 @@
-/** The firewall backends by name: what the agent and the CLI construct (see contract.ts). */
+/** The firewall backends by name: what the agent, the CLI and the analyzer reach them by (see contract.ts). */
 import { type Topology } from '../policy/topology.js';
 import { NodeCompiler } from './iptables/node-compiler.js';
+import { matchedProtocol } from './iptables/rule-args.js';
 
 export const BACKENDS = {
   /** Neutron's iptables firewall drivers (linuxbridge, ovs_hybrid), with ipsets or without */
-  iptables: (t: Topology, previousZones?: Map<string, number>) => new NodeCompiler(t, previousZones),
+  iptables: {
+    create: (t: Topology, previousZones?: Map<string, number>) => new NodeCompiler(t, previousZones),
+    matchedProtocol,
+  },
 };
 
 export type BackendName = keyof typeof BACKENDS;
-export type Backend<N extends BackendName = BackendName> = ReturnType<(typeof BACKENDS)[N]>;
+export type Backend<N extends BackendName = BackendName> = ReturnType<(typeof BACKENDS)[N]['create']>;
+
+/** The backend the agents run: the one whose enforcement the analyzer answers for. */
+export const DEFAULT_BACKEND: BackendName = 'iptables';
 
 export function createBackend<N extends BackendName>(name: N, t: Topology): Backend<N> {
-  return BACKENDS[name](t) as Backend<N>;
+  return BACKENDS[name].create(t) as Backend<N>;
 }

@@ -8,7 +8,7 @@
  * in force after the change, by the evaluator can-reach uses (analysis/packet.ts):
  * exactly the connections the change revoked are cut, whatever the member's width.
  */
-import { inPrefix, portAdmits, type Packet, prefixLength, protocolName } from '../analysis/packet.js';
+import { inPrefix, portAdmits, type Packet, prefixLength } from '../analysis/packet.js';
 import { formatIp, parseIp } from '../model/addresses.js';
 import { type Family, type Member, type PortPolicy } from '../policy/ir.js';
 import { CommandError, run } from './exec.js';
@@ -76,7 +76,7 @@ export function deleteConnection(ns: string, c: Connection): void {
 
 /** The first packet of a connection, as the port chains saw it. */
 function packetOf(c: Connection): Packet {
-  const protocol = protocolName(String(c.protocol)) ?? String(c.protocol);
+  const { protocol } = c;
   return c.icmp
     ? { family: c.family, src: c.src, dst: c.dst, protocol, dport: c.icmp.type, sport: c.icmp.code }
     : { family: c.family, src: c.src, dst: c.dst, protocol, dport: c.dport, sport: c.sport };
