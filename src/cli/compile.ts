@@ -5,8 +5,8 @@ import { createBackend } from '../backends/index.js';
 import { goldenJson, writeRestorePayloads } from '../backends/iptables/golden-json.js';
 import { device } from '../backends/iptables/naming.js';
 import { ChunkWriter } from '../backends/iptables/state.js';
+import { type ZonedPolicy } from '../backends/iptables/zones.js';
 import { type Event, parseEvent } from '../policy/events.js';
-import { type HostPolicy } from '../policy/ir.js';
 import { type CompileOptions, parseTopology, TopologyError } from '../policy/topology.js';
 import { openStore } from '../store/open.js';
 import { topologyForHost } from '../store/topology.js';
@@ -23,7 +23,7 @@ interface Options {
 }
 
 /** The IR as plain JSON: ports with their allow-lists and rules, remote groups with their members. */
-function irJson(policy: HostPolicy): Record<string, unknown> {
+function irJson(policy: ZonedPolicy): Record<string, unknown> {
   return {
     options: policy.options,
     ports: policy.ports.map(({ port, kind, tracking, zone, spoof, rules }) => ({ id: port.id, device: device(policy.options.driver, port), kind, tracking, zone, spoof, rules })),

@@ -70,7 +70,10 @@ export class Agent {
   /** Ends the tracked connections the policy now in force no longer admits (see conntrack.ts). */
   private cutRevoked(before: PortPolicy[]): void {
     const { engine } = this.firewall;
-    const policy = { ports: engine.localPolicies(), members: (g: string, f: Family) => engine.membersOf(g, f), enableIpset: engine.topology.options.enableIpset };
+    const policy = {
+      ports: engine.localPolicies(), members: (g: string, f: Family) => engine.membersOf(g, f), enableIpset: engine.topology.options.enableIpset,
+      zoneOf: (pp: PortPolicy) => this.firewall.zoneOf(pp),
+    };
     for (const c of revokedConnections(listConnections(this.ns), before, policy)) deleteConnection(this.ns, c);
   }
 

@@ -16,11 +16,14 @@ import { COMMENTS, withComment } from './comments.js';
 import { bridgeDevice, byDevice, ipsetName, physdev, portChain, wrapped, zoneCommentName } from './naming.js';
 import { expandedPeer, ipsetRule, plainRule } from './rule-args.js';
 import { type Table, type TableName } from './state.js';
+import { type PortConntrack } from './zones.js';
 
 export interface RenderContext {
   options: CompileOptions;
   /** members of a remote group, per family, as the node knows them */
   members: (groupId: string, family: Family) => Member[];
+  /** a filtered port's tracking and zone (zones.ts) */
+  conntrack: (pp: PortPolicy) => PortConntrack;
 }
 
 /** A filtered port's own chains, per family (the anti-spoofing one only for a family it has addresses in). */
@@ -183,10 +186,12 @@ function spoofChain(t: Texts, pp: PortPolicy, family: Family): string[] {
   return keepLast(rules);
 }
 
-function zoneRules(driver: Driver, pp: PortPolicy): string[] {
+function zoneRules(ctx: RenderContext, pp: PortPolicy): string[] {
+  const { driver } = ctx.options;
   const p = pp.port;
-  const tail = pp.tracking === 'zone'
-    ? ` -m comment --comment "Set zone for ${zoneCommentName(driver, p)}" -j CT --zone ${pp.zone}`
+  const { tracking, zone } = ctx.conntrack(pp);
+  const tail = tracking === 'zone'
+    ? ` -m comment --comment "Set zone for ${zoneCommentName(driver, p)}" -j CT --zone ${zone}`
     : ` -m comment --comment "Make ${zoneCommentName(driver, p)} stateless" -j CT --notrack`;
   const br = bridgeDevice(driver, p);
   return [`-m physdev --physdev-in ${br}${tail}`, `-i ${br}${tail}`, `-m physdev --physdev-in ${physdev(p)}${tail}`];
@@ -234,7 +239,7 @@ export function shareLines(ctx: RenderContext, pp: PortPolicy, chain: SharedChai
     case 'FORWARD': return [jump(t, dev, 'out', COMMENTS.VM_INT_SG, t.sgChain), jump(t, dev, 'in', COMMENTS.VM_INT_SG, t.sgChain)];
     case 'INPUT': return [jump(t, dev, 'in', COMMENTS.INPUT_TO_SG, names.egress)];
     case 'sg-chain': return [jump(t, dev, 'out', COMMENTS.SG_TO_VM_SG, names.ingress), jump(t, dev, 'in', COMMENTS.SG_TO_VM_SG, names.egress)];
-    case 'PREROUTING': return zoneRules(driver, pp);
+    case 'PREROUTING': return zoneRules(ctx, pp);
   }
 }
 
