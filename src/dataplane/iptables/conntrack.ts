@@ -8,10 +8,10 @@
  * in force after the change, by the evaluator can-reach uses (analysis/packet.ts):
  * exactly the connections the change revoked are cut, whatever the member's width.
  */
-import { inPrefix, portAdmits, type Packet, prefixLength } from '../analysis/packet.js';
-import { formatIp, parseIp } from '../model/addresses.js';
-import { type Family, type Member, type PortPolicy } from '../policy/ir.js';
-import { CommandError, run } from './exec.js';
+import { inPrefix, portAdmits, type Packet, prefixLength } from '../../analysis/packet.js';
+import { formatIp, parseIp } from '../../model/addresses.js';
+import { type Family, type Member, type PortPolicy } from '../../policy/ir.js';
+import { CommandError, run } from '../exec.js';
 
 export interface Connection {
   family: Family;
