@@ -12,7 +12,7 @@ import { pitfalls, widePairFindings } from '../src/analysis/audit/wide-pairs.js'
 import { buildCloud } from '../src/analysis/cloud.js';
 import { exposure, portExposure, ruleSources, serviceText } from '../src/analysis/exposure.js';
 import { fixedEgress, fixedIngress } from '../src/analysis/fixed-rules.js';
-import { type Packet, parseAddress, portAdmits } from '../src/analysis/packet.js';
+import { type Packet, parseAddress, portAdmits, queryProtocol } from '../src/analysis/packet.js';
 import { intervalOf, isEverything, union } from '../src/analysis/ranges.js';
 import { canReach } from '../src/analysis/reach.js';
 import { type Finding } from '../src/analysis/answers.js';
@@ -86,7 +86,7 @@ describe('the seed pitfall on a port without fixed IPs', () => {
 
 describe('the driver\'s fixed lines, as can-reach follows them', () => {
   const packet = (family: 'IPv4' | 'IPv6', src: string, dst: string, protocol: string, dport: number | null, sport: number | null = null): Packet =>
-    ({ family, src: parseAddress(src)!.value, dst: parseAddress(dst)!.value, protocol, dport, sport });
+    ({ family, src: parseAddress(src)!.value, dst: parseAddress(dst)!.value, protocol: queryProtocol(protocol)!, dport, sport });
 
   test('DHCP and DAD before anti-spoofing, DHCP-server replies and router advertisements dropped, ICMPv6 out, NDP in', () => {
     expect(fixedEgress(packet('IPv4', '0.0.0.0', '255.255.255.255', 'udp', 67, 68))?.verdict).toBe('accept-before-spoof');

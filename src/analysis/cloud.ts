@@ -122,7 +122,7 @@ export function buildCloud(s: Snapshot, options: Partial<CompileOptions> = {}): 
     groupRules: (groupId) => rulesOfGroupList(topology, [groupId]),
     policy(portId) {
       let pp = policies.get(portId);
-      if (!pp) policies.set(portId, (pp = portPolicy(topology, topologyPorts.get(portId)!, members)));
+      if (!pp) policies.set(portId, (pp = portPolicy(topology, topologyPorts.get(portId)!)));
       return pp;
     },
   };

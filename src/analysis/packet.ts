@@ -1,39 +1,46 @@
 /**
  * A packet as the analyzer follows it, and whether one IR rule matches it the
- * way the rendered iptables rule does (backends/iptables/rule-args.ts decides
- * the match arguments; the same protocol names and port semantics apply here).
+ * way the kernel does: protocols by number, as the agents' backend renders a
+ * rule's protocol (its matchedProtocol), ports and ICMP types as its rules match them.
  */
+import { BACKENDS, DEFAULT_BACKEND } from '../backends/index.js';
 import { type Family as IpFamily, familyBits } from '../model/addresses.js';
+import { ICMP_PROTOCOLS, keywordNumber, PORT_PROTOCOLS, protocolNumber } from '../model/protocols.js';
 import { type Family, type FixedWhat, type Member, type PolicyRule, type PortPolicy, type SpoofEntry } from '../policy/ir.js';
 import { FIXED_RULES, type FixedRule } from '../policy/fixed-rules.js';
-import PROTOCOL_NAMES from '../backends/iptables/protocol-names.json' with { type: 'json' };
-import { iptablesProtocol } from '../backends/iptables/rule-args.js';
 import { intervalOf, type Interval, parsePrefix, type AddressSet, union } from './ranges.js';
 
 export interface Packet {
   family: Family;
   src: bigint;
   dst: bigint;
-  /** iptables' protocol name ("tcp", "icmp", "vrrp", …) */
-  protocol: string;
+  /** the protocol's number (6 tcp, 1 icmp, 112 vrrp, …) */
+  protocol: number;
   /** destination port (tcp, udp, …) or ICMP type */
   dport: number | null;
   /** source port, or ICMP code */
   sport: number | null;
 }
 
-const PORT_PROTOCOLS = new Set(['dccp', 'sctp', 'tcp', 'udp', 'udplite']);
-const ICMP = new Set(['icmp', 'ipv6-icmp']);
+const numbers = (set: ReadonlySet<string>) => new Set([...set].map(Number));
+/** protocols whose rules match ports, and ICMP and ICMPv6, whose rules match a type and code */
+const PORTS = numbers(PORT_PROTOCOLS);
+const ICMP = numbers(ICMP_PROTOCOLS);
+export const isIcmp = (protocol: number | null) => protocol !== null && ICMP.has(protocol);
+export const hasPorts = (protocol: number | null) => protocol !== null && PORTS.has(protocol);
 
 export const ipFamily = (f: IpFamily): Family => (f === 4 ? 'IPv4' : 'IPv6');
 
-/** The protocol of a query or rule, as iptables names it; undefined is any. */
-export const protocolName = (p: string | null): string | undefined => iptablesProtocol(p === null ? null : p.toLowerCase());
+/** The protocol number a rule's protocol matches on the nodes, or null for every protocol. */
+export const ruleProtocol: (protocol: string | null) => number | null = BACKENDS[DEFAULT_BACKEND].matchedProtocol;
 
-const KNOWN = new Set(Object.values(PROTOCOL_NAMES as Record<string, string>));
-
-/** A protocol iptables can match: a name it knows, or a number. */
-export const isProtocol = (name: string): boolean => KNOWN.has(name) || /^([1-9]\d?|1\d\d|2[0-4]\d|25[0-5])$/.test(name);
+/** The one protocol a query names: a name (as /etc/protocols has it, else as the API does) or a number 1-255; undefined if none. */
+export function queryProtocol(text: string): number | undefined {
+  const lower = text.toLowerCase();
+  if (/^[0-9]+$/.test(lower)) return /^([1-9]\d?|1\d\d|2[0-4]\d|25[0-5])$/.test(lower) ? Number(lower) : undefined;
+  const api = protocolNumber(lower);
+  return keywordNumber(lower) ?? (api !== lower ? Number(api) : undefined);
+}
 
 export function inPrefix(prefix: string, family: Family, value: bigint): boolean {
   const { family: f, interval } = intervalOf(prefix);
@@ -46,19 +53,19 @@ export function parseAddress(text: string): { family: Family; value: bigint } | 
   return p && p.prefixlen === (p.family === 4 ? 32 : 128) ? { family: ipFamily(p.family), value: p.interval[0] } : undefined;
 }
 
-function rangeMatches(protocol: string | undefined, min: number | null, max: number | null, port: number | null, code: number | null): boolean {
-  if (min === null || !protocol) return true;
+function rangeMatches(protocol: number | null, min: number | null, max: number | null, port: number | null, code: number | null): boolean {
+  if (min === null || protocol === null) return true;
   if (ICMP.has(protocol)) return port === min && (max === null || code === max);
-  if (!PORT_PROTOCOLS.has(protocol)) return true;
+  if (!PORTS.has(protocol)) return true;
   return port !== null && port >= min && port <= (max ?? min);
 }
 
 /** Protocol and ports of a rule against a packet (the remote is matched apart). */
 export function matchesService(r: Pick<PolicyRule, 'protocol' | 'portMin' | 'portMax' | 'sourcePortMin' | 'sourcePortMax'>, p: Packet): boolean {
-  const protocol = protocolName(r.protocol);
-  if (protocol && protocol !== p.protocol) return false;
+  const protocol = ruleProtocol(r.protocol);
+  if (protocol !== null && protocol !== p.protocol) return false;
   // rule-args renders an ICMP type from either pair of fields: Neutron's RA rule keeps it in the source ones
-  if (protocol && ICMP.has(protocol)) {
+  if (protocol !== null && ICMP.has(protocol)) {
     return r.portMin === null ? rangeMatches(protocol, r.sourcePortMin, r.sourcePortMax, p.dport, p.sport) : rangeMatches(protocol, r.portMin, r.portMax, p.dport, p.sport);
   }
   return rangeMatches(protocol, r.sourcePortMin, r.sourcePortMax, p.sport, null) && rangeMatches(protocol, r.portMin, r.portMax, p.dport, null);

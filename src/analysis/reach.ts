@@ -6,13 +6,14 @@
  * so a denial names every setting that blocks it, not only the first.
  */
 import { formatIp } from '../model/addresses.js';
+import { protocolKeyword } from '../model/protocols.js';
 import { type Family, type PortPolicy, type SpoofEntry } from '../policy/ir.js';
 import { type FilterOutcome, type ReachAnswer, type ReachQuery, type ReachStep, type SpoofMatch } from './answers.js';
 import { type Cloud, groupLabel, networkRef, portLabel, portRef } from './cloud.js';
 import { type Entry, entryPoints, resolveDestinations, resolveSource } from './endpoints.js';
 import { MEMBER_VIA, memberMatch, ruleDetail, unfilteredReason } from './facts.js';
 import { fixedEgress, fixedIngress } from './fixed-rules.js';
-import { firstAdmitting, isProtocol, type Packet, parseAddress, protocolName, spoofEntry } from './packet.js';
+import { firstAdmitting, isIcmp, type Packet, parseAddress, queryProtocol, spoofEntry } from './packet.js';
 import { refLabel } from './report/explain.js';
 import { type SnapshotPort } from './snapshot.js';
 import { InputError } from './sources/errors.js';
@@ -25,8 +26,8 @@ interface Path {
 const ok = (p: Path) => p.steps.every((s) => s.ok);
 
 function packetFor(q: ReachQuery, family: Family, src: bigint, dst: bigint): Packet {
-  const protocol = protocolName(q.protocol);
-  if (!protocol || !isProtocol(protocol)) throw new InputError(`protocol ${JSON.stringify(q.protocol)}: give one protocol (tcp, udp, icmp, another name from /etc/protocols, or a number 1-255)`);
+  const protocol = queryProtocol(q.protocol);
+  if (protocol === undefined) throw new InputError(`protocol ${JSON.stringify(q.protocol)}: give one protocol (tcp, udp, icmp, another name from /etc/protocols, or a number 1-255)`);
   return { family, src, dst, protocol, dport: q.port ?? null, sport: q.sourcePort ?? null };
 }
 
@@ -37,7 +38,7 @@ const admittingRule = (cloud: Cloud, pp: PortPolicy, direction: 'ingress' | 'egr
 /** What one direction of a filtered port's chain does with the packet after its fixed lines: the first admitting rule, or none. */
 function ruleOutcome(cloud: Cloud, pp: PortPolicy, direction: 'ingress' | 'egress', pkt: Packet): FilterOutcome {
   const hit = admittingRule(cloud, pp, direction, pkt);
-  if (!hit) return { by: 'no-rule', service: { ethertype: pkt.family, protocol: pkt.protocol, port: pkt.dport } };
+  if (!hit) return { by: 'no-rule', service: { ethertype: pkt.family, protocol: protocolKeyword(pkt.protocol), port: pkt.dport } };
   const rule = ruleDetail(cloud, hit.rule);
   return hit.member ? { by: 'rule', rule, member: memberMatch(cloud, hit.member.groupId, hit.member.member) } : { by: 'rule', rule };
 }
@@ -58,7 +59,7 @@ function spoofMatch(pp: PortPolicy, pkt: Packet): SpoofMatch | undefined {
 const fmt = (family: Family, v: bigint) => formatIp(family === 'IPv4' ? 4 : 6, v);
 
 function serviceArgs(q: ReachQuery, pkt: Packet): string {
-  const port = pkt.dport === null ? '' : pkt.protocol === 'icmp' || pkt.protocol === 'ipv6-icmp' ? ` --icmp-type ${pkt.dport}` : ` --dst-port ${pkt.dport}`;
+  const port = pkt.dport === null ? '' : isIcmp(pkt.protocol) ? ` --icmp-type ${pkt.dport}` : ` --dst-port ${pkt.dport}`;
   return `--protocol ${q.protocol}${port}`;
 }
 

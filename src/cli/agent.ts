@@ -1,7 +1,9 @@
 /** `portsec agent`: enforce one compute node's policy, following the database's change log. */
 import { type Command, Option } from 'commander';
+import { BACKENDS, DEFAULT_BACKEND } from '../backends/index.js';
 import { Agent } from '../dataplane/agent.js';
-import { type IptablesBackend } from '../dataplane/kernel.js';
+import { type IptablesBackend } from '../dataplane/iptables/tools.js';
+import { dataPlane } from '../dataplane/planes.js';
 import { type CompileOptions } from '../policy/topology.js';
 import { openStore } from '../store/open.js';
 import { addExpansionOption, expansionOverrides } from './expansion-option.js';
@@ -16,15 +18,12 @@ export function agentCommand(program: Command): void {
     .option('--interval <ms>', 'how often to look for changes', (v) => Number(v), 200)
     .action(async (o: { host: string; db: string; backend: IptablesBackend; interval: number; omitWidePairs?: CompileOptions['omitWidePairs'] }) => {
       const store = openStore(o.db);
-      const agent = new Agent(store, o.host, o.backend, expansionOverrides(o));
+      const agent = new Agent(store, o.host, dataPlane(DEFAULT_BACKEND, o.backend), expansionOverrides(o));
       await agent.start();
       process.stdout.write(`portsec agent: ${agent.ns} converged; following ${o.db}\n`);
       const stopTicks = repeat(o.interval, async () => {
         await agent.plumb();
-        for (const d of await agent.sync()) {
-          const chains = Object.values(d.iptables).flatMap((t) => Object.values(t).flatMap((x) => [...x.write.keys(), ...x.remove]));
-          process.stdout.write(`applied: ${new Set(chains).size} chains, ${d.addMembers.size + d.delMembers.size + d.createSets.size + d.destroySets.length} ipset changes\n`);
-        }
+        for (const d of await agent.sync()) process.stdout.write(`applied: ${BACKENDS[agent.plane.name].summary(d)}\n`);
       });
       const stop = () => void stopTicks().then(() => store.close()).then(() => process.exit(0));
       process.once('SIGTERM', stop);

@@ -1,15 +1,16 @@
 /** `portsec compile`: one compute node's iptables and ipset state, from the database or a topology file. */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
-import { createBackend } from '../backends/index.js';
-import { goldenJson, writeRestorePayloads } from '../backends/iptables/golden-json.js';
-import { ChunkWriter } from '../backends/iptables/state.js';
+import { BACKENDS, createBackend, DEFAULT_BACKEND } from '../backends/index.js';
 import { type Event, parseEvent } from '../policy/events.js';
-import { type HostPolicy } from '../policy/ir.js';
 import { type CompileOptions, parseTopology, TopologyError } from '../policy/topology.js';
 import { openStore } from '../store/open.js';
 import { topologyForHost } from '../store/topology.js';
 import { addExpansionOption, expansionOverrides } from './expansion-option.js';
+
+/** the backend `compile` renders with, and the formats it prints (the default first) */
+const BACKEND = DEFAULT_BACKEND;
+const { formats } = BACKENDS[BACKEND];
 
 interface Options {
   host?: string;
@@ -18,17 +19,8 @@ interface Options {
   driver?: CompileOptions['driver'];
   ipset?: 'on' | 'off';
   ipv6?: 'on' | 'off';
-  format: 'iptables' | 'golden-json' | 'ir';
+  format: string;
   omitWidePairs?: CompileOptions['omitWidePairs'];
-}
-
-/** The IR as plain JSON: ports with their allow-lists and rules, remote groups with their members. */
-function irJson(policy: HostPolicy): Record<string, unknown> {
-  return {
-    options: policy.options,
-    ports: policy.ports.map(({ port, kind, tracking, zone, spoof, rules }) => ({ id: port.id, device: port.device, kind, tracking, zone, spoof, rules })),
-    remote_groups: Object.fromEntries(policy.remoteGroups),
-  };
 }
 
 async function readInput(o: Options): Promise<Record<string, any>> {
@@ -56,9 +48,8 @@ export function compileCommand(program: Command): void {
     .addOption(new Option('--driver <driver>', 'linuxbridge (neutron-linuxbri-, tap devices) or ovs_hybrid (neutron-openvswi-, qvb devices)').choices(['linuxbridge', 'ovs_hybrid']))
     .addOption(new Option('--ipset <on|off>', 'remote groups as ipsets, or expanded to one rule per member').choices(['on', 'off']))
     .addOption(new Option('--ipv6 <on|off>', 'off: the node has no IPv6, so no ip6tables (as Neutron\'s agent on such a host)').choices(['on', 'off']))
-    .addOption(new Option('--format <format>', 'iptables: ipset and iptables-restore payloads; golden-json: golden.py\'s ipset_restore and iptables_save fields; '
-      + 'ir: each local port\'s effective policy (allow-list, rules, remote-group members) as JSON')
-      .choices(['iptables', 'golden-json', 'ir']).default('iptables'))
+    .addOption(new Option('--format <format>', Object.entries(formats).map(([name, f]) => `${name}: ${f.help}`).join('; '))
+      .choices(Object.keys(formats)).default(Object.keys(formats)[0]))
     .action(async (o: Options) => {
       if (!o.host === !o.topology) throw new InvalidArgumentError('give exactly one of --host HOST or --topology FILE');
       const input = await readInput(o);
@@ -68,16 +59,9 @@ export function compileCommand(program: Command): void {
       if (o.ipv6) overrides.useIpv6 = o.ipv6 === 'on';
       try {
         const { events = [], ...initial } = input;
-        const node = createBackend('iptables', parseTopology(initial, overrides));
+        const node = createBackend(BACKEND, parseTopology(initial, overrides));
         for (const raw of events as Event[]) node.apply(parseEvent(node.engine.topology, raw));
-        const print = (text: string) => process.stdout.write(text);
-        const formats: Record<Options['format'], () => void> = {
-          'golden-json': () => print(`${JSON.stringify(goldenJson(node.state), null, 1)}\n`),
-          ir: () => print(`${JSON.stringify(irJson(node.policy), null, 1)}\n`),
-          // the restore payloads (25 MB for a 3,000-port node) go out in chunks as they are rendered
-          iptables: () => writeRestorePayloads(node, new ChunkWriter(print)),
-        };
-        formats[o.format]();
+        formats[o.format].write(node, (text) => process.stdout.write(text));
       } catch (e) {
         if (e instanceof TopologyError) {
           process.stderr.write(`portsec: ${e.message}\n`);

@@ -4,8 +4,10 @@ import { AUTH_MODES, type AuthMode } from '../api/auth.js';
 import { DEFAULT_GUARD_LIMITS, GUARD_MODES, type GuardMode, type GuardOptions } from '../api/guard.js';
 import { Accounts } from '../api/identity.js';
 import { buildServer, DEFAULT_BODY_LIMIT } from '../api/server.js';
+import { DEFAULT_BACKEND } from '../backends/index.js';
 import { AgentPool } from '../dataplane/agents.js';
-import { type IptablesBackend } from '../dataplane/kernel.js';
+import { type IptablesBackend } from '../dataplane/iptables/tools.js';
+import { dataPlane } from '../dataplane/planes.js';
 import { type CompileOptions } from '../policy/topology.js';
 import { openStore } from '../store/open.js';
 import { addExpansionOption, expansionOverrides, parsePrefixLengths } from './expansion-option.js';
@@ -68,7 +70,7 @@ export function serveCommand(program: Command): void {
       const address = await app.listen({ host: o.listen.host, port: o.listen.port });
       process.stdout.write(`portsec serving Neutron at ${address}/ and Keystone at ${address}/identity/v3 (auth ${o.auth}, db ${o.db})\n`);
       const log = (m: string) => process.stdout.write(`${m}\n`);
-      const pool = o.agents === 'on' ? new AgentPool(store, o.backend, log, compile) : undefined;
+      const pool = o.agents === 'on' ? new AgentPool(store, dataPlane(DEFAULT_BACKEND, o.backend), log, compile) : undefined;
       const stopTicks = pool && followStore(store, () => pool.tick(), (e) => log(`agents: ${(e as Error).message}`));
       const stop = () => {
         void (stopTicks?.() ?? Promise.resolve()).then(() => app.close()).then(() => store.close()).then(() => process.exit(0));

@@ -3,49 +3,44 @@
  * converges the kernel to it on start (whatever was there), then follows the
  * store's change log and applies each change's delta. Like Neutron's firewall
  * driver contract: prepare (start), update (sync), and removal of whatever the
- * node no longer needs.
+ * node no longer needs. It knows a backend only through the contract
+ * (backends/contract.ts): the data plane it is given pairs one with its writer.
  */
-import { type Delta, iptablesPayload } from '../backends/iptables/delta.js';
-import { type Backend, createBackend } from '../backends/index.js';
+import { type DeltaOf } from '../backends/contract.js';
+import { type Backend } from '../backends/index.js';
 import { type ParsedEvent, parseEvent } from '../policy/events.js';
-import { FAMILIES, type Family, type PortPolicy } from '../policy/ir.js';
 import { type CompileOptions, parseTopology } from '../policy/topology.js';
 import { type Store } from '../store/repository.js';
 import { portInput, topologyForHost } from '../store/topology.js';
 import { readChanges } from './changes.js';
 import { createComputeNode, ensureBridge, ensureVxlan, joinUnderlay, nodeNamespace } from './compute-node.js';
-import { closeNode, nodeDelta, nodeState } from './fail-closed.js';
-import { deleteConnection, listConnections, revokedConnections } from './conntrack.js';
-import { type IptablesBackend, kernelWriter } from './kernel.js';
-
-/** Only chain rewrites and removed members or sets can take access away; added members cannot. */
-const mayRevoke = (d: Delta): boolean => d.delMembers.size > 0 || d.destroySets.length > 0 || FAMILIES.some((f) => iptablesPayload(d, f) !== '');
+import { type DataPlane, dataPlane } from './planes.js';
 
 export class Agent {
   readonly ns: string;
-  private firewall!: Backend<'iptables'>;
+  private firewall!: Backend;
   private seq = 0;
   /** what the bridges and tunnels were last built for */
   private plumbed = '';
 
-  constructor(private readonly store: Store, readonly host: string, readonly backend: IptablesBackend = 'nft', private readonly options: Partial<CompileOptions> = {}) {
+  constructor(private readonly store: Store, readonly host: string, readonly plane: DataPlane = dataPlane(), private readonly options: Partial<CompileOptions> = {}) {
     this.ns = nodeNamespace(host);
   }
 
-  /** Builds the node if needed, closed (see fail-closed.ts), and brings its kernel to the compiled state. */
-  async start(): Promise<Delta> {
-    closeNode(createComputeNode(this.host), this.backend);
+  /** Builds the node if needed, lets the writer take it (iptables: closed, see fail-closed.ts), and brings its kernel to the compiled state. */
+  async start(): Promise<DeltaOf<Backend>> {
+    this.plane.writer.take(createComputeNode(this.host));
     this.plumbed = '';
     // the node's tunnel address from the start, so that nodes already running see it when they next plumb
     await this.store.agents.tunnelAddress(this.host);
     const { seq, input } = await this.store.snapshot(async (tx) => ({ seq: await tx.changes.last(), input: await topologyForHost(tx, this.host) }));
     this.seq = seq;
-    this.firewall = createBackend('iptables', parseTopology(input, this.options));
-    return kernelWriter(this.backend).converge(this.ns, nodeState(this.firewall.state));
+    this.firewall = this.plane.create(parseTopology(input, this.options));
+    return this.plane.writer.converge(this.ns, this.firewall.state);
   }
 
   /** Applies every change logged since the last sync; returns the deltas it applied. */
-  async sync(): Promise<Delta[]> {
+  async sync(): Promise<DeltaOf<Backend>[]> {
     const read = await this.store.snapshot((tx) => readChanges(tx, this.seq));
     if (!read) return [];
     const { ports, groups, found } = read;
@@ -55,23 +50,15 @@ export class Agent {
       const p = found.get(id);
       events.push(p ? parseEvent(this.firewall.engine.topology, { op: 'update_port', port: portInput(p, this.host) }) : { op: 'set_port', id, port: undefined });
     }
-    const { engine } = this.firewall;
-    const before = engine.localPolicies();
-    const kernel = kernelWriter(this.backend);
+    const { writer } = this.plane;
+    const before = this.firewall.engine.localPolicies();
     const deltas = events.map((e) => {
       const delta = this.firewall.apply(e);
-      kernel.apply(this.ns, nodeDelta(delta));
+      writer.apply(this.ns, delta);
       return delta;
     });
-    if (deltas.some(mayRevoke)) this.cutRevoked(before);
+    writer.settle?.(this.ns, this.firewall, before, deltas);
     return deltas;
-  }
-
-  /** Ends the tracked connections the policy now in force no longer admits (see conntrack.ts). */
-  private cutRevoked(before: PortPolicy[]): void {
-    const { engine } = this.firewall;
-    const policy = { ports: engine.localPolicies(), members: (g: string, f: Family) => engine.membersOf(g, f), enableIpset: engine.topology.options.enableIpset };
-    for (const c of revokedConnections(listConnections(this.ns), before, policy)) deleteConnection(this.ns, c);
   }
 
   /**

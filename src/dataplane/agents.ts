@@ -7,12 +7,12 @@ import { type CompileOptions } from '../policy/topology.js';
 import { type Store } from '../store/repository.js';
 import { Agent } from './agent.js';
 import { namespaceExists } from './netns.js';
-import { type IptablesBackend } from './kernel.js';
+import { type DataPlane, dataPlane } from './planes.js';
 
 export class AgentPool {
   private readonly agents = new Map<string, Agent>();
 
-  constructor(private readonly store: Store, private readonly backend: IptablesBackend = 'nft', private readonly log: (msg: string) => void = () => {},
+  constructor(private readonly store: Store, private readonly plane: DataPlane = dataPlane(), private readonly log: (msg: string) => void = () => {},
     private readonly options: Partial<CompileOptions> = {}) {}
 
   /** Starts agents for newly used hosts and applies every pending change; an agent's failure does not stop the others. */
@@ -22,7 +22,7 @@ export class AgentPool {
     for (const host of this.agents.keys()) if (!hosts.includes(host)) this.agents.delete(host);
     for (const host of hosts) {
       if (this.agents.has(host)) continue;
-      const agent = new Agent(this.store, host, this.backend, this.options);
+      const agent = new Agent(this.store, host, this.plane, this.options);
       try {
         await agent.start();
         this.agents.set(host, agent);

@@ -4,6 +4,7 @@
  * so bridged traffic crosses iptables; an instance is a namespace (ps-vm-<name>)
  * joined by a veth whose compute-node end is the port's tap device.
  */
+import { bridgeName, tapName } from '../backends/iptables/naming.js';
 import { parseCidr } from '../model/addresses.js';
 import { run } from './exec.js';
 import { createNamespace, deleteNamespace, namespaceExists } from './netns.js';
@@ -14,10 +15,6 @@ export const underlayNamespace = () => process.env.PORTSEC_UNDERLAY ?? 'ps-under
 const UNDERLAY_BRIDGE = 'br-underlay';
 const VXLAN_PORT = 4789;
 export const instanceNamespace = (name: string) => `ps-vm-${name}`;
-export const bridgeName = (networkId: string) => `brq${networkId}`.slice(0, 14);
-/** every port's device on the node starts so (the linuxbridge agent's naming); nothing else plugged into a bridge does */
-export const TAP_PREFIX = 'tap';
-export const tapName = (portId: string) => `${TAP_PREFIX}${portId}`.slice(0, 14);
 
 export interface PortPlug {
   id: string;

@@ -1,3 +1,5 @@
+import KEYWORDS from './protocol-keywords.json' with { type: 'json' };
+
 /** IP protocol names and numbers as neutron-lib's IP_PROTOCOL_MAP has them, in its order. */
 export const IP_PROTOCOL_MAP: ReadonlyArray<readonly [string, number]> = [
   ['ah', 51], ['dccp', 33], ['egp', 8], ['esp', 50], ['gre', 47], ['hopopt', 0], ['icmp', 1],
@@ -21,3 +23,17 @@ export function protocolNumber(protocol: string | null): string | undefined {
   const n = BY_NAME.get(protocol);
   return n === undefined ? protocol : String(n);
 }
+
+/**
+ * The names /etc/protocols (Debian's netbase) gives protocol numbers: how iptables and
+ * conntrack spell a number, and the names a query may use besides the API's. neutron-lib
+ * copies them into IPTABLES_PROTOCOL_NAME_MAP (backends/iptables adds its aliases).
+ */
+export const PROTOCOL_KEYWORDS: Readonly<Record<string, string>> = KEYWORDS;
+const BY_KEYWORD = new Map(Object.entries(KEYWORDS).map(([n, k]) => [k, Number(n)]));
+
+/** The number /etc/protocols gives a name (its keyword), if it has one. */
+export const keywordNumber = (name: string): number | undefined => BY_KEYWORD.get(name);
+
+/** A protocol number's name as iptables and conntrack print it, or the number. */
+export const protocolKeyword = (n: number): string => PROTOCOL_KEYWORDS[n] ?? String(n);

@@ -5,9 +5,9 @@
  */
 import { formatIp, parseCidr } from '../model/addresses.js';
 import { eui64 } from '../model/ipam.js';
-import { type Family, FAMILIES, type Member, type PolicyRule, type PortKind, type PortPolicy, type SpoofEntry } from './ir.js';
+import { type Family, FAMILIES, type PolicyRule, type PortKind, type PortPolicy, type SpoofEntry } from './ir.js';
 import { MembershipIndex } from './membership.js';
-import { type CompileOptions, type Topology, type TopologyGroup, type TopologyPort } from './topology.js';
+import { type Topology, type TopologyGroup, type TopologyPort } from './topology.js';
 
 const familyOfIp = (ip: string): Family => (ip.includes(':') ? 'IPv6' : 'IPv4');
 
@@ -97,22 +97,6 @@ function deriveGroupRules(g: TopologyGroup, normalised: boolean): PolicyRule[] {
   });
 }
 
-/**
- * The iptables driver decides tracking from the first rule of the port's first
- * group (without ipset: the first rule that expands to anything); no such rule
- * means stateful, whatever the group says.
- */
-function tracking(p: TopologyPort, groups: Map<string, TopologyGroup>, options: CompileOptions,
-  members: (g: string, f: Family) => Member[]): 'zone' | 'notrack' {
-  if (p.device_owner.startsWith('network:') || p.device_owner.startsWith('neutron:') || !p.security_groups.length) return 'zone';
-  const first = groups.get(p.security_groups[0])!;
-  if (first.stateful) return 'zone';
-  const own = groupRules(first, options.sgInfoSource === 'agent_shim');
-  const expands = (r: PolicyRule) => r.remote.kind !== 'group' || members(r.remote.groupId, r.ethertype).some((m) => !p.fixed_ips.includes(m.ip));
-  const decisive = options.enableIpset ? own[0] : own.find(expands);
-  return decisive ? 'notrack' : 'zone';
-}
-
 export function indexTopology(t: Topology): MembershipIndex {
   const index = new MembershipIndex(t.options.sgInfoSource, t.options.omitWidePairs);
   for (const p of t.ports) index.setPort(p.id, p);
@@ -138,12 +122,12 @@ export function rulesOfGroupList(t: Topology, groupIds: readonly string[]): Poli
   return rules;
 }
 
-/** A port's policy; its conntrack zone is the node's to assign (null until then). */
-export function portPolicy(t: Topology, p: TopologyPort, members: (g: string, f: Family) => Member[]): PortPolicy {
+/** A port's policy. */
+export function portPolicy(t: Topology, p: TopologyPort): PortPolicy {
   const kind = portKind(p);
-  if (kind !== 'filtered') return { port: p, kind, tracking: 'zone', zone: null, spoof: NO_SPOOF, rules: [], groupRules: NO_RULES };
+  if (kind !== 'filtered') return { port: p, kind, spoof: NO_SPOOF, rules: [], groupRules: NO_RULES };
   const groupRules = rulesOfGroupList(t, p.security_groups);
   const rules = providerRules(p);
   for (const r of groupRules) rules.push(r);
-  return { port: p, kind, tracking: tracking(p, t.groups, t.options, members), zone: null, spoof: spoofEntries(p), rules, groupRules };
+  return { port: p, kind, spoof: spoofEntries(p), rules, groupRules };
 }

@@ -108,7 +108,6 @@ export class PolicyEngine {
   /** members per family and group, dropped when the group's members change */
   private readonly members = perGroup<Member[]>();
   private readonly ports = new Map<string, TopologyPort>();
-  private readonly expand = (g: string, f: Family) => this.membersOf(g, f);
 
   constructor(t: Topology) {
     this.current = t;
@@ -152,8 +151,8 @@ export class PolicyEngine {
     return out;
   }
 
-  /** The node's IR; conntrack zones are the backend's to number (see backends/iptables). */
-  policy(zones: Map<string, number>): HostPolicy {
+  /** The node's IR. */
+  policy(): HostPolicy {
     const ports = this.localPolicies();
     const remoteGroups = new Map<string, Partial<Record<Family, Member[]>>>();
     for (const pp of ports) {
@@ -161,7 +160,7 @@ export class PolicyEngine {
         if (r.remote.kind === 'group') remoteGroups.set(r.remote.groupId, { ...remoteGroups.get(r.remote.groupId), [r.ethertype]: this.membersOf(r.remote.groupId, r.ethertype) });
       }
     }
-    return { options: this.current.options, ports, remoteGroups, zones: new Map(zones) };
+    return { options: this.current.options, ports, remoteGroups };
   }
 
   /** What an event will touch; a backend reads the state before it with `commit` still to come. */
@@ -175,7 +174,7 @@ export class PolicyEngine {
     } else {
       for (const pp of this.policies.values()) if (pp.port.security_groups.includes(e.group.id)) ports.add(pp.port.id);
     }
-    // without ipsets a port's tracking depends on the members its rules expand to (and its chains list them)
+    // without ipsets a backend expands the members into the port's own rules (iptables' tracking depends on them too): the port changes
     if (!this.current.options.enableIpset && moved.size) {
       for (const pp of this.policies.values()) {
         if (pp.rules.some((r) => r.remote.kind === 'group' && moved.has(r.remote.groupId))) ports.add(pp.port.id);
@@ -229,7 +228,7 @@ export class PolicyEngine {
   private derive(id: string, touched: PerGroup<true>, was?: PerGroup<boolean>): PortPolicy | undefined {
     const p = this.ports.get(id);
     const old = this.policies.get(id);
-    const pp = p?.local ? portPolicy(this.current, p, this.expand) : undefined;
+    const pp = p?.local ? portPolicy(this.current, p) : undefined;
     if (pp) this.policies.set(id, pp);
     else this.policies.delete(id);
     const count = (policy: PortPolicy | undefined, by: number) => {

@@ -65,9 +65,6 @@ export type PortKind = 'filtered' | 'unfiltered' | 'trusted';
 export interface PortPolicy {
   port: TopologyPort;
   kind: PortKind;
-  /** what the raw table does with the port's traffic: a conntrack zone, or no tracking */
-  tracking: 'zone' | 'notrack';
-  zone: number | null;
   spoof: Record<Family, SpoofEntry[]>;
   /** Neutron's provider rules, then `groupRules` */
   rules: PolicyRule[];
@@ -81,6 +78,4 @@ export interface HostPolicy {
   ports: PortPolicy[];
   /** members of every remote group a local rule names, per family the rules use */
   remoteGroups: Map<string, Partial<Record<Family, Member[]>>>;
-  /** conntrack zone per key (network on linuxbridge, port on ovs_hybrid) */
-  zones: Map<string, number>;
 }

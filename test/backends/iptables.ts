@@ -8,7 +8,7 @@ import { type BackendUnderTest } from '../backend-suite/index.js';
 
 export const IPTABLES: BackendUnderTest = {
   name: 'iptables',
-  create: BACKENDS.iptables,
+  create: BACKENDS.iptables.create,
   drivers: ['linuxbridge', 'ovs_hybrid'],
   skip: [],
 };

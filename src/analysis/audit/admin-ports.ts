@@ -9,15 +9,14 @@ import { type Family, type PolicyRule } from '../../policy/ir.js';
 import { wideBlocks } from '../../policy/wide-members.js';
 import { type Finding } from '../answers.js';
 import { type Cloud, groupLabel, groupRef, portLabel, portRef, ruleRef } from '../cloud.js';
-import { protocolName } from '../packet.js';
+import { hasPorts, ruleProtocol } from '../packet.js';
 import { intervalOf } from '../ranges.js';
 
-const PORT_PROTOCOLS = new Set(['tcp', 'udp', 'sctp', 'dccp', 'udplite']);
 const WORLD: Record<Family, number> = { IPv4: 0, IPv6: 0 };
 
 function adminPortsOpened(r: PolicyRule, admin: number[]): number[] {
-  const p = protocolName(r.protocol);
-  if (p && !PORT_PROTOCOLS.has(p)) return [];
+  const p = ruleProtocol(r.protocol);
+  if (p !== null && !hasPorts(p)) return [];
   if (r.portMin === null) return admin;
   return admin.filter((n) => n >= r.portMin! && n <= (r.portMax ?? r.portMin!));
 }

@@ -5,12 +5,10 @@
  */
 import { type Finding } from '../answers.js';
 import { type Cloud, groupLabel, groupRef, ruleRef } from '../cloud.js';
-import { protocolName } from '../packet.js';
+import { hasPorts, ruleProtocol } from '../packet.js';
 import { intervalOf } from '../ranges.js';
 import { type SnapshotRule } from '../snapshot.js';
 import { ruleSummary } from './wide-pairs.js';
-
-const PORT_PROTOCOLS = new Set(['dccp', 'sctp', 'tcp', 'udp', 'udplite']);
 
 function ruleText(cloud: Cloud, r: SnapshotRule): string {
   if (r.remote_group_id) return ruleSummary(cloud, r);
@@ -21,12 +19,12 @@ function ruleText(cloud: Cloud, r: SnapshotRule): string {
 /** Whether every packet `inner` matches, `outer` matches too. */
 export function covers(outer: SnapshotRule, inner: SnapshotRule): boolean {
   if (outer.direction !== inner.direction || outer.ethertype !== inner.ethertype) return false;
-  const po = protocolName(outer.protocol);
-  const pi = protocolName(inner.protocol);
-  if (po && po !== pi) return false;
-  if (po && outer.port_range_min !== null) {
+  const po = ruleProtocol(outer.protocol);
+  const pi = ruleProtocol(inner.protocol);
+  if (po !== null && po !== pi) return false;
+  if (po !== null && outer.port_range_min !== null) {
     if (inner.port_range_min === null) return false;
-    if (PORT_PROTOCOLS.has(po)) {
+    if (hasPorts(po)) {
       if (outer.port_range_min > inner.port_range_min || (outer.port_range_max ?? outer.port_range_min) < (inner.port_range_max ?? inner.port_range_min)) return false;
     } else if (outer.port_range_min !== inner.port_range_min || (outer.port_range_max !== null && outer.port_range_max !== inner.port_range_max)) return false;
   }

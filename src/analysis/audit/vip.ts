@@ -7,10 +7,11 @@
  */
 import { type Finding } from '../answers.js';
 import { type Cloud, portLabel, portRef, push } from '../cloud.js';
-import { parseAddress, prefixLength, protocolName } from '../packet.js';
+import { parseAddress, prefixLength, ruleProtocol } from '../packet.js';
 import { admits } from '../reach.js';
 import { type SnapshotPort } from '../snapshot.js';
 
+/** VRRP's protocol number, as a query names it */
 const VRRP = '112';
 
 /** The host addresses the port's anti-spoofing lets it send from through a pair (only filtered ports have such entries: the rest send from anything). */
@@ -25,7 +26,7 @@ const admitsVrrp = (cloud: Cloud, from: SnapshotPort, to: SnapshotPort) => admit
 
 /** Groups whose IR rules include one for VRRP itself (not only "any protocol"): found once, as every port of a VIP's network is asked about. */
 function groupsNamingVrrp(cloud: Cloud): Set<string> {
-  return new Set([...cloud.topology.groups.keys()].filter((g) => cloud.groupRules(g).some((r) => protocolName(r.protocol) === 'vrrp')));
+  return new Set([...cloud.topology.groups.keys()].filter((g) => cloud.groupRules(g).some((r) => String(ruleProtocol(r.protocol)) === VRRP)));
 }
 
 export function vipFindings(cloud: Cloud): Finding[] {

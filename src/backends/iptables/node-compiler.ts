@@ -9,16 +9,16 @@
  */
 import { type IrChanges, PolicyEngine } from '../../policy/engine.js';
 import { type ParsedEvent } from '../../policy/events.js';
-import { type Family, FAMILIES, type HostPolicy, type PortPolicy } from '../../policy/ir.js';
+import { type Family, FAMILIES, type PortPolicy } from '../../policy/ir.js';
 import { type CompileOptions, type Topology, type TopologyPort } from '../../policy/topology.js';
 import { type FirewallBackend } from '../contract.js';
 import { type Delta, type TableDelta } from './delta.js';
-import { chainCollision, chainKey, checkGroupName, checkNames, ipsetName, wrapped } from './naming.js';
+import { chainCollision, chainKey, checkDevice, checkGroupName, checkNames, ipsetName, wrapped } from './naming.js';
 import {
   baseTables, type Fragment, hasOwnChain, ipsetEntries, ipsetMemberOrder, type OwnChain, OWN_CHAINS, ownChainNames, type RenderContext,
   renderOwnChain, renderPort, renderSharedChain, sameRules, sameShare, type SharedChain, SHARED_CHAINS,
 } from './render.js';
-import { assignZones, zoneKey } from './zones.js';
+import { assignZones, type PortConntrack, tracking, type ZonedPolicy, zoneKey } from './zones.js';
 import { BUILTIN, chainOrder, type FamilyTables, type IpSet, type KernelSource, materialize, type NodeState, type TableName, TABLES } from './state.js';
 
 const IPV4_ONLY: readonly Family[] = ['IPv4'];
@@ -89,13 +89,15 @@ export class NodeCompiler implements KernelSource, FirewallBackend<NodeState, De
   /**
    * Conntrack zones are this driver's agent state, not the IR's: Neutron's iptables
    * firewall numbers them (one per network, or per port on ovs_hybrid) and keeps the
-   * numbers across restarts; another backend may have no zones at all. The IR says
-   * only whether a port is tracked; the number is filled in here.
+   * numbers across restarts; another backend may have no zones at all. Neither the
+   * numbers nor whether a port is tracked are in the IR: they are filled in here.
    */
   readonly zones: Map<string, number>;
+  /** each filtered port's tracking and zone, by the policy they were worked out for */
+  private readonly conntrack = new WeakMap<PortPolicy, PortConntrack>();
   private readonly ctx: RenderContext;
   private readonly sets = new Map<string, IpSet>();
-  /** local ports by the part of their device that names their chains (names must not collide) */
+  /** local ports by the part of their id that names their chains (names must not collide) */
   private readonly chainOwners = new Map<string, string>();
   /**
    * Neutron's agent first writes its tables when it first filters a port, and keeps
@@ -111,7 +113,7 @@ export class NodeCompiler implements KernelSource, FirewallBackend<NodeState, De
     checkNames(t, local);
     this.engine = new PolicyEngine(t);
     this.zones = new Map(previousZones);
-    this.ctx = { options: t.options, members: (g, f) => this.engine.membersOf(g, f) };
+    this.ctx = { options: t.options, members: (g, f) => this.engine.membersOf(g, f), conntrack: (pp) => this.conntrack.get(pp)! };
     for (const p of local) this.chainOwners.set(chainKey(p), p.id);
     const policies = this.engine.localPolicies();
     this.number(policies);
@@ -128,17 +130,29 @@ export class NodeCompiler implements KernelSource, FirewallBackend<NodeState, De
     return this.options.useIpv6 ? FAMILIES : IPV4_ONLY;
   }
 
-  /** Gives the filtered ones of `policies` their zones (a new key gets the next number). */
+  /**
+   * Gives the filtered ones of `policies`, as they are derived, their tracking (from the members
+   * the groups have now) and zones (a new key gets the next number).
+   */
   private number(policies: Iterable<PortPolicy>): void {
     const perPort = this.options.driver === 'ovs_hybrid';
     const filtered: PortPolicy[] = [];
     for (const pp of policies) if (pp.kind === 'filtered') filtered.push(pp);
     assignZones(filtered.map((pp) => pp.port), perPort, this.zones);
-    for (const pp of filtered) pp.zone = this.zones.get(zoneKey(pp.port, perPort))!;
+    const { topology } = this.engine;
+    for (const pp of filtered) {
+      this.conntrack.set(pp, { tracking: tracking(pp.port, topology, this.ctx.members), zone: this.zones.get(zoneKey(pp.port, perPort))! });
+    }
   }
 
-  /** Keeps the chain-name registry; a collision is refused before anything changes. */
+  /** A local port's conntrack zone (null for a port this backend does not filter). */
+  zoneOf(pp: PortPolicy): number | null {
+    return this.conntrack.get(pp)?.zone ?? null;
+  }
+
+  /** Keeps the chain-name registry; a collision (or a device the input names wrong) is refused before anything changes. */
   private checkPort(id: string, port: TopologyPort | undefined): void {
+    if (port) checkDevice(this.options.driver, port);
     if (!port?.local) return;
     const owner = this.chainOwners.get(chainKey(port));
     if (owner && owner !== id) throw chainCollision(id, owner);
@@ -297,7 +311,9 @@ export class NodeCompiler implements KernelSource, FirewallBackend<NodeState, De
     return { tables: { IPv4: materialize(this.tables('IPv4')), IPv6: materialize(this.tables('IPv6')) }, ipsets: new Map(this.sets) };
   }
 
-  get policy(): HostPolicy {
-    return this.engine.policy(this.zones);
+  get policy(): ZonedPolicy {
+    const ir = this.engine.policy();
+    const ports = ir.ports.map((pp) => ({ ...pp, tracking: this.conntrack.get(pp)?.tracking ?? 'zone', zone: this.zoneOf(pp) }));
+    return { ...ir, ports, zones: new Map(this.zones) };
   }
 }

@@ -13,14 +13,17 @@ import { type Family, FAMILIES, type FixedWhat, type Member, type PolicyRule, ty
 import { compareAddresses } from '../../policy/membership.js';
 import { type CompileOptions, type Driver, type TopologyPort } from '../../policy/topology.js';
 import { COMMENTS, withComment } from './comments.js';
-import { bridgeDevice, ipsetName, physdev, portChain, wrapped, zoneCommentName } from './naming.js';
+import { bridgeDevice, byDevice, ipsetName, physdev, portChain, wrapped, zoneCommentName } from './naming.js';
 import { expandedPeer, ipsetRule, plainRule } from './rule-args.js';
 import { type Table, type TableName } from './state.js';
+import { type PortConntrack } from './zones.js';
 
 export interface RenderContext {
   options: CompileOptions;
   /** members of a remote group, per family, as the node knows them */
   members: (groupId: string, family: Family) => Member[];
+  /** a filtered port's tracking and zone (zones.ts) */
+  conntrack: (pp: PortPolicy) => PortConntrack;
 }
 
 /** A filtered port's own chains, per family (the anti-spoofing one only for a family it has addresses in). */
@@ -183,13 +186,15 @@ function spoofChain(t: Texts, pp: PortPolicy, family: Family): string[] {
   return keepLast(rules);
 }
 
-function zoneRules(driver: Driver, pp: PortPolicy): string[] {
+function zoneRules(ctx: RenderContext, pp: PortPolicy): string[] {
+  const { driver } = ctx.options;
   const p = pp.port;
-  const tail = pp.tracking === 'zone'
-    ? ` -m comment --comment "Set zone for ${zoneCommentName(p)}" -j CT --zone ${pp.zone}`
-    : ` -m comment --comment "Make ${zoneCommentName(p)} stateless" -j CT --notrack`;
+  const { tracking, zone } = ctx.conntrack(pp);
+  const tail = tracking === 'zone'
+    ? ` -m comment --comment "Set zone for ${zoneCommentName(driver, p)}" -j CT --zone ${zone}`
+    : ` -m comment --comment "Make ${zoneCommentName(driver, p)} stateless" -j CT --notrack`;
   const br = bridgeDevice(driver, p);
-  return [`-m physdev --physdev-in ${br}${tail}`, `-i ${br}${tail}`, `-m physdev --physdev-in ${physdev(driver, p)}${tail}`];
+  return [`-m physdev --physdev-in ${br}${tail}`, `-i ${br}${tail}`, `-m physdev --physdev-in ${physdev(p)}${tail}`];
 }
 
 /** A port's jump from a shared chain: its device, the comment, the target. */
@@ -223,7 +228,7 @@ export function renderOwnChain(ctx: RenderContext, pp: PortPolicy, family: Famil
 export function shareLines(ctx: RenderContext, pp: PortPolicy, chain: SharedChain): string[] {
   const { driver } = ctx.options;
   const t = textsFor(ctx.options);
-  const dev = physdev(driver, pp.port);
+  const dev = physdev(pp.port);
   if (pp.kind !== 'filtered') {
     const comment = pp.kind === 'trusted' ? COMMENTS.TRUSTED_ACCEPT : COMMENTS.PORT_SEC_ACCEPT;
     if (chain === 'FORWARD') return [jump(t, dev, 'out', comment, 'ACCEPT'), jump(t, dev, 'in', comment, 'ACCEPT')];
@@ -234,11 +239,11 @@ export function shareLines(ctx: RenderContext, pp: PortPolicy, chain: SharedChai
     case 'FORWARD': return [jump(t, dev, 'out', COMMENTS.VM_INT_SG, t.sgChain), jump(t, dev, 'in', COMMENTS.VM_INT_SG, t.sgChain)];
     case 'INPUT': return [jump(t, dev, 'in', COMMENTS.INPUT_TO_SG, names.egress)];
     case 'sg-chain': return [jump(t, dev, 'out', COMMENTS.SG_TO_VM_SG, names.ingress), jump(t, dev, 'in', COMMENTS.SG_TO_VM_SG, names.egress)];
-    case 'PREROUTING': return zoneRules(driver, pp);
+    case 'PREROUTING': return zoneRules(ctx, pp);
   }
 }
 
-const byDevice = (a: PortPolicy, b: PortPolicy) => (a.port.device < b.port.device ? -1 : a.port.device > b.port.device ? 1 : 0);
+const byPortDevice = (a: PortPolicy, b: PortPolicy) => byDevice(a.port, b.port);
 
 /**
  * One shared chain's rules, from the local ports' policies in port order.
@@ -247,7 +252,7 @@ const byDevice = (a: PortPolicy, b: PortPolicy) => (a.port.device < b.port.devic
  */
 export function renderSharedChain(ctx: RenderContext, chain: SharedChain, policies: readonly PortPolicy[]): string[] {
   const ordered = [
-    ...policies.filter((pp) => pp.kind === 'filtered').sort(byDevice),
+    ...policies.filter((pp) => pp.kind === 'filtered').sort(byPortDevice),
     ...policies.filter((pp) => pp.kind === 'trusted'),
     ...policies.filter((pp) => pp.kind === 'unfiltered'),
   ];
@@ -259,7 +264,6 @@ export function renderSharedChain(ctx: RenderContext, chain: SharedChain, polici
 
 /** Everything one port contributes to the node, rendered: what a change compares. */
 export interface Fragment {
-  device: string;
   kind: PortPolicy['kind'];
   /** the port's own chains per family, by name */
   chains: Record<Family, Map<string, string[]>>;
@@ -268,7 +272,7 @@ export interface Fragment {
 
 export function renderPort(ctx: RenderContext, pp: PortPolicy): Fragment {
   const frag: Fragment = {
-    device: pp.port.device, kind: pp.kind, chains: { IPv4: new Map(), IPv6: new Map() },
+    kind: pp.kind, chains: { IPv4: new Map(), IPv6: new Map() },
     shares: { FORWARD: [], INPUT: [], 'sg-chain': [], PREROUTING: [] },
   };
   for (const chain of Object.keys(SHARED_CHAINS) as SharedChain[]) frag.shares[chain] = shareLines(ctx, pp, chain);
@@ -286,7 +290,7 @@ export const sameRules = (a: readonly string[] | undefined, b: readonly string[]
 /** Whether two fragments put the same lines into the shared chains (in the same place). */
 export function sameShare(a: Fragment | undefined, b: Fragment | undefined): boolean {
   if (!a || !b) return a === b;
-  return a.kind === b.kind && a.device === b.device
+  return a.kind === b.kind
     && (Object.keys(SHARED_CHAINS) as SharedChain[]).every((c) => sameRules(a.shares[c], b.shares[c]));
 }
 

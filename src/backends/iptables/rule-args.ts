@@ -3,10 +3,11 @@
  * (Neutron's _generate_plain_rule_args / _generate_ipset_rule_args).
  */
 import { cidrText, formatNetwork, parseCidr } from '../../model/addresses.js';
+import { keywordNumber, PROTOCOL_KEYWORDS, protocolNumber } from '../../model/protocols.js';
 import { type PolicyRule } from '../../policy/ir.js';
-import PROTOCOL_NAMES from './protocol-names.json' with { type: 'json' };
 
-const NAMES = PROTOCOL_NAMES as Record<string, string>;
+/** neutron-lib IPTABLES_PROTOCOL_NAME_MAP's names: the API names iptables spells otherwise (its numbers are /etc/protocols') */
+const ALIASES: Record<string, string> = { icmpv6: 'ipv6-icmp', 'ipv6-encap': 'ipv6', pgm: '113' };
 /** neutron-lib IPTABLES_PROTOCOL_MAP: protocols whose match module iptables loads with -m */
 const MATCH_MODULE: Record<string, string> = { dccp: 'dccp', icmp: 'icmp', 'ipv6-icmp': 'icmp6', sctp: 'sctp', tcp: 'tcp', udp: 'udp' };
 const PORT_PROTOCOLS = new Set(['dccp', 'sctp', 'tcp', 'udp', 'udplite']);
@@ -15,7 +16,25 @@ const MULTIPORT_ONLY = new Set(['udplite']);
 /** _iptables_protocol_name: numbers and aliases become /etc/protocols names; 0 means any */
 export function iptablesProtocol(protocol: string | null): string | undefined {
   if (!protocol || protocol === '0') return undefined;
-  return NAMES[protocol] ?? protocol;
+  return ALIASES[protocol] ?? PROTOCOL_KEYWORDS[protocol] ?? protocol;
+}
+
+const matched = new Map<string | null, number | null>();
+
+/**
+ * The protocol number a rule's protocol matches once rendered, or null for every protocol:
+ * iptables resolves the name it is given through /etc/protocols (so the API's "ipip", 4,
+ * matches 94, /etc/protocols' ipip), and a protocol resolving to 0 matches everything.
+ */
+export function matchedProtocol(protocol: string | null): number | null {
+  let n = matched.get(protocol);
+  if (n === undefined) {
+    const name = iptablesProtocol(protocol);
+    // "ip" is the one API name /etc/protocols has only as an alias (of 0)
+    const number = name === undefined ? 0 : /^[0-9]+$/.test(name) ? Number(name) : keywordNumber(name) ?? Number(protocolNumber(name));
+    matched.set(protocol, (n = number || null));
+  }
+  return n;
 }
 
 function portArgs(args: string[], dir: 'sport' | 'dport', protocol: string | undefined, min: number | null, max: number | null): void {

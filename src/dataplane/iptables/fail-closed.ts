@@ -17,12 +17,12 @@
  *   guard is derived from Neutron's FORWARD chain and written in the same
  *   restore, so the two change in one commit and never disagree.
  */
-import { type Delta, type TableDelta } from '../backends/iptables/delta.js';
-import { type NodeState, type Table } from '../backends/iptables/state.js';
-import { FAMILIES } from '../policy/ir.js';
-import { TAP_PREFIX } from './compute-node.js';
-import { run } from './exec.js';
-import { BACKENDS, type IptablesBackend, iptablesTool } from './iptables.js';
+import { type Delta, type TableDelta } from '../../backends/iptables/delta.js';
+import { TAP_PREFIX } from '../../backends/iptables/naming.js';
+import { type NodeState, type Table } from '../../backends/iptables/state.js';
+import { FAMILIES } from '../../policy/ir.js';
+import { run } from '../exec.js';
+import { BACKENDS, type IptablesBackend, iptablesTool } from './tools.js';
 
 const POLICY = 'DROP';
 /** the data plane's chains carry this prefix (Neutron's carry "neutron-") */

@@ -8,10 +8,10 @@
  * in force after the change, by the evaluator can-reach uses (analysis/packet.ts):
  * exactly the connections the change revoked are cut, whatever the member's width.
  */
-import { inPrefix, portAdmits, type Packet, prefixLength, protocolName } from '../analysis/packet.js';
-import { formatIp, parseIp } from '../model/addresses.js';
-import { type Family, type Member, type PortPolicy } from '../policy/ir.js';
-import { CommandError, run } from './exec.js';
+import { inPrefix, portAdmits, type Packet, prefixLength } from '../../analysis/packet.js';
+import { formatIp, parseIp } from '../../model/addresses.js';
+import { type Family, type Member, type PortPolicy } from '../../policy/ir.js';
+import { CommandError, run } from '../exec.js';
 
 export interface Connection {
   family: Family;
@@ -76,7 +76,7 @@ export function deleteConnection(ns: string, c: Connection): void {
 
 /** The first packet of a connection, as the port chains saw it. */
 function packetOf(c: Connection): Packet {
-  const protocol = protocolName(String(c.protocol)) ?? String(c.protocol);
+  const { protocol } = c;
   return c.icmp
     ? { family: c.family, src: c.src, dst: c.dst, protocol, dport: c.icmp.type, sport: c.icmp.code }
     : { family: c.family, src: c.src, dst: c.dst, protocol, dport: c.dport, sport: c.sport };
@@ -95,11 +95,11 @@ function closeness(pp: PortPolicy, family: Family, value: bigint): number {
  * The ports of a zone a connection's address belongs to: those that hold it most
  * closely (a fixed IP before a NAT server's 0.0.0.0/0 pair; both holders of a shared VIP).
  */
-function holders(ports: readonly PortPolicy[], zone: number, family: Family, value: bigint): PortPolicy[] {
+function holders(ports: readonly PortPolicy[], zoneOf: NodePolicy['zoneOf'], zone: number, family: Family, value: bigint): PortPolicy[] {
   let best = -1;
   let out: PortPolicy[] = [];
   for (const pp of ports) {
-    if (pp.zone !== zone) continue;
+    if (zoneOf(pp) !== zone) continue;
     const c = closeness(pp, family, value);
     if (c < 0 || c < best) continue;
     if (c > best) out = [];
@@ -114,6 +114,8 @@ export interface NodePolicy {
   ports: readonly PortPolicy[];
   members: (groupId: string, family: Family) => Member[];
   enableIpset: boolean;
+  /** a port policy's conntrack zone (the backend's: before the change and after), null for a port not filtered */
+  zoneOf: (pp: PortPolicy) => number | null;
 }
 
 /**
@@ -126,8 +128,8 @@ export function revokedConnections(connections: readonly Connection[], before: r
   return connections.filter((c) => {
     const pkt = packetOf(c);
     const side = (direction: 'ingress' | 'egress', address: bigint) => {
-      const now = holders(after.ports, c.zone, c.family, address);
-      const was = holders(before, c.zone, c.family, address);
+      const now = holders(after.ports, after.zoneOf, c.zone, c.family, address);
+      const was = holders(before, after.zoneOf, c.zone, c.family, address);
       // the port it went to is gone, or no longer holds the address (another one's wide pair does not take it over)
       if (was.length && !was.some((b) => now.some((n) => n.port.id === b.port.id))) return false;
       return !now.length || now.some((pp) => portAdmits(pp, direction, pkt, after.members, after.enableIpset));

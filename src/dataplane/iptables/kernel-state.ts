@@ -5,13 +5,13 @@
  * are cleared, MACs are lower case, /32 members lose their mask), so a rule the
  * kernel rewrote is not mistaken for a change and re-written on every pass.
  */
-import { type Delta, type TableDelta } from '../backends/iptables/delta.js';
-import { BUILTIN, type IpSet, type NodeState, type Table, type TableName, TABLES } from '../backends/iptables/state.js';
-import { formatNetwork, parseCidr } from '../model/addresses.js';
-import { FAMILIES } from '../policy/ir.js';
-import { run } from './exec.js';
+import { type Delta, type TableDelta } from '../../backends/iptables/delta.js';
+import { BUILTIN, type IpSet, type NodeState, type Table, type TableName, TABLES } from '../../backends/iptables/state.js';
+import { formatNetwork, parseCidr } from '../../model/addresses.js';
+import { FAMILIES } from '../../policy/ir.js';
+import { run } from '../exec.js';
 import { GUARD_PREFIX } from './fail-closed.js';
-import { type IptablesBackend, iptablesTool } from './iptables.js';
+import { type IptablesBackend, iptablesTool } from './tools.js';
 
 /** Chains portsec owns in a compute node: the built-ins, Neutron's and the data plane's guard (fail-closed.ts). */
 const owned = (table: TableName, chain: string) => BUILTIN[table].includes(chain) || chain.startsWith('neutron-') || chain.startsWith(GUARD_PREFIX);

@@ -1,5 +1,5 @@
 /** The iptables backends a compute node can use, and their tools' names. */
-import { type Family } from '../policy/ir.js';
+import { type Family } from '../../policy/ir.js';
 
 export type IptablesBackend = 'nft' | 'legacy';
 export const BACKENDS: IptablesBackend[] = ['nft', 'legacy'];

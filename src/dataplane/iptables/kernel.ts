@@ -4,16 +4,15 @@
  * deltas (new sets and members first, chain rewrites with --noflush in one
  * atomic restore per family, unused sets last). Two or three spawns per change.
  */
-import { type NodeWriter } from '../backends/contract.js';
-import { type Delta, iptablesPayload, ipsetPayloads } from '../backends/iptables/delta.js';
-import { ipsetMemberOrder } from '../backends/iptables/render.js';
-import { ipsetText, type NodeState, saveText } from '../backends/iptables/state.js';
-import { FAMILIES } from '../policy/ir.js';
-import { run } from './exec.js';
-import { type IptablesBackend, iptablesTool } from './iptables.js';
+import { type Delta, iptablesPayload, ipsetPayloads } from '../../backends/iptables/delta.js';
+import { ipsetMemberOrder } from '../../backends/iptables/render.js';
+import { ipsetText, type NodeState, saveText } from '../../backends/iptables/state.js';
+import { FAMILIES } from '../../policy/ir.js';
+import { run } from '../exec.js';
+import { type IptablesBackend, iptablesTool } from './tools.js';
 import { convergence, readKernelState } from './kernel-state.js';
 
-export type { IptablesBackend } from './iptables.js';
+export type { IptablesBackend } from './tools.js';
 
 /**
  * Makes a namespace's tables exactly `state`, policies included (the payload
@@ -60,10 +59,3 @@ export function converge(ns: string, backend: IptablesBackend, desired: NodeStat
   applyDelta(ns, backend, delta);
   return delta;
 }
-
-/** The iptables backend's node writer (backends/contract.ts), for one flavour of the tools. */
-export const kernelWriter = (backend: IptablesBackend): NodeWriter<NodeState, Delta> => ({
-  apply: (ns, d) => applyDelta(ns, backend, d),
-  readBack: (ns) => readKernelState(ns, backend),
-  converge: (ns, desired) => converge(ns, backend, desired),
-});
