@@ -2,6 +2,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { createBackend } from '../backends/index.js';
+import { AGENT_STATES, type AgentState } from '../backends/iptables/agent-state.js';
 import { goldenJson, writeRestorePayloads } from '../backends/iptables/golden-json.js';
 import { ChunkWriter } from '../backends/iptables/state.js';
 import { type Event, parseEvent } from '../policy/events.js';
@@ -18,6 +19,7 @@ interface Options {
   driver?: CompileOptions['driver'];
   ipset?: 'on' | 'off';
   format: 'iptables' | 'golden-json' | 'ir';
+  agentState: AgentState;
   omitWidePairs?: CompileOptions['omitWidePairs'];
 }
 
@@ -57,6 +59,9 @@ export function compileCommand(program: Command): void {
     .addOption(new Option('--format <format>', 'iptables: ipset and iptables-restore payloads; golden-json: golden.py\'s ipset_restore and iptables_save fields; '
       + 'ir: each local port\'s effective policy (allow-list, rules, remote-group members) as JSON')
       .choices(['iptables', 'golden-json', 'ir']).default('iptables'))
+    .addOption(new Option('--agent-state <state>', 'how the topology file\'s events are followed, one agent loop each: neutron-21, what Neutron 21\'s agent keeps '
+      + '(members cached since their last fetch, RPC chunks of 20 ports, ports as last fetched); ideal, a fresh sync of the topology after each')
+      .choices([...AGENT_STATES]).default('neutron-21'))
     .action(async (o: Options) => {
       if (!o.host === !o.topology) throw new InvalidArgumentError('give exactly one of --host HOST or --topology FILE');
       const input = await readInput(o);
@@ -65,7 +70,7 @@ export function compileCommand(program: Command): void {
       if (o.ipset) overrides.enableIpset = o.ipset === 'on';
       try {
         const { events = [], ...initial } = input;
-        const node = createBackend('iptables', parseTopology(initial, overrides));
+        const node = createBackend('iptables', parseTopology(initial, overrides), o.agentState);
         for (const raw of events as Event[]) node.apply(parseEvent(node.engine.topology, raw));
         const print = (text: string) => process.stdout.write(text);
         const formats: Record<Options['format'], () => void> = {
