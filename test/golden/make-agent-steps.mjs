@@ -5,6 +5,7 @@
 //
 //   node test/golden/make-agent-steps.mjs [--count 120] [--seed 1] [--jobs 1|2] [--only I,J] [--out DIR]
 //
+// Each fixture holds its states packed (steps-format.mjs: distinct lines once, states as indexes).
 // * random-NNN.json: {seed, input: generateSequence(seed), steps} (agent-steps-generator.mjs)
 // * sample-<name>.json: {sample, input, steps}; the input is read from the stored file
 //   (hand-written minimal nodes, one per quirk of the agent's state)
@@ -16,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateSequence } from './agent-steps-generator.mjs';
+import { fixtureText } from './steps-format.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const stepsDir = path.resolve(here, '../fixtures/agent-steps');
@@ -50,7 +52,7 @@ function steps(input, what) {
   });
 }
 
-const write = (name, fixture) => fs.writeFileSync(path.join(a.out, name), JSON.stringify(fixture, null, 1) + '\n');
+const write = (name, { steps: states, ...head }) => fs.writeFileSync(path.join(a.out, name), fixtureText(head, states));
 const tasks = [];
 const width = Math.max(3, String(a.count - 1).length);
 for (let i = 0; i < a.count; i++) {
@@ -65,6 +67,7 @@ for (let i = 0; i < a.count; i++) {
 if (!a.only) {
   for (const f of fs.readdirSync(stepsDir).filter((f) => f.startsWith('sample-')).sort()) {
     const { sample, input } = JSON.parse(fs.readFileSync(path.join(stepsDir, f), 'utf8'));
+    // (a new sample's file needs only {sample, input})
     tasks.push(async () => write(f, { sample, input, steps: await steps(input, f) }));
   }
   for (const f of fs.readdirSync(goldenDir).filter((f) => f.endsWith('.json')).sort()) {
