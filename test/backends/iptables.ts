@@ -1,6 +1,7 @@
 /**
  * The iptables backend under the conformance suite (test/backend-suite): Neutron's
- * iptables firewall drivers, both as the golden fixtures have them. It skips no case.
+ * iptables firewall drivers, both as the golden fixtures have them, and Neutron 21's agent
+ * following events (--agent-state neutron-21). It skips no case.
  * Its entry files, iptables.test.ts and iptables.root.test.ts, run the suite's two parts.
  */
 import { BACKENDS } from '../../src/backends/index.js';
@@ -9,6 +10,7 @@ import { type BackendUnderTest } from '../backend-suite/index.js';
 export const IPTABLES: BackendUnderTest = {
   name: 'iptables',
   create: BACKENDS.iptables,
+  agent: (t) => BACKENDS.iptables(t, undefined, 'neutron-21'),
   drivers: ['linuxbridge', 'ovs_hybrid'],
   skip: [],
 };
