@@ -19,7 +19,8 @@
  *   address never comes back while the copy is there.
  *
  * The chains themselves are rendered by render.ts from that state, as the driver
- * re-renders every port's chains at the end of each loop.
+ * re-renders every port's chains at the end of each loop; IptablesManager then keeps a
+ * rule the kernel already holds in another spelling with the text it was first written in.
  */
 import { portPolicy } from '../../policy/compile.js';
 import { PolicyEngine } from '../../policy/engine.js';
@@ -28,6 +29,8 @@ import { type Family, FAMILIES, type HostPolicy, type Member, type PortPolicy } 
 import { type Topology, type TopologyGroup, type TopologyPort } from '../../policy/topology.js';
 import { type FirewallBackend } from '../contract.js';
 import { type Delta, stateDelta } from './delta.js';
+import { matchingBlocks } from './difflib.js';
+import { kernelRule } from './kernel-spelling.js';
 import { chainCollision, chainKey, checkGroupName, checkNames, ipsetName, wrapped } from './naming.js';
 import { baseTables, hasOwnChain, ipsetEntries, OWN_CHAINS, ownChainNames, type RenderContext, renderOwnChain, renderSharedChain, type SharedChain, SHARED_CHAINS } from './render.js';
 import { chainOrder, type FamilyTables, type IpSet, type KernelSource, type NodeState, type TableName, TABLES } from './state.js';
@@ -41,6 +44,33 @@ export const AGENT_STATES: readonly AgentState[] = ['neutron-21', 'ideal'];
 const RPC_STEP = 20;
 /** IPSET_ADD_BULK_THRESHOLD: this many changes or more rewrite the set (restore and swap) */
 const BULK = 5;
+
+const MAC = /(?:[0-9a-f]{2}:){5}[0-9a-f]{2}/g;
+/** _generate_chain_diff_iptables_commands compares rules with their MACs in upper case */
+const upperMacs = (rule: string) => rule.replace(MAC, (m) => m.toUpperCase());
+
+/**
+ * What IptablesManager's apply leaves: it diffs (difflib.ndiff) each chain as iptables-save
+ * prints it, in the kernel's spelling, against the rules it wants, and keeps the lines that
+ * match. A wanted rule the kernel already holds in another spelling ("-s 0.0.0.0/0 -m mac X"
+ * is "-m mac X" to the kernel) is left as it is, with the text it was first written in.
+ */
+function respell(prev: NodeState, next: NodeState): NodeState {
+  for (const f of FAMILIES) {
+    for (const t of TABLES) {
+      for (const [chain, rules] of next.tables[f][t]) {
+        const old = prev.tables[f][t].get(chain);
+        if (!old?.length || !rules.length) continue;
+        const kept = [...rules];
+        for (const m of matchingBlocks(old.map((r) => upperMacs(kernelRule(r))), rules.map(upperMacs))) {
+          for (let k = 0; k < m.size; k++) kept[m.b + k] = old[m.a + k];
+        }
+        next.tables[f][t].set(chain, kept);
+      }
+    }
+  }
+  return next;
+}
 
 /** A port as the agent last fetched it. */
 interface Fetched {
@@ -84,7 +114,8 @@ export class NeutronAgentNode implements KernelSource, FirewallBackend<NodeState
   /** devices_to_refilter: devices a notification marked, refreshed at the next loop */
   private refilter = new Set<string>();
   private framed = false;
-  private rendered: NodeState | undefined;
+  /** the node as Neutron's last apply left it, its rules in the spelling they were first written in */
+  private current: NodeState = { tables: { IPv4: { raw: new Map(), filter: new Map() }, IPv6: { raw: new Map(), filter: new Map() } }, ipsets: new Map() };
 
   constructor(t: Topology, previousZones?: Map<string, number>) {
     checkNames(t, t.ports.filter((p) => p.local));
@@ -121,7 +152,6 @@ export class NeutronAgentNode implements KernelSource, FirewallBackend<NodeState
     }
     if (fresh.length || updated.length || this.refilter.size) this.setupPortFilters(fresh, updated);
     if (removed.length) this.removeDevicesFilter(removed);
-    this.rendered = undefined;
     return stateDelta(before, this.state);
   }
 
@@ -250,6 +280,8 @@ export class NeutronAgentNode implements KernelSource, FirewallBackend<NodeState
     const unusedV6 = new Set(unused('IPv6'));
     for (const g of unused('IPv4')) if (unusedV6.has(g)) this.sgMembers.delete(g);
     for (const g of preRules) if (!used.has(g)) this.sgRules.delete(g);
+    // what the apply wrote (nothing above changes the chains: what they use stays) and the sets that are left
+    this.current = respell(this.current, this.render());
   }
 
   /** IpsetManager.set_members: small changes one by one against the cached list, larger ones rewrite the set. */
@@ -308,28 +340,30 @@ export class NeutronAgentNode implements KernelSource, FirewallBackend<NodeState
     return { options: this.options, members: (g, f) => this.sgMembers.get(g)?.[f] ?? [] };
   }
 
-  /** The node's kernel state: the driver's full render of the agent's state. */
-  get state(): NodeState {
-    if (this.rendered) return this.rendered;
-    const tables = { IPv4: { raw: new Map(), filter: new Map() }, IPv6: { raw: new Map(), filter: new Map() } } as NodeState['tables'];
-    if (this.framed) {
-      const ctx = this.ctx;
-      const policies = this.policies();
-      for (const f of FAMILIES) {
-        const base = baseTables(this.options);
-        for (const t of TABLES) tables[f][t] = new Map(base[t]);
-        for (const [chain, t] of Object.entries(SHARED_CHAINS) as [SharedChain, TableName][]) {
-          tables[f][t].set(wrapped(this.options.driver, chain), renderSharedChain(ctx, chain, policies));
-        }
-        for (const pp of policies) {
-          if (pp.kind !== 'filtered') continue;
-          const names = ownChainNames(this.options.driver, pp.port);
-          for (const kind of OWN_CHAINS) if (hasOwnChain(pp, f, kind)) tables[f].filter.set(names[kind], renderOwnChain(ctx, pp, f, kind));
-        }
+  /** The driver's full render of the agent's state, as it wants the node (what one apply writes). */
+  private render(): NodeState {
+    const tables = {} as NodeState['tables'];
+    const ctx = this.ctx;
+    const policies = this.policies();
+    for (const f of FAMILIES) {
+      const base = baseTables(this.options);
+      tables[f] = { raw: new Map(base.raw), filter: new Map(base.filter) };
+      for (const [chain, t] of Object.entries(SHARED_CHAINS) as [SharedChain, TableName][]) {
+        tables[f][t].set(wrapped(this.options.driver, chain), renderSharedChain(ctx, chain, policies));
+      }
+      for (const pp of policies) {
+        if (pp.kind !== 'filtered') continue;
+        const names = ownChainNames(this.options.driver, pp.port);
+        for (const kind of OWN_CHAINS) if (hasOwnChain(pp, f, kind)) tables[f].filter.set(names[kind], renderOwnChain(ctx, pp, f, kind));
       }
     }
     const ipsets = new Map<string, IpSet>([...this.sets].map(([n, s]) => [n, { family: s.family, members: [...s.kernel] }]));
-    return (this.rendered = { tables, ipsets });
+    return { tables, ipsets };
+  }
+
+  /** The node's kernel state, as Neutron's last apply left it. */
+  get state(): NodeState {
+    return this.current;
   }
 
   get ipsets(): ReadonlyMap<string, IpSet> {
