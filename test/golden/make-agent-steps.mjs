@@ -3,7 +3,9 @@
 // runs Neutron 21's agent and iptables firewall driver offline and prints the
 // node's state after the initial sync and after each event's agent loop.
 //
-//   node test/golden/make-agent-steps.mjs [--count 120] [--seed 1] [--jobs 1|2] [--only I,J] [--out DIR]
+//   node test/golden/make-agent-steps.mjs [--count 120] [--seed 1] [--jobs 1|2] [--only I,J] [--samples-only] [--out DIR]
+//
+// --only regenerates just those random fixtures; --samples-only just the samples.
 //
 // Each fixture holds its states packed (steps-format.mjs: distinct lines once, states as indexes).
 // * random-NNN.json: {seed, input: generateSequence(seed), steps} (agent-steps-generator.mjs)
@@ -32,6 +34,7 @@ for (let i = 0; i < argv.length; i++) {
   else if (argv[i] === '--seed') a.seed = Number(v());
   else if (argv[i] === '--jobs') a.jobs = Math.max(1, Math.min(2, Number(v())));
   else if (argv[i] === '--only') a.only = v().split(',').map(Number);
+  else if (argv[i] === '--samples-only') a.samplesOnly = true;
   else if (argv[i] === '--out') a.out = path.resolve(v());
   else throw new Error(`unknown argument ${argv[i]}`);
 }
@@ -56,7 +59,7 @@ const write = (name, { steps: states, ...head }) => fs.writeFileSync(path.join(a
 const tasks = [];
 const width = Math.max(3, String(a.count - 1).length);
 for (let i = 0; i < a.count; i++) {
-  if (a.only && !a.only.includes(i)) continue;
+  if (a.samplesOnly || (a.only && !a.only.includes(i))) continue;
   const seed = a.seed + i;
   const name = `random-${String(i).padStart(width, '0')}.json`;
   tasks.push(async () => {
@@ -70,7 +73,7 @@ if (!a.only) {
     // (a new sample's file needs only {sample, input})
     tasks.push(async () => write(f, { sample, input, steps: await steps(input, f) }));
   }
-  for (const f of fs.readdirSync(goldenDir).filter((f) => f.endsWith('.json')).sort()) {
+  for (const f of a.samplesOnly ? [] : fs.readdirSync(goldenDir).filter((f) => f.endsWith('.json')).sort()) {
     const { input } = JSON.parse(fs.readFileSync(path.join(goldenDir, f), 'utf8'));
     if (input.events?.length) tasks.push(async () => write(`golden-${f}`, { golden: f, steps: await steps(input, `golden ${f}`) }));
   }

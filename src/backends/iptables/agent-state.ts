@@ -16,7 +16,9 @@
  *   cache), never of an owner or port-security change;
  * - IpsetManager's cached member lists: a list with an address twice (a shared VIP, a
  *   pair equal to a fixed IP) loses one copy when the address leaves the set, so the
- *   address never comes back while the copy is there.
+ *   address never comes back while the copy is there;
+ * - IptablesManager's raw PREROUTING rules: conntrack jumps are removed as the caches make
+ *   them now, so a port whose tracking flipped keeps its old ones.
  *
  * The chains themselves are rendered by render.ts from that state, as the driver
  * re-renders every port's chains at the end of each loop; IptablesManager then keeps a
@@ -32,7 +34,9 @@ import { type Delta, stateDelta } from './delta.js';
 import { matchingBlocks } from './difflib.js';
 import { kernelRule } from './kernel-spelling.js';
 import { chainCollision, chainKey, checkGroupName, checkNames, ipsetName, wrapped } from './naming.js';
-import { baseTables, hasOwnChain, ipsetEntries, OWN_CHAINS, ownChainNames, type RenderContext, renderOwnChain, renderSharedChain, type SharedChain, SHARED_CHAINS } from './render.js';
+import {
+  baseTables, hasOwnChain, ipsetEntries, keepLast, OWN_CHAINS, ownChainNames, type RenderContext, renderOwnChain, renderSharedChain, type SharedChain, SHARED_CHAINS, shareLines,
+} from './render.js';
 import { chainOrder, type FamilyTables, type IpSet, type KernelSource, type NodeState, type TableName, TABLES } from './state.js';
 import { assignZones, zoneKey } from './zones.js';
 
@@ -109,11 +113,21 @@ export class NeutronAgentNode implements KernelSource, FirewallBackend<NodeState
   private readonly unfiltered = new Map<string, Fetched>();
   private readonly trusted = new Map<string, TopologyPort>();
   private readonly sgRules = new Map<string, TopologyGroup>();
+  /** sgRules as of its last change: compile.ts caches rule lists per groups map, so a changed map is a new one */
+  private groupsView: Map<string, TopologyGroup> | undefined;
   private readonly sgMembers = new Map<string, Members>();
   private readonly sets = new Map<string, CachedSet>();
   /** devices_to_refilter: devices a notification marked, refreshed at the next loop */
   private refilter = new Set<string>();
   private framed = false;
+  /**
+   * The raw PREROUTING rules as IptablesManager holds them (the same in both families): each
+   * loop removes the conntrack jumps of the ports it had, worked out from the caches as they
+   * are now, and appends those of the ports it has. A port whose tracking changed (its first
+   * group turned stateful or stateless) leaves its old jumps behind; a rule added twice needs
+   * two removals. Written out with the last copy of each rule kept.
+   */
+  private prerouting: string[] = [];
   /** the node as Neutron's last apply left it, its rules in the spelling they were first written in */
   private current: NodeState = { tables: { IPv4: { raw: new Map(), filter: new Map() }, IPv6: { raw: new Map(), filter: new Map() } }, ipsets: new Map() };
 
@@ -224,6 +238,7 @@ export class NeutronAgentNode implements KernelSource, FirewallBackend<NodeState
     const trusted = devices.filter((d) => !this.filtered.has(d) && !this.unfiltered.has(d) && !fetchedDevices.has(d));
     this.deferred(() => {
       for (const [g, group] of info.groups) this.sgRules.set(g, group);
+      this.groupsView = undefined;
       for (const [g, members] of info.members) {
         this.sgMembers.set(g, members);
         if (this.options.enableIpset) for (const [f, list] of Object.entries(members) as [Family, Member[]][]) this.setMembers(ipsetName(g, f), f, list);
@@ -262,10 +277,20 @@ export class NeutronAgentNode implements KernelSource, FirewallBackend<NodeState
   private deferred(work: () => void): void {
     const preMembers = [...this.sgMembers.keys()];
     const preRules = [...this.sgRules.keys()];
+    const prePorts = [...this.filtered.values()].map((fp) => fp.port);
     work();
     this.framed = true;
-    // _setup_chains_apply numbers the filtered ports' zones, in device order
-    assignZones([...this.filtered.values()].map((fp) => fp.port), this.options.driver === 'ovs_hybrid', this.zones);
+    // _remove_chains_apply: the old ports' jumps as they would be now
+    for (const port of prePorts) {
+      for (const rule of this.jumps(port)) {
+        const at = this.prerouting.indexOf(rule);
+        if (at >= 0) this.prerouting.splice(at, 1);
+      }
+    }
+    // _setup_chains_apply: zones numbered and jumps added in device order
+    const ports = [...this.filtered.values()].map((fp) => fp.port).sort((a, b) => (a.device < b.device ? -1 : a.device > b.device ? 1 : 0));
+    assignZones(ports, this.options.driver === 'ovs_hybrid', this.zones);
+    for (const port of ports) this.prerouting.push(...this.jumps(port));
     // _remove_unused_security_group_info, with the caches as the loop left them
     const named: Record<Family, Set<string>> = { IPv4: new Set(), IPv6: new Set() };
     const used = new Set<string>();
@@ -280,6 +305,7 @@ export class NeutronAgentNode implements KernelSource, FirewallBackend<NodeState
     const unusedV6 = new Set(unused('IPv6'));
     for (const g of unused('IPv4')) if (unusedV6.has(g)) this.sgMembers.delete(g);
     for (const g of preRules) if (!used.has(g)) this.sgRules.delete(g);
+    this.groupsView = undefined;
     // what the apply wrote (nothing above changes the chains: what they use stays) and the sets that are left
     this.current = respell(this.current, this.render());
   }
@@ -314,17 +340,24 @@ export class NeutronAgentNode implements KernelSource, FirewallBackend<NodeState
 
   /** The local ports as the driver renders them: filtered (as last fetched), trusted, unfiltered, each in the agent's order. */
   private policies(): PortPolicy[] {
-    const view: Topology = { ...this.engine.topology, groups: new Map(this.sgRules) };
-    const members = (g: string, f: Family) => this.sgMembers.get(g)?.[f] ?? [];
-    const out: PortPolicy[] = [];
-    for (const { port } of this.filtered.values()) {
-      const pp = this.withoutMissingSets(portPolicy(view, port, members));
-      pp.zone = this.zones.get(zoneKey(port, this.options.driver === 'ovs_hybrid'))!;
-      out.push(pp);
-    }
+    const out = [...this.filtered.values()].map(({ port }) => this.policyOf(port));
     for (const port of this.trusted.values()) out.push({ port, kind: 'trusted', tracking: 'zone', zone: null, spoof: { IPv4: [], IPv6: [] }, rules: [], groupRules: [] });
-    for (const { port } of this.unfiltered.values()) out.push(portPolicy(view, port, members));
+    for (const { port } of this.unfiltered.values()) out.push(this.policyOf(port));
     return out;
+  }
+
+  /** A port's policy from the agent's caches (the groups' rules and members as last fetched), with its zone if it has one. */
+  private policyOf(port: TopologyPort): PortPolicy {
+    const view: Topology = { ...this.engine.topology, groups: (this.groupsView ??= new Map(this.sgRules)) };
+    const pp = this.withoutMissingSets(portPolicy(view, port, this.ctx.members));
+    if (pp.kind === 'filtered') pp.zone = this.zones.get(zoneKey(port, this.options.driver === 'ovs_hybrid')) ?? null;
+    return pp;
+  }
+
+  /** _get_jump_rules: a filtered port's conntrack jumps as the caches make them now (none without a zone). */
+  private jumps(port: TopologyPort): string[] {
+    const pp = this.policyOf(port);
+    return pp.zone === null ? [] : shareLines(this.ctx, pp, 'PREROUTING');
   }
 
   /** _generate_ipset_rule_args: a rule naming a set the agent has not created is left out. */
@@ -349,7 +382,7 @@ export class NeutronAgentNode implements KernelSource, FirewallBackend<NodeState
       const base = baseTables(this.options);
       tables[f] = { raw: new Map(base.raw), filter: new Map(base.filter) };
       for (const [chain, t] of Object.entries(SHARED_CHAINS) as [SharedChain, TableName][]) {
-        tables[f][t].set(wrapped(this.options.driver, chain), renderSharedChain(ctx, chain, policies));
+        tables[f][t].set(wrapped(this.options.driver, chain), chain === 'PREROUTING' ? keepLast(this.prerouting) : renderSharedChain(ctx, chain, policies));
       }
       for (const pp of policies) {
         if (pp.kind !== 'filtered') continue;
