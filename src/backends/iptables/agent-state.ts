@@ -37,7 +37,7 @@ import { chainCollision, chainKey, checkGroupName, checkNames, ipsetName, wrappe
 import {
   baseTables, hasOwnChain, ipsetEntries, keepLast, OWN_CHAINS, ownChainNames, type RenderContext, renderOwnChain, renderSharedChain, type SharedChain, SHARED_CHAINS, shareLines,
 } from './render.js';
-import { chainOrder, type FamilyTables, type IpSet, type KernelSource, type NodeState, type TableName, TABLES } from './state.js';
+import { type FamilyTables, type IpSet, type KernelSource, type NodeState, orderedTables, type TableName, TABLES } from './state.js';
 import { assignZones, zoneKey } from './zones.js';
 
 /** How the iptables backend follows events: Neutron 21's agent, or a fresh sync of the topology after each. */
@@ -100,7 +100,8 @@ interface CachedSet {
 }
 
 const isTrusted = (p: TopologyPort) => p.device_owner.startsWith('network:');
-const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && new Set(a).size === new Set([...a, ...b]).size;
+/** helpers.compare_elements: the same elements, in any order */
+const sameSet = (a: readonly string[], b: readonly string[]) => new Set(a).size === new Set(b).size && b.every((x) => a.includes(x));
 const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 const samePairs = (a: TopologyPort, b: TopologyPort) => a.allowed_address_pairs.length === b.allowed_address_pairs.length
   && a.allowed_address_pairs.every((x, i) => x.ip_address === b.allowed_address_pairs[i].ip_address && x.mac_address === b.allowed_address_pairs[i].mac_address);
@@ -119,7 +120,6 @@ export class NeutronAgentNode implements KernelSource, FirewallBackend<NodeState
   private readonly sets = new Map<string, CachedSet>();
   /** devices_to_refilter: devices a notification marked, refreshed at the next loop */
   private refilter = new Set<string>();
-  private framed = false;
   /**
    * The raw PREROUTING rules as IptablesManager holds them (the same in both families): each
    * loop removes the conntrack jumps of the ports it had, worked out from the caches as they
@@ -127,7 +127,7 @@ export class NeutronAgentNode implements KernelSource, FirewallBackend<NodeState
    * group turned stateful or stateless) leaves its old jumps behind; a rule added twice needs
    * two removals. Written out with the last copy of each rule kept.
    */
-  private prerouting: string[] = [];
+  private readonly prerouting: string[] = [];
   /** the node as Neutron's last apply left it, its rules in the spelling they were first written in */
   private current: NodeState = { tables: { IPv4: { raw: new Map(), filter: new Map() }, IPv6: { raw: new Map(), filter: new Map() } }, ipsets: new Map() };
 
@@ -279,7 +279,6 @@ export class NeutronAgentNode implements KernelSource, FirewallBackend<NodeState
     const preRules = [...this.sgRules.keys()];
     const prePorts = [...this.filtered.values()].map((fp) => fp.port);
     work();
-    this.framed = true;
     // _remove_chains_apply: the old ports' jumps as they would be now
     for (const port of prePorts) {
       for (const rule of this.jumps(port)) {
@@ -404,20 +403,13 @@ export class NeutronAgentNode implements KernelSource, FirewallBackend<NodeState
   }
 
   tables(family: Family): FamilyTables {
-    const state = this.state;
-    const out: FamilyTables = {};
-    for (const t of TABLES) {
-      const table = state.tables[family][t];
-      if (!table.size) continue;
-      const chains = chainOrder(t, table.keys());
-      out[t] = { chains, rules: (i) => table.get(chains[i])! };
-    }
-    return out;
+    return orderedTables(this.state, family);
   }
+
 
   /** The IR the agent enforces: its ports as it renders them, the members it holds. */
   get policy(): HostPolicy {
-    const ports = this.framed ? this.policies() : [];
+    const ports = this.policies();
     const remoteGroups = new Map<string, Members>();
     for (const pp of ports) for (const r of pp.rules) if (r.remote.kind === 'group') remoteGroups.set(r.remote.groupId, { ...remoteGroups.get(r.remote.groupId), [r.ethertype]: this.ctx.members(r.remote.groupId, r.ethertype) });
     return { options: this.options, ports, remoteGroups, zones: new Map(this.zones) };
