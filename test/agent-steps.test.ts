@@ -14,7 +14,7 @@ import { generateSequence } from './golden/agent-steps-generator.mjs';
 const GOLDEN = join(import.meta.dirname, 'fixtures/golden');
 const randoms = STEP_FILES.filter((f) => f.startsWith('random-'));
 
-type Trigger = 'pair change' | 'duplicate member' | 'more than 20 local ports' | 'ipset off' | 'owner turned network:*';
+type Trigger = 'pair change' | 'duplicate member' | 'more than 20 local ports' | 'ipset off' | 'owner turned network:*' | 'stateless groups';
 type Port = Record<string, any>;
 
 /** What in a sequence can set off each quirk of the agent's state. */
@@ -35,6 +35,7 @@ function triggers(input: Record<string, any>): Set<Trigger> {
     return false;
   };
   if (input.options?.enable_ipset === false) out.add('ipset off');
+  if (input.security_groups.some((g: Record<string, any>) => g.stateful === false)) out.add('stateless groups');
   if (input.ports.filter((p: Port) => p.local !== false).length > 20) out.add('more than 20 local ports');
   if (duplicates()) out.add('duplicate member');
   for (const e of input.events ?? []) {
@@ -71,7 +72,7 @@ describe('agent-step fixtures', () => {
     const counts = new Map<Trigger, number>();
     for (const f of randoms) for (const t of triggers(loadSteps(f).input!)) counts.set(t, (counts.get(t) ?? 0) + 1);
     console.log(`${randoms.length} random sequences by trigger: ${[...counts].map(([t, n]) => `${t} ${n}`).join(', ')}`);
-    for (const t of ['pair change', 'duplicate member', 'more than 20 local ports', 'ipset off', 'owner turned network:*'] as const) {
+    for (const t of ['pair change', 'duplicate member', 'more than 20 local ports', 'ipset off', 'owner turned network:*', 'stateless groups'] as const) {
       expect(counts.get(t) ?? 0, t).toBeGreaterThanOrEqual(10);
     }
   });

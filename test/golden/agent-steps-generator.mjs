@@ -3,7 +3,8 @@
 // Neutron's agent keeps between loops — pair changes (0.0.0.0/0, ::/0, a VIP),
 // duplicate members (a VIP shared by two ports, a pair equal to the port's own
 // fixed IP), more than 20 local ports (RPC chunks of 20), ipset off, owner
-// changes to network:*, port security toggled. Pure and deterministic: the same
+// changes to network:* and back, port security toggled, stateless groups
+// losing their first rules. Pure and deterministic: the same
 // seed gives the same object; every input is meant to be accepted by the
 // Neutron API (neutron_driver.py exits 2 otherwise: a bug here).
 //
@@ -139,8 +140,10 @@ function makePort(d, ctx, { local = !d.chance(0.3), owner = 'compute:nova', port
 function event(d, ctx, state) {
   const ports = state.ports;
   const secured = ports.filter((p) => p.port_security_enabled && !p.device_owner.startsWith('network:'));
+  const network = ports.filter((p) => p.device_owner.startsWith('network:') && p.device_owner !== 'network:dhcp');
   const op = d.weighted([
     [secured.length ? 6 : 0, 'pairs'],
+    [network.length ? 5 : 0, 'owner back'],
     [ports.length < 34 ? 2 : 0, 'add'],
     [ports.length > 2 ? 2 : 0, 'remove'],
     [secured.length ? 2 : 0, 'groups'],
@@ -161,11 +164,13 @@ function event(d, ctx, state) {
   }
   if (op === 'rules') {
     const g = clone(d.pick(state.security_groups));
-    if (g.security_group_rules.length && d.chance(0.5)) g.security_group_rules.splice(d.int(0, g.security_group_rules.length - 1), 1);
+    // a group losing its first rule (or all of them) can turn its ports' tracking around
+    if (g.security_group_rules.length && d.chance(0.15)) g.security_group_rules = [];
+    else if (g.security_group_rules.length && d.chance(0.5)) g.security_group_rules.splice(d.chance(0.5) ? 0 : d.int(0, g.security_group_rules.length - 1), 1);
     else g.security_group_rules.push(rule(d, ctx, g));
     return { op: 'update_security_group', label: `group ${g.id.slice(0, 8)}: rules changed`, security_group: g };
   }
-  const pick = op === 'portsec' || op === 'local' ? d.pick(ports) : d.pick(secured);
+  const pick = op === 'portsec' || op === 'local' ? d.pick(ports) : op === 'owner back' ? d.pick(network) : d.pick(secured);
   const p = clone(pick);
   let label;
   if (op === 'pairs') {
@@ -178,6 +183,10 @@ function event(d, ctx, state) {
     for (const f of p.fixed_ips) ctx.ips.delete(f.ip_address);
     p.fixed_ips = fixedIps(d, ctx);
     label = 'fixed_ips replaced';
+  } else if (op === 'owner back') {
+    p.device_owner = 'compute:nova';
+    if (p.port_security_enabled) p.allowed_address_pairs = pairs(d, ctx, p);
+    label = 'owner compute:nova again';
   } else if (op === 'owner') {
     p.device_owner = d.pick(['network:dhcp', 'network:router_interface', 'network:floatingip_agent_gateway']);
     label = `owner now ${p.device_owner}`;
@@ -227,8 +236,10 @@ export function generateSequence(seed) {
   const sgPrefixes = new Set();
   const nGroups = d.int(2, 4);
   for (let i = 0; i < nGroups; i++) ctx.groupIds.push(uniqueId(d, sgPrefixes, 24));
+  // stateless groups (all or none: the API refuses both kinds on one port): tracking follows each port's first rule
+  const stateful = !d.chance(0.25);
   const security_groups = ctx.groupIds.map((id) => {
-    const g = { id, name: `sg-${id.slice(0, 4)}`, stateful: true, security_group_rules: [] };
+    const g = { id, name: `sg-${id.slice(0, 4)}`, stateful, security_group_rules: [] };
     const n = d.int(1, 4);
     for (let i = 0; i < n; i++) g.security_group_rules.push(rule(d, ctx, g));
     return g;
