@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { neutronDriver } from './support/neutron-driver.js';
+import { loadSteps } from './backend-suite/agent-steps.js';
 import { api, as, CLI, type RunningServer, startServer } from './support/server.js';
 
 const compile = (...args: string[]) => spawnSync(process.execPath, [CLI, 'compile', ...args], { encoding: 'utf8' });
@@ -57,6 +58,21 @@ test('--omit-wide-pairs leaves wide pairs out of remote groups, never out of ant
   const bad = compile('--topology', sample, '--omit-wide-pairs', '33');
   expect(bad.status).not.toBe(0);
   expect(bad.stderr).toContain('expected LEN[,LEN6]');
+});
+
+test('--agent-state: the file\'s events as Neutron 21\'s agent follows them (the default), or a fresh sync after them', () => {
+  // the NAT server loses its 0.0.0.0/0 pair: Neutron's agent is not told, the ssh ipset keeps both halves
+  const nat = loadSteps('sample-pair-removed-ipset-on.json');
+  const neutron = nat.steps.at(-1)!;
+  const file = join(tmp, 'pair-removed.json');
+  writeFileSync(file, JSON.stringify(nat.input));
+  const agent = compile('--topology', file, '--format', 'golden-json');
+  expect(agent.status).toBe(0);
+  expect(JSON.parse(agent.stdout)).toEqual(neutron);
+  expect(JSON.parse(compile('--topology', file, '--format', 'golden-json', '--agent-state', 'neutron-21').stdout)).toEqual(neutron);
+  const ideal = JSON.parse(compile('--topology', file, '--format', 'golden-json', '--agent-state', 'ideal').stdout);
+  expect(neutron.ipset_restore).toContain(' 0.0.0.0/1\n');
+  expect(ideal.ipset_restore).not.toContain(' 0.0.0.0/1\n');
 });
 
 test('bad input ends with a message naming the object and exit status 2', () => {

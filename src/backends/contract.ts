@@ -40,8 +40,13 @@ export interface OutputFormat<B> {
 
 /** A backend as the registry (index.ts) lists it. */
 export interface BackendEntry<B extends FirewallBackend<unknown, unknown>> {
-  /** the backend of one node's topology */
-  create(t: Topology): B;
+  /**
+   * How the backend may follow events, the default first: what a real agent keeps between its
+   * loops (for iptables, `neutron-21`), or `ideal`, a fresh sync of the topology after each.
+   */
+  agentStates: readonly string[];
+  /** the backend of one node's topology, following events as `agentState` says (default: `ideal`) */
+  create(t: Topology, agentState?: string): B;
   /**
    * The protocol number a rule's protocol (as the API spells it) matches once rendered, or null
    * for every protocol: what the analyzer follows, so that it answers for what the nodes enforce.

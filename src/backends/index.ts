@@ -1,18 +1,22 @@
 /** The firewall backends by name: what the agent, the CLI and the analyzer reach them by (see contract.ts). */
 import { type BackendEntry } from './contract.js';
+import { AGENT_STATES, createIptablesNode, type IptablesNode } from './iptables/backend.js';
 import { FORMATS, summary } from './iptables/formats.js';
-import { NodeCompiler } from './iptables/node-compiler.js';
 import { matchedProtocol } from './iptables/rule-args.js';
 import { type Topology } from '../policy/topology.js';
 
 export const BACKENDS = {
-  /** Neutron's iptables firewall drivers (linuxbridge, ovs_hybrid), with ipsets or without; `previousZones`: the agent's, kept across compiles */
+  /**
+   * Neutron's iptables firewall drivers (linuxbridge, ovs_hybrid), with ipsets or without; after events,
+   * what Neutron 21's agent keeps (`neutron-21`) or a fresh sync of the topology (`ideal`)
+   */
   iptables: {
-    create: (t: Topology, previousZones?: Map<string, number>) => new NodeCompiler(t, previousZones),
+    agentStates: AGENT_STATES,
+    create: (t: Topology, agentState?: string) => createIptablesNode(t, agentState),
     matchedProtocol,
     formats: FORMATS,
     summary,
-  } satisfies BackendEntry<NodeCompiler>,
+  } satisfies BackendEntry<IptablesNode>,
 };
 
 export type BackendName = keyof typeof BACKENDS;
@@ -21,6 +25,6 @@ export type Backend<N extends BackendName = BackendName> = ReturnType<(typeof BA
 /** The backend the agents run: the one whose enforcement the analyzer answers for. */
 export const DEFAULT_BACKEND = 'iptables' satisfies BackendName;
 
-export function createBackend<N extends BackendName>(name: N, t: Topology): Backend<N> {
-  return BACKENDS[name].create(t) as Backend<N>;
+export function createBackend<N extends BackendName>(name: N, t: Topology, agentState?: string): Backend<N> {
+  return BACKENDS[name].create(t, agentState) as Backend<N>;
 }

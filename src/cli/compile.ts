@@ -10,7 +10,7 @@ import { addExpansionOption, expansionOverrides } from './expansion-option.js';
 
 /** the backend `compile` renders with, and the formats it prints (the default first) */
 const BACKEND = DEFAULT_BACKEND;
-const { formats } = BACKENDS[BACKEND];
+const { formats, agentStates } = BACKENDS[BACKEND];
 
 interface Options {
   host?: string;
@@ -20,6 +20,7 @@ interface Options {
   ipset?: 'on' | 'off';
   ipv6?: 'on' | 'off';
   format: string;
+  agentState: string;
   omitWidePairs?: CompileOptions['omitWidePairs'];
 }
 
@@ -50,6 +51,9 @@ export function compileCommand(program: Command): void {
     .addOption(new Option('--ipv6 <on|off>', 'off: the node has no IPv6, so no ip6tables (as Neutron\'s agent on such a host)').choices(['on', 'off']))
     .addOption(new Option('--format <format>', Object.entries(formats).map(([name, f]) => `${name}: ${f.help}`).join('; '))
       .choices(Object.keys(formats)).default(Object.keys(formats)[0]))
+    .addOption(new Option('--agent-state <state>', 'how the topology file\'s events are followed, one agent loop each: as the real agent keeps its state '
+      + `between loops (${agentStates[0]}: members cached since their last fetch, RPC chunks of 20 ports, ports as last fetched), or ideal, a fresh sync after each`)
+      .choices([...agentStates]).default(agentStates[0]))
     .action(async (o: Options) => {
       if (!o.host === !o.topology) throw new InvalidArgumentError('give exactly one of --host HOST or --topology FILE');
       const input = await readInput(o);
@@ -59,7 +63,7 @@ export function compileCommand(program: Command): void {
       if (o.ipv6) overrides.useIpv6 = o.ipv6 === 'on';
       try {
         const { events = [], ...initial } = input;
-        const node = createBackend(BACKEND, parseTopology(initial, overrides));
+        const node = createBackend(BACKEND, parseTopology(initial, overrides), o.agentState);
         for (const raw of events as Event[]) node.apply(parseEvent(node.engine.topology, raw));
         formats[o.format].write(node, (text) => process.stdout.write(text));
       } catch (e) {

@@ -12,6 +12,7 @@ import { test } from 'vitest';
 import { getCurrentSuite } from 'vitest/suite';
 import { type Backend } from '../../src/backends/index.js';
 import { type Driver, type Topology } from '../../src/policy/topology.js';
+import { agentSteps } from './agent-steps.js';
 import { ROOT_SUITE_SUFFIX } from '../support/root-suites.js';
 import { analyzerVsKernel } from './analyzer-vs-kernel.js';
 import { engineIrChanges } from './engine.js';
@@ -23,6 +24,8 @@ export interface BackendUnderTest {
   name: string;
   /** builds the backend for one node's topology; `previousZones` are the agent's conntrack zones kept across compiles */
   create: (t: Topology, previousZones?: Map<string, number>) => Backend<'iptables'>;
+  /** builds the backend as it models Neutron's agent following events (the "agent steps" case) */
+  agent?: (t: Topology) => Backend<'iptables'>;
   /** the Neutron drivers (the fixtures' options.driver) this backend renders; fixtures of others are listed as skipped */
   drivers: readonly Driver[];
   skip: readonly { case: string; reason: string }[];
@@ -36,6 +39,7 @@ const CASES: Record<string, { part: Part; register: (b: BackendUnderTest) => voi
   'golden events': { part: 'unit', register: goldenEvents },
   'incremental random changes': { part: 'unit', register: incremental },
   'engine IR changes': { part: 'unit', register: engineIrChanges },
+  'agent steps': { part: 'unit', register: agentSteps },
   'kernel load': { part: 'root', register: kernelLoad },
   'analyzer vs kernel': { part: 'root', register: analyzerVsKernel },
 };

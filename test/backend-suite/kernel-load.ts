@@ -8,7 +8,8 @@
 import { afterAll, describe, expect, test } from 'vitest';
 import { type NodeState, saveText, TABLES } from '../../src/backends/iptables/state.js';
 import { applyDelta, type IptablesBackend, loadState } from '../../src/dataplane/iptables/kernel.js';
-import { convergence, kernelRule, readKernelState } from '../../src/dataplane/iptables/kernel-state.js';
+import { kernelRule } from '../../src/backends/iptables/kernel-spelling.js';
+import { convergence, readKernelState } from '../../src/dataplane/iptables/kernel-state.js';
 import { applyEvent, type Event, parseEvent } from '../../src/policy/events.js';
 import { FAMILIES } from '../../src/policy/ir.js';
 import { parseTopology } from '../../src/policy/topology.js';

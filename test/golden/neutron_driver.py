@@ -3,12 +3,14 @@
 node and print the ipsets and iptables it leaves, as the golden fixtures
 hold them:
 
-    /usr/bin/python3 test/golden/neutron_driver.py INPUT.json
+    /usr/bin/python3 test/golden/neutron_driver.py [--steps] INPUT.json
 
 INPUT is the fixtures' `input` shape (options.driver linuxbridge|ovs_hybrid,
 options.enable_ipset, security_groups, ports, maybe events). The agent syncs
 every local port, then replays the events one agent loop each; the output is
-{"ipset_restore": ..., "iptables_save": {"IPv4": ..., "IPv6": ...}}.
+{"ipset_restore": ..., "iptables_save": {"IPv4": ..., "IPv6": ...}}: the state
+after the last event. With --steps it is {"steps": [STATE, ...]}: the state
+after the initial sync, then after each event's agent loop.
 
 Exit status: 0; 1 when a command failed that Neutron does not tolerate
 (printed on stderr); 2 when the Neutron API would refuse the input. Needs the
@@ -25,6 +27,9 @@ import neutron_harness  # noqa: E402
 
 
 def main(argv):
+    steps = argv[:1] == ['--steps']
+    if steps:
+        argv = argv[1:]
     if len(argv) != 1:
         sys.stderr.write(__doc__)
         return 2
@@ -38,11 +43,14 @@ def main(argv):
     neutron_harness.import_neutron(driver)
     from neutron_harness.node import Node
     from neutron_harness.topology import InputError
+    states = []
     try:
         node = Node(data)
         node.initial()
+        states.append(node.state())
         for ev in data.get('events') or []:
             node.event(ev)
+            states.append(node.state())
     except InputError as e:
         sys.stderr.write('neutron_driver: input refused: %s\n' % e)
         return 2
@@ -51,7 +59,8 @@ def main(argv):
         sys.stderr.write('neutron_driver: failed commands: %s\n'
                          % json.dumps(failures))
         return 1
-    json.dump(node.state(), sys.stdout, indent=1)
+    json.dump({'steps': states} if steps else states[-1], sys.stdout,
+              indent=1)
     sys.stdout.write('\n')
     return 0
 

@@ -47,6 +47,38 @@ export function applyDelta(prev: NodeState, d: Delta): NodeState {
   return { tables, ipsets };
 }
 
+/** The delta from one state of a node to another, both in this backend's spelling: chains that differ, sets and members. */
+export function stateDelta(prev: NodeState, next: NodeState): Delta {
+  const iptables = {} as Delta['iptables'];
+  for (const f of FAMILIES) {
+    iptables[f] = {} as Record<TableName, TableDelta>;
+    for (const t of TABLES) {
+      const before = prev.tables[f][t];
+      const after = next.tables[f][t];
+      const write = new Map([...after].filter(([c, rules]) => !same(before.get(c), rules)));
+      iptables[f][t] = { write, remove: [...before.keys()].filter((c) => !after.has(c)) };
+    }
+  }
+  const d: Delta = { iptables, createSets: new Map(), addMembers: new Map(), delMembers: new Map(), destroySets: [] };
+  for (const [name, set] of next.ipsets) {
+    const had = prev.ipsets.get(name);
+    if (!had) {
+      d.createSets.set(name, set);
+      continue;
+    }
+    const before = new Set(had.members);
+    const after = new Set(set.members);
+    const add = [...after].filter((m) => !before.has(m)).sort(ipsetMemberOrder);
+    const del = [...before].filter((m) => !after.has(m)).sort(ipsetMemberOrder);
+    if (add.length) d.addMembers.set(name, add);
+    if (del.length) d.delMembers.set(name, del);
+  }
+  for (const name of prev.ipsets.keys()) if (!next.ipsets.has(name)) d.destroySets.push(name);
+  return d;
+}
+
+const same = (a: readonly string[] | undefined, b: readonly string[]) => !!a && a.length === b.length && a.every((r, i) => r === b[i]);
+
 /**
  * iptables-restore --noflush payload of one family: changed chains declared
  * (which flushes them) and refilled, removed chains flushed then deleted.

@@ -3,7 +3,7 @@ import { type OutputFormat } from '../contract.js';
 import { type Delta } from './delta.js';
 import { goldenJson, writeRestorePayloads } from './golden-json.js';
 import { device } from './naming.js';
-import { type NodeCompiler } from './node-compiler.js';
+import { type IptablesNode } from './backend.js';
 import { ChunkWriter } from './state.js';
 import { type ZonedPolicy } from './zones.js';
 
@@ -18,7 +18,7 @@ function irJson(policy: ZonedPolicy): Record<string, unknown> {
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 1)}\n`;
 
-export const FORMATS: Record<string, OutputFormat<NodeCompiler>> = {
+export const FORMATS: Record<string, OutputFormat<IptablesNode>> = {
   // the restore payloads (25 MB for a 3,000-port node) go out in chunks as they are rendered
   iptables: { help: 'ipset and iptables-restore payloads', write: (node, print) => writeRestorePayloads(node, new ChunkWriter(print)) },
   'golden-json': { help: 'golden.py\'s ipset_restore and iptables_save fields', write: (node, print) => print(json(goldenJson(node.state))) },

@@ -52,7 +52,7 @@ export function chainOrder(table: TableName, chains: Iterable<string>): string[]
 }
 
 /** A state's tables of one family, in iptables-save order. */
-function orderedTables(state: NodeState, family: Family): FamilyTables {
+export function orderedTables(state: NodeState, family: Family): FamilyTables {
   const out: FamilyTables = {};
   for (const t of TABLES) {
     const table = state.tables[family][t];

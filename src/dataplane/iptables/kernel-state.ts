@@ -6,34 +6,16 @@
  * kernel rewrote is not mistaken for a change and re-written on every pass.
  */
 import { type Delta, type TableDelta } from '../../backends/iptables/delta.js';
+import { kernelMember, kernelRule } from '../../backends/iptables/kernel-spelling.js';
 import { BUILTIN, type IpSet, type NodeState, type Table, type TableName, TABLES } from '../../backends/iptables/state.js';
-import { formatNetwork, parseCidr } from '../../model/addresses.js';
 import { FAMILIES } from '../../policy/ir.js';
 import { run } from '../exec.js';
 import { GUARD_PREFIX } from './fail-closed.js';
 import { type IptablesBackend, iptablesTool } from './tools.js';
 
+
 /** Chains portsec owns in a compute node: the built-ins, Neutron's and the data plane's guard (fail-closed.ts). */
 const owned = (table: TableName, chain: string) => BUILTIN[table].includes(chain) || chain.startsWith('neutron-') || chain.startsWith(GUARD_PREFIX);
-
-function canonicalPrefix(text: string): string {
-  const c = parseCidr(text, true);
-  return c ? formatNetwork(c) : text;
-}
-
-/** A rule as iptables-save prints it back. */
-export function kernelRule(rule: string): string {
-  return rule
-    .replace(/ ?-[sd] (0\.0\.0\.0|::)\/0(?= |$)/g, '')
-    .replace(/(--mac-source) ([0-9A-Fa-f:]+)/g, (_, f: string, m: string) => `${f} ${m.toLowerCase()}`)
-    .replace(/(-[sd]) ([0-9a-fA-F.:]+\/\d+)(?= |$)/g, (_, f: string, c: string) => `${f} ${canonicalPrefix(c)}`)
-    .trim();
-}
-
-/** An ipset member as `ipset save` prints it back. */
-export function kernelMember(member: string): string {
-  return canonicalPrefix(member).replace(/\/(32|128)$/, '');
-}
 
 function parseSave(text: string): Record<TableName, Table> {
   const tables = { raw: new Map(), filter: new Map() } as Record<TableName, Table>;

@@ -6,7 +6,7 @@
  */
 import { type NodeWriter } from '../../backends/contract.js';
 import { type Delta, iptablesPayload } from '../../backends/iptables/delta.js';
-import { type NodeCompiler } from '../../backends/iptables/node-compiler.js';
+import { type IptablesNode } from '../../backends/iptables/backend.js';
 import { type NodeState } from '../../backends/iptables/state.js';
 import { FAMILIES, type Family, type PortPolicy } from '../../policy/ir.js';
 import { deleteConnection, listConnections, revokedConnections } from './conntrack.js';
@@ -19,7 +19,7 @@ import { type IptablesBackend } from './tools.js';
 const mayRevoke = (d: Delta): boolean => d.delMembers.size > 0 || d.destroySets.length > 0 || FAMILIES.some((f) => iptablesPayload(d, f) !== '');
 
 /** Ends the tracked connections the policy now in force no longer admits. */
-function cutRevoked(ns: string, firewall: NodeCompiler, before: readonly PortPolicy[]): void {
+function cutRevoked(ns: string, firewall: IptablesNode, before: readonly PortPolicy[]): void {
   const { engine } = firewall;
   const policy = {
     ports: engine.localPolicies(), members: (g: string, f: Family) => engine.membersOf(g, f), enableIpset: engine.topology.options.enableIpset,
@@ -28,7 +28,7 @@ function cutRevoked(ns: string, firewall: NodeCompiler, before: readonly PortPol
   for (const c of revokedConnections(listConnections(ns), before, policy)) deleteConnection(ns, c);
 }
 
-export const iptablesWriter = (tools: IptablesBackend): NodeWriter<NodeState, Delta, NodeCompiler> => ({
+export const iptablesWriter = (tools: IptablesBackend): NodeWriter<NodeState, Delta, IptablesNode> => ({
   take: (ns) => closeNode(ns, tools),
   apply: (ns, d) => applyDelta(ns, tools, nodeDelta(d)),
   readBack: (ns) => readKernelState(ns, tools),

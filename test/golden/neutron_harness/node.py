@@ -85,6 +85,10 @@ class Node(object):
 
         self.topology = topology.Topology(data, self.agent_host)
         self.source = sources.SOURCES[source](self.topology)
+        # the agent's own sets of devices and groups (devices_to_refilter
+        # above all) keep insertion order too: which ports share an RPC chunk
+        # of a refresh follows from that order
+        securitygroups_rpc.set = OrderedSet
         self.agent = securitygroups_rpc.SecurityGroupAgentRpc(
             context=None, plugin_rpc=self.source,
             defer_refresh_firewall=True)
