@@ -3,11 +3,18 @@
  * ports bound to it, started when the first port is bound there and synced on
  * every tick (each commit that logged changes, see cli/follow.ts) from the store's change log.
  */
+import { type HostPolicy } from '../policy/ir.js';
 import { type CompileOptions } from '../policy/topology.js';
 import { type Store } from '../store/repository.js';
 import { Agent } from './agent.js';
 import { namespaceExists } from './netns.js';
 import { type DataPlane, dataPlane } from './planes.js';
+
+export interface AgentView {
+  host: string;
+  change: number;
+  policy: HostPolicy;
+}
 
 export class AgentPool {
   private readonly agents = new Map<string, Agent>();
@@ -34,7 +41,7 @@ export class AgentPool {
     for (const [host, agent] of this.agents) {
       try {
         // a node removed under its agent (`lab down` between two labs) is built again from the store
-        if (!namespaceExists(agent.ns)) {
+        if (this.plane.kernel && !namespaceExists(agent.ns)) {
           await agent.start();
           this.log(`agent ${host}: compute node ${agent.ns} was gone: built and converged again`);
         }
@@ -48,5 +55,10 @@ export class AgentPool {
 
   get hosts(): string[] {
     return [...this.agents.keys()];
+  }
+
+  /** Each running agent's host, the store's last change it follows, and the IR it enforces. */
+  views(): AgentView[] {
+    return [...this.agents].map(([host, agent]) => ({ host, change: agent.change, policy: agent.policy }));
   }
 }
