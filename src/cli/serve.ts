@@ -65,15 +65,15 @@ export function serveCommand(program: Command): void {
       }
       const store = openStore(o.db);
       const compile = expansionOverrides(o);
-      const app = buildServer({
-        store, auth: o.auth, accounts, tokenTtlSeconds: o.tokenTtl, logger: o.log ?? false, allocationSeed: o.allocationSeed, guard: o.guard, compile,
-        publicUrl: o.publicUrl, bodyLimit: o.maxBodyBytes,
-      });
-      const address = await app.listen({ host: o.listen.host, port: o.listen.port });
-      process.stdout.write(`portsec serving Neutron at ${address}/ and Keystone at ${address}/identity/v3 (auth ${o.auth}, db ${o.db})\n`);
       const log = (m: string) => process.stdout.write(`${m}\n`);
       const pool = o.agents === 'off' ? undefined
         : new AgentPool(store, dataPlane(DEFAULT_BACKEND, { nodes: o.agents === 'model' ? 'model' : o.backend, agentState: o.agentState }), log, compile);
+      const app = buildServer({
+        store, auth: o.auth, accounts, tokenTtlSeconds: o.tokenTtl, logger: o.log ?? false, allocationSeed: o.allocationSeed, guard: o.guard, compile,
+        publicUrl: o.publicUrl, bodyLimit: o.maxBodyBytes, agents: pool && (() => pool.views()),
+      });
+      const address = await app.listen({ host: o.listen.host, port: o.listen.port });
+      process.stdout.write(`portsec serving Neutron at ${address}/ and Keystone at ${address}/identity/v3 (auth ${o.auth}, db ${o.db})\n`);
       const stopTicks = pool && followStore(store, () => pool.tick(), (e) => log(`agents: ${(e as Error).message}`));
       const stop = () => {
         void (stopTicks?.() ?? Promise.resolve()).then(() => app.close()).then(() => store.close()).then(() => process.exit(0));

@@ -21,6 +21,8 @@ export class Agent {
   readonly ns: string;
   private firewall!: Backend;
   private seq = 0;
+  /** how many times the node was (re)built: a rebuilt node starts from a fresh sync */
+  private starts = 0;
   /** what the bridges and tunnels were last built for */
   private plumbed = '';
 
@@ -36,6 +38,7 @@ export class Agent {
     await this.store.agents.tunnelAddress(this.host);
     const { seq, input } = await this.store.snapshot(async (tx) => ({ seq: await tx.changes.last(), input: await topologyForHost(tx, this.host) }));
     this.seq = seq;
+    this.starts++;
     this.firewall = this.plane.create(parseTopology(input, this.options));
     return this.plane.writer.converge(this.ns, this.firewall.state);
   }
@@ -89,6 +92,11 @@ export class Agent {
   /** The store's last change the node follows. */
   get change(): number {
     return this.seq;
+  }
+
+  /** What the node's state follows from: its builds and the last change applied (the same twice, the same state). */
+  get version(): string {
+    return `${this.starts}.${this.seq}`;
   }
 
   /** The IR the node enforces, as its backend holds it (with `--agent-state neutron-21`, what Neutron's agent would keep). */

@@ -12,7 +12,10 @@ import { type DataPlane, dataPlane } from './planes.js';
 
 export interface AgentView {
   host: string;
+  /** the store's last change the node follows */
   change: number;
+  /** changes whenever the node's state may have (see Agent.version) */
+  version: string;
   policy: HostPolicy;
 }
 
@@ -59,6 +62,11 @@ export class AgentPool {
 
   /** Each running agent's host, the store's last change it follows, and the IR it enforces. */
   views(): AgentView[] {
-    return [...this.agents].map(([host, agent]) => ({ host, change: agent.change, policy: agent.policy }));
+    // the IR is built when read: telling whether anything changed needs only the versions
+    return [...this.agents].map(([host, agent]) => ({
+      host, change: agent.change, version: agent.version, get policy() {
+        return agent.policy;
+      },
+    }));
   }
 }
