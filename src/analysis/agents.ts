@@ -5,11 +5,11 @@
  * ports no agent holds (unbound, network-owned ports on no node) stay as the API says.
  */
 import { type Family, type Member, type PortPolicy } from '../policy/ir.js';
+import { type ReachQuery } from './answers.js';
 import { type Cloud } from './cloud.js';
 import { InputError } from './sources/errors.js';
 
-export const VIEWS = ['api', 'agents'] as const;
-export type View = (typeof VIEWS)[number];
+export const VIEWS = ['api', 'agents'] as const satisfies readonly NonNullable<ReachQuery['view']>[];
 
 export function agentsCloud(cloud: Cloud): Cloud {
   if (!cloud.agents?.length) throw new InputError('view=agents: no agent runs beside this analyzer yet (portsec serve --agents on|model, read as admin, with ports bound to hosts)');

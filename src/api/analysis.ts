@@ -7,7 +7,7 @@
  */
 import { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
-import { agentsCloud, type View as ReachView, VIEWS } from '../analysis/agents.js';
+import { agentsCloud, VIEWS } from '../analysis/agents.js';
 import { type ReachQuery } from '../analysis/answers.js';
 import { audit } from '../analysis/audit/index.js';
 import { type AuditOptions, DEFAULT_AUDIT_OPTIONS } from '../analysis/audit/options.js';
@@ -108,18 +108,18 @@ export function registerAnalysis(app: FastifyInstance, store: Store, o: Analysis
   });
 
   app.post('/analysis/v1/can-reach', async (req) => {
-    const q = req.body as (Partial<ReachQuery> & { view?: unknown }) | undefined;
+    const q = req.body as Partial<ReachQuery> | undefined;
     if (!q || typeof q.src !== 'string' || typeof q.dst !== 'string' || typeof q.protocol !== 'string') {
       throw errors.badRequest('can-reach needs src, dst and protocol (strings), and optionally port');
     }
     if (q.port !== undefined && !Number.isInteger(q.port)) throw errors.badRequest('port must be an integer');
     const which = q.view ?? 'api';
-    if (!VIEWS.includes(which as ReachView)) throw errors.badRequest(`view must be one of ${VIEWS.join(', ')}: what the API says, or what the agents enforce`);
+    if (!VIEWS.includes(which)) throw errors.badRequest(`view must be one of ${VIEWS.join(', ')}: what the API says, or what the agents enforce`);
     if (which === 'agents' && !o.agents) throw errors.badRequest('view=agents: no agents run in this server (start it with --agents on or --agents model)');
     if (which === 'agents' && !req.ctx.isAdmin) throw errors.http(403, 'view=agents is for admins (it reads the compute nodes)');
     try {
       const { cloud } = await view(req);
-      return explained(canReach(which === 'agents' ? agentsCloud(cloud) : cloud, { src: q.src, dst: q.dst, protocol: q.protocol, port: q.port, sourcePort: q.sourcePort, sourceIp: q.sourceIp }));
+      return explained(canReach(which === 'agents' ? agentsCloud(cloud) : cloud, { src: q.src, dst: q.dst, protocol: q.protocol, port: q.port, sourcePort: q.sourcePort, sourceIp: q.sourceIp, ...(q.view && { view: q.view }) }));
     } catch (e) {
       return badRequest(e);
     }
