@@ -6,11 +6,19 @@
  * (stale-members), can-reach answers for both views, and the printed fix clears it — as it
  * does on Neutron's own agent (the sample fixture recorded from it).
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
+import { goldenJson } from '../src/backends/iptables/golden-json.js';
+import { DEFAULT_BACKEND } from '../src/backends/index.js';
+import { Agent } from '../src/dataplane/agent.js';
+import { dataPlane } from '../src/dataplane/planes.js';
+import { SqliteStore } from '../src/store/sqlite/store.js';
+import { portInput, topologyForHost } from '../src/store/topology.js';
 import { statesOf } from './golden/steps-format.mjs';
-import { api, as, type RunningServer, startServer } from './support/server.js';
+import { api, as, CLI, type RunningServer, startServer } from './support/server.js';
 
 const admin = as('ops', 'admin');
 const OUTSIDE = '203.0.113.9';
@@ -40,7 +48,7 @@ async function synced(hosts: string[]): Promise<void> {
 }
 
 /** The seed's NAT cloud: proxy (cn1) admits tcp/80 from remote group ssh, and the NAT server (cn2, in ssh) has pair 0.0.0.0/0. */
-async function natCloud() {
+async function natCloud(hosts = ['cn1', 'cn2']) {
   const net = (await post('/v2.0/networks', { network: { name: 'n' } })).network.id;
   await post('/v2.0/subnets', { subnet: { network_id: net, cidr: '10.1.1.0/24', ip_version: 4 } });
   const group = async (name: string, rule: Record<string, unknown>) => {
@@ -54,10 +62,10 @@ async function natCloud() {
   await post('/v2.0/ports', { port: { network_id: net, device_owner: 'network:router_interface', device_id: 'router-1' } });
   const nat = (await post('/v2.0/ports', { port: { name: 'nat', network_id: net, security_groups: [ssh], allowed_address_pairs: [{ ip_address: '0.0.0.0/0' }], 'binding:host_id': 'cn2' } })).port;
   const proxy = (await post('/v2.0/ports', { port: { name: 'proxy', network_id: net, security_groups: [proxyGroup], 'binding:host_id': 'cn1' } })).port;
-  await synced(['cn1', 'cn2']);
+  await synced(hosts);
   const removePair = async () => {
     await api(server!.url, 'PUT', `/v2.0/ports/${nat.id}`, admin, { port: { allowed_address_pairs: [] } });
-    await synced(['cn1', 'cn2']);
+    await synced(hosts);
   };
   return { ssh, nat, proxy, removePair };
 }
@@ -115,6 +123,32 @@ describe('agents with Neutron 21\'s state (--agents model --agent-state neutron-
     expect(await staleFindings()).toEqual([]);
     expect((await reach(proxy.id, 'agents')).body.verdict).toBe('DENY');
     expect((await reach(proxy.id)).body.verdict).toBe('DENY');
+  });
+
+  test('a model agent following the change log holds what `portsec compile --agent-state neutron-21` makes of the same events', async () => {
+    // the server's agents off: this one runs here, on the server's database, as `--agents model` runs them
+    server = await startServer(['--auth', 'trusted-headers']);
+    const { nat, removePair } = await natCloud([]);
+    const store = new SqliteStore(server.db);
+    const dir = mkdtempSync(join(tmpdir(), 'portsec-stale-'));
+    try {
+      const agent = new Agent(store, 'cn1', dataPlane(DEFAULT_BACKEND, { nodes: 'model', agentState: 'neutron-21' }));
+      const initial = await store.snapshot((tx) => topologyForHost(tx, 'cn1'));
+      await agent.start();
+      await removePair();
+      expect(await agent.sync()).toHaveLength(1);
+      const [after] = await store.snapshot((tx) => tx.ports.getMany([nat.id]));
+      const file = join(dir, 'node.json');
+      writeFileSync(file, JSON.stringify({ ...initial, events: [{ op: 'update_port', port: portInput(after, 'cn1') }] }));
+      const compiled = spawnSync(process.execPath, [CLI, 'compile', '--topology', file, '--agent-state', 'neutron-21', '--format', 'golden-json'], { encoding: 'utf8' });
+      expect(compiled.stderr).toBe('');
+      const held = goldenJson(agent.plane.writer.readBack(agent.ns));
+      expect(held.ipset_restore).toContain(' 128.0.0.0/1\n');
+      expect(JSON.parse(compiled.stdout)).toEqual(held);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('the fix is what refreshes Neutron\'s own agent: a port created in the group, then deleted', () => {

@@ -22,7 +22,8 @@ export function memoryWriter(): NodeWriter<NodeState, Delta, IptablesNode> {
     readBack: held,
     converge: (node, desired) => {
       const delta = stateDelta(held(node), desired);
-      nodes.set(node, desired);
+      // the node reaches `desired` through the delta, holding no reference to the backend's own state
+      nodes.set(node, applyDelta(held(node), delta));
       return delta;
     },
   };
