@@ -36,7 +36,7 @@ export class AgentPool {
       try {
         await agent.start();
         this.agents.set(host, agent);
-        this.log(`agent ${host}: compute node ${agent.ns} converged`);
+        this.log(`agent ${host}: ${this.plane.kernel ? `compute node ${agent.ns}` : 'model node (in memory)'} converged`);
       } catch (e) {
         this.log(`agent ${host}: ${(e as Error).message}`);
       }
