@@ -40,10 +40,12 @@ export interface AnalysisOptions {
 /**
  * A change number per view: it moves only when what the caller's project sees
  * changes, so no project learns how often others write. Kept in the database,
- * so it never goes back across restarts (the console compares them).
+ * so it never goes back across restarts (the console compares them). An admin's
+ * view also moves when an agent's state does (`agents`: their versions).
  */
-async function viewVersion(versions: ViewVersionRepository, view: string, snapshot: Snapshot): Promise<number> {
-  const digest = createHash('sha256').update(JSON.stringify(snapshot)).digest('hex');
+async function viewVersion(versions: ViewVersionRepository, view: string, snapshot: Snapshot, agents?: string): Promise<number> {
+  const hash = createHash('sha256').update(JSON.stringify(snapshot));
+  const digest = (agents === undefined ? hash : hash.update(agents)).digest('hex');
   const row = await versions.get(view);
   if (row?.digest === digest) return row.version;
   const version = (row?.version ?? 0) + 1;
@@ -55,7 +57,7 @@ interface View {
   /** the store's change this view was built at */
   change: number;
   /** the agents' versions it was built with (admins only see the agents: their hosts are admin-only) */
-  agents: string;
+  agents: string | undefined;
   /** the view's own change number (what the console and the event stream see) */
   seq: number;
   cloud: Cloud;
@@ -71,14 +73,14 @@ export function registerAnalysis(app: FastifyInstance, store: Store, o: Analysis
     const project = req.ctx.isAdmin ? undefined : req.ctx.projectId;
     const key = project ?? '*';
     const agents = project === undefined ? o.agents?.() : undefined;
-    const agentsKey = JSON.stringify(agents?.map((a) => [a.host, a.version]) ?? null);
+    const agentsKey = agents && JSON.stringify(agents.map((a) => [a.host, a.version]));
     const hit = cache.get(key);
     if (hit?.change === await store.changes.last() && hit.agents === agentsKey) return hit;
     // the snapshot, its change and its version number read and written together
     const fresh = await store.transaction(async (tx): Promise<View> => {
       const change = await tx.changes.last();
       const cloud = buildCloud(await fromStore(tx, store.name, project), o.compile, agents?.map(({ host, policy }) => ({ host, policy })));
-      return { change, agents: agentsKey, seq: await viewVersion(tx.views, key, cloud.snapshot), cloud };
+      return { change, agents: agentsKey, seq: await viewVersion(tx.views, key, cloud.snapshot, agentsKey), cloud };
     });
     cache.set(key, fresh);
     return fresh;
