@@ -88,6 +88,8 @@ export interface ReachQuery {
   sourcePort?: number;
   /** with SRC a port: the source address it sends from (spoofed, a VIP, forwarded traffic); default its fixed IP */
   sourceIp?: string;
+  /** what to answer for: what the API says (the default), or what each node's agent enforces (portsec serve with agents) */
+  view?: 'api' | 'agents';
 }
 
 export interface ReachAnswer {

@@ -5,7 +5,7 @@
  * lookups (by name, IP, network, group) are added here.
  */
 import { indexTopology, portKind, portPolicy, rulesOfGroupList } from '../policy/compile.js';
-import { type Family, type Member, type PolicyRule, type PortKind, type PortPolicy } from '../policy/ir.js';
+import { type Family, type HostPolicy, type Member, type PolicyRule, type PortKind, type PortPolicy } from '../policy/ir.js';
 import { type MembershipIndex } from '../policy/membership.js';
 import { type CompileOptions, parseTopology, type Topology, TopologyError } from '../policy/topology.js';
 import { parseAddress } from './packet.js';
@@ -32,12 +32,22 @@ export interface Cloud {
   portsByHostPair: Map<string, SnapshotPort[]>;
   /** the remote group's members as the data plane expands them */
   members(groupId: string, family: Family): Member[];
+  /** the members the node of this port expands remote groups to (the API's view: `members`, for every port) */
+  membersAt(portId: string): (groupId: string, family: Family) => Member[];
+  /** what each compute node's agent enforces, when the analyzer runs beside them (portsec serve with agents) */
+  agents?: readonly AgentEnforcement[];
   /** the port's IR, as its compute node compiles it */
   policy(portId: string): PortPolicy;
   /** one group's rules as every filtered port in it holds them (part of its IR's groupRules) */
   groupRules(groupId: string): readonly PolicyRule[];
   /** filtered, unfiltered or trusted, without building the IR */
   kind(portId: string): PortKind;
+}
+
+/** One compute node's agent: its host and the IR it enforces (its ports as it renders them, the members it holds). */
+export interface AgentEnforcement {
+  host: string;
+  policy: HostPolicy;
 }
 
 export const push = <K, V>(m: Map<K, V[]>, k: K, v: V) => {
@@ -77,7 +87,7 @@ function byId<T extends { id: string }>(list: T[]): Map<string, T> {
   return m;
 }
 
-export function buildCloud(s: Snapshot, options: Partial<CompileOptions> = {}): Cloud {
+export function buildCloud(s: Snapshot, options: Partial<CompileOptions> = {}, agents?: readonly AgentEnforcement[]): Cloud {
   // grouped once: the compiler's input and the cloud's lookups share it
   const rulesOfGroup = new Map<string, SnapshotRule[]>();
   const rulesReferencing = new Map<string, SnapshotRule[]>();
@@ -118,6 +128,8 @@ export function buildCloud(s: Snapshot, options: Partial<CompileOptions> = {}): 
     portsByFixedIp: new Map(),
     portsByHostPair: new Map(),
     members,
+    membersAt: () => members,
+    agents,
     kind: (portId) => portKind(topologyPorts.get(portId)!),
     groupRules: (groupId) => rulesOfGroupList(topology, [groupId]),
     policy(portId) {

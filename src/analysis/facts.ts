@@ -18,7 +18,9 @@ export function ruleDetail(cloud: Cloud, r: PolicyRule): RuleDetail {
 }
 
 export function memberMatch(cloud: Cloud, groupId: string, m: Member): MemberMatch {
-  return { group: groupRef(cloud, groupId), port: portRef(cloud.ports.get(m.portId)!), address: m.ip, via: MEMBER_VIA[m.via] };
+  // an agent may still hold a member whose port is gone
+  const port = cloud.ports.get(m.portId);
+  return { group: groupRef(cloud, groupId), port: port ? portRef(port) : { type: 'port', id: m.portId }, address: m.ip, via: MEMBER_VIA[m.via] };
 }
 
 /** Why a port that is not filtered is not. */

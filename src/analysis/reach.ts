@@ -33,7 +33,7 @@ function packetFor(q: ReachQuery, family: Family, src: bigint, dst: bigint): Pac
 
 /** The first rule of one direction that admits the packet, as the cloud's nodes expand remote groups. */
 const admittingRule = (cloud: Cloud, pp: PortPolicy, direction: 'ingress' | 'egress', pkt: Packet) =>
-  firstAdmitting(pp, direction, pkt, cloud.members, cloud.topology.options.enableIpset);
+  firstAdmitting(pp, direction, pkt, cloud.membersAt(pp.port.id), cloud.topology.options.enableIpset);
 
 /** What one direction of a filtered port's chain does with the packet after its fixed lines: the first admitting rule, or none. */
 function ruleOutcome(cloud: Cloud, pp: PortPolicy, direction: 'ingress' | 'egress', pkt: Packet): FilterOutcome {

@@ -7,10 +7,11 @@
  */
 import { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
+import { agentsCloud, VIEWS } from '../analysis/agents.js';
 import { type ReachQuery } from '../analysis/answers.js';
 import { audit } from '../analysis/audit/index.js';
 import { type AuditOptions, DEFAULT_AUDIT_OPTIONS } from '../analysis/audit/options.js';
-import { buildCloud, type Cloud } from '../analysis/cloud.js';
+import { type AgentEnforcement, buildCloud, type Cloud } from '../analysis/cloud.js';
 import { exposure } from '../analysis/exposure.js';
 import { canReach } from '../analysis/reach.js';
 import { explained, explainedExposure } from '../analysis/report/explain.js';
@@ -27,6 +28,11 @@ const POLL_MS = 250;
 export interface AnalysisOptions {
   compile?: Partial<CompileOptions>;
   audit?: AuditOptions;
+  /**
+   * The agents running beside the server (portsec serve --agents on|model): each one's host, the
+   * store's change it follows, a version that moves with its state, and the IR it enforces.
+   */
+  agents?: () => readonly (AgentEnforcement & { change: number; version: string })[];
   /** whether a streaming caller's credentials still hold (the stream ends when they do not) */
   stillValid: (req: FastifyRequest) => Promise<boolean>;
 }
@@ -34,10 +40,12 @@ export interface AnalysisOptions {
 /**
  * A change number per view: it moves only when what the caller's project sees
  * changes, so no project learns how often others write. Kept in the database,
- * so it never goes back across restarts (the console compares them).
+ * so it never goes back across restarts (the console compares them). An admin's
+ * view also moves when an agent's state does (`agents`: their versions).
  */
-async function viewVersion(versions: ViewVersionRepository, view: string, snapshot: Snapshot): Promise<number> {
-  const digest = createHash('sha256').update(JSON.stringify(snapshot)).digest('hex');
+async function viewVersion(versions: ViewVersionRepository, view: string, snapshot: Snapshot, agents?: string): Promise<number> {
+  const hash = createHash('sha256').update(JSON.stringify(snapshot));
+  const digest = (agents === undefined ? hash : hash.update(agents)).digest('hex');
   const row = await versions.get(view);
   if (row?.digest === digest) return row.version;
   const version = (row?.version ?? 0) + 1;
@@ -48,6 +56,8 @@ async function viewVersion(versions: ViewVersionRepository, view: string, snapsh
 interface View {
   /** the store's change this view was built at */
   change: number;
+  /** the agents' versions it was built with (admins only see the agents: their hosts are admin-only) */
+  agents: string | undefined;
   /** the view's own change number (what the console and the event stream see) */
   seq: number;
   cloud: Cloud;
@@ -62,13 +72,15 @@ export function registerAnalysis(app: FastifyInstance, store: Store, o: Analysis
   const view = async (req: FastifyRequest): Promise<View> => {
     const project = req.ctx.isAdmin ? undefined : req.ctx.projectId;
     const key = project ?? '*';
+    const agents = project === undefined ? o.agents?.() : undefined;
+    const agentsKey = agents && JSON.stringify(agents.map((a) => [a.host, a.version]));
     const hit = cache.get(key);
-    if (hit?.change === await store.changes.last()) return hit;
+    if (hit?.change === await store.changes.last() && hit.agents === agentsKey) return hit;
     // the snapshot, its change and its version number read and written together
     const fresh = await store.transaction(async (tx): Promise<View> => {
       const change = await tx.changes.last();
-      const cloud = buildCloud(await fromStore(tx, store.name, project), o.compile);
-      return { change, seq: await viewVersion(tx.views, key, cloud.snapshot), cloud };
+      const cloud = buildCloud(await fromStore(tx, store.name, project), o.compile, agents?.map(({ host, policy }) => ({ host, policy })));
+      return { change, agents: agentsKey, seq: await viewVersion(tx.views, key, cloud.snapshot, agentsKey), cloud };
     });
     cache.set(key, fresh);
     return fresh;
@@ -91,14 +103,25 @@ export function registerAnalysis(app: FastifyInstance, store: Store, o: Analysis
     return json(reply, v.findingsJson);
   });
 
+  // which agents run and the store's change each follows (a caller waits for them to catch up)
+  app.get('/analysis/v1/agents', async (req) => {
+    if (!req.ctx.isAdmin) throw errors.http(403, 'the agents and their hosts are for admins');
+    return { change: await store.changes.last(), agents: (o.agents?.() ?? []).map(({ host, change }) => ({ host, change })) };
+  });
+
   app.post('/analysis/v1/can-reach', async (req) => {
     const q = req.body as Partial<ReachQuery> | undefined;
     if (!q || typeof q.src !== 'string' || typeof q.dst !== 'string' || typeof q.protocol !== 'string') {
       throw errors.badRequest('can-reach needs src, dst and protocol (strings), and optionally port');
     }
     if (q.port !== undefined && !Number.isInteger(q.port)) throw errors.badRequest('port must be an integer');
+    const which = q.view ?? 'api';
+    if (!VIEWS.includes(which)) throw errors.badRequest(`view must be one of ${VIEWS.join(', ')}: what the API says, or what the agents enforce`);
+    if (which === 'agents' && !o.agents) throw errors.badRequest('view=agents: no agents run in this server (start it with --agents on or --agents model)');
+    if (which === 'agents' && !req.ctx.isAdmin) throw errors.http(403, 'view=agents is for admins (it reads the compute nodes)');
     try {
-      return explained(canReach((await view(req)).cloud, { src: q.src, dst: q.dst, protocol: q.protocol, port: q.port, sourcePort: q.sourcePort, sourceIp: q.sourceIp }));
+      const { cloud } = await view(req);
+      return explained(canReach(which === 'agents' ? agentsCloud(cloud) : cloud, { src: q.src, dst: q.dst, protocol: q.protocol, port: q.port, sourcePort: q.sourcePort, sourceIp: q.sourceIp, ...(q.view && { view: q.view }) }));
     } catch (e) {
       return badRequest(e);
     }

@@ -9,7 +9,7 @@ import { type Store } from '../store/repository.js';
 import { ruleHandler } from '../store/security-group-rules.js';
 import { securityGroupHandler } from '../store/security-groups.js';
 import { subnetHandler } from '../store/subnets.js';
-import { registerAnalysis } from './analysis.js';
+import { type AnalysisOptions, registerAnalysis } from './analysis.js';
 import { type GuardOptions, wideGuard } from './guard.js';
 import { authenticate, type AuthMode, Unauthorized } from './auth.js';
 import { type Accounts, TokenStore } from './identity.js';
@@ -34,6 +34,8 @@ export interface ServerOptions {
   publicUrl?: string;
   /** largest body accepted, in bytes (413 beyond) */
   bodyLimit?: number;
+  /** the agents running beside the server, for the analysis' agents view */
+  agents?: AnalysisOptions['agents'];
 }
 
 /** Deepest JSON nesting a body may have: Neutron's bodies are a few levels deep. */
@@ -127,7 +129,7 @@ export function buildServer(o: ServerOptions): FastifyInstance {
     'security-groups': securityGroupHandler(),
     'security-group-rules': ruleHandler(),
   }, base, wideGuard(o.guard ?? { mode: 'off' }, o.compile));
-  registerAnalysis(app, o.store, { compile: o.compile, stillValid: (req) => stillAuthenticated(o.auth, req, tokens) });
+  registerAnalysis(app, o.store, { compile: o.compile, agents: o.agents, stillValid: (req) => stillAuthenticated(o.auth, req, tokens) });
   registerUi(app);
   return app;
 }

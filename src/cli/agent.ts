@@ -18,7 +18,7 @@ export function agentCommand(program: Command): void {
     .option('--interval <ms>', 'how often to look for changes', (v) => Number(v), 200)
     .action(async (o: { host: string; db: string; backend: IptablesBackend; interval: number; omitWidePairs?: CompileOptions['omitWidePairs'] }) => {
       const store = openStore(o.db);
-      const agent = new Agent(store, o.host, dataPlane(DEFAULT_BACKEND, o.backend), expansionOverrides(o));
+      const agent = new Agent(store, o.host, dataPlane(DEFAULT_BACKEND, { nodes: o.backend }), expansionOverrides(o));
       await agent.start();
       process.stdout.write(`portsec agent: ${agent.ns} converged; following ${o.db}\n`);
       const stopTicks = repeat(o.interval, async () => {

@@ -4,7 +4,7 @@ import { AUTH_MODES, type AuthMode } from '../api/auth.js';
 import { DEFAULT_GUARD_LIMITS, GUARD_MODES, type GuardMode, type GuardOptions } from '../api/guard.js';
 import { Accounts } from '../api/identity.js';
 import { buildServer, DEFAULT_BODY_LIMIT } from '../api/server.js';
-import { DEFAULT_BACKEND } from '../backends/index.js';
+import { BACKENDS, DEFAULT_BACKEND } from '../backends/index.js';
 import { AgentPool } from '../dataplane/agents.js';
 import { type IptablesBackend } from '../dataplane/iptables/tools.js';
 import { dataPlane } from '../dataplane/planes.js';
@@ -49,28 +49,31 @@ export function serveCommand(program: Command): void {
     .option('--admin-password <pw>', 'password of the built-in user "admin" (project "admin", role admin)')
     .option('--token-ttl <seconds>', 'token lifetime', (v) => Number(v), 3600)
     .option('--allocation-seed <n>', 'seed the random choice of MACs and fixed IPs (reproducible labs and tests)', (v) => Number(v))
-    .addOption(new Option('--agents <on|off>', 'enforce the policy in-process: one agent per compute node (namespace ps-cn-HOST), as `portsec agent` (needs root)')
-      .choices(['on', 'off']).default(process.getuid?.() === 0 ? 'on' : 'off'))
+    .addOption(new Option('--agents <on|off|model>', 'enforce the policy in-process: one agent per compute node (namespace ps-cn-HOST), as `portsec agent` (needs root); model: the same agents with each node\'s state in memory, no namespace (what they enforce, without root)')
+      .choices(['on', 'off', 'model']).default(process.getuid?.() === 0 ? 'on' : 'off'))
+    .addOption(new Option('--agent-state <state>', 'what the agents keep between changes: ideal, a fresh sync of the node; neutron-21, what Neutron 21\'s agent keeps (a removed pair stays in remote groups until their members are refreshed), to reproduce a real cloud')
+      .choices([...BACKENDS[DEFAULT_BACKEND].agentStates]).default('ideal'))
     .addOption(new Option('--backend <backend>', 'iptables backend of the compute nodes').choices(['nft', 'legacy']).default('nft'))
     .option('--guard <check=mode[:len[,len6]]>', `wide-pair-in-remote-group=reject|warn|off[:LEN[,LEN6]]: refuse (409) or warn on writes that would make a group that rules name as remote group stand for a block of prefix length LEN or shorter through its members' allowed-address pairs, taken together (default ${DEFAULT_GUARD_LIMITS.IPv4},${DEFAULT_GUARD_LIMITS.IPv6})`, parseGuard, { mode: 'off' } as GuardOptions)
     .option('--public-url <url>', 'the URL clients reach this server at, for links and the Keystone catalog (default: each request\'s Host)', parsePublicUrl)
     .option('--max-body-bytes <n>', 'largest request body accepted (413 beyond)', (v) => positive(v, '--max-body-bytes'), DEFAULT_BODY_LIMIT)
     .option('--log', 'log every request (JSON, to stdout; tokens in URLs redacted)')
-    .action(async (o: { guard: GuardOptions; listen: { host: string; port: number }; db: string; auth: AuthMode; accounts?: string; adminPassword?: string; tokenTtl: number; allocationSeed?: number; log?: boolean; agents: 'on' | 'off'; backend: IptablesBackend; omitWidePairs?: CompileOptions['omitWidePairs']; publicUrl?: string; maxBodyBytes: number }) => {
+    .action(async (o: { guard: GuardOptions; listen: { host: string; port: number }; db: string; auth: AuthMode; accounts?: string; adminPassword?: string; tokenTtl: number; allocationSeed?: number; log?: boolean; agents: 'on' | 'off' | 'model'; agentState: string; backend: IptablesBackend; omitWidePairs?: CompileOptions['omitWidePairs']; publicUrl?: string; maxBodyBytes: number }) => {
       const accounts = new Accounts(o.accounts, o.adminPassword);
       if (o.auth === 'keystone' && accounts.list().length === 0) {
         throw new InvalidArgumentError('--auth keystone needs --accounts FILE or --admin-password PW (no user could log in)');
       }
       const store = openStore(o.db);
       const compile = expansionOverrides(o);
+      const log = (m: string) => process.stdout.write(`${m}\n`);
+      const pool = o.agents === 'off' ? undefined
+        : new AgentPool(store, dataPlane(DEFAULT_BACKEND, { nodes: o.agents === 'model' ? 'model' : o.backend, agentState: o.agentState }), log, compile);
       const app = buildServer({
         store, auth: o.auth, accounts, tokenTtlSeconds: o.tokenTtl, logger: o.log ?? false, allocationSeed: o.allocationSeed, guard: o.guard, compile,
-        publicUrl: o.publicUrl, bodyLimit: o.maxBodyBytes,
+        publicUrl: o.publicUrl, bodyLimit: o.maxBodyBytes, agents: pool && (() => pool.views()),
       });
       const address = await app.listen({ host: o.listen.host, port: o.listen.port });
       process.stdout.write(`portsec serving Neutron at ${address}/ and Keystone at ${address}/identity/v3 (auth ${o.auth}, db ${o.db})\n`);
-      const log = (m: string) => process.stdout.write(`${m}\n`);
-      const pool = o.agents === 'on' ? new AgentPool(store, dataPlane(DEFAULT_BACKEND, o.backend), log, compile) : undefined;
       const stopTicks = pool && followStore(store, () => pool.tick(), (e) => log(`agents: ${(e as Error).message}`));
       const stop = () => {
         void (stopTicks?.() ?? Promise.resolve()).then(() => app.close()).then(() => store.close()).then(() => process.exit(0));

@@ -8,6 +8,7 @@
  */
 import { type DeltaOf } from '../backends/contract.js';
 import { type Backend } from '../backends/index.js';
+import { type HostPolicy } from '../policy/ir.js';
 import { type ParsedEvent, parseEvent } from '../policy/events.js';
 import { type CompileOptions, parseTopology } from '../policy/topology.js';
 import { type Store } from '../store/repository.js';
@@ -20,6 +21,8 @@ export class Agent {
   readonly ns: string;
   private firewall!: Backend;
   private seq = 0;
+  /** how many times the node was (re)built: a rebuilt node starts from a fresh sync */
+  private starts = 0;
   /** what the bridges and tunnels were last built for */
   private plumbed = '';
 
@@ -29,12 +32,13 @@ export class Agent {
 
   /** Builds the node if needed, lets the writer take it (iptables: closed, see fail-closed.ts), and brings its kernel to the compiled state. */
   async start(): Promise<DeltaOf<Backend>> {
-    this.plane.writer.take(createComputeNode(this.host));
+    this.plane.writer.take(this.plane.kernel ? createComputeNode(this.host) : this.ns);
     this.plumbed = '';
     // the node's tunnel address from the start, so that nodes already running see it when they next plumb
     await this.store.agents.tunnelAddress(this.host);
     const { seq, input } = await this.store.snapshot(async (tx) => ({ seq: await tx.changes.last(), input: await topologyForHost(tx, this.host) }));
     this.seq = seq;
+    this.starts++;
     this.firewall = this.plane.create(parseTopology(input, this.options));
     return this.plane.writer.converge(this.ns, this.firewall.state);
   }
@@ -67,6 +71,7 @@ export class Agent {
    * underlay (tunnel addresses from the store). Rebuilt only when that changes.
    */
   async plumb(): Promise<void> {
+    if (!this.plane.kernel) return;
     const own = await this.store.agents.tunnelAddress(this.host);
     const peers = [...await this.store.agents.tunnelAddresses()].filter(([h]) => h !== this.host).map(([, ip]) => ip).sort();
     const networks = [...new Set((await this.store.ports.list({ where: { host_id: [this.host] } })).map((p) => p.network_id))].sort();
@@ -82,6 +87,21 @@ export class Agent {
       if (peers.length) ensureVxlan(this.ns, id, network.segmentation_id, own, peers);
       else ensureBridge(this.ns, id);
     }
+  }
+
+  /** The store's last change the node follows. */
+  get change(): number {
+    return this.seq;
+  }
+
+  /** What the node's state follows from: its builds and the last change applied (the same twice, the same state). */
+  get version(): string {
+    return `${this.starts}.${this.seq}`;
+  }
+
+  /** The IR the node enforces, as its backend holds it (with `--agent-state neutron-21`, what Neutron's agent would keep). */
+  get policy(): HostPolicy {
+    return this.firewall.policy;
   }
 
   /** Of the groups read, those whose rules or statefulness differ from what the node compiled. */

@@ -3,11 +3,21 @@
  * ports bound to it, started when the first port is bound there and synced on
  * every tick (each commit that logged changes, see cli/follow.ts) from the store's change log.
  */
+import { type HostPolicy } from '../policy/ir.js';
 import { type CompileOptions } from '../policy/topology.js';
 import { type Store } from '../store/repository.js';
 import { Agent } from './agent.js';
 import { namespaceExists } from './netns.js';
 import { type DataPlane, dataPlane } from './planes.js';
+
+export interface AgentView {
+  host: string;
+  /** the store's last change the node follows */
+  change: number;
+  /** changes whenever the node's state may have (see Agent.version) */
+  version: string;
+  policy: HostPolicy;
+}
 
 export class AgentPool {
   private readonly agents = new Map<string, Agent>();
@@ -26,7 +36,7 @@ export class AgentPool {
       try {
         await agent.start();
         this.agents.set(host, agent);
-        this.log(`agent ${host}: compute node ${agent.ns} converged`);
+        this.log(`agent ${host}: ${this.plane.kernel ? `compute node ${agent.ns}` : 'model node (in memory)'} converged`);
       } catch (e) {
         this.log(`agent ${host}: ${(e as Error).message}`);
       }
@@ -34,7 +44,7 @@ export class AgentPool {
     for (const [host, agent] of this.agents) {
       try {
         // a node removed under its agent (`lab down` between two labs) is built again from the store
-        if (!namespaceExists(agent.ns)) {
+        if (this.plane.kernel && !namespaceExists(agent.ns)) {
           await agent.start();
           this.log(`agent ${host}: compute node ${agent.ns} was gone: built and converged again`);
         }
@@ -48,5 +58,15 @@ export class AgentPool {
 
   get hosts(): string[] {
     return [...this.agents.keys()];
+  }
+
+  /** Each running agent's host, the store's last change it follows, and the IR it enforces. */
+  views(): AgentView[] {
+    // the IR is built when read: telling whether anything changed needs only the versions
+    return [...this.agents].map(([host, agent]) => ({
+      host, change: agent.change, version: agent.version, get policy() {
+        return agent.policy;
+      },
+    }));
   }
 }

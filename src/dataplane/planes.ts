@@ -1,25 +1,41 @@
 /**
  * What an agent runs on a node: a firewall backend, by name, paired with the
- * writer that loads its state into the node's kernel. Each backend's writer is
- * listed here by the backend's name (the registry of backends is backends/index.ts).
+ * writer that loads its state into the node's kernel, or into memory (`model`:
+ * no namespace, no root). Each backend's writers are listed here by the backend's
+ * name (the registry of backends is backends/index.ts).
  */
 import { type DeltaOf, type NodeWriter, type StateOf } from '../backends/contract.js';
 import { type Backend, type BackendName, createBackend, DEFAULT_BACKEND } from '../backends/index.js';
 import { type Topology } from '../policy/topology.js';
 import { type IptablesBackend } from './iptables/tools.js';
 import { iptablesWriter } from './iptables/writer.js';
+import { memoryWriter } from './memory/writer.js';
 
-/** Each backend's writer; the iptables one loads with one flavour of the tools (nft or legacy). */
-const WRITERS: { [N in BackendName]: (tools: IptablesBackend) => NodeWriter<StateOf<Backend<N>>, DeltaOf<Backend<N>>, Backend<N>> } = {
-  iptables: iptablesWriter,
+type WriterOf<N extends BackendName> = NodeWriter<StateOf<Backend<N>>, DeltaOf<Backend<N>>, Backend<N>>;
+
+/** Each backend's writers: into a node's kernel (the iptables one with one flavour of the tools, nft or legacy), or into memory. */
+const WRITERS: { [N in BackendName]: { kernel: (tools: IptablesBackend) => WriterOf<N>; model: () => WriterOf<N> } } = {
+  iptables: { kernel: iptablesWriter, model: memoryWriter },
 };
 
 export interface DataPlane {
   name: BackendName;
   create(t: Topology): Backend;
   writer: NodeWriter<StateOf<Backend>, DeltaOf<Backend>, Backend>;
+  /** whether nodes are network namespaces (built, plumbed, rebuilt when gone) or only the writer's memory */
+  kernel: boolean;
 }
 
-export function dataPlane(name: BackendName = DEFAULT_BACKEND, tools: IptablesBackend = 'nft'): DataPlane {
-  return { name, create: (t) => createBackend(name, t), writer: WRITERS[name](tools) };
+export interface PlaneOptions {
+  /** where the writer loads the state: a node's kernel with these tools, or memory */
+  nodes?: IptablesBackend | 'model';
+  /** how the backend follows events (backends/index.ts); the registry's default when absent */
+  agentState?: string;
+}
+
+export function dataPlane(name: BackendName = DEFAULT_BACKEND, { nodes = 'nft', agentState }: PlaneOptions = {}): DataPlane {
+  const create = (t: Topology) => createBackend(name, t, agentState);
+  return nodes === 'model'
+    ? { name, create, writer: WRITERS[name].model(), kernel: false }
+    : { name, create, writer: WRITERS[name].kernel(nodes), kernel: true };
 }

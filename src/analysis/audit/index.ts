@@ -5,11 +5,13 @@ import { adminPortFindings } from './admin-ports.js';
 import { emptyRemoteGroupFindings, shadowedFindings, unusedGroupFindings } from './group-hygiene.js';
 import { type AuditOptions, DEFAULT_AUDIT_OPTIONS } from './options.js';
 import { portSecurityFindings } from './port-security.js';
+import { staleMemberFindings } from './stale-members.js';
 import { vipFindings } from './vip.js';
 import { widePairFindings } from './wide-pairs.js';
 
 export const CHECKS: Record<string, (cloud: Cloud, o: AuditOptions) => Finding[]> = {
   'wide-pair': widePairFindings,
+  'stale-members': staleMemberFindings,
   vip: vipFindings,
   'port-security': portSecurityFindings,
   'redundant-rule': shadowedFindings,

@@ -37,7 +37,7 @@ import { byDevice, chainCollision, chainKey, checkDevice, checkGroupName, checkN
 import {
   baseTables, hasOwnChain, ipsetEntries, keepLast, OWN_CHAINS, ownChainNames, type RenderContext, renderOwnChain, renderSharedChain, type SharedChain, SHARED_CHAINS, shareLines,
 } from './render.js';
-import { type FamilyTables, type IpSet, type KernelSource, type NodeState, orderedTables, type TableName, TABLES } from './state.js';
+import { emptyState, type FamilyTables, type IpSet, type KernelSource, type NodeState, orderedTables, type TableName, TABLES } from './state.js';
 import { assignZones, type PortConntrack, tracking, type ZonedPolicy, type ZonedPort, zoneKey } from './zones.js';
 
 
@@ -126,7 +126,7 @@ export class NeutronAgentNode implements KernelSource, FirewallBackend<NodeState
    */
   private readonly prerouting: string[] = [];
   /** the node as Neutron's last apply left it, its rules in the spelling they were first written in */
-  private current: NodeState = { tables: { IPv4: { raw: new Map(), filter: new Map() }, IPv6: { raw: new Map(), filter: new Map() } }, ipsets: new Map() };
+  private current: NodeState = emptyState();
 
   constructor(t: Topology, previousZones?: Map<string, number>) {
     checkNames(t, t.ports.filter((p) => p.local));

@@ -28,6 +28,9 @@ export interface NodeState {
   ipsets: Map<string, IpSet>;
 }
 
+/** A node with nothing written yet. */
+export const emptyState = (): NodeState => ({ tables: { IPv4: { raw: new Map(), filter: new Map() }, IPv6: { raw: new Map(), filter: new Map() } }, ipsets: new Map() });
+
 /** A table as the writers read it: its chains in iptables-save order, and each chain's rules when asked. */
 export interface OrderedTable {
   chains: readonly string[];

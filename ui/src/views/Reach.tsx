@@ -19,9 +19,10 @@ export interface ReachForm {
   dst: string;
   protocol: string;
   port: string;
+  view: NonNullable<ReachQuery['view']>;
 }
 
-export const emptyReach: ReachForm = { src: '', dst: '', protocol: 'tcp', port: '' };
+export const emptyReach: ReachForm = { src: '', dst: '', protocol: 'tcp', port: '', view: 'api' };
 
 function Steps({ answer, index, nav }: { answer: ReachAnswer; index: CloudIndex; nav: Navigate }) {
   return (
@@ -41,11 +42,11 @@ export function ReachView({ api, index, nav, form, setForm }: { api: Api; index:
   const [answer, setAnswer] = useState<ReachAnswer>();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
-  const field = (k: keyof ReachForm) => (e: Event) => setForm({ ...form, [k]: (e.currentTarget as HTMLInputElement).value });
+  const field = (k: keyof ReachForm) => (e: Event) => setForm({ ...form, [k]: (e.currentTarget as HTMLInputElement | HTMLSelectElement).value });
 
   async function submit(e: Event) {
     e.preventDefault();
-    const q: ReachQuery = { src: form.src.trim(), dst: form.dst.trim(), protocol: form.protocol.trim() };
+    const q: ReachQuery = { src: form.src.trim(), dst: form.dst.trim(), protocol: form.protocol.trim(), view: form.view };
     if (form.port.trim() !== '') q.port = Number(form.port);
     setBusy(true);
     setError(undefined);
@@ -75,6 +76,12 @@ export function ReachView({ api, index, nav, form, setForm }: { api: Api; index:
         </label>
         <label>Port <span class="hint">(optional)</span>
           <input name="port" type="number" min={0} max={65535} value={form.port} onInput={field('port')} />
+        </label>
+        <label>Answer for <span class="hint">(agents: as the compute nodes' agents hold it)</span>
+          <select name="view" value={form.view} onChange={field('view')}>
+            <option value="api">what the API says</option>
+            <option value="agents">what the agents enforce</option>
+          </select>
         </label>
         <button type="submit" disabled={busy}>{busy ? 'Tracing…' : 'Trace'}</button>
         <datalist id="endpoints">{[...new Set(endpoints)].slice(0, 500).map((v) => <option key={v} value={v} />)}</datalist>
