@@ -340,7 +340,13 @@ describe('a large graph (over 400 groups), and the cloud the console reads', () 
       return { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
     }, [ids.ssh, ids.proxy]);
     const pixel = () => underlay.evaluate((c: HTMLCanvasElement, p) => {
-      const [r, g, b] = c.getContext('2d')!.getImageData(p.x * devicePixelRatio, p.y * devicePixelRatio, 1, 1).data;
+      // read from a copy made for reading: polling the console's own canvas makes Chromium warn about repeated readbacks
+      const copy = document.createElement('canvas');
+      copy.width = c.width;
+      copy.height = c.height;
+      const ctx = copy.getContext('2d', { willReadFrequently: true })!;
+      ctx.drawImage(c, 0, 0);
+      const [r, g, b] = ctx.getImageData(p.x * devicePixelRatio, p.y * devicePixelRatio, 1, 1).data;
       return `rgb(${r},${g},${b})`;
     }, mid);
     await expect.poll(pixel).toBe(RED);
@@ -349,8 +355,9 @@ describe('a large graph (over 400 groups), and the cloud the console reads', () 
     await page.getByRole('heading', { name: 'ssh → proxy' }).waitFor();
     await page.getByRole('complementary', { name: 'Selection' }).locator('[data-check="wide-pair-in-remote-group"]').waitFor();
     // the selected reference is a cytoscape edge, drawn selected, and no longer a line
-    expect(await page.evaluate(() => window.portsecGraph!.edges(':selected').map((e) => e.data('ref')))).toEqual([`edge:${ids.ssh}>${ids.proxy}`]);
-    expect(await underlay.getAttribute('data-lines')).toBe(String(references - 1));
+    // (the selection panel may render before the graph redraws: both are polled)
+    await expect.poll(() => page.evaluate(() => window.portsecGraph!.edges(':selected').map((e) => e.data('ref')))).toEqual([`edge:${ids.ssh}>${ids.proxy}`]);
+    await expect.poll(() => underlay.getAttribute('data-lines')).toBe(String(references - 1));
     await page.screenshot({ path: join(ARTIFACTS, 'large.png') });
     expect(problems).toEqual([]);
   });
