@@ -11,6 +11,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type Finding } from '../src/analysis/answers.js';
 import { type explained, type explainedExposure } from '../src/analysis/report/explain.js';
+import { portMembers } from '../src/policy/membership.js';
+import { NEUTRON_BACKENDS } from '../src/policy/neutron-backends.js';
+import { parseOptions, parsePort, TopologyError } from '../src/policy/topology.js';
 import { api, as, CLI, type RunningServer, startServer } from './support/server.js';
 
 const run = promisify(execFile);
@@ -26,6 +29,31 @@ async function portsec(...args: string[]): Promise<{ code: number; stdout: strin
     return { code: x.code, stdout: x.stdout, stderr: x.stderr };
   }
 }
+
+describe('a backend in the compiler\'s options', () => {
+  test('follows the iptables driver by default; a backend that is an iptables driver brings it; a mismatch or an unknown one is refused', () => {
+    expect([parseOptions({}).backend, parseOptions({ driver: 'ovs_hybrid' }).backend]).toEqual(['iptables', 'iptables_hybrid']);
+    const hybrid = parseOptions({}, { backend: 'iptables_hybrid' });
+    expect([hybrid.driver, hybrid.sgInfoSource]).toEqual(['ovs_hybrid', 'agent_shim']);
+    expect(parseOptions({ backend: 'ovn' }).sgInfoSource).toBe('server_rpc');
+    expect(() => parseOptions({ driver: 'linuxbridge', backend: 'iptables_hybrid' })).toThrow(new TopologyError('options: backend iptables_hybrid is the ovs_hybrid driver, not linuxbridge'));
+    expect(() => parseOptions({ backend: 'nftables' })).toThrow(/unknown backend "nftables"/);
+  });
+
+  test('what the NAT server stands for in its groups, per backend', () => {
+    const nat = parsePort({
+      id: 'nat', mac_address: 'fa:16:3e:00:00:0a', fixed_ips: ['10.0.0.5'], security_groups: ['ssh'],
+      allowed_address_pairs: [{ ip_address: '0.0.0.0/0' }, { ip_address: '10.0.0.0/8', mac_address: 'fa:16:3e:00:00:99' }],
+    });
+    const members = Object.fromEntries(NEUTRON_BACKENDS.map((b) => [b, portMembers(nat, parseOptions({}, { backend: b }).sgInfoSource, null, b).map((m) => [m.ip, m.srcMac ?? null])]));
+    expect(members).toEqual({
+      iptables: [['10.0.0.5', null], ['0.0.0.0/0', null], ['10.0.0.0/8', null]],
+      iptables_hybrid: [['10.0.0.5', null], ['0.0.0.0/0', null], ['10.0.0.0/8', null]],
+      openvswitch: [['10.0.0.5', null], ['0.0.0.0/0', 'fa:16:3e:00:00:0a'], ['10.0.0.0/8', null]],
+      ovn: [['10.0.0.5', null]],
+    });
+  });
+});
 
 describe.sequential('the seed under each backend', () => {
   let server: RunningServer;
