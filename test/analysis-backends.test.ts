@@ -13,7 +13,8 @@ import { type Finding } from '../src/analysis/answers.js';
 import { type explained, type explainedExposure } from '../src/analysis/report/explain.js';
 import { portMembers } from '../src/policy/membership.js';
 import { NEUTRON_BACKENDS } from '../src/policy/neutron-backends.js';
-import { parseOptions, parsePort, TopologyError } from '../src/policy/topology.js';
+import { parseOptions, parsePort, parseTopology, TopologyError } from '../src/policy/topology.js';
+import { createIptablesNode } from '../src/backends/iptables/backend.js';
 import { api, as, CLI, type RunningServer, startServer } from './support/server.js';
 
 const run = promisify(execFile);
@@ -38,6 +39,9 @@ describe('a backend in the compiler\'s options', () => {
     expect(parseOptions({ backend: 'ovn' }).sgInfoSource).toBe('server_rpc');
     expect(() => parseOptions({ driver: 'linuxbridge', backend: 'iptables_hybrid' })).toThrow(new TopologyError('options: backend iptables_hybrid is the ovs_hybrid driver, not linuxbridge'));
     expect(() => parseOptions({ backend: 'nftables' })).toThrow(/unknown backend "nftables"/);
+    // iptables renders only its own drivers' members
+    expect(() => createIptablesNode(parseTopology({ options: { backend: 'ovn' } }))).toThrow(new TopologyError('options: backend ovn is not rendered by iptables (its members differ)'));
+    expect(() => createIptablesNode(parseTopology({ options: { backend: 'iptables_hybrid' } }))).not.toThrow();
   });
 
   test('what the NAT server stands for in its groups, per backend', () => {
