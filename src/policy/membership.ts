@@ -73,7 +73,7 @@ export function portMembers(p: TopologyPort, source: SgInfoSource, omit: Record<
   const pairs = omit ? taken.filter((a) => !atLeastAsWide(a.ip_address, omit)) : taken;
   return [
     ...p.fixed_ips.map((ip): Member => ({ ip, mac: fixedMac, portId: p.id, via: 'fixed_ip' })),
-    ...pairs.map((a): Member => (prefixLengthOf(a.ip_address) === macPinnedPrefixlen
+    ...pairs.map((a): Member => (macPinnedPrefixlen !== null && prefixLengthOf(a.ip_address) === macPinnedPrefixlen
       ? { ip: a.ip_address, mac: a.mac_address, portId: p.id, via: 'address_pair', srcMac: a.mac_address }
       : { ip: a.ip_address, mac: a.mac_address, portId: p.id, via: 'address_pair' })),
   ];
