@@ -36,6 +36,8 @@ export interface MemberMatch {
   /** the member's address as Neutron hands it over: a host IP, or a pair's CIDR */
   address: string;
   via: 'fixed-ip' | 'allowed-address-pair';
+  /** the backend matches this member only in frames from this MAC (the openvswitch firewall's /0 pair) */
+  onlyFromMac?: string;
 }
 
 /** The anti-spoofing entry of the sending port that lets the source address out. */
@@ -94,6 +96,8 @@ export interface ReachQuery {
 
 export interface ReachAnswer {
   verdict: 'ALLOW' | 'DENY';
+  /** the firewall the verdict assumes the cloud runs */
+  backend: NeutronBackend;
   query: ReachQuery;
   /** the steps of the allowing path, or of every blocked path when denied */
   steps: ReachStep[];
@@ -115,6 +119,8 @@ export interface Finding {
   fix: string[];
   /** how each backend behaves, where that differs (iptables/ipset, OVS firewall, OVN) */
   backends?: Record<string, string>;
+  /** the firewall the finding assumes the cloud runs (the audit sets it on every finding) */
+  backend?: NeutronBackend;
 }
 
 export interface ExposureSource {
@@ -135,5 +141,8 @@ export interface ExposureRow {
   /** the minimal CIDR list of allowed sources */
   sources: string[];
   origins: ExposureSource[];
+  /** the firewall the sources assume the cloud runs */
+  backend: NeutronBackend;
 }import { type RuleOrigin as IrOrigin } from '../policy/ir.js';
+import { type NeutronBackend } from '../policy/neutron-backends.js';
 

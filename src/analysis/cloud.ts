@@ -97,7 +97,8 @@ export function buildCloud(s: Snapshot, options: Partial<CompileOptions> = {}, a
   }
   let topology: Topology;
   try {
-    topology = parseTopology(topologyInput(s, rulesOfGroup), { driver: 'linuxbridge', ...options });
+    // the driver follows the backend (linuxbridge's by default)
+    topology = parseTopology(topologyInput(s, rulesOfGroup), options);
   } catch (e) {
     if (e instanceof TopologyError) throw new InputError(`${s.source}: ${e.message}`);
     throw e;

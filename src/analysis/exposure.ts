@@ -34,16 +34,17 @@ export function ruleSources(cloud: Cloud, pp: PortPolicy, r: PolicyRule): Exposu
 export function portExposure(cloud: Cloud, port: SnapshotPort): ExposureRow[] {
   const pp = cloud.policy(port.id);
   const ref = portRef(port);
+  const { backend } = cloud.topology.options;
   if (pp.kind !== 'filtered') {
     const from = { kind: 'unfiltered', reason: unfilteredReason(pp) } as const;
-    return (['IPv4', 'IPv6'] as Family[]).map((f) => ({ port: ref, ethertype: f, protocol: 'any', ports: 'any', sources: [EVERYTHING[f]], origins: [{ cidr: EVERYTHING[f], from }] }));
+    return (['IPv4', 'IPv6'] as Family[]).map((f) => ({ port: ref, ethertype: f, protocol: 'any', ports: 'any', sources: [EVERYTHING[f]], origins: [{ cidr: EVERYTHING[f], from }], backend }));
   }
   const rows = new Map<string, { row: ExposureRow; intervals: Interval[] }>();
   for (const r of pp.rules) {
     if (r.direction !== 'ingress' || r.origin.kind !== 'group') continue;
     const key = `${r.ethertype}|${r.protocol ?? 'any'}|${serviceText(r)}`;
     let entry = rows.get(key);
-    if (!entry) rows.set(key, (entry = { row: { port: ref, ethertype: r.ethertype, protocol: r.protocol ?? 'any', ports: serviceText(r), sources: [], origins: [] }, intervals: [] }));
+    if (!entry) rows.set(key, (entry = { row: { port: ref, ethertype: r.ethertype, protocol: r.protocol ?? 'any', ports: serviceText(r), sources: [], origins: [], backend }, intervals: [] }));
     for (const s of ruleSources(cloud, pp, r)) {
       entry.row.origins.push(s);
       entry.intervals.push(intervalOf(s.cidr).interval);

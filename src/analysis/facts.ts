@@ -20,7 +20,8 @@ export function ruleDetail(cloud: Cloud, r: PolicyRule): RuleDetail {
 export function memberMatch(cloud: Cloud, groupId: string, m: Member): MemberMatch {
   // an agent may still hold a member whose port is gone
   const port = cloud.ports.get(m.portId);
-  return { group: groupRef(cloud, groupId), port: port ? portRef(port) : { type: 'port', id: m.portId }, address: m.ip, via: MEMBER_VIA[m.via] };
+  const match: MemberMatch = { group: groupRef(cloud, groupId), port: port ? portRef(port) : { type: 'port', id: m.portId }, address: m.ip, via: MEMBER_VIA[m.via] };
+  return m.srcMac ? { ...match, onlyFromMac: m.srcMac } : match;
 }
 
 /** Why a port that is not filtered is not. */

@@ -20,6 +20,8 @@ export interface Packet {
   dport: number | null;
   /** source port, or ICMP code */
   sport: number | null;
+  /** the frame's source MAC where the chain sees it (the sending port's, or the router's), when known: a MAC-pinned member matches only it */
+  srcMac?: string;
 }
 
 const numbers = (set: ReadonlySet<string>) => new Set([...set].map(Number));
@@ -104,14 +106,18 @@ function memberLookup(members: Member[]): MemberLookup {
   return lookup;
 }
 
-/** The narrowest member whose address covers the peer, if any (a host's own address explains best); of equally narrow ones the first. */
-export function matchingMember(members: Member[], family: Family, peer: bigint): Member | undefined {
+/**
+ * The narrowest member whose address covers the peer, if any (a host's own address explains best); of equally narrow ones the first.
+ * A member pinned to a MAC (only wide ones are) covers it only in a frame from that MAC.
+ */
+export function matchingMember(members: Member[], family: Family, peer: bigint, srcMac?: string): Member | undefined {
   const { hosts, prefixes } = memberLookup(members);
   const host = hosts[family].get(peer);
   if (host) return host;
   let best: (typeof prefixes)[number] | undefined;
   for (const p of prefixes) {
-    if ((!best || p.prefixlen > best.prefixlen) && p.family === family && peer >= p.interval[0] && peer <= p.interval[1]) best = p;
+    if ((!best || p.prefixlen > best.prefixlen) && p.family === family && peer >= p.interval[0] && peer <= p.interval[1]
+      && (!p.member.srcMac || p.member.srcMac === srcMac)) best = p;
   }
   return best?.member;
 }
@@ -167,7 +173,7 @@ export function firstAdmitting(pp: PortPolicy, direction: 'ingress' | 'egress', 
       if (inPrefix(r.remote.cidr, pkt.family, peer)) return { rule: r };
       continue;
     }
-    const member = matchingMember(remoteMembers(pp, members(r.remote.groupId, pkt.family), enableIpset), pkt.family, peer);
+    const member = matchingMember(remoteMembers(pp, members(r.remote.groupId, pkt.family), enableIpset), pkt.family, peer, pkt.srcMac);
     if (member) return { rule: r, member: { groupId: r.remote.groupId, member } };
   }
   return undefined;

@@ -63,8 +63,23 @@ function serviceArgs(q: ReachQuery, pkt: Packet): string {
   return `--protocol ${q.protocol}${port}`;
 }
 
-function walk(cloud: Cloud, q: ReachQuery, entry: Entry, dst: SnapshotPort, pkt: Packet): Path {
+/**
+ * The source MAC of the frame each chain sees: the sending port's on its way out and, on the
+ * destination's network, its own or the router's that forwards it (a MAC-pinned member matches only it).
+ */
+function framesFrom(cloud: Cloud, from: SnapshotPort | undefined, dst: SnapshotPort, pkt: Packet): { egress: Packet; ingress: Packet } {
+  if (!from) return { egress: pkt, ingress: pkt };
+  const own = { ...pkt, srcMac: from.mac_address.toLowerCase() };
+  if (from.network_id === dst.network_id) return { egress: own, ingress: own };
+  const router = sharedRouter(cloud, from.network_id, dst.network_id);
+  const iface = router === undefined ? undefined : routerInterfaces(cloud, dst.network_id).find((p) => p.device_id === router);
+  return { egress: own, ingress: iface ? { ...pkt, srcMac: iface.mac_address.toLowerCase() } : pkt };
+}
+
+function walk(cloud: Cloud, q: ReachQuery, entry: Entry, dst: SnapshotPort, sent: Packet): Path {
   const path: Path = { steps: [], changes: [] };
+  const frames = framesFrom(cloud, entry.port, dst, sent);
+  let pkt = frames.egress;
   const srcText = fmt(pkt.family, pkt.src);
   const dstText = fmt(pkt.family, pkt.dst);
   const from = entry.port;
@@ -102,6 +117,7 @@ function walk(cloud: Cloud, q: ReachQuery, entry: Entry, dst: SnapshotPort, pkt:
     path.steps.push({ stage: 'network', ok: !!router, from: networkRef(cloud, from.network_id), to, ...(router && { router }) });
     if (!router) path.changes.push({ why: 'connect the two networks', command: `openstack router add subnet <router> <subnet of network ${refLabel(to)}>` });
   }
+  pkt = frames.ingress;
   const pp = cloud.policy(dst.id);
   const ingress = (outcome: FilterOutcome) => path.steps.push({ stage: 'ingress', ok: passes(outcome), port: portRef(dst), peer: srcText, ...outcome });
   if (pp.kind !== 'filtered') {
@@ -125,9 +141,11 @@ function groupsToChange(cloud: Cloud, port: SnapshotPort, command: (group: strin
   return [{ why: `${why} (a rule in any of its groups will do)`, command: command(cloud.groups.get(g)?.name ? groupLabel(cloud, g) : g) }];
 }
 
+const routerInterfaces = (cloud: Cloud, net: string) => (cloud.portsOfNetwork.get(net) ?? []).filter((p) => p.device_owner.startsWith('network:router_interface'));
+
 /** A router with an interface on both networks (its ports are network-owned, so unfiltered). */
 function sharedRouter(cloud: Cloud, a: string, b: string): string | undefined {
-  const routers = (net: string) => new Set((cloud.portsOfNetwork.get(net) ?? []).filter((p) => p.device_owner.startsWith('network:router_interface')).map((p) => p.device_id));
+  const routers = (net: string) => new Set(routerInterfaces(cloud, net).map((p) => p.device_id));
   const onB = routers(b);
   return [...routers(a)].find((r) => onB.has(r));
 }
@@ -141,13 +159,13 @@ export function canReach(cloud: Cloud, q: ReachQuery): ReachAnswer {
     const pkt = packetFor(q, dst.family, src.value, dst.value);
     for (const entry of entryPoints(cloud, src, dst.port, pkt)) {
       const path = walk(cloud, q, entry, dst.port, pkt);
-      if (ok(path)) return { verdict: 'ALLOW', query: q, steps: path.steps, changes: [] };
+      if (ok(path)) return { verdict: 'ALLOW', backend: cloud.topology.options.backend, query: q, steps: path.steps, changes: [] };
       paths.push(path);
     }
   }
   const seen = new Set<string>();
   const changes = paths.flatMap((p) => p.changes).filter((c) => !seen.has(c.command) && !!seen.add(c.command));
-  return { verdict: 'DENY', query: q, steps: paths.flatMap((p) => p.steps), changes };
+  return { verdict: 'DENY', backend: cloud.topology.options.backend, query: q, steps: paths.flatMap((p) => p.steps), changes };
 }
 
 /** Whether one port's new flow of this service reaches another port (both by their first fixed IPs of one family). */

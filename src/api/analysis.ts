@@ -19,6 +19,7 @@ import { InputError } from '../analysis/sources/errors.js';
 import { fromStore } from '../analysis/sources/store.js';
 import { type Snapshot } from '../analysis/snapshot.js';
 import { errors } from '../model/errors.js';
+import { DEFAULT_NEUTRON_BACKEND, isNeutronBackend, NEUTRON_BACKENDS, type NeutronBackend } from '../policy/neutron-backends.js';
 import { type CompileOptions } from '../policy/topology.js';
 import { type Store, type ViewVersionRepository } from '../store/repository.js';
 import { consoleCloud } from './console-cloud.js';
@@ -53,6 +54,15 @@ async function viewVersion(versions: ViewVersionRepository, view: string, snapsh
   return version;
 }
 
+/** The firewall a request's answer assumes (`backend` in the query or the body), the cloud's default when not given. */
+function backendOf(value: unknown): NeutronBackend {
+  if (value === undefined) return DEFAULT_NEUTRON_BACKEND;
+  if (!isNeutronBackend(value)) throw errors.badRequest(`backend must be one of ${NEUTRON_BACKENDS.join(', ')}: the firewall the cloud runs`);
+  return value;
+}
+
+const queryBackend = (req: FastifyRequest) => backendOf((req.query as Record<string, unknown> | undefined)?.backend);
+
 interface View {
   /** the store's change this view was built at */
   change: number;
@@ -69,20 +79,22 @@ export function registerAnalysis(app: FastifyInstance, store: Store, o: Analysis
   const options = o.audit ?? DEFAULT_AUDIT_OPTIONS;
   // answers are kept encoded per (project, change): every page load asks for the same few megabytes
   const cache = new Map<string, View>();
-  const view = async (req: FastifyRequest): Promise<View> => {
+  const view = async (req: FastifyRequest, backend: NeutronBackend = DEFAULT_NEUTRON_BACKEND): Promise<View> => {
     const project = req.ctx.isAdmin ? undefined : req.ctx.projectId;
     const key = project ?? '*';
     const agents = project === undefined ? o.agents?.() : undefined;
     const agentsKey = agents && JSON.stringify(agents.map((a) => [a.host, a.version]));
-    const hit = cache.get(key);
+    // one cloud per backend; the view's change number is the project's, whatever the backend
+    const cacheKey = `${key} ${backend}`;
+    const hit = cache.get(cacheKey);
     if (hit?.change === await store.changes.last() && hit.agents === agentsKey) return hit;
     // the snapshot, its change and its version number read and written together
     const fresh = await store.transaction(async (tx): Promise<View> => {
       const change = await tx.changes.last();
-      const cloud = buildCloud(await fromStore(tx, store.name, project), o.compile, agents?.map(({ host, policy }) => ({ host, policy })));
+      const cloud = buildCloud(await fromStore(tx, store.name, project), { ...o.compile, backend }, agents?.map(({ host, policy }) => ({ host, policy })));
       return { change, agents: agentsKey, seq: await viewVersion(tx.views, key, cloud.snapshot, agentsKey), cloud };
     });
-    cache.set(key, fresh);
+    cache.set(cacheKey, fresh);
     return fresh;
   };
   const badRequest = (e: unknown) => {
@@ -98,8 +110,9 @@ export function registerAnalysis(app: FastifyInstance, store: Store, o: Analysis
   });
 
   app.get('/analysis/v1/findings', async (req, reply) => {
-    const v = await view(req);
-    v.findingsJson ??= Buffer.from(JSON.stringify({ findings: audit(v.cloud, options) }));
+    const backend = queryBackend(req);
+    const v = await view(req, backend);
+    v.findingsJson ??= Buffer.from(JSON.stringify({ backend, findings: audit(v.cloud, options) }));
     return json(reply, v.findingsJson);
   });
 
@@ -110,7 +123,7 @@ export function registerAnalysis(app: FastifyInstance, store: Store, o: Analysis
   });
 
   app.post('/analysis/v1/can-reach', async (req) => {
-    const q = req.body as Partial<ReachQuery> | undefined;
+    const q = req.body as (Partial<ReachQuery> & { backend?: unknown }) | undefined;
     if (!q || typeof q.src !== 'string' || typeof q.dst !== 'string' || typeof q.protocol !== 'string') {
       throw errors.badRequest('can-reach needs src, dst and protocol (strings), and optionally port');
     }
@@ -119,8 +132,10 @@ export function registerAnalysis(app: FastifyInstance, store: Store, o: Analysis
     if (!VIEWS.includes(which)) throw errors.badRequest(`view must be one of ${VIEWS.join(', ')}: what the API says, or what the agents enforce`);
     if (which === 'agents' && !o.agents) throw errors.badRequest('view=agents: no agents run in this server (start it with --agents on or --agents model)');
     if (which === 'agents' && !req.ctx.isAdmin) throw errors.http(403, 'view=agents is for admins (it reads the compute nodes)');
+    const backend = backendOf(q.backend);
+    if (which === 'agents' && backend !== DEFAULT_NEUTRON_BACKEND) throw errors.badRequest(`view=agents answers for the agents' own firewall (${DEFAULT_NEUTRON_BACKEND}), not ${backend}`);
     try {
-      const { cloud } = await view(req);
+      const { cloud } = await view(req, backend);
       return explained(canReach(which === 'agents' ? agentsCloud(cloud) : cloud, { src: q.src, dst: q.dst, protocol: q.protocol, port: q.port, sourcePort: q.sourcePort, sourceIp: q.sourceIp, ...(q.view && { view: q.view }) }));
     } catch (e) {
       return badRequest(e);
@@ -128,11 +143,12 @@ export function registerAnalysis(app: FastifyInstance, store: Store, o: Analysis
   });
 
   app.get('/analysis/v1/exposure', async (req) => {
-    const { cloud } = await view(req);
+    const backend = queryBackend(req);
+    const { cloud } = await view(req, backend);
     const id = (req.query as Record<string, string | undefined>).port_id;
     const port = id === undefined ? undefined : cloud.ports.get(id);
     if (id !== undefined && !port) throw errors.notFound();
-    return { exposure: explainedExposure(exposure(cloud, port ? [port] : undefined)) };
+    return { backend, exposure: explainedExposure(exposure(cloud, port ? [port] : undefined)) };
   });
 
   // a change event whenever the caller's view changes; the stream ends with the caller's token

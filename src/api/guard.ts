@@ -53,7 +53,7 @@ export function wideGuard(o: GuardOptions, compile: Partial<CompileOptions> = {}
 
   /** the group's members as the IR expands them, of the ports that hold pairs */
   const members = async (db: Repositories, groupId: string): Promise<Member[]> => (await db.ports.getMany(await db.securityGroups.pairHolders(groupId)))
-    .flatMap((p) => portMembers(parsePort(portInput(p, '')), options.sgInfoSource, options.omitWidePairs));
+    .flatMap((p) => portMembers(parsePort(portInput(p, '')), options.sgInfoSource, options.omitWidePairs, options.backend));
 
   /**
    * Whether the group's pairs together hold as many addresses as a block at the limit:

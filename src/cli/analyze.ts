@@ -12,11 +12,12 @@ import { type AuditOptions, DEFAULT_AUDIT_OPTIONS } from '../analysis/audit/opti
 import { buildCloud, type Cloud } from '../analysis/cloud.js';
 import { exposure } from '../analysis/exposure.js';
 import { canReach } from '../analysis/reach.js';
-import { explained, explainedExposure, headline, plainText, sourcePhrase, stepSentences } from '../analysis/report/explain.js';
+import { backendLine, explained, explainedExposure, headline, plainText, sourcePhrase, stepSentences } from '../analysis/report/explain.js';
 import { markdown, reachMarkdown } from '../analysis/report/markdown.js';
 import { sarif } from '../analysis/report/sarif.js';
 import { type Column, formatRows, type RowFormat, tabulate } from '../analysis/report/table.js';
 import { InputError } from '../analysis/sources/errors.js';
+import { BACKEND_SEMANTICS, DEFAULT_NEUTRON_BACKEND, NEUTRON_BACKENDS, type NeutronBackend } from '../policy/neutron-backends.js';
 import { type CompileOptions } from '../policy/topology.js';
 import { addExpansionOption, expansionOverrides } from './expansion-option.js';
 import { addInputOptions, type InputOptions, readSnapshot } from './input-options.js';
@@ -29,6 +30,7 @@ interface Common extends InputOptions {
   ipset: 'on' | 'off';
   output?: string;
   omitWidePairs?: CompileOptions['omitWidePairs'];
+  backend: NeutronBackend;
 }
 
 function integer(name: string, min: number, max: number) {
@@ -42,12 +44,15 @@ function integer(name: string, min: number, max: number) {
 function common(cmd: Command, formats: string[]): Command {
   return addExpansionOption(addInputOptions(cmd))
     .addOption(new Option('-f, --format <format>', 'output format').choices(formats).default('table'))
-    .addOption(new Option('--ipset <on|off>', 'whether the compute nodes use ipsets (without, a port\'s own addresses are left out of its remote groups)').choices(['on', 'off']).default('on'))
+    .addOption(new Option('--backend <name>', 'the firewall the cloud runs: what a remote group stands for depends on it (iptables, iptables_hybrid: fixed IPs and every pair; openvswitch: a /0 pair only from its MAC; ovn: fixed IPs only)').choices(NEUTRON_BACKENDS).default(DEFAULT_NEUTRON_BACKEND))
+    .addOption(new Option('--ipset <on|off>', 'whether the compute nodes use ipsets (without, a port\'s own addresses are left out of its remote groups; iptables backends only)').choices(['on', 'off']).default('on'))
     .option('-o, --output <file>', 'write the answer to a file instead of standard output');
 }
 
 async function loadCloud(cmd: Command, o: Common): Promise<Cloud> {
-  return buildCloud(await readSnapshot(cmd), { enableIpset: o.ipset === 'on', ...expansionOverrides(o) });
+  // only Neutron's iptables drivers leave a port's own addresses out of its remote groups without ipsets
+  const enableIpset = o.ipset === 'on' || !BACKEND_SEMANTICS[o.backend].iptablesDriver;
+  return buildCloud(await readSnapshot(cmd), { backend: o.backend, enableIpset, ...expansionOverrides(o) });
 }
 
 function emit(o: Common, text: string): void {
@@ -55,6 +60,9 @@ function emit(o: Common, text: string): void {
   if (o.output) writeFileSync(o.output, out);
   else process.stdout.write(out);
 }
+
+/** The table's line saying which firewall its verdicts assume (JSON carries it as a field; YAML and values stay parseable). */
+const tableBackend = (o: Common, backend: NeutronBackend): string[] => (o.format === 'table' ? [backendLine(backend)] : []);
 
 type ReachRow = { n: number; step: ReachStep } | { change: ReachAnswer['changes'][number] };
 
@@ -106,7 +114,7 @@ export function analyzeCommands(program: Command): void {
       if (o.format === 'json') return emit(o, JSON.stringify(explained(answer), null, 2));
       if (o.format === 'markdown') return emit(o, reachMarkdown(answer));
       if (o.format === 'value') return emit(o, answer.verdict);
-      emit(o, `${headline(answer)}\n${formatRows(tabulate(REACH_COLUMNS, reachRows(answer)), o.format as RowFormat)}`);
+      emit(o, [headline(answer), ...tableBackend(o, answer.backend), formatRows(tabulate(REACH_COLUMNS, reachRows(answer)), o.format as RowFormat)].join('\n'));
     });
 
   common(program.command('exposure')
@@ -117,7 +125,7 @@ export function analyzeCommands(program: Command): void {
       const ports = names.length ? names.map((n) => cloud.ports.get(n) ?? cloud.snapshot.ports.find((p) => p.name === n) ?? fail(`no port has id or name ${n}`)) : undefined;
       const rows = exposure(cloud, ports);
       if (o.format === 'json') return emit(o, JSON.stringify(explainedExposure(rows), null, 2));
-      emit(o, formatRows(tabulate(EXPOSURE_COLUMNS, rows), o.format as RowFormat));
+      emit(o, [formatRows(tabulate(EXPOSURE_COLUMNS, rows), o.format as RowFormat), ...tableBackend(o, cloud.topology.options.backend)].join('\n'));
     });
 
   common(program.command('audit')
@@ -134,10 +142,11 @@ export function analyzeCommands(program: Command): void {
         adminPorts: o.adminPorts.split(',').map((p) => integer('--admin-ports', 1, 65535)(p.trim())),
       };
       const findings = audit(cloud, options, progress('auditing'), o.check);
-      if (o.format === 'sarif') emit(o, JSON.stringify(sarif(findings, cloud.snapshot.source, version), null, 2));
-      else if (o.format === 'markdown') emit(o, markdown(findings, cloud.snapshot.source));
+      const { backend } = cloud.topology.options;
+      if (o.format === 'sarif') emit(o, JSON.stringify(sarif(findings, cloud.snapshot.source, version, backend), null, 2));
+      else if (o.format === 'markdown') emit(o, markdown(findings, cloud.snapshot.source, backend));
       else if (o.format === 'json') emit(o, JSON.stringify(findings, null, 2));
-      else emit(o, formatRows(tabulate(FINDING_COLUMNS, findings), o.format as RowFormat) || 'no findings');
+      else emit(o, [formatRows(tabulate(FINDING_COLUMNS, findings), o.format as RowFormat) || 'no findings', ...tableBackend(o, backend)].join('\n'));
       if (o.failOn && findings.some((f) => SEVERITIES.indexOf(f.severity) <= SEVERITIES.indexOf(o.failOn!))) process.exitCode = 1;
     });
 }

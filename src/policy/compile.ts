@@ -98,7 +98,7 @@ function deriveGroupRules(g: TopologyGroup, normalised: boolean): PolicyRule[] {
 }
 
 export function indexTopology(t: Topology): MembershipIndex {
-  const index = new MembershipIndex(t.options.sgInfoSource, t.options.omitWidePairs);
+  const index = new MembershipIndex(t.options.sgInfoSource, t.options.omitWidePairs, t.options.backend);
   for (const p of t.ports) index.setPort(p.id, p);
   return index;
 }

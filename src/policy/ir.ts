@@ -18,6 +18,8 @@ export interface Member {
   mac: string | null;
   portId: string;
   via: 'fixed_ip' | 'address_pair';
+  /** set when the backend matches this member only in traffic from this source MAC (the openvswitch firewall's dl_src on a /0 pair) */
+  srcMac?: string;
 }
 
 export type Remote =

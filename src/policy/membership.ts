@@ -3,11 +3,13 @@
  * a rule names it as remote group. Neutron's server path takes every fixed IP
  * (without MAC) and every address pair (with its MAC) of every member port that
  * has at least one fixed IP; the OVS agent's cache takes fixed IPs with the
- * port's MAC and pairs even of ports without fixed IPs. Updated per port, so a
- * one-port change touches only that port's groups.
+ * port's MAC and pairs even of ports without fixed IPs. Which pairs join, and how,
+ * is the backend's (neutron-backends.ts). Updated per port, so a one-port change
+ * touches only that port's groups.
  */
 import { parseCidr } from '../model/addresses.js';
 import { type Family, type Member } from './ir.js';
+import { BACKEND_SEMANTICS, DEFAULT_NEUTRON_BACKEND, type NeutronBackend } from './neutron-backends.js';
 import { type SgInfoSource, type TopologyPort } from './topology.js';
 
 const familyOf = (ip: string): Family => (ip.includes(':') ? 'IPv6' : 'IPv4');
@@ -52,22 +54,28 @@ function compareMacs(a: { mac: string | null }, b: { mac: string | null }): numb
 export const compareMembers = (a: Member, b: Member): number => compareAddresses(a.ip, b.ip) || compareMacs(a, b);
 
 
+const prefixLengthOf = (ip: string): number => {
+  const slash = ip.indexOf('/');
+  return slash < 0 ? (familyOf(ip) === 'IPv4' ? 32 : 128) : Number(ip.slice(slash + 1));
+};
+
 /** Whether an address (a bare one is a host) has, for its family, this prefix length or a shorter one. */
 export function atLeastAsWide(ip: string, limits: Record<Family, number>): boolean {
-  const family = familyOf(ip);
-  const slash = ip.indexOf('/');
-  const prefixlen = slash < 0 ? (family === 'IPv4' ? 32 : 128) : Number(ip.slice(slash + 1));
-  return prefixlen <= limits[family];
+  return prefixLengthOf(ip) <= limits[familyOf(ip)];
 }
 
-/** The member entries one port contributes to each of its groups (without the pairs safe expansion leaves out). */
-export function portMembers(p: TopologyPort, source: SgInfoSource, omit: Record<Family, number> | null = null): Member[] {
+/** The member entries one port contributes to each of its groups (without the pairs safe expansion leaves out, or the backend never takes). */
+export function portMembers(p: TopologyPort, source: SgInfoSource, omit: Record<Family, number> | null = null, backend: NeutronBackend = DEFAULT_NEUTRON_BACKEND): Member[] {
   if (source === 'server_rpc' && p.fixed_ips.length === 0) return [];
   const fixedMac = source === 'server_rpc' ? null : p.mac_address;
-  const pairs = omit ? p.allowed_address_pairs.filter((a) => !atLeastAsWide(a.ip_address, omit)) : p.allowed_address_pairs;
+  const { pairsAreMembers, macPinnedPrefixlen } = BACKEND_SEMANTICS[backend];
+  const taken = pairsAreMembers ? p.allowed_address_pairs : [];
+  const pairs = omit ? taken.filter((a) => !atLeastAsWide(a.ip_address, omit)) : taken;
   return [
     ...p.fixed_ips.map((ip): Member => ({ ip, mac: fixedMac, portId: p.id, via: 'fixed_ip' })),
-    ...pairs.map((a): Member => ({ ip: a.ip_address, mac: a.mac_address, portId: p.id, via: 'address_pair' })),
+    ...pairs.map((a): Member => (macPinnedPrefixlen !== null && prefixLengthOf(a.ip_address) === macPinnedPrefixlen
+      ? { ip: a.ip_address, mac: a.mac_address, portId: p.id, via: 'address_pair', srcMac: a.mac_address }
+      : { ip: a.ip_address, mac: a.mac_address, portId: p.id, via: 'address_pair' })),
   ];
 }
 
@@ -75,7 +83,11 @@ export class MembershipIndex {
   private readonly byGroup = new Map<string, Map<string, Member[]>>();
   private readonly groupsOfPort = new Map<string, string[]>();
 
-  constructor(private readonly source: SgInfoSource, private readonly omitWidePairs: Record<Family, number> | null = null) {}
+  constructor(
+    private readonly source: SgInfoSource,
+    private readonly omitWidePairs: Record<Family, number> | null = null,
+    private readonly backend: NeutronBackend = DEFAULT_NEUTRON_BACKEND,
+  ) {}
 
   /** The groups a port is a member of. */
   groupsOf(portId: string): readonly string[] {
@@ -91,7 +103,7 @@ export class MembershipIndex {
     }
     this.groupsOfPort.delete(portId);
     if (port) {
-      const members = portMembers(port, this.source, this.omitWidePairs);
+      const members = portMembers(port, this.source, this.omitWidePairs, this.backend);
       for (const g of port.security_groups) {
         if (!this.byGroup.has(g)) this.byGroup.set(g, new Map());
         this.byGroup.get(g)!.set(portId, members);

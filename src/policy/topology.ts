@@ -9,11 +9,15 @@ import { NeutronError } from '../model/errors.js';
 import {
   canonicalRule, convertIpPrefix, convertPortValue, convertProtocol, type Direction, type Ethertype, normalizedCidr, type RuleInput,
 } from '../model/security-group-rule.js';
+import { BACKEND_SEMANTICS, isNeutronBackend, NEUTRON_BACKENDS, type NeutronBackend } from './neutron-backends.js';
 
 export type Driver = 'linuxbridge' | 'ovs_hybrid';
 export type SgInfoSource = 'server_rpc' | 'agent_shim';
 
 export interface CompileOptions {
+  /** Neutron's firewall on the node: what a remote group stands for depends on it (policy/neutron-backends.ts) */
+  backend: NeutronBackend;
+  /** the iptables driver when the backend is one; the other backends keep linuxbridge's, which only the iptables renderer reads */
   driver: Driver;
   enableIpset: boolean;
   comments: boolean;
@@ -152,13 +156,19 @@ export function parsePort(p: Json, host: string | null = null): TopologyPort {
 }
 
 export function parseOptions(o: Json = {}, overrides: Partial<CompileOptions> = {}): CompileOptions {
-  const driver = overrides.driver ?? o.driver ?? 'linuxbridge';
+  const named: unknown = overrides.backend ?? o.backend;
+  if (named !== undefined && !isNeutronBackend(named)) fail('options', `unknown backend ${JSON.stringify(named)} (${NEUTRON_BACKENDS.join(', ')})`);
+  const driver = overrides.driver ?? o.driver ?? (named && BACKEND_SEMANTICS[named].iptablesDriver) ?? 'linuxbridge';
   if (driver !== 'linuxbridge' && driver !== 'ovs_hybrid') fail('options', `unknown driver ${JSON.stringify(driver)}`);
+  const backend: NeutronBackend = named ?? (driver === 'ovs_hybrid' ? 'iptables_hybrid' : 'iptables');
+  const own = BACKEND_SEMANTICS[backend].iptablesDriver;
+  if (own && own !== driver) fail('options', `backend ${backend} is the ${own} driver, not ${driver}`);
   return {
+    backend,
     driver,
     enableIpset: overrides.enableIpset ?? o.enable_ipset !== false,
     comments: overrides.comments ?? o.comment_iptables_rules !== false,
-    sgInfoSource: overrides.sgInfoSource ?? o.sg_info_source ?? (driver === 'linuxbridge' ? 'server_rpc' : 'agent_shim'),
+    sgInfoSource: overrides.sgInfoSource ?? o.sg_info_source ?? BACKEND_SEMANTICS[backend].sgInfoSource,
     omitWidePairs: overrides.omitWidePairs !== undefined ? overrides.omitWidePairs : parseOmitWidePairs(o.omit_wide_pairs),
     host: overrides.host !== undefined ? overrides.host : parseHost(o.host),
     useIpv6: overrides.useIpv6 ?? o.use_ipv6 !== false,

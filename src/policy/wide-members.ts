@@ -37,7 +37,8 @@ function blocks(span: Span, bits: number): { start: bigint; prefixlen: number }[
 /**
  * The blocks of prefix length `limit` or shorter (per family) inside the union of
  * the members' address pairs. Fixed IPs are what a group is meant to stand for and
- * are not counted.
+ * are not counted, nor are pairs the backend pins to their MAC (the openvswitch
+ * firewall's /0): they admit one port's traffic, not a block of sources.
  */
 export function wideBlocks(members: readonly Member[], limits: Record<Family, number>): WideBlock[] {
   const out: WideBlock[] = [];
@@ -45,7 +46,7 @@ export function wideBlocks(members: readonly Member[], limits: Record<Family, nu
     const fam = family === 'IPv4' ? 4 : 6;
     const bits = familyBits(fam);
     const pairs = members.flatMap((m) => {
-      if (m.via !== 'address_pair') return [];
+      if (m.via !== 'address_pair' || m.srcMac) return [];
       const c = parseCidr(m.ip, true);
       return c && c.family === fam ? [{ m, start: network(c), end: broadcast(c) }] : [];
     });

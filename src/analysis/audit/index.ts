@@ -4,6 +4,7 @@ import { type Cloud } from '../cloud.js';
 import { adminPortFindings } from './admin-ports.js';
 import { emptyRemoteGroupFindings, shadowedFindings, unusedGroupFindings } from './group-hygiene.js';
 import { type AuditOptions, DEFAULT_AUDIT_OPTIONS } from './options.js';
+import { ovnPairFindings } from './ovn-pairs.js';
 import { portSecurityFindings } from './port-security.js';
 import { staleMemberFindings } from './stale-members.js';
 import { vipFindings } from './vip.js';
@@ -11,6 +12,7 @@ import { widePairFindings } from './wide-pairs.js';
 
 export const CHECKS: Record<string, (cloud: Cloud, o: AuditOptions) => Finding[]> = {
   'wide-pair': widePairFindings,
+  'ovn-pair': ovnPairFindings,
   'stale-members': staleMemberFindings,
   vip: vipFindings,
   'port-security': portSecurityFindings,
@@ -25,6 +27,6 @@ export function audit(cloud: Cloud, o: AuditOptions = DEFAULT_AUDIT_OPTIONS, onC
   const findings = names.flatMap((name, i) => {
     onCheck?.(name, i, names.length);
     return CHECKS[name](cloud, o);
-  });
+  }).map((f) => ({ ...f, backend: cloud.topology.options.backend }));
   return findings.sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity));
 }

@@ -28,6 +28,8 @@ interface Drift {
 function drifts(cloud: Cloud): Drift[] {
   const out: Drift[] = [];
   for (const { host, policy } of cloud.agents ?? []) {
+    // members the API gives under another backend's semantics differ by design, not by staleness
+    if (policy.options.backend !== cloud.topology.options.backend) continue;
     for (const [groupId, held] of policy.remoteGroups) {
       for (const family of FAMILIES) {
         const holds = held[family];

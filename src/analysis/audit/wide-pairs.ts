@@ -23,6 +23,14 @@ export function ruleSummary(cloud: Cloud, r: SnapshotRule): string {
   return `${r.direction} ${r.ethertype} ${service} ${r.direction === 'ingress' ? 'from' : 'to'} remote group ${groupLabel(cloud, r.remote_group_id!)} (rule ${r.id} of group ${groupLabel(cloud, r.security_group_id)})`;
 }
 
+/** A rule's direction, ethertype and service as `openstack security group rule create` takes them. */
+export function ruleArgs(r: SnapshotRule): string {
+  const ports = r.port_range_min === null ? '' : r.protocol === 'icmp' || r.protocol === 'ipv6-icmp'
+    ? ` --icmp-type ${r.port_range_min}${r.port_range_max === null ? '' : ` --icmp-code ${r.port_range_max}`}`
+    : ` --dst-port ${r.port_range_min}:${r.port_range_max}`;
+  return `--${r.direction} --ethertype ${r.ethertype}${r.protocol ? ` --protocol ${r.protocol}` : ''}${ports}`;
+}
+
 /** The group's own rules, recreated in a new group, then the port moved there. */
 function moveToOwnGroup(cloud: Cloud, port: SnapshotPort, groupId: string): string[] {
   const name = `${portLabel(port).replace(/[^\w.-]+/g, '-')}-only`;
@@ -31,10 +39,7 @@ function moveToOwnGroup(cloud: Cloud, port: SnapshotPort, groupId: string): stri
   const rules = (cloud.rulesOfGroup.get(groupId) ?? []).filter((r) => !stockEgress(r)).map((r) => {
     // remote groups stay as they were: the port keeps admitting the old group's members
     const remote = r.remote_group_id ? ` --remote-group ${r.remote_group_id}` : r.remote_ip_prefix ? ` --remote-ip ${r.remote_ip_prefix}` : '';
-    const ports = r.port_range_min === null ? '' : r.protocol === 'icmp' || r.protocol === 'ipv6-icmp'
-      ? ` --icmp-type ${r.port_range_min}${r.port_range_max === null ? '' : ` --icmp-code ${r.port_range_max}`}`
-      : ` --dst-port ${r.port_range_min}:${r.port_range_max}`;
-    return `openstack security group rule create --${r.direction} --ethertype ${r.ethertype}${r.protocol ? ` --protocol ${r.protocol}` : ''}${ports}${remote} ${name}`;
+    return `openstack security group rule create ${ruleArgs(r)}${remote} ${name}`;
   });
   return [
     `openstack security group create ${name} --description "${portLabel(port)} apart from ${groupLabel(cloud, groupId)}: its wide allowed-address pair must not widen rules naming ${groupLabel(cloud, groupId)}"`,

@@ -5,6 +5,7 @@
  * text: plain here (tables, JSON), Markdown in markdown.ts, links in the
  * console. Pure and without Node imports: the console bundles it.
  */
+import { BACKEND_SEMANTICS, type NeutronBackend } from '../../policy/neutron-backends.js';
 import type { ExposureRow, ExposureSource, MemberMatch, ObjectRef, ReachAnswer, ReachStep, RuleDetail, RuleOrigin, SpoofMatch, UnfilteredReason } from '../answers.js';
 
 /** Text with the objects it names left as references, for formats that link them. */
@@ -33,7 +34,7 @@ function ruleWords(r: RuleDetail, direction: 'ingress' | 'egress'): Phrase {
   return [`${r.ethertype} ${r.protocol ?? 'any protocol'}${portRange(r.portMin, r.portMax)} ${direction === 'ingress' ? 'from' : 'to'} `, ...remote, ' (', ...originWords(r.origin), ')'];
 }
 
-const memberWords = (m: MemberMatch): Phrase => ['group ', m.group, "'s member ", m.port, ` via ${PAIR_VIA[m.via]} ${m.address}`];
+const memberWords = (m: MemberMatch): Phrase => ['group ', m.group, "'s member ", m.port, ` via ${PAIR_VIA[m.via]} ${m.address}${m.onlyFromMac ? ` (only from MAC ${m.onlyFromMac})` : ''}`];
 
 const UNFILTERED: Record<UnfilteredReason, string> = { 'network-owned': 'not filtered (a network-owned port)', 'port-security-disabled': 'not filtered (port security disabled)' };
 
@@ -90,6 +91,9 @@ export function sourcePhrase({ cidr, from }: ExposureSource): Phrase {
 
 /** The verdict and the flow asked about, e.g. "ALLOW: 200.200.200.200 -> proxy tcp/80". */
 export const headline = ({ verdict, query: q }: ReachAnswer): string => `${verdict}: ${q.src} -> ${q.dst} ${q.protocol}${q.port === undefined ? '' : `/${q.port}`}`;
+
+/** The line every output carries: which firewall the verdict assumes. */
+export const backendLine = (backend: NeutronBackend): string => `backend: ${backend} (${BACKEND_SEMANTICS[backend].label})`;
 
 /** A phrase as plain text. */
 export const plainText = (p: Phrase): string => p.map((x) => (typeof x === 'string' ? x : refLabel(x))).join('');

@@ -2,12 +2,13 @@
  * Findings as SARIF 2.1.0 for code scanning: one rule per check, one result
  * per finding, the affected Neutron objects as logical locations.
  */
+import { type NeutronBackend } from '../../policy/neutron-backends.js';
 import { type Finding, type Severity } from '../answers.js';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { critical: 'error', high: 'error', medium: 'warning', low: 'note', info: 'note' };
 const SCORE: Record<Severity, string> = { critical: '9.5', high: '8.0', medium: '5.5', low: '3.0', info: '0.0' };
 
-export function sarif(findings: Finding[], source: string, version: string): object {
+export function sarif(findings: Finding[], source: string, version: string, backend: NeutronBackend): object {
   const checks = [...new Set(findings.map((f) => f.check))].sort();
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
@@ -25,6 +26,8 @@ export function sarif(findings: Finding[], source: string, version: string): obj
         },
       },
       automationDetails: { id: `portsec/audit/${source}` },
+      // the firewall every verdict of the run assumes
+      properties: { backend },
       results: findings.map((f) => ({
         ruleId: f.check,
         ruleIndex: checks.indexOf(f.check),
