@@ -13,6 +13,7 @@ import re
 from unittest import mock
 
 import netaddr
+from oslo_config import cfg
 from neutron.agent.common import ovs_lib
 from neutron.plugins.ml2.drivers.openvswitch.agent.openflow.native import \
     br_int
@@ -57,7 +58,11 @@ def parse_flow(text):
                    'cookie'):
             header[key] = val
         else:
-            match[key] = _value(key, val)
+            value = _value(key, val)
+            # a /0 address is no match at all: OVS keeps no such field
+            if not (isinstance(value, netaddr.IPNetwork) and
+                    value.prefixlen == 0):
+                match[key] = value
     return header, match, (actions if sep or actions else None)
 
 
@@ -153,7 +158,7 @@ class Bridge(object):
         br.br_name = BRIDGE
         br._default_cookie = DEFAULT_COOKIE
         br.default_cookie = DEFAULT_COOKIE
-        br._flows_per_port = False
+        br._flows_per_port = cfg.CONF.OVS.openflow_processed_per_port
         br.is_hw_offload_enabled = False
         cls = ovs_lib.OVSBridge
         for name in ('add_flow', 'mod_flow', 'delete_flows',
