@@ -1,6 +1,7 @@
 """The project's harness around Neutron 21's real iptables and openvswitch
-firewall drivers, run offline: see test/golden/README.md. Call import_neutron() before
-importing the modules that use Neutron (node, topology, sources)."""
+firewall drivers, run offline: see test/golden/README.md. Call
+import_neutron() before importing the modules that use Neutron (node,
+topology, sources, ovs, ovs_node)."""
 
 import os
 import sys
