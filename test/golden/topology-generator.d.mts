@@ -43,7 +43,7 @@ export type GoldenEvent =
   | { op: 'remove_port'; label: string; id: string }
   | { op: 'update_security_group'; label: string; security_group: SecurityGroup };
 export interface Topology {
-  options: { driver: 'linuxbridge' | 'ovs_hybrid'; enable_ipset: boolean };
+  options: { driver: 'linuxbridge' | 'ovs_hybrid' | 'openvswitch'; enable_ipset: boolean };
   security_groups: SecurityGroup[];
   ports: Port[];
   events?: GoldenEvent[];
@@ -54,3 +54,5 @@ export function generateTopology(seed: number): Topology;
 /** The final topology (no events): add appends, update replaces in place, remove deletes. */
 export function applyEvents(topology: Topology): Topology;
 export function withoutEvents(topology: Topology): Topology;
+/** A copy with options.driver replaced. */
+export function withDriver(topology: Topology, driver: Topology['options']['driver']): Topology;

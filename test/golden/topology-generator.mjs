@@ -591,3 +591,10 @@ export function generateTopology(seed) {
   }
   return topology;
 }
+
+/** The same topology for another firewall driver (the other backends' fixtures reuse the inputs). */
+export function withDriver(topology, driver) {
+  const t = clone(topology);
+  t.options = { ...t.options, driver };
+  return t;
+}

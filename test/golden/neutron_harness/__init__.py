@@ -1,6 +1,7 @@
-"""The project's harness around Neutron 21's real iptables firewall driver,
-run offline: see test/golden/README.md. Call import_neutron() before
-importing the modules that use Neutron (node, topology, sources)."""
+"""The project's harness around Neutron 21's real iptables and openvswitch
+firewall drivers, run offline: see test/golden/README.md. Call
+import_neutron() before importing the modules that use Neutron (node,
+topology, sources, ovs, ovs_node)."""
 
 import os
 import sys
@@ -11,6 +12,10 @@ DRIVERS = {
     'linuxbridge': ('iptables', 'neutron-linuxbridge-agent', 'server_rpc'),
     'ovs_hybrid': ('iptables_hybrid', 'neutron-openvswitch-agent',
                    'agent_shim'),
+}
+# the OVS agent's native firewall: flows, not iptables (neutron_ovs_driver.py)
+OVS_DRIVERS = {
+    'openvswitch': ('openvswitch', 'neutron-openvswitch-agent', 'agent_shim'),
 }
 
 
@@ -26,7 +31,7 @@ def import_neutron(driver):
     """Import Neutron as the driver's agent. IptablesManager takes its wrap
     name from sys.argv[0] when first imported, so one process serves one
     driver."""
-    binary = DRIVERS[driver][1]
+    binary = dict(DRIVERS, **OVS_DRIVERS)[driver][1]
     saved = sys.argv[0]
     sys.argv[0] = binary
     try:
@@ -43,5 +48,8 @@ def import_neutron(driver):
     agent_conf.register_root_helper(cfg.CONF)
     agent_conf.register_agent_state_opts_helper(cfg.CONF)
     agents_db.register_db_agents_opts()
+    if driver in OVS_DRIVERS:
+        from neutron.conf.plugins.ml2.drivers import ovs_conf
+        ovs_conf.register_ovs_agent_opts()
     cfg.CONF(args=[], project='neutron', default_config_files=[],
              default_config_dirs=[])

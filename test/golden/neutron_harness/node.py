@@ -51,16 +51,18 @@ class Node(object):
     """Neutron's agent on one node of `data` (the fixtures' input shape).
     Run initial() for the first sync; then event() for each change."""
 
+    drivers = DRIVERS
+
     def __init__(self, data):
         options = dict(data.get('options') or {})
         unknown = sorted(set(options) - set(OPTIONS))
         if unknown:
             raise InputError('options not modelled: %s' % ', '.join(unknown))
         self.driver = options.get('driver', 'linuxbridge')
-        if self.driver not in DRIVERS:
+        if self.driver not in self.drivers:
             raise InputError('options.driver must be one of %s'
-                             % ', '.join(DRIVERS))
-        firewall_driver, _, source = DRIVERS[self.driver]
+                             % ', '.join(self.drivers))
+        firewall_driver, _, source = self.drivers[self.driver]
         for name, value, group in (
                 ('firewall_driver', firewall_driver, 'SECURITYGROUP'),
                 ('enable_security_group', True, 'SECURITYGROUP'),
@@ -91,12 +93,18 @@ class Node(object):
         securitygroups_rpc.set = OrderedSet
         self.agent = securitygroups_rpc.SecurityGroupAgentRpc(
             context=None, plugin_rpc=self.source,
-            defer_refresh_firewall=True)
+            defer_refresh_firewall=True,
+            integration_bridge=self.integration_bridge())
         self.source.attach(self.agent)
         self.firewall = self.agent.firewall
 
+    def integration_bridge(self):
+        """What the agent hands its firewall (only the OVS firewall uses
+        one)."""
+        return None
+
     def device_of(self, port):
-        if self.driver == 'ovs_hybrid':
+        if self.driver != 'linuxbridge':
             return port['id']   # the OVS agent's device is the port UUID
         dev = port['device'] or 'tap' + port['id'][:11]
         if not dev.startswith('tap') or not port['id'].startswith(dev[3:]):
