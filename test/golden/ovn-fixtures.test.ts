@@ -26,10 +26,12 @@ interface PortGroup { name: string; ports: string[]; acls: Acl[] }
 interface AddressSet { name: string; addresses: string[] }
 interface NbRows { logical_switch_ports: Lsp[]; port_groups: PortGroup[]; address_sets: AddressSet[] }
 
-const byName = <T extends { name: string }>(rows: T[]) => rows.slice().sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 const sorted = (xs: string[]) => xs.slice().sort();
-const aclOrder = (a: Acl, b: Acl) =>
-  a.direction.localeCompare(b.direction) || b.priority - a.priority || (a.match < b.match ? -1 : a.match > b.match ? 1 : 0) || a.action.localeCompare(b.action);
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+// (direction, priority descending, match, action): one port group never holds two ACLs
+// alike in all four, as Neutron adds each rule's ACL with may_exist
+const aclOrder = (a: Acl, b: Acl) => cmp(a.direction, b.direction) || b.priority - a.priority || cmp(a.match, b.match) || cmp(a.action, b.action);
+const byName = <T extends { name: string }>(rows: T[]) => rows.slice().sort((a, b) => cmp(a.name, b.name));
 
 function expectRows(r: NbRows | null, where: string) {
   expect(r, where).toBeTypeOf('object');
@@ -43,6 +45,8 @@ function expectRows(r: NbRows | null, where: string) {
   expect(r!.port_groups.map((g) => g.name), where).toContain('neutron_pg_drop');
   for (const g of r!.port_groups) {
     for (const p of g.ports) expect(names.has(p), `${where}: ${g.name} member ${p}`).toBe(true);
+    const keys = g.acls.map((a) => `${a.direction} ${a.priority} ${a.match}`);
+    expect(new Set(keys).size, `${where}: ${g.name} holds two ACLs alike`).toBe(keys.length);
     for (const a of g.acls) {
       expect(['from-lport', 'to-lport'], `${where}: ${g.name}`).toContain(a.direction);
       expect(['allow-related', 'allow-stateless', 'drop'], `${where}: ${g.name}`).toContain(a.action);

@@ -85,6 +85,7 @@ class Plugin(object):
 
     def __init__(self, ports):
         self.ports = ports
+        self.security_groups = {}
         self.subnets = {}
         for p in ports:
             for f in p['fixed_ips']:
@@ -93,6 +94,9 @@ class Plugin(object):
                     'cidr': _subnet_cidr(f['ip_address']),
                     'ip_version': netaddr.IPAddress(f['ip_address']).version,
                     'enable_dhcp': False})
+
+    def get_security_group(self, context, sg_id):
+        return self.security_groups[sg_id]
 
     def get_subnets(self, context, filters=None):
         return [self.subnets[i] for i in filters['id'] if i in self.subnets]
@@ -143,8 +147,16 @@ def write(nb, data):
             client.create_network(ctx, {
                 'id': net, 'name': net, 'mtu': 1442,
                 'availability_zone_hints': [], 'revision_number': 1})
+        # a group, then its rules one API call (one NB transaction) each:
+        # pg_acl_add(may_exist=True) then keeps only the first of rules
+        # with the same match, which one transaction would not
         for sg in t.sgs.values():
-            client.create_security_group(ctx, neutron_security_group(sg))
+            group = neutron_security_group(sg)
+            plugin.security_groups[sg['id']] = group
+            client.create_security_group(
+                ctx, dict(group, security_group_rules=[]))
+            for rule in group['security_group_rules']:
+                client.create_security_group_rule(ctx, rule)
         for p in ports:
             client.create_port(ctx, p)
 
@@ -168,7 +180,8 @@ def dump(nb):
     for pg in tables['Port_Group'].rows.values():
         acls = sorted((acl_row(a) for a in pg.acls),
                       key=lambda a: (a['direction'], -a['priority'],
-                                     a['match'], a['action']))
+                                     a['match'], a['action'],
+                                     sorted(a['external_ids'].items())))
         pgs.append({'name': pg.name,
                     'ports': sorted(p.name for p in pg.ports),
                     'acls': acls})
