@@ -162,10 +162,8 @@ async function readBack(nbctl: (a: string[]) => Promise<string>): Promise<NbRows
 }
 
 describe('OVN golden fixtures load with ovn-nbctl', () => {
-  // every sample and every 20th random fixture, each into a fresh database
-  const chosen = [...samples, ...randoms.filter((_, i) => i % 20 === 0)];
-  it(`${chosen.length} fixtures' rows load into a fresh NB database and read back the same`, async () => {
-    for (const f of chosen) {
+  it(`every fixture's initial rows load into a fresh NB database and read back the same`, async () => {
+    for (const f of files) {
       const rows: NbRows = read(dir, f).initial;
       const nb = await startOvnNb();
       try {
