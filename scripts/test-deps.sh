@@ -3,10 +3,12 @@
 # (neutron, openstack), tempest (its tests, `tempest` and stestr; test/tempest/runner.ts
 # writes tempest.conf itself), iptables/ipset/iproute2/keepalived and procps (sysctl) for
 # the kernel tests, python3-neutron for the real neutron-server the tests compare against
-# (test/support/neutron-server.ts), chromium for the console's end-to-end test.
+# (test/support/neutron-server.ts), openvswitch-common (ovsdb-server) and ovn-central (the OVN
+# Northbound schema, ovn-nbctl) for the OVN golden fixtures (test/golden/neutron_ovn_driver.py),
+# chromium for the console's end-to-end test.
 # Needs root when something is missing.
 set -euo pipefail
-packages=(python3-neutronclient python3-openstackclient tempest iptables ipset iproute2 keepalived python3-neutron procps chromium)
+packages=(python3-neutronclient python3-openstackclient tempest iptables ipset iproute2 keepalived python3-neutron openvswitch-common ovn-central procps chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

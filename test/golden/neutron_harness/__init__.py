@@ -53,3 +53,17 @@ def import_neutron(driver):
         ovs_conf.register_ovs_agent_opts()
     cfg.CONF(args=[], project='neutron', default_config_files=[],
              default_config_dirs=[])
+
+
+def import_neutron_ovn(nb_remote):
+    """Configure Neutron as the ML2/OVN driver talking to `nb_remote`."""
+    from oslo_config import cfg
+    from neutron.common import config
+    from neutron.conf.agent import securitygroups_rpc as sg_conf
+    from neutron.conf.plugins.ml2.drivers.ovn import ovn_conf
+    config.register_common_config_options()
+    sg_conf.register_securitygroups_opts()
+    ovn_conf.register_opts()
+    cfg.CONF(args=[], project='neutron', default_config_files=[],
+             default_config_dirs=[])
+    cfg.CONF.set_override('ovn_nb_connection', nb_remote, group='ovn')
