@@ -10,33 +10,9 @@
 //
 // Plain ESM JavaScript (Node 20 runs it directly); the input shape is
 // topology-generator.d.mts's Topology.
-import { mulberry32 } from './topology-generator.mjs';
+import { Rng } from './topology-generator.mjs';
 
-class Dice {
-  constructor(seed) {
-    this.next = mulberry32(Math.imul((seed >>> 0) ^ 0x5bd1e995, 0x27d4eb2d) ^ 0x165667b1);
-  }
-  int(lo, hi) {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-  chance(p) {
-    return this.next() < p;
-  }
-  pick(arr) {
-    return arr[Math.floor(this.next() * arr.length)];
-  }
-  weighted(pairs) {
-    const live = pairs.filter(([w]) => w > 0);
-    let x = this.next() * live.reduce((s, [w]) => s + w, 0);
-    for (const [w, v] of live) if ((x -= w) < 0) return v;
-    return live[live.length - 1][1];
-  }
-  hex(n) {
-    let s = '';
-    for (let i = 0; i < n; i++) s += '0123456789abcdef'[this.int(0, 15)];
-    return s;
-  }
-}
+const DICE_MIX = [0x5bd1e995, 0x27d4eb2d, 0x165667b1];
 
 const clone = (o) => JSON.parse(JSON.stringify(o));
 const hex2 = (n) => n.toString(16).padStart(2, '0');
@@ -223,7 +199,7 @@ function applyOne(state, ev) {
 
 /** A neutron_driver.py input with 4–8 events for `seed`. Same seed => same object. */
 export function generateSequence(seed) {
-  const d = new Dice(seed);
+  const d = new Rng(seed, DICE_MIX);
   const driver = d.chance(0.3) ? 'ovs_hybrid' : 'linuxbridge';
   const enableIpset = d.chance(0.6);
   const ctx = {

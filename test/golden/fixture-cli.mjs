@@ -1,4 +1,4 @@
-// What the fixture generators (make-fixtures.mjs, make-ovs-fixtures.mjs)
+// What the fixture generators (make-fixtures.mjs, make-ovs-fixtures.mjs, make-ovn-fixtures.mjs)
 // share: their command line and their bounded pool of harness runs.
 
 import path from 'node:path';

@@ -17,6 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseFixtureArgs, pool } from './fixture-cli.mjs';
 import { ovnInput } from './ovn-input.mjs';
 import { applyEvents, generateTopology, withoutEvents } from './topology-generator.mjs';
 
@@ -25,29 +26,7 @@ const fixtureDir = path.resolve(here, '../fixtures/golden-ovn');
 const sampleDir = path.resolve(here, '../fixtures/golden');
 const driver = path.join(here, 'neutron_ovn_driver.py');
 
-function parseArgs(argv) {
-  const a = { count: 200, seed: 1, jobs: 2, samples: true, out: fixtureDir, python: '/usr/bin/python3' };
-  for (let i = 0; i < argv.length; i++) {
-    const k = argv[i];
-    const v = () => {
-      if (i + 1 >= argv.length) throw new Error(`${k} needs a value`);
-      return argv[++i];
-    };
-    if (k === '--count') a.count = Number(v());
-    else if (k === '--seed') a.seed = Number(v());
-    else if (k === '--jobs') a.jobs = Math.max(1, Math.min(2, Number(v())));
-    else if (k === '--no-samples') a.samples = false;
-    else if (k === '--only') a.only = v().split(',').map(Number);
-    else if (k === '--out') a.out = path.resolve(v());
-    else if (k === '--python') a.python = v();
-    else throw new Error(`unknown argument ${k}`);
-  }
-  if (!Number.isInteger(a.count) || a.count < 0) throw new Error('--count must be an integer >= 0');
-  if (!Number.isInteger(a.seed)) throw new Error('--seed must be an integer');
-  return a;
-}
-
-const args = parseArgs(process.argv.slice(2));
+const args = parseFixtureArgs(process.argv.slice(2), fixtureDir);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'portsec-golden-ovn-'));
 let tmpN = 0;
 
@@ -83,26 +62,6 @@ function write(name, fixture) {
   fs.writeFileSync(path.join(args.out, name), JSON.stringify(fixture, null, 1) + '\n');
 }
 
-/** run `tasks` (functions returning promises) with at most `n` at a time */
-async function pool(tasks, n) {
-  const failures = [];
-  let next = 0;
-  async function worker() {
-    while (next < tasks.length) {
-      const t = tasks[next++];
-      try {
-        await t();
-      } catch (e) {
-        if (!(e instanceof DriverError)) throw e;
-        failures.push(e.message);
-        console.error(`FAIL ${e.message}`);
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: n }, worker));
-  return failures;
-}
-
 fs.mkdirSync(args.out, { recursive: true });
 const started = Date.now();
 const tasks = [];
@@ -132,7 +91,7 @@ if (args.samples) {
   }
 }
 
-const failures = await pool(tasks, args.jobs);
+const failures = await pool(tasks, args.jobs, DriverError);
 fs.rmSync(tmp, { recursive: true, force: true });
 if (failures.length) {
   console.error(`${failures.length} topologies failed; no fixture written for them`);

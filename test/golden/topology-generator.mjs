@@ -18,10 +18,11 @@ export function mulberry32(seed) {
   };
 }
 
-class Rng {
-  constructor(seed) {
+/** Seeded dice; another generator passes its own `mix` constants so its streams differ from these. */
+export class Rng {
+  constructor(seed, mix = [0x9e3779b9, 0x85ebca6b, 0xc2b2ae35]) {
     // mix the seed so that neighbouring seeds start far apart
-    this.next = mulberry32(Math.imul((seed >>> 0) ^ 0x9e3779b9, 0x85ebca6b) ^ 0xc2b2ae35);
+    this.next = mulberry32(Math.imul((seed >>> 0) ^ mix[0], mix[1]) ^ mix[2]);
   }
   /** integer in [lo, hi] */
   int(lo, hi) {
@@ -35,12 +36,10 @@ class Rng {
   }
   /** pick with weights: [[weight, value], ...] */
   weighted(pairs) {
-    const total = pairs.reduce((s, [w]) => s + w, 0);
-    let x = this.next() * total;
-    for (const [w, v] of pairs) {
-      if ((x -= w) < 0) return v;
-    }
-    return pairs[pairs.length - 1][1];
+    const live = pairs.filter(([w]) => w > 0);
+    let x = this.next() * live.reduce((s, [w]) => s + w, 0);
+    for (const [w, v] of live) if ((x -= w) < 0) return v;
+    return live[live.length - 1][1];
   }
   hex(n) {
     let s = '';
