@@ -37,7 +37,7 @@ import { byDevice, chainCollision, chainKey, checkDevice, checkGroupName, checkN
 import {
   baseTables, hasOwnChain, ipsetEntries, keepLast, OWN_CHAINS, ownChainNames, type RenderContext, renderOwnChain, renderSharedChain, type SharedChain, SHARED_CHAINS, shareLines,
 } from './render.js';
-import { emptyState, type FamilyTables, type IpSet, type KernelSource, type NodeState, orderedTables, type TableName, TABLES } from './state.js';
+import { emptyState, type FamilyTables, type IpSet, type KernelSource, type NodeState, orderedTables, tableFamilies, type TableName, TABLES } from './state.js';
 import { assignZones, type PortConntrack, tracking, type ZonedPolicy, type ZonedPort, zoneKey } from './zones.js';
 
 
@@ -142,11 +142,6 @@ export class NeutronAgentNode implements KernelSource, FirewallBackend<NodeState
 
   private device(p: TopologyPort): string {
     return device(this.options.driver, p);
-  }
-
-  /** The tables the node has: IptablesManager keeps no ip6tables on a host without IPv6. */
-  private get tableFamilies(): readonly Family[] {
-    return this.options.useIpv6 ? FAMILIES : ['IPv4'];
   }
 
   /** One change on the server, then one iteration of the agent loop (test/golden/neutron_harness/node.py). */
@@ -402,7 +397,7 @@ export class NeutronAgentNode implements KernelSource, FirewallBackend<NodeState
     const ctx = this.ctx;
     const policies = this.policies();
     for (const f of FAMILIES) {
-      if (!this.tableFamilies.includes(f)) {
+      if (!tableFamilies(this.options).includes(f)) {
         tables[f] = { raw: new Map(), filter: new Map() };
         continue;
       }

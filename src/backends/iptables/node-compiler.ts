@@ -19,9 +19,7 @@ import {
   renderOwnChain, renderPort, renderSharedChain, sameRules, sameShare, type SharedChain, SHARED_CHAINS,
 } from './render.js';
 import { assignZones, type PortConntrack, tracking, type ZonedPolicy, zoneKey } from './zones.js';
-import { BUILTIN, chainOrder, type FamilyTables, type IpSet, type KernelSource, materialize, type NodeState, type TableName, TABLES } from './state.js';
-
-const IPV4_ONLY: readonly Family[] = ['IPv4'];
+import { BUILTIN, chainOrder, type FamilyTables, type IpSet, type KernelSource, materialize, type NodeState, tableFamilies, type TableName, TABLES } from './state.js';
 
 /** Collects what one apply writes, in the shape of a Delta. */
 class Changes {
@@ -125,11 +123,6 @@ export class NodeCompiler implements KernelSource, FirewallBackend<NodeState, De
     return this.engine.topology.options;
   }
 
-  /** The families the node has iptables for: IptablesManager keeps no ip6tables on a host without IPv6. */
-  private get tableFamilies(): readonly Family[] {
-    return this.options.useIpv6 ? FAMILIES : IPV4_ONLY;
-  }
-
   /**
    * Gives the filtered ones of `policies`, as they are derived, their tracking (from the members
    * the groups have now) and zones (a new key gets the next number).
@@ -193,7 +186,7 @@ export class NodeCompiler implements KernelSource, FirewallBackend<NodeState, De
     const framing = !this.framed && someLocal;
     if (framing) {
       this.framed = true;
-      for (const f of this.tableFamilies) {
+      for (const f of tableFamilies(this.options)) {
         for (const [table, chains] of Object.entries(baseTables(this.options)) as [TableName, Map<string, string[]>][]) {
           for (const [chain, rules] of chains) c.table(f, table).write.set(chain, rules);
         }
@@ -210,7 +203,7 @@ export class NodeCompiler implements KernelSource, FirewallBackend<NodeState, De
 
   /** Records how one port's own chains changed; returns whether its lines in the shared chains did. */
   private diffPort(c: Changes, before: Fragment | undefined, after: Fragment | undefined): boolean {
-    for (const f of this.tableFamilies) {
+    for (const f of tableFamilies(this.options)) {
       const write = c.table(f, 'filter');
       if (before) for (const chain of before.chains[f].keys()) if (!after?.chains[f].has(chain)) write.remove.push(chain);
       if (after) for (const [chain, rules] of after.chains[f]) if (!sameRules(before?.chains[f].get(chain), rules)) write.write.set(chain, rules);
@@ -224,7 +217,7 @@ export class NodeCompiler implements KernelSource, FirewallBackend<NodeState, De
     for (const [chain, table] of Object.entries(SHARED_CHAINS) as [SharedChain, TableName][]) {
       const rules = renderSharedChain(this.ctx, chain, now);
       if (before && sameRules(renderSharedChain(this.ctx, chain, before), rules)) continue;
-      for (const f of this.tableFamilies) c.table(f, table).write.set(wrapped(this.options.driver, chain), rules);
+      for (const f of tableFamilies(this.options)) c.table(f, table).write.set(wrapped(this.options.driver, chain), rules);
     }
   }
 
@@ -261,7 +254,7 @@ export class NodeCompiler implements KernelSource, FirewallBackend<NodeState, De
 
   /** The node's tables of one family, in iptables-save order; each chain is rendered when it is read. */
   tables(family: Family): FamilyTables {
-    if (!this.framed || !this.tableFamilies.includes(family)) return {};
+    if (!this.framed || !tableFamilies(this.options).includes(family)) return {};
     const { driver } = this.options;
     const { own } = this.layout();
     const base = baseTables(this.options);

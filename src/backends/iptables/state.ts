@@ -4,7 +4,8 @@
  * ipsets. Both the full compile and the incremental deltas produce it; the
  * writers here turn it into iptables-save and ipset restore text.
  */
-import { type Family } from '../../policy/ir.js';
+import { type Family, FAMILIES } from '../../policy/ir.js';
+import { type CompileOptions } from '../../policy/topology.js';
 
 export type TableName = 'raw' | 'filter';
 export const TABLES: TableName[] = ['raw', 'filter'];
@@ -29,6 +30,11 @@ export interface NodeState {
 }
 
 /** A node with nothing written yet. */
+const IPV4_ONLY: readonly Family[] = ['IPv4'];
+
+/** The families a node has tables for: IptablesManager keeps no ip6tables on a host without IPv6. */
+export const tableFamilies = (options: CompileOptions): readonly Family[] => (options.useIpv6 ? FAMILIES : IPV4_ONLY);
+
 export const emptyState = (): NodeState => ({ tables: { IPv4: { raw: new Map(), filter: new Map() }, IPv6: { raw: new Map(), filter: new Map() } }, ipsets: new Map() });
 
 /** A table as the writers read it: its chains in iptables-save order, and each chain's rules when asked. */
