@@ -90,6 +90,10 @@ export interface ReachQuery {
   sourcePort?: number;
   /** with SRC a port: the source address it sends from (spoofed, a VIP, forwarded traffic); default its fixed IP */
   sourceIp?: string;
+  /** with SRC a port: the frame's source MAC (an allowed-address pair's own MAC, a forged one); default the port's MAC */
+  sourceMac?: string;
+  /** with DST a port: the address the packet is sent to (one the port does not hold, broadcast, multicast); default its fixed IP */
+  destinationIp?: string;
   /** what to answer for: what the API says (the default), or what each node's agent enforces (portsec serve with agents) */
   view?: 'api' | 'agents';
 }

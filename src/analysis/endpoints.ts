@@ -50,7 +50,14 @@ function addressOf(p: SnapshotPort, family?: Family): { family: Family; value: b
   return undefined;
 }
 
-export function resolveDestinations(cloud: Cloud, text: string): Destination[] {
+export function resolveDestinations(cloud: Cloud, text: string, destinationIp?: string): Destination[] {
+  if (destinationIp !== undefined) {
+    const as = parseAddress(destinationIp) ?? fail(`destination address ${destinationIp}: not an IP address`);
+    if (parseAddress(text)) fail(`--destination-ip needs DST to be a port or instance, not ${text}`);
+    const ports = portsNamed(cloud, text);
+    if (!ports.length) fail(`destination ${text}: no port or instance has this id or name`);
+    return ports.map((port) => ({ port, ...as }));
+  }
   const ip = parseAddress(text);
   if (ip) {
     // a VIP: the ports that may hold it as a host pair
@@ -71,9 +78,11 @@ export function resolveDestinations(cloud: Cloud, text: string): Destination[] {
 export function resolveSource(cloud: Cloud, text: string, dst: Destination, sourceIp?: string): Source {
   if (sourceIp !== undefined) {
     const as = parseAddress(sourceIp) ?? fail(`source address ${sourceIp}: not an IP address`);
-    const from = resolveSource(cloud, text, dst);
-    if (!from.port) fail(`--source-ip needs SRC to be a port or instance, not ${text}`);
-    return { text: sourceIp, ...as, port: from.port };
+    // a port sends from any address: it needs no fixed IP of the family
+    const named = parseAddress(text) ? [] : portsNamed(cloud, text);
+    const port = named.find((p) => p.network_id === dst.port.network_id) ?? named[0] ?? resolveSource(cloud, text, dst).port;
+    if (!port) fail(`--source-ip needs SRC to be a port or instance, not ${text}`);
+    return { text: sourceIp, ...as, port };
   }
   const ip = parseAddress(text);
   if (ip) {

@@ -130,9 +130,9 @@ export function memberSet(members: Member[], family: Family): AddressSet {
   return union(family === 'IPv4' ? 4 : 6, members.map((m) => intervalOf(m.ip).interval));
 }
 
-/** The port's anti-spoofing entry that lets the packet out (from the port's own MAC), if any. */
+/** The port's anti-spoofing entry that lets the packet out (from its source MAC, by default the port's own), if any. */
 export function spoofEntry(pp: PortPolicy, pkt: Packet): SpoofEntry | undefined {
-  const mac = pp.port.mac_address.toLowerCase();
+  const mac = pkt.srcMac ?? pp.port.mac_address.toLowerCase();
   return pp.spoof[pkt.family].find((e) => e.mac === mac && (e.cidr === null || inPrefix(e.cidr, pkt.family, pkt.src)));
 }
 

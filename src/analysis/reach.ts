@@ -64,12 +64,12 @@ function serviceArgs(q: ReachQuery, pkt: Packet): string {
 }
 
 /**
- * The source MAC of the frame each chain sees: the sending port's on its way out and, on the
+ * The source MAC of the frame each chain sees: the sending port's (or the one the query gives) on its way out and, on the
  * destination's network, its own or the router's that forwards it (a MAC-pinned member matches only it).
  */
-function framesFrom(cloud: Cloud, from: SnapshotPort | undefined, dst: SnapshotPort, pkt: Packet): { egress: Packet; ingress: Packet } {
+function framesFrom(cloud: Cloud, q: ReachQuery, from: SnapshotPort | undefined, dst: SnapshotPort, pkt: Packet): { egress: Packet; ingress: Packet } {
   if (!from) return { egress: pkt, ingress: pkt };
-  const own = { ...pkt, srcMac: from.mac_address.toLowerCase() };
+  const own = { ...pkt, srcMac: (q.sourceMac ?? from.mac_address).toLowerCase() };
   if (from.network_id === dst.network_id) return { egress: own, ingress: own };
   const router = sharedRouter(cloud, from.network_id, dst.network_id);
   const iface = router === undefined ? undefined : routerInterfaces(cloud, dst.network_id).find((p) => p.device_id === router);
@@ -78,7 +78,7 @@ function framesFrom(cloud: Cloud, from: SnapshotPort | undefined, dst: SnapshotP
 
 function walk(cloud: Cloud, q: ReachQuery, entry: Entry, dst: SnapshotPort, sent: Packet): Path {
   const path: Path = { steps: [], changes: [] };
-  const frames = framesFrom(cloud, entry.port, dst, sent);
+  const frames = framesFrom(cloud, q, entry.port, dst, sent);
   let pkt = frames.egress;
   const srcText = fmt(pkt.family, pkt.src);
   const dstText = fmt(pkt.family, pkt.dst);
@@ -151,7 +151,7 @@ function sharedRouter(cloud: Cloud, a: string, b: string): string | undefined {
 }
 
 export function canReach(cloud: Cloud, q: ReachQuery): ReachAnswer {
-  const dsts = resolveDestinations(cloud, q.dst);
+  const dsts = resolveDestinations(cloud, q.dst, q.destinationIp);
   const paths: Path[] = [];
   for (const dst of dsts) {
     const src = resolveSource(cloud, q.src, dst, q.sourceIp);

@@ -1,0 +1,179 @@
+/**
+ * A throw-away OVN central for tests: Northbound and Southbound ovsdb-servers
+ * and ovn-northd (Debian's ovn-central) in a temp dir, on unix sockets there
+ * only, and an ovn-trace daemon over the Southbound database that traces
+ * microflows through the logical flows northd made. Every process is stopped
+ * by its own PID.
+ *
+ * ovn-trace reads the database once, when it starts: `load` replaces the
+ * Northbound rows, waits for northd to have written the Southbound database,
+ * and starts a fresh ovn-trace. Traces go to its unixctl socket as JSON-RPC
+ * (what ovs-appctl sends), with no process per trace.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { loadCommands, NB_SCHEMA, nbctlAt, type NbRows, needOvn, oneTransaction, startOvsdb, stopChild, untilExists } from './ovn-nb.js';
+
+const run = promisify(execFile);
+export const SB_SCHEMA = '/usr/share/ovn/ovn-sb.ovsschema';
+
+export interface OvnCentral {
+  /** replaces the Northbound rows with these (and the logical switches they name), and restarts ovn-trace once northd caught up */
+  load(rows: NbRows): Promise<void>;
+  /** ovn-trace's minimal output for one microflow (new connections: every ct_next reports trk,new) */
+  trace(microflow: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** How many ct_next a trace may meet (the ingress and egress pipelines each have one): each reports a new connection. */
+const CT_NEXT = 4;
+
+/** Splits a byte stream of back-to-back JSON texts (OVS's JSON-RPC framing) into the texts. */
+class JsonStream {
+  private buf = '';
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+  private scanned = 0;
+
+  push(chunk: string): string[] {
+    this.buf += chunk;
+    const out: string[] = [];
+    let start = 0;
+    for (let i = this.scanned; i < this.buf.length; i++) {
+      const c = this.buf[i];
+      if (this.inString) {
+        if (this.escaped) this.escaped = false;
+        else if (c === '\\') this.escaped = true;
+        else if (c === '"') this.inString = false;
+      } else if (c === '"') this.inString = true;
+      else if (c === '{' || c === '[') this.depth++;
+      else if ((c === '}' || c === ']') && --this.depth === 0) {
+        out.push(this.buf.slice(start, i + 1));
+        start = i + 1;
+      }
+    }
+    this.buf = this.buf.slice(start);
+    this.scanned = this.buf.length;
+    return out;
+  }
+}
+
+/** A JSON-RPC client on an OVS unixctl socket: one request at a time, in order. */
+class Unixctl {
+  private next = 0;
+  private waiting = new Map<number, { resolve: (v: string) => void; reject: (e: Error) => void }>();
+  private constructor(private socket: Socket) {
+    const stream = new JsonStream();
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      for (const text of stream.push(chunk)) {
+        const msg = JSON.parse(text) as { id: number; result: string | null; error: string | null };
+        const w = this.waiting.get(msg.id);
+        this.waiting.delete(msg.id);
+        if (msg.error !== null) w?.reject(new Error(String(msg.error)));
+        else w?.resolve(msg.result ?? '');
+      }
+    });
+    socket.on('close', () => {
+      for (const w of this.waiting.values()) w.reject(new Error('unixctl connection closed'));
+      this.waiting.clear();
+    });
+  }
+
+  static open(path: string): Promise<Unixctl> {
+    return new Promise((resolve, reject) => {
+      const s = connect(path, () => resolve(new Unixctl(s)));
+      s.once('error', reject);
+    });
+  }
+
+  call(method: string, params: string[]): Promise<string> {
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.socket.write(JSON.stringify({ method, params, id }));
+    });
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+/** Whether a process runs (an exited daemon stays a zombie until init reaps it: that one is gone). */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+export async function startOvnCentral(): Promise<OvnCentral> {
+  needOvn(['/usr/sbin/ovsdb-server', '/usr/bin/ovn-nbctl', '/usr/bin/ovn-northd', '/usr/bin/ovn-trace', NB_SCHEMA, SB_SCHEMA]);
+  const dir = mkdtempSync(join(tmpdir(), 'portsec-ovn-central-'));
+  const children: ChildProcess[] = [];
+  const tracePidfile = join(dir, 'trace.pid');
+  const traceCtl = join(dir, 'trace.ctl');
+  let tracer: Unixctl | undefined;
+
+  /** the running ovn-trace daemon, stopped by the PID in its pidfile */
+  const stopTracer = async () => {
+    tracer?.close();
+    tracer = undefined;
+    let pid: number;
+    try {
+      pid = Number(readFileSync(tracePidfile, 'utf8').trim());
+    } catch {
+      return;
+    }
+    rmSync(tracePidfile, { force: true });
+    // only the daemon this central started: its command line names our socket
+    if (!running(pid) || !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(traceCtl)) return;
+    process.kill(pid, 'SIGTERM');
+    for (let i = 0; i < 500 && running(pid); i++) await new Promise((r) => setTimeout(r, 10));
+    if (!running(pid)) return;
+    throw new Error(`ovn-trace (pid ${pid}) did not stop`);
+  };
+  const stop = async () => {
+    await stopTracer();
+    for (const c of children.reverse()) await stopChild(c);
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  try {
+    const nb = await startOvsdb(dir, NB_SCHEMA, 'nb');
+    children.push(nb.child);
+    const sb = await startOvsdb(dir, SB_SCHEMA, 'sb');
+    children.push(sb.child);
+    const nbctl = nbctlAt(nb.socket);
+    await nbctl(['init']);
+    const northd = spawn('ovn-northd', [`--ovnnb-db=unix:${nb.socket}`, `--ovnsb-db=unix:${sb.socket}`, `--unixctl=${join(dir, 'northd.ctl')}`, '--no-chdir', '-vconsole:off'], { stdio: 'ignore' });
+    children.push(northd);
+    await untilExists(join(dir, 'northd.ctl'), northd, 'ovn-northd');
+
+    const load = async (rows: NbRows) => {
+      await stopTracer();
+      await nbctl(oneTransaction([['--all', 'destroy', 'Port_Group'], ['--all', 'destroy', 'Logical_Switch'], ['--all', 'destroy', 'Address_Set']]));
+      await nbctl(oneTransaction(loadCommands(rows)));
+      await nbctl(['--timeout=60', '--wait=sb', 'sync']);
+      // --detach returns once the daemon has read the database
+      await run('ovn-trace', [`--db=unix:${sb.socket}`, ...Array(CT_NEXT).fill('--ct=new'), '--detach', '--no-chdir', `--pidfile=${tracePidfile}`,
+        `--unixctl=${traceCtl}`, '--no-friendly-names', '-vconsole:off', '-vfile:off']);
+      tracer = await Unixctl.open(traceCtl);
+    };
+    const trace = (microflow: string) => {
+      if (!tracer) throw new Error('load rows before tracing');
+      return tracer.call('trace', ['--minimal', microflow]);
+    };
+    return { load, trace, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
