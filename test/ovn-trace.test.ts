@@ -16,6 +16,7 @@ import { type ReachAnswer } from '../src/analysis/answers.js';
 import { buildCloud } from '../src/analysis/cloud.js';
 import { canReach } from '../src/analysis/reach.js';
 import { stepText } from '../src/analysis/report/explain.js';
+import { parseCidr, parseIp } from '../src/model/addresses.js';
 import { seededRandom } from '../src/model/random.js';
 import { goldenSnapshot } from './support/golden-snapshot.js';
 import { type OvnCentral, startOvnCentral } from './support/ovn-central.js';
@@ -34,6 +35,8 @@ interface Tally {
   dropped: number;
   agreed: number;
   disagreements: string[];
+  /** flows whose port security ovn-trace simulates otherwise than ovn-controller enforces it (traceSimplifies) */
+  setAside: number;
   /** per source and destination kind: [flows, delivered] */
   byKind: Record<string, [number, number]>;
 }
@@ -42,6 +45,59 @@ interface Tally {
 function fixtureOf(file: string): { input: Record<string, any>; rows: NbRows } {
   const fx = JSON.parse(readFileSync(join(DIR, file), 'utf8'));
   return { input: fx.input, rows: fx.initial };
+}
+
+/**
+ * Where ovn-trace 23.03 cannot stand for OVN: its check_in_port_sec and check_out_port_sec
+ * (utilities/ovn-trace.c) read only the first port-security entry with the frame's MAC (the
+ * Southbound set's order) and compare addresses exactly, prefix lengths aside, where
+ * ovn-controller installs every entry and lets a prefix with host bits clear stand for its
+ * network (controller/lflow.c): a port with a 0.0.0.0/0 pair sends any source there, only
+ * 0.0.0.0 in ovn-trace, and Neutron writes a pair's MAC as the API spells it ("FA:16:…")
+ * in an entry of its own beside the port's. A flow whose port-security checks the two decide
+ * differently is left out of the comparison, and counted.
+ */
+type PortSecurity = { mac: string; addresses: { value: bigint; network: bigint; last: bigint; pinned: boolean; family: 4 | 6 }[] }[];
+
+function portSecurity(entries: string[]): PortSecurity {
+  return entries.slice().sort().map((e) => {
+    const [mac, ...addresses] = e.split(/\s+/);
+    return {
+      mac: mac.toLowerCase(),
+      addresses: addresses.map((a) => {
+        const c = parseCidr(a, true)!;
+        const bits = BigInt((c.family === 4 ? 32 : 128) - c.prefixlen);
+        const network = (c.address >> bits) << bits;
+        return { value: c.address, network, last: network | ((1n << bits) - 1n), pinned: c.address !== network, family: c.family };
+      }),
+    };
+  });
+}
+
+/** whether the port security of a port lets the address through for this MAC: as ovn-trace simulates it, or as ovn-controller enforces it */
+function portSecurityAllows(ps: PortSecurity, mac: string, family: 4 | 6, ip: bigint, way: 'in' | 'out', model: 'trace' | 'controller'): boolean {
+  const entries = ps.filter((e) => e.mac === mac);
+  const allows = (e: PortSecurity[number]) => {
+    if (!e.addresses.length) return true;
+    const mine = e.addresses.filter((a) => a.family === family);
+    if (!mine.length) return false;
+    return mine.some((a) => (model === 'trace' || a.pinned ? a.value === ip || (model === 'controller' && way === 'out' && family === 4 && a.last === ip) : ip >= a.network && ip <= a.last));
+  };
+  return model === 'trace' ? !!entries[0] && allows(entries[0]) : entries.some(allows);
+}
+
+function traceSimplifies(rows: NbRows, f: OvnFlow): boolean {
+  const ps = (port: string) => portSecurity(rows.logical_switch_ports.find((l) => l.name === port)!.port_security);
+  const src = parseIp(f.query.sourceIp)!;
+  const dst = parseIp(f.query.destinationIp)!;
+  const differ = (port: string, mac: string, ip: { family: 4 | 6; value: bigint }, way: 'in' | 'out') => {
+    const entries = ps(port);
+    return entries.length > 0 && portSecurityAllows(entries, mac, ip.family, ip.value, way, 'trace') !== portSecurityAllows(entries, mac, ip.family, ip.value, way, 'controller');
+  };
+  // frames to a group MAC skip the check on delivery (eth.mcast); the well-known allowances
+  // (broadcast, multicast, link-local) are the same in both
+  const unicast = (parseInt(f.dstMac.slice(0, 2), 16) & 1) === 0;
+  return differ(f.from, f.srcMac, src, 'in') || (unicast && differ(f.to, f.dstMac, dst, 'out'));
 }
 
 /** ovn-trace's minimal output names each logical port the packet is delivered to */
@@ -59,7 +115,7 @@ function disagreement(file: string, f: OvnFlow, trace: string, answer: ReachAnsw
 
 describe('ovn-trace vs can-reach --backend ovn', () => {
   let ovn: OvnCentral | undefined;
-  const tally: Tally = { flows: 0, delivered: 0, dropped: 0, agreed: 0, disagreements: [], byKind: {} };
+  const tally: Tally = { flows: 0, delivered: 0, dropped: 0, agreed: 0, disagreements: [], setAside: 0, byKind: {} };
 
   beforeAll(async () => {
     ovn = await startOvnCentral();
@@ -79,9 +135,14 @@ describe('ovn-trace vs can-reach --backend ovn', () => {
     const perFixture = Math.ceil(FLOWS / planned.length);
     let traceMs = 0;
     for (const { file, rows, snapshot, planner } of planned) {
-      await ovn!.load(rows);
+      await ovn!.load(rows, perFixture);
       const cloud = buildCloud(snapshot, { backend: 'ovn' });
-      const flows = Array.from({ length: perFixture }, () => planner.next());
+      const flows: OvnFlow[] = [];
+      for (let tries = 0; flows.length < perFixture && tries < 20 * perFixture; tries++) {
+        const f = planner.next();
+        if (traceSimplifies(rows, f)) tally.setAside++;
+        else flows.push(f);
+      }
       const t0 = Date.now();
       const traces = await Promise.all(flows.map((f) => ovn!.trace(f.microflow)));
       traceMs += Date.now() - t0;
@@ -99,12 +160,12 @@ describe('ovn-trace vs can-reach --backend ovn', () => {
     }
     const seconds = (Date.now() - started) / 1000;
     console.log(`PORTSEC_SEED=${SEED}: ${planned.length} fixtures, ${tally.flows} flows, ${tally.delivered} delivered, ${tally.dropped} dropped, ` +
-      `${tally.agreed} agreed, ${tally.disagreements.length} disagreements; ${seconds.toFixed(1)} s (${(traceMs / 1000).toFixed(1)} s tracing)`);
+      `${tally.agreed} agreed, ${tally.disagreements.length} disagreements (${tally.setAside} more set aside: ovn-trace's port security is not ovn-controller's); ${seconds.toFixed(1)} s (${(traceMs / 1000).toFixed(1)} s tracing)`);
     console.log(`delivered/flows by source -> destination kind: ${Object.entries(tally.byKind).sort().map(([k, [n, d]]) => `${k} ${d}/${n}`).join(', ')}`);
     expect(tally.flows).toBeGreaterThanOrEqual(FLOWS);
     // both outcomes occur: a harness that delivered everything (or nothing) could not disagree
     expect(tally.delivered).toBeGreaterThan(tally.flows / 10);
     expect(tally.dropped).toBeGreaterThan(tally.flows / 10);
-    expect(tally.disagreements.length, `PORTSEC_SEED=${SEED}: ${tally.disagreements.length} disagreements, the first ones:\n${tally.disagreements.slice(0, 15).join('\n')}`).toBe(0);
+    expect(tally.disagreements.length, `PORTSEC_SEED=${SEED}: ${tally.disagreements.length} disagreements, the first ones:\n${tally.disagreements.slice(0, 15000).join('\n')}`).toBe(0);
   }, 180_000);
 });

@@ -77,6 +77,11 @@ export type ReachStep = { ok: boolean } & (
   | ({ stage: 'egress' | 'ingress'; port: ObjectRef; peer: string } & FilterOutcome)
   /** between two networks: the router with an interface on both, if any */
   | { stage: 'network'; from: ObjectRef; to: ObjectRef; router?: string }
+  /**
+   * the receiving port's own addresses on delivery (OVN's port security): the entry that holds the destination
+   * (as the sender's would be let out), or the group address a broadcast or multicast frame goes to; neither: dropped
+   */
+  | { stage: 'delivery'; port: ObjectRef; destination: string; entry?: SpoofMatch; group?: 'broadcast' | 'multicast' }
 );
 
 export interface ReachQuery {

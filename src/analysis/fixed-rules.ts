@@ -5,7 +5,7 @@
  * out, NDP and MLD let in.
  */
 import { type FixedWhat } from '../policy/ir.js';
-import { fixedLine, type Packet } from './packet.js';
+import { fixedLine, type Packet, type PacketSemantics } from './packet.js';
 
 export interface FixedVerdict {
   verdict: 'accept-before-spoof' | 'accept' | 'drop';
@@ -22,13 +22,18 @@ const WHY: Record<FixedWhat, string> = {
   'dhcpv6-request': 'DHCPv6 client request',
   'dhcpv6-reply': 'instances may not answer as DHCPv6 servers',
   ndp: 'NDP and MLD queries are let in',
+  'neighbour-discovery': 'neighbour discovery, router solicitations and advertisements pass both ways',
+  mld: 'MLD passes both ways',
 };
 
 /** What the egress chain's fixed lines do with a packet the spoof check let through (or before it); undefined: the rules decide. */
-export function fixedEgress(p: Packet): FixedVerdict | undefined {
-  const line = fixedLine('egress', p);
+export function fixedEgress(p: Packet, semantics?: PacketSemantics): FixedVerdict | undefined {
+  const line = fixedLine('egress', p, semantics);
   return line && { verdict: line.beforeSpoof && line.verdict === 'accept' ? 'accept-before-spoof' : line.verdict, why: WHY[line.what] };
 }
 
-/** NDP and MLD queries are let in before the ingress rules. */
-export const fixedIngress = (p: Packet): boolean => fixedLine('ingress', p)?.verdict === 'accept';
+/** What the ingress chain's fixed lines let in before the rules (NDP and MLD queries; OVN: ND and MLD), if anything. */
+export function fixedIngress(p: Packet, semantics?: PacketSemantics): FixedVerdict | undefined {
+  const line = fixedLine('ingress', p, semantics);
+  return line?.verdict === 'accept' ? { verdict: 'accept', why: WHY[line.what] } : undefined;
+}

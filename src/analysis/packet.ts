@@ -7,7 +7,8 @@ import { BACKENDS, DEFAULT_BACKEND } from '../backends/index.js';
 import { type Family as IpFamily, familyBits } from '../model/addresses.js';
 import { ICMP_PROTOCOLS, keywordNumber, PORT_PROTOCOLS, protocolNumber } from '../model/protocols.js';
 import { type Family, type FixedWhat, type Member, type PolicyRule, type PortPolicy, type SpoofEntry } from '../policy/ir.js';
-import { FIXED_RULES, type FixedRule } from '../policy/fixed-rules.js';
+import { type FixedRule } from '../policy/fixed-rules.js';
+import { BACKEND_SEMANTICS, type BackendSemantics, DEFAULT_NEUTRON_BACKEND } from '../policy/neutron-backends.js';
 import { intervalOf, type Interval, parsePrefix, type AddressSet, union } from './ranges.js';
 
 export interface Packet {
@@ -33,6 +34,10 @@ export const hasPorts = (protocol: number | null) => protocol !== null && PORTS.
 
 export const ipFamily = (f: IpFamily): Family => (f === 4 ? 'IPv4' : 'IPv6');
 
+/** What of a backend's semantics matching a packet takes; the default backend's unless given. */
+export type PacketSemantics = Pick<BackendSemantics, 'fixedRules' | 'rulePortProtocols' | 'hostBitsPinAddress'>;
+const DEFAULT_SEMANTICS: PacketSemantics = BACKEND_SEMANTICS[DEFAULT_NEUTRON_BACKEND];
+
 /** The protocol number a rule's protocol matches on the nodes, or null for every protocol. */
 export const ruleProtocol: (protocol: string | null) => number | null = BACKENDS[DEFAULT_BACKEND].matchedProtocol;
 
@@ -55,22 +60,22 @@ export function parseAddress(text: string): { family: Family; value: bigint } | 
   return p && p.prefixlen === (p.family === 4 ? 32 : 128) ? { family: ipFamily(p.family), value: p.interval[0] } : undefined;
 }
 
-function rangeMatches(protocol: number | null, min: number | null, max: number | null, port: number | null, code: number | null): boolean {
+function rangeMatches(protocol: number | null, min: number | null, max: number | null, port: number | null, code: number | null, ports: ReadonlySet<number>): boolean {
   if (min === null || protocol === null) return true;
   if (ICMP.has(protocol)) return port === min && (max === null || code === max);
-  if (!PORTS.has(protocol)) return true;
+  if (!ports.has(protocol)) return true;
   return port !== null && port >= min && port <= (max ?? min);
 }
 
-/** Protocol and ports of a rule against a packet (the remote is matched apart). */
-export function matchesService(r: Pick<PolicyRule, 'protocol' | 'portMin' | 'portMax' | 'sourcePortMin' | 'sourcePortMax'>, p: Packet): boolean {
+/** Protocol and ports of a rule against a packet (the remote is matched apart); `ports`: the protocols whose port ranges the backend enforces. */
+export function matchesService(r: Pick<PolicyRule, 'protocol' | 'portMin' | 'portMax' | 'sourcePortMin' | 'sourcePortMax'>, p: Packet, ports: ReadonlySet<number> = PORTS): boolean {
   const protocol = ruleProtocol(r.protocol);
   if (protocol !== null && protocol !== p.protocol) return false;
   // rule-args renders an ICMP type from either pair of fields: Neutron's RA rule keeps it in the source ones
   if (protocol !== null && ICMP.has(protocol)) {
-    return r.portMin === null ? rangeMatches(protocol, r.sourcePortMin, r.sourcePortMax, p.dport, p.sport) : rangeMatches(protocol, r.portMin, r.portMax, p.dport, p.sport);
+    return r.portMin === null ? rangeMatches(protocol, r.sourcePortMin, r.sourcePortMax, p.dport, p.sport, ports) : rangeMatches(protocol, r.portMin, r.portMax, p.dport, p.sport, ports);
   }
-  return rangeMatches(protocol, r.sourcePortMin, r.sourcePortMax, p.sport, null) && rangeMatches(protocol, r.portMin, r.portMax, p.dport, null);
+  return rangeMatches(protocol, r.sourcePortMin, r.sourcePortMax, p.sport, null, ports) && rangeMatches(protocol, r.portMin, r.portMax, p.dport, null, ports);
 }
 
 /**
@@ -130,17 +135,25 @@ export function memberSet(members: Member[], family: Family): AddressSet {
   return union(family === 'IPv4' ? 4 : 6, members.map((m) => intervalOf(m.ip).interval));
 }
 
+/** Whether an allowed prefix covers an address; with `hostBitsPin`, a prefix with host bits set (10.0.0.5/24) stands for its address alone. */
+export function allowedBy(cidr: string, family: Family, value: bigint, hostBitsPin: boolean): boolean {
+  if (!hostBitsPin) return inPrefix(cidr, family, value);
+  const p = parsePrefix(cidr);
+  if (!p || ipFamily(p.family) !== family) return false;
+  return p.address !== p.interval[0] ? value === p.address : value >= p.interval[0] && value <= p.interval[1];
+}
+
 /** The port's anti-spoofing entry that lets the packet out (from its source MAC, by default the port's own), if any. */
-export function spoofEntry(pp: PortPolicy, pkt: Packet): SpoofEntry | undefined {
+export function spoofEntry(pp: PortPolicy, pkt: Packet, semantics: PacketSemantics = DEFAULT_SEMANTICS): SpoofEntry | undefined {
   const mac = pkt.srcMac ?? pp.port.mac_address.toLowerCase();
-  return pp.spoof[pkt.family].find((e) => e.mac === mac && (e.cidr === null || inPrefix(e.cidr, pkt.family, pkt.src)));
+  return pp.spoof[pkt.family].find((e) => e.mac === mac && (e.cidr === null || allowedBy(e.cidr, pkt.family, pkt.src, semantics.hostBitsPinAddress)));
 }
 
 type MembersOf = (groupId: string, family: Family) => Member[];
 
 /** Whether a rule's service and its pinned own address (the destination on ingress, the source on egress) match the packet. */
-function matchesOwnSide(r: PolicyRule, direction: 'ingress' | 'egress', pkt: Packet): boolean {
-  if (r.direction !== direction || r.ethertype !== pkt.family || !matchesService(r, pkt)) return false;
+function matchesOwnSide(r: PolicyRule, direction: 'ingress' | 'egress', pkt: Packet, ports: ReadonlySet<number>): boolean {
+  if (r.direction !== direction || r.ethertype !== pkt.family || !matchesService(r, pkt, ports)) return false;
   return !r.localPrefix || inPrefix(r.localPrefix, pkt.family, direction === 'ingress' ? pkt.dst : pkt.src);
 }
 
@@ -151,23 +164,23 @@ export interface FixedLine {
   beforeSpoof: boolean;
 }
 
-/** The first of the driver's fixed lines (policy/fixed-rules.ts) of a filtered port's chain that matches the packet; undefined: the rules decide. */
-export function fixedLine(direction: 'ingress' | 'egress', pkt: Packet): FixedLine | undefined {
+/** The first of the backend's fixed lines (policy/fixed-rules.ts) of a filtered port's chain that matches the packet; undefined: the rules decide. */
+export function fixedLine(direction: 'ingress' | 'egress', pkt: Packet, semantics: PacketSemantics = DEFAULT_SEMANTICS): FixedLine | undefined {
   const peer = direction === 'ingress' ? pkt.src : pkt.dst;
   const first = (rules: readonly FixedRule[], beforeSpoof: boolean): FixedLine | undefined => {
-    const r = rules.find((x) => matchesOwnSide(x, direction, pkt) && (x.remote.kind === 'any' || (x.remote.kind === 'prefix' && inPrefix(x.remote.cidr, pkt.family, peer))));
+    const r = rules.find((x) => matchesOwnSide(x, direction, pkt, semantics.rulePortProtocols) && (x.remote.kind === 'any' || (x.remote.kind === 'prefix' && inPrefix(x.remote.cidr, pkt.family, peer))));
     return r && { what: r.origin.what, verdict: r.origin.verdict, beforeSpoof };
   };
-  const fixed = FIXED_RULES[pkt.family];
+  const fixed = semantics.fixedRules[pkt.family];
   return direction === 'ingress' ? first(fixed.ingress, false) : first(fixed.beforeSpoof, true) ?? first(fixed.afterSpoof, false);
 }
 
 /** The first rule of one direction of the port's chain that admits the packet, and the member that made a remote group match. */
-export function firstAdmitting(pp: PortPolicy, direction: 'ingress' | 'egress', pkt: Packet, members: MembersOf, enableIpset: boolean):
+export function firstAdmitting(pp: PortPolicy, direction: 'ingress' | 'egress', pkt: Packet, members: MembersOf, enableIpset: boolean, semantics: PacketSemantics = DEFAULT_SEMANTICS):
   { rule: PolicyRule; member?: { groupId: string; member: Member } } | undefined {
   const peer = direction === 'ingress' ? pkt.src : pkt.dst;
   for (const r of pp.rules) {
-    if (!matchesOwnSide(r, direction, pkt)) continue;
+    if (!matchesOwnSide(r, direction, pkt, semantics.rulePortProtocols)) continue;
     if (r.remote.kind === 'any') return { rule: r };
     if (r.remote.kind === 'prefix') {
       if (inPrefix(r.remote.cidr, pkt.family, peer)) return { rule: r };
@@ -189,4 +202,27 @@ export function portAdmits(pp: PortPolicy, direction: 'ingress' | 'egress', pkt:
   const fixed = fixedLine(direction, pkt);
   if (fixed) return fixed.verdict === 'accept' && (fixed.beforeSpoof || direction === 'ingress' || !!spoofEntry(pp, pkt));
   return (direction === 'ingress' || !!spoofEntry(pp, pkt)) && !!firstAdmitting(pp, direction, pkt, members, enableIpset);
+}
+
+const MULTICAST: Record<Family, string> = { IPv4: '224.0.0.0/4', IPv6: 'ff00::/8' };
+const LIMITED_BROADCAST = 0xffffffffn;
+
+/** How a port's own addresses let a frame to the packet's destination in (OVN's port security on delivery). */
+export type DeliveryMatch = { group: 'broadcast' | 'multicast' } | { entry: SpoofEntry };
+
+/**
+ * Whether the receiving port's port security delivers the packet, and why: broadcast and multicast go to a
+ * group MAC, which is not checked; a unicast frame goes to the MAC holding the address as a host (as ARP or ND
+ * would answer), else to the port's own, and that MAC's entries must hold the destination, or a prefix's
+ * broadcast. Undefined: dropped.
+ */
+export function deliveryMatch(pp: PortPolicy, pkt: Packet, semantics: PacketSemantics): DeliveryMatch | undefined {
+  if (pkt.family === 'IPv4' && pkt.dst === LIMITED_BROADCAST) return { group: 'broadcast' };
+  if (inPrefix(MULTICAST[pkt.family], pkt.family, pkt.dst)) return { group: 'multicast' };
+  const entries = pp.spoof[pkt.family];
+  const holds = (e: SpoofEntry) => e.cidr !== null && parseAddress(e.cidr)?.value === pkt.dst;
+  const mac = entries.find(holds)?.mac ?? pp.port.mac_address.toLowerCase();
+  const entry = entries.find((e) => e.mac === mac && (e.cidr === null || allowedBy(e.cidr, pkt.family, pkt.dst, semantics.hostBitsPinAddress)
+    || (pkt.family === 'IPv4' && parsePrefix(e.cidr)?.interval[1] === pkt.dst)));
+  return entry && { entry };
 }

@@ -16,6 +16,8 @@ export interface Parsed {
   family: Family;
   interval: Interval;
   prefixlen: number;
+  /** the address as written, host bits kept */
+  address: bigint;
 }
 
 /** a cloud repeats the same few thousand prefixes and addresses: parse each once */
@@ -26,7 +28,7 @@ export function parsePrefix(text: string): Parsed | undefined {
   let p = parsed.get(text);
   if (p === undefined) {
     const c = parseCidr(text, true);
-    parsed.set(text, (p = c ? { family: c.family, interval: [network(c), broadcast(c)], prefixlen: c.prefixlen } : null));
+    parsed.set(text, (p = c ? { family: c.family, interval: [network(c), broadcast(c)], prefixlen: c.prefixlen, address: c.address } : null));
   }
   return p ?? undefined;
 }

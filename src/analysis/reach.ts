@@ -13,7 +13,8 @@ import { type Cloud, groupLabel, networkRef, portLabel, portRef } from './cloud.
 import { type Entry, entryPoints, resolveDestinations, resolveSource } from './endpoints.js';
 import { MEMBER_VIA, memberMatch, ruleDetail, unfilteredReason } from './facts.js';
 import { fixedEgress, fixedIngress } from './fixed-rules.js';
-import { firstAdmitting, isIcmp, type Packet, parseAddress, queryProtocol, spoofEntry } from './packet.js';
+import { BACKEND_SEMANTICS } from '../policy/neutron-backends.js';
+import { deliveryMatch, firstAdmitting, isIcmp, type Packet, parseAddress, queryProtocol, spoofEntry } from './packet.js';
 import { refLabel } from './report/explain.js';
 import { type SnapshotPort } from './snapshot.js';
 import { InputError } from './sources/errors.js';
@@ -31,9 +32,12 @@ function packetFor(q: ReachQuery, family: Family, src: bigint, dst: bigint): Pac
   return { family, src, dst, protocol, dport: q.port ?? null, sport: q.sourcePort ?? null };
 }
 
+/** The semantics of the firewall the cloud runs. */
+const semantics = (cloud: Cloud) => BACKEND_SEMANTICS[cloud.topology.options.backend];
+
 /** The first rule of one direction that admits the packet, as the cloud's nodes expand remote groups. */
 const admittingRule = (cloud: Cloud, pp: PortPolicy, direction: 'ingress' | 'egress', pkt: Packet) =>
-  firstAdmitting(pp, direction, pkt, cloud.membersAt(pp.port.id), cloud.topology.options.enableIpset);
+  firstAdmitting(pp, direction, pkt, cloud.membersAt(pp.port.id), cloud.topology.options.enableIpset, semantics(cloud));
 
 /** What one direction of a filtered port's chain does with the packet after its fixed lines: the first admitting rule, or none. */
 function ruleOutcome(cloud: Cloud, pp: PortPolicy, direction: 'ingress' | 'egress', pkt: Packet): FilterOutcome {
@@ -50,10 +54,12 @@ const unfiltered = (pp: PortPolicy): FilterOutcome => ({ by: 'unfiltered', reaso
 
 const SPOOF_VIA: Record<SpoofEntry['via'], SpoofMatch['via']> = { ...MEMBER_VIA, link_local: 'link-local', mac_only: 'mac-only' };
 
+const spoofFact = (entry: SpoofEntry): SpoofMatch => ({ address: entry.cidr, mac: entry.mac, via: SPOOF_VIA[entry.via] });
+
 /** The source port's anti-spoofing entry that lets the packet out, if any. */
-function spoofMatch(pp: PortPolicy, pkt: Packet): SpoofMatch | undefined {
-  const entry = spoofEntry(pp, pkt);
-  return entry && { address: entry.cidr, mac: entry.mac, via: SPOOF_VIA[entry.via] };
+function spoofMatch(cloud: Cloud, pp: PortPolicy, pkt: Packet): SpoofMatch | undefined {
+  const entry = spoofEntry(pp, pkt, semantics(cloud));
+  return entry && spoofFact(entry);
 }
 
 const fmt = (family: Family, v: bigint) => formatIp(family === 'IPv4' ? 4 : 6, v);
@@ -91,10 +97,10 @@ function walk(cloud: Cloud, q: ReachQuery, entry: Entry, dst: SnapshotPort, sent
     const port = portRef(from);
     const egress = (outcome: FilterOutcome) => path.steps.push({ stage: 'egress', ok: passes(outcome), port, peer: dstText, ...outcome });
     if (pp.kind === 'filtered') {
-      const fixed = fixedEgress(pkt);
+      const fixed = fixedEgress(pkt, semantics(cloud));
       if (fixed?.verdict === 'drop') egress({ by: 'fixed', verdict: 'drop', why: fixed.why });
       if (fixed?.verdict !== 'accept-before-spoof') {
-        const match = spoofMatch(pp, pkt);
+        const match = spoofMatch(cloud, pp, pkt);
         path.steps.push(match ? { stage: 'spoof', ok: true, port, source: srcText, entry: match } : { stage: 'spoof', ok: false, port, source: srcText });
         if (!match) path.changes.push({ why: `let ${name} send from ${srcText}`, command: `openstack port set --allowed-address ip-address=${srcText} ${from.id}` });
       }
@@ -120,15 +126,27 @@ function walk(cloud: Cloud, q: ReachQuery, entry: Entry, dst: SnapshotPort, sent
   pkt = frames.ingress;
   const pp = cloud.policy(dst.id);
   const ingress = (outcome: FilterOutcome) => path.steps.push({ stage: 'ingress', ok: passes(outcome), port: portRef(dst), peer: srcText, ...outcome });
+  const fixedIn = pp.kind === 'filtered' ? fixedIngress(pkt, semantics(cloud)) : undefined;
   if (pp.kind !== 'filtered') {
     ingress(unfiltered(pp));
-  } else if (fixedIngress(pkt)) {
-    ingress({ by: 'fixed', verdict: 'accept', why: `NDP and MLD are let in (ICMPv6 type ${pkt.dport})` });
+  } else if (fixedIn) {
+    ingress({ by: 'fixed', verdict: 'accept', why: `${fixedIn.why} (ICMPv6 type ${pkt.dport})` });
   } else {
     const outcome = ruleOutcome(cloud, pp, 'ingress', pkt);
     ingress(outcome);
     if (outcome.by === 'no-rule') {
       path.changes.push(...groupsToChange(cloud, dst, (g) => `openstack security group rule create --ingress --ethertype ${pkt.family} ${serviceArgs(q, pkt)} --remote-ip ${srcText} ${g}`, `let ${portLabel(dst)} receive it`));
+    }
+  }
+  if (pp.kind === 'filtered' && semantics(cloud).destinationCheck) {
+    const match = deliveryMatch(pp, pkt, semantics(cloud));
+    const port = portRef(dst);
+    if (!match) {
+      path.steps.push({ stage: 'delivery', ok: false, port, destination: dstText });
+      path.changes.push({ why: `let ${portLabel(dst)} receive traffic to ${dstText}`, command: `openstack port set --allowed-address ip-address=${dstText} ${dst.id}` });
+    } else {
+      path.steps.push('group' in match ? { stage: 'delivery', ok: true, port, destination: dstText, group: match.group }
+        : { stage: 'delivery', ok: true, port, destination: dstText, entry: spoofFact(match.entry) });
     }
   }
   return path;

@@ -7,6 +7,7 @@ import { formatIp, parseCidr } from '../model/addresses.js';
 import { eui64 } from '../model/ipam.js';
 import { type Family, FAMILIES, type PolicyRule, type PortKind, type PortPolicy, type SpoofEntry } from './ir.js';
 import { MembershipIndex } from './membership.js';
+import { BACKEND_SEMANTICS } from './neutron-backends.js';
 import { type Topology, type TopologyGroup, type TopologyPort } from './topology.js';
 
 const familyOfIp = (ip: string): Family => (ip.includes(':') ? 'IPv6' : 'IPv4');
@@ -127,7 +128,7 @@ export function portPolicy(t: Topology, p: TopologyPort): PortPolicy {
   const kind = portKind(p);
   if (kind !== 'filtered') return { port: p, kind, spoof: NO_SPOOF, rules: [], groupRules: NO_RULES };
   const groupRules = rulesOfGroupList(t, p.security_groups);
-  const rules = providerRules(p);
+  const rules = BACKEND_SEMANTICS[t.options.backend].providerRules ? providerRules(p) : [];
   for (const r of groupRules) rules.push(r);
   return { port: p, kind, spoof: spoofEntries(p), rules, groupRules };
 }

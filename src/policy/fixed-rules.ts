@@ -28,8 +28,8 @@ function fixed(direction: PolicyRule['direction'], ethertype: Family, what: Fixe
 }
 
 const udp = (from: number, to: number): Match => ({ protocol: 'udp', sourcePortMin: from, sourcePortMax: from, portMin: to, portMax: to });
-/** an ICMPv6 type, any code */
-const icmpv6 = (type: number): Match => ({ protocol: 'ipv6-icmp', portMin: type });
+/** an ICMPv6 type, any code (or this one) */
+const icmpv6 = (type: number, code?: number): Match => ({ protocol: 'ipv6-icmp', portMin: type, portMax: code });
 
 export const FIXED_RULES: Record<Family, FixedRules> = {
   IPv4: {
@@ -51,4 +51,24 @@ export const FIXED_RULES: Record<Family, FixedRules> = {
       fixed('egress', 'IPv6', 'dhcpv6-reply', 'drop', udp(547, 546)),
     ],
   },
+};
+
+/**
+ * OVN's: northd's `nd || nd_ra || nd_rs || mldv1 || mldv2` both ways, before the ACLs and after
+ * port security (ovn-northd.8, ls_in_acl and ls_out_acl, priority 65532); DHCP takes an ACL.
+ * `nd*` also ask for a hop limit of 255, which the analyzer's packets do not carry: it assumes it.
+ */
+function ovnAllowances(direction: PolicyRule['direction']): FixedRule[] {
+  const own = (cidr: string, inbound: boolean): Match => (inbound === (direction === 'ingress') ? { localPrefix: cidr } : { to: cidr });
+  return [
+    ...[133, 134, 135, 136].map((t) => fixed(direction, 'IPv6', 'neighbour-discovery', 'accept', icmpv6(t, 0))),
+    // mldv1: from a link-local source; mldv2: reports to ff02::16
+    ...[130, 131, 132].map((t) => fixed(direction, 'IPv6', 'mld', 'accept', { ...icmpv6(t), ...own('fe80::/10', false) })),
+    fixed(direction, 'IPv6', 'mld', 'accept', { ...icmpv6(143), ...own('ff02::16/128', true) }),
+  ];
+}
+
+export const OVN_FIXED_RULES: Record<Family, FixedRules> = {
+  IPv4: { ingress: [], beforeSpoof: [], afterSpoof: [] },
+  IPv6: { ingress: ovnAllowances('ingress'), beforeSpoof: [], afterSpoof: ovnAllowances('egress') },
 };

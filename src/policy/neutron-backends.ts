@@ -12,7 +12,17 @@
  *   `0.0.0.0/1` + `128.0.0.0/1`, /8 … stay open to any source.
  * - ovn: a port group's address set is built from the LSP's `addresses` (fixed IPs);
  *   Neutron writes pairs only into `port_security`, so pairs never join a remote group.
+ *   ACLs are all there is (neutron/common/ovn/acl.py): no DHCP or router-advertisement
+ *   rules of Neutron's, DCCP and UDP-Lite rules become `ip.proto == 33/136` without their
+ *   ports; northd lets ND, RA, RS and MLD through both ways before the ACLs
+ *   (`nd || nd_ra || nd_rs || mldv1 || mldv2`, priority 65532). ovn-controller's port
+ *   security (controller/lflow.c, 23.03) also checks a unicast frame's destination IP on
+ *   delivery: one of the port's port-security addresses, 255.255.255.255 or multicast
+ *   (frames to a group MAC skip it: `eth.mcast`); a port-security prefix with host bits
+ *   set stands for that address alone, as on the way out.
  */
+import { FIXED_RULES, type FixedRules, OVN_FIXED_RULES } from './fixed-rules.js';
+import { type Family } from './ir.js';
 import { type Driver, type SgInfoSource } from './topology.js';
 
 export const NEUTRON_BACKENDS = ['iptables', 'iptables_hybrid', 'openvswitch', 'ovn'] as const;
@@ -30,14 +40,33 @@ export interface BackendSemantics {
   pairsAreMembers: boolean;
   /** pairs of exactly this prefix length (any family) match only traffic from the pair's MAC; null: none are pinned */
   macPinnedPrefixlen: number | null;
+  /** whether Neutron's provider rules (DHCP replies and router advertisements let in) are among a port's rules */
+  providerRules: boolean;
+  /** the lines around every filtered port's rules, before them (policy/fixed-rules.ts) */
+  fixedRules: Record<Family, FixedRules>;
+  /** protocols (by number) whose rules' port ranges are enforced; another protocol's rule matches every port */
+  rulePortProtocols: ReadonlySet<number>;
+  /** whether a filtered port's unicast frames are delivered only to its own addresses (its anti-spoofing entries), broadcast and multicast */
+  destinationCheck: boolean;
+  /** whether an allowed prefix with host bits set (10.0.0.5/24) stands for that address alone, not its network */
+  hostBitsPinAddress: boolean;
 }
 
+/** tcp, udp, dccp, sctp, udplite: the ports iptables matches (-m dccp, -m udplite …) */
+const IPTABLES_PORTS = new Set([6, 17, 33, 132, 136]);
+/** tcp, udp, sctp: the fields OVN's ACLs (and the openvswitch firewall, PROTOCOLS_WITH_PORTS) have */
+const OVN_PORTS = new Set([6, 17, 132]);
+const IPTABLES = { providerRules: true, fixedRules: FIXED_RULES, rulePortProtocols: IPTABLES_PORTS, destinationCheck: false, hostBitsPinAddress: false };
+
 export const BACKEND_SEMANTICS: Record<NeutronBackend, BackendSemantics> = {
-  iptables: { label: 'iptables/ipset (linuxbridge)', iptablesDriver: 'linuxbridge', sgInfoSource: 'server_rpc', pairsAreMembers: true, macPinnedPrefixlen: null },
-  iptables_hybrid: { label: 'iptables/ipset (openvswitch hybrid)', iptablesDriver: 'ovs_hybrid', sgInfoSource: 'agent_shim', pairsAreMembers: true, macPinnedPrefixlen: null },
-  openvswitch: { label: 'openvswitch firewall (OpenFlow)', iptablesDriver: null, sgInfoSource: 'agent_shim', pairsAreMembers: true, macPinnedPrefixlen: 0 },
+  iptables: { label: 'iptables/ipset (linuxbridge)', iptablesDriver: 'linuxbridge', sgInfoSource: 'server_rpc', pairsAreMembers: true, macPinnedPrefixlen: null, ...IPTABLES },
+  iptables_hybrid: { label: 'iptables/ipset (openvswitch hybrid)', iptablesDriver: 'ovs_hybrid', sgInfoSource: 'agent_shim', pairsAreMembers: true, macPinnedPrefixlen: null, ...IPTABLES },
+  openvswitch: { label: 'openvswitch firewall (OpenFlow)', iptablesDriver: null, sgInfoSource: 'agent_shim', pairsAreMembers: true, macPinnedPrefixlen: 0, ...IPTABLES },
   // OVN's mechanism driver reads the database, as the server's RPC does: a port without fixed IPs stands for nothing [inferred]
-  ovn: { label: 'OVN ACLs', iptablesDriver: null, sgInfoSource: 'server_rpc', pairsAreMembers: false, macPinnedPrefixlen: null },
+  ovn: {
+    label: 'OVN ACLs', iptablesDriver: null, sgInfoSource: 'server_rpc', pairsAreMembers: false, macPinnedPrefixlen: null,
+    providerRules: false, fixedRules: OVN_FIXED_RULES, rulePortProtocols: OVN_PORTS, destinationCheck: true, hostBitsPinAddress: true,
+  },
 };
 
 export const isNeutronBackend = (v: unknown): v is NeutronBackend => typeof v === 'string' && (NEUTRON_BACKENDS as readonly string[]).includes(v);

@@ -22,15 +22,22 @@ const run = promisify(execFile);
 export const SB_SCHEMA = '/usr/share/ovn/ovn-sb.ovsschema';
 
 export interface OvnCentral {
-  /** replaces the Northbound rows with these (and the logical switches they name), and restarts ovn-trace once northd caught up */
-  load(rows: NbRows): Promise<void>;
-  /** ovn-trace's minimal output for one microflow (new connections: every ct_next reports trk,new) */
+  /** replaces the Northbound rows with these (and the logical switches they name), and restarts ovn-trace once northd caught up, for up to `traces` traces */
+  load(rows: NbRows, traces: number): Promise<void>;
+  /** ovn-trace's minimal output for one microflow (a new connection: every ct_next reports trk,new) */
   trace(microflow: string): Promise<string>;
   stop(): Promise<void>;
 }
 
-/** How many ct_next a trace may meet (the ingress and egress pipelines each have one): each reports a new connection. */
-const CT_NEXT = 4;
+/**
+ * The conntrack state each ct_next reports is the next of ovn-trace's `--ct` options, over the
+ * daemon's whole life (its trace command takes none; once they run out, ct_next reports est).
+ * A trace meets one ct_next in the ingress pipeline and one in each egress pipeline it reaches:
+ * every port of the switch, when flooded.
+ */
+const ctNextPerTrace = (rows: NbRows) => 1 + rows.logical_switch_ports.length;
+/** what ovn-trace says when it ran out of --ct options */
+const CT_DEFAULT = 'default (use --ct to customize)';
 
 /** Splits a byte stream of back-to-back JSON texts (OVS's JSON-RPC framing) into the texts. */
 class JsonStream {
@@ -157,19 +164,21 @@ export async function startOvnCentral(): Promise<OvnCentral> {
     children.push(northd);
     await untilExists(join(dir, 'northd.ctl'), northd, 'ovn-northd');
 
-    const load = async (rows: NbRows) => {
+    const load = async (rows: NbRows, traces: number) => {
       await stopTracer();
       await nbctl(oneTransaction([['--all', 'destroy', 'Port_Group'], ['--all', 'destroy', 'Logical_Switch'], ['--all', 'destroy', 'Address_Set']]));
       await nbctl(oneTransaction(loadCommands(rows)));
       await nbctl(['--timeout=60', '--wait=sb', 'sync']);
       // --detach returns once the daemon has read the database
-      await run('ovn-trace', [`--db=unix:${sb.socket}`, ...Array(CT_NEXT).fill('--ct=new'), '--detach', '--no-chdir', `--pidfile=${tracePidfile}`,
+      await run('ovn-trace', [`--db=unix:${sb.socket}`, ...Array(traces * ctNextPerTrace(rows)).fill('--ct=new'), '--detach', '--no-chdir', `--pidfile=${tracePidfile}`,
         `--unixctl=${traceCtl}`, '--no-friendly-names', '-vconsole:off', '-vfile:off']);
       tracer = await Unixctl.open(traceCtl);
     };
-    const trace = (microflow: string) => {
+    const trace = async (microflow: string) => {
       if (!tracer) throw new Error('load rows before tracing');
-      return tracer.call('trace', ['--minimal', microflow]);
+      const out = await tracer.call('trace', ['--minimal', microflow]);
+      if (out.includes(CT_DEFAULT)) throw new Error(`ovn-trace ran out of --ct options (more traces than loaded for?): ${out}`);
+      return out;
     };
     return { load, trace, stop };
   } catch (e) {

@@ -9,8 +9,9 @@
  */
 import { type ReachQuery } from '../../src/analysis/answers.js';
 import { type Snapshot, type SnapshotPort } from '../../src/analysis/snapshot.js';
-import { type Family, formatIp, parseCidr, parseIp } from '../../src/model/addresses.js';
+import { canonicalMac, type Family, formatIp, parseCidr, parseIp } from '../../src/model/addresses.js';
 import { protocolNumber } from '../../src/model/protocols.js';
+import { eui64 } from '../../src/model/ipam.js';
 import { type Random } from '../../src/model/random.js';
 
 export type SourceKind = 'fixed' | 'pair' | 'pair-own-mac' | 'peer' | 'foreign' | 'foreign-mac';
@@ -19,8 +20,11 @@ export type DestinationKind = 'fixed' | 'pair' | 'not-held' | 'broadcast' | 'mul
 export interface OvnFlow {
   microflow: string;
   query: ReachQuery;
+  from: string;
   /** the destination port: delivered when ovn-trace outputs the packet to it */
   to: string;
+  srcMac: string;
+  dstMac: string;
   source: SourceKind;
   destination: DestinationKind;
   text: string;
@@ -41,7 +45,10 @@ const MLD_TYPES = [130, 131, 132, 143];
 const familyOf = (ip: string): Family => (ip.includes(':') ? 6 : 4);
 const fixedOf = (p: SnapshotPort, f: Family) => p.fixed_ips.map((x) => x.ip_address).filter((ip) => familyOf(ip) === f);
 const pairsOf = (p: SnapshotPort, f: Family) => p.allowed_address_pairs.filter((a) => familyOf(a.ip_address) === f);
-const macOf = (s: string) => s.toLowerCase();
+/** a MAC in any of the API's spellings as OVN writes it */
+const macOf = (s: string) => canonicalMac(s)!;
+const isPrefix = (ip: string) => ip.includes('/') && !/\/(32|128)$/.test(ip);
+const LINK_LOCAL = parseCidr('fe80::/64')!;
 
 export class OvnFlowPlanner {
   private readonly networks: SnapshotPort[][];
@@ -129,17 +136,18 @@ export class OvnFlowPlanner {
     // the destination: address and MAC
     const dkinds: DestinationKind[] = ['not-held', 'broadcast', 'multicast'];
     if (fixedOf(dst, family).length) dkinds.push('fixed', 'fixed', 'fixed', 'fixed', 'fixed');
-    if (pairsOf(dst, family).length) dkinds.push('pair', 'pair');
+    // a pair's address is sent to the pair's MAC where ARP or ND would answer with it: a host pair whose MAC no other port holds
+    const macHolders = (mac: string) => ports.filter((p) => macOf(p.mac_address) === mac || p.allowed_address_pairs.some((a) => a.mac_address && macOf(a.mac_address) === mac));
+    const dstPairs = pairsOf(dst, family).filter((a) => !a.mac_address || !isPrefix(a.ip_address) && macHolders(macOf(a.mac_address)).length === 1);
+    if (dstPairs.length) dkinds.push('pair', 'pair');
     const destination = this.pick(dkinds);
     let dstIp: string;
     let dstMac = macOf(dst.mac_address);
     if (destination === 'fixed') dstIp = this.pick(fixedOf(dst, family));
     else if (destination === 'pair') {
-      const pair = this.pick(pairsOf(dst, family));
+      const pair = this.pick(dstPairs);
       dstIp = this.inside(pair.ip_address);
-      // a pair's own MAC is the destination's only where no other port of the switch holds it
-      const mac = pair.mac_address && macOf(pair.mac_address);
-      if (mac && !ports.some((p) => p.id !== dst.id && (macOf(p.mac_address) === mac || p.allowed_address_pairs.some((a) => a.mac_address && macOf(a.mac_address) === mac)))) dstMac = mac;
+      if (pair.mac_address) dstMac = macOf(pair.mac_address);
     } else if (destination === 'not-held') dstIp = this.chance(0.5) && peers.length ? this.pick(peers) : this.foreignAddress(family);
     else if (destination === 'broadcast') {
       dstIp = family === 4 ? '255.255.255.255' : 'ff02::1';
@@ -167,7 +175,7 @@ export class OvnFlowPlanner {
       if (family === 6 && ND_TYPES.includes(type)) ttl = 255;
       if (nd && MLD_TYPES.includes(type) && this.chance(0.7)) {
         // MLD comes from the sender's link-local address
-        srcIp = formatIp(6, (0xfe80n << 112n) | BigInt(this.int(1, 0xffff)));
+        srcIp = formatIp(6, eui64(LINK_LOCAL, srcMac));
       }
       l4 = family === 4 ? ` && icmp4 && icmp4.type == ${type} && icmp4.code == ${c}` : ` && icmp6 && icmp6.type == ${type} && icmp6.code == ${c}`;
       port = type;
@@ -185,6 +193,6 @@ export class OvnFlowPlanner {
       ...(srcMac !== own && { sourceMac: srcMac }),
     };
     const text = `${src.id} (${srcMac}, ${srcIp}: ${source}) -> ${dst.id} (${dstMac}, ${dstIp}: ${destination}) protocol ${proto} ${port ?? ''}/${sourcePort ?? ''}`;
-    return { microflow, query, to: dst.id, source, destination, text };
+    return { microflow, query, from: src.id, to: dst.id, srcMac, dstMac, source, destination, text };
   }
 }

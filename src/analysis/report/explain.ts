@@ -58,6 +58,10 @@ export function stepSentences(s: ReachStep): Phrase[] {
       return [s.entry
         ? ['anti-spoofing on ', s.port, ` lets source ${s.source} out via ${spoofVia(s.entry)}`]
         : ['anti-spoofing on ', s.port, ` drops source ${s.source}: neither a fixed IP nor an allowed-address-pair (with the port's MAC) covers it`]];
+    case 'delivery':
+      return [s.group ? ['port security on ', s.port, ` delivers destination ${s.destination}: ${s.group} frames are not checked`]
+        : s.entry ? ['port security on ', s.port, ` delivers destination ${s.destination}: it holds it via ${spoofVia(s.entry)}`]
+          : ['port security on ', s.port, ` drops destination ${s.destination}: neither a fixed IP nor an allowed-address-pair of the port (with the frame's MAC) holds it`]];
     case 'network':
       return [s.router ? [`routed by router ${s.router.slice(0, 8)} to network `, s.to] : ['network ', s.from, ' and network ', s.to, ' share no router']];
     case 'egress':

@@ -12,6 +12,7 @@ const STAGES: Record<ReachStep['stage'], string> = {
   spoof: 'Anti-spoofing',
   egress: 'Egress',
   ingress: 'Ingress',
+  delivery: 'Delivery',
 };
 
 export interface ReachForm {
