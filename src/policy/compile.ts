@@ -7,7 +7,7 @@ import { formatIp, parseCidr } from '../model/addresses.js';
 import { eui64 } from '../model/ipam.js';
 import { type Family, FAMILIES, type PolicyRule, type PortKind, type PortPolicy, type SpoofEntry } from './ir.js';
 import { MembershipIndex } from './membership.js';
-import { BACKEND_SEMANTICS } from './neutron-backends.js';
+import { BACKEND_SEMANTICS, type BackendSemantics } from './neutron-backends.js';
 import { type Topology, type TopologyGroup, type TopologyPort } from './topology.js';
 
 const familyOfIp = (ip: string): Family => (ip.includes(':') ? 'IPv6' : 'IPv4');
@@ -23,8 +23,12 @@ const LINK_LOCAL = parseCidr('fe80::/64')!;
 /** The IPv6 link-local address SLAAC derives from a MAC (EUI-64 in fe80::/64). */
 const linkLocal = (mac: string): string => formatIp(6, eui64(LINK_LOCAL, mac));
 
-/** _spoofing_rule: pairs first, then fixed IPs; IPv6 adds each MAC's link-local address after its first entry. */
-export function spoofEntries(p: TopologyPort): Record<Family, SpoofEntry[]> {
+/**
+ * _spoofing_rule: pairs first, then fixed IPs; IPv6 adds each MAC's link-local address after its first entry.
+ * A port without fixed IPs sends any address from its MAC (iptables), or only when no pair has its MAC
+ * either (OVN: the port's port-security entry is then its bare MAC): `anyFromBareMac`.
+ */
+export function spoofEntries(p: TopologyPort, anyFromBareMac: BackendSemantics['anyFromBareMac'] = 'without-fixed-ips'): Record<Family, SpoofEntry[]> {
   const out: Record<Family, SpoofEntry[]> = { IPv4: [], IPv6: [] };
   const add = (mac: string, ip: string, via: SpoofEntry['via']) => {
     const family = familyOfIp(ip);
@@ -37,7 +41,8 @@ export function spoofEntries(p: TopologyPort): Record<Family, SpoofEntry[]> {
   };
   for (const a of p.allowed_address_pairs) add(a.mac_address, a.ip_address, 'address_pair');
   for (const ip of p.fixed_ips) add(p.mac_address, ip, 'fixed_ip');
-  if (p.fixed_ips.length === 0) {
+  const bare = p.fixed_ips.length === 0 && (anyFromBareMac === 'without-fixed-ips' || !p.allowed_address_pairs.some((a) => a.mac_address === p.mac_address));
+  if (bare) {
     for (const f of FAMILIES) out[f].push({ mac: p.mac_address, cidr: null, via: 'mac_only' });
   }
   return out;
@@ -130,5 +135,5 @@ export function portPolicy(t: Topology, p: TopologyPort): PortPolicy {
   const groupRules = rulesOfGroupList(t, p.security_groups);
   const rules = BACKEND_SEMANTICS[t.options.backend].providerRules ? providerRules(p) : [];
   for (const r of groupRules) rules.push(r);
-  return { port: p, kind, spoof: spoofEntries(p), rules, groupRules };
+  return { port: p, kind, spoof: spoofEntries(p, BACKEND_SEMANTICS[t.options.backend].anyFromBareMac), rules, groupRules };
 }

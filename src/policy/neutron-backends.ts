@@ -50,13 +50,20 @@ export interface BackendSemantics {
   destinationCheck: boolean;
   /** whether an allowed prefix with host bits set (10.0.0.5/24) stands for that address alone, not its network */
   hostBitsPinAddress: boolean;
+  /**
+   * when a port sends any address from its own MAC: without fixed IPs (iptables' MAC-only anti-spoofing rule), or
+   * only with neither fixed IPs nor a pair of its MAC (OVN: Neutron appends those pairs to the port's port-security entry)
+   */
+  anyFromBareMac: 'without-fixed-ips' | 'without-own-addresses';
 }
 
 /** tcp, udp, dccp, sctp, udplite: the ports iptables matches (-m dccp, -m udplite …) */
 const IPTABLES_PORTS = new Set([6, 17, 33, 132, 136]);
 /** tcp, udp, sctp: the fields OVN's ACLs (and the openvswitch firewall, PROTOCOLS_WITH_PORTS) have */
 const OVN_PORTS = new Set([6, 17, 132]);
-const IPTABLES = { providerRules: true, fixedRules: FIXED_RULES, rulePortProtocols: IPTABLES_PORTS, destinationCheck: false, hostBitsPinAddress: false };
+const IPTABLES = {
+  providerRules: true, fixedRules: FIXED_RULES, rulePortProtocols: IPTABLES_PORTS, destinationCheck: false, hostBitsPinAddress: false, anyFromBareMac: 'without-fixed-ips',
+} as const;
 
 export const BACKEND_SEMANTICS: Record<NeutronBackend, BackendSemantics> = {
   iptables: { label: 'iptables/ipset (linuxbridge)', iptablesDriver: 'linuxbridge', sgInfoSource: 'server_rpc', pairsAreMembers: true, macPinnedPrefixlen: null, ...IPTABLES },
@@ -65,7 +72,7 @@ export const BACKEND_SEMANTICS: Record<NeutronBackend, BackendSemantics> = {
   // OVN's mechanism driver reads the database, as the server's RPC does: a port without fixed IPs stands for nothing [inferred]
   ovn: {
     label: 'OVN ACLs', iptablesDriver: null, sgInfoSource: 'server_rpc', pairsAreMembers: false, macPinnedPrefixlen: null,
-    providerRules: false, fixedRules: OVN_FIXED_RULES, rulePortProtocols: OVN_PORTS, destinationCheck: true, hostBitsPinAddress: true,
+    providerRules: false, fixedRules: OVN_FIXED_RULES, rulePortProtocols: OVN_PORTS, destinationCheck: true, hostBitsPinAddress: true, anyFromBareMac: 'without-own-addresses',
   },
 };
 
