@@ -171,6 +171,6 @@ describe('ovn-trace vs can-reach --backend ovn', () => {
     // both outcomes occur: a harness that delivered everything (or nothing) could not disagree
     expect(tally.delivered).toBeGreaterThan(tally.flows / 10);
     expect(tally.dropped).toBeGreaterThan(tally.flows / 10);
-    expect(tally.disagreements.length, `PORTSEC_SEED=${SEED}: ${tally.disagreements.length} disagreements, the first ones:\n${tally.disagreements.slice(0, 15000).join('\n')}`).toBe(0);
+    expect(tally.disagreements.length, `PORTSEC_SEED=${SEED}: ${tally.disagreements.length} disagreements, the first ones:\n${tally.disagreements.slice(0, 15).join('\n')}`).toBe(0);
   }, 180_000);
 });

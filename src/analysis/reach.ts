@@ -5,7 +5,7 @@
  * — over the ports' IR. Every path the packet could take is walked to the end,
  * so a denial names every setting that blocks it, not only the first.
  */
-import { formatIp } from '../model/addresses.js';
+import { canonicalMac, formatIp } from '../model/addresses.js';
 import { protocolKeyword } from '../model/protocols.js';
 import { type Family, type PortPolicy, type SpoofEntry } from '../policy/ir.js';
 import { type FilterOutcome, type ReachAnswer, type ReachQuery, type ReachStep, type SpoofMatch } from './answers.js';
@@ -73,13 +73,16 @@ function serviceArgs(q: ReachQuery, pkt: Packet): string {
  * The source MAC of the frame each chain sees: the sending port's (or the one the query gives) on its way out and, on the
  * destination's network, its own or the router's that forwards it (a MAC-pinned member matches only it).
  */
+/** A MAC as the IR holds it, whichever of the API's spellings the snapshot (or the query) has. */
+const macText = (mac: string) => canonicalMac(mac) ?? mac.toLowerCase();
+
 function framesFrom(cloud: Cloud, q: ReachQuery, from: SnapshotPort | undefined, dst: SnapshotPort, pkt: Packet): { egress: Packet; ingress: Packet } {
   if (!from) return { egress: pkt, ingress: pkt };
-  const own = { ...pkt, srcMac: (q.sourceMac ?? from.mac_address).toLowerCase() };
+  const own = { ...pkt, srcMac: macText(q.sourceMac ?? from.mac_address) };
   if (from.network_id === dst.network_id) return { egress: own, ingress: own };
   const router = sharedRouter(cloud, from.network_id, dst.network_id);
   const iface = router === undefined ? undefined : routerInterfaces(cloud, dst.network_id).find((p) => p.device_id === router);
-  return { egress: own, ingress: iface ? { ...pkt, srcMac: iface.mac_address.toLowerCase() } : pkt };
+  return { egress: own, ingress: iface ? { ...pkt, srcMac: macText(iface.mac_address) } : pkt };
 }
 
 function walk(cloud: Cloud, q: ReachQuery, entry: Entry, dst: SnapshotPort, sent: Packet): Path {

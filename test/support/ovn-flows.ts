@@ -171,13 +171,18 @@ export class OvnFlowPlanner {
     if (proto === icmp) {
       const nd = family === 6 && this.chance(0.25);
       const [type, code] = nd ? [this.pick([...ND_TYPES, ...MLD_TYPES]), 0] : this.pick(this.icmpTypes[family]);
-      const c = code ?? this.int(0, 3);
-      if (family === 6 && ND_TYPES.includes(type)) ttl = 255;
+      // neighbour discovery as hosts send it: code 0, hop limit 255, an advertisement for the sender's address
+      const isNd = family === 6 && ND_TYPES.includes(type);
+      const c = isNd ? 0 : code ?? this.int(0, 3);
+      if (isNd) ttl = 255;
       if (nd && MLD_TYPES.includes(type) && this.chance(0.7)) {
         // MLD comes from the sender's link-local address
         srcIp = formatIp(6, eui64(LINK_LOCAL, srcMac));
       }
       l4 = family === 4 ? ` && icmp4 && icmp4.type == ${type} && icmp4.code == ${c}` : ` && icmp6 && icmp6.type == ${type} && icmp6.code == ${c}`;
+      // an advertisement is for the sender's address; a solicitation for an address OVN knows is answered by its
+      // ND responder and never delivered, so it asks for one no port holds
+      if (isNd && (type === 135 || type === 136)) l4 += ` && nd.target == ${type === 136 ? srcIp : this.foreignAddress(6)}`;
       port = type;
       sourcePort = c;
     } else {
