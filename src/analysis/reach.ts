@@ -172,6 +172,7 @@ function sharedRouter(cloud: Cloud, a: string, b: string): string | undefined {
 }
 
 export function canReach(cloud: Cloud, q: ReachQuery): ReachAnswer {
+  if (q.sourceMac !== undefined && (typeof q.sourceMac !== 'string' || !canonicalMac(q.sourceMac))) throw new InputError(`source MAC ${JSON.stringify(q.sourceMac)}: not a MAC address`);
   const dsts = resolveDestinations(cloud, q.dst, q.destinationIp);
   const paths: Path[] = [];
   for (const dst of dsts) {

@@ -136,7 +136,9 @@ export function registerAnalysis(app: FastifyInstance, store: Store, o: Analysis
     if (which === 'agents' && backend !== DEFAULT_NEUTRON_BACKEND) throw errors.badRequest(`view=agents answers for the agents' own firewall (${DEFAULT_NEUTRON_BACKEND}), not ${backend}`);
     try {
       const { cloud } = await view(req, backend);
-      return explained(canReach(which === 'agents' ? agentsCloud(cloud) : cloud, { src: q.src, dst: q.dst, protocol: q.protocol, port: q.port, sourcePort: q.sourcePort, sourceIp: q.sourceIp, ...(q.view && { view: q.view }) }));
+      return explained(canReach(which === 'agents' ? agentsCloud(cloud) : cloud, {
+        src: q.src, dst: q.dst, protocol: q.protocol, port: q.port, sourcePort: q.sourcePort, sourceIp: q.sourceIp, sourceMac: q.sourceMac, destinationIp: q.destinationIp, ...(q.view && { view: q.view }),
+      }));
     } catch (e) {
       return badRequest(e);
     }

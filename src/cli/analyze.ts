@@ -108,9 +108,13 @@ export function analyzeCommands(program: Command): void {
     .requiredOption('--protocol <protocol>', 'tcp, udp, icmp, a protocol name or number')
     .option('--port <port>', 'destination port (ICMP: type)', integer('--port', 0, 65535))
     .option('--source-port <port>', 'source port (ICMP: code); default: an ephemeral port', integer('--source-port', 0, 65535))
-    .option('--source-ip <ip>', 'with SRC a port: the address it sends from (a VIP, forwarded or spoofed traffic); default its fixed IP'), [...ROW_FORMATS, 'markdown'])
-    .action(async (src: string, dst: string, o: Common & { protocol: string; port?: number; sourcePort?: number; sourceIp?: string }, cmd: Command) => {
-      const answer = canReach(await loadCloud(cmd, o), { src, dst, protocol: o.protocol, port: o.port, sourcePort: o.sourcePort, sourceIp: o.sourceIp });
+    .option('--source-ip <ip>', 'with SRC a port: the address it sends from (a VIP, forwarded or spoofed traffic); default its fixed IP')
+    .option('--source-mac <mac>', 'with SRC a port: the frame\'s source MAC (an allowed-address pair\'s own MAC); default the port\'s')
+    .option('--destination-ip <ip>', 'with DST a port: the address the packet is sent to (one it does not hold, broadcast, multicast); default its fixed IP'), [...ROW_FORMATS, 'markdown'])
+    .action(async (src: string, dst: string, o: Common & { protocol: string; port?: number; sourcePort?: number; sourceIp?: string; sourceMac?: string; destinationIp?: string }, cmd: Command) => {
+      const answer = canReach(await loadCloud(cmd, o), {
+        src, dst, protocol: o.protocol, port: o.port, sourcePort: o.sourcePort, sourceIp: o.sourceIp, sourceMac: o.sourceMac, destinationIp: o.destinationIp,
+      });
       if (o.format === 'json') return emit(o, JSON.stringify(explained(answer), null, 2));
       if (o.format === 'markdown') return emit(o, reachMarkdown(answer));
       if (o.format === 'value') return emit(o, answer.verdict);
