@@ -169,8 +169,8 @@ describe('ovn-trace vs can-reach --backend ovn', () => {
     console.log(`delivered/flows by source -> destination kind: ${Object.entries(tally.byKind).sort().map(([k, [n, d]]) => `${k} ${d}/${n}`).join(', ')}`);
     expect(tally.flows).toBeGreaterThanOrEqual(FLOWS);
     // both outcomes occur: a harness that delivered everything (or nothing) could not disagree
-    expect(tally.delivered).toBeGreaterThan(tally.flows / 10);
-    expect(tally.dropped).toBeGreaterThan(tally.flows / 10);
+    expect(tally.delivered).toBeGreaterThan(tally.flows / 20);
+    expect(tally.dropped).toBeGreaterThan(tally.flows / 20);
     expect(tally.disagreements.length, `PORTSEC_SEED=${SEED}: ${tally.disagreements.length} disagreements, the first ones:\n${tally.disagreements.slice(0, 15).join('\n')}`).toBe(0);
   }, 180_000);
 });

@@ -7,7 +7,8 @@
 import { type Family } from '../policy/ir.js';
 import { type EntryThrough } from './answers.js';
 import { addressKey, type Cloud, networkRef, portRef } from './cloud.js';
-import { inPrefix, type Packet, parseAddress } from './packet.js';
+import { BACKEND_SEMANTICS } from '../policy/neutron-backends.js';
+import { allowedBy, type Packet, parseAddress } from './packet.js';
 import { refLabel } from './report/explain.js';
 import { type SnapshotPort } from './snapshot.js';
 import { InputError } from './sources/errors.js';
@@ -134,7 +135,8 @@ export function entryPoints(cloud: Cloud, src: Source, dst: SnapshotPort, pkt: P
       continue;
     }
     const mac = p.mac_address.toLowerCase();
-    const covered = pp.kind === 'unfiltered' || pp.spoof[pkt.family].some((e) => e.mac === mac && e.cidr !== null && e.via === 'address_pair' && inPrefix(e.cidr, pkt.family, pkt.src));
+    const hostBitsPin = BACKEND_SEMANTICS[cloud.topology.options.backend].hostBitsPinAddress;
+    const covered = pp.kind === 'unfiltered' || pp.spoof[pkt.family].some((e) => e.mac === mac && e.cidr !== null && e.via === 'address_pair' && allowedBy(e.cidr, pkt.family, pkt.src, hostBitsPin));
     if (covered) entries.push({ port: p, ok: true, source: src.text, through: { kind: pp.kind === 'unfiltered' ? 'unfiltered' : 'pair', port: portRef(p), network } });
   }
   if (entries.length) return entries;
