@@ -5,7 +5,7 @@
  * in the order it sends them.
  */
 import { type Flow, flow } from './flow.js';
-import { pairSet, stringSet } from './python-set.js';
+import { PySet } from './python-set.js';
 import {
   CT_MARK_INVALID, CT_MARK_NORMAL, CT_ZONE, ETHERTYPE, ETHERTYPE_ARP, ICMPV6_ALLOWED_EGRESS_TYPES, ICMPV6_ALLOWED_INGRESS_TYPES,
   ICMPV6_RESTRICTED_EGRESS_TYPES, ICMPV6_TYPE_RA, PROTO_IPV6_ICMP, PROTO_UDP, TABLE,
@@ -29,20 +29,25 @@ export type Emit = (f: Flow) => void;
 
 const v6 = (ip: string) => ip.includes(':');
 
+type Pair = readonly [string, string];
+
 /** OFPort.allowed_pairs_v4 / _v6 (the latter with the link-local address, as OFPort.update adds it) */
-function allowedPairs(p: OfPort, ipv6: boolean): [string, string][] {
-  const pairs = p.pairs.filter(([, ip]) => v6(ip) === ipv6);
-  return pairSet(ipv6 ? [...pairs, [p.mac, p.lla]] : pairs);
+function allowedPairs(p: OfPort, ipv6: boolean): PySet<Pair> {
+  const pairs = PySet.of(p.pairs.filter(([, ip]) => v6(ip) === ipv6));
+  if (ipv6) pairs.add([p.mac, p.lla]);
+  return pairs;
 }
 
 /** OFPort.all_allowed_macs */
 export function allowedMacs(p: OfPort): string[] {
-  const macs = pairSet([...allowedPairs(p, false), ...allowedPairs(p, true)]).map(([mac]) => mac);
-  return stringSet([...stringSet(macs), p.mac]);
+  const macs = PySet.of([...allowedPairs(p, false).union(allowedPairs(p, true))].map(([mac]) => mac));
+  macs.add(p.mac);
+  return [...macs];
 }
 
-const ownPairs = (p: OfPort, ipv6: boolean): [string, string][] =>
-  pairSet([...allowedPairs(p, ipv6), ...p.fixedIps.filter((ip) => v6(ip) === ipv6).map((ip): [string, string] => [p.mac, ip])]);
+/** _initialize_egress's allowed_mac_ipv4_pairs / _ipv6_pairs: the pairs and the fixed IPs */
+const ownPairs = (p: OfPort, ipv6: boolean): PySet<Pair> =>
+  allowedPairs(p, ipv6).union(PySet.of(p.fixedIps.filter((ip) => v6(ip) === ipv6).map((ip): Pair => [p.mac, ip])));
 
 const resubmit = (table: number) => `resubmit(,${table})`;
 const ctTo = (table: number) => `ct(table=${table},zone=${CT_ZONE})`;
@@ -61,8 +66,8 @@ export function initializePortFlows(p: OfPort, emit: Emit): void {
   initializeIngress(p, emit);
 }
 
-function egressIpv6Icmp(p: OfPort, pairs: [string, string][], emit: Emit): void {
-  for (const [mac, ip] of pairSet([...pairs, [p.mac, p.lla]])) {
+function egressIpv6Icmp(p: OfPort, pairs: PySet<Pair>, emit: Emit): void {
+  for (const [mac, ip] of pairs.union(PySet.of<Pair>([[p.mac, p.lla]]))) {
     for (const type of ICMPV6_ALLOWED_EGRESS_TYPES) {
       emit(flow([['table', TABLE.BASE_EGRESS], ['priority', 95], ['in_port', p.ofport], ['reg_port', p.ofport], ['dl_type', ETHERTYPE.IPv6],
         ['nw_proto', PROTO_IPV6_ICMP], ['icmp_type', type], ['dl_src', mac], ['ipv6_src', ip], ['actions', resubmit(TABLE.ACCEPTED_EGRESS_NORMAL)]]));
@@ -89,7 +94,7 @@ function initializeEgress(p: OfPort, emit: Emit): void {
       ['dl_src', mac], ['ipv6_src', ip], ['actions', ctTo(TABLE.RULES_EGRESS)]]));
   }
   // DHCP discovery and requests, from each address the port may use (IPv4: and from none yet)
-  const dhcp: [number, number, number, [string, string][], string][] = [
+  const dhcp: [number, number, number, Iterable<Pair>, string][] = [
     [ETHERTYPE.IPv4, 68, 67, [...pairs4, [p.mac, '0.0.0.0']], 'nw_src'],
     [ETHERTYPE.IPv6, 546, 547, pairs6, 'ipv6_src'],
   ];
