@@ -9,26 +9,16 @@
 import { type Member, type PolicyRule, type PortPolicy } from '../../policy/ir.js';
 import { linkLocal } from '../../policy/compile.js';
 import { type PolicyEngine } from '../../policy/engine.js';
-import { IP_PROTOCOL_MAP } from '../../model/protocols.js';
 import { type Ethertype } from '../../model/security-group-rule.js';
 import { ConjIdMap, ConjIpFlows, type MemberAddress, portConjunctionFlows, type RemoteRule } from './conjunctions.js';
 import { driverFlow, flow, type Flow, FlowTable } from './flow.js';
 import { type OvsdbFacts } from './ovsdb.js';
 import { type Emit, initializePortFlows, type OfPort, trackedFlows, unfilteredPortFlows } from './port-flows.js';
-import { acceptFlows, type DriverRule, ruleFlows } from './rules.js';
+import { acceptFlows, driverProtocol, type DriverRule, ruleFlows } from './rules.js';
 import { FIREWALL_TABLES, TABLE } from './tables.js';
 
-const PROTOCOL_NUMBERS = new Map(IP_PROTOCOL_MAP);
-
-/** SecurityGroup.update_rules: the protocol as a number where the driver knows one. */
-function driverProtocol(protocol: string, ethertype: Ethertype): number | string {
-  if (/^[0-9]+$/.test(protocol)) return Number(protocol);
-  if (ethertype === 'IPv6' && protocol === 'icmp') return 58;
-  return PROTOCOL_NUMBERS.get(protocol) ?? protocol;
-}
-
 /** The rule dict the OVS agent's cache hands the driver (securitygroups_rpc_base), protocol converted. */
-export function driverRule(r: PolicyRule): DriverRule {
+function driverRule(r: PolicyRule): DriverRule {
   const rule: DriverRule = { direction: r.direction, ethertype: r.ethertype };
   if (r.protocol !== null) rule.protocol = driverProtocol(r.protocol, r.ethertype);
   if (r.portMin !== null) rule.port_range_min = r.portMin;
@@ -60,7 +50,7 @@ function portRules(pp: PortPolicy): { raw: DriverRule[]; remote: RemoteRule[] } 
 }
 
 /** The driver's OFPort of a filtered port. */
-export function ofPort(pp: PortPolicy, facts: OvsdbFacts): OfPort {
+function ofPort(pp: PortPolicy, facts: OvsdbFacts): OfPort {
   const p = pp.port;
   return {
     id: p.id, ofport: facts.ofport(p.id), vlan: facts.vlan(p.id), mac: p.mac_address, lla: linkLocal(p.mac_address),

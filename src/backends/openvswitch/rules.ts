@@ -4,6 +4,7 @@
  * number), the flows of a rule or of a merged remote-group rule, port-range
  * masks, and the conjunction flows.
  */
+import { IP_PROTOCOL_MAP } from '../../model/protocols.js';
 import { type Direction, type Ethertype } from '../../model/security-group-rule.js';
 import { type Flow, flow } from './flow.js';
 import { ETHERTYPE, TABLE } from './tables.js';
@@ -19,6 +20,28 @@ export interface DriverRule {
   source_ip_prefix?: string;
   dest_ip_prefix?: string;
   remote_group_id?: string;
+}
+
+const PROTOCOL_NUMBERS = new Map(IP_PROTOCOL_MAP);
+
+/** SecurityGroup.update_rules: the protocol as a number where the driver knows one (an IPv6 rule's "icmp" is ICMPv6). */
+export function driverProtocol(protocol: string, ethertype: Ethertype): number | string {
+  if (/^[0-9]+$/.test(protocol)) return Number(protocol);
+  if (ethertype === 'IPv6' && protocol === 'icmp') return 58;
+  return PROTOCOL_NUMBERS.get(protocol) ?? protocol;
+}
+
+/**
+ * The protocol number a rule matches once rendered (nw_proto), null for every protocol: the
+ * number the API's name stands for, 0 included (`ip` matches protocol 0 only, unlike iptables).
+ * Port ranges are matched for tcp, udp and sctp only (PROTOCOLS_WITH_PORTS): a dccp or udplite
+ * rule's range is dropped, so it admits every port.
+ */
+export function matchedProtocol(protocol: string | null): number | null {
+  if (protocol === null) return null;
+  const n = driverProtocol(protocol, 'IPv4');
+  // the API takes only IP_PROTOCOL_MAP's names and numbers
+  return typeof n === 'number' ? n : null;
 }
 
 const ICMP = 1;
