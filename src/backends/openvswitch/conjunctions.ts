@@ -28,8 +28,12 @@ export class ConjIdMap {
   }
 }
 
-/** A remote group's member as the agent gets it: (address as stored, MAC as stored). */
-export type MemberAddress = [string, string];
+/** A remote group's member as the agent gets it, (address as stored, MAC as stored), and whether the IR pins it to that MAC. */
+export interface MemberAddress {
+  ip: string;
+  mac: string;
+  pinned: boolean;
+}
 
 /** Per network (local VLAN), per (direction, ethertype), per remote group: the conj_ids its members feed. */
 export class ConjIpFlows {
@@ -62,8 +66,8 @@ export class ConjIpFlows {
       const ipToConj = new Map<string, Set<number>>();
       for (const [remoteId, ids] of perRemote) {
         for (const addr of members(remoteId, ethertype)) {
-          const k = JSON.stringify(addr);
-          const cidr = formatNetwork(parseCidr(addr[0], true)!);
+          const k = JSON.stringify([addr.ip, addr.mac]);
+          const cidr = formatNetwork(parseCidr(addr.ip, true)!);
           if (!addrToConj.has(k)) addrToConj.set(k, { addr, cidr });
           if (!ipToConj.has(cidr)) ipToConj.set(cidr, new Set());
           for (const id of ids) ipToConj.get(cidr)!.add(id);
@@ -78,11 +82,11 @@ export class ConjIpFlows {
 }
 
 /** rules.create_flows_for_ip_address: one member address's 1/2 flows, per priority its conj_ids need. */
-function addressFlows([, mac]: MemberAddress, cidr: string, direction: Direction, ethertype: Ethertype, vlan: number, conjIds: number[], emit: Emit): void {
+function addressFlows({ mac, pinned }: MemberAddress, cidr: string, direction: Direction, ethertype: Ethertype, vlan: number, conjIds: number[], emit: Emit): void {
   const template = flow([['dl_type', ETHERTYPE[ethertype]], ['reg_net', vlan], ['table', direction === 'egress' ? TABLE.RULES_EGRESS : TABLE.RULES_INGRESS]]);
   template.set(prefixField(cidr, direction), cidr);
-  // an any-address member is pinned to the MAC it came with (bug 1867119)
-  if (cidr.endsWith('/0') && mac) template.set('dl_src', mac);
+  // an any-address member matches only frames from the MAC it came with (bug 1867119; the membership index says which)
+  if (pinned) template.set('dl_src', mac);
   const byOffset: number[][] = [[], [], [], []];
   for (const id of conjIds) byOffset[conjPriorityOffset(id)].push(id);
   byOffset.forEach((ids, offset) => {

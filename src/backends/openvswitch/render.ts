@@ -81,9 +81,10 @@ function filteredPort(pp: PortPolicy, facts: OvsdbFacts, conj: ConjIpFlows, emit
 
 /** A member as the agent's cache gives it: its address, and the MAC as stored (the port's for a fixed IP, the pair's as written). */
 function memberAddress(engine: PolicyEngine, m: Member): MemberAddress {
-  if (m.via !== 'address_pair') return [m.ip, m.mac ?? ''];
+  const pinned = m.srcMac !== undefined;
+  if (m.via !== 'address_pair') return { ip: m.ip, mac: m.mac ?? '', pinned };
   const pair = engine.port(m.portId)?.allowed_address_pairs.find((a) => a.ip_address === m.ip && a.mac_address === m.mac);
-  return [m.ip, pair?.stored_mac ?? m.mac ?? ''];
+  return { ip: m.ip, mac: pair?.stored_mac ?? m.mac ?? '', pinned };
 }
 
 /** The flows a fresh sync of the engine's local ports leaves on br-int, sorted as `ovs-ofctl dump-flows`' golden dump. */
