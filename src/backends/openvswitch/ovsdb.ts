@@ -4,7 +4,9 @@
  * row's `other_config:tag`, the agent's own numbering of networks). The
  * renderer takes them as an input, with the agent's cookie; `numberedInOrder`
  * gives the numbering and cookie the golden harness's OVSDB stands in with
- * (test/golden/neutron_harness/ovs_node.py, ovs.py).
+ * (test/golden/neutron_harness/ovs_node.py, ovs.py). Every network is taken to be
+ * tunnelled (`other_config:network_type` vxlan, as the harness says): a VLAN or
+ * flat network's physical direct flows are not rendered.
  */
 import { type Topology, type TopologyPort } from '../../policy/topology.js';
 

@@ -13,7 +13,6 @@ import {
 
 /** A local port as the driver's OFPort holds it. */
 export interface OfPort {
-  id: string;
   ofport: number;
   vlan: number;
   /** the VIF's MAC (OVSDB's, the port's canonical one) */
@@ -39,7 +38,7 @@ function allowedPairs(p: OfPort, ipv6: boolean): PySet<Pair> {
 }
 
 /** OFPort.all_allowed_macs */
-export function allowedMacs(p: OfPort): string[] {
+function allowedMacs(p: OfPort): string[] {
   const macs = PySet.of([...allowedPairs(p, false).union(allowedPairs(p, true))].map(([mac]) => mac));
   macs.add(p.mac);
   return [...macs];

@@ -53,7 +53,7 @@ function portRules(pp: PortPolicy): { raw: DriverRule[]; remote: RemoteRule[] } 
 function ofPort(pp: PortPolicy, facts: OvsdbFacts): OfPort {
   const p = pp.port;
   return {
-    id: p.id, ofport: facts.ofport(p.id), vlan: facts.vlan(p.id), mac: p.mac_address, lla: linkLocal(p.mac_address),
+    ofport: facts.ofport(p.id), vlan: facts.vlan(p.id), mac: p.mac_address, lla: linkLocal(p.mac_address),
     fixedIps: p.fixed_ips, pairs: p.allowed_address_pairs.map((a): [string, string] => [a.stored_mac, a.ip_address]),
   };
 }
