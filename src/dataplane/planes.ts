@@ -13,8 +13,11 @@ import { memoryWriter } from './memory/writer.js';
 
 type WriterOf<N extends BackendName> = NodeWriter<StateOf<Backend<N>>, DeltaOf<Backend<N>>, Backend<N>>;
 
-/** Each backend's writers: into a node's kernel (the iptables one with one flavour of the tools, nft or legacy), or into memory. */
-const WRITERS: { [N in BackendName]: { kernel: (tools: IptablesBackend) => WriterOf<N>; model: () => WriterOf<N> } } = {
+/**
+ * Each backend's writers: into a node's kernel (the iptables one with one flavour of the tools, nft or legacy), or into memory.
+ * OVN has none: ovn-northd and ovn-controller enforce its Northbound rows, not a portsec agent.
+ */
+const WRITERS: { [N in BackendName]?: { kernel: (tools: IptablesBackend) => WriterOf<N>; model: () => WriterOf<N> } } = {
   iptables: { kernel: iptablesWriter, model: memoryWriter },
 };
 
@@ -35,7 +38,9 @@ export interface PlaneOptions {
 
 export function dataPlane(name: BackendName = DEFAULT_BACKEND, { nodes = 'nft', agentState }: PlaneOptions = {}): DataPlane {
   const create = (t: Topology) => createBackend(name, t, agentState);
+  const writers = WRITERS[name];
+  if (!writers) throw new Error(`the ${name} backend has no data plane of portsec's`);
   return nodes === 'model'
-    ? { name, create, writer: WRITERS[name].model(), kernel: false }
-    : { name, create, writer: WRITERS[name].kernel(nodes), kernel: true };
+    ? { name, create, writer: writers.model(), kernel: false }
+    : { name, create, writer: writers.kernel(nodes), kernel: true };
 }
