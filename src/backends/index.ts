@@ -1,5 +1,5 @@
 /** The firewall backends by name: what the agent, the CLI and the analyzer reach them by (see contract.ts). */
-import { type BackendEntry, type DeltaOf } from './contract.js';
+import { type BackendEntry } from './contract.js';
 import { AGENT_STATES, createIptablesNode, type IptablesNode } from './iptables/backend.js';
 import { FORMATS, summary } from './iptables/formats.js';
 import { matchedProtocol } from './iptables/rule-args.js';
@@ -42,6 +42,3 @@ export const backendFor = (t: Topology): BackendName => (t.options.backend in BA
 export function createBackend<N extends BackendName>(name: N, t: Topology, agentState?: string): Backend<N> {
   return BACKENDS[name].create(t, agentState) as Backend<N>;
 }
-
-/** One line on a delta of the named backend (a delta comes with the backend that made it). */
-export const summarize = (name: BackendName, d: DeltaOf<Backend>): string => (BACKENDS[name].summary as (d: DeltaOf<Backend>) => string)(d);

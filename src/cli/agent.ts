@@ -1,6 +1,6 @@
 /** `portsec agent`: enforce one compute node's policy, following the database's change log. */
 import { type Command, Option } from 'commander';
-import { DEFAULT_BACKEND, summarize } from '../backends/index.js';
+import { BACKENDS, DEFAULT_BACKEND } from '../backends/index.js';
 import { Agent } from '../dataplane/agent.js';
 import { type IptablesBackend } from '../dataplane/iptables/tools.js';
 import { dataPlane } from '../dataplane/planes.js';
@@ -23,7 +23,7 @@ export function agentCommand(program: Command): void {
       process.stdout.write(`portsec agent: ${agent.ns} converged; following ${o.db}\n`);
       const stopTicks = repeat(o.interval, async () => {
         await agent.plumb();
-        for (const d of await agent.sync()) process.stdout.write(`applied: ${summarize(agent.plane.name, d)}\n`);
+        for (const d of await agent.sync()) process.stdout.write(`applied: ${BACKENDS[agent.plane.name].summary(d)}\n`);
       });
       const stop = () => void stopTicks().then(() => store.close()).then(() => process.exit(0));
       process.once('SIGTERM', stop);

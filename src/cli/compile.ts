@@ -47,18 +47,18 @@ async function readInput(o: Options): Promise<Record<string, any>> {
 
 export function compileCommand(program: Command): void {
   addExpansionOption(program.command('compile'))
-    .description('print the ipset and iptables state Neutron\'s iptables firewall driver would install on one compute node')
+    .description('print the ipset and iptables state Neutron\'s iptables firewall driver would install on one compute node, or (--driver ovn) the OVN Northbound rows Neutron\'s OVN driver writes')
     .option('--host <host>', 'the compute node: ports whose binding:host_id is HOST (read from --db)')
     .option('--topology <file>', 'a JSON topology in the golden fixtures\' input shape (options, security_groups, ports, events; see test/golden/README.md)')
     .option('--db <file>', 'SQLite database of `portsec serve`', 'portsec.db')
     .addOption(new Option('--driver <driver>', 'linuxbridge (neutron-linuxbri-, tap devices), ovs_hybrid (neutron-openvswi-, qvb devices), or ovn (the Northbound rows of every port)').choices(DRIVERS))
     .addOption(new Option('--ipset <on|off>', 'remote groups as ipsets, or expanded to one rule per member').choices(['on', 'off']))
     .addOption(new Option('--ipv6 <on|off>', 'off: the node has no IPv6, so no ip6tables (as Neutron\'s agent on such a host)').choices(['on', 'off']))
-    .addOption(new Option('--format <format>', allFormats.map(([name, help]) => `${name}: ${help}`).join('; '))
-      .choices(allFormats.map(([name]) => name)).default(Object.keys(formats)[0], `${Object.keys(formats)[0]}, or the backend's first`))
+    .addOption(new Option('--format <format>', `${allFormats.map(([name, help]) => `${name}: ${help}`).join('; ')} (default: the backend's first, ${Object.keys(formats)[0]} for iptables)`)
+      .choices(allFormats.map(([name]) => name)))
     .addOption(new Option('--agent-state <state>', 'how the topology file\'s events are followed, one agent loop each: as the real agent keeps its state '
-      + `between loops (${agentStates[0]}: members cached since their last fetch, RPC chunks of 20 ports, ports as last fetched), or ideal, a fresh sync after each`)
-      .choices(allAgentStates).default(agentStates[0], `${agentStates[0]}, or the backend's first`))
+      + `between loops (${agentStates[0]}: members cached since their last fetch, RPC chunks of 20 ports, ports as last fetched), or ideal, a fresh sync after each`
+      + ` (default: the backend's first, ${agentStates[0]} for iptables)`).choices(allAgentStates))
     .action(async (o: Options) => {
       if (!o.host === !o.topology) throw new InvalidArgumentError('give exactly one of --host HOST or --topology FILE');
       const input = await readInput(o);

@@ -17,14 +17,18 @@ type WriterOf<N extends BackendName> = NodeWriter<StateOf<Backend<N>>, DeltaOf<B
  * Each backend's writers: into a node's kernel (the iptables one with one flavour of the tools, nft or legacy), or into memory.
  * OVN has none: ovn-northd and ovn-controller enforce its Northbound rows, not a portsec agent.
  */
-const WRITERS: { [N in BackendName]?: { kernel: (tools: IptablesBackend) => WriterOf<N>; model: () => WriterOf<N> } } = {
+const WRITERS = {
   iptables: { kernel: iptablesWriter, model: memoryWriter },
-};
+} satisfies { [N in BackendName]?: { kernel: (tools: IptablesBackend) => WriterOf<N>; model: () => WriterOf<N> } };
+
+/** the backends a node can run here: those with writers */
+export type PlaneName = keyof typeof WRITERS;
+export type PlaneBackend = Backend<PlaneName>;
 
 export interface DataPlane {
-  name: BackendName;
-  create(t: Topology): Backend;
-  writer: NodeWriter<StateOf<Backend>, DeltaOf<Backend>, Backend>;
+  name: PlaneName;
+  create(t: Topology): PlaneBackend;
+  writer: NodeWriter<StateOf<PlaneBackend>, DeltaOf<PlaneBackend>, PlaneBackend>;
   /** whether nodes are network namespaces (built, plumbed, rebuilt when gone) or only the writer's memory */
   kernel: boolean;
 }
@@ -36,11 +40,9 @@ export interface PlaneOptions {
   agentState?: string;
 }
 
-export function dataPlane(name: BackendName = DEFAULT_BACKEND, { nodes = 'nft', agentState }: PlaneOptions = {}): DataPlane {
+export function dataPlane(name: PlaneName = DEFAULT_BACKEND, { nodes = 'nft', agentState }: PlaneOptions = {}): DataPlane {
   const create = (t: Topology) => createBackend(name, t, agentState);
-  const writers = WRITERS[name];
-  if (!writers) throw new Error(`the ${name} backend has no data plane of portsec's`);
   return nodes === 'model'
-    ? { name, create, writer: writers.model(), kernel: false }
-    : { name, create, writer: writers.kernel(nodes), kernel: true };
+    ? { name, create, writer: WRITERS[name].model(), kernel: false }
+    : { name, create, writer: WRITERS[name].kernel(nodes), kernel: true };
 }
