@@ -103,7 +103,7 @@ describe('ovn renders what Neutron 21\'s OVN driver writes', () => {
  * fixed IPs after the VIP in `addresses`, or whether a trusted port joins its groups): a VIP
  * port with more fixed IPs after the VIP, a trusted port in a group, the metadata port, a
  * floating IP's port, a pair on the port's MAC spelt in capitals, rules alike after the
- * API's conversion, dccp/udplite port ranges, ICMP type and code.
+ * API's conversion, dccp/udplite port ranges, ICMP type and code, a rule id past ASCII.
  */
 const EDGE_GROUP = '5e000000-0000-4000-8000-000000000001';
 const EDGE = {
@@ -113,7 +113,7 @@ const EDGE = {
     security_group_rules: [
       { id: 'proto-0', direction: 'ingress', protocol: '0' },
       { id: 'dccp-range', direction: 'ingress', protocol: 'dccp', port_range_min: 10, port_range_max: 20 },
-      { id: 'echo', direction: 'ingress', protocol: 'icmp', port_range_min: 8, port_range_max: 0 },
+      { id: 'echo-règle-😀', direction: 'ingress', protocol: 'icmp', port_range_min: 8, port_range_max: 0 },
       { id: 'udplite-port', direction: 'ingress', protocol: 'udplite', port_range_min: 5, port_range_max: 5 },
       { id: 'echo6-out', direction: 'egress', ethertype: 'IPv6', protocol: 'icmp', port_range_min: 128 },
       { id: 'tcp-all-ports', direction: 'ingress', protocol: 'tcp', port_range_min: 1, port_range_max: 65535 },
@@ -206,6 +206,9 @@ describe('portsec compile --driver ovn', () => {
     const cli = compile('--topology', inputFile(read('sample-h_address_spellings.json').input), '--format', 'nbctl');
     expect(cli.status).toBe(0);
     cases.push(['sample-h_address_spellings.json via the CLI', cli.stdout, read('sample-h_address_spellings.json').initial]);
+    // and the edge cases (trusted, localport, a rule id past ASCII), whose rows the test above holds against Neutron's
+    const edge = inputFile(EDGE);
+    cases.push(['the edge cases via the CLI', compile('--topology', edge, '--format', 'nbctl').stdout, JSON.parse(compile('--topology', edge).stdout)]);
     for (const [what, script, rows] of cases) {
       const nb = await startOvnNb();
       try {

@@ -48,5 +48,8 @@ export const byName = <T extends { name: string }>(rows: T[]): T[] => rows.slice
 export const aclOrder = (a: Acl, b: Acl): number =>
   compareText(a.direction, b.direction) || b.priority - a.priority || compareText(a.match, b.match) || compareText(a.action, b.action);
 
-/** The rows as the fixtures print them (indent 1, as json.dump(indent=1)). */
-export const rowsJson = (rows: NbRows): string => `${JSON.stringify(rows, null, 1)}\n`;
+/** json.dump's ensure_ascii: every UTF-16 unit past ASCII as \uXXXX (lower-case hex, astral characters as their surrogates) */
+const asciiOnly = (json: string) => json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+/** The rows as the harness prints them (json.dump(indent=1, sort_keys=True)), byte for byte. */
+export const rowsJson = (rows: NbRows): string => `${asciiOnly(JSON.stringify(rows, null, 1))}\n`;
