@@ -7,6 +7,7 @@
  * (backends/contract.ts): the data plane it is given pairs one with its writer.
  */
 import { type DeltaOf } from '../backends/contract.js';
+import { type Backend } from '../backends/index.js';
 import { type HostPolicy } from '../policy/ir.js';
 import { type ParsedEvent, parseEvent } from '../policy/events.js';
 import { type CompileOptions, parseTopology } from '../policy/topology.js';
@@ -14,11 +15,11 @@ import { type Store } from '../store/repository.js';
 import { portInput, topologyForHost } from '../store/topology.js';
 import { readChanges } from './changes.js';
 import { createComputeNode, ensureBridge, ensureVxlan, joinUnderlay, nodeNamespace } from './compute-node.js';
-import { type DataPlane, dataPlane, type PlaneBackend } from './planes.js';
+import { type DataPlane, dataPlane, type PlaneName } from './planes.js';
 
 export class Agent {
   readonly ns: string;
-  private firewall!: PlaneBackend;
+  private firewall!: Backend<PlaneName>;
   private seq = 0;
   /** how many times the node was (re)built: a rebuilt node starts from a fresh sync */
   private starts = 0;
@@ -30,7 +31,7 @@ export class Agent {
   }
 
   /** Builds the node if needed, lets the writer take it (iptables: closed, see fail-closed.ts), and brings its kernel to the compiled state. */
-  async start(): Promise<DeltaOf<PlaneBackend>> {
+  async start(): Promise<DeltaOf<Backend<PlaneName>>> {
     this.plane.writer.take(this.plane.kernel ? createComputeNode(this.host) : this.ns);
     this.plumbed = '';
     // the node's tunnel address from the start, so that nodes already running see it when they next plumb
@@ -43,7 +44,7 @@ export class Agent {
   }
 
   /** Applies every change logged since the last sync; returns the deltas it applied. */
-  async sync(): Promise<DeltaOf<PlaneBackend>[]> {
+  async sync(): Promise<DeltaOf<Backend<PlaneName>>[]> {
     const read = await this.store.snapshot((tx) => readChanges(tx, this.seq));
     if (!read) return [];
     const { ports, groups, found } = read;

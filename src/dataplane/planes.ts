@@ -14,21 +14,20 @@ import { memoryWriter } from './memory/writer.js';
 type WriterOf<N extends BackendName> = NodeWriter<StateOf<Backend<N>>, DeltaOf<Backend<N>>, Backend<N>>;
 
 /**
- * Each backend's writers: into a node's kernel (the iptables one with one flavour of the tools, nft or legacy), or into memory.
- * OVN has none: ovn-northd and ovn-controller enforce its Northbound rows, not a portsec agent.
+ * Each backend's writers: into a node's kernel (the iptables one with one flavour of the tools, nft or legacy), or
+ * into memory. A backend without them (openvswitch) is rendered by `portsec compile` only.
  */
 const WRITERS = {
   iptables: { kernel: iptablesWriter, model: memoryWriter },
 } satisfies { [N in BackendName]?: { kernel: (tools: IptablesBackend) => WriterOf<N>; model: () => WriterOf<N> } };
 
-/** the backends a node can run here: those with writers */
+/** The backends an agent can run: those with writers. */
 export type PlaneName = keyof typeof WRITERS;
-export type PlaneBackend = Backend<PlaneName>;
 
 export interface DataPlane {
   name: PlaneName;
-  create(t: Topology): PlaneBackend;
-  writer: NodeWriter<StateOf<PlaneBackend>, DeltaOf<PlaneBackend>, PlaneBackend>;
+  create(t: Topology): Backend<PlaneName>;
+  writer: NodeWriter<StateOf<Backend<PlaneName>>, DeltaOf<Backend<PlaneName>>, Backend<PlaneName>>;
   /** whether nodes are network namespaces (built, plumbed, rebuilt when gone) or only the writer's memory */
   kernel: boolean;
 }

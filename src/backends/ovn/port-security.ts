@@ -25,7 +25,7 @@ export function allowedAddresses(p: TopologyPort): { portSecurity: string[]; new
   const newMacs = new Set<string>();
   let own = [p.mac_address, ...p.fixed_ips].join(' ');
   for (const a of p.allowed_address_pairs) {
-    const mac = a.mac_text ?? a.mac_address;
+    const mac = a.stored_mac;
     if (mac === p.mac_address) {
       own += ` ${a.ip_address}`;
     } else {
