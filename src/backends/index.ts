@@ -4,6 +4,7 @@ import { AGENT_STATES, createIptablesNode, type IptablesNode } from './iptables/
 import { FORMATS, summary } from './iptables/formats.js';
 import { matchedProtocol } from './iptables/rule-args.js';
 import * as ovs from './openvswitch/entry.js';
+import * as ovn from './ovn/entry.js';
 import { BACKEND_SEMANTICS, type NeutronBackend } from '../policy/neutron-backends.js';
 import { type Topology } from '../policy/topology.js';
 
@@ -24,6 +25,8 @@ export const BACKENDS = {
    * local VLANs and cookie as OVSDB facts; after events, a fresh sync of the topology (`ideal`) only
    */
   openvswitch: ovs.ENTRY,
+  /** Neutron's ML2/OVN driver: the Northbound rows it writes (every port, wherever bound); after events, the end topology's */
+  ovn: ovn.ENTRY,
 };
 
 export type BackendName = keyof typeof BACKENDS;

@@ -1,6 +1,7 @@
 /**
  * `portsec compile`: one compute node's firewall state as a Neutron driver renders it — iptables and ipsets
- * (linuxbridge, ovs_hybrid) or br-int's OpenFlow flows (openvswitch) — from the database or a topology file.
+ * (linuxbridge, ovs_hybrid), br-int's OpenFlow flows (openvswitch) or OVN's Northbound rows (ovn) — from the
+ * database or a topology file.
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
@@ -55,12 +56,13 @@ function pick(what: string, value: string | undefined, have: readonly string[], 
 export function compileCommand(program: Command): void {
   addExpansionOption(program.command('compile'))
     .description('print the state Neutron\'s firewall driver would install on one compute node: the ipset and iptables state '
-      + '(linuxbridge, ovs_hybrid) or the OpenFlow flows on br-int (openvswitch)')
+      + '(linuxbridge, ovs_hybrid), the OpenFlow flows on br-int (openvswitch), or the Northbound rows of every port (ovn)')
     .option('--host <host>', 'the compute node: ports whose binding:host_id is HOST (read from --db)')
     .option('--topology <file>', 'a JSON topology in the golden fixtures\' input shape (options, security_groups, ports, events; see test/golden/README.md)')
     .option('--db <file>', 'SQLite database of `portsec serve`', 'portsec.db')
     .addOption(new Option('--driver <driver>', 'linuxbridge (neutron-linuxbri-, tap devices), ovs_hybrid (neutron-openvswi-, qvb devices) '
-      + 'or openvswitch (the OVS firewall\'s flows, ofports and local VLANs numbered in port order as the golden harness\'s OVSDB)')
+      + 'openvswitch (the OVS firewall\'s flows, ofports and local VLANs numbered in port order as the golden harness\'s OVSDB) '
+      + 'or ovn (the ML2/OVN driver\'s Northbound rows, every port wherever bound)')
       .choices(['linuxbridge', 'ovs_hybrid', ...Object.keys(DRIVER_BACKENDS)]))
     .addOption(new Option('--ipset <on|off>', 'remote groups as ipsets, or expanded to one rule per member (iptables only)').choices(['on', 'off']))
     .addOption(new Option('--ipv6 <on|off>', 'off: the node has no IPv6, so no ip6tables (as Neutron\'s agent on such a host; iptables only)').choices(['on', 'off']))

@@ -41,7 +41,7 @@ export const BACKEND_SEMANTICS: Record<NeutronBackend, BackendSemantics> = {
 };
 
 /** `options.driver` names (a topology file's, `portsec compile --driver`) that name a backend rather than an iptables driver */
-export const DRIVER_BACKENDS: Readonly<Record<string, NeutronBackend>> = { openvswitch: 'openvswitch' };
+export const DRIVER_BACKENDS: Readonly<Record<string, NeutronBackend>> = { openvswitch: 'openvswitch', ovn: 'ovn' };
 
 /** The backend a driver name stands for, if it is not an iptables driver. */
 export const driverBackend = (driver: unknown): NeutronBackend | undefined =>
