@@ -22,7 +22,7 @@ import { seededRandom } from '../src/model/random.js';
 import { goldenSnapshot } from './support/golden-snapshot.js';
 import { type OvnCentral, startOvnCentral } from './support/ovn-central.js';
 import { type OvnFlow, OvnFlowPlanner } from './support/ovn-flows.js';
-import { type NbRows } from './support/ovn-nb.js';
+import { type NbRows } from '../src/backends/ovn/rows.js';
 
 const SEED = Number(process.env.PORTSEC_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const DIR = join(import.meta.dirname, 'fixtures/golden-ovn');

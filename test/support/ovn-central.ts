@@ -16,7 +16,9 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { loadCommands, NB_SCHEMA, nbctlAt, type NbRows, needOvn, oneTransaction, startOvsdb, stopChild, untilExists } from './ovn-nb.js';
+import { loadArgs } from '../../src/backends/ovn/nbctl.js';
+import { type NbRows } from '../../src/backends/ovn/rows.js';
+import { NB_SCHEMA, nbctlAt, needOvn, startOvsdb, stopChild, untilExists } from './ovn-nb.js';
 
 const run = promisify(execFile);
 export const SB_SCHEMA = '/usr/share/ovn/ovn-sb.ovsschema';
@@ -158,19 +160,19 @@ export async function startOvnCentral(): Promise<OvnCentral> {
     children.push(nb.child);
     const sb = await startOvsdb(dir, SB_SCHEMA, 'sb');
     children.push(sb.child);
-    const nbctl = nbctlAt(nb.socket);
+    const nbctl = nbctlAt(nb.remote);
     await nbctl(['init']);
-    const northd = spawn('ovn-northd', [`--ovnnb-db=unix:${nb.socket}`, `--ovnsb-db=unix:${sb.socket}`, `--unixctl=${join(dir, 'northd.ctl')}`, '--no-chdir', '-vconsole:off'], { stdio: 'ignore' });
+    const northd = spawn('ovn-northd', [`--ovnnb-db=${nb.remote}`, `--ovnsb-db=${sb.remote}`, `--unixctl=${join(dir, 'northd.ctl')}`, '--no-chdir', '-vconsole:off'], { stdio: 'ignore' });
     children.push(northd);
     await untilExists(join(dir, 'northd.ctl'), northd, 'ovn-northd');
 
     const load = async (rows: NbRows, traces: number) => {
       await stopTracer();
-      await nbctl(oneTransaction([['--all', 'destroy', 'Port_Group'], ['--all', 'destroy', 'Logical_Switch'], ['--all', 'destroy', 'Address_Set']]));
-      await nbctl(oneTransaction(loadCommands(rows)));
+      await nbctl(['--all', 'destroy', 'Port_Group', '--', '--all', 'destroy', 'Logical_Switch', '--', '--all', 'destroy', 'Address_Set']);
+      await nbctl(loadArgs(rows));
       await nbctl(['--timeout=60', '--wait=sb', 'sync']);
       // --detach returns once the daemon has read the database
-      await run('ovn-trace', [`--db=unix:${sb.socket}`, ...Array(traces * ctNextPerTrace(rows)).fill('--ct=new'), '--detach', '--no-chdir', `--pidfile=${tracePidfile}`,
+      await run('ovn-trace', [`--db=${sb.remote}`, ...Array(traces * ctNextPerTrace(rows)).fill('--ct=new'), '--detach', '--no-chdir', `--pidfile=${tracePidfile}`,
         `--unixctl=${traceCtl}`, '--no-friendly-names', '-vconsole:off', '-vfile:off']);
       tracer = await Unixctl.open(traceCtl);
     };

@@ -1,25 +1,22 @@
 /**
  * A throw-away OVN Northbound database for tests: Debian's ovsdb-server with
  * ovn-nb.ovsschema in a temp dir, on a unix socket only, stopped by the PID it
- * was started with. `nbctl` runs Debian's ovn-nbctl against it.
+ * was started with. `nbctl` runs Debian's ovn-nbctl against it; `readBack`
+ * reads the rows that decide port security in the OVN fixtures' shape.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { type Acl, aclOrder, byName, type NbRows, sortedText } from '../../src/backends/ovn/rows.js';
 
 const run = promisify(execFile);
 export const NB_SCHEMA = '/usr/share/ovn/ovn-nb.ovsschema';
 
-/** The rows the golden OVN fixtures hold (test/golden/README.md, "OVN fixtures"). */
-export interface NbAcl { direction: string; priority: number; match: string; action: string; external_ids: Record<string, string> }
-export interface NbPortGroup { name: string; ports: string[]; acls: NbAcl[] }
-export interface NbLsp { name: string; switch: string; type: string; addresses: string[]; port_security: string[] }
-export interface NbAddressSet { name: string; addresses: string[] }
-export interface NbRows { logical_switch_ports: NbLsp[]; port_groups: NbPortGroup[]; address_sets: NbAddressSet[] }
-
 export interface OvnNb {
+  /** the database's address, as ovn-nbctl's --db and OVN_NB_DB take it */
+  remote: string;
   nbctl(args: string[]): Promise<string>;
   stop(): Promise<void>;
 }
@@ -50,61 +47,80 @@ export async function untilExists(path: string, child: ChildProcess, what: strin
 }
 
 /** An ovsdb-server for one schema in `dir`, listening on `dir`/`name`.sock only. */
-export async function startOvsdb(dir: string, schema: string, name: string): Promise<{ child: ChildProcess; socket: string }> {
+export async function startOvsdb(dir: string, schema: string, name: string): Promise<{ child: ChildProcess; remote: string }> {
   const db = join(dir, `${name}.db`);
   const socket = join(dir, `${name}.sock`);
   await run('ovsdb-tool', ['create', db, schema]);
   const child = spawn('ovsdb-server', [`--remote=punix:${socket}`, `--unixctl=${join(dir, `${name}.ctl`)}`, '--no-chdir', db], { stdio: 'ignore' });
-  await untilExists(socket, child, `ovsdb-server (${name})`);
-  return { child, socket };
+  try {
+    await untilExists(socket, child, `ovsdb-server (${name})`);
+  } catch (e) {
+    await stopChild(child);
+    throw e;
+  }
+  return { child, remote: `unix:${socket}` };
 }
 
-export const nbctlAt = (socket: string) => async (args: string[]) => (await run('ovn-nbctl', [`--db=unix:${socket}`, ...args], { maxBuffer: 1 << 26 })).stdout;
+/** ovn-nbctl against the database at `remote` */
+export const nbctlAt = (remote: string) => async (args: string[]) => (await run('ovn-nbctl', [`--db=${remote}`, ...args], { maxBuffer: 1 << 26 })).stdout;
 
 export async function startOvnNb(): Promise<OvnNb> {
   needOvn(['/usr/sbin/ovsdb-server', '/usr/bin/ovn-nbctl', NB_SCHEMA]);
   const dir = mkdtempSync(join(tmpdir(), 'portsec-ovn-nb-'));
-  let child: ChildProcess | undefined;
-  const stop = async () => {
-    await stopChild(child);
-    rmSync(dir, { recursive: true, force: true });
-  };
-  let socket: string;
   try {
-    ({ child, socket } = await startOvsdb(dir, NB_SCHEMA, 'nb'));
+    const { child, remote } = await startOvsdb(dir, NB_SCHEMA, 'nb');
+    const stop = async () => {
+      await stopChild(child);
+      rmSync(dir, { recursive: true, force: true });
+    };
+    return { remote, nbctl: nbctlAt(remote), stop };
   } catch (e) {
-    await stop();
+    rmSync(dir, { recursive: true, force: true });
     throw e;
   }
-  return { nbctl: nbctlAt(socket), stop };
 }
 
-const q = (s: string) => JSON.stringify(s);
-const set = (xs: string[]) => `[${xs.map(q).join(',')}]`;
-const map = (m: Record<string, string>) => `{${Object.entries(m).map(([k, v]) => `${q(k)}=${q(v)}`).join(',')}}`;
+type Datum = string | number | boolean | [string, unknown];
+const atoms = (d: Datum): unknown[] => (Array.isArray(d) && d[0] === 'set' ? (d[1] as unknown[]) : [d]);
+const uuidOf = (d: unknown) => (d as [string, string])[1];
+const mapOf = (d: Datum) => Object.fromEntries((d as [string, [string, string][]])[1]);
 
-/** ovn-nbctl database commands creating the rows (and the logical switches their ports name), for one transaction. */
-export function loadCommands(rows: NbRows): string[][] {
-  const cmds: string[][] = [];
-  for (const sw of new Set(rows.logical_switch_ports.map((l) => l.switch))) cmds.push(['ls-add', sw]);
-  const lspId = new Map<string, string>();
-  rows.logical_switch_ports.forEach((l, i) => {
-    lspId.set(l.name, `@lsp${i}`);
-    cmds.push([`--id=@lsp${i}`, 'create', 'Logical_Switch_Port', `name=${q(l.name)}`, `type=${q(l.type)}`, `addresses=${set(l.addresses)}`, `port_security=${set(l.port_security)}`]);
-    cmds.push(['add', 'Logical_Switch', l.switch, 'ports', `@lsp${i}`]);
-  });
-  let n = 0;
-  for (const g of rows.port_groups) {
-    const acls = g.acls.map((a) => {
-      const id = `@acl${n++}`;
-      cmds.push([`--id=${id}`, 'create', 'ACL', `direction=${a.direction}`, `priority=${a.priority}`, `match=${q(a.match)}`, `action=${a.action}`, `external_ids=${map(a.external_ids)}`]);
-      return id;
-    });
-    cmds.push(['create', 'Port_Group', `name=${q(g.name)}`, `ports=[${g.ports.map((p) => lspId.get(p)).join(',')}]`, `acls=[${acls.join(',')}]`]);
+async function list(nb: OvnNb, table: string, columns: string[]) {
+  const out = JSON.parse(await nb.nbctl(['--format=json', '--data=json', `--columns=${columns.join(',')}`, 'list', table]));
+  return (out.data as Datum[][]).map((row) => Object.fromEntries(columns.map((c, i) => [c, row[i]])));
+}
+
+/** The rows as the database holds them, in the fixtures' shape (keys in the same order). */
+export async function readBack(nb: OvnNb): Promise<NbRows> {
+  const lspRows = await list(nb, 'Logical_Switch_Port', ['_uuid', 'name', 'type', 'addresses', 'port_security']);
+  const lspName = new Map(lspRows.map((r) => [uuidOf(r._uuid), r.name as string]));
+  const switchOf = new Map<string, string>();
+  for (const s of await list(nb, 'Logical_Switch', ['name', 'ports'])) {
+    for (const p of atoms(s.ports)) switchOf.set(lspName.get(uuidOf(p))!, s.name as string);
   }
-  for (const s of rows.address_sets) cmds.push(['create', 'Address_Set', `name=${q(s.name)}`, `addresses=${set(s.addresses)}`]);
-  return cmds;
+  const acls = new Map(
+    (await list(nb, 'ACL', ['_uuid', 'direction', 'priority', 'match', 'action', 'external_ids'])).map((a) => [
+      uuidOf(a._uuid),
+      { action: a.action, direction: a.direction, external_ids: mapOf(a.external_ids), match: a.match, priority: a.priority } as Acl,
+    ]),
+  );
+  const pgs = (await list(nb, 'Port_Group', ['name', 'ports', 'acls'])).map((g) => ({
+    acls: atoms(g.acls).map((a) => acls.get(uuidOf(a))!).sort(aclOrder),
+    name: g.name as string,
+    ports: sortedText(atoms(g.ports).map((p) => lspName.get(uuidOf(p))!)),
+  }));
+  const sets = (await list(nb, 'Address_Set', ['name', 'addresses'])).map((s) => ({ addresses: sortedText(atoms(s.addresses) as string[]), name: s.name as string }));
+  return {
+    address_sets: byName(sets),
+    logical_switch_ports: byName(
+      lspRows.map((r) => ({
+        addresses: sortedText(atoms(r.addresses) as string[]),
+        name: r.name as string,
+        port_security: sortedText(atoms(r.port_security) as string[]),
+        switch: switchOf.get(r.name as string)!,
+        type: r.type as string,
+      })),
+    ),
+    port_groups: byName(pgs),
+  };
 }
-
-/** One ovn-nbctl argument list running the commands as one transaction. */
-export const oneTransaction = (cmds: string[][]) => cmds.flatMap((c, i) => (i ? ['--', ...c] : c));
