@@ -9,10 +9,10 @@ import { buildCloud } from '../src/analysis/cloud.js';
 import { canReach } from '../src/analysis/reach.js';
 import { stepText } from '../src/analysis/report/explain.js';
 import { type NeutronBackend } from '../src/policy/neutron-backends.js';
-import { goldenSnapshot } from './support/golden-snapshot.js';
+import { topologySnapshot } from './support/topology-snapshot.js';
 
 const NET = 'net-1';
-const snapshot = goldenSnapshot({
+const snapshot = topologySnapshot({
   security_groups: [
     { id: 'web', name: 'web', security_group_rules: [
       { id: 'in-dccp', direction: 'ingress', ethertype: 'IPv4', protocol: 'dccp', port_range_min: 5000, port_range_max: 5000 },

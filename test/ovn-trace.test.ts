@@ -19,7 +19,7 @@ import { stepText } from '../src/analysis/report/explain.js';
 import { parseCidr, parseIp } from '../src/model/addresses.js';
 import { eui64 } from '../src/model/ipam.js';
 import { seededRandom } from '../src/model/random.js';
-import { goldenSnapshot } from './support/golden-snapshot.js';
+import { topologySnapshot } from './support/topology-snapshot.js';
 import { type OvnCentral, startOvnCentral } from './support/ovn-central.js';
 import { type OvnFlow, OvnFlowPlanner } from './support/ovn-flows.js';
 import { type NbRows } from '../src/backends/ovn/rows.js';
@@ -134,7 +134,7 @@ describe('ovn-trace vs can-reach --backend ovn', () => {
     const rng = seededRandom(SEED);
     const planned = FIXTURES.map((file) => {
       const { input, rows } = fixtureOf(file);
-      const snapshot = goldenSnapshot(input, `fixture ${file}`);
+      const snapshot = topologySnapshot(input, `fixture ${file}`);
       return { file, rows, snapshot, planner: new OvnFlowPlanner(rng, snapshot) };
     }).filter((p) => p.planner.usable);
     const perFixture = Math.ceil(FLOWS / planned.length);

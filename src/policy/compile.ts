@@ -26,9 +26,10 @@ export const linkLocal = (mac: string): string => formatIp(6, eui64(LINK_LOCAL, 
 /**
  * _spoofing_rule: pairs first, then fixed IPs; IPv6 adds each MAC's link-local address after its first entry.
  * A port without fixed IPs sends any address from its MAC (iptables), or only when no pair has its MAC
- * either (OVN: the port's port-security entry is then its bare MAC): `anyFromBareMac`.
+ * either (OVN: the port's port-security entry is then its bare MAC): `anyFromBareMac`. A pair whose stored
+ * MAC the backend cannot read is not there at all (`pairMacForm`).
  */
-export function spoofEntries(p: TopologyPort, anyFromBareMac: BackendSemantics['anyFromBareMac'] = 'without-fixed-ips'): Record<Family, SpoofEntry[]> {
+export function spoofEntries(p: TopologyPort, semantics: Pick<BackendSemantics, 'anyFromBareMac' | 'pairMacForm'> = BACKEND_SEMANTICS.iptables): Record<Family, SpoofEntry[]> {
   const out: Record<Family, SpoofEntry[]> = { IPv4: [], IPv6: [] };
   const add = (mac: string, ip: string, via: SpoofEntry['via']) => {
     const family = familyOfIp(ip);
@@ -39,9 +40,10 @@ export function spoofEntries(p: TopologyPort, anyFromBareMac: BackendSemantics['
       if (!out.IPv6.some((e) => e.mac === mac && e.cidr === lla)) out.IPv6.push({ mac, cidr: lla, via: 'link_local' });
     }
   };
-  for (const a of p.allowed_address_pairs) add(a.mac_address, a.ip_address, 'address_pair');
+  const pairs = semantics.pairMacForm ? p.allowed_address_pairs.filter((a) => semantics.pairMacForm!.test(a.stored_mac)) : p.allowed_address_pairs;
+  for (const a of pairs) add(a.mac_address, a.ip_address, 'address_pair');
   for (const ip of p.fixed_ips) add(p.mac_address, ip, 'fixed_ip');
-  const bare = p.fixed_ips.length === 0 && (anyFromBareMac === 'without-fixed-ips' || !p.allowed_address_pairs.some((a) => a.mac_address === p.mac_address));
+  const bare = p.fixed_ips.length === 0 && (semantics.anyFromBareMac === 'without-fixed-ips' || !pairs.some((a) => a.stored_mac === p.mac_address));
   if (bare) {
     for (const f of FAMILIES) out[f].push({ mac: p.mac_address, cidr: null, via: 'mac_only' });
   }
@@ -135,5 +137,5 @@ export function portPolicy(t: Topology, p: TopologyPort): PortPolicy {
   const groupRules = rulesOfGroupList(t, p.security_groups);
   const rules = BACKEND_SEMANTICS[t.options.backend].providerRules ? providerRules(p) : [];
   for (const r of groupRules) rules.push(r);
-  return { port: p, kind, spoof: spoofEntries(p, BACKEND_SEMANTICS[t.options.backend].anyFromBareMac), rules, groupRules };
+  return { port: p, kind, spoof: spoofEntries(p, BACKEND_SEMANTICS[t.options.backend]), rules, groupRules };
 }

@@ -55,6 +55,11 @@ export interface BackendSemantics {
    * only with neither fixed IPs nor a pair of its MAC (OVN: Neutron appends those pairs to the port's port-security entry)
    */
   anyFromBareMac: 'without-fixed-ips' | 'without-own-addresses';
+  /**
+   * the spelling a pair's stored MAC needs for the backend to read it, null: any the API takes (OVN parses only
+   * colon-separated MACs: Neutron writes a pair stored as fa16.3e00.0005 as it is, and OVN leaves that entry out)
+   */
+  pairMacForm: RegExp | null;
 }
 
 /** tcp, udp, dccp, sctp, udplite: the ports iptables matches (-m dccp, -m udplite …) */
@@ -63,6 +68,7 @@ const IPTABLES_PORTS = new Set([6, 17, 33, 132, 136]);
 const OVN_PORTS = new Set([6, 17, 132]);
 const IPTABLES = {
   providerRules: true, fixedRules: FIXED_RULES, rulePortProtocols: IPTABLES_PORTS, destinationCheck: false, hostBitsPinAddress: false, anyFromBareMac: 'without-fixed-ips',
+  pairMacForm: null,
 } as const;
 
 export const BACKEND_SEMANTICS: Record<NeutronBackend, BackendSemantics> = {
@@ -73,6 +79,7 @@ export const BACKEND_SEMANTICS: Record<NeutronBackend, BackendSemantics> = {
   ovn: {
     label: 'OVN ACLs', iptablesDriver: null, sgInfoSource: 'server_rpc', pairsAreMembers: false, macPinnedPrefixlen: null,
     providerRules: false, fixedRules: OVN_FIXED_RULES, rulePortProtocols: OVN_PORTS, destinationCheck: true, hostBitsPinAddress: true, anyFromBareMac: 'without-own-addresses',
+    pairMacForm: /^[0-9a-f]{1,2}(:[0-9a-f]{1,2}){5}$/i,
   },
 };
 

@@ -74,8 +74,7 @@ export interface Topology {
 
 export class TopologyError extends Error {}
 
-/** the network of a port the input gives none (as the golden harnesses do) */
-export const DEFAULT_NETWORK = '00000000-0000-4000-8000-000000000000';
+const DEFAULT_NETWORK = '00000000-0000-4000-8000-000000000000';
 
 type Json = Record<string, any>;
 

@@ -12,13 +12,13 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { loadArgs } from '../../src/backends/ovn/nbctl.js';
 import { type NbRows } from '../../src/backends/ovn/rows.js';
 import { NB_SCHEMA, nbctlAt, needOvn, startOvsdb, stopChild, untilExists } from './ovn-nb.js';
+import { Unixctl } from './unixctl.js';
 
 const run = promisify(execFile);
 export const SB_SCHEMA = '/usr/share/ovn/ovn-sb.ovsschema';
@@ -40,79 +40,6 @@ export interface OvnCentral {
 const ctNextPerTrace = (rows: NbRows) => 1 + rows.logical_switch_ports.length;
 /** what ovn-trace says when it ran out of --ct options */
 const CT_DEFAULT = 'default (use --ct to customize)';
-
-/** Splits a byte stream of back-to-back JSON texts (OVS's JSON-RPC framing) into the texts. */
-class JsonStream {
-  private buf = '';
-  private depth = 0;
-  private inString = false;
-  private escaped = false;
-  private scanned = 0;
-
-  push(chunk: string): string[] {
-    this.buf += chunk;
-    const out: string[] = [];
-    let start = 0;
-    for (let i = this.scanned; i < this.buf.length; i++) {
-      const c = this.buf[i];
-      if (this.inString) {
-        if (this.escaped) this.escaped = false;
-        else if (c === '\\') this.escaped = true;
-        else if (c === '"') this.inString = false;
-      } else if (c === '"') this.inString = true;
-      else if (c === '{' || c === '[') this.depth++;
-      else if ((c === '}' || c === ']') && --this.depth === 0) {
-        out.push(this.buf.slice(start, i + 1));
-        start = i + 1;
-      }
-    }
-    this.buf = this.buf.slice(start);
-    this.scanned = this.buf.length;
-    return out;
-  }
-}
-
-/** A JSON-RPC client on an OVS unixctl socket: one request at a time, in order. */
-class Unixctl {
-  private next = 0;
-  private waiting = new Map<number, { resolve: (v: string) => void; reject: (e: Error) => void }>();
-  private constructor(private socket: Socket) {
-    const stream = new JsonStream();
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => {
-      for (const text of stream.push(chunk)) {
-        const msg = JSON.parse(text) as { id: number; result: string | null; error: string | null };
-        const w = this.waiting.get(msg.id);
-        this.waiting.delete(msg.id);
-        if (msg.error !== null) w?.reject(new Error(String(msg.error)));
-        else w?.resolve(msg.result ?? '');
-      }
-    });
-    socket.on('close', () => {
-      for (const w of this.waiting.values()) w.reject(new Error('unixctl connection closed'));
-      this.waiting.clear();
-    });
-  }
-
-  static open(path: string): Promise<Unixctl> {
-    return new Promise((resolve, reject) => {
-      const s = connect(path, () => resolve(new Unixctl(s)));
-      s.once('error', reject);
-    });
-  }
-
-  call(method: string, params: string[]): Promise<string> {
-    const id = this.next++;
-    return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      this.socket.write(JSON.stringify({ method, params, id }));
-    });
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
 
 /** Whether a process runs (an exited daemon stays a zombie until init reaps it: that one is gone). */
 function running(pid: number): boolean {
@@ -174,7 +101,7 @@ export async function startOvnCentral(): Promise<OvnCentral> {
       // --detach returns once the daemon has read the database
       await run('ovn-trace', [`--db=${sb.remote}`, ...Array(traces * ctNextPerTrace(rows)).fill('--ct=new'), '--detach', '--no-chdir', `--pidfile=${tracePidfile}`,
         `--unixctl=${traceCtl}`, '--no-friendly-names', '-vconsole:off', '-vfile:off']);
-      tracer = await Unixctl.open(traceCtl);
+      tracer = await Unixctl.connect(traceCtl);
     };
     const trace = async (microflow: string) => {
       if (!tracer) throw new Error('load rows before tracing');

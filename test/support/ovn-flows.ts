@@ -138,7 +138,8 @@ export class OvnFlowPlanner {
     if (fixedOf(dst, family).length) dkinds.push('fixed', 'fixed', 'fixed', 'fixed', 'fixed');
     // a pair's address is sent to the pair's MAC where ARP or ND would answer with it: a host pair whose MAC no other port holds
     const macHolders = (mac: string) => ports.filter((p) => macOf(p.mac_address) === mac || p.allowed_address_pairs.some((a) => a.mac_address && macOf(a.mac_address) === mac));
-    const dstPairs = pairsOf(dst, family).filter((a) => !a.mac_address || !isPrefix(a.ip_address) && macHolders(macOf(a.mac_address)).length === 1);
+    const dstMacOf = (a: SnapshotPort['allowed_address_pairs'][number]) => (a.mac_address ? macOf(a.mac_address) : macOf(dst.mac_address));
+    const dstPairs = pairsOf(dst, family).filter((a) => dstMacOf(a) === macOf(dst.mac_address) || (!isPrefix(a.ip_address) && macHolders(dstMacOf(a)).length === 1));
     if (dstPairs.length) dkinds.push('pair', 'pair');
     const destination = this.pick(dkinds);
     let dstIp: string;
@@ -147,7 +148,7 @@ export class OvnFlowPlanner {
     else if (destination === 'pair') {
       const pair = this.pick(dstPairs);
       dstIp = this.inside(pair.ip_address);
-      if (pair.mac_address) dstMac = macOf(pair.mac_address);
+      dstMac = dstMacOf(pair);
     } else if (destination === 'not-held') dstIp = this.chance(0.5) && peers.length ? this.pick(peers) : this.foreignAddress(family);
     else if (destination === 'broadcast') {
       dstIp = family === 4 ? '255.255.255.255' : 'ff02::1';
