@@ -40,6 +40,17 @@ interface Tally {
   setAside: number;
   /** per source and destination kind: [flows, delivered] */
   byKind: Record<string, [number, number]>;
+  /** what decided each flow, as can-reach tells it: the step that blocked it, or a fixed allowance it passed */
+  byReason: Record<string, number>;
+}
+
+/** The step that decided a flow: the first that blocked it; if none, the fixed allowance or the delivery group it passed, else ALLOW. */
+function reason(answer: ReachAnswer): string {
+  const blocked = answer.steps.find((s) => !s.ok);
+  const label = (s: ReachAnswer['steps'][number]) => (s.stage === 'egress' || s.stage === 'ingress' ? `${s.stage} ${s.by}` : s.stage === 'delivery' && s.group ? `delivery ${s.group}` : s.stage);
+  if (blocked) return `DENY ${label(blocked)}`;
+  const special = answer.steps.find((s) => ((s.stage === 'egress' || s.stage === 'ingress') && s.by === 'fixed') || (s.stage === 'delivery' && s.group));
+  return special ? `ALLOW ${label(special)}` : 'ALLOW';
 }
 
 /** The rows Neutron wrote, as the fixtures hold them: the rows of `the input` (before its events, if any). */
@@ -120,7 +131,7 @@ function disagreement(file: string, f: OvnFlow, trace: string, answer: ReachAnsw
 
 describe('ovn-trace vs can-reach --backend ovn', () => {
   let ovn: OvnCentral | undefined;
-  const tally: Tally = { flows: 0, delivered: 0, dropped: 0, agreed: 0, disagreements: [], setAside: 0, byKind: {} };
+  const tally: Tally = { flows: 0, delivered: 0, dropped: 0, agreed: 0, disagreements: [], setAside: 0, byKind: {}, byReason: {} };
 
   beforeAll(async () => {
     ovn = await startOvnCentral();
@@ -156,6 +167,7 @@ describe('ovn-trace vs can-reach --backend ovn', () => {
         const answer = canReach(cloud, f.query);
         tally.flows++;
         tally[delivered ? 'delivered' : 'dropped']++;
+        tally.byReason[reason(answer)] = (tally.byReason[reason(answer)] ?? 0) + 1;
         const kind = (tally.byKind[`${f.source}->${f.destination}`] ??= [0, 0]);
         kind[0]++;
         kind[1] += Number(delivered);
@@ -166,6 +178,7 @@ describe('ovn-trace vs can-reach --backend ovn', () => {
     const seconds = (Date.now() - started) / 1000;
     console.log(`PORTSEC_SEED=${SEED}: ${planned.length} fixtures, ${tally.flows} flows, ${tally.delivered} delivered, ${tally.dropped} dropped, ` +
       `${tally.agreed} agreed, ${tally.disagreements.length} disagreements (${tally.setAside} more set aside: ovn-trace's port security is not ovn-controller's); ${seconds.toFixed(1)} s (${(traceMs / 1000).toFixed(1)} s tracing)`);
+    console.log(`can-reach's reasons: ${Object.entries(tally.byReason).sort().map(([k, n]) => `${k} ${n}`).join(', ')}`);
     console.log(`delivered/flows by source -> destination kind: ${Object.entries(tally.byKind).sort().map(([k, [n, d]]) => `${k} ${d}/${n}`).join(', ')}`);
     expect(tally.flows).toBeGreaterThanOrEqual(FLOWS);
     // both outcomes occur: a harness that delivered everything (or nothing) could not disagree

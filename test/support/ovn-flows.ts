@@ -114,7 +114,7 @@ export class OvnFlowPlanner {
     // the source: address and MAC
     const own = macOf(src.mac_address);
     const kinds: SourceKind[] = [];
-    if (fixedOf(src, family).length) kinds.push('fixed', 'fixed');
+    if (fixedOf(src, family).length) kinds.push('fixed', 'fixed', 'fixed', 'fixed');
     if (pairsOf(src, family).length) kinds.push('pair', 'pair', 'pair-own-mac');
     kinds.push('peer', 'foreign', 'foreign-mac');
     const source = this.pick(kinds);
@@ -134,7 +134,7 @@ export class OvnFlowPlanner {
     }
 
     // the destination: address and MAC
-    const dkinds: DestinationKind[] = ['not-held', 'broadcast', 'multicast'];
+    const dkinds: DestinationKind[] = ['not-held', 'not-held', 'broadcast', 'multicast'];
     if (fixedOf(dst, family).length) dkinds.push('fixed', 'fixed', 'fixed', 'fixed', 'fixed');
     // a pair's address is sent to the pair's MAC where ARP or ND would answer with it: a host pair whose MAC no other port holds
     const macHolders = (mac: string) => ports.filter((p) => macOf(p.mac_address) === mac || p.allowed_address_pairs.some((a) => a.mac_address && macOf(a.mac_address) === mac));
