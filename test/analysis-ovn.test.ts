@@ -6,6 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import { type ReachQuery } from '../src/analysis/answers.js';
 import { buildCloud } from '../src/analysis/cloud.js';
+import { portExposure } from '../src/analysis/exposure.js';
 import { canReach } from '../src/analysis/reach.js';
 import { stepText } from '../src/analysis/report/explain.js';
 import { type NeutronBackend } from '../src/policy/neutron-backends.js';
@@ -58,6 +59,9 @@ describe('can-reach --backend ovn', () => {
 
   test('DCCP rules match every port; DHCP requests need an egress rule; router advertisements pass', () => {
     expect(verdicts({ protocol: 'dccp', port: 6000 })).toEqual(['DENY', 'ALLOW']);
+    // and exposure says so
+    const dccp = (backend: keyof typeof clouds) => portExposure(clouds[backend], clouds[backend].ports.get('b')!).find((r) => r.protocol === 'dccp')?.ports;
+    expect([dccp('iptables'), dccp('ovn')]).toEqual(['5000', 'any']);
     // q has no egress rule: iptables lets its DHCP request out before the rules (b admits udp/67), OVN's ACLs drop it
     const dhcp: Partial<ReachQuery> = { src: 'q', protocol: 'udp', port: 67, sourcePort: 68, destinationIp: '255.255.255.255' };
     expect(verdicts(dhcp)).toEqual(['ALLOW', 'DENY']);
