@@ -21,9 +21,9 @@ export function serviceText(r: Pick<PolicyRule, 'portMin' | 'portMax'>): string 
 }
 
 /** The ports a rule opens: its range, or every port where the backend drops the range (OVN's DCCP and UDP-Lite). */
-function openedPorts(r: PolicyRule, enforced: ReadonlySet<number>): string {
+function openedPorts(r: PolicyRule, enforced: ReadonlySet<string>): string {
   const protocol = ruleProtocol(r.protocol);
-  return protocol !== null && !isIcmp(protocol) && !enforced.has(protocol) ? 'any' : serviceText(r);
+  return protocol !== null && !isIcmp(protocol) && !enforced.has(String(protocol)) ? 'any' : serviceText(r);
 }
 
 /** Where one ingress rule admits from, as prefixes with their origin. */
@@ -47,7 +47,7 @@ export function portExposure(cloud: Cloud, port: SnapshotPort): ExposureRow[] {
     return (['IPv4', 'IPv6'] as Family[]).map((f) => ({ port: ref, ethertype: f, protocol: 'any', ports: 'any', sources: [EVERYTHING[f]], origins: [{ cidr: EVERYTHING[f], from }], backend }));
   }
   const rows = new Map<string, { row: ExposureRow; intervals: Interval[] }>();
-  const enforced = BACKEND_SEMANTICS[backend].rulePortProtocols;
+  const enforced = BACKEND_SEMANTICS[backend].portRangeProtocols;
   for (const r of pp.rules) {
     if (r.direction !== 'ingress' || r.origin.kind !== 'group') continue;
     const ports = openedPorts(r, enforced);

@@ -35,7 +35,7 @@ export const hasPorts = (protocol: number | null) => protocol !== null && PORTS.
 export const ipFamily = (f: IpFamily): Family => (f === 4 ? 'IPv4' : 'IPv6');
 
 /** What of a backend's semantics matching a packet takes; the default backend's unless given. */
-export type PacketSemantics = Pick<BackendSemantics, 'fixedRules' | 'rulePortProtocols' | 'hostBitsPinAddress'>;
+export type PacketSemantics = Pick<BackendSemantics, 'fixedRules' | 'portRangeProtocols' | 'hostBitsPinAddress'>;
 const DEFAULT_SEMANTICS: PacketSemantics = BACKEND_SEMANTICS[DEFAULT_NEUTRON_BACKEND];
 
 /** The protocol number a rule's protocol matches on the nodes, or null for every protocol. */
@@ -60,15 +60,15 @@ export function parseAddress(text: string): { family: Family; value: bigint } | 
   return p && p.prefixlen === (p.family === 4 ? 32 : 128) ? { family: ipFamily(p.family), value: p.interval[0] } : undefined;
 }
 
-function rangeMatches(protocol: number | null, min: number | null, max: number | null, port: number | null, code: number | null, ports: ReadonlySet<number>): boolean {
+function rangeMatches(protocol: number | null, min: number | null, max: number | null, port: number | null, code: number | null, ports: ReadonlySet<string>): boolean {
   if (min === null || protocol === null) return true;
   if (ICMP.has(protocol)) return port === min && (max === null || code === max);
-  if (!ports.has(protocol)) return true;
+  if (!ports.has(String(protocol))) return true;
   return port !== null && port >= min && port <= (max ?? min);
 }
 
 /** Protocol and ports of a rule against a packet (the remote is matched apart); `ports`: the protocols whose port ranges the backend enforces. */
-export function matchesService(r: Pick<PolicyRule, 'protocol' | 'portMin' | 'portMax' | 'sourcePortMin' | 'sourcePortMax'>, p: Packet, ports: ReadonlySet<number> = PORTS): boolean {
+export function matchesService(r: Pick<PolicyRule, 'protocol' | 'portMin' | 'portMax' | 'sourcePortMin' | 'sourcePortMax'>, p: Packet, ports: ReadonlySet<string> = PORT_PROTOCOLS): boolean {
   const protocol = ruleProtocol(r.protocol);
   if (protocol !== null && protocol !== p.protocol) return false;
   // rule-args renders an ICMP type from either pair of fields: Neutron's RA rule keeps it in the source ones
@@ -152,7 +152,7 @@ export function spoofEntry(pp: PortPolicy, pkt: Packet, semantics: PacketSemanti
 type MembersOf = (groupId: string, family: Family) => Member[];
 
 /** Whether a rule's service and its pinned own address (the destination on ingress, the source on egress) match the packet. */
-function matchesOwnSide(r: PolicyRule, direction: 'ingress' | 'egress', pkt: Packet, ports: ReadonlySet<number>): boolean {
+function matchesOwnSide(r: PolicyRule, direction: 'ingress' | 'egress', pkt: Packet, ports: ReadonlySet<string>): boolean {
   if (r.direction !== direction || r.ethertype !== pkt.family || !matchesService(r, pkt, ports)) return false;
   return !r.localPrefix || inPrefix(r.localPrefix, pkt.family, direction === 'ingress' ? pkt.dst : pkt.src);
 }
@@ -168,7 +168,7 @@ export interface FixedLine {
 export function fixedLine(direction: 'ingress' | 'egress', pkt: Packet, semantics: PacketSemantics = DEFAULT_SEMANTICS): FixedLine | undefined {
   const peer = direction === 'ingress' ? pkt.src : pkt.dst;
   const first = (rules: readonly FixedRule[], beforeSpoof: boolean): FixedLine | undefined => {
-    const r = rules.find((x) => matchesOwnSide(x, direction, pkt, semantics.rulePortProtocols) && (x.remote.kind === 'any' || (x.remote.kind === 'prefix' && inPrefix(x.remote.cidr, pkt.family, peer))));
+    const r = rules.find((x) => matchesOwnSide(x, direction, pkt, semantics.portRangeProtocols) && (x.remote.kind === 'any' || (x.remote.kind === 'prefix' && inPrefix(x.remote.cidr, pkt.family, peer))));
     return r && { what: r.origin.what, verdict: r.origin.verdict, beforeSpoof };
   };
   const fixed = semantics.fixedRules[pkt.family];
@@ -180,7 +180,7 @@ export function firstAdmitting(pp: PortPolicy, direction: 'ingress' | 'egress', 
   { rule: PolicyRule; member?: { groupId: string; member: Member } } | undefined {
   const peer = direction === 'ingress' ? pkt.src : pkt.dst;
   for (const r of pp.rules) {
-    if (!matchesOwnSide(r, direction, pkt, semantics.rulePortProtocols)) continue;
+    if (!matchesOwnSide(r, direction, pkt, semantics.portRangeProtocols)) continue;
     if (r.remote.kind === 'any') return { rule: r };
     if (r.remote.kind === 'prefix') {
       if (inPrefix(r.remote.cidr, pkt.family, peer)) return { rule: r };

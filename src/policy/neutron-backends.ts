@@ -21,6 +21,7 @@
  *   (frames to a group MAC skip it: `eth.mcast`); a port-security prefix with host bits
  *   set stands for that address alone, as on the way out.
  */
+import { PORT_PROTOCOLS } from '../model/protocols.js';
 import { FIXED_RULES, type FixedRules, OVN_FIXED_RULES } from './fixed-rules.js';
 import { type Family } from './ir.js';
 import { type Driver, type SgInfoSource } from './topology.js';
@@ -44,8 +45,8 @@ export interface BackendSemantics {
   providerRules: boolean;
   /** the lines around every filtered port's rules, before them (policy/fixed-rules.ts) */
   fixedRules: Record<Family, FixedRules>;
-  /** protocols (by number) whose rules' port ranges are enforced; another protocol's rule matches every port */
-  rulePortProtocols: ReadonlySet<number>;
+  /** the protocols (numbers) whose rules' port ranges it matches; a range on another protocol is dropped, so the rule takes every port */
+  portRangeProtocols: ReadonlySet<string>;
   /** whether a filtered port's unicast frames are delivered only to its own addresses (its anti-spoofing entries), broadcast and multicast */
   destinationCheck: boolean;
   /** whether an allowed prefix with host bits set (10.0.0.5/24) stands for that address alone, not its network */
@@ -62,12 +63,10 @@ export interface BackendSemantics {
   pairMacForm: RegExp | null;
 }
 
-/** tcp, udp, dccp, sctp, udplite: the ports iptables matches (-m dccp, -m udplite …) */
-const IPTABLES_PORTS = new Set([6, 17, 33, 132, 136]);
-/** tcp, udp, sctp: the fields OVN's ACLs (and the openvswitch firewall, PROTOCOLS_WITH_PORTS) have */
-const OVN_PORTS = new Set([6, 17, 132]);
+/** tcp, udp, sctp: the fields OVN's ACLs have */
+const OVN_PORTS = new Set(['6', '17', '132']);
 const IPTABLES = {
-  providerRules: true, fixedRules: FIXED_RULES, rulePortProtocols: IPTABLES_PORTS, destinationCheck: false, hostBitsPinAddress: false, anyFromBareMac: 'without-fixed-ips',
+  providerRules: true, fixedRules: FIXED_RULES, portRangeProtocols: PORT_PROTOCOLS, destinationCheck: false, hostBitsPinAddress: false, anyFromBareMac: 'without-fixed-ips',
   pairMacForm: null,
 } as const;
 
@@ -78,7 +77,7 @@ export const BACKEND_SEMANTICS: Record<NeutronBackend, BackendSemantics> = {
   // OVN's mechanism driver reads the database, as the server's RPC does: a port without fixed IPs stands for nothing [inferred]
   ovn: {
     label: 'OVN ACLs', iptablesDriver: null, sgInfoSource: 'server_rpc', pairsAreMembers: false, macPinnedPrefixlen: null,
-    providerRules: false, fixedRules: OVN_FIXED_RULES, rulePortProtocols: OVN_PORTS, destinationCheck: true, hostBitsPinAddress: true, anyFromBareMac: 'without-own-addresses',
+    providerRules: false, fixedRules: OVN_FIXED_RULES, portRangeProtocols: OVN_PORTS, destinationCheck: true, hostBitsPinAddress: true, anyFromBareMac: 'without-own-addresses',
     pairMacForm: /^[0-9a-f]{1,2}(:[0-9a-f]{1,2}){5}$/i,
   },
 };
