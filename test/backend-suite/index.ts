@@ -44,6 +44,11 @@ export interface BackendUnderTest<B extends AnyBackend = AnyBackend> {
    * state (iptables' conntrack zones) a fresh sync of the same node keeps
    */
   create: (t: Topology, after?: B) => B;
+  /**
+   * whether a node that followed events to the topology equals a fresh sync of it (`create(t, node)`),
+   * when not always: for iptables only while a port is local
+   */
+  freshSyncMatches?: (t: Topology) => boolean;
   /** builds the backend as it models Neutron's agent following events (the "agent steps" case) */
   agent?: (t: Topology) => B;
   /** the rendered state as the fixtures store it (`initial`, `final`) */
