@@ -5,7 +5,7 @@
  * reach the state of a full compile of the end topology, and every delta must turn the
  * previous state into the next.
  */
-import { describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import { applyEvent, parseEvent } from '../../src/policy/events.js';
 import { parseTopology } from '../../src/policy/topology.js';
 import { expectSameState, expectStored, fixtureFiles, fixturesFor } from './fixtures.js';
@@ -19,16 +19,21 @@ export function goldenFullCompile(b: BackendUnderTest): void {
       expect(files.filter((f) => f.startsWith('sample-')).length).toBeGreaterThanOrEqual(10);
     });
 
-    test.each(fixturesFor(b, 'golden full compile'))('%s: full compile equals Neutron\'s state', (_, fx) => {
+    const fixtures = fixturesFor(b, 'golden full compile');
+    let equal = 0;
+    test.each(fixtures)('%s: full compile equals Neutron\'s state', (_, fx) => {
       const { events: _events, ...initialInput } = fx.input;
       expectStored(b, b.create(parseTopology(initialInput)).state, fx.initial);
+      equal++;
     });
+    afterAll(() => console.log(`${b.name}: golden full compile: ${equal}/${fixtures.length} fixtures (${b.fixtures}) equal Neutron's byte for byte`));
   });
 }
 
 export function goldenEvents(b: BackendUnderTest): void {
   describe(`${b.name}: golden events`, () => {
     const withEvents = fixturesFor(b, 'golden events', (fx) => !!fx.input.events?.length);
+    let equal = 0;
     test.each(withEvents)('%s: events applied incrementally reach the full compile of the end state', (_, fx) => {
       const { events = [], ...initialInput } = fx.input;
       let topology = parseTopology(initialInput);
@@ -44,6 +49,8 @@ export function goldenEvents(b: BackendUnderTest): void {
       if (b.freshSyncMatches?.(topology) ?? true) expectSameState(b, node.state, b.create(topology, node).state, 'the node after the events');
       // and the end topology compiled afresh is what Neutron computes for it
       expectStored(b, b.create(topology).state, fx.final);
+      equal++;
     });
+    afterAll(() => console.log(`${b.name}: golden events: ${equal}/${withEvents.length} fixtures with events, every delta applied and the end state equal Neutron's`));
   });
 }
