@@ -9,7 +9,9 @@
  *   ip_address, MAC ignored (securitygroups_rpc.py `_select_ips_for_remote_group`).
  * - openvswitch: the same members, but a member of prefix length 0 also matches
  *   `dl_src=<pair MAC>` (openvswitch_firewall/rules.py, bug 1867119, since Ussuri);
- *   `0.0.0.0/1` + `128.0.0.0/1`, /8 … stay open to any source.
+ *   `0.0.0.0/1` + `128.0.0.0/1`, /8 … stay open to any source. Its fixed lines, anti-spoofing and port
+ *   matches are its own (openvswitch_firewall/firewall.py, rules.py), checked by test/ovs-trace.test.ts
+ *   against real Open vSwitch.
  * - ovn: a port group's address set is built from the LSP's `addresses` (fixed IPs);
  *   Neutron writes pairs only into `port_security`, so pairs never join a remote group.
  */
