@@ -48,7 +48,7 @@ interface GoldenOvs {
  */
 const firewallFlows = (fixture: GoldenOvs): readonly string[] => fixture.initial.flows;
 
-const tally = { fixtures: 0, flows: 0, delivered: 0, dropped: 0, agreed: 0, remote: 0, traceMs: 0, loadMs: 0, bySource: {} as Record<string, [number, number]> };
+const tally = { fixtures: 0, flows: 0, delivered: 0, dropped: 0, agreed: 0, remote: 0, vip: 0, traceMs: 0, loadMs: 0, bySource: {} as Record<string, [number, number]> };
 const disagreements: string[] = [];
 /** fixtures whose flows Open vSwitch refuses to load */
 const unloadable: string[] = [];
@@ -108,6 +108,7 @@ async function runFixture(file: string, index: number): Promise<void> {
       tally.flows++;
       tally[delivered ? 'delivered' : 'dropped']++;
       tally.remote += Number(f.sender === 'remote');
+      tally.vip += Number(f.vip);
       const kind = (tally.bySource[`${f.sender} ${f.source}`] ??= [0, 0]);
       kind[0]++;
       kind[1] += Number(delivered);
@@ -130,7 +131,7 @@ describe('openvswitch firewall: can-reach vs ofproto/trace on real Open vSwitch'
     const started = Date.now();
     for (const [i, file] of files.entries()) await runFixture(file, i);
     const seconds = (Date.now() - started) / 1000;
-    console.log(`PORTSEC_SEED=${SEED}: ${tally.fixtures} fixtures, ${tally.flows} flows traced (${tally.remote} from other nodes, ingress only), ` +
+    console.log(`PORTSEC_SEED=${SEED}: ${tally.fixtures} fixtures, ${tally.flows} flows traced (${tally.remote} from other nodes, ingress only; ${tally.vip} to a VIP), ` +
       `${tally.delivered} delivered, ${tally.dropped} dropped, ${tally.agreed} agreed, ${disagreements.length} disagreements; ` +
       `${seconds.toFixed(1)} s in all: traces ${(tally.traceMs / 1000).toFixed(1)} s (${(tally.flows / (tally.traceMs / 1000)).toFixed(0)}/s over one unixctl connection), ` +
       `loading bridges ${(tally.loadMs / 1000).toFixed(1)} s; delivered/traced by sender and source: ` +

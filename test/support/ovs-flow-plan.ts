@@ -1,6 +1,6 @@
 /**
- * Random new flows into one compute node's ports, each as two questions: the
- * flow `ofproto/trace` takes (ovs-ofctl syntax) and the can-reach query about
+ * Random new flows into one compute node's ports (to a fixed IP, or a VIP held
+ * as a pair), each as two questions: the flow `ofproto/trace` takes (ovs-ofctl syntax) and the can-reach query about
  * the same packet. Sources are the node's own ports (from their ofport and
  * MAC) or ports on other nodes (from the tunnel, tagged with the network's
  * local VLAN); source addresses are the port's fixed IP, a pair's address,
@@ -26,8 +26,9 @@ export interface PlannedFlow {
   /** where the sender is: on this node (both its egress and the destination's ingress are traced) or another (only the ingress is here) */
   sender: 'local' | 'remote';
   source: SourceKind;
-  /** the destination port's ofport */
+  /** the destination port's ofport, and whether the flow is sent to a VIP it holds as a pair */
   dstOfport: number;
+  vip: boolean;
 }
 
 const OTHER_PROTOCOLS: Record<Family, number[]> = {
@@ -55,16 +56,19 @@ interface Sender {
 export class FlowPlanner {
   private readonly byOfport: Map<string, LocalPort>;
   /** each with the ports that may send to it: any port of this node, another node's on its network */
-  private readonly destinations: { port: SnapshotPort; ofport: number; vlan: number; ips: { family: Family; text: string }[]; senders: Sender[] }[];
+  private readonly destinations: { port: SnapshotPort; ofport: number; vlan: number; ips: { family: Family; text: string; vip: boolean }[]; senders: Sender[] }[];
 
   constructor(private readonly rnd: Random, private readonly cloud: Cloud, local: LocalPort[]) {
     this.byOfport = new Map(local.map((l) => [l.port.id, l]));
     // a destination address must name one port: can-reach resolves DST by it
     this.destinations = local.flatMap((l) => {
       const port = cloud.ports.get(l.port.id)!;
-      const ips = port.fixed_ips.flatMap((f) => {
-        const a = parseAddress(f.ip_address)!;
-        return cloud.portsByFixedIp.get(addressKey(a))!.length === 1 && !cloud.portsByHostPair.has(addressKey(a)) ? [{ family: a.family, text: f.ip_address }] : [];
+      // its fixed IPs and its host pairs (a VIP), each if no other port has it: the firewall checks no destination address
+      const fixed = new Set(port.fixed_ips.map((f) => f.ip_address));
+      const ips = [...port.fixed_ips, ...port.allowed_address_pairs].flatMap(({ ip_address: text }) => {
+        const a = parseAddress(text);
+        const holders = a && [...(cloud.portsByFixedIp.get(addressKey(a)) ?? []), ...(cloud.portsByHostPair.get(addressKey(a)) ?? [])];
+        return a && holders!.every((p) => p.id === port.id) ? [{ family: a.family, text: formatIp(a.family === 'IPv4' ? 4 : 6, a.value), vip: !fixed.has(text) }] : [];
       });
       const senders = cloud.snapshot.ports.flatMap((p) => {
         const sender = { port: p, local: this.byOfport.get(p.id) };
@@ -149,7 +153,7 @@ export class FlowPlanner {
 
   next(): PlannedFlow {
     const dst = this.pick(this.destinations);
-    const { family, text: dstIp } = this.pick(dst.ips);
+    const { family, text: dstIp, vip } = this.pick(dst.ips);
     const sender = this.pick(dst.senders);
     const { ip: srcIp, kind } = this.sourceAddress(sender.port, family);
     const groupsRules = (p: SnapshotPort, direction: string) => p.security_groups.flatMap((g) => this.cloud.rulesOfGroup.get(g) ?? []).filter((r) => r.direction === direction && r.ethertype === family);
@@ -173,7 +177,7 @@ export class FlowPlanner {
     const query: ReachQuery = { src: sender.port.id, dst: dstIp, protocol: String(protocol), sourceIp: srcIp };
     if (dport !== null) query.port = dport;
     if (sport !== null) query.sourcePort = sport;
-    return { flow: `${l3},${l2},${l4}`, query, sender: sender.local ? 'local' : 'remote', source: kind, dstOfport: dst.ofport };
+    return { flow: `${l3},${l2},${l4}`, query, sender: sender.local ? 'local' : 'remote', source: kind, dstOfport: dst.ofport, vip };
   }
 }
 
