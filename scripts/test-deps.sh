@@ -5,10 +5,10 @@
 # the kernel tests, python3-neutron for the real neutron-server the tests compare against
 # (test/support/neutron-server.ts), openvswitch-common (ovsdb-server) and ovn-central (the OVN
 # Northbound schema, ovn-nbctl) for the OVN golden fixtures (test/golden/neutron_ovn_driver.py),
-# chromium for the console's end-to-end test.
+# openvswitch-switch (ovs-vswitchd, ovs-vsctl, ovs-ofctl) for test/ovs-trace.test.ts, chromium for the console's end-to-end test.
 # Needs root when something is missing.
 set -euo pipefail
-packages=(python3-neutronclient python3-openstackclient tempest iptables ipset iproute2 keepalived python3-neutron openvswitch-common ovn-central procps chromium)
+packages=(python3-neutronclient python3-openstackclient tempest iptables ipset iproute2 keepalived python3-neutron openvswitch-common openvswitch-switch ovn-central procps chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
