@@ -127,7 +127,7 @@ describe('openvswitch firewall: can-reach vs ofproto/trace on real Open vSwitch'
   });
 
   test('every golden-ovs fixture: at least 10,000 random new flows, 100% agreement', async () => {
-    console.log(`PORTSEC_SEED=${SEED} (ovs-vswitchd and ovsdb-server: PIDs ${ovs!.pids.join(', ')}, files in ${ovs!.dir})`);
+    console.log(`PORTSEC_SEED=${SEED} (ovsdb-server and ovs-vswitchd: PIDs ${ovs!.pids.join(', ')}, files in ${ovs!.dir})`);
     const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort();
     const started = Date.now();
     for (const [i, file] of files.entries()) await runFixture(file, i);
