@@ -9,6 +9,7 @@ import { describe, expect, test } from 'vitest';
 import { type ReachQuery } from '../src/analysis/answers.js';
 import { buildCloud } from '../src/analysis/cloud.js';
 import { canReach } from '../src/analysis/reach.js';
+import { stepText } from '../src/analysis/report/explain.js';
 import { type Snapshot, type SnapshotPort, type SnapshotRule } from '../src/analysis/snapshot.js';
 import { type NeutronBackend } from '../src/policy/neutron-backends.js';
 
@@ -68,6 +69,10 @@ describe('openvswitch firewall semantics in can-reach', () => {
     const q: ReachQuery = { src: 'p2', dst: '10.0.0.3', protocol: 'tcp', port: 80, sourcePort: 5000, sourceIp: '198.51.100.7' };
     const base = [...egressAll('g1'), ...egressAll('g2'), rule('d-in', 'd', { remote_group_id: 'g1' })];
     expect(verdicts(snapshot(ports, [...base, rule('e-in', 'e', { protocol: 'udp' })]), q)).toEqual(['ALLOW', 'DENY']);
-    expect(verdicts(snapshot(ports, [...base, rule('e-in', 'e', { remote_group_id: 'g2' })]), q)).toEqual(['ALLOW', 'ALLOW']);
+    const shared = snapshot(ports, [...base, rule('e-in', 'e', { remote_group_id: 'g2' })]);
+    expect(verdicts(shared, q)).toEqual(['ALLOW', 'ALLOW']);
+    const ingress = canReach(buildCloud(shared, { backend: 'openvswitch' }), q).steps.find((x) => x.stage === 'ingress');
+    expect(ingress && stepText(ingress)).toBe('p3 ingress allows it: IPv4 any protocol from remote group g1 (rule d-in of group d); source 198.51.100.7 matches group g1 '
+      + "through p2's allowed-address-pair 0.0.0.0/0 of another group, shared with every group holding one (only from MAC fa:16:3e:00:00:02)");
   });
 });
