@@ -29,28 +29,45 @@ import { checkNumbering, harnessNumbering, loadBridge, type LocalPort, tracedOut
 import { FlowPlanner, type PlannedFlow } from './support/ovs-flow-plan.js';
 import { type OvsSwitch, startOvs } from './support/ovs-switch.js';
 import { topologySnapshot } from './support/topology-snapshot.js';
+import { applyEvents, type Topology } from './golden/topology-generator.mjs';
 
 const SEED = Number(process.env.PORTSEC_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const FIXTURES = join(import.meta.dirname, 'fixtures/golden-ovs');
-/** random flows per fixture: over 20,000 in all (a trace costs about 0.1 ms over the unixctl connection; loading a bridge about 100 ms) */
-const FLOWS_PER_FIXTURE = 100;
+/** random flows per node state: over 25,000 in all (a trace costs about 0.1 ms over the unixctl connection; loading a bridge about 100 ms) */
+const FLOWS_PER_STATE = 90;
 /** traces in flight on the one unixctl connection */
 const PIPELINE = 32;
 
 interface GoldenOvs {
-  input: Record<string, any>;
+  input: Topology & { options: { host?: string } };
   initial: { flows: string[] };
+  final: { flows: string[] } | null;
+}
+
+/** One state of a fixture's node: its topology (the input without its events, or with them applied) and the flows Neutron left for it. */
+interface NodeState {
+  name: string;
+  topology: GoldenOvs['input'];
+  flows: readonly string[];
+  /** the ofports and VLANs the harness gave its ports, in the run that made the flows */
+  numbers: ReturnType<typeof harnessNumbering>;
 }
 
 /**
- * The flows a node's firewall holds: Neutron's own, as the golden harness
- * captured them. The one place to switch to `portsec compile --driver openvswitch`.
+ * The states of a fixture's node whose flows the golden harness captured: after the first sync of the input
+ * (the events' ports numbered too, as in that run) and, when it has events, a fresh sync of the end topology.
+ * The flows are Neutron's own; the one place to switch to `portsec compile --driver openvswitch`.
  */
-const firewallFlows = (fixture: GoldenOvs): readonly string[] => fixture.initial.flows;
+function nodeStates(file: string, fixture: GoldenOvs): NodeState[] {
+  const initial = { name: file, topology: fixture.input, flows: fixture.initial.flows, numbers: harnessNumbering(fixture.input) };
+  if (!fixture.final) return [initial];
+  const end = applyEvents(fixture.input) as GoldenOvs['input'];
+  return [initial, { name: `${file} (final)`, topology: end, flows: fixture.final.flows, numbers: harnessNumbering(end) }];
+}
 
-const tally = { fixtures: 0, flows: 0, delivered: 0, dropped: 0, agreed: 0, remote: 0, vip: 0, traceMs: 0, loadMs: 0, bySource: {} as Record<string, [number, number]> };
+const tally = { states: 0, flows: 0, delivered: 0, dropped: 0, agreed: 0, remote: 0, vip: 0, traceMs: 0, loadMs: 0, bySource: {} as Record<string, [number, number]> };
 const disagreements: string[] = [];
-/** fixtures whose flows Open vSwitch refuses to load */
+/** node states whose flows Open vSwitch refuses to load */
 const unloadable: string[] = [];
 let ovs: OvsSwitch | undefined;
 
@@ -70,33 +87,30 @@ function analyzerDelivers(f: PlannedFlow, answer: ReachAnswer): boolean {
   return ingress.length > 0 && ingress.every((s) => s.ok);
 }
 
-async function runFixture(file: string, index: number): Promise<void> {
-  const fixture = JSON.parse(readFileSync(join(FIXTURES, file), 'utf8')) as GoldenOvs;
-  const { ports, security_groups } = fixture.input;
-  const host = fixture.input.options?.host;
+async function runState(state: NodeState, seed: number): Promise<void> {
+  const { ports, security_groups, options } = state.topology;
+  const host = options.host;
   const topology = parseTopology({ ports, security_groups, options: host === undefined ? {} : { host } });
-  const numbers = harnessNumbering(fixture.input);
-  const local: LocalPort[] = topology.ports.filter((p) => p.local).map((port) => ({ port, ...numbers.get(port.id)! }));
-  const flows = firewallFlows(fixture);
-  expect(checkNumbering(flows, local), `${file}: the fixture's flows were made with other ofports`).toEqual([]);
+  const local: LocalPort[] = topology.ports.filter((p) => p.local).map((port) => ({ port, ...state.numbers.get(port.id)! }));
+  expect(checkNumbering(state.flows, local), `${state.name}: the flows were made with other ofports`).toEqual([]);
   let datapath: Map<number, number>;
   const loading = performance.now();
   try {
-    datapath = await loadBridge(ovs!, local, flows);
+    datapath = await loadBridge(ovs!, local, state.flows);
     tally.loadMs += performance.now() - loading;
   } catch (e) {
-    // Neutron hands ovs-ofctl a pair's MAC as the API stored it; OVS refuses some spellings, and so would the node's agent
-    unloadable.push(`${file}: ${(e as Error).message}`);
+    // Neutron writes a pair's MAC into its flows as spelled; OVS refuses some spellings, and so would the node's agent
+    unloadable.push(`${state.name}: ${(e as Error).message}`);
     return;
   }
 
   // as `can-reach --backend openvswitch` builds it (cli/analyze.ts: ipsets are the iptables drivers' option)
-  const cloud = buildCloud(topologySnapshot(fixture.input, `golden-ovs ${file}`), { backend: 'openvswitch' });
+  const cloud = buildCloud(topologySnapshot(state.topology, `golden-ovs ${state.name}`), { backend: 'openvswitch' });
   indexForQueries(cloud);
-  const planner = new FlowPlanner(seededRandom(SEED + index * 7919), cloud, local);
+  const planner = new FlowPlanner(seededRandom(seed), cloud, local);
   if (!planner.possible) return;
-  tally.fixtures++;
-  const planned = Array.from({ length: FLOWS_PER_FIXTURE }, () => planner.next());
+  tally.states++;
+  const planned = Array.from({ length: FLOWS_PER_STATE }, () => planner.next());
   for (let i = 0; i < planned.length; i += PIPELINE) {
     const batch = planned.slice(i, i + PIPELINE);
     const tracing = performance.now();
@@ -113,7 +127,7 @@ async function runFixture(file: string, index: number): Promise<void> {
       kind[0]++;
       kind[1] += Number(delivered);
       if (delivered === analyzerDelivers(f, answer)) tally.agreed++;
-      else disagreements.push(describeDisagreement(file, f, delivered, answer, traces[j]));
+      else disagreements.push(describeDisagreement(state.name, f, delivered, answer, traces[j]));
     });
   }
 }
@@ -126,19 +140,22 @@ describe('openvswitch firewall: can-reach vs ofproto/trace on real Open vSwitch'
     await ovs?.stop();
   });
 
-  test('every golden-ovs fixture: at least 10,000 random new flows, 100% agreement', async () => {
+  test('every golden-ovs fixture, before and after its events: at least 10,000 random new flows, 100% agreement', async () => {
     console.log(`PORTSEC_SEED=${SEED} (ovsdb-server and ovs-vswitchd: PIDs ${ovs!.pids.join(', ')}, files in ${ovs!.dir})`);
     const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort();
     const started = Date.now();
-    for (const [i, file] of files.entries()) await runFixture(file, i);
+    for (const [i, file] of files.entries()) {
+      const fixture = JSON.parse(readFileSync(join(FIXTURES, file), 'utf8')) as GoldenOvs;
+      for (const [j, state] of nodeStates(file, fixture).entries()) await runState(state, SEED + i * 7919 + j * 104729);
+    }
     const seconds = (Date.now() - started) / 1000;
-    console.log(`PORTSEC_SEED=${SEED}: ${tally.fixtures} fixtures, ${tally.flows} flows traced (${tally.remote} from other nodes, ingress only; ${tally.vip} to a VIP), ` +
+    console.log(`PORTSEC_SEED=${SEED}: ${files.length} fixtures, ${tally.states} node states, ${tally.flows} flows traced (${tally.remote} from other nodes, ingress only; ${tally.vip} to a VIP), ` +
       `${tally.delivered} delivered, ${tally.dropped} dropped, ${tally.agreed} agreed, ${disagreements.length} disagreements; ` +
       `${seconds.toFixed(1)} s in all: traces ${(tally.traceMs / 1000).toFixed(1)} s (${(tally.flows / (tally.traceMs / 1000)).toFixed(0)}/s over one unixctl connection), ` +
       `loading bridges ${(tally.loadMs / 1000).toFixed(1)} s; delivered/traced by sender and source: ` +
       Object.entries(tally.bySource).sort().map(([k, [n, d]]) => `${k} ${d}/${n}`).join(', '));
-    if (unloadable.length) console.log(`flows Open vSwitch refuses (a real agent's add-flows fails the same way):\n${unloadable.join('\n')}`);
-    expect(unloadable.filter((u) => !/ovs-ofctl add-flows: .*: invalid Ethernet address/.test(u)), 'fixtures whose flows do not load for another reason').toEqual([]);
+    if (unloadable.length) console.log(`node states whose flows Open vSwitch refuses (a real agent's add-flows fails the same way):\n${unloadable.join('\n')}`);
+    expect(unloadable.filter((u) => !/ovs-ofctl add-flows: .*: invalid Ethernet address/.test(u)), 'node states whose flows do not load for another reason').toEqual([]);
     expect(disagreements.length, `PORTSEC_SEED=${SEED}: ${disagreements.length} disagreements, the first ones:\n${disagreements.slice(0, 15).join('\n')}`).toBe(0);
     expect(tally.flows).toBeGreaterThanOrEqual(10_000);
     // both outcomes occur in numbers: a harness that delivered everything (or nothing) could not disagree

@@ -5,6 +5,7 @@
  * the OVS agent's br-int pipeline the firewall sits in.
  */
 import { type TopologyPort } from '../../src/policy/topology.js';
+import { type Topology } from '../golden/topology-generator.mjs';
 import { type OvsSwitch } from './ovs-switch.js';
 
 export const BRIDGE = 'br-int';
@@ -44,8 +45,8 @@ export const BASE_PIPELINE = [
  * from 1 in the order their first port appears. `checkNumbering` holds it
  * against the flows Neutron wrote.
  */
-export function harnessNumbering(input: { ports?: { id: string; network_id?: string }[]; events?: { port?: { id: string; network_id?: string } }[] }): Map<string, { ofport: number; vlan: number }> {
-  const ports = [...(input.ports ?? []), ...(input.events ?? []).flatMap((e) => (e.port ? [e.port] : []))];
+export function harnessNumbering(input: Pick<Topology, 'ports' | 'events'>): Map<string, { ofport: number; vlan: number }> {
+  const ports = [...input.ports, ...(input.events ?? []).flatMap((e) => ('port' in e ? [e.port] : []))];
   const numbers = new Map<string, { ofport: number; vlan: number }>();
   const vlans = new Map<string, number>();
   for (const p of ports) {
