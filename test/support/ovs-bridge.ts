@@ -89,9 +89,8 @@ export async function loadBridge(ovs: OvsSwitch, local: LocalPort[], flows: read
     ...ports,
     '--', 'add-port', BRIDGE, 'patch-tun', '--', 'set', 'Interface', 'patch-tun', 'type=dummy', `ofport_request=${TUNNEL_OFPORT}`,
   ]);
-  // a bridge re-added in the same transaction keeps its flow table
-  await ovs.ofctl(BRIDGE, OPENFLOW, ['del-flows']);
-  await ovs.ofctl(BRIDGE, OPENFLOW, ['add-flows', '-'], [...BASE_PIPELINE, ...flows].join('\n') + '\n');
+  // replace, not add: a bridge re-added in the same transaction keeps its flow table
+  await ovs.ofctl(BRIDGE, OPENFLOW, ['replace-flows', '-'], [...BASE_PIPELINE, ...flows].join('\n') + '\n');
   const loaded = (await ovs.ofctl(BRIDGE, OPENFLOW, ['dump-flows', '--no-stats'])).split('\n').filter((l) => l.includes('actions=')).length;
   if (loaded !== BASE_PIPELINE.length + flows.length) throw new Error(`${BRIDGE} holds ${loaded} flows, ${BASE_PIPELINE.length + flows.length} were added`);
   return datapathPorts(await ovs.unixctl.call('dpif/show', []));
