@@ -1,7 +1,7 @@
 /**
  * The analyzer agrees with real Open vSwitch (issue 14, acceptance 2, the
- * openvswitch firewall). Every golden-ovs fixture's compute node is loaded
- * into a real ovs-vswitchd (Debian openvswitch-switch, dummy datapath, no
+ * openvswitch firewall). Every golden-ovs fixture's compute node, after its
+ * first sync and after its events, is loaded into a real ovs-vswitchd (Debian openvswitch-switch, dummy datapath, no
  * root): br-int with its ports at the harness's ofports, the flows Neutron's
  * own OVSFirewallDriver wrote for it (the ground truth) and the agent's base
  * pipeline around them (support/ovs-bridge.ts). Random new flows are traced
@@ -33,7 +33,7 @@ import { applyEvents, type Topology } from './golden/topology-generator.mjs';
 
 const SEED = Number(process.env.PORTSEC_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const FIXTURES = join(import.meta.dirname, 'fixtures/golden-ovs');
-/** random flows per node state: over 25,000 in all (a trace costs about 0.1 ms over the unixctl connection; loading a bridge about 100 ms) */
+/** random flows per node state: about 24,000 in all (a trace costs about 0.2 ms over the unixctl connection, loading a bridge about 150 ms) */
 const FLOWS_PER_STATE = 90;
 /** traces in flight on the one unixctl connection */
 const PIPELINE = 32;
