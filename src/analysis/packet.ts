@@ -153,8 +153,14 @@ export interface FixedLine {
   switched: boolean;
 }
 
-/** Whether any of the port's anti-spoofing entries, from any of its MACs, covers the packet's source. */
-const ownAddress = (pkt: Packet, pp?: PortPolicy) => !!pp?.spoof[pkt.family].some((e) => e.cidr !== null && inPrefix(e.cidr, pkt.family, pkt.src));
+/**
+ * Whether any of the port's anti-spoofing entries, from any of its MACs, covers a neighbour advertisement's
+ * target: the sender's own address, or, with a code other than 0 (which OVS parses no target of), `::`.
+ */
+function ownTarget(pkt: Packet, pp?: PortPolicy): boolean {
+  const target = (pkt.sport ?? 0) === 0 ? pkt.src : 0n;
+  return !!pp?.spoof[pkt.family].some((e) => e.cidr !== null && inPrefix(e.cidr, pkt.family, target));
+}
 
 /**
  * The first of the backend's fixed lines (policy/fixed-rules.ts; the iptables driver's by default) of a
@@ -165,7 +171,7 @@ export function fixedLine(direction: 'ingress' | 'egress', pkt: Packet, fixedRul
   const peer = direction === 'ingress' ? pkt.src : pkt.dst;
   const first = (rules: readonly FixedRule[], beforeSpoof: boolean): FixedLine | undefined => {
     const r = rules.find((x) => matchesOwnSide(x, direction, pkt) && (x.remote.kind === 'any' || (x.remote.kind === 'prefix' && inPrefix(x.remote.cidr, pkt.family, peer)))
-      && (!x.ownTarget || ownAddress(pkt, pp)));
+      && (!x.ownTarget || ownTarget(pkt, pp)));
     return r && { what: r.origin.what, verdict: r.origin.verdict, beforeSpoof, switched: !!r.switched };
   };
   const fixed = fixedRules[pkt.family];
