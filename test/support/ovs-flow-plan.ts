@@ -134,7 +134,9 @@ export class FlowPlanner {
       return this.rnd() < 0.5 ? { protocol: 17, dport: server, sport: client } : { protocol: 17, dport: client, sport: server };
     }
     if (roll < 0.2) {
-      return family === 'IPv6' ? { protocol: 58, dport: this.pick(NDP), sport: 0 } : { protocol: 1, dport: this.pick([0, 8, 3]), sport: 0 };
+      // code 0 as hosts send them, now and then another (OVS parses no neighbour-discovery target then)
+      const code = this.pick([0, 0, 0, 1]);
+      return family === 'IPv6' ? { protocol: 58, dport: this.pick(NDP), sport: code } : { protocol: 1, dport: this.pick([0, 8, 3]), sport: code };
     }
     const rule = roll < 0.8 && rules.length ? this.pick(rules) : undefined;
     const numbered = rule && ruleProtocol(rule.protocol);
