@@ -5,9 +5,9 @@
  * a port whose anti-spoofing admits that source (a NAT server's wide pair).
  */
 import { type Family } from '../policy/ir.js';
+import { BACKEND_SEMANTICS } from '../policy/neutron-backends.js';
 import { type EntryThrough } from './answers.js';
 import { addressKey, type Cloud, networkRef, portRef } from './cloud.js';
-import { BACKEND_SEMANTICS } from '../policy/neutron-backends.js';
 import { allowedBy, type Packet, parseAddress } from './packet.js';
 import { refLabel } from './report/explain.js';
 import { type SnapshotPort } from './snapshot.js';
@@ -79,8 +79,8 @@ export function resolveDestinations(cloud: Cloud, text: string, destinationIp?: 
 export function resolveSource(cloud: Cloud, text: string, dst: Destination, sourceIp?: string): Source {
   if (sourceIp !== undefined) {
     const as = parseAddress(sourceIp) ?? fail(`source address ${sourceIp}: not an IP address`);
-    // a port sends from any address: it needs no fixed IP of the family
-    const named = parseAddress(text) ? [] : portsNamed(cloud, text);
+    // the port sends from the given address, so it needs no fixed IP of its own in that family
+    const named = portsNamed(cloud, text);
     const port = named.find((p) => p.network_id === dst.port.network_id) ?? named[0] ?? resolveSource(cloud, text, dst).port;
     if (!port) fail(`--source-ip needs SRC to be a port or instance, not ${text}`);
     return { text: sourceIp, ...as, port };

@@ -8,8 +8,7 @@ import { type Family, type PolicyRule, type PortPolicy } from '../policy/ir.js';
 import { type ExposureRow, type ExposureSource } from './answers.js';
 import { type Cloud, portRef } from './cloud.js';
 import { memberMatch, ruleOrigin, unfilteredReason } from './facts.js';
-import { BACKEND_SEMANTICS } from '../policy/neutron-backends.js';
-import { isIcmp, remoteMembers, ruleProtocol } from './packet.js';
+import { remoteMembers } from './packet.js';
 import { intervalOf, type Interval, toCidrs, union } from './ranges.js';
 import { type SnapshotPort } from './snapshot.js';
 
@@ -18,12 +17,6 @@ const EVERYTHING: Record<Family, string> = { IPv4: '0.0.0.0/0', IPv6: '::/0' };
 export function serviceText(r: Pick<PolicyRule, 'portMin' | 'portMax'>): string {
   if (r.portMin === null) return 'any';
   return r.portMax === null || r.portMax === r.portMin ? String(r.portMin) : `${r.portMin}-${r.portMax}`;
-}
-
-/** The ports a rule opens: its range, or every port where the backend drops the range (OVN's DCCP and UDP-Lite). */
-function openedPorts(r: PolicyRule, enforced: ReadonlySet<string>): string {
-  const protocol = ruleProtocol(r.protocol);
-  return protocol !== null && !isIcmp(protocol) && !enforced.has(String(protocol)) ? 'any' : serviceText(r);
 }
 
 /** Where one ingress rule admits from, as prefixes with their origin. */
@@ -47,13 +40,11 @@ export function portExposure(cloud: Cloud, port: SnapshotPort): ExposureRow[] {
     return (['IPv4', 'IPv6'] as Family[]).map((f) => ({ port: ref, ethertype: f, protocol: 'any', ports: 'any', sources: [EVERYTHING[f]], origins: [{ cidr: EVERYTHING[f], from }], backend }));
   }
   const rows = new Map<string, { row: ExposureRow; intervals: Interval[] }>();
-  const enforced = BACKEND_SEMANTICS[backend].portRangeProtocols;
   for (const r of pp.rules) {
     if (r.direction !== 'ingress' || r.origin.kind !== 'group') continue;
-    const ports = openedPorts(r, enforced);
-    const key = `${r.ethertype}|${r.protocol ?? 'any'}|${ports}`;
+    const key = `${r.ethertype}|${r.protocol ?? 'any'}|${serviceText(r)}`;
     let entry = rows.get(key);
-    if (!entry) rows.set(key, (entry = { row: { port: ref, ethertype: r.ethertype, protocol: r.protocol ?? 'any', ports, sources: [], origins: [], backend }, intervals: [] }));
+    if (!entry) rows.set(key, (entry = { row: { port: ref, ethertype: r.ethertype, protocol: r.protocol ?? 'any', ports: serviceText(r), sources: [], origins: [], backend }, intervals: [] }));
     for (const s of ruleSources(cloud, pp, r)) {
       entry.row.origins.push(s);
       entry.intervals.push(intervalOf(s.cidr).interval);

@@ -7,8 +7,7 @@ import { BACKENDS, DEFAULT_BACKEND } from '../backends/index.js';
 import { type Family as IpFamily, familyBits } from '../model/addresses.js';
 import { ICMP_PROTOCOLS, keywordNumber, PORT_PROTOCOLS, protocolNumber } from '../model/protocols.js';
 import { type Family, type FixedWhat, type Member, type PolicyRule, type PortPolicy, type SpoofEntry } from '../policy/ir.js';
-import { type FixedRule } from '../policy/fixed-rules.js';
-import { BACKEND_SEMANTICS, type BackendSemantics, DEFAULT_NEUTRON_BACKEND } from '../policy/neutron-backends.js';
+import { FIXED_RULES, type FixedRule, type FixedRules } from '../policy/fixed-rules.js';
 import { intervalOf, type Interval, parsePrefix, type AddressSet, union } from './ranges.js';
 
 export interface Packet {
@@ -34,10 +33,6 @@ export const hasPorts = (protocol: number | null) => protocol !== null && PORTS.
 
 export const ipFamily = (f: IpFamily): Family => (f === 4 ? 'IPv4' : 'IPv6');
 
-/** What of a backend's semantics matching a packet takes; the default backend's unless given. */
-export type PacketSemantics = Pick<BackendSemantics, 'fixedRules' | 'portRangeProtocols' | 'hostBitsPinAddress'>;
-const DEFAULT_SEMANTICS: PacketSemantics = BACKEND_SEMANTICS[DEFAULT_NEUTRON_BACKEND];
-
 /** The protocol number a rule's protocol matches on the nodes, or null for every protocol. */
 export const ruleProtocol: (protocol: string | null) => number | null = BACKENDS[DEFAULT_BACKEND].matchedProtocol;
 
@@ -60,22 +55,22 @@ export function parseAddress(text: string): { family: Family; value: bigint } | 
   return p && p.prefixlen === (p.family === 4 ? 32 : 128) ? { family: ipFamily(p.family), value: p.interval[0] } : undefined;
 }
 
-function rangeMatches(protocol: number | null, min: number | null, max: number | null, port: number | null, code: number | null, ports: ReadonlySet<string>): boolean {
+function rangeMatches(protocol: number | null, min: number | null, max: number | null, port: number | null, code: number | null): boolean {
   if (min === null || protocol === null) return true;
   if (ICMP.has(protocol)) return port === min && (max === null || code === max);
-  if (!ports.has(String(protocol))) return true;
+  if (!PORTS.has(protocol)) return true;
   return port !== null && port >= min && port <= (max ?? min);
 }
 
-/** Protocol and ports of a rule against a packet (the remote is matched apart); `ports`: the protocols whose port ranges the backend enforces. */
-export function matchesService(r: Pick<PolicyRule, 'protocol' | 'portMin' | 'portMax' | 'sourcePortMin' | 'sourcePortMax'>, p: Packet, ports: ReadonlySet<string> = PORT_PROTOCOLS): boolean {
+/** Protocol and ports of a rule against a packet (the remote is matched apart). */
+export function matchesService(r: Pick<PolicyRule, 'protocol' | 'portMin' | 'portMax' | 'sourcePortMin' | 'sourcePortMax'>, p: Packet): boolean {
   const protocol = ruleProtocol(r.protocol);
   if (protocol !== null && protocol !== p.protocol) return false;
   // rule-args renders an ICMP type from either pair of fields: Neutron's RA rule keeps it in the source ones
   if (protocol !== null && ICMP.has(protocol)) {
-    return r.portMin === null ? rangeMatches(protocol, r.sourcePortMin, r.sourcePortMax, p.dport, p.sport, ports) : rangeMatches(protocol, r.portMin, r.portMax, p.dport, p.sport, ports);
+    return r.portMin === null ? rangeMatches(protocol, r.sourcePortMin, r.sourcePortMax, p.dport, p.sport) : rangeMatches(protocol, r.portMin, r.portMax, p.dport, p.sport);
   }
-  return rangeMatches(protocol, r.sourcePortMin, r.sourcePortMax, p.sport, null, ports) && rangeMatches(protocol, r.portMin, r.portMax, p.dport, null, ports);
+  return rangeMatches(protocol, r.sourcePortMin, r.sourcePortMax, p.sport, null) && rangeMatches(protocol, r.portMin, r.portMax, p.dport, null);
 }
 
 /**
@@ -143,50 +138,92 @@ export function allowedBy(cidr: string, family: Family, value: bigint, hostBitsP
   return p.address !== p.interval[0] ? value === p.address : value >= p.interval[0] && value <= p.interval[1];
 }
 
-/** The port's anti-spoofing entry that lets the packet out (from its source MAC, by default the port's own), if any. */
-export function spoofEntry(pp: PortPolicy, pkt: Packet, semantics: PacketSemantics = DEFAULT_SEMANTICS): SpoofEntry | undefined {
+/**
+ * The port's anti-spoofing entry that lets the packet out (from its source MAC, by default the port's own), if any;
+ * `hostBitsPin` as the backend reads a prefix (BackendSemantics.hostBitsPinAddress).
+ */
+export function spoofEntry(pp: PortPolicy, pkt: Packet, hostBitsPin = false): SpoofEntry | undefined {
   const mac = pkt.srcMac ?? pp.port.mac_address.toLowerCase();
-  return pp.spoof[pkt.family].find((e) => e.mac === mac && (e.cidr === null || allowedBy(e.cidr, pkt.family, pkt.src, semantics.hostBitsPinAddress)));
+  return pp.spoof[pkt.family].find((e) => e.mac === mac && (e.cidr === null || allowedBy(e.cidr, pkt.family, pkt.src, hostBitsPin)));
 }
 
-type MembersOf = (groupId: string, family: Family) => Member[];
+const MULTICAST: Record<Family, string> = { IPv4: '224.0.0.0/4', IPv6: 'ff00::/8' };
+const LIMITED_BROADCAST = 0xffffffffn;
+
+/** How a port's own addresses let a frame to the packet's destination in (OVN's port security on delivery). */
+export type DeliveryMatch = { group: 'broadcast' | 'multicast' } | { entry: SpoofEntry };
+
+/**
+ * Whether the receiving port's port security delivers the packet, and why: broadcast and multicast go to a
+ * group MAC, which is not checked; a unicast frame goes to the MAC holding the address as a host (as ARP or ND
+ * would answer), else to the port's own, and that MAC's entries must hold the destination, or a prefix's
+ * broadcast. Undefined: dropped.
+ */
+export function deliveryMatch(pp: PortPolicy, pkt: Packet, hostBitsPin: boolean): DeliveryMatch | undefined {
+  if (pkt.family === 'IPv4' && pkt.dst === LIMITED_BROADCAST) return { group: 'broadcast' };
+  if (inPrefix(MULTICAST[pkt.family], pkt.family, pkt.dst)) return { group: 'multicast' };
+  const entries = pp.spoof[pkt.family];
+  const holds = (e: SpoofEntry) => e.cidr !== null && parseAddress(e.cidr)?.value === pkt.dst;
+  const mac = entries.find(holds)?.mac ?? pp.port.mac_address.toLowerCase();
+  const entry = entries.find((e) => e.mac === mac && (e.cidr === null || allowedBy(e.cidr, pkt.family, pkt.dst, hostBitsPin)
+    || (pkt.family === 'IPv4' && parsePrefix(e.cidr)?.interval[1] === pkt.dst)));
+  return entry && { entry };
+}
+
+/** a remote group's members as a port's node holds them for rules of one direction */
+type MembersOf = (groupId: string, family: Family, direction: 'ingress' | 'egress') => Member[];
 
 /** Whether a rule's service and its pinned own address (the destination on ingress, the source on egress) match the packet. */
-function matchesOwnSide(r: PolicyRule, direction: 'ingress' | 'egress', pkt: Packet, ports: ReadonlySet<string>): boolean {
-  if (r.direction !== direction || r.ethertype !== pkt.family || !matchesService(r, pkt, ports)) return false;
+function matchesOwnSide(r: PolicyRule, direction: 'ingress' | 'egress', pkt: Packet): boolean {
+  if (r.direction !== direction || r.ethertype !== pkt.family || !matchesService(r, pkt)) return false;
   return !r.localPrefix || inPrefix(r.localPrefix, pkt.family, direction === 'ingress' ? pkt.dst : pkt.src);
 }
 
-/** The fixed line that decides a packet, and whether the chain meets it before anti-spoofing. */
+/** The fixed line that decides a packet, whether the chain meets it before anti-spoofing, and whether it switches the packet past the destination's ingress chain. */
 export interface FixedLine {
   what: FixedWhat;
   verdict: 'accept' | 'drop';
   beforeSpoof: boolean;
+  switched: boolean;
 }
 
-/** The first of the backend's fixed lines (policy/fixed-rules.ts) of a filtered port's chain that matches the packet; undefined: the rules decide. */
-export function fixedLine(direction: 'ingress' | 'egress', pkt: Packet, semantics: PacketSemantics = DEFAULT_SEMANTICS): FixedLine | undefined {
+/**
+ * Whether any of the port's anti-spoofing entries, from any of its MACs, covers a neighbour advertisement's
+ * target: the sender's own address, or, with a code other than 0 (which OVS parses no target of), `::`.
+ */
+function ownTarget(pkt: Packet, pp?: PortPolicy): boolean {
+  const target = (pkt.sport ?? 0) === 0 ? pkt.src : 0n;
+  return !!pp?.spoof[pkt.family].some((e) => e.cidr !== null && inPrefix(e.cidr, pkt.family, target));
+}
+
+/**
+ * The first of the backend's fixed lines (policy/fixed-rules.ts; the iptables driver's by default) of a
+ * filtered port's chain that matches the packet; undefined: the rules decide. A neighbour advertisement's
+ * line needs the sending port (its target, taken as the source, must be the port's).
+ */
+export function fixedLine(direction: 'ingress' | 'egress', pkt: Packet, fixedRules: Record<Family, FixedRules> = FIXED_RULES, pp?: PortPolicy): FixedLine | undefined {
   const peer = direction === 'ingress' ? pkt.src : pkt.dst;
   const first = (rules: readonly FixedRule[], beforeSpoof: boolean): FixedLine | undefined => {
-    const r = rules.find((x) => matchesOwnSide(x, direction, pkt, semantics.portRangeProtocols) && (x.remote.kind === 'any' || (x.remote.kind === 'prefix' && inPrefix(x.remote.cidr, pkt.family, peer))));
-    return r && { what: r.origin.what, verdict: r.origin.verdict, beforeSpoof };
+    const r = rules.find((x) => matchesOwnSide(x, direction, pkt) && (x.remote.kind === 'any' || (x.remote.kind === 'prefix' && inPrefix(x.remote.cidr, pkt.family, peer)))
+      && (!x.ownTarget || ownTarget(pkt, pp)));
+    return r && { what: r.origin.what, verdict: r.origin.verdict, beforeSpoof, switched: !!r.switched };
   };
-  const fixed = semantics.fixedRules[pkt.family];
+  const fixed = fixedRules[pkt.family];
   return direction === 'ingress' ? first(fixed.ingress, false) : first(fixed.beforeSpoof, true) ?? first(fixed.afterSpoof, false);
 }
 
 /** The first rule of one direction of the port's chain that admits the packet, and the member that made a remote group match. */
-export function firstAdmitting(pp: PortPolicy, direction: 'ingress' | 'egress', pkt: Packet, members: MembersOf, enableIpset: boolean, semantics: PacketSemantics = DEFAULT_SEMANTICS):
+export function firstAdmitting(pp: PortPolicy, direction: 'ingress' | 'egress', pkt: Packet, members: MembersOf, enableIpset: boolean):
   { rule: PolicyRule; member?: { groupId: string; member: Member } } | undefined {
   const peer = direction === 'ingress' ? pkt.src : pkt.dst;
   for (const r of pp.rules) {
-    if (!matchesOwnSide(r, direction, pkt, semantics.portRangeProtocols)) continue;
+    if (!matchesOwnSide(r, direction, pkt)) continue;
     if (r.remote.kind === 'any') return { rule: r };
     if (r.remote.kind === 'prefix') {
       if (inPrefix(r.remote.cidr, pkt.family, peer)) return { rule: r };
       continue;
     }
-    const member = matchingMember(remoteMembers(pp, members(r.remote.groupId, pkt.family), enableIpset), pkt.family, peer, pkt.srcMac);
+    const member = matchingMember(remoteMembers(pp, members(r.remote.groupId, pkt.family, direction), enableIpset), pkt.family, peer, pkt.srcMac);
     if (member) return { rule: r, member: { groupId: r.remote.groupId, member } };
   }
   return undefined;
@@ -202,27 +239,4 @@ export function portAdmits(pp: PortPolicy, direction: 'ingress' | 'egress', pkt:
   const fixed = fixedLine(direction, pkt);
   if (fixed) return fixed.verdict === 'accept' && (fixed.beforeSpoof || direction === 'ingress' || !!spoofEntry(pp, pkt));
   return (direction === 'ingress' || !!spoofEntry(pp, pkt)) && !!firstAdmitting(pp, direction, pkt, members, enableIpset);
-}
-
-const MULTICAST: Record<Family, string> = { IPv4: '224.0.0.0/4', IPv6: 'ff00::/8' };
-const LIMITED_BROADCAST = 0xffffffffn;
-
-/** How a port's own addresses let a frame to the packet's destination in (OVN's port security on delivery). */
-export type DeliveryMatch = { group: 'broadcast' | 'multicast' } | { entry: SpoofEntry };
-
-/**
- * Whether the receiving port's port security delivers the packet, and why: broadcast and multicast go to a
- * group MAC, which is not checked; a unicast frame goes to the MAC holding the address as a host (as ARP or ND
- * would answer), else to the port's own, and that MAC's entries must hold the destination, or a prefix's
- * broadcast. Undefined: dropped.
- */
-export function deliveryMatch(pp: PortPolicy, pkt: Packet, semantics: PacketSemantics): DeliveryMatch | undefined {
-  if (pkt.family === 'IPv4' && pkt.dst === LIMITED_BROADCAST) return { group: 'broadcast' };
-  if (inPrefix(MULTICAST[pkt.family], pkt.family, pkt.dst)) return { group: 'multicast' };
-  const entries = pp.spoof[pkt.family];
-  const holds = (e: SpoofEntry) => e.cidr !== null && parseAddress(e.cidr)?.value === pkt.dst;
-  const mac = entries.find(holds)?.mac ?? pp.port.mac_address.toLowerCase();
-  const entry = entries.find((e) => e.mac === mac && (e.cidr === null || allowedBy(e.cidr, pkt.family, pkt.dst, semantics.hostBitsPinAddress)
-    || (pkt.family === 'IPv4' && parsePrefix(e.cidr)?.interval[1] === pkt.dst)));
-  return entry && { entry };
 }

@@ -8,12 +8,12 @@
 import { canonicalMac, formatIp } from '../model/addresses.js';
 import { protocolKeyword } from '../model/protocols.js';
 import { type Family, type PortPolicy, type SpoofEntry } from '../policy/ir.js';
+import { BACKEND_SEMANTICS } from '../policy/neutron-backends.js';
 import { type FilterOutcome, type ReachAnswer, type ReachQuery, type ReachStep, type SpoofMatch } from './answers.js';
 import { type Cloud, groupLabel, networkRef, portLabel, portRef } from './cloud.js';
 import { type Entry, entryPoints, resolveDestinations, resolveSource } from './endpoints.js';
 import { MEMBER_VIA, memberMatch, ruleDetail, unfilteredReason } from './facts.js';
 import { fixedEgress, fixedIngress } from './fixed-rules.js';
-import { BACKEND_SEMANTICS } from '../policy/neutron-backends.js';
 import { deliveryMatch, firstAdmitting, isIcmp, type Packet, parseAddress, queryProtocol, spoofEntry } from './packet.js';
 import { refLabel } from './report/explain.js';
 import { type SnapshotPort } from './snapshot.js';
@@ -32,12 +32,9 @@ function packetFor(q: ReachQuery, family: Family, src: bigint, dst: bigint): Pac
   return { family, src, dst, protocol, dport: q.port ?? null, sport: q.sourcePort ?? null };
 }
 
-/** The semantics of the firewall the cloud runs. */
-const semantics = (cloud: Cloud) => BACKEND_SEMANTICS[cloud.topology.options.backend];
-
 /** The first rule of one direction that admits the packet, as the cloud's nodes expand remote groups. */
 const admittingRule = (cloud: Cloud, pp: PortPolicy, direction: 'ingress' | 'egress', pkt: Packet) =>
-  firstAdmitting(pp, direction, pkt, cloud.membersAt(pp.port.id), cloud.topology.options.enableIpset, semantics(cloud));
+  firstAdmitting(pp, direction, pkt, cloud.membersAt(pp.port.id), cloud.topology.options.enableIpset);
 
 /** What one direction of a filtered port's chain does with the packet after its fixed lines: the first admitting rule, or none. */
 function ruleOutcome(cloud: Cloud, pp: PortPolicy, direction: 'ingress' | 'egress', pkt: Packet): FilterOutcome {
@@ -54,13 +51,13 @@ const unfiltered = (pp: PortPolicy): FilterOutcome => ({ by: 'unfiltered', reaso
 
 const SPOOF_VIA: Record<SpoofEntry['via'], SpoofMatch['via']> = { ...MEMBER_VIA, link_local: 'link-local', mac_only: 'mac-only' };
 
-const spoofFact = (entry: SpoofEntry): SpoofMatch => ({ address: entry.cidr, mac: entry.mac, via: SPOOF_VIA[entry.via] });
-
 /** The source port's anti-spoofing entry that lets the packet out, if any. */
-function spoofMatch(cloud: Cloud, pp: PortPolicy, pkt: Packet): SpoofMatch | undefined {
-  const entry = spoofEntry(pp, pkt, semantics(cloud));
+function spoofMatch(pp: PortPolicy, pkt: Packet, hostBitsPin: boolean): SpoofMatch | undefined {
+  const entry = spoofEntry(pp, pkt, hostBitsPin);
   return entry && spoofFact(entry);
 }
+
+const spoofFact = (entry: SpoofEntry): SpoofMatch => ({ address: entry.cidr, mac: entry.mac, via: SPOOF_VIA[entry.via] });
 
 const fmt = (family: Family, v: bigint) => formatIp(family === 'IPv4' ? 4 : 6, v);
 
@@ -70,7 +67,7 @@ function serviceArgs(q: ReachQuery, pkt: Packet): string {
 }
 
 /**
- * The source MAC of the frame each chain sees: the sending port's (or the one the query gives) on its way out and, on the
+ * The source MAC of the frame each chain sees: the sending port's on its way out and, on the
  * destination's network, its own or the router's that forwards it (a MAC-pinned member matches only it).
  */
 /** A MAC as the IR holds it, whichever of the API's spellings the snapshot (or the query) has. */
@@ -92,6 +89,10 @@ function walk(cloud: Cloud, q: ReachQuery, entry: Entry, dst: SnapshotPort, sent
   const srcText = fmt(pkt.family, pkt.src);
   const dstText = fmt(pkt.family, pkt.dst);
   const from = entry.port;
+  const semantics = BACKEND_SEMANTICS[cloud.topology.options.backend];
+  const lines = semantics.fixedRules;
+  /** whether the sender's fixed line hands the packet to the NORMAL action, past a same-node destination's ingress chain */
+  let switched = false;
   path.steps.push({ stage: 'entry', ok: entry.ok, source: entry.source, through: entry.through });
   if (!entry.ok && entry.change) path.changes.push(entry.change);
   if (from) {
@@ -100,10 +101,11 @@ function walk(cloud: Cloud, q: ReachQuery, entry: Entry, dst: SnapshotPort, sent
     const port = portRef(from);
     const egress = (outcome: FilterOutcome) => path.steps.push({ stage: 'egress', ok: passes(outcome), port, peer: dstText, ...outcome });
     if (pp.kind === 'filtered') {
-      const fixed = fixedEgress(pkt, semantics(cloud));
+      const fixed = fixedEgress(pkt, lines, pp);
+      switched = !!fixed?.switched;
       if (fixed?.verdict === 'drop') egress({ by: 'fixed', verdict: 'drop', why: fixed.why });
       if (fixed?.verdict !== 'accept-before-spoof') {
-        const match = spoofMatch(cloud, pp, pkt);
+        const match = spoofMatch(pp, pkt, semantics.hostBitsPinAddress);
         path.steps.push(match ? { stage: 'spoof', ok: true, port, source: srcText, entry: match } : { stage: 'spoof', ok: false, port, source: srcText });
         if (!match) path.changes.push({ why: `let ${name} send from ${srcText}`, command: `openstack port set --allowed-address ip-address=${srcText} ${from.id}` });
       }
@@ -129,11 +131,13 @@ function walk(cloud: Cloud, q: ReachQuery, entry: Entry, dst: SnapshotPort, sent
   pkt = frames.ingress;
   const pp = cloud.policy(dst.id);
   const ingress = (outcome: FilterOutcome) => path.steps.push({ stage: 'ingress', ok: passes(outcome), port: portRef(dst), peer: srcText, ...outcome });
-  const fixedIn = pp.kind === 'filtered' ? fixedIngress(pkt, semantics(cloud)) : undefined;
+  const letIn = pp.kind === 'filtered' ? fixedIngress(pkt, lines) : undefined;
   if (pp.kind !== 'filtered') {
     ingress(unfiltered(pp));
-  } else if (fixedIn) {
-    ingress({ by: 'fixed', verdict: 'accept', why: `${fixedIn.why} (ICMPv6 type ${pkt.dport})` });
+  } else if (switched && sameNode(from!, dst)) {
+    ingress({ by: 'fixed', verdict: 'accept', why: `switched to it on the same compute node (NORMAL), past its ingress rules` });
+  } else if (letIn) {
+    ingress({ by: 'fixed', verdict: 'accept', why: `${letIn} (${isIcmp(pkt.protocol) ? `ICMPv6 type ${pkt.dport}` : `${protocolKeyword(pkt.protocol)} ${pkt.sport}->${pkt.dport}`})` });
   } else {
     const outcome = ruleOutcome(cloud, pp, 'ingress', pkt);
     ingress(outcome);
@@ -141,8 +145,8 @@ function walk(cloud: Cloud, q: ReachQuery, entry: Entry, dst: SnapshotPort, sent
       path.changes.push(...groupsToChange(cloud, dst, (g) => `openstack security group rule create --ingress --ethertype ${pkt.family} ${serviceArgs(q, pkt)} --remote-ip ${srcText} ${g}`, `let ${portLabel(dst)} receive it`));
     }
   }
-  if (pp.kind === 'filtered' && semantics(cloud).destinationCheck) {
-    const match = deliveryMatch(pp, pkt, semantics(cloud));
+  if (pp.kind === 'filtered' && semantics.destinationCheck) {
+    const match = deliveryMatch(pp, pkt, semantics.hostBitsPinAddress);
     const port = portRef(dst);
     if (!match) {
       path.steps.push({ stage: 'delivery', ok: false, port, destination: dstText });
@@ -163,6 +167,9 @@ function groupsToChange(cloud: Cloud, port: SnapshotPort, command: (group: strin
 }
 
 const routerInterfaces = (cloud: Cloud, net: string) => (cloud.portsOfNetwork.get(net) ?? []).filter((p) => p.device_owner.startsWith('network:router_interface'));
+
+/** Whether two ports are bound to the same compute node, as far as the snapshot says. */
+const sameNode = (a: SnapshotPort, b: SnapshotPort) => !!a['binding:host_id'] && a['binding:host_id'] === b['binding:host_id'];
 
 /** A router with an interface on both networks (its ports are network-owned, so unfiltered). */
 function sharedRouter(cloud: Cloud, a: string, b: string): string | undefined {

@@ -9,7 +9,9 @@
  *   ip_address, MAC ignored (securitygroups_rpc.py `_select_ips_for_remote_group`).
  * - openvswitch: the same members, but a member of prefix length 0 also matches
  *   `dl_src=<pair MAC>` (openvswitch_firewall/rules.py, bug 1867119, since Ussuri);
- *   `0.0.0.0/1` + `128.0.0.0/1`, /8 … stay open to any source.
+ *   `0.0.0.0/1` + `128.0.0.0/1`, /8 … stay open to any source. Its fixed lines, anti-spoofing and port
+ *   matches are its own (openvswitch_firewall/firewall.py, rules.py), checked by test/ovs-trace.test.ts
+ *   against real Open vSwitch.
  * - ovn: a port group's address set is built from the LSP's `addresses` (fixed IPs);
  *   Neutron writes pairs only into `port_security`, so pairs never join a remote group.
  *   ACLs are all there is (neutron/common/ovn/acl.py): no DHCP or router-advertisement
@@ -19,10 +21,11 @@
  *   security (controller/lflow.c, 23.03) also checks a unicast frame's destination IP on
  *   delivery: one of the port's port-security addresses, 255.255.255.255 or multicast
  *   (frames to a group MAC skip it: `eth.mcast`); a port-security prefix with host bits
- *   set stands for that address alone, as on the way out.
+ *   set stands for that address alone, as on the way out. Checked by test/ovn-trace.test.ts
+ *   against real OVN.
  */
 import { PORT_PROTOCOLS } from '../model/protocols.js';
-import { FIXED_RULES, type FixedRules, OVN_FIXED_RULES } from './fixed-rules.js';
+import { FIXED_RULES, type FixedRules, OVN_FIXED_RULES, OVS_FIXED_RULES } from './fixed-rules.js';
 import { type Family } from './ir.js';
 import { type Driver, type SgInfoSource } from './topology.js';
 
@@ -41,21 +44,34 @@ export interface BackendSemantics {
   pairsAreMembers: boolean;
   /** pairs of exactly this prefix length (any family) match only traffic from the pair's MAC; null: none are pinned */
   macPinnedPrefixlen: number | null;
-  /** whether Neutron's provider rules (DHCP replies and router advertisements let in) are among a port's rules */
-  providerRules: boolean;
-  /** the lines around every filtered port's rules, before them (policy/fixed-rules.ts) */
+  /** its own lines around each filtered port's rules (DHCP, NDP, router advertisements) */
   fixedRules: Record<Family, FixedRules>;
+  /**
+   * anti-spoofing: which IPv6 link-local sources a port may use ('each-ipv6-mac': each MAC's, after its first
+   * IPv6 entry, as the iptables driver's _spoofing_rule; 'own-mac': the port's own MAC's, always), and whether
+   * a port without fixed IPs may send from any address with its MAC
+   */
+  linkLocal: 'each-ipv6-mac' | 'own-mac';
+  macOnlyWithoutFixedIps: boolean;
   /** the protocols (numbers) whose rules' port ranges it matches; a range on another protocol is dropped, so the rule takes every port */
   portRangeProtocols: ReadonlySet<string>;
+  /**
+   * a MAC-pinned member stands for every remote group with one that the rules of one direction and family on the
+   * node's ports of a network name: the openvswitch firewall merges a network's conjunction ids by address, and the
+   * exact /0 of each holder is one address (firewall.py `_update_flows_for_vlan_subr`, ip_to_conj)
+   */
+  pinnedMembersShared: boolean;
+  /** whether Neutron's provider rules (DHCP replies and router advertisements let in) are among a port's rules */
+  providerRules: boolean;
   /** whether a filtered port's unicast frames are delivered only to its own addresses (its anti-spoofing entries), broadcast and multicast */
   destinationCheck: boolean;
   /** whether an allowed prefix with host bits set (10.0.0.5/24) stands for that address alone, not its network */
   hostBitsPinAddress: boolean;
   /**
-   * when a port sends any address from its own MAC: without fixed IPs (iptables' MAC-only anti-spoofing rule), or
-   * only with neither fixed IPs nor a pair of its MAC (OVN: Neutron appends those pairs to the port's port-security entry)
+   * whether a pair stored with the port's own MAC takes the place of the MAC-only entry of a port without fixed IPs
+   * (OVN: Neutron appends such pairs to the port's port-security entry, which is then no longer its bare MAC)
    */
-  anyFromBareMac: 'without-fixed-ips' | 'without-own-addresses';
+  ownMacPairsEndMacOnly: boolean;
   /**
    * the spelling a pair's stored MAC needs for the backend to read it, null: any the API takes (OVN parses only
    * colon-separated MACs: Neutron writes a pair stored as fa16.3e00.0005 as it is, and OVN leaves that entry out)
@@ -63,23 +79,41 @@ export interface BackendSemantics {
   pairMacForm: RegExp | null;
 }
 
-/** tcp, udp, sctp: the fields OVN's ACLs have */
-const OVN_PORTS = new Set(['6', '17', '132']);
-const IPTABLES = {
-  providerRules: true, fixedRules: FIXED_RULES, portRangeProtocols: PORT_PROTOCOLS, destinationCheck: false, hostBitsPinAddress: false, anyFromBareMac: 'without-fixed-ips',
-  pairMacForm: null,
+/** what the iptables drivers and the openvswitch firewall share: Neutron's provider rules, no check on delivery */
+const AGENT_PORT_SECURITY = { providerRules: true, destinationCheck: false, hostBitsPinAddress: false, ownMacPairsEndMacOnly: false, pairMacForm: null } as const;
+
+/** Neutron's iptables drivers: ports of tcp, udp, dccp, sctp and udplite (iptables' `-m <protocol> --dport`) */
+const IPTABLES_PORT_SECURITY = {
+  fixedRules: FIXED_RULES, linkLocal: 'each-ipv6-mac', macOnlyWithoutFixedIps: true, portRangeProtocols: PORT_PROTOCOLS,
+  pinnedMembersShared: false, ...AGENT_PORT_SECURITY,
+} as const;
+
+/**
+ * The openvswitch firewall (openvswitch_firewall/firewall.py, rules.py): its own fixed lines; a port's
+ * allowed (MAC, address) pairs are its pairs, its fixed IPs and its own MAC's link-local address, nothing
+ * for a port without fixed IPs; ports only of tcp, udp and sctp (constants.PROTOCOLS_WITH_PORTS).
+ */
+const OVS_PORT_SECURITY = {
+  fixedRules: OVS_FIXED_RULES, linkLocal: 'own-mac', macOnlyWithoutFixedIps: false, portRangeProtocols: new Set(['6', '17', '132']),
+  pinnedMembersShared: true, ...AGENT_PORT_SECURITY,
+} as const;
+
+/**
+ * OVN (ovn-northd, ovn-controller 23.03, on the rows Neutron's OVN driver writes): ACLs only, with northd's
+ * ND and MLD allowances; each port-security entry's MAC's link-local address; ports of tcp, udp and sctp.
+ */
+const OVN_PORT_SECURITY = {
+  fixedRules: OVN_FIXED_RULES, linkLocal: 'each-ipv6-mac', macOnlyWithoutFixedIps: true, portRangeProtocols: new Set(['6', '17', '132']),
+  pinnedMembersShared: false, providerRules: false, destinationCheck: true, hostBitsPinAddress: true, ownMacPairsEndMacOnly: true,
+  pairMacForm: /^[0-9a-f]{1,2}(:[0-9a-f]{1,2}){5}$/i,
 } as const;
 
 export const BACKEND_SEMANTICS: Record<NeutronBackend, BackendSemantics> = {
-  iptables: { label: 'iptables/ipset (linuxbridge)', iptablesDriver: 'linuxbridge', sgInfoSource: 'server_rpc', pairsAreMembers: true, macPinnedPrefixlen: null, ...IPTABLES },
-  iptables_hybrid: { label: 'iptables/ipset (openvswitch hybrid)', iptablesDriver: 'ovs_hybrid', sgInfoSource: 'agent_shim', pairsAreMembers: true, macPinnedPrefixlen: null, ...IPTABLES },
-  openvswitch: { label: 'openvswitch firewall (OpenFlow)', iptablesDriver: null, sgInfoSource: 'agent_shim', pairsAreMembers: true, macPinnedPrefixlen: 0, ...IPTABLES },
+  iptables: { label: 'iptables/ipset (linuxbridge)', iptablesDriver: 'linuxbridge', sgInfoSource: 'server_rpc', pairsAreMembers: true, macPinnedPrefixlen: null, ...IPTABLES_PORT_SECURITY },
+  iptables_hybrid: { label: 'iptables/ipset (openvswitch hybrid)', iptablesDriver: 'ovs_hybrid', sgInfoSource: 'agent_shim', pairsAreMembers: true, macPinnedPrefixlen: null, ...IPTABLES_PORT_SECURITY },
+  openvswitch: { label: 'openvswitch firewall (OpenFlow)', iptablesDriver: null, sgInfoSource: 'agent_shim', pairsAreMembers: true, macPinnedPrefixlen: 0, ...OVS_PORT_SECURITY },
   // OVN's mechanism driver reads the database, as the server's RPC does: a port without fixed IPs stands for nothing [inferred]
-  ovn: {
-    label: 'OVN ACLs', iptablesDriver: null, sgInfoSource: 'server_rpc', pairsAreMembers: false, macPinnedPrefixlen: null,
-    providerRules: false, fixedRules: OVN_FIXED_RULES, portRangeProtocols: OVN_PORTS, destinationCheck: true, hostBitsPinAddress: true, anyFromBareMac: 'without-own-addresses',
-    pairMacForm: /^[0-9a-f]{1,2}(:[0-9a-f]{1,2}){5}$/i,
-  },
+  ovn: { label: 'OVN ACLs', iptablesDriver: null, sgInfoSource: 'server_rpc', pairsAreMembers: false, macPinnedPrefixlen: null, ...OVN_PORT_SECURITY },
 };
 
 /** `options.driver` names (a topology file's, `portsec compile --driver`) that name a backend rather than an iptables driver */

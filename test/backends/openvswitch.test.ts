@@ -1,91 +1,40 @@
 /**
- * The openvswitch backend against Neutron 21's OVSFirewallDriver: every golden-ovs fixture's
- * flows (test/fixtures/golden-ovs, written by test/golden/neutron_ovs_driver.py), the initial
- * sync and, with events, the fresh sync of the end topology; `portsec compile --driver
- * openvswitch`; Debian's ovs-ofctl parsing every node's flows; and the CPython set order the
- * renderer follows, against CPython itself.
+ * The openvswitch backend: the conformance suite (test/backend-suite, with OPENVSWITCH:
+ * the golden-ovs fixtures, its deltas, ovs-ofctl parsing every state); then what the
+ * suite does not cover: its semantics on a pair's prefix, `portsec compile --driver
+ * openvswitch`, and the CPython set order the renderer follows, against CPython itself.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { BACKENDS, createBackend } from '../../src/backends/index.js';
-import { type OvsNode } from '../../src/backends/openvswitch/backend.js';
 import { PySet } from '../../src/backends/openvswitch/python-set.js';
-import { type Event, parseEvent } from '../../src/policy/events.js';
 import { parseTopology } from '../../src/policy/topology.js';
+import { backendSuite } from '../backend-suite/index.js';
+import { load } from '../backend-suite/fixtures.js';
 import { CLI } from '../support/server.js';
+import { OPENVSWITCH } from './openvswitch.js';
 
-const dir = join(import.meta.dirname, '../fixtures/golden-ovs');
-const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+backendSuite(OPENVSWITCH);
 
-interface Fixture {
-  input: Record<string, unknown> & { events?: Event[] };
-  initial: { flows: string[] };
-  final: { flows: string[] } | null;
-}
-
-const read = (f: string): Fixture => JSON.parse(readFileSync(join(dir, f), 'utf8'));
-
-/** The node after the input's initial sync, then after each event (a fresh sync each: `ideal`). */
-function node(input: Fixture['input']): { initial: string[]; final: string[] } {
-  const { events = [], ...rest } = input;
-  const n = createBackend('openvswitch', parseTopology(rest)) as OvsNode;
-  const initial = n.state.flows;
-  for (const e of events) n.apply(parseEvent(n.engine.topology, e));
-  return { initial, final: n.state.flows };
-}
-
-const equal = { initial: 0, final: 0, finals: 0 };
-
-describe('golden-ovs: the flows Neutron 21\'s OVSFirewallDriver leaves on br-int', () => {
-  test('there are the 216 fixtures (200 random, 16 samples)', () => {
-    expect(files.length).toBe(216);
-  });
-  test.each(files)('%s', (f) => {
-    const fx = read(f);
-    const got = node(fx.input);
-    expect(got.initial).toEqual(fx.initial.flows);
-    equal.initial++;
-    if (fx.final) {
-      equal.finals++;
-      expect(got.final).toEqual(fx.final.flows);
-      equal.final++;
-    }
-  });
-  afterAll(() => {
-    console.log(`golden-ovs: initial ${equal.initial}/${files.length} equal, final ${equal.final}/${equal.finals} equal`);
-  });
-});
+const read = (f: string) => load(OPENVSWITCH, f) as { input: Record<string, unknown>; initial: { flows: string[] }; final: { flows: string[] } | null };
+const flowsOf = (input: Record<string, unknown>): string[] => createBackend('openvswitch', parseTopology(input)).state.flows;
 
 describe('the backend', () => {
   const blog = read('sample-b_blog_nat_ipset.json');
-
-  test('an event\'s delta takes the flows before it to the flows after it', () => {
-    const fx = read('sample-f_events_linuxbridge.json');
-    const { events = [], ...rest } = fx.input;
-    const n = createBackend('openvswitch', parseTopology(rest)) as OvsNode;
-    let flows = new Set(n.state.flows);
-    for (const e of events) {
-      const d = n.apply(parseEvent(n.engine.topology, e));
-      for (const f of d.remove) flows.delete(f);
-      flows = new Set([...flows, ...d.add]);
-      expect([...flows].sort()).toEqual([...n.state.flows].sort());
-    }
-    expect(n.state.flows).toEqual(fx.final!.flows);
-  });
 
   test('refuses a topology of another backend', () => {
     expect(() => createBackend('openvswitch', parseTopology({ options: { driver: 'ovs_hybrid' } }))).toThrow('backend iptables_hybrid is not the openvswitch firewall');
   });
 
   test('a /0 member is pinned to its MAC, the /1 halves are not', () => {
-    const flows = node(blog.input).initial.filter((f) => f.includes('conjunction(') && f.includes(',1/2)'));
+    const flows = flowsOf(blog.input).filter((f) => f.includes('conjunction(') && f.includes(',1/2)'));
     expect(flows.some((f) => f.includes('nw_src=0.0.0.0/0,dl_src=fa:16:3e:00:00:10,'))).toBe(true);
     const split = JSON.parse(JSON.stringify(blog.input));
     split.ports[0].allowed_address_pairs = [{ ip_address: '0.0.0.0/1' }, { ip_address: '128.0.0.0/1' }];
-    const halves = node(split).initial.filter((f) => f.includes('nw_src=0.0.0.0/1') || f.includes('nw_src=128.0.0.0/1'));
+    const halves = flowsOf(split).filter((f) => f.includes('nw_src=0.0.0.0/1') || f.includes('nw_src=128.0.0.0/1'));
     expect(halves.filter((f) => f.includes('conjunction(')).length).toBe(4);
     expect(halves.some((f) => f.includes('table=82') && f.includes('dl_src='))).toBe(false);
   });
@@ -131,26 +80,6 @@ describe('portsec compile --driver openvswitch', () => {
     ] as const) {
       const r = compile('--topology', file, '--driver', 'openvswitch', ...args);
       expect([r.status, r.stdout, r.stderr]).toEqual([2, '', message]);
-    }
-  });
-});
-
-describe('ovs-ofctl reads the flows', () => {
-  // Neutron writes a pair's MAC as the API stored it: a spelling Open vSwitch does not read
-  // (fa16.3e00.0005, FA-16-3E-00-00-05) makes ovs-ofctl refuse the port's batch, on a real node too
-  const refused = new Set(['sample-h_address_spellings.json', 'sample-h_address_spellings_noipset.json']);
-  const tmp = mkdtempSync(join(tmpdir(), 'portsec-ovs-parse-'));
-  test.each(files)('%s', (f) => {
-    const file = join(tmp, 'flows.txt');
-    const n = createBackend('openvswitch', parseTopology(read(f).input)) as OvsNode;
-    BACKENDS.openvswitch.formats.flows.write(n, (text) => writeFileSync(file, text));
-    const r = spawnSync('ovs-ofctl', ['parse-flows', file], { encoding: 'utf8' });
-    if (refused.has(f)) {
-      expect(r.status).toBe(1);
-      expect(r.stderr).toMatch(/invalid Ethernet address/);
-    } else {
-      expect([r.status, r.stderr]).toEqual([0, '']);
-      expect(r.stdout.match(/^\S*FLOW_MOD.* ADD /gm)?.length).toBe(n.state.flows.length);
     }
   });
 });

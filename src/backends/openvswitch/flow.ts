@@ -71,18 +71,29 @@ export function flowKey(f: Flow): string {
   return `${f.get('table') ?? 0} ${f.get('priority') ?? 1} ${match.sort().join(',')}`;
 }
 
+/** A flow line's table and priority, read from its match (flowText writes both there; no table is table 0). */
+function tableAndPriority(text: string): [number, number] {
+  const match = text.slice(0, text.indexOf(',actions=')).split(',');
+  const field = (k: string, absent: number) => Number(match.find((m) => m.startsWith(`${k}=`))?.slice(k.length + 1) ?? absent);
+  return [field('table', 0), field('priority', 1)];
+}
+
+/** Flow lines by table, priority (highest first), then text: the order the golden fixtures list them in. */
+export function dumpOrder(flows: Iterable<string>): string[] {
+  return [...flows].map((text) => [...tableAndPriority(text), text] as const)
+    .sort(([ta, pa, a], [tb, pb, b]) => ta - tb || pb - pa || (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, , text]) => text);
+}
+
 /** The integration bridge's flows, fed adds in the order the driver sends them. */
 export class FlowTable {
-  private readonly flows = new Map<string, { table: number; priority: number; text: string }>();
+  private readonly flows = new Map<string, string>();
 
   add(f: Flow): void {
-    this.flows.set(flowKey(f), { table: Number(f.get('table') ?? 0), priority: Number(f.get('priority') ?? 1), text: flowText(f) });
+    this.flows.set(flowKey(f), flowText(f));
   }
 
-  /** The flows by table, priority (highest first), then text: the order the golden fixtures list them in. */
   dump(): string[] {
-    return [...this.flows.values()]
-      .sort((a, b) => a.table - b.table || b.priority - a.priority || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0))
-      .map((f) => f.text);
+    return dumpOrder(this.flows.values());
   }
 }

@@ -1,9 +1,12 @@
 /** What the openvswitch backend prints: `portsec compile`'s formats, and a delta in one line. */
 import { type OutputFormat } from '../contract.js';
-import { type OvsDelta, type OvsNode } from './backend.js';
+import { type OvsDelta, type OvsNode, type OvsState } from './backend.js';
 
 /** A flow as ovs_lib hands it to `ovs-ofctl add-flows`: the agent's cookie is its last match key. */
 export const withCookie = (flow: string, cookie: number) => flow.replace(',actions=', `,cookie=${cookie},actions=`);
+
+/** The state as neutron_ovs_driver.py dumps it (the golden-ovs fixtures' `initial` and `final`). */
+export const goldenJson = (s: OvsState): { flows: string[] } => ({ flows: s.flows });
 
 export const FORMATS: Record<string, OutputFormat<OvsNode>> = {
   flows: {
@@ -15,7 +18,7 @@ export const FORMATS: Record<string, OutputFormat<OvsNode>> = {
   },
   'golden-json': {
     help: 'neutron_ovs_driver.py\'s {"flows": [...]} (no cookie, sorted by table, priority, text)',
-    write: (node, print) => print(`${JSON.stringify({ flows: node.state.flows }, null, 1)}\n`),
+    write: (node, print) => print(`${JSON.stringify(goldenJson(node.state), null, 1)}\n`),
   },
 };
 

@@ -10,23 +10,27 @@ import { type ParsedEvent } from '../../policy/events.js';
 import { type HostPolicy } from '../../policy/ir.js';
 import { type Topology, TopologyError } from '../../policy/topology.js';
 import { renderRows } from './render.js';
-import { type NbRows, sortedText } from './rows.js';
+import { type AddressSet, type Lsp, type NbRows, type PortGroup, sortedText } from './rows.js';
 
 export const AGENT_STATES = ['ideal'] as const;
 
-/** The rows an event created, changed or deleted, by table and name. */
-export interface NbDelta {
-  logical_switch_ports: string[];
-  port_groups: string[];
+/** One table's change: the rows created or changed, whole as they are now, and the names of the rows deleted. */
+export interface TableDelta<T> {
+  set: T[];
+  remove: string[];
 }
 
-function changedNames<T extends { name: string }>(before: T[], after: T[]): string[] {
+/** What an event changes in the Northbound database, by table: applied to the rows before it, the rows after it. */
+export interface NbDelta {
+  address_sets: TableDelta<AddressSet>;
+  logical_switch_ports: TableDelta<Lsp>;
+  port_groups: TableDelta<PortGroup>;
+}
+
+function tableDelta<T extends { name: string }>(before: T[], after: T[]): TableDelta<T> {
   const old = new Map(before.map((r) => [r.name, JSON.stringify(r)]));
-  const names = new Set<string>();
-  for (const r of after) if (old.get(r.name) !== JSON.stringify(r)) names.add(r.name);
   const now = new Set(after.map((r) => r.name));
-  for (const name of old.keys()) if (!now.has(name)) names.add(name);
-  return sortedText(names);
+  return { set: after.filter((r) => old.get(r.name) !== JSON.stringify(r)), remove: sortedText([...old.keys()].filter((n) => !now.has(n))) };
 }
 
 const everyPortLocal = (t: Topology): Topology => ({ ...t, ports: t.ports.map((p) => ({ ...p, local: true })) });
@@ -55,8 +59,9 @@ export class OvnNorthbound implements FirewallBackend<NbRows, NbDelta> {
     const before = this.rows;
     this.rows = renderRows(this.engine.topology);
     return {
-      logical_switch_ports: changedNames(before.logical_switch_ports, this.rows.logical_switch_ports),
-      port_groups: changedNames(before.port_groups, this.rows.port_groups),
+      address_sets: tableDelta(before.address_sets, this.rows.address_sets),
+      logical_switch_ports: tableDelta(before.logical_switch_ports, this.rows.logical_switch_ports),
+      port_groups: tableDelta(before.port_groups, this.rows.port_groups),
     };
   }
 }

@@ -9,4 +9,6 @@ export const FORMATS: Record<string, OutputFormat<OvnNorthbound>> = {
   nbctl: { help: 'one ovn-nbctl transaction creating those rows in an empty Northbound database (OVN_NB_DB names it)', write: (nb, print) => print(nbctlScript(nb.state)) },
 };
 
-export const summary = (d: NbDelta): string => `${d.logical_switch_ports.length} logical switch ports, ${d.port_groups.length} port groups`;
+const changed = ({ set, remove }: NbDelta[keyof NbDelta]) => set.length + remove.length;
+export const summary = (d: NbDelta): string =>
+  `${changed(d.logical_switch_ports)} logical switch ports, ${changed(d.port_groups)} port groups, ${changed(d.address_sets)} address sets`;
