@@ -112,7 +112,10 @@ describe.sequential('the seed under each backend', () => {
     // the default is iptables, and the table says so
     expect((await reach('iptables', '200.200.200.200')).steps).toEqual((JSON.parse((await portsec('can-reach', '200.200.200.200', 'proxy', '--protocol', 'tcp', '--port', '80', '--db', server.db, '-f', 'json')).stdout) as Explained).steps);
     const table = (await portsec('can-reach', '200.200.200.200', 'proxy', '--protocol', 'tcp', '--port', '80', '--db', server.db)).stdout.split('\n');
-    expect(table.slice(0, 2)).toEqual(['ALLOW: 200.200.200.200 -> proxy tcp/80', 'backend: iptables (iptables/ipset (linuxbridge))']);
+    // no port is bound: nothing shows their firewall, the default is assumed, and the table says so
+    expect(table.slice(0, 2)).toEqual(['ALLOW: 200.200.200.200 -> proxy tcp/80',
+      'backend: iptables (iptables/ipset (linuxbridge)) for nat (egress), proxy (ingress), the default: nothing showed their firewall (not bound to a host); this server has no agents API (its bound ports say linuxbridge)']);
+    expect((await portsec('can-reach', '200.200.200.200', 'proxy', '--protocol', 'tcp', '--port', '80', '--db', server.db, '--backend', 'iptables')).stdout.split('\n')[1]).toBe('backend: iptables (iptables/ipset (linuxbridge))');
     expect((await portsec('audit', '--db', server.db, '--backend', 'iptables_hybrid')).stdout).toMatch(/\nbackend: iptables_hybrid \(iptables\/ipset \(openvswitch hybrid\)\)\n$/);
   });
 
@@ -131,8 +134,12 @@ describe.sequential('the seed under each backend', () => {
     expect(exposure.map((r) => [r.sources, r.backend])).toEqual([[['10.10.10.10/32', '10.10.10.20/32', '10.10.10.50/32'], 'ovn']]);
   });
 
-  test('openvswitch, exact /0: the member admits only the NAT server\'s MAC; no pitfall', async () => {
-    expect(checks(await audit('openvswitch'))).toEqual([]);
+  test('openvswitch, exact /0: the member admits only the NAT server\'s MAC; no pitfall, a note that the pair is pinned', async () => {
+    const findings = await audit('openvswitch');
+    expect(checks(findings)).toEqual(['wide-pair-pinned-to-mac', 'non-ip-dropped']);
+    const [pinned] = findings.filter((f) => f.check === 'wide-pair-pinned-to-mac');
+    expect([pinned.severity, pinned.backend, pinned.title]).toEqual(['low', 'openvswitch', `nat's allowed-address pair 0.0.0.0/0 in group ssh is pinned to MAC ${nat.mac_address} on openvswitch: rules naming ssh admit any source only from that port`]);
+    expect(findings.find((f) => f.check === 'non-ip-dropped')).toMatchObject({ severity: 'info', backend: 'openvswitch' });
     const viaNat = await reach('openvswitch', '200.200.200.200');
     expect(viaNat.verdict).toBe('ALLOW');
     expect(viaNat.steps.at(-1)).toMatchObject({ stage: 'ingress', member: { address: '0.0.0.0/0', onlyFromMac: nat.mac_address } });

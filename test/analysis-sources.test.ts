@@ -324,7 +324,7 @@ describe.sequential('the real neutron-server (no Keystone)', () => {
     // pages of 2 ports: 2, 4, 5
     expect(lines.filter((l) => / ports \d+$/.test(l)).map((l) => Number(/ports (\d+)$/.exec(l)![1]))).toEqual([2, 4, live.ports.length]);
     expect(lines.at(-2)).toBe(`portsec: reading the cloud: networks ${live.networks.length}, subnets ${live.subnets.length}, ports ${live.ports.length}, `
-      + `security_groups ${live.security_groups.length}, security_group_rules ${live.security_group_rules.length}`);
+      + `security_groups ${live.security_groups.length}, security_group_rules ${live.security_group_rules.length}, agents ${live.agents!.length}`);
     expect(lines.at(-1)).toMatch(/^portsec: wrote .*neutron\.json: 3 networks, 2 subnets, 5 ports, 4 security groups, \d+ rules/);
     expect(canonical(fromFiles([out]))).toEqual(canonical(live));
   });

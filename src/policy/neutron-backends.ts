@@ -12,6 +12,11 @@
  *   `0.0.0.0/1` + `128.0.0.0/1`, /8 … stay open to any source.
  * - ovn: a port group's address set is built from the LSP's `addresses` (fixed IPs);
  *   Neutron writes pairs only into `port_security`, so pairs never join a remote group.
+ * - stateless groups: iptables untracks the port (iptables_firewall.py), OVN writes `allow-stateless`
+ *   ACLs (common/ovn/acl.py); `stateful` appears nowhere in openvswitch_firewall/.
+ * - non-IP ethertypes: the openvswitch firewall's base egress table ends in a drop (priority 10)
+ *   after ARP, IPv4, IPv6 and the `permitted_ethertypes` option's (openvswitch_firewall/firewall.py);
+ *   iptables sees only IP, and OVN's default drop matches `ip`.
  */
 import { type Driver, type SgInfoSource } from './topology.js';
 
@@ -30,14 +35,18 @@ export interface BackendSemantics {
   pairsAreMembers: boolean;
   /** pairs of exactly this prefix length (any family) match only traffic from the pair's MAC; null: none are pinned */
   macPinnedPrefixlen: number | null;
+  /** whether a stateless group leaves its ports' traffic untracked (the openvswitch firewall ignores `stateful`) */
+  honoursStateless: boolean;
+  /** whether a port's egress of ethertypes other than IPv4, IPv6 and ARP is dropped (openvswitch: unless permitted_ethertypes) */
+  dropsNonIp: boolean;
 }
 
 export const BACKEND_SEMANTICS: Record<NeutronBackend, BackendSemantics> = {
-  iptables: { label: 'iptables/ipset (linuxbridge)', iptablesDriver: 'linuxbridge', sgInfoSource: 'server_rpc', pairsAreMembers: true, macPinnedPrefixlen: null },
-  iptables_hybrid: { label: 'iptables/ipset (openvswitch hybrid)', iptablesDriver: 'ovs_hybrid', sgInfoSource: 'agent_shim', pairsAreMembers: true, macPinnedPrefixlen: null },
-  openvswitch: { label: 'openvswitch firewall (OpenFlow)', iptablesDriver: null, sgInfoSource: 'agent_shim', pairsAreMembers: true, macPinnedPrefixlen: 0 },
+  iptables: { label: 'iptables/ipset (linuxbridge)', iptablesDriver: 'linuxbridge', sgInfoSource: 'server_rpc', pairsAreMembers: true, macPinnedPrefixlen: null, honoursStateless: true, dropsNonIp: false },
+  iptables_hybrid: { label: 'iptables/ipset (openvswitch hybrid)', iptablesDriver: 'ovs_hybrid', sgInfoSource: 'agent_shim', pairsAreMembers: true, macPinnedPrefixlen: null, honoursStateless: true, dropsNonIp: false },
+  openvswitch: { label: 'openvswitch firewall (OpenFlow)', iptablesDriver: null, sgInfoSource: 'agent_shim', pairsAreMembers: true, macPinnedPrefixlen: 0, honoursStateless: false, dropsNonIp: true },
   // OVN's mechanism driver reads the database, as the server's RPC does: a port without fixed IPs stands for nothing [inferred]
-  ovn: { label: 'OVN ACLs', iptablesDriver: null, sgInfoSource: 'server_rpc', pairsAreMembers: false, macPinnedPrefixlen: null },
+  ovn: { label: 'OVN ACLs', iptablesDriver: null, sgInfoSource: 'server_rpc', pairsAreMembers: false, macPinnedPrefixlen: null, honoursStateless: true, dropsNonIp: false },
 };
 
 export const isNeutronBackend = (v: unknown): v is NeutronBackend => typeof v === 'string' && (NEUTRON_BACKENDS as readonly string[]).includes(v);

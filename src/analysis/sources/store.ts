@@ -63,7 +63,7 @@ export async function fromStore(db: Repositories, name: string, projectId?: stri
       description: r.description,
     })),
     // the server has no agents API: its bound ports say linuxbridge themselves
-    backends: portBackends(snapshotPorts, null, 'this server has no agents API: its bindings (linuxbridge) tell'),
+    backends: portBackends(snapshotPorts, null, 'this server has no agents API (its bound ports say linuxbridge)'),
   };
 }
 
