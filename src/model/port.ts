@@ -112,12 +112,13 @@ export function portRevisionBump(body: Record<string, unknown>, before: string[]
 /**
  * What the port's binding says about its node: portsec's agents are linuxbridge's, so a port bound to a
  * host is bound as Neutron's linuxbridge mechanism driver binds it (mech_linuxbridge.py, Zed: VIF_TYPE_BRIDGE,
- * vif_details {port_filter: <firewall enabled>, connectivity: 'l2'}); a port without a host is unbound.
+ * vif_details {port_filter: <firewall enabled>, connectivity: 'l2'}, to which ML2 adds the driver as
+ * bound_drivers, plugin.py `_update_port_dict_bound_drivers`); a port without a host is unbound.
  */
 export function vifBinding(hostId: string): { 'binding:vif_type': string; 'binding:vif_details': Record<string, unknown> } {
   return hostId === ''
     ? { 'binding:vif_type': 'unbound', 'binding:vif_details': {} }
-    : { 'binding:vif_type': 'bridge', 'binding:vif_details': { port_filter: true, connectivity: 'l2' } };
+    : { 'binding:vif_type': 'bridge', 'binding:vif_details': { port_filter: true, connectivity: 'l2', bound_drivers: { 0: 'linuxbridge' } } };
 }
 
 export function portView(p: Port): Record<string, unknown> {

@@ -17,6 +17,8 @@
  *   firewall (and the noop driver, which the API does not tell apart).
  * - ovn: vif_type `ovs` (`vhostuser`), vif_details {port_filter, connectivity} and no ovs_hybrid_plug
  *   (plugins/ml2/drivers/ovn/mech_driver/mech_driver.py `_setup_vif_port_bindings`).
+ * - ML2 adds `bound_drivers` ({level: mechanism driver}) to every bound port's vif_details
+ *   (plugins/ml2/plugin.py `_update_port_dict_bound_drivers`): it names the driver outright.
  * - agents: agent_type "Linux bridge agent", "Open vSwitch agent" (neutron_lib/constants.py),
  *   "OVN Controller agent", "OVN Controller Gateway agent" (neutron/common/ovn/constants.py), per host.
  *   A non-admin's listing is empty (get_agent is admin only; the list drops what policy hides), or
@@ -57,16 +59,39 @@ function agentBackend(a: SnapshotAgent): { backend: NeutronBackend | null; says:
   }
 }
 
+/** What ovs_hybrid_plug says of an ML2/OVS port (`by`: what bound it). */
+function ovsFirewall(by: string, hybrid: unknown): { backend: NeutronBackend | null; says: string } {
+  if (hybrid === true) return { backend: 'iptables_hybrid', says: `${by}, ovs_hybrid_plug=true (ML2/OVS, hybrid iptables firewall)` };
+  if (hybrid === false) return { backend: 'openvswitch', says: `${by}, ovs_hybrid_plug=false (ML2/OVS, openvswitch firewall)` };
+  return { backend: null, says: `${by}, without ovs_hybrid_plug` };
+}
+
+/** The mechanism driver that bound the port's VIF: the deepest level of `bound_drivers` (ML2 adds it, plugin.py `_update_port_dict_bound_drivers`). */
+function boundDriver(details: Record<string, unknown>): string | undefined {
+  const levels = details.bound_drivers;
+  if (typeof levels !== 'object' || levels === null) return undefined;
+  const deepest = Object.keys(levels).sort((a, b) => Number(b) - Number(a))[0];
+  const driver = deepest === undefined ? undefined : (levels as Record<string, unknown>)[deepest];
+  return typeof driver === 'string' ? driver : undefined;
+}
+
 /** What the port's binding says, if it says anything. */
 function bindingBackend(p: SnapshotPort): { backend: NeutronBackend | null; says: string } | undefined {
   const type = p['binding:vif_type'];
+  const details = p['binding:vif_details'] ?? {};
+  const driver = boundDriver(details);
+  if (driver !== undefined) {
+    const by = `bound by ${driver} (binding:vif_details.bound_drivers)`;
+    if (driver === 'linuxbridge') return { backend: 'iptables', says: `${by}: ML2/linuxbridge` };
+    if (driver === 'ovn') return { backend: 'ovn', says: `${by}: ML2/OVN` };
+    if (driver === 'openvswitch') return ovsFirewall(by, details.ovs_hybrid_plug);
+    return { backend: null, says: `${by}, a mechanism driver of no known firewall` };
+  }
+  // a dump without bound_drivers: the VIF type and details as each driver writes them
   if (type === 'bridge') return { backend: 'iptables', says: 'binding:vif_type=bridge (ML2/linuxbridge)' };
   if (type !== 'ovs' && type !== 'vhostuser') return undefined;
-  const details = p['binding:vif_details'];
-  if (!details) return { backend: null, says: `binding:vif_type=${type} without binding:vif_details (ML2/OVS or ML2/OVN)` };
-  const hybrid = details.ovs_hybrid_plug;
-  if (hybrid === true) return { backend: 'iptables_hybrid', says: 'binding:vif_details.ovs_hybrid_plug=true (ML2/OVS, hybrid iptables firewall)' };
-  if (hybrid === false) return { backend: 'openvswitch', says: 'binding:vif_details.ovs_hybrid_plug=false (ML2/OVS, openvswitch firewall)' };
+  if (!p['binding:vif_details']) return { backend: null, says: `binding:vif_type=${type} without binding:vif_details (ML2/OVS or ML2/OVN)` };
+  if ('ovs_hybrid_plug' in details) return ovsFirewall(`binding:vif_type=${type}`, details.ovs_hybrid_plug);
   return { backend: 'ovn', says: `binding:vif_type=${type} with no ovs_hybrid_plug in binding:vif_details (ML2/OVN)` };
 }
 
