@@ -135,6 +135,24 @@ describe.sequential('portsec serve with Keystone: the database and the live impo
     expect(new Set(db.security_groups.map((g) => g.project_id))).toEqual(new Set([projects.demo]));
   });
 
+  test('each port\'s backend: the admin sees the bindings (linuxbridge\'s), a member sees none and the default is assumed, said in the output', async () => {
+    const admin = await fromCloud(auth('admin'));
+    // this server has no agents API: recorded, not an error
+    expect(admin.backends!.agents).toBe('GET /v2.0/agents: no agents API (404: The resource could not be found.); each port\'s backend is what its binding shows');
+    const bound = admin.ports.find((p) => p.name === 'bound')!;
+    expect([bound['binding:vif_type'], bound['binding:vif_details']]).toEqual(['bridge', { port_filter: true, connectivity: 'l2', bound_drivers: { 0: 'linuxbridge' } }]);
+    expect(admin.backends!.ports[bound.id]).toEqual({ backend: 'iptables', evidence: 'bound by linuxbridge (binding:vif_details.bound_drivers): ML2/linuxbridge' });
+    expect(admin.backends!.ports[admin.ports.find((p) => p.name === 'proxy')!.id]).toEqual({ backend: 'unknown', evidence: 'not bound to a host' });
+    expect(admin.backends!.ports).toEqual((await storeSnapshot()).backends!.ports);
+    const member = await fromCloud(auth('demo'));
+    expect(Object.values(member.backends!.ports)).toEqual(member.ports.map(() => ({ backend: 'unknown', evidence: 'no binding:host_id (only admins see bindings)' })));
+    const r = spawnSync(process.execPath, [CLI, 'can-reach', 'nat-server', 'proxy', '--protocol', 'tcp', '--port', '80',
+      '--os-auth-url', `${server.url}/v3`, '--os-username', 'demo', '--os-password', 'demo-pw', '--os-project-name', 'demo'], { encoding: 'utf8', env: ENV });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.split('\n')[1]).toBe('backend: iptables (iptables/ipset (linuxbridge)) for nat-server (egress), proxy (ingress), the default: nothing showed their firewall '
+      + `(no binding:host_id (only admins see bindings)); ${member.backends!.agents}`);
+  });
+
   test('token auth: a Keystone token exchanged for a scoped one with the catalog', async () => {
     const live = await fromCloud({ authUrl: `${server.url}/v3`, token: tokens.admin, projectName: 'admin' });
     expect(canonical(live)).toEqual(canonical(await storeSnapshot()));

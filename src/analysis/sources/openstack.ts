@@ -79,7 +79,7 @@ async function listAgents(c: CloudConfig, s: Session, pageSize: number, progress
   if (items instanceof Refused) {
     const { status } = items.answer;
     if (status === 403 || status === 404) {
-      return { agents: null, how: `GET /v2.0/agents answered ${errorText(items.answer)}: ${status === 403 ? 'not allowed (admins only)' : 'no agents API'}, each port's backend is what its binding shows` };
+      return { agents: null, how: `GET /v2.0/agents: ${status === 403 ? 'not allowed (admins only)' : 'no agents API'} (${errorText(items.answer)}); each port's backend is what its binding shows` };
     }
     throw refused(c, s, items.answer, items.url, 'agents');
   }
