@@ -70,12 +70,22 @@ export interface Pitfall {
  */
 export function rulesByBackend(cloud: Cloud, naming: readonly SnapshotRule[]): Map<NeutronBackend, SnapshotRule[]> {
   const out = new Map<NeutronBackend, SnapshotRule[]>();
-  for (const r of naming) {
-    const holders = (cloud.portsOfGroup.get(r.security_group_id) ?? []).filter((p) => cloud.kind(p.id) === 'filtered');
-    const backends = holders.length ? new Set(holders.map((p) => cloud.backendAt(p.id).backend)) : [cloud.topology.options.backend];
-    for (const b of backends) push(out, b, r);
-  }
+  for (const r of naming) for (const b of groupBackends(cloud, r.security_group_id)) push(out, b, r);
   return out;
+}
+
+/** Per cloud, the backends of each group's filtered ports (a group's rules are read once per remote group naming it). */
+const backendsOfGroup = new WeakMap<Cloud, Map<string, readonly NeutronBackend[]>>();
+
+function groupBackends(cloud: Cloud, groupId: string): readonly NeutronBackend[] {
+  let known = backendsOfGroup.get(cloud);
+  if (!known) backendsOfGroup.set(cloud, (known = new Map()));
+  let backends = known.get(groupId);
+  if (!backends) {
+    const holders = (cloud.portsOfGroup.get(groupId) ?? []).filter((p) => cloud.kind(p.id) === 'filtered');
+    known.set(groupId, (backends = holders.length ? [...new Set(holders.map((p) => cloud.backendAt(p.id).backend))] : [cloud.topology.options.backend]));
+  }
+  return backends;
 }
 
 /** The filtered ports holding one of the rules, on nodes of this backend (or any, for a rule no port holds). */
