@@ -187,6 +187,9 @@ describe.sequential('a half-migrated cloud, port by port', () => {
       `backend: iptables_hybrid (iptables/ipset (openvswitch hybrid)) for nat (egress): ${HYBRID}; Open vSwitch agent on host cn-hybrid with configurations.ovs_hybrid_plug=true`,
       `backend: ovn (OVN ACLs) for proxy-o (ingress): ${OVN}`,
     ]);
+    const md = await portsec('can-reach', 'nat', 'proxy-o', '--protocol', 'tcp', '--port', '80', '--source-ip', '200.200.200.200', '--files', halfFile, '-f', 'markdown');
+    // Markdown says the same, escaped
+    expect(md.split('\n').filter((l) => l.startsWith('backend: ')).map((l) => l.replace(/\\/g, ''))).toEqual(table.slice(1, 3));
   });
 
   test('audit: each finding names its backend and only the ports on it', async () => {
@@ -215,6 +218,9 @@ describe.sequential('a half-migrated cloud, port by port', () => {
     // OVN's opposite trap: nat2's /1 halves are not members of split there, so web-o drops what they forward (nat's /0 is left alone: wide)
     expect(about('ovn-pair-not-member')).toEqual([{ backend: 'ovn', port: 'nat2', opened: [] }, { backend: 'ovn', port: 'nat2', opened: [] }]);
     expect(findings.every((f) => f.backend)).toBe(true);
+    // SARIF carries each result's backend
+    const sarif = JSON.parse(await portsec('audit', '--files', halfFile, '-f', 'sarif'));
+    expect(sarif.runs[0].results.map((r: { properties: { backend: string } }) => r.properties.backend)).toEqual(findings.map((f) => f.backend));
   });
 
   test('--backend forces one backend on every port, and says so', async () => {

@@ -12,7 +12,7 @@ import { type AuditOptions, DEFAULT_AUDIT_OPTIONS } from '../analysis/audit/opti
 import { buildCloud, type Cloud, portLabel } from '../analysis/cloud.js';
 import { exposure } from '../analysis/exposure.js';
 import { canReach } from '../analysis/reach.js';
-import { type BackendUse, backendLines, explained, explainedExposure, headline, plainText, sourcePhrase, stepSentences } from '../analysis/report/explain.js';
+import { type BackendUse, backendLines, explained, reachBackendLines, explainedExposure, headline, plainText, sourcePhrase, stepSentences } from '../analysis/report/explain.js';
 import { markdown, reachMarkdown } from '../analysis/report/markdown.js';
 import { sarif } from '../analysis/report/sarif.js';
 import { type Column, formatRows, type RowFormat, tabulate } from '../analysis/report/table.js';
@@ -120,8 +120,7 @@ export function analyzeCommands(program: Command): void {
       if (o.format === 'json') return emit(o, JSON.stringify(explained(answer), null, 2));
       if (o.format === 'markdown') return emit(o, reachMarkdown(answer));
       if (o.format === 'value') return emit(o, answer.verdict);
-      const uses = answer.assumed.map((a): BackendUse => ({ ...a, where: `${a.port.name ?? a.port.id} (${a.stage})` }));
-      emit(o, [headline(answer), ...tableBackend(o, cloud, uses), formatRows(tabulate(REACH_COLUMNS, reachRows(answer)), o.format as RowFormat)].join('\n'));
+      emit(o, [headline(answer), ...(o.format === 'table' ? reachBackendLines(answer, cloud.snapshot.backends?.agents) : []), formatRows(tabulate(REACH_COLUMNS, reachRows(answer)), o.format as RowFormat)].join('\n'));
     });
 
   common(program.command('exposure')

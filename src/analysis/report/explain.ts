@@ -123,6 +123,10 @@ export function backendLines(uses: readonly BackendUse[], fallback: NeutronBacke
   });
 }
 
+/** can-reach's backend lines: the sender's egress and the receiver's ingress. */
+export const reachBackendLines = (a: ReachAnswer, agents?: string): string[] =>
+  backendLines(a.assumed.map((u) => ({ ...u, where: `${refLabel(u.port)} (${u.stage})` })), a.backend, agents);
+
 /** A phrase as plain text. */
 export const plainText = (p: Phrase): string => p.map((x) => (typeof x === 'string' ? x : refLabel(x))).join('');
 
