@@ -15,6 +15,7 @@ import { portMembers } from '../src/policy/membership.js';
 import { NEUTRON_BACKENDS } from '../src/policy/neutron-backends.js';
 import { parseOptions, parsePort, parseTopology, TopologyError } from '../src/policy/topology.js';
 import { createIptablesNode } from '../src/backends/iptables/backend.js';
+import { fromCloud } from '../src/analysis/sources/openstack.js';
 import { api, as, CLI, type RunningServer, startServer } from './support/server.js';
 
 const run = promisify(execFile);
@@ -211,6 +212,11 @@ describe('beside agents (they run iptables)', () => {
       const nat = await post('ports', { port: { name: 'nat', network_id: net, security_groups: [ssh], allowed_address_pairs: [{ ip_address: '0.0.0.0/0' }], 'binding:host_id': 'cn2' } });
       await post('ports', { port: { name: 'proxy', network_id: net, security_groups: [proxy], 'binding:host_id': 'cn1' } });
       await synced();
+      // the server lists its agents as Neutron lists linuxbridge agents (admins only): an import reads them beside the bindings
+      const imported = await fromCloud({ endpoint: server.url, authType: 'none' });
+      expect(imported.agents!.map((a) => [a.agent_type, a.host]).sort()).toEqual([['Linux bridge agent', 'cn1'], ['Linux bridge agent', 'cn2']]);
+      expect(imported.backends!.ports[nat]).toEqual({ backend: 'iptables', evidence: 'bound by linuxbridge (binding:vif_details.bound_drivers): ML2/linuxbridge; Linux bridge agent on host cn2' });
+      expect(await api(server.url, 'GET', '/v2.0/agents', as('ops'))).toEqual({ status: 200, body: { agents: [] } });
       // linuxbridge's agent is not told: cn1 keeps the pair's halves in ssh's set
       expect((await api(server.url, 'PUT', `/v2.0/ports/${nat}`, admin, { port: { allowed_address_pairs: [] } })).status).toBe(200);
       await synced();

@@ -12,6 +12,7 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -146,6 +147,35 @@ describe.sequential('a half-migrated cloud, port by port', () => {
     expect((await fromCloud({ endpoint: neutron.url, authType: 'none' })).backends).toEqual(live.backends);
     // what a non-admin's import meets: Neutron hides every agent (an empty list, not a refusal)
     expect(await api(neutron.url, 'GET', '/v2.0/agents', as('demo'))).toEqual({ status: 200, body: { agents: [] } });
+  });
+
+  test('a cloud that refuses the agents (403) or lacks them (404): recorded, the bindings still tell; another error is one', async () => {
+    // Neutron in front, its agents answered as a stricter policy or a cloud without the agent extension would
+    let status = 403;
+    const proxy: Server = createHttpServer((req, res) => {
+      if (req.url!.startsWith('/v2.0/agents')) {
+        res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify({ NeutronError: { type: 'HTTPForbidden', message: `refused with ${status}`, detail: '' } }));
+        return;
+      }
+      void fetch(`${neutron.url}${req.url}`, { headers: req.headers as Record<string, string> }).then(async (r) => {
+        res.writeHead(r.status, { 'Content-Type': r.headers.get('content-type') ?? 'application/json' }).end(await r.text());
+      });
+    });
+    await new Promise<void>((ok) => proxy.listen(0, '127.0.0.1', ok));
+    try {
+      const endpoint = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+      for (const [code, why] of [[403, 'not allowed (admins only)'], [404, 'no agents API']] as const) {
+        status = code;
+        const s = await fromCloud({ endpoint, authType: 'none' });
+        expect([s.agents, s.backends!.agents]).toEqual([undefined, `GET /v2.0/agents: ${why} (${code}: refused with ${code}); each port's backend is what its binding shows`]);
+        expect(backendOf(s, 'proxy-h')).toEqual({ backend: 'iptables_hybrid', evidence: HYBRID });
+      }
+      status = 500;
+      await expect(fromCloud({ endpoint, authType: 'none' })).rejects.toThrow(/GET .*\/v2\.0\/agents\?.* answered 500/);
+    } finally {
+      proxy.close();
+      proxy.closeAllConnections();
+    }
   });
 
   test('the half-migrated dump: proxy-o is OVN by its binding and its chassis', async () => {

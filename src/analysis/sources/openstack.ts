@@ -84,7 +84,7 @@ async function listAgents(c: CloudConfig, s: Session, pageSize: number, progress
     throw refused(c, s, items.answer, items.url, 'agents');
   }
   const agents = parseAgents(items, where);
-  return { agents, how: agents.length ? `GET /v2.0/agents: ${agents.length} agent${agents.length > 1 ? 's' : ''}` : 'GET /v2.0/agents: none listed (only admins see them)' };
+  return { agents, how: agents.length ? `GET /v2.0/agents: ${agents.length} agent${agents.length > 1 ? 's' : ''}` : 'GET /v2.0/agents: none listed (no agent reported, or only admins see them)' };
 }
 
 export async function fromCloud(o: ImportOptions, progress: Progress = NO_PROGRESS): Promise<Snapshot> {
