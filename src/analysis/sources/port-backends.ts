@@ -99,7 +99,7 @@ function bindingBackend(p: SnapshotPort): { backend: NeutronBackend | null; says
  * One port's backend: its binding first (what its node was bound with), else the agents on its
  * host when they agree; a disagreement is kept in the evidence.
  */
-export function portBackend(p: SnapshotPort, agentsOnHost: readonly SnapshotAgent[]): PortBackend {
+function portBackend(p: SnapshotPort, agentsOnHost: readonly SnapshotAgent[]): PortBackend {
   const host = p['binding:host_id'];
   const said = agentsOnHost.flatMap((a) => agentBackend(a) ?? []);
   const byAgents = [...new Set(said.map((s) => s.backend))];
@@ -114,7 +114,7 @@ export function portBackend(p: SnapshotPort, agentsOnHost: readonly SnapshotAgen
     };
   }
   const lead = binding ? `${binding.says}; ` : '';
-  if (!host) return { backend: 'unknown', evidence: `${lead}${p['binding:host_id'] === undefined ? 'no binding:host_id (only admins see bindings)' : 'not bound to a host'}` };
+  if (!host) return { backend: 'unknown', evidence: `${lead}${host === undefined ? 'no binding:host_id (only admins see bindings)' : 'not bound to a host'}` };
   if (byAgents.length === 1 && byAgents[0] !== null) return { backend: byAgents[0], evidence: `${lead}${agentsText}` };
   if (said.length) return { backend: 'unknown', evidence: `${lead}the agents on host ${host} do not agree on one firewall: ${agentsText}` };
   return { backend: 'unknown', evidence: `${lead}no agent of host ${host} names a firewall` };
@@ -123,7 +123,11 @@ export function portBackend(p: SnapshotPort, agentsOnHost: readonly SnapshotAgen
 /** Every port's backend. `agents`: what the agents API gave, null when it could not be read (`how` says why). */
 export function portBackends(ports: readonly SnapshotPort[], agents: readonly SnapshotAgent[] | null, how: string): SnapshotBackends {
   const byHost = new Map<string, SnapshotAgent[]>();
-  for (const a of agents ?? []) byHost.set(a.host, [...(byHost.get(a.host) ?? []), a]);
+  for (const a of agents ?? []) {
+    const list = byHost.get(a.host);
+    if (list) list.push(a);
+    else byHost.set(a.host, [a]);
+  }
   const out: Record<string, PortBackend> = {};
   for (const p of ports) out[p.id] = portBackend(p, byHost.get(p['binding:host_id'] ?? '') ?? []);
   return { agents: how, ports: out };
