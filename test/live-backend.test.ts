@@ -70,6 +70,7 @@ describe.sequential('a half-migrated cloud, port by port', () => {
   const ids: Record<string, string> = {};
   let natMac: string;
   let live: Snapshot;
+  let summary: string;
   const liveFile = join(tmp, 'live.json');
   const halfFile = join(tmp, 'half.json');
 
@@ -108,7 +109,9 @@ describe.sequential('a half-migrated cloud, port by port', () => {
     await port('open', null, { port_security_enabled: false, security_groups: [] });
 
     // the live import, through the CLI as the admin (no Keystone: Neutron's noauth pipeline)
-    expect(spawnSync(process.execPath, [CLI, 'snapshot', '--os-endpoint', neutron.url, '--os-auth-type', 'none', '-o', liveFile], { encoding: 'utf8', env: ENV }).status).toBe(0);
+    const written = spawnSync(process.execPath, [CLI, 'snapshot', '--os-endpoint', neutron.url, '--os-auth-type', 'none', '-o', liveFile], { encoding: 'utf8', env: ENV });
+    expect(written.status).toBe(0);
+    summary = written.stderr.trimEnd().split('\n').at(-1)!;
     live = JSON.parse(readFileSync(liveFile, 'utf8')) as Snapshot;
     // cn-ovn migrated to OVN: its ports bound as ML2/OVN binds them, its chassis listed as an agent
     const ovn = ovnBinding();
@@ -131,6 +134,7 @@ describe.sequential('a half-migrated cloud, port by port', () => {
       ['Open vSwitch agent', 'cn-hybrid', { ovs_hybrid_plug: true }], ['Open vSwitch agent', 'cn-ovsfw', { ovs_hybrid_plug: false }],
     ]);
     expect(live.backends!.agents).toBe('GET /v2.0/agents: 2 agents');
+    expect(summary).toBe('portsec: ports by backend: iptables_hybrid 4, openvswitch 3, unknown 3 (GET /v2.0/agents: 2 agents)');
     expect(backendOf(live, 'proxy-h')).toEqual({
       backend: 'iptables_hybrid',
       evidence: `${HYBRID}; Open vSwitch agent on host cn-hybrid with configurations.ovs_hybrid_plug=true`,
