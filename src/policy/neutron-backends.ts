@@ -14,6 +14,11 @@
  *   against real Open vSwitch.
  * - ovn: a port group's address set is built from the LSP's `addresses` (fixed IPs);
  *   Neutron writes pairs only into `port_security`, so pairs never join a remote group.
+ * - stateless groups: iptables untracks the port (iptables_firewall.py), OVN writes `allow-stateless`
+ *   ACLs (common/ovn/acl.py); `stateful` appears nowhere in openvswitch_firewall/.
+ * - non-IP ethertypes: the openvswitch firewall's base egress table ends in a drop (priority 10)
+ *   after ARP, IPv4, IPv6 and the `permitted_ethertypes` option's (openvswitch_firewall/firewall.py);
+ *   iptables sees only IP, and OVN's default drop matches `ip`.
  */
 import { PORT_PROTOCOLS } from '../model/protocols.js';
 import { FIXED_RULES, type FixedRules, OVS_FIXED_RULES } from './fixed-rules.js';
@@ -52,6 +57,10 @@ export interface BackendSemantics {
    * exact /0 of each holder is one address (firewall.py `_update_flows_for_vlan_subr`, ip_to_conj)
    */
   pinnedMembersShared: boolean;
+  /** whether a stateless group leaves its ports' traffic untracked (the openvswitch firewall ignores `stateful`) */
+  honoursStateless: boolean;
+  /** whether a port's egress of ethertypes other than IPv4, IPv6 and ARP is dropped (openvswitch: unless permitted_ethertypes) */
+  dropsNonIp: boolean;
 }
 
 /** Neutron's iptables drivers: ports of tcp, udp, dccp, sctp and udplite (iptables' `-m <protocol> --dport`) */
@@ -71,12 +80,12 @@ const OVS_PORT_SECURITY = {
 } as const;
 
 export const BACKEND_SEMANTICS: Record<NeutronBackend, BackendSemantics> = {
-  iptables: { label: 'iptables/ipset (linuxbridge)', iptablesDriver: 'linuxbridge', sgInfoSource: 'server_rpc', pairsAreMembers: true, macPinnedPrefixlen: null, ...IPTABLES_PORT_SECURITY },
-  iptables_hybrid: { label: 'iptables/ipset (openvswitch hybrid)', iptablesDriver: 'ovs_hybrid', sgInfoSource: 'agent_shim', pairsAreMembers: true, macPinnedPrefixlen: null, ...IPTABLES_PORT_SECURITY },
-  openvswitch: { label: 'openvswitch firewall (OpenFlow)', iptablesDriver: null, sgInfoSource: 'agent_shim', pairsAreMembers: true, macPinnedPrefixlen: 0, ...OVS_PORT_SECURITY },
+  iptables: { label: 'iptables/ipset (linuxbridge)', iptablesDriver: 'linuxbridge', sgInfoSource: 'server_rpc', pairsAreMembers: true, macPinnedPrefixlen: null, honoursStateless: true, dropsNonIp: false, ...IPTABLES_PORT_SECURITY },
+  iptables_hybrid: { label: 'iptables/ipset (openvswitch hybrid)', iptablesDriver: 'ovs_hybrid', sgInfoSource: 'agent_shim', pairsAreMembers: true, macPinnedPrefixlen: null, honoursStateless: true, dropsNonIp: false, ...IPTABLES_PORT_SECURITY },
+  openvswitch: { label: 'openvswitch firewall (OpenFlow)', iptablesDriver: null, sgInfoSource: 'agent_shim', pairsAreMembers: true, macPinnedPrefixlen: 0, honoursStateless: false, dropsNonIp: true, ...OVS_PORT_SECURITY },
   // OVN's mechanism driver reads the database, as the server's RPC does: a port without fixed IPs stands for nothing [inferred]
   // port security as the iptables drivers' until OVN's own is modelled
-  ovn: { label: 'OVN ACLs', iptablesDriver: null, sgInfoSource: 'server_rpc', pairsAreMembers: false, macPinnedPrefixlen: null, ...IPTABLES_PORT_SECURITY },
+  ovn: { label: 'OVN ACLs', iptablesDriver: null, sgInfoSource: 'server_rpc', pairsAreMembers: false, macPinnedPrefixlen: null, honoursStateless: true, dropsNonIp: false, ...IPTABLES_PORT_SECURITY },
 };
 
 /** `options.driver` names (a topology file's, `portsec compile --driver`) that name a backend rather than an iptables driver */
