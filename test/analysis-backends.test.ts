@@ -15,6 +15,7 @@ import { portMembers } from '../src/policy/membership.js';
 import { NEUTRON_BACKENDS } from '../src/policy/neutron-backends.js';
 import { parseOptions, parsePort, parseTopology, TopologyError } from '../src/policy/topology.js';
 import { createIptablesNode } from '../src/backends/iptables/backend.js';
+import { fromCloud } from '../src/analysis/sources/openstack.js';
 import { api, as, CLI, type RunningServer, startServer } from './support/server.js';
 
 const run = promisify(execFile);
@@ -112,7 +113,10 @@ describe.sequential('the seed under each backend', () => {
     // the default is iptables, and the table says so
     expect((await reach('iptables', '200.200.200.200')).steps).toEqual((JSON.parse((await portsec('can-reach', '200.200.200.200', 'proxy', '--protocol', 'tcp', '--port', '80', '--db', server.db, '-f', 'json')).stdout) as Explained).steps);
     const table = (await portsec('can-reach', '200.200.200.200', 'proxy', '--protocol', 'tcp', '--port', '80', '--db', server.db)).stdout.split('\n');
-    expect(table.slice(0, 2)).toEqual(['ALLOW: 200.200.200.200 -> proxy tcp/80', 'backend: iptables (iptables/ipset (linuxbridge))']);
+    // no port is bound: nothing shows their firewall, the default is assumed, and the table says so
+    expect(table.slice(0, 2)).toEqual(['ALLOW: 200.200.200.200 -> proxy tcp/80',
+      'backend: iptables (iptables/ipset (linuxbridge)) for nat (egress), proxy (ingress), the default: nothing showed their firewall (not bound to a host); this server has no agents API (its bound ports say linuxbridge)']);
+    expect((await portsec('can-reach', '200.200.200.200', 'proxy', '--protocol', 'tcp', '--port', '80', '--db', server.db, '--backend', 'iptables')).stdout.split('\n')[1]).toBe('backend: iptables (iptables/ipset (linuxbridge))');
     expect((await portsec('audit', '--db', server.db, '--backend', 'iptables_hybrid')).stdout).toMatch(/\nbackend: iptables_hybrid \(iptables\/ipset \(openvswitch hybrid\)\)\n$/);
   });
 
@@ -131,8 +135,12 @@ describe.sequential('the seed under each backend', () => {
     expect(exposure.map((r) => [r.sources, r.backend])).toEqual([[['10.10.10.10/32', '10.10.10.20/32', '10.10.10.50/32'], 'ovn']]);
   });
 
-  test('openvswitch, exact /0: the member admits only the NAT server\'s MAC; no pitfall', async () => {
-    expect(checks(await audit('openvswitch'))).toEqual([]);
+  test('openvswitch, exact /0: the member admits only the NAT server\'s MAC; no pitfall, a note that the pair is pinned', async () => {
+    const findings = await audit('openvswitch');
+    expect(checks(findings)).toEqual(['wide-pair-pinned-to-mac', 'non-ip-dropped']);
+    const [pinned] = findings.filter((f) => f.check === 'wide-pair-pinned-to-mac');
+    expect([pinned.severity, pinned.backend, pinned.title]).toEqual(['low', 'openvswitch', `nat's allowed-address pair 0.0.0.0/0 in group ssh is pinned to MAC ${nat.mac_address} on openvswitch: rules naming ssh admit any source only from that port`]);
+    expect(findings.find((f) => f.check === 'non-ip-dropped')).toMatchObject({ severity: 'info', backend: 'openvswitch' });
     const viaNat = await reach('openvswitch', '200.200.200.200');
     expect(viaNat.verdict).toBe('ALLOW');
     expect(viaNat.steps.at(-1)).toMatchObject({ stage: 'ingress', member: { address: '0.0.0.0/0', onlyFromMac: nat.mac_address } });
@@ -204,6 +212,11 @@ describe('beside agents (they run iptables)', () => {
       const nat = await post('ports', { port: { name: 'nat', network_id: net, security_groups: [ssh], allowed_address_pairs: [{ ip_address: '0.0.0.0/0' }], 'binding:host_id': 'cn2' } });
       await post('ports', { port: { name: 'proxy', network_id: net, security_groups: [proxy], 'binding:host_id': 'cn1' } });
       await synced();
+      // the server lists its agents as Neutron lists linuxbridge agents (admins only): an import reads them beside the bindings
+      const imported = await fromCloud({ endpoint: server.url, authType: 'none' });
+      expect(imported.agents!.map((a) => [a.agent_type, a.host]).sort()).toEqual([['Linux bridge agent', 'cn1'], ['Linux bridge agent', 'cn2']]);
+      expect(imported.backends!.ports[nat]).toEqual({ backend: 'iptables', evidence: 'bound by linuxbridge (binding:vif_details.bound_drivers): ML2/linuxbridge; Linux bridge agent on host cn2' });
+      expect(await api(server.url, 'GET', '/v2.0/agents', as('ops'))).toEqual({ status: 200, body: { agents: [] } });
       // linuxbridge's agent is not told: cn1 keeps the pair's halves in ssh's set
       expect((await api(server.url, 'PUT', `/v2.0/ports/${nat}`, admin, { port: { allowed_address_pairs: [] } })).status).toBe(200);
       await synced();

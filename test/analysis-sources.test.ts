@@ -135,6 +135,24 @@ describe.sequential('portsec serve with Keystone: the database and the live impo
     expect(new Set(db.security_groups.map((g) => g.project_id))).toEqual(new Set([projects.demo]));
   });
 
+  test('each port\'s backend: the admin sees the bindings (linuxbridge\'s), a member sees none and the default is assumed, said in the output', async () => {
+    const admin = await fromCloud(auth('admin'));
+    // no agent runs beside this server: none listed, the bindings alone tell
+    expect([admin.agents, admin.backends!.agents]).toEqual([[], 'GET /v2.0/agents: none listed (no agent reported, or only admins see them)']);
+    const bound = admin.ports.find((p) => p.name === 'bound')!;
+    expect([bound['binding:vif_type'], bound['binding:vif_details']]).toEqual(['bridge', { port_filter: true, connectivity: 'l2', bound_drivers: { 0: 'linuxbridge' } }]);
+    expect(admin.backends!.ports[bound.id]).toEqual({ backend: 'iptables', evidence: 'bound by linuxbridge (binding:vif_details.bound_drivers): ML2/linuxbridge' });
+    expect(admin.backends!.ports[admin.ports.find((p) => p.name === 'proxy')!.id]).toEqual({ backend: 'unknown', evidence: 'not bound to a host' });
+    expect(admin.backends!.ports).toEqual((await storeSnapshot()).backends!.ports);
+    const member = await fromCloud(auth('demo'));
+    expect(Object.values(member.backends!.ports)).toEqual(member.ports.map(() => ({ backend: 'unknown', evidence: 'no binding:host_id (only admins see bindings)' })));
+    const r = spawnSync(process.execPath, [CLI, 'can-reach', 'nat-server', 'proxy', '--protocol', 'tcp', '--port', '80',
+      '--os-auth-url', `${server.url}/v3`, '--os-username', 'demo', '--os-password', 'demo-pw', '--os-project-name', 'demo'], { encoding: 'utf8', env: ENV });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.split('\n')[1]).toBe('backend: iptables (iptables/ipset (linuxbridge)) for nat-server (egress), proxy (ingress), the default: nothing showed their firewall '
+      + `(no binding:host_id (only admins see bindings)); ${member.backends!.agents}`);
+  });
+
   test('token auth: a Keystone token exchanged for a scoped one with the catalog', async () => {
     const live = await fromCloud({ authUrl: `${server.url}/v3`, token: tokens.admin, projectName: 'admin' });
     expect(canonical(live)).toEqual(canonical(await storeSnapshot()));
@@ -147,7 +165,9 @@ describe.sequential('portsec serve with Keystone: the database and the live impo
     writeFileSync(join(dir, 'secure.yaml'), 'clouds:\n  lab:\n    auth:\n      password: demo-pw\n');
     const out = join(tmp, 'lab.json');
     const r = spawnSync(process.execPath, [CLI, 'snapshot', '--os-cloud', 'lab', '-o', out], { cwd: dir, encoding: 'utf8', env: { ...ENV, HOME: dir, OS_CLIENT_CONFIG_FILE: join(dir, 'clouds.yaml') } });
-    expect(r.stderr).toMatch(/^portsec: wrote .*lab\.json: 4 networks, 3 subnets, 5 ports, 4 security groups, \d+ rules \(cloud lab \(http:\/\/127\.0\.0\.1:\d+\)\)\n$/);
+    expect(r.stderr).toMatch(/^portsec: wrote .*lab\.json: 4 networks, 3 subnets, 5 ports, 4 security groups, \d+ rules \(cloud lab \(http:\/\/127\.0\.0\.1:\d+\)\)\n/);
+    // a member sees no binding: every port's backend unknown
+    expect(r.stderr.split('\n')[1]).toBe('portsec: ports by backend: unknown 5 (GET /v2.0/agents: none listed (no agent reported, or only admins see them))');
     expect(r.status).toBe(0);
     expect(canonical(fromFiles([out]))).toEqual(canonical(await storeSnapshot(projects.demo)));
   });
@@ -323,9 +343,11 @@ describe.sequential('the real neutron-server (no Keystone)', () => {
     const live = await fromCloud({ endpoint: neutron.url, authType: 'none' });
     // pages of 2 ports: 2, 4, 5
     expect(lines.filter((l) => / ports \d+$/.test(l)).map((l) => Number(/ports (\d+)$/.exec(l)![1]))).toEqual([2, 4, live.ports.length]);
-    expect(lines.at(-2)).toBe(`portsec: reading the cloud: networks ${live.networks.length}, subnets ${live.subnets.length}, ports ${live.ports.length}, `
-      + `security_groups ${live.security_groups.length}, security_group_rules ${live.security_group_rules.length}`);
-    expect(lines.at(-1)).toMatch(/^portsec: wrote .*neutron\.json: 3 networks, 2 subnets, 5 ports, 4 security groups, \d+ rules/);
+    expect(lines.at(-3)).toBe(`portsec: reading the cloud: networks ${live.networks.length}, subnets ${live.subnets.length}, ports ${live.ports.length}, `
+      + `security_groups ${live.security_groups.length}, security_group_rules ${live.security_group_rules.length}, agents ${live.agents!.length}`);
+    expect(lines.at(-2)).toMatch(/^portsec: wrote .*neutron\.json: 3 networks, 2 subnets, 5 ports, 4 security groups, \d+ rules/);
+    // Neutron binds nothing without agents: nothing shows a firewall
+    expect(lines.at(-1)).toBe('portsec: ports by backend: unknown 5 (GET /v2.0/agents: none listed (no agent reported, or only admins see them))');
     expect(canonical(fromFiles([out]))).toEqual(canonical(live));
   });
 });

@@ -22,6 +22,6 @@ export function agentsCloud(cloud: Cloud): Cloud {
     ...cloud,
     policy: (id) => held.get(id)?.pp ?? cloud.policy(id),
     kind: (id) => held.get(id)?.pp.kind ?? cloud.kind(id),
-    membersAt: (id) => held.get(id)?.members ?? cloud.members,
+    membersAt: (id) => held.get(id)?.members ?? cloud.membersAt(id),
   };
 }

@@ -75,8 +75,8 @@ export type ReachStep = { ok: boolean } & (
   | { stage: 'entry'; source: string; through: EntryThrough }
   /** the sending port's anti-spoofing; entry unset: nothing lets the source out */
   | { stage: 'spoof'; port: ObjectRef; source: string; entry?: SpoofMatch }
-  /** the sending port's egress chain (peer: the destination address) or the receiving port's ingress chain (peer: the source) */
-  | ({ stage: 'egress' | 'ingress'; port: ObjectRef; peer: string } & FilterOutcome)
+  /** the sending port's egress chain (peer: the destination address) or the receiving port's ingress chain (peer: the source), as its node's backend filters */
+  | ({ stage: 'egress' | 'ingress'; port: ObjectRef; peer: string; backend: NeutronBackend } & FilterOutcome)
   /** between two networks: the router with an interface on both, if any */
   | { stage: 'network'; from: ObjectRef; to: ObjectRef; router?: string }
   /**
@@ -105,10 +105,23 @@ export interface ReachQuery {
   view?: 'api' | 'agents';
 }
 
+/**
+ * A port's backend as the analysis assumes it: forced on the whole cloud (--backend), found in
+ * the snapshot (its binding, the agents), or the default for a port nothing spoke for.
+ */
+export interface AssumedBackend {
+  backend: NeutronBackend;
+  why: 'forced' | 'found' | 'default';
+  /** what the snapshot recorded for the port (found: the evidence; default: why nothing was found) */
+  evidence?: string;
+}
+
 export interface ReachAnswer {
   verdict: 'ALLOW' | 'DENY';
-  /** the firewall the verdict assumes the cloud runs */
+  /** the firewall the verdict assumes the receiving port's node runs */
   backend: NeutronBackend;
+  /** each filtering port's backend the verdict assumed (the sender's egress, the receiver's ingress), and why */
+  assumed: ({ stage: 'egress' | 'ingress'; port: ObjectRef } & AssumedBackend)[];
   query: ReachQuery;
   /** the steps of the allowing path, or of every blocked path when denied */
   steps: ReachStep[];

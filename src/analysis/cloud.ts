@@ -5,13 +5,13 @@
  * lookups (by name, IP, network, group) are added here.
  */
 import { indexTopology, portKind, portPolicy, rulesOfGroupList } from '../policy/compile.js';
-import { BACKEND_SEMANTICS } from '../policy/neutron-backends.js';
 import { type Family, type HostPolicy, type Member, type PolicyRule, type PortKind, type PortPolicy } from '../policy/ir.js';
 import { type MembershipIndex } from '../policy/membership.js';
-import { type CompileOptions, parseTopology, type Topology, TopologyError } from '../policy/topology.js';
+import { BACKEND_SEMANTICS, type NeutronBackend } from '../policy/neutron-backends.js';
+import { type CompileOptions, parseOptions, parseTopology, type Topology, TopologyError } from '../policy/topology.js';
 import { parseAddress } from './packet.js';
 import { InputError } from './sources/errors.js';
-import { type ObjectRef } from './answers.js';
+import { type AssumedBackend, type ObjectRef } from './answers.js';
 import { type Snapshot, type SnapshotGroup, type SnapshotNetwork, type SnapshotPort, type SnapshotRule } from './snapshot.js';
 
 export interface Cloud {
@@ -31,10 +31,21 @@ export interface Cloud {
   portsByDevice: Map<string, SnapshotPort[]>;
   portsByFixedIp: Map<string, SnapshotPort[]>;
   portsByHostPair: Map<string, SnapshotPort[]>;
-  /** the remote group's members as the data plane expands them */
+  /** the remote group's members as the data plane expands them (under the cloud's default backend) */
   members(groupId: string, family: Family): Member[];
-  /** the members the node of this port expands remote groups to in its rules of one direction (the API's view: `members`, but what the backend shares) */
+  /** the remote group's members as a node running this backend expands them */
+  membersUnder(backend: NeutronBackend): (groupId: string, family: Family) => Member[];
+  /**
+   * the members the node of this port expands remote groups to (the API's view: its backend's). The
+   * node that filters decides: a rule naming a group is enforced with the members as the enforcing
+   * port's backend sees them, whatever the member ports themselves run; in one direction's rules, as the
+   * openvswitch firewall shares a network's MAC-pinned members across its groups (withSharedPinned).
+   */
   membersAt(portId: string): (groupId: string, family: Family, direction: Direction) => Member[];
+  /** the firewall the port's node runs, and why the analysis assumes it */
+  backendAt(portId: string): AssumedBackend;
+  /** the compile options of the port's node (its backend's) */
+  optionsAt(portId: string): CompileOptions;
   /** what each compute node's agent enforces, when the analyzer runs beside them (portsec serve with agents) */
   agents?: readonly AgentEnforcement[];
   /** the port's IR, as its compute node compiles it */
@@ -88,6 +99,19 @@ function byId<T extends { id: string }>(list: T[]): Map<string, T> {
   return m;
 }
 
+/**
+ * The compile options of a node running `backend`: the caller's, with the backend's own driver;
+ * turning ipsets off only means something to Neutron's iptables drivers.
+ */
+function optionsFor(options: Partial<CompileOptions>, backend: NeutronBackend | undefined): Partial<CompileOptions> {
+  const iptables = backend === undefined || !!BACKEND_SEMANTICS[backend].iptablesDriver;
+  return { ...options, backend, ...(backend && options.backend !== backend && { driver: undefined }), enableIpset: (options.enableIpset ?? true) || !iptables };
+}
+
+/**
+ * The cloud as the analysis sees it. `options.backend` forces one backend on every port;
+ * without it each port runs what the snapshot found for it (`backends`), else the default.
+ */
 export function buildCloud(s: Snapshot, options: Partial<CompileOptions> = {}, agents?: readonly AgentEnforcement[]): Cloud {
   // grouped once: the compiler's input and the cloud's lookups share it
   const rulesOfGroup = new Map<string, SnapshotRule[]>();
@@ -99,18 +123,42 @@ export function buildCloud(s: Snapshot, options: Partial<CompileOptions> = {}, a
   let topology: Topology;
   try {
     // the driver follows the backend (linuxbridge's by default)
-    topology = parseTopology(topologyInput(s, rulesOfGroup), options);
+    topology = parseTopology(topologyInput(s, rulesOfGroup), optionsFor(options, options.backend));
   } catch (e) {
     if (e instanceof TopologyError) throw new InputError(`${s.source}: ${e.message}`);
     throw e;
   }
-  const index: MembershipIndex = indexTopology(topology);
-  const memberCache: Record<Family, Map<string, Member[]>> = { IPv4: new Map(), IPv6: new Map() };
-  const members = (g: string, f: Family) => {
-    const cache = memberCache[f];
-    let m = cache.get(g);
-    if (!m) cache.set(g, (m = index.members(g, f)));
-    return m;
+  const base = topology.options.backend;
+  // the other backends' nodes share the base's groups and ports, with their own options
+  const topologies = new Map<NeutronBackend, Topology>([[base, topology]]);
+  const topologyOf = (b: NeutronBackend): Topology => {
+    let t = topologies.get(b);
+    if (!t) topologies.set(b, (t = { ...topology, options: parseOptions({}, optionsFor(options, b)) }));
+    return t;
+  };
+  const membersOf = new Map<NeutronBackend, (g: string, f: Family) => Member[]>();
+  const membersUnder = (b: NeutronBackend) => {
+    let fn = membersOf.get(b);
+    if (!fn) {
+      const index: MembershipIndex = indexTopology(topologyOf(b));
+      const memberCache: Record<Family, Map<string, Member[]>> = { IPv4: new Map(), IPv6: new Map() };
+      fn = (g: string, f: Family) => {
+        const cache = memberCache[f];
+        let m = cache.get(g);
+        if (!m) cache.set(g, (m = index.members(g, f)));
+        return m;
+      };
+      membersOf.set(b, fn);
+    }
+    return fn;
+  };
+  const members = membersUnder(base);
+  const found = s.backends?.ports ?? {};
+  const assumed = (portId: string): AssumedBackend => {
+    if (options.backend !== undefined) return { backend: options.backend, why: 'forced' };
+    const f = found[portId];
+    if (f && f.backend !== 'unknown') return { backend: f.backend, why: 'found', evidence: f.evidence };
+    return f ? { backend: base, why: 'default', evidence: f.evidence } : { backend: base, why: 'default' };
   };
   const topologyPorts = byId(topology.ports);
   const policies = new Map<string, PortPolicy>();
@@ -130,13 +178,20 @@ export function buildCloud(s: Snapshot, options: Partial<CompileOptions> = {}, a
     portsByFixedIp: new Map(),
     portsByHostPair: new Map(),
     members,
-    membersAt: BACKEND_SEMANTICS[topology.options.backend].pinnedMembersShared ? (portId) => withSharedPinned(cloud, members, portId) : () => members,
+    membersUnder,
+    membersAt: (portId) => {
+      const { backend } = assumed(portId);
+      const under = membersUnder(backend);
+      return BACKEND_SEMANTICS[backend].pinnedMembersShared ? withSharedPinned(cloud, under, portId) : under;
+    },
+    backendAt: assumed,
+    optionsAt: (portId) => topologyOf(assumed(portId).backend).options,
     agents,
     kind: (portId) => portKind(topologyPorts.get(portId)!),
     groupRules: (groupId) => rulesOfGroupList(topology, [groupId]),
     policy(portId) {
       let pp = policies.get(portId);
-      if (!pp) policies.set(portId, (pp = portPolicy(topology, topologyPorts.get(portId)!)));
+      if (!pp) policies.set(portId, (pp = portPolicy(topologyOf(assumed(portId).backend), topologyPorts.get(portId)!)));
       return pp;
     },
   };

@@ -135,7 +135,7 @@ export function entryPoints(cloud: Cloud, src: Source, dst: SnapshotPort, pkt: P
       continue;
     }
     const mac = p.mac_address.toLowerCase();
-    const hostBitsPin = BACKEND_SEMANTICS[cloud.topology.options.backend].hostBitsPinAddress;
+    const hostBitsPin = BACKEND_SEMANTICS[cloud.backendAt(p.id).backend].hostBitsPinAddress;
     const covered = pp.kind === 'unfiltered' || pp.spoof[pkt.family].some((e) => e.mac === mac && e.cidr !== null && e.via === 'address_pair' && allowedBy(e.cidr, pkt.family, pkt.src, hostBitsPin));
     if (covered) entries.push({ port: p, ok: true, source: src.text, through: { kind: pp.kind === 'unfiltered' ? 'unfiltered' : 'pair', port: portRef(p), network } });
   }

@@ -25,7 +25,8 @@ export function ruleSources(cloud: Cloud, pp: PortPolicy, r: PolicyRule): Exposu
   if (r.remote.kind === 'any') return [{ cidr: EVERYTHING[r.ethertype], from: { kind: 'any', rule } }];
   if (r.remote.kind === 'prefix') return [{ cidr: r.remote.cidr, from: { kind: 'prefix', rule } }];
   const groupId = r.remote.groupId;
-  return remoteMembers(pp, cloud.members(groupId, r.ethertype), cloud.topology.options.enableIpset).map((m) => ({
+  // the members as the exposed port's own node expands them
+  return remoteMembers(pp, cloud.membersAt(pp.port.id)(groupId, r.ethertype, r.direction), cloud.optionsAt(pp.port.id).enableIpset).map((m) => ({
     cidr: m.ip.includes('/') ? m.ip : `${m.ip}/${r.ethertype === 'IPv4' ? 32 : 128}`,
     from: { kind: 'member', member: memberMatch(cloud, groupId, m), rule },
   }));
@@ -34,7 +35,7 @@ export function ruleSources(cloud: Cloud, pp: PortPolicy, r: PolicyRule): Exposu
 export function portExposure(cloud: Cloud, port: SnapshotPort): ExposureRow[] {
   const pp = cloud.policy(port.id);
   const ref = portRef(port);
-  const { backend } = cloud.topology.options;
+  const { backend } = cloud.backendAt(port.id);
   if (pp.kind !== 'filtered') {
     const from = { kind: 'unfiltered', reason: unfilteredReason(pp) } as const;
     return (['IPv4', 'IPv6'] as Family[]).map((f) => ({ port: ref, ethertype: f, protocol: 'any', ports: 'any', sources: [EVERYTHING[f]], origins: [{ cidr: EVERYTHING[f], from }], backend }));

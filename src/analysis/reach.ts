@@ -34,7 +34,7 @@ function packetFor(q: ReachQuery, family: Family, src: bigint, dst: bigint): Pac
 
 /** The first rule of one direction that admits the packet, as the cloud's nodes expand remote groups. */
 const admittingRule = (cloud: Cloud, pp: PortPolicy, direction: 'ingress' | 'egress', pkt: Packet) =>
-  firstAdmitting(pp, direction, pkt, cloud.membersAt(pp.port.id), cloud.topology.options.enableIpset);
+  firstAdmitting(pp, direction, pkt, cloud.membersAt(pp.port.id), cloud.optionsAt(pp.port.id).enableIpset);
 
 /** What one direction of a filtered port's chain does with the packet after its fixed lines: the first admitting rule, or none. */
 function ruleOutcome(cloud: Cloud, pp: PortPolicy, direction: 'ingress' | 'egress', pkt: Packet): FilterOutcome {
@@ -89,8 +89,9 @@ function walk(cloud: Cloud, q: ReachQuery, entry: Entry, dst: SnapshotPort, sent
   const srcText = fmt(pkt.family, pkt.src);
   const dstText = fmt(pkt.family, pkt.dst);
   const from = entry.port;
-  const semantics = BACKEND_SEMANTICS[cloud.topology.options.backend];
-  const lines = semantics.fixedRules;
+  /** each port's fixed lines, anti-spoofing and delivery are its own node's backend's */
+  const semanticsAt = (portId: string) => BACKEND_SEMANTICS[cloud.backendAt(portId).backend];
+  const linesAt = (portId: string) => semanticsAt(portId).fixedRules;
   /** whether the sender's fixed line hands the packet to the NORMAL action, past a same-node destination's ingress chain */
   let switched = false;
   path.steps.push({ stage: 'entry', ok: entry.ok, source: entry.source, through: entry.through });
@@ -99,13 +100,13 @@ function walk(cloud: Cloud, q: ReachQuery, entry: Entry, dst: SnapshotPort, sent
     const pp = cloud.policy(from.id);
     const name = portLabel(from);
     const port = portRef(from);
-    const egress = (outcome: FilterOutcome) => path.steps.push({ stage: 'egress', ok: passes(outcome), port, peer: dstText, ...outcome });
+    const egress = (outcome: FilterOutcome) => path.steps.push({ stage: 'egress', ok: passes(outcome), port, peer: dstText, backend: cloud.backendAt(from.id).backend, ...outcome });
     if (pp.kind === 'filtered') {
-      const fixed = fixedEgress(pkt, lines, pp);
+      const fixed = fixedEgress(pkt, linesAt(from.id), pp);
       switched = !!fixed?.switched;
       if (fixed?.verdict === 'drop') egress({ by: 'fixed', verdict: 'drop', why: fixed.why });
       if (fixed?.verdict !== 'accept-before-spoof') {
-        const match = spoofMatch(pp, pkt, semantics.hostBitsPinAddress);
+        const match = spoofMatch(pp, pkt, semanticsAt(from.id).hostBitsPinAddress);
         path.steps.push(match ? { stage: 'spoof', ok: true, port, source: srcText, entry: match } : { stage: 'spoof', ok: false, port, source: srcText });
         if (!match) path.changes.push({ why: `let ${name} send from ${srcText}`, command: `openstack port set --allowed-address ip-address=${srcText} ${from.id}` });
       }
@@ -130,8 +131,8 @@ function walk(cloud: Cloud, q: ReachQuery, entry: Entry, dst: SnapshotPort, sent
   }
   pkt = frames.ingress;
   const pp = cloud.policy(dst.id);
-  const ingress = (outcome: FilterOutcome) => path.steps.push({ stage: 'ingress', ok: passes(outcome), port: portRef(dst), peer: srcText, ...outcome });
-  const letIn = pp.kind === 'filtered' ? fixedIngress(pkt, lines) : undefined;
+  const ingress = (outcome: FilterOutcome) => path.steps.push({ stage: 'ingress', ok: passes(outcome), port: portRef(dst), peer: srcText, backend: cloud.backendAt(dst.id).backend, ...outcome });
+  const letIn = pp.kind === 'filtered' ? fixedIngress(pkt, linesAt(dst.id)) : undefined;
   if (pp.kind !== 'filtered') {
     ingress(unfiltered(pp));
   } else if (switched && sameNode(from!, dst)) {
@@ -145,8 +146,8 @@ function walk(cloud: Cloud, q: ReachQuery, entry: Entry, dst: SnapshotPort, sent
       path.changes.push(...groupsToChange(cloud, dst, (g) => `openstack security group rule create --ingress --ethertype ${pkt.family} ${serviceArgs(q, pkt)} --remote-ip ${srcText} ${g}`, `let ${portLabel(dst)} receive it`));
     }
   }
-  if (pp.kind === 'filtered' && semantics.destinationCheck) {
-    const match = deliveryMatch(pp, pkt, semantics.hostBitsPinAddress);
+  if (pp.kind === 'filtered' && semanticsAt(dst.id).destinationCheck) {
+    const match = deliveryMatch(pp, pkt, semanticsAt(dst.id).hostBitsPinAddress);
     const port = portRef(dst);
     if (!match) {
       path.steps.push({ stage: 'delivery', ok: false, port, destination: dstText });
@@ -188,13 +189,28 @@ export function canReach(cloud: Cloud, q: ReachQuery): ReachAnswer {
     const pkt = packetFor(q, dst.family, src.value, dst.value);
     for (const entry of entryPoints(cloud, src, dst.port, pkt)) {
       const path = walk(cloud, q, entry, dst.port, pkt);
-      if (ok(path)) return { verdict: 'ALLOW', backend: cloud.topology.options.backend, query: q, steps: path.steps, changes: [] };
+      if (ok(path)) return { verdict: 'ALLOW', ...assumedBy(cloud, path.steps), query: q, steps: path.steps, changes: [] };
       paths.push(path);
     }
   }
   const seen = new Set<string>();
   const changes = paths.flatMap((p) => p.changes).filter((c) => !seen.has(c.command) && !!seen.add(c.command));
-  return { verdict: 'DENY', backend: cloud.topology.options.backend, query: q, steps: paths.flatMap((p) => p.steps), changes };
+  const steps = paths.flatMap((p) => p.steps);
+  return { verdict: 'DENY', ...assumedBy(cloud, steps), query: q, steps, changes };
+}
+
+/**
+ * The backends the verdict assumed: the sender's for its egress, the receiver's for its ingress, each
+ * with why; `backend` is the receiver's (the node that admits or drops the flow last).
+ */
+function assumedBy(cloud: Cloud, steps: ReachStep[]): Pick<ReachAnswer, 'backend' | 'assumed'> {
+  const assumed: ReachAnswer['assumed'] = [];
+  for (const s of steps) {
+    if ((s.stage !== 'egress' && s.stage !== 'ingress') || assumed.some((a) => a.stage === s.stage && a.port.id === s.port.id)) continue;
+    assumed.push({ stage: s.stage, port: s.port, ...cloud.backendAt(s.port.id) });
+  }
+  const receiver = assumed.find((a) => a.stage === 'ingress') ?? assumed[0];
+  return { backend: receiver?.backend ?? cloud.topology.options.backend, assumed };
 }
 
 /** Whether one port's new flow of this service reaches another port (both by their first fixed IPs of one family). */

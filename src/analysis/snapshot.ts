@@ -1,3 +1,5 @@
+import { type NeutronBackend } from '../policy/neutron-backends.js';
+
 /**
  * What the analyzer reads: the cloud as Neutron's API shows it (the items of
  * GET /v2.0/networks, /subnets, /ports, /security-groups, /security-group-rules).
@@ -29,6 +31,9 @@ export interface SnapshotPort {
   device_owner: string;
   device_id: string;
   'binding:host_id'?: string;
+  /** how the port is bound (admins only): with vif_details, which mechanism driver and firewall its node runs */
+  'binding:vif_type'?: string;
+  'binding:vif_details'?: Record<string, unknown>;
   fixed_ips: { subnet_id: string; ip_address: string }[];
   allowed_address_pairs: { ip_address: string; mac_address?: string }[];
   security_groups: string[];
@@ -61,6 +66,28 @@ export interface SnapshotGroup {
   description?: string | null;
 }
 
+/** An item of GET /v2.0/agents (admins only), as far as it tells a host's firewall. */
+export interface SnapshotAgent {
+  agent_type: string;
+  host: string;
+  alive?: boolean;
+  configurations?: { ovs_hybrid_plug?: boolean };
+}
+
+/** A port's firewall as the cloud shows it, and what showed it; unknown: nothing did. */
+export interface PortBackend {
+  backend: NeutronBackend | 'unknown';
+  evidence: string;
+}
+
+/** What the import found about each port's firewall (sources/port-backends.ts decides). */
+export interface SnapshotBackends {
+  /** how the agents were read, or why they were not */
+  agents: string;
+  /** by port id */
+  ports: Record<string, PortBackend>;
+}
+
 export interface Snapshot {
   /** where it came from, for reports: "database /path", "cloud https://…", "files dir/" */
   source: string;
@@ -69,4 +96,8 @@ export interface Snapshot {
   ports: SnapshotPort[];
   security_groups: SnapshotGroup[];
   security_group_rules: SnapshotRule[];
+  /** the agents API's answer, when it could be read */
+  agents?: SnapshotAgent[];
+  /** each port's firewall, absent when the input said nothing of bindings */
+  backends?: SnapshotBackends;
 }

@@ -54,9 +54,9 @@ async function viewVersion(versions: ViewVersionRepository, view: string, snapsh
   return version;
 }
 
-/** The firewall a request's answer assumes (`backend` in the query or the body), the cloud's default when not given. */
-function backendOf(value: unknown): NeutronBackend {
-  if (value === undefined) return DEFAULT_NEUTRON_BACKEND;
+/** The firewall a request forces on every port (`backend` in the query or the body); not given: each port's own, as its binding shows. */
+function backendOf(value: unknown): NeutronBackend | undefined {
+  if (value === undefined) return undefined;
   if (!isNeutronBackend(value)) throw errors.badRequest(`backend must be one of ${NEUTRON_BACKENDS.join(', ')}: the firewall the cloud runs`);
   return value;
 }
@@ -79,19 +79,19 @@ export function registerAnalysis(app: FastifyInstance, store: Store, o: Analysis
   const options = o.audit ?? DEFAULT_AUDIT_OPTIONS;
   // answers are kept encoded per (project, change): every page load asks for the same few megabytes
   const cache = new Map<string, View>();
-  const view = async (req: FastifyRequest, backend: NeutronBackend = DEFAULT_NEUTRON_BACKEND): Promise<View> => {
+  const view = async (req: FastifyRequest, backend?: NeutronBackend): Promise<View> => {
     const project = req.ctx.isAdmin ? undefined : req.ctx.projectId;
     const key = project ?? '*';
     const agents = project === undefined ? o.agents?.() : undefined;
     const agentsKey = agents && JSON.stringify(agents.map((a) => [a.host, a.version]));
     // one cloud per backend; the view's change number is the project's, whatever the backend
-    const cacheKey = `${key} ${backend}`;
+    const cacheKey = `${key} ${backend ?? 'per-port'}`;
     const hit = cache.get(cacheKey);
     if (hit?.change === await store.changes.last() && hit.agents === agentsKey) return hit;
     // the snapshot, its change and its version number read and written together
     const fresh = await store.transaction(async (tx): Promise<View> => {
       const change = await tx.changes.last();
-      const cloud = buildCloud(await fromStore(tx, store.name, project), { ...o.compile, backend }, agents?.map(({ host, policy }) => ({ host, policy })));
+      const cloud = buildCloud(await fromStore(tx, store.name, project), { ...o.compile, ...(backend && { backend }) }, agents?.map(({ host, policy }) => ({ host, policy })));
       return { change, agents: agentsKey, seq: await viewVersion(tx.views, key, cloud.snapshot, agentsKey), cloud };
     });
     cache.set(cacheKey, fresh);
@@ -112,7 +112,7 @@ export function registerAnalysis(app: FastifyInstance, store: Store, o: Analysis
   app.get('/analysis/v1/findings', async (req, reply) => {
     const backend = queryBackend(req);
     const v = await view(req, backend);
-    v.findingsJson ??= Buffer.from(JSON.stringify({ backend, findings: audit(v.cloud, options) }));
+    v.findingsJson ??= Buffer.from(JSON.stringify({ backend: backend ?? v.cloud.topology.options.backend, findings: audit(v.cloud, options) }));
     return json(reply, v.findingsJson);
   });
 
@@ -133,7 +133,7 @@ export function registerAnalysis(app: FastifyInstance, store: Store, o: Analysis
     if (which === 'agents' && !o.agents) throw errors.badRequest('view=agents: no agents run in this server (start it with --agents on or --agents model)');
     if (which === 'agents' && !req.ctx.isAdmin) throw errors.http(403, 'view=agents is for admins (it reads the compute nodes)');
     const backend = backendOf(q.backend);
-    if (which === 'agents' && backend !== DEFAULT_NEUTRON_BACKEND) throw errors.badRequest(`view=agents answers for the agents' own firewall (${DEFAULT_NEUTRON_BACKEND}), not ${backend}`);
+    if (which === 'agents' && backend !== undefined && backend !== DEFAULT_NEUTRON_BACKEND) throw errors.badRequest(`view=agents answers for the agents' own firewall (${DEFAULT_NEUTRON_BACKEND}), not ${backend}`);
     try {
       const { cloud } = await view(req, backend);
       return explained(canReach(which === 'agents' ? agentsCloud(cloud) : cloud, {
@@ -150,7 +150,7 @@ export function registerAnalysis(app: FastifyInstance, store: Store, o: Analysis
     const id = (req.query as Record<string, string | undefined>).port_id;
     const port = id === undefined ? undefined : cloud.ports.get(id);
     if (id !== undefined && !port) throw errors.notFound();
-    return { backend, exposure: explainedExposure(exposure(cloud, port ? [port] : undefined)) };
+    return { backend: backend ?? cloud.topology.options.backend, exposure: explainedExposure(exposure(cloud, port ? [port] : undefined)) };
   });
 
   // a change event whenever the caller's view changes; the stream ends with the caller's token

@@ -9,6 +9,7 @@ import { type Store } from '../store/repository.js';
 import { ruleHandler } from '../store/security-group-rules.js';
 import { securityGroupHandler } from '../store/security-groups.js';
 import { subnetHandler } from '../store/subnets.js';
+import { registerAgents } from './agents.js';
 import { type AnalysisOptions, registerAnalysis } from './analysis.js';
 import { type GuardOptions, wideGuard } from './guard.js';
 import { authenticate, type AuthMode, Unauthorized } from './auth.js';
@@ -129,6 +130,7 @@ export function buildServer(o: ServerOptions): FastifyInstance {
     'security-groups': securityGroupHandler(),
     'security-group-rules': ruleHandler(),
   }, base, wideGuard(o.guard ?? { mode: 'off' }, o.compile));
+  registerAgents(app, () => (o.agents?.() ?? []).map((a) => a.host));
   registerAnalysis(app, o.store, { compile: o.compile, agents: o.agents, stillValid: (req) => stillAuthenticated(o.auth, req, tokens) });
   registerUi(app);
   return app;

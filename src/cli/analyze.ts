@@ -9,15 +9,15 @@ import { createRequire } from 'node:module';
 import { type ExposureRow, type Finding, type ReachAnswer, type ReachStep, type Severity, SEVERITIES } from '../analysis/answers.js';
 import { audit, CHECKS } from '../analysis/audit/index.js';
 import { type AuditOptions, DEFAULT_AUDIT_OPTIONS } from '../analysis/audit/options.js';
-import { buildCloud, type Cloud } from '../analysis/cloud.js';
+import { buildCloud, type Cloud, portLabel } from '../analysis/cloud.js';
 import { exposure } from '../analysis/exposure.js';
 import { canReach } from '../analysis/reach.js';
-import { backendLine, explained, explainedExposure, headline, plainText, sourcePhrase, stepSentences } from '../analysis/report/explain.js';
+import { type BackendUse, backendLines, explained, reachBackendLines, explainedExposure, headline, plainText, sourcePhrase, stepSentences } from '../analysis/report/explain.js';
 import { markdown, reachMarkdown } from '../analysis/report/markdown.js';
 import { sarif } from '../analysis/report/sarif.js';
 import { type Column, formatRows, type RowFormat, tabulate } from '../analysis/report/table.js';
 import { InputError } from '../analysis/sources/errors.js';
-import { BACKEND_SEMANTICS, DEFAULT_NEUTRON_BACKEND, NEUTRON_BACKENDS, type NeutronBackend } from '../policy/neutron-backends.js';
+import { DEFAULT_NEUTRON_BACKEND, NEUTRON_BACKENDS, type NeutronBackend } from '../policy/neutron-backends.js';
 import { type CompileOptions } from '../policy/topology.js';
 import { addExpansionOption, expansionOverrides } from './expansion-option.js';
 import { addInputOptions, type InputOptions, readSnapshot } from './input-options.js';
@@ -30,7 +30,7 @@ interface Common extends InputOptions {
   ipset: 'on' | 'off';
   output?: string;
   omitWidePairs?: CompileOptions['omitWidePairs'];
-  backend: NeutronBackend;
+  backend?: NeutronBackend;
 }
 
 function integer(name: string, min: number, max: number) {
@@ -44,15 +44,14 @@ function integer(name: string, min: number, max: number) {
 function common(cmd: Command, formats: string[]): Command {
   return addExpansionOption(addInputOptions(cmd))
     .addOption(new Option('-f, --format <format>', 'output format').choices(formats).default('table'))
-    .addOption(new Option('--backend <name>', 'the firewall the cloud runs: what a remote group stands for depends on it (iptables, iptables_hybrid: fixed IPs and every pair; openvswitch: a /0 pair only from its MAC; ovn: fixed IPs only)').choices(NEUTRON_BACKENDS).default(DEFAULT_NEUTRON_BACKEND))
+    .addOption(new Option('--backend <name>', `the firewall every node runs: what a remote group stands for depends on it (iptables, iptables_hybrid: fixed IPs and every pair; openvswitch: a /0 pair only from its MAC; ovn: fixed IPs only); default: each port's as its binding and the agents show it (as admin), else ${DEFAULT_NEUTRON_BACKEND}`).choices(NEUTRON_BACKENDS))
     .addOption(new Option('--ipset <on|off>', 'whether the compute nodes use ipsets (without, a port\'s own addresses are left out of its remote groups; iptables backends only)').choices(['on', 'off']).default('on'))
     .option('-o, --output <file>', 'write the answer to a file instead of standard output');
 }
 
 async function loadCloud(cmd: Command, o: Common): Promise<Cloud> {
-  // only Neutron's iptables drivers leave a port's own addresses out of its remote groups without ipsets
-  const enableIpset = o.ipset === 'on' || !BACKEND_SEMANTICS[o.backend].iptablesDriver;
-  return buildCloud(await readSnapshot(cmd), { backend: o.backend, enableIpset, ...expansionOverrides(o) });
+  // without --backend, each port's node runs what the snapshot found for it
+  return buildCloud(await readSnapshot(cmd), { ...(o.backend && { backend: o.backend }), enableIpset: o.ipset === 'on', ...expansionOverrides(o) });
 }
 
 function emit(o: Common, text: string): void {
@@ -61,8 +60,13 @@ function emit(o: Common, text: string): void {
   else process.stdout.write(out);
 }
 
-/** The table's line saying which firewall its verdicts assume (JSON carries it as a field; YAML and values stay parseable). */
-const tableBackend = (o: Common, backend: NeutronBackend): string[] => (o.format === 'table' ? [backendLine(backend)] : []);
+/** The table's lines saying which firewall its verdicts assume, per port (JSON carries them as fields; YAML and values stay parseable). */
+const tableBackend = (o: Common, cloud: Cloud, uses: BackendUse[]): string[] =>
+  (o.format === 'table' ? backendLines(uses, cloud.topology.options.backend, cloud.snapshot.backends?.agents) : []);
+
+/** Each port's backend, where the answer is about these ports. */
+const portUses = (cloud: Cloud, ids: Iterable<string>): BackendUse[] =>
+  [...new Set(ids)].map((id) => ({ ...cloud.backendAt(id), where: portLabel(cloud.ports.get(id)!) }));
 
 type ReachRow = { n: number; step: ReachStep } | { change: ReachAnswer['changes'][number] };
 
@@ -78,6 +82,7 @@ const reachRows = (a: ReachAnswer): ReachRow[] => [...a.steps.map((step, i) => (
 const FINDING_COLUMNS: Column<Finding>[] = [
   { name: 'Severity', cell: (f) => f.severity },
   { name: 'Check', cell: (f) => f.check },
+  { name: 'Backend', cell: (f) => f.backend ?? '' },
   { name: 'Finding', cell: (f) => [f.title, ...f.evidence.map((e) => `- ${e}`), ...Object.entries(f.backends ?? {}).map(([b, t]) => `* ${b}: ${t}`)].join('\n') },
   { name: 'Fix', cell: (f) => f.fix.join('\n') },
 ];
@@ -112,13 +117,14 @@ export function analyzeCommands(program: Command): void {
     .option('--source-mac <mac>', 'with SRC a port: the frame\'s source MAC (an allowed-address pair\'s own MAC); default the port\'s')
     .option('--destination-ip <ip>', 'with DST a port: the address the packet is sent to (one it does not hold, broadcast, multicast); default its fixed IP'), [...ROW_FORMATS, 'markdown'])
     .action(async (src: string, dst: string, o: Common & { protocol: string; port?: number; sourcePort?: number; sourceIp?: string; sourceMac?: string; destinationIp?: string }, cmd: Command) => {
-      const answer = canReach(await loadCloud(cmd, o), {
+      const cloud = await loadCloud(cmd, o);
+      const answer = canReach(cloud, {
         src, dst, protocol: o.protocol, port: o.port, sourcePort: o.sourcePort, sourceIp: o.sourceIp, sourceMac: o.sourceMac, destinationIp: o.destinationIp,
       });
       if (o.format === 'json') return emit(o, JSON.stringify(explained(answer), null, 2));
       if (o.format === 'markdown') return emit(o, reachMarkdown(answer));
       if (o.format === 'value') return emit(o, answer.verdict);
-      emit(o, [headline(answer), ...tableBackend(o, answer.backend), formatRows(tabulate(REACH_COLUMNS, reachRows(answer)), o.format as RowFormat)].join('\n'));
+      emit(o, [headline(answer), ...(o.format === 'table' ? reachBackendLines(answer, cloud.snapshot.backends?.agents) : []), formatRows(tabulate(REACH_COLUMNS, reachRows(answer)), o.format as RowFormat)].join('\n'));
     });
 
   common(program.command('exposure')
@@ -129,7 +135,7 @@ export function analyzeCommands(program: Command): void {
       const ports = names.length ? names.map((n) => cloud.ports.get(n) ?? cloud.snapshot.ports.find((p) => p.name === n) ?? fail(`no port has id or name ${n}`)) : undefined;
       const rows = exposure(cloud, ports);
       if (o.format === 'json') return emit(o, JSON.stringify(explainedExposure(rows), null, 2));
-      emit(o, [formatRows(tabulate(EXPOSURE_COLUMNS, rows), o.format as RowFormat), ...tableBackend(o, cloud.topology.options.backend)].join('\n'));
+      emit(o, [formatRows(tabulate(EXPOSURE_COLUMNS, rows), o.format as RowFormat), ...tableBackend(o, cloud, portUses(cloud, rows.map((r) => r.port.id)))].join('\n'));
     });
 
   common(program.command('audit')
@@ -150,7 +156,7 @@ export function analyzeCommands(program: Command): void {
       if (o.format === 'sarif') emit(o, JSON.stringify(sarif(findings, cloud.snapshot.source, version, backend), null, 2));
       else if (o.format === 'markdown') emit(o, markdown(findings, cloud.snapshot.source, backend));
       else if (o.format === 'json') emit(o, JSON.stringify(findings, null, 2));
-      else emit(o, [formatRows(tabulate(FINDING_COLUMNS, findings), o.format as RowFormat) || 'no findings', ...tableBackend(o, backend)].join('\n'));
+      else emit(o, [formatRows(tabulate(FINDING_COLUMNS, findings), o.format as RowFormat) || 'no findings', ...tableBackend(o, cloud, portUses(cloud, cloud.snapshot.ports.filter((p) => cloud.kind(p.id) === 'filtered').map((p) => p.id)))].join('\n'));
       if (o.failOn && findings.some((f) => SEVERITIES.indexOf(f.severity) <= SEVERITIES.indexOf(o.failOn!))) process.exitCode = 1;
     });
 }

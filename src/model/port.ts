@@ -109,8 +109,19 @@ export function portRevisionBump(body: Record<string, unknown>, before: string[]
   return before.length === 0 ? 2 : 1;
 }
 
+/**
+ * What the port's binding says about its node: portsec's agents are linuxbridge's, so a port bound to a
+ * host is bound as Neutron's linuxbridge mechanism driver binds it (mech_linuxbridge.py, Zed: VIF_TYPE_BRIDGE,
+ * vif_details {port_filter: <firewall enabled>, connectivity: 'l2'}, to which ML2 adds the driver as
+ * bound_drivers, plugin.py `_update_port_dict_bound_drivers`); a port without a host is unbound.
+ */
+export function vifBinding(hostId: string): { 'binding:vif_type': string; 'binding:vif_details': Record<string, unknown> } {
+  return hostId === ''
+    ? { 'binding:vif_type': 'unbound', 'binding:vif_details': {} }
+    : { 'binding:vif_type': 'bridge', 'binding:vif_details': { port_filter: true, connectivity: 'l2', bound_drivers: { 0: 'linuxbridge' } } };
+}
+
 export function portView(p: Port): Record<string, unknown> {
-  const bound = p.host_id !== '';
   return {
     id: p.id,
     name: p.name,
@@ -129,8 +140,7 @@ export function portView(p: Port): Record<string, unknown> {
     'binding:host_id': p.host_id,
     'binding:vnic_type': p.vnic_type,
     'binding:profile': p.profile,
-    'binding:vif_type': bound ? 'bridge' : 'unbound',
-    'binding:vif_details': bound ? { port_filter: true } : {},
+    ...vifBinding(p.host_id),
     ...standardView(p),
   };
 }

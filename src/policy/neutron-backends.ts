@@ -23,6 +23,11 @@
  *   (frames to a group MAC skip it: `eth.mcast`); a port-security prefix with host bits
  *   set stands for that address alone, as on the way out. Checked by test/ovn-trace.test.ts
  *   against real OVN.
+ * - stateless groups: iptables untracks the port (iptables_firewall.py), OVN writes `allow-stateless`
+ *   ACLs (common/ovn/acl.py); `stateful` appears nowhere in openvswitch_firewall/.
+ * - non-IP ethertypes: the openvswitch firewall's base egress table ends in a drop (priority 10)
+ *   after ARP, IPv4, IPv6 and the `permitted_ethertypes` option's (openvswitch_firewall/firewall.py);
+ *   iptables sees only IP, and OVN's default drop matches `ip`.
  */
 import { PORT_PROTOCOLS } from '../model/protocols.js';
 import { FIXED_RULES, type FixedRules, OVN_FIXED_RULES, OVS_FIXED_RULES } from './fixed-rules.js';
@@ -77,6 +82,10 @@ export interface BackendSemantics {
    * colon-separated MACs: Neutron writes a pair stored as fa16.3e00.0005 as it is, and OVN leaves that entry out)
    */
   pairMacForm: RegExp | null;
+  /** whether a stateless group leaves its ports' traffic untracked (the openvswitch firewall ignores `stateful`) */
+  honoursStateless: boolean;
+  /** whether a port's egress of ethertypes other than IPv4, IPv6 and ARP is dropped (openvswitch: unless permitted_ethertypes) */
+  dropsNonIp: boolean;
 }
 
 /** what the iptables drivers and the openvswitch firewall share: Neutron's provider rules, no check on delivery */
@@ -109,11 +118,11 @@ const OVN_PORT_SECURITY = {
 } as const;
 
 export const BACKEND_SEMANTICS: Record<NeutronBackend, BackendSemantics> = {
-  iptables: { label: 'iptables/ipset (linuxbridge)', iptablesDriver: 'linuxbridge', sgInfoSource: 'server_rpc', pairsAreMembers: true, macPinnedPrefixlen: null, ...IPTABLES_PORT_SECURITY },
-  iptables_hybrid: { label: 'iptables/ipset (openvswitch hybrid)', iptablesDriver: 'ovs_hybrid', sgInfoSource: 'agent_shim', pairsAreMembers: true, macPinnedPrefixlen: null, ...IPTABLES_PORT_SECURITY },
-  openvswitch: { label: 'openvswitch firewall (OpenFlow)', iptablesDriver: null, sgInfoSource: 'agent_shim', pairsAreMembers: true, macPinnedPrefixlen: 0, ...OVS_PORT_SECURITY },
+  iptables: { label: 'iptables/ipset (linuxbridge)', iptablesDriver: 'linuxbridge', sgInfoSource: 'server_rpc', pairsAreMembers: true, macPinnedPrefixlen: null, honoursStateless: true, dropsNonIp: false, ...IPTABLES_PORT_SECURITY },
+  iptables_hybrid: { label: 'iptables/ipset (openvswitch hybrid)', iptablesDriver: 'ovs_hybrid', sgInfoSource: 'agent_shim', pairsAreMembers: true, macPinnedPrefixlen: null, honoursStateless: true, dropsNonIp: false, ...IPTABLES_PORT_SECURITY },
+  openvswitch: { label: 'openvswitch firewall (OpenFlow)', iptablesDriver: null, sgInfoSource: 'agent_shim', pairsAreMembers: true, macPinnedPrefixlen: 0, honoursStateless: false, dropsNonIp: true, ...OVS_PORT_SECURITY },
   // OVN's mechanism driver reads the database, as the server's RPC does: a port without fixed IPs stands for nothing [inferred]
-  ovn: { label: 'OVN ACLs', iptablesDriver: null, sgInfoSource: 'server_rpc', pairsAreMembers: false, macPinnedPrefixlen: null, ...OVN_PORT_SECURITY },
+  ovn: { label: 'OVN ACLs', iptablesDriver: null, sgInfoSource: 'server_rpc', pairsAreMembers: false, macPinnedPrefixlen: null, honoursStateless: true, dropsNonIp: false, ...OVN_PORT_SECURITY },
 };
 
 /** `options.driver` names (a topology file's, `portsec compile --driver`) that name a backend rather than an iptables driver */

@@ -9,12 +9,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { freePort } from './free-port.js';
 import { SYSTEM_PYTHON } from './server.js';
 
 export interface NeutronServer {
   url: string;
+  /** the server's configuration file (its database among it), for a harness that calls Neutron's own code beside it */
+  config: string;
   stop(): Promise<void>;
 }
 
@@ -103,6 +105,25 @@ cfg.CONF(['--config-file', sys.argv[1]], project='neutron')
 head.get_metadata().create_all(sa.create_engine(cfg.CONF.database.connection))
 `;
 
+// an L2 agent's report_state as the server's RPC handler takes it (AgentExtRpcCallback.report_state → create_or_update_agent)
+const REPORT_AGENT = `
+import json, sys
+from oslo_config import cfg
+from oslo_db import options
+from neutron.common import config
+from neutron.db import agents_db
+config.register_common_config_options()
+options.set_defaults(cfg.CONF)
+cfg.CONF(['--config-file', sys.argv[1]], project='neutron')
+from neutron_lib import context
+agents_db.AgentDbMixin().create_or_update_agent(context.get_admin_context(), json.loads(sys.argv[2]))
+`;
+
+/** Registers an agent in the server's database as its own report_state does (the agent then counts as alive for agent_down_time). */
+export function reportAgent(server: NeutronServer, state: Record<string, unknown>): Promise<void> {
+  return python(['-c', REPORT_AGENT, server.config, JSON.stringify(state)], dirname(server.config));
+}
+
 const SERVER = "import sys; sys.argv[0] = 'neutron-server'; from neutron.cmd.eventlet.server import main; sys.exit(main())";
 
 function python(args: string[], cwd: string): Promise<void> {
@@ -154,7 +175,7 @@ export async function startNeutronServer(): Promise<NeutronServer> {
     child = spawn(SYSTEM_PYTHON, ['-c', SERVER, '--config-file', confFile], { cwd: dir, detached: true, stdio: 'ignore' });
     const url = `http://127.0.0.1:${port}`;
     await ready(url, child, dir);
-    return { url, stop };
+    return { url, config: confFile, stop };
   } catch (e) {
     await stop();
     throw e;

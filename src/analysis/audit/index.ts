@@ -1,18 +1,23 @@
 /** The audit: every check over one cloud, most severe first. */
 import { type Finding, SEVERITIES } from '../answers.js';
 import { type Cloud } from '../cloud.js';
+import { type NeutronBackend } from '../../policy/neutron-backends.js';
 import { adminPortFindings } from './admin-ports.js';
+import { nonIpDroppedFindings, statelessIgnoredFindings } from './backend-gaps.js';
 import { emptyRemoteGroupFindings, shadowedFindings, unusedGroupFindings } from './group-hygiene.js';
 import { type AuditOptions, DEFAULT_AUDIT_OPTIONS } from './options.js';
 import { ovnPairFindings } from './ovn-pairs.js';
 import { portSecurityFindings } from './port-security.js';
 import { staleMemberFindings } from './stale-members.js';
 import { vipFindings } from './vip.js';
-import { widePairFindings } from './wide-pairs.js';
+import { pinnedPairFindings, widePairFindings } from './wide-pairs.js';
 
 export const CHECKS: Record<string, (cloud: Cloud, o: AuditOptions) => Finding[]> = {
   'wide-pair': widePairFindings,
+  'pinned-pair': pinnedPairFindings,
   'ovn-pair': ovnPairFindings,
+  'stateless-tracked': statelessIgnoredFindings,
+  'non-ip': nonIpDroppedFindings,
   'stale-members': staleMemberFindings,
   vip: vipFindings,
   'port-security': portSecurityFindings,
@@ -22,11 +27,17 @@ export const CHECKS: Record<string, (cloud: Cloud, o: AuditOptions) => Finding[]
   'unused-group': unusedGroupFindings,
 };
 
+/** A finding no backend decides: the backend of the first port it names (the cloud's default without one). */
+function backendOf(cloud: Cloud, f: Finding): NeutronBackend {
+  const port = f.objects.find((o) => o.type === 'port');
+  return port && cloud.ports.has(port.id) ? cloud.backendAt(port.id).backend : cloud.topology.options.backend;
+}
+
 export function audit(cloud: Cloud, o: AuditOptions = DEFAULT_AUDIT_OPTIONS, onCheck?: (name: string, i: number, n: number) => void, only?: string[]): Finding[] {
   const names = Object.keys(CHECKS).filter((n) => !only || only.includes(n));
   const findings = names.flatMap((name, i) => {
     onCheck?.(name, i, names.length);
     return CHECKS[name](cloud, o);
-  }).map((f) => ({ ...f, backend: cloud.topology.options.backend }));
+  }).map((f) => (f.backend ? f : { ...f, backend: backendOf(cloud, f) }));
   return findings.sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity));
 }

@@ -6,9 +6,11 @@
  * rules then open every port of the project.
  */
 import { type Finding } from '../answers.js';
-import { type Cloud, groupLabel, groupRef, portLabel, portRef, ruleRef } from '../cloud.js';
+import { type Cloud, groupLabel, groupRef, portLabel, portRef, push, ruleRef } from '../cloud.js';
 import { serviceText } from '../exposure.js';
 import { type SnapshotPort, type SnapshotRule } from '../snapshot.js';
+import { atLeastAsWide } from '../../policy/membership.js';
+import { BACKEND_SEMANTICS, type NeutronBackend } from '../../policy/neutron-backends.js';
 import { type WideBlock, wideGroups } from '../../policy/wide-members.js';
 import { type AuditOptions } from './options.js';
 
@@ -57,21 +59,57 @@ export interface Pitfall {
   rules: SnapshotRule[];
   /** the block the group's pairs cover together that this pair is part of */
   block: WideBlock;
+  /** the backend of the nodes that enforce the rules (what the group's members are there) */
+  backend: NeutronBackend;
+}
+
+/**
+ * The rules naming a group, by the backend of the nodes that enforce them: the filtering node
+ * decides what a remote group stands for, so a rule held by ports on two backends is judged on
+ * each. A rule no filtered port holds yet is judged under the cloud's default backend.
+ */
+export function rulesByBackend(cloud: Cloud, naming: readonly SnapshotRule[]): Map<NeutronBackend, SnapshotRule[]> {
+  const out = new Map<NeutronBackend, SnapshotRule[]>();
+  for (const r of naming) for (const b of groupBackends(cloud, r.security_group_id)) push(out, b, r);
+  return out;
+}
+
+/** Per cloud, the backends of each group's filtered ports (a group's rules are read once per remote group naming it). */
+const backendsOfGroup = new WeakMap<Cloud, Map<string, readonly NeutronBackend[]>>();
+
+function groupBackends(cloud: Cloud, groupId: string): readonly NeutronBackend[] {
+  let known = backendsOfGroup.get(cloud);
+  if (!known) backendsOfGroup.set(cloud, (known = new Map()));
+  let backends = known.get(groupId);
+  if (!backends) {
+    const holders = (cloud.portsOfGroup.get(groupId) ?? []).filter((p) => cloud.kind(p.id) === 'filtered');
+    known.set(groupId, (backends = holders.length ? [...new Set(holders.map((p) => cloud.backendAt(p.id).backend))] : [cloud.topology.options.backend]));
+  }
+  return backends;
+}
+
+/** The filtered ports holding one of the rules, on nodes of this backend (or any, for a rule no port holds). */
+export function enforcing(cloud: Cloud, rules: readonly SnapshotRule[], backend: NeutronBackend): SnapshotPort[] {
+  return [...new Set(rules.map((r) => r.security_group_id))].flatMap((g) => cloud.portsOfGroup.get(g) ?? [])
+    .filter((p) => cloud.kind(p.id) === 'filtered' && cloud.backendAt(p.id).backend === backend);
 }
 
 /**
  * Every pitfall of a cloud, judged as the guard judges a write (wideGroups): over the
- * members the IR gives each remote group, so pairs that safe expansion leaves out,
- * or that Neutron's server never hands over (a port without fixed IPs), open nothing.
+ * members the IR gives each remote group on the nodes enforcing the rules, so pairs that
+ * safe expansion leaves out, that Neutron's server never hands over (a port without fixed
+ * IPs), or that the backend never takes (OVN) or pins to their MAC (the openvswitch firewall's /0), open nothing.
  */
 export function pitfalls(cloud: Cloud, o: Pick<AuditOptions, 'widePair'>): Pitfall[] {
   const out: Pitfall[] = [];
   for (const [groupId, naming] of cloud.rulesReferencing) {
-    for (const wide of wideGroups(groupId, (f) => cloud.members(groupId, f), naming, o.widePair)) {
-      for (const block of wide.blocks) {
-        for (const m of block.pairs) {
-          const port = cloud.ports.get(m.portId);
-          if (port) out.push({ port, pair: { ip_address: m.ip, mac_address: m.mac ?? undefined }, groupId, rules: wide.rules, block });
+    for (const [backend, rules] of rulesByBackend(cloud, naming)) {
+      for (const wide of wideGroups(groupId, (f) => cloud.membersUnder(backend)(groupId, f), rules, o.widePair)) {
+        for (const block of wide.blocks) {
+          for (const m of block.pairs) {
+            const port = cloud.ports.get(m.portId);
+            if (port) out.push({ port, pair: { ip_address: m.ip, mac_address: m.mac ?? undefined }, groupId, rules: wide.rules, block, backend });
+          }
         }
       }
     }
@@ -80,9 +118,9 @@ export function pitfalls(cloud: Cloud, o: Pick<AuditOptions, 'widePair'>): Pitfa
 }
 
 export function widePairFindings(cloud: Cloud, o: AuditOptions): Finding[] {
-  return pitfalls(cloud, o).map(({ port, pair, groupId, rules, block }): Finding => {
-    // the ports whose IR holds one of the rules
-    const opened = [...new Set(rules.map((r) => r.security_group_id))].flatMap((g) => cloud.portsOfGroup.get(g) ?? []).filter((p) => cloud.kind(p.id) === 'filtered');
+  return pitfalls(cloud, o).map(({ port, pair, groupId, rules, block, backend }): Finding => {
+    // the ports whose IR holds one of the rules, on the nodes whose members these are
+    const opened = enforcing(cloud, rules, backend);
     const isDefault = cloud.groups.get(groupId)?.name === 'default';
     return {
       check: isDefault ? 'wide-pair-in-default-group' : 'wide-pair-in-remote-group',
@@ -97,6 +135,47 @@ export function widePairFindings(cloud: Cloud, o: AuditOptions): Finding[] {
       ],
       fix: moveToOwnGroup(cloud, port, groupId),
       backends: BACKENDS(pair.ip_address),
+      backend,
     };
   });
+}
+
+/**
+ * The openvswitch firewall's mitigation, as a note: an exact /0 pair of a member is matched only
+ * in frames from the pair's MAC (openvswitch_firewall/rules.py, bug 1867119), so the rules admit
+ * that one port's traffic from any source address, not the whole Internet; a /1 split is not pinned
+ * (the pitfall above).
+ */
+export function pinnedPairFindings(cloud: Cloud, o: AuditOptions): Finding[] {
+  const out: Finding[] = [];
+  for (const [groupId, naming] of cloud.rulesReferencing) {
+    for (const [backend, rules] of rulesByBackend(cloud, naming)) {
+      if (BACKEND_SEMANTICS[backend].macPinnedPrefixlen === null) continue;
+      for (const family of ['IPv4', 'IPv6'] as const) {
+        const inFamily = rules.filter((r) => r.ethertype === family);
+        if (!inFamily.length) continue;
+        for (const m of cloud.membersUnder(backend)(groupId, family)) {
+          const port = m.srcMac && cloud.ports.get(m.portId);
+          if (!port || !atLeastAsWide(m.ip, o.widePair)) continue;
+          const group = groupLabel(cloud, groupId);
+          out.push({
+            check: 'wide-pair-pinned-to-mac',
+            severity: 'low',
+            title: `${portLabel(port)}'s allowed-address pair ${m.ip} in group ${group} is pinned to MAC ${m.srcMac} on ${backend}: rules naming ${group} admit any source only from that port`,
+            objects: [groupRef(cloud, groupId), portRef(port), ...inFamily.map(ruleRef), ...enforcing(cloud, inFamily, backend).map(portRef)],
+            evidence: [
+              `port ${portLabel(port)} (${port.id}) is in group ${group} and has allowed-address pair ${m.ip} (MAC ${m.srcMac})`,
+              `the ${BACKEND_SEMANTICS[backend].label} matches a member of prefix length ${BACKEND_SEMANTICS[backend].macPinnedPrefixlen} only in frames from its MAC`,
+              ...inFamily.map((r) => `${ruleSummary(cloud, r)} admits every source address in frames from ${m.srcMac}`),
+              'split into halves (0.0.0.0/1 + 128.0.0.0/1) the pair would not be pinned: every source from any MAC',
+            ],
+            fix: moveToOwnGroup(cloud, port, groupId),
+            backends: BACKENDS(m.ip),
+            backend,
+          });
+        }
+      }
+    }
+  }
+  return out;
 }

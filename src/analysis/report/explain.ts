@@ -6,7 +6,7 @@
  * console. Pure and without Node imports: the console bundles it.
  */
 import { BACKEND_SEMANTICS, type NeutronBackend } from '../../policy/neutron-backends.js';
-import type { ExposureRow, ExposureSource, MemberMatch, ObjectRef, ReachAnswer, ReachStep, RuleDetail, RuleOrigin, SpoofMatch, UnfilteredReason } from '../answers.js';
+import type { AssumedBackend, ExposureRow, ExposureSource, MemberMatch, ObjectRef, ReachAnswer, ReachStep, RuleDetail, RuleOrigin, SpoofMatch, UnfilteredReason } from '../answers.js';
 
 /** Text with the objects it names left as references, for formats that link them. */
 export type Phrase = (string | ObjectRef)[];
@@ -100,6 +100,38 @@ export const headline = ({ verdict, query: q }: ReachAnswer): string => `${verdi
 
 /** The line every output carries: which firewall the verdict assumes. */
 export const backendLine = (backend: NeutronBackend): string => `backend: ${backend} (${BACKEND_SEMANTICS[backend].label})`;
+
+/** Where a backend was assumed ("proxy (ingress)", a port's name) and why. */
+export interface BackendUse extends AssumedBackend {
+  where: string;
+}
+
+const listed = (where: string[]) => (where.length > 8 ? `${where.slice(0, 8).join(', ')} and ${where.length - 8} more` : where.join(', '));
+
+/**
+ * The lines saying which firewall each verdict assumed: the one line of backendLine when one
+ * backend was forced on every port (or nothing was filtered), else a line per backend and
+ * reason, naming the ports. `agents`: how the import read the agents (said when a port had to be defaulted).
+ */
+export function backendLines(uses: readonly BackendUse[], fallback: NeutronBackend, agents?: string): string[] {
+  if (uses.every((u) => u.why === 'forced')) return [backendLine(uses[0]?.backend ?? fallback)];
+  const groups = new Map<string, BackendUse[]>();
+  for (const u of uses) {
+    const key = `${u.backend} ${u.why}`;
+    groups.set(key, [...(groups.get(key) ?? []), u]);
+  }
+  return [...groups.values()].map((g) => {
+    const [{ backend, why, evidence }] = g;
+    const same = g.every((u) => u.evidence === evidence) ? evidence : undefined;
+    const head = `${backendLine(backend)} for ${listed(g.map((u) => u.where))}`;
+    if (why === 'found') return `${head}: ${same ?? 'as their bindings and agents show'}`;
+    return `${head}, the default: nothing showed ${g.length > 1 ? 'their' : 'its'} firewall${same ? ` (${same})` : ''}${agents ? `; ${agents}` : ''}`;
+  });
+}
+
+/** can-reach's backend lines: the sender's egress and the receiver's ingress. */
+export const reachBackendLines = (a: ReachAnswer, agents?: string): string[] =>
+  backendLines(a.assumed.map((u) => ({ ...u, where: `${refLabel(u.port)} (${u.stage})` })), a.backend, agents);
 
 /** A phrase as plain text. */
 export const plainText = (p: Phrase): string => p.map((x) => (typeof x === 'string' ? x : refLabel(x))).join('');

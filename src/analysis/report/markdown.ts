@@ -1,7 +1,7 @@
 /** Reports as Markdown: the audit (a summary by severity, then each finding with its evidence and fix) and a can-reach trace. */
 import { type Finding, type ReachAnswer, SEVERITIES } from '../answers.js';
 import { type NeutronBackend } from '../../policy/neutron-backends.js';
-import { backendLine, headline, type Phrase, refLabel, stepSentences } from './explain.js';
+import { backendLine, headline, type Phrase, reachBackendLines, refLabel, stepSentences } from './explain.js';
 
 export function markdown(findings: Finding[], source: string, backend: NeutronBackend): string {
   const out = [`# portsec audit`, '', `Source: ${source}`, '', escape(backendLine(backend)), '', '| Severity | Findings |', '|---|---|'];
@@ -21,7 +21,7 @@ const escape = (text: string) => text.replace(/[\\`*_[\]<]/g, '\\$&');
 const markdownPhrase = (p: Phrase): string => p.map((x) => (typeof x === 'string' ? escape(x) : `**${escape(refLabel(x))}**`)).join('');
 
 export function reachMarkdown(a: ReachAnswer): string {
-  const out = [`# portsec can-reach`, '', `**${escape(headline(a))}**`, '', escape(backendLine(a.backend)), ''];
+  const out = [`# portsec can-reach`, '', `**${escape(headline(a))}**`, '', ...reachBackendLines(a).map(escape), ''];
   a.steps.forEach((s, i) => {
     const [first, ...more] = stepSentences(s).map(markdownPhrase);
     out.push(`${i + 1}. ${s.ok ? '✓' : '✗ blocked at'} ${s.stage}: ${first}`, ...more.map((m) => `   - ${m}`));

@@ -39,7 +39,7 @@ export function sarif(findings: Finding[], source: string, version: string, back
         }],
         relatedLocations: f.objects.slice(1).map((o, i) => ({ id: i + 1, logicalLocations: [{ name: o.name ?? o.id, fullyQualifiedName: `${o.type}/${o.id}`, kind: 'resource' }] })),
         partialFingerprints: { primaryLocationLineHash: `${f.check}:${f.objects.map((o) => o.id).join(',')}` },
-        properties: { severity: f.severity, fix: f.fix, ...(f.backends ? { backends: f.backends } : {}) },
+        properties: { severity: f.severity, fix: f.fix, ...(f.backend ? { backend: f.backend } : {}), ...(f.backends ? { backends: f.backends } : {}) },
       })),
     }],
   };

@@ -4,12 +4,15 @@
  * combined file, such as `portsec snapshot` writes). A directory stands for
  * the per-resource files in it. Security groups may carry their rules
  * embedded, as GET /security-groups returns them, in place of a rules file.
+ * The agents (GET /v2.0/agents as an admin: agents.json, or the key `agents`)
+ * are optional: with the ports' bindings they tell each port's firewall.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Snapshot } from '../snapshot.js';
+import { type Snapshot, type SnapshotAgent } from '../snapshot.js';
 import { InputError } from './errors.js';
-import { assemble, type Collection, COLLECTIONS, embeddedRules, type Parsed, parseCollection } from './schema.js';
+import { parseAgents } from './port-backends.js';
+import { type AgentsRead, assemble, type Collection, COLLECTIONS, embeddedRules, type Parsed, parseCollection } from './schema.js';
 
 /** The files a directory may hold, per collection, as `openstack`-minded users name them. */
 const DIRECTORY_FILES: Record<Collection, string[]> = {
@@ -19,6 +22,8 @@ const DIRECTORY_FILES: Record<Collection, string[]> = {
   security_groups: ['security_groups.json', 'security-groups.json'],
   security_group_rules: ['security_group_rules.json', 'security-group-rules.json'],
 };
+
+const AGENTS_FILE = 'agents.json';
 
 function filesOf(path: string): string[] {
   let isDir: boolean;
@@ -30,6 +35,7 @@ function filesOf(path: string): string[] {
   if (!isDir) return [path];
   const present = new Set(readdirSync(path));
   const found = Object.values(DIRECTORY_FILES).flat().filter((name) => present.has(name)).map((name) => join(path, name));
+  if (found.length && present.has(AGENTS_FILE)) found.push(join(path, AGENTS_FILE));
   if (!found.length) throw new InputError(`${path}: none of ${Object.values(DIRECTORY_FILES).flat().join(', ')} in this directory`);
   return found;
 }
@@ -47,8 +53,8 @@ function readJson(file: string): Record<string, unknown> {
   } catch (e) {
     throw new InputError(`${file}: not JSON: ${(e as Error).message}`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || !COLLECTIONS.some((c) => c in value)) {
-    throw new InputError(`${file}: expected a Neutron API answer: an object with one or more of the keys ${COLLECTIONS.join(', ')}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || ![...COLLECTIONS, 'agents'].some((c) => c in value)) {
+    throw new InputError(`${file}: expected a Neutron API answer: an object with one or more of the keys ${[...COLLECTIONS, 'agents'].join(', ')}`);
   }
   return value as Record<string, unknown>;
 }
@@ -71,11 +77,13 @@ export function fromFiles(paths: string[]): Snapshot {
   const found: { [C in Collection]: { file: string; items: Parsed[C] }[] } = {
     networks: [], subnets: [], ports: [], security_groups: [], security_group_rules: [],
   };
+  const agents: { file: string; items: SnapshotAgent[] }[] = [];
   for (const file of paths.flatMap(filesOf)) {
     const body = readJson(file);
     for (const c of COLLECTIONS) {
       if (c in body) (found[c] as { file: string; items: unknown }[]).push({ file, items: parseCollection(c, body[c], file) });
     }
+    if ('agents' in body) agents.push({ file, items: parseAgents(body.agents, file) });
   }
   const missing = COLLECTIONS.filter((c) => c !== 'security_group_rules' && !found[c].length);
   if (missing.length) {
@@ -90,5 +98,8 @@ export function fromFiles(paths: string[]): Snapshot {
       ? merge(found.security_group_rules, 'security_group_rules')
       : found.security_groups.flatMap(({ file, items }) => embeddedRules(items, file)),
   };
-  return assemble(`files ${paths.join(', ')}`, parsed);
+  const read: AgentsRead = agents.length
+    ? { agents: agents.flatMap((a) => a.items), how: `agents from ${agents.map((a) => a.file).join(', ')}` }
+    : { agents: null, how: 'no agents in the files (GET /v2.0/agents as an admin: agents.json, or the key "agents")' };
+  return assemble(`files ${paths.join(', ')}`, parsed, read);
 }

@@ -1,7 +1,7 @@
 /**
  * The snapshot of a live OpenStack cloud: log in (Keystone v3 or none), then
  * list the five collections from Neutron page by page, asking only for the
- * attributes the analyzer reads. Collections are read one after the other, so
+ * attributes the analyzer reads, then the agents (which tell each host's firewall). Collections are read one after the other, so
  * a busy cloud is asked one thing at a time; a cloud that changes meanwhile
  * may be caught half-way through a change, as any listing can be.
  */
@@ -11,7 +11,8 @@ import { InputError } from './errors.js';
 import { type Answer, errorText, request } from './http.js';
 import { connect, type Session } from './keystone.js';
 import { NO_PROGRESS, type Progress } from './progress.js';
-import { assemble, type Collection, COLLECTIONS, fieldsOf, type Parsed, parseCollection } from './schema.js';
+import { AGENT_FIELDS, parseAgents } from './port-backends.js';
+import { type AgentsRead, assemble, type Collection, COLLECTIONS, fieldsOf, type Parsed, parseCollection } from './schema.js';
 
 export interface ImportOptions extends CloudOptions {
   /** items per request (Neutron's `limit`); the server may send fewer, its links say where to go on */
@@ -20,7 +21,7 @@ export interface ImportOptions extends CloudOptions {
 
 export const DEFAULT_PAGE_SIZE = 1000;
 
-function refused(c: CloudConfig, s: Session, a: Answer, url: string, collection: Collection): InputError {
+function refused(c: CloudConfig, s: Session, a: Answer, url: string, collection: Collection | 'agents'): InputError {
   const text = errorText(a);
   if (a.status === 401) {
     const how = c.authType === 'none' ? 'a request without a token: give credentials (--os-auth-url, --os-username, …)' : 'the token';
@@ -31,10 +32,15 @@ function refused(c: CloudConfig, s: Session, a: Answer, url: string, collection:
   return new InputError(`${c.label}: GET ${url} answered ${text}`);
 }
 
-/** Every item of one collection, following the `<collection>_links` "next" markers. */
-async function listAll(c: CloudConfig, s: Session, collection: Collection, pageSize: number, progress: Progress): Promise<unknown[]> {
-  const base = `${s.neutron}/v2.0/${collection.replace(/_/g, '-')}`;
-  const query = new URLSearchParams([...fieldsOf(collection).map((f) => ['fields', f]), ['limit', String(pageSize)]]).toString();
+/** A listing the cloud refused: its answer, for the caller to judge. */
+class Refused {
+  constructor(readonly answer: Answer, readonly url: string) {}
+}
+
+/** Every item of one listing (GET /v2.0/<path>, the items under `key`), following the `<key>_links` "next" markers. */
+async function listPages(c: CloudConfig, s: Session, key: string, fields: string[], pageSize: number, progress: Progress): Promise<unknown[] | Refused> {
+  const base = `${s.neutron}/v2.0/${key.replace(/_/g, '-')}`;
+  const query = new URLSearchParams([...fields.map((f) => ['fields', f]), ['limit', String(pageSize)]]).toString();
   const items: unknown[] = [];
   const markers = new Set<string>();
   let marker: string | null = null;
@@ -42,19 +48,43 @@ async function listAll(c: CloudConfig, s: Session, collection: Collection, pageS
     // the next link's host may be what a proxy hides: keep ours, take only its marker
     const url = `${base}?${query}${marker === null ? '' : `&marker=${encodeURIComponent(marker)}`}`;
     const answer = await request('GET', url, s.headers, c.timeoutMs);
-    if (answer.status !== 200) throw refused(c, s, answer, url, collection);
+    if (answer.status !== 200) return new Refused(answer, url);
     const body = answer.body as Record<string, unknown> | undefined;
-    const page = body?.[collection];
-    if (!Array.isArray(page)) throw new InputError(`${c.label}: GET ${url} answered without a "${collection}" list: is ${s.neutron} Neutron's endpoint?`);
+    const page = body?.[key];
+    if (!Array.isArray(page)) throw new InputError(`${c.label}: GET ${url} answered without a "${key}" list: is ${s.neutron} Neutron's endpoint?`);
     for (const item of page) items.push(item);
-    progress.count(collection, items.length);
-    const links = body?.[`${collection}_links`];
+    progress.count(key, items.length);
+    const links = body?.[`${key}_links`];
     const next = Array.isArray(links) ? (links as { rel?: string; href?: string }[]).find((l) => l.rel === 'next')?.href : undefined;
     if (!next || !page.length) return items;
     marker = new URL(next, base).searchParams.get('marker');
     if (marker === null || markers.has(marker)) throw new InputError(`${c.label}: GET ${url}: the next link ${next} does not move on (no new marker)`);
     markers.add(marker);
   }
+}
+
+async function listAll(c: CloudConfig, s: Session, collection: Collection, pageSize: number, progress: Progress): Promise<unknown[]> {
+  const items = await listPages(c, s, collection, fieldsOf(collection), pageSize, progress);
+  if (items instanceof Refused) throw refused(c, s, items.answer, items.url, collection);
+  return items;
+}
+
+/**
+ * The agents, which tell each host's firewall (port-backends.ts). Only admins see them: a refusal
+ * (403), an absent API (404) or an empty list (Neutron drops what policy hides) leaves the backends
+ * to the bindings, and is recorded, not an error.
+ */
+async function listAgents(c: CloudConfig, s: Session, pageSize: number, progress: Progress, where: string): Promise<AgentsRead> {
+  const items = await listPages(c, s, 'agents', AGENT_FIELDS, pageSize, progress);
+  if (items instanceof Refused) {
+    const { status } = items.answer;
+    if (status === 403 || status === 404) {
+      return { agents: null, how: `GET /v2.0/agents: ${status === 403 ? 'not allowed (admins only)' : 'no agents API'} (${errorText(items.answer)}); each port's backend is what its binding shows` };
+    }
+    throw refused(c, s, items.answer, items.url, 'agents');
+  }
+  const agents = parseAgents(items, where);
+  return { agents, how: agents.length ? `GET /v2.0/agents: ${agents.length} agent${agents.length > 1 ? 's' : ''}` : 'GET /v2.0/agents: none listed (no agent reported, or only admins see them)' };
 }
 
 export async function fromCloud(o: ImportOptions, progress: Progress = NO_PROGRESS): Promise<Snapshot> {
@@ -64,12 +94,14 @@ export async function fromCloud(o: ImportOptions, progress: Progress = NO_PROGRE
   const session = await connect(config);
   const where = config.label.endsWith(session.neutron) ? config.label : `${config.label} (${session.neutron})`;
   const parsed: Partial<Parsed> = {};
+  let agents: AgentsRead;
   try {
     for (const collection of COLLECTIONS) {
       (parsed as Record<Collection, unknown>)[collection] = parseCollection(collection, await listAll(config, session, collection, pageSize, progress), where);
     }
+    agents = await listAgents(config, session, pageSize, progress, where);
   } finally {
     progress.done();
   }
-  return assemble(where, parsed as Parsed);
+  return assemble(where, parsed as Parsed, agents);
 }

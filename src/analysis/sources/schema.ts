@@ -8,9 +8,10 @@
 import { z } from 'zod';
 import { canonicalMac, parseCidr, parseIp } from '../../model/addresses.js';
 import {
-  type Snapshot, type SnapshotGroup, type SnapshotNetwork, type SnapshotPort, type SnapshotRule, type SnapshotSubnet,
+  type Snapshot, type SnapshotAgent, type SnapshotGroup, type SnapshotNetwork, type SnapshotPort, type SnapshotRule, type SnapshotSubnet,
 } from '../snapshot.js';
 import { InputError } from './errors.js';
+import { portBackends } from './port-backends.js';
 
 export const COLLECTIONS = ['networks', 'subnets', 'ports', 'security_groups', 'security_group_rules'] as const;
 export type Collection = (typeof COLLECTIONS)[number];
@@ -63,6 +64,8 @@ const shapes = {
     device_owner: z.string().default(''),
     device_id: z.string().default(''),
     'binding:host_id': z.string().optional(),
+    'binding:vif_type': z.string().optional(),
+    'binding:vif_details': z.record(z.string(), z.unknown()).optional(),
     fixed_ips: z.array(z.object({ subnet_id: z.string(), ip_address: ip })),
     allowed_address_pairs: z.array(z.object({ ip_address: cidr, mac_address: mac.optional() })).default([]),
     security_groups: z.array(z.string()).default([]),
@@ -172,8 +175,17 @@ export function embeddedRules(groups: Parsed['security_groups'], where: string):
   });
 }
 
-/** The snapshot from checked collections (groups lose their embedded rules: the rules are their own list). */
-export function assemble(source: string, parsed: Parsed): Snapshot {
+/** What the agents API gave (null: nothing to read) and how it was read, or why not. */
+export interface AgentsRead {
+  agents: SnapshotAgent[] | null;
+  how: string;
+}
+
+/**
+ * The snapshot from checked collections (groups lose their embedded rules: the rules are their own list),
+ * with each port's firewall as its binding and the agents show it.
+ */
+export function assemble(source: string, parsed: Parsed, agents: AgentsRead): Snapshot {
   return {
     source,
     networks: parsed.networks,
@@ -181,5 +193,7 @@ export function assemble(source: string, parsed: Parsed): Snapshot {
     ports: parsed.ports,
     security_groups: parsed.security_groups.map(({ security_group_rules: _embedded, ...group }) => group),
     security_group_rules: parsed.security_group_rules,
+    ...(agents.agents && { agents: agents.agents }),
+    backends: portBackends(parsed.ports, agents.agents, agents.how),
   };
 }

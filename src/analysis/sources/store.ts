@@ -3,7 +3,7 @@
  * Without a project it is the admin's view (everything); with one it is what
  * that project's members see — their objects, networks shared with them and
  * their subnets, ports on networks they own, rules of their groups; no
- * binding:host_id, which only admins see. A port may name a group of another
+ * bindings (binding:host_id, vif_type, vif_details), which only admins see. A port may name a group of another
  * project (an admin can make one); the group is then not in that project's
  * snapshot, as it is not in its API listings. Unlike a listing, reading never
  * creates a project's default group.
@@ -12,8 +12,10 @@ import { existsSync } from 'node:fs';
 import { sortPairs } from '../../model/allowed-address-pairs.js';
 import { type Repositories, type Store } from '../../store/repository.js';
 import { openStore } from '../../store/open.js';
+import { vifBinding } from '../../model/port.js';
 import { type Snapshot } from '../snapshot.js';
 import { InputError } from './errors.js';
+import { portBackends } from './port-backends.js';
 
 /** `name`: where the database is, for the snapshot's source line. Run it on one store snapshot (Store.snapshot). */
 export async function fromStore(db: Repositories, name: string, projectId?: string): Promise<Snapshot> {
@@ -21,6 +23,20 @@ export async function fromStore(db: Repositories, name: string, projectId?: stri
   const [networks, subnets, ports, groups, rules] = await Promise.all([
     db.networks.list(q), db.subnets.list(q), db.ports.list(q), db.securityGroups.list(q), db.rules.list(q),
   ]);
+  const snapshotPorts = ports.map((p) => ({
+    id: p.id,
+    name: p.name,
+    project_id: p.project_id,
+    network_id: p.network_id,
+    mac_address: p.mac_address,
+    device_owner: p.device_owner,
+    device_id: p.device_id,
+    ...(projectId === undefined ? { 'binding:host_id': p.host_id, ...vifBinding(p.host_id) } : {}),
+    fixed_ips: p.fixed_ips,
+    allowed_address_pairs: sortPairs(p.allowed_address_pairs),
+    security_groups: p.security_groups,
+    port_security_enabled: p.port_security_enabled,
+  }));
   return {
     source: `database ${name}${projectId === undefined ? '' : ` (project ${projectId})`}`,
     networks: networks.map((n) => ({
@@ -29,20 +45,7 @@ export async function fromStore(db: Repositories, name: string, projectId?: stri
     subnets: subnets.map((s) => ({
       id: s.id, name: s.name, network_id: s.network_id, ip_version: s.ip_version, cidr: s.cidr, gateway_ip: s.gateway_ip,
     })),
-    ports: ports.map((p) => ({
-      id: p.id,
-      name: p.name,
-      project_id: p.project_id,
-      network_id: p.network_id,
-      mac_address: p.mac_address,
-      device_owner: p.device_owner,
-      device_id: p.device_id,
-      ...(projectId === undefined ? { 'binding:host_id': p.host_id } : {}),
-      fixed_ips: p.fixed_ips,
-      allowed_address_pairs: sortPairs(p.allowed_address_pairs),
-      security_groups: p.security_groups,
-      port_security_enabled: p.port_security_enabled,
-    })),
+    ports: snapshotPorts,
     security_groups: groups.map((g) => ({
       id: g.id, name: g.name, project_id: g.project_id, stateful: g.stateful, description: g.description,
     })),
@@ -59,6 +62,8 @@ export async function fromStore(db: Repositories, name: string, projectId?: stri
       remote_group_id: r.remote_group_id,
       description: r.description,
     })),
+    // the server has no agents API: its bound ports say linuxbridge themselves
+    backends: portBackends(snapshotPorts, null, 'this server has no agents API (its bound ports say linuxbridge)'),
   };
 }
 

@@ -1,0 +1,59 @@
+/**
+ * What a backend does that the security groups do not say (policy/neutron-backends.ts): the
+ * openvswitch firewall tracks the connections of stateless groups' ports as if they were
+ * stateful, and drops their traffic of other ethertypes than IPv4, IPv6 and ARP. Each finding
+ * is about the ports on nodes of that backend only, so a half-migrated cloud names the right ones.
+ */
+import { type Finding } from '../answers.js';
+import { type Cloud, groupLabel, groupRef, portLabel, portRef, push } from '../cloud.js';
+import { type SnapshotPort } from '../snapshot.js';
+import { BACKEND_SEMANTICS, type NeutronBackend } from '../../policy/neutron-backends.js';
+
+/** The filtered ports of `ports`, by their nodes' backend. */
+function byBackend(cloud: Cloud, ports: readonly SnapshotPort[]): Map<NeutronBackend, SnapshotPort[]> {
+  const out = new Map<NeutronBackend, SnapshotPort[]>();
+  for (const p of ports) if (cloud.kind(p.id) === 'filtered') push(out, cloud.backendAt(p.id).backend, p);
+  return out;
+}
+
+const names = (ports: readonly SnapshotPort[]) => ports.map((p) => portLabel(p)).join(', ');
+
+export function statelessIgnoredFindings(cloud: Cloud): Finding[] {
+  const out: Finding[] = [];
+  for (const g of cloud.snapshot.security_groups) {
+    if (g.stateful !== false) continue;
+    for (const [backend, ports] of byBackend(cloud, cloud.portsOfGroup.get(g.id) ?? [])) {
+      if (BACKEND_SEMANTICS[backend].honoursStateless) continue;
+      const group = groupLabel(cloud, g.id);
+      out.push({
+        check: 'stateless-group-tracked',
+        severity: 'medium',
+        title: `group ${group} is stateless, but the ${BACKEND_SEMANTICS[backend].label} ignores it: ${ports.length} port${ports.length > 1 ? 's' : ''} on ${backend} track connections`,
+        objects: [groupRef(cloud, g.id), ...ports.map(portRef)],
+        evidence: [
+          `group ${group} (${g.id}) has stateful=false`,
+          `on ${backend}: ${names(ports)}`,
+          'the backend commits their flows to conntrack as for a stateful group: replies to admitted traffic pass without a rule, and traffic of an asymmetric path is dropped as invalid',
+        ],
+        fix: [`openstack security group set --stateful ${g.id}`],
+        backend,
+      });
+    }
+  }
+  return out;
+}
+
+export function nonIpDroppedFindings(cloud: Cloud): Finding[] {
+  return [...byBackend(cloud, cloud.snapshot.ports)].filter(([backend]) => BACKEND_SEMANTICS[backend].dropsNonIp).map(([backend, ports]): Finding => ({
+    check: 'non-ip-dropped',
+    severity: 'info',
+    title: `the ${BACKEND_SEMANTICS[backend].label} drops traffic other than IPv4, IPv6 and ARP from ${ports.length} port${ports.length > 1 ? 's' : ''} on ${backend}`,
+    objects: ports.map(portRef),
+    evidence: [
+      `filtered ports on ${backend}: ${names(ports)}`,
+      'security group rules name only IPv4 and IPv6: other ethertypes (LLDP, MPLS, InfiniBand, ...) pass only if the agent\'s [securitygroup] permitted_ethertypes lists them',
+    ],
+    fix: [`# on each ${backend} node, if a port needs another ethertype: [securitygroup] permitted_ethertypes = 0x<ethertype>`],
+    backend,
+  }));
+}
