@@ -1,0 +1,268 @@
+/**
+ * Migration impact (`portsec diff`): every flow class whose verdict changes
+ * when the same cloud runs another firewall. Built on can-reach, never on a
+ * model of its own: the flows that could differ are cut into classes — per
+ * destination address, sending port and service, the source addresses split
+ * wherever a rule's prefix, a remote group's member on either backend or the
+ * sender's anti-spoofing entry begins or ends — and one representative flow of
+ * each class is asked of can-reach on both backends. Within a class every rule
+ * and member matches alike, so the representative's answers are the class's.
+ * Classes with the same answers (same rules, same members) merge into one row.
+ */
+import { familyBits, formatIp } from '../model/addresses.js';
+import { protocolKeyword } from '../model/protocols.js';
+import { FIXED_RULES } from '../policy/fixed-rules.js';
+import { type Family, type PolicyRule } from '../policy/ir.js';
+import { type DiffRow, type DiffSide, type ReachAnswer, type ReachQuery, type ReachStep } from './answers.js';
+import { addressKey, type Cloud, portRef } from './cloud.js';
+import { entryCandidates, resolveDestinations } from './endpoints.js';
+import { hasPorts, ipFamily, isIcmp, parseAddress, remoteMembers, ruleProtocol } from './packet.js';
+import { canReach } from './reach.js';
+import { type AddressSet, intervalOf, type Interval, toCidrs, union } from './ranges.js';
+import { type SnapshotPort } from './snapshot.js';
+import { InputError } from './sources/errors.js';
+
+/** One service a flow class names: a protocol (null: one no rule names) and a destination port range or ICMP type and code. */
+interface Service {
+  family: Family;
+  protocol: number | null;
+  /** ports: an inclusive range; ICMP: type (and code); other protocols: null */
+  range: [number, number] | null;
+  code: number | null;
+}
+
+const PORT_MAX = 65535;
+/** protocols without ports, tried in turn to stand for "a protocol no rule names" */
+const UNNAMED_PROTOCOLS = [47, 50, 51, 89, 103, 115];
+
+const bits = (f: Family) => familyBits(f === 'IPv4' ? 4 : 6);
+const fmt = (f: Family, v: bigint) => formatIp(f === 'IPv4' ? 4 : 6, v);
+
+/** The services a set of rules tells apart for one family: each named protocol's port ranges cut at every rule's bounds, its ICMP types, and one protocol none names. */
+function services(family: Family, rules: readonly PolicyRule[]): Service[] {
+  const named = new Map<number, PolicyRule[]>();
+  let anyProtocol = false;
+  for (const r of rules) {
+    if (r.ethertype !== family) continue;
+    const p = ruleProtocol(r.protocol);
+    if (p === null) anyProtocol = true;
+    else named.set(p, [...(named.get(p) ?? []), r]);
+  }
+  const out: Service[] = [];
+  for (const [protocol, rs] of named) {
+    if (hasPorts(protocol)) {
+      const cuts = new Set([0, PORT_MAX + 1]);
+      for (const r of rs) {
+        if (r.portMin === null) continue;
+        cuts.add(r.portMin);
+        cuts.add((r.portMax ?? r.portMin) + 1);
+      }
+      const sorted = [...cuts].sort((a, b) => a - b);
+      for (let i = 0; i + 1 < sorted.length; i++) out.push({ family, protocol, range: [sorted[i], sorted[i + 1] - 1], code: null });
+    } else if (isIcmp(protocol)) {
+      // the RA rule keeps its type in the source fields
+      const types = new Map<string, [number, number | null]>();
+      for (const r of rs) {
+        const type = r.portMin ?? r.sourcePortMin;
+        const code = r.portMin === null ? r.sourcePortMax : r.portMax;
+        if (type !== null) types.set(`${type}/${code}`, [type, code]);
+      }
+      for (const [type, code] of types.values()) out.push({ family, protocol, range: [type, type], code });
+      const unnamed = Array.from({ length: 256 }, (_, t) => t).find((t) => ![...types.values()].some(([x]) => x === t));
+      if (unnamed !== undefined) out.push({ family, protocol, range: [unnamed, unnamed], code: null });
+    } else {
+      out.push({ family, protocol, range: null, code: null });
+    }
+  }
+  const unnamed = UNNAMED_PROTOCOLS.find((p) => !named.has(p));
+  if (anyProtocol && unnamed !== undefined) out.push({ family, protocol: null, range: null, code: null });
+  return out;
+}
+
+/** The protocol a service is asked with: its own, or one no rule names. */
+const askedProtocol = (s: Service, rules: readonly PolicyRule[]): number =>
+  s.protocol ?? UNNAMED_PROTOCOLS.find((p) => !rules.some((r) => ruleProtocol(r.protocol) === p))!;
+
+function serviceWords(s: Service): { protocol: string; ports: string } {
+  if (s.protocol === null) return { protocol: 'any', ports: 'any' };
+  const protocol = protocolKeyword(s.protocol);
+  if (!s.range) return { protocol, ports: 'any' };
+  if (isIcmp(s.protocol)) return { protocol, ports: `type ${s.range[0]}${s.code === null ? '' : ` code ${s.code}`}` };
+  const [lo, hi] = s.range;
+  return { protocol, ports: lo === 0 && hi === PORT_MAX ? 'any' : lo === hi ? String(lo) : `${lo}-${hi}` };
+}
+
+/** Where a rule's remote admits from on one side (members as that side's backend expands them). */
+function remoteIntervals(cloud: Cloud, dst: SnapshotPort, r: PolicyRule): Interval[] {
+  if (r.remote.kind === 'any') return [[0n, (1n << BigInt(bits(r.ethertype))) - 1n]];
+  if (r.remote.kind === 'prefix') return [intervalOf(r.remote.cidr).interval];
+  const pp = cloud.policy(dst.id);
+  return remoteMembers(pp, cloud.members(r.remote.groupId, r.ethertype), cloud.topology.options.enableIpset).map((m) => intervalOf(m.ip).interval);
+}
+
+/** The addresses a port may send from: its anti-spoofing entries' prefixes (with its MAC), or any when it is not filtered. */
+function senderSpace(cloud: Cloud, p: SnapshotPort, family: Family): Interval[] {
+  const pp = cloud.policy(p.id);
+  if (pp.kind !== 'filtered') return [[0n, (1n << BigInt(bits(family))) - 1n]];
+  const mac = p.mac_address.toLowerCase();
+  return pp.spoof[family].filter((e) => e.mac === mac && e.cidr !== null).map((e) => intervalOf(e.cidr!).interval);
+}
+
+/** The address sets cut at every bound: the pieces of `space` no bound crosses. */
+function pieces(space: Interval[], bounds: Interval[]): Interval[] {
+  const cuts = new Set<bigint>();
+  for (const [lo, hi] of bounds) {
+    cuts.add(lo);
+    cuts.add(hi + 1n);
+  }
+  const sorted = [...cuts].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const out: Interval[] = [];
+  for (const [lo, hi] of space) {
+    let start = lo;
+    for (const c of sorted) {
+      if (c <= start) continue;
+      if (c > hi) break;
+      out.push([start, c - 1n]);
+      start = c;
+    }
+    out.push([start, hi]);
+  }
+  return out;
+}
+
+/** The address standing for a piece: near its middle, neither another port's fixed IP (can-reach would send it from that port) nor a network's first address. */
+function representative(cloud: Cloud, family: Family, [lo, hi]: Interval, sender: SnapshotPort): bigint {
+  const taken = (v: bigint) => (cloud.portsByFixedIp.get(addressKey({ family, value: v })) ?? []).some((p) => p.id !== sender.id);
+  const start = lo + (hi - lo) / 2n;
+  for (let v = start; v <= hi; v++) if (!taken(v) && (v & 0xffn) !== 0n) return v;
+  for (let v = start; v >= lo; v--) if (!taken(v)) return v;
+  return start;
+}
+
+/** The steps that decided an answer: the filtering steps that let an allowed flow through, or every blocked one. */
+function deciding(a: ReachAnswer): ReachStep[] {
+  return a.verdict === 'ALLOW' ? a.steps.filter((s) => s.stage === 'egress' || s.stage === 'ingress') : a.steps.filter((s) => !s.ok);
+}
+
+/** A side's decision without the addresses of the flow that stands for it: what makes two pieces one class. */
+const decisionKey = (steps: ReachStep[]) => JSON.stringify(steps, (k, v: unknown) => (k === 'peer' || k === 'source' ? undefined : v));
+
+/** Destination addresses: every port's fixed IPs and the VIPs ports hold as host pairs. */
+function destinations(cloud: Cloud): string[] {
+  const seen = new Set<string>();
+  for (const p of cloud.snapshot.ports) {
+    for (const text of [...p.fixed_ips.map((f) => f.ip_address), ...p.allowed_address_pairs.map((x) => x.ip_address)]) {
+      const a = parseAddress(text);
+      if (a) seen.add(fmt(a.family, a.value));
+    }
+  }
+  return [...seen];
+}
+
+/** Ports whose egress rules name a remote group: what they may send to depends on the backend. */
+function remoteGroupSenders(cloud: Cloud): SnapshotPort[] {
+  return cloud.snapshot.ports.filter((p) => {
+    const pp = cloud.policy(p.id);
+    return pp.kind === 'filtered' && pp.rules.some((r) => r.direction === 'egress' && r.remote.kind === 'group');
+  });
+}
+
+interface Piece {
+  interval: Interval;
+  from: ReachAnswer;
+  to: ReachAnswer;
+}
+
+/**
+ * The flow classes whose verdict differs between two clouds built from one
+ * snapshot under two backends (`from` and `to`), by destination, sender and service.
+ */
+export function diff(from: Cloud, to: Cloud): DiffRow[] {
+  const clouds = [from, to];
+  const egressSenders = remoteGroupSenders(from);
+  const rows: DiffRow[] = [];
+  for (const dst of destinations(from)) {
+    const holders = resolveDestinations(from, dst).map((d) => d.port);
+    const family = ipFamily(intervalOf(dst).family);
+    const ingress = clouds.flatMap((c) => holders.flatMap((h) => c.policy(h.id).rules.filter((r) => r.direction === 'ingress' && r.ethertype === family)));
+    // who may send it: ports that bring foreign sources in, remote groups' members, and ports whose egress names a remote group
+    const senders = new Map<string, SnapshotPort>();
+    for (const h of holders) for (const p of entryCandidates(from, h.network_id)) if (p.id !== h.id) senders.set(p.id, p);
+    for (const r of ingress) {
+      if (r.remote.kind !== 'group') continue;
+      for (const c of clouds) for (const m of c.members(r.remote.groupId, family)) senders.set(m.portId, from.ports.get(m.portId)!);
+    }
+    for (const p of egressSenders) senders.set(p.id, p);
+    for (const h of holders) senders.delete(h.id);
+    for (const sender of senders.values()) {
+      const egress = clouds.flatMap((c) => c.policy(sender.id).rules.filter((r) => r.direction === 'egress'));
+      const rules = [...ingress, ...egress];
+      for (const service of services(family, rules)) {
+        const bounds = [
+          ...clouds.flatMap((c) => holders.flatMap((h) => c.policy(h.id).rules.filter((r) => r.direction === 'ingress' && r.ethertype === family).flatMap((r) => remoteIntervals(c, h, r)))),
+          ...senderSpace(from, sender, family),
+          ...[...FIXED_RULES[family].beforeSpoof, ...FIXED_RULES[family].afterSpoof].flatMap((r) => (r.localPrefix ? [intervalOf(r.localPrefix).interval] : [])),
+        ];
+        const space = union(intervalOf(dst).family, senderSpace(from, sender, family)).intervals;
+        const classes = new Map<string, Piece[]>();
+        for (const interval of pieces(space, bounds)) {
+          const q: ReachQuery = {
+            src: sender.id, dst, protocol: protocolKeyword(askedProtocol(service, rules)),
+            ...(service.range && { port: service.range[0] }), ...(service.code !== null && { sourcePort: service.code }),
+            sourceIp: fmt(family, representative(from, family, interval, sender)),
+          };
+          let answers: ReachAnswer[];
+          try {
+            answers = clouds.map((c) => canReach(c, q));
+          } catch (e) {
+            // a sender without an address of this family sends none of it
+            if (e instanceof InputError) break;
+            throw e;
+          }
+          if (answers[0].verdict === answers[1].verdict) continue;
+          const key = answers.map((a) => decisionKey(deciding(a))).join('|');
+          classes.set(key, [...(classes.get(key) ?? []), { interval, from: answers[0], to: answers[1] }]);
+        }
+        for (const list of classes.values()) rows.push(row(list, family, service, sender, holders));
+      }
+    }
+  }
+  return rows;
+}
+
+/** The smallest CIDR holding the set, and the blocks of it outside the set. */
+function cover(set: AddressSet): DiffRow['cover'] {
+  const width = familyBits(set.family);
+  const lo = set.intervals[0][0];
+  const hi = set.intervals[set.intervals.length - 1][1];
+  let prefixlen = width;
+  while (prefixlen > 0 && (lo >> BigInt(width - prefixlen)) !== (hi >> BigInt(width - prefixlen))) prefixlen--;
+  const first = (lo >> BigInt(width - prefixlen)) << BigInt(width - prefixlen);
+  const last = first + (1n << BigInt(width - prefixlen)) - 1n;
+  const gaps: Interval[] = [];
+  let next = first;
+  for (const [a, b] of set.intervals) {
+    if (a > next) gaps.push([next, a - 1n]);
+    next = b + 1n;
+  }
+  if (next <= last) gaps.push([next, last]);
+  return { cidr: `${formatIp(set.family, first)}/${prefixlen}`, except: toCidrs({ family: set.family, intervals: gaps }) };
+}
+
+function row(list: Piece[], family: Family, service: Service, sender: SnapshotPort, holders: SnapshotPort[]): DiffRow {
+  const size = (p: Piece) => p.interval[1] - p.interval[0];
+  const widest = list.reduce((a, b) => (size(b) > size(a) ? b : a));
+  const side = (a: ReachAnswer): DiffSide => ({ backend: a.backend, verdict: a.verdict, steps: deciding(a), changes: a.changes });
+  const set = union(family === 'IPv4' ? 4 : 6, list.map((p) => p.interval));
+  return {
+    destination: { address: widest.from.query.dst, ports: holders.map(portRef) },
+    ethertype: family,
+    ...serviceWords(service),
+    sources: toCidrs(set),
+    cover: cover(set),
+    sender: portRef(sender),
+    flow: widest.from.query,
+    from: side(widest.from),
+    to: side(widest.to),
+  };
+}
