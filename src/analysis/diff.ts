@@ -139,9 +139,14 @@ function representative(cloud: Cloud, family: Family, [lo, hi]: Interval, sender
   return start;
 }
 
-/** The steps that decided an answer: the filtering steps that let an allowed flow through, or every blocked one. */
+/** The steps that decided an answer: the filtering steps that let an allowed flow through, or every blocked one (once: a VIP's holders are paths alike). */
 function deciding(a: ReachAnswer): ReachStep[] {
-  return a.verdict === 'ALLOW' ? a.steps.filter((s) => s.stage === 'egress' || s.stage === 'ingress') : a.steps.filter((s) => !s.ok);
+  const steps = a.verdict === 'ALLOW' ? a.steps.filter((s) => s.stage === 'egress' || s.stage === 'ingress') : a.steps.filter((s) => !s.ok);
+  const seen = new Set<string>();
+  return steps.filter((s) => {
+    const key = JSON.stringify(s);
+    return !seen.has(key) && !!seen.add(key);
+  });
 }
 
 /** A side's decision without the addresses of the flow that stands for it: what makes two pieces one class. */
