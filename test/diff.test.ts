@@ -4,7 +4,13 @@
  * /1 split); every row's flow, and a random flow of each row's class, is asked
  * of can-reach on both backends.
  */
-import { describe, expect, test } from 'vitest';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parse as parseYaml } from 'yaml';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type DiffRow, type ReachQuery } from '../src/analysis/answers.js';
 import { buildCloud } from '../src/analysis/cloud.js';
 import { diff } from '../src/analysis/diff.js';
@@ -14,6 +20,19 @@ import { formatIp } from '../src/model/addresses.js';
 import { canReach } from '../src/analysis/reach.js';
 import { type Snapshot, type SnapshotPort, type SnapshotRule } from '../src/analysis/snapshot.js';
 import { type NeutronBackend } from '../src/policy/neutron-backends.js';
+import { api, as, CLI, type RunningServer, startServer } from './support/server.js';
+
+const exec = promisify(execFile);
+
+async function portsec(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], { maxBuffer: 64 * 1024 * 1024 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const x = e as { code: number; stdout: string; stderr: string };
+    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
+  }
+}
 
 const NET = 'net-1';
 let macs = 0;
@@ -172,5 +191,107 @@ describe('diff on hand-made clouds', () => {
     ]);
     expect(nat.map((r) => r.sources.at(-1))).toEqual(['64.0.0.0/2', '10.10.10.100/32', '128.0.0.0/1']);
     recheck(seed(['0.0.0.0/1', '128.0.0.0/1']), 'iptables_hybrid', 'ovn', rows);
+  });
+});
+
+describe('portsec diff on the command line', () => {
+  let dir: string;
+  let file: string;
+  const diffOf = (...args: string[]) => portsec('diff', '--files', file, '--backend', 'iptables_hybrid', '--to-backend', 'ovn', ...args);
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'portsec-diff-'));
+    file = join(dir, 'seed.json');
+    writeFileSync(file, JSON.stringify(seed(['0.0.0.0/0'])));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('JSON: the rows the analyzer gives, each side with its reason; the table, YAML, values, Markdown and SARIF say the same', async () => {
+    const json = JSON.parse((await diffOf('-f', 'json')).stdout);
+    const rows = explainedDiff(run(seed(['0.0.0.0/0']), 'iptables_hybrid', 'ovn'));
+    expect(json).toEqual({ backend: 'iptables_hybrid', to_backend: 'ovn', rows: JSON.parse(JSON.stringify(rows)) });
+
+    const table = (await diffOf()).stdout;
+    expect(table.split('\n').slice(-3)).toEqual(['from backend: iptables_hybrid (iptables/ipset (openvswitch hybrid))', 'to backend: ovn (OVN ACLs)', '']);
+    expect(table).toContain('| Destination | Service     | Sent by | Sources');
+    expect(table.match(/\| proxy +\| IPv4 tcp\/80 \|/g)).toHaveLength(rows.length);
+    expect(table).toContain('0.0.0.0/0 except 10.10.10.10/32');
+
+    const yaml = parseYaml((await diffOf('-f', 'yaml')).stdout) as Record<string, string>[];
+    expect(yaml.map((r) => [r['Sent by'], r.iptables_hybrid.split('\n')[0], r.ovn.split('\n')[0]])).toEqual(rows.map((r) => [r.sender.name, 'ALLOW', 'DENY']));
+    expect((await diffOf('-f', 'value')).stdout.trim().split('\n')).toHaveLength(rows.length);
+
+    const md = (await diffOf('-f', 'markdown')).stdout;
+    expect(md).toMatch(/^# portsec diff\n/);
+    expect(md).toContain(`${rows.length} flow classes change verdict.`);
+    expect(md.match(/^## \d+\. ALLOW -> DENY: IPv4 tcp\/80 to \*\*proxy\*\*|^## \d+\. ALLOW -> DENY: IPv4 tcp\/80 to proxy/gm)).toHaveLength(rows.length);
+    expect(md).toContain(`portsec can-reach nat 10.10.10.30 --protocol tcp --port 80 --source-ip ${rows[0].flow.sourceIp} --backend ovn`);
+
+    const out = join(dir, 'diff.sarif');
+    expect((await diffOf('-f', 'sarif', '-o', out)).code).toBe(0);
+    const sarif = JSON.parse(readFileSync(out, 'utf8'));
+    expect(sarif.runs[0].properties).toEqual({ backend: 'iptables_hybrid', to_backend: 'ovn' });
+    expect(sarif.runs[0].automationDetails.id).toMatch(/^portsec\/diff\//);
+    const results = sarif.runs[0].results as { ruleId: string; level: string; message: { text: string }; properties: { fix: string[] } }[];
+    expect(results.map((r) => [r.ruleId, r.level])).toEqual(rows.map(() => ['flow-blocked-by-backend', 'warning']));
+    expect(results[0].message.text).toContain('ovn: DENY: proxy ingress has no rule');
+    expect(results[0].properties.fix).toEqual(rows[0].to.changes.map((c) => c.command));
+  });
+
+  test('the same backend twice, or a move that changes nothing, lists nothing', async () => {
+    expect((await portsec('diff', '--files', file, '--backend', 'ovn', '--to-backend', 'ovn')).stdout).toMatch(/^no flow changes verdict\n/);
+    expect(JSON.parse((await portsec('diff', '--files', file, '--backend', 'iptables', '--to-backend', 'iptables_hybrid', '-f', 'json')).stdout).rows).toEqual([]);
+  });
+
+  test('bad input: one line and exit 2 for an unreadable input; a missing or unknown --to-backend is refused', async () => {
+    const missing = await portsec('diff', '--files', join(dir, 'nosuch.json'), '--to-backend', 'ovn');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^portsec: .+\n$/);
+    writeFileSync(join(dir, 'bad.json'), '{"ports": 3}');
+    const bad = await portsec('diff', '--files', join(dir, 'bad.json'), '--to-backend', 'ovn');
+    expect([bad.code, /^portsec: .+\n$/.test(bad.stderr)]).toEqual([2, true]);
+    for (const args of [[], ['--to-backend', 'nftables']]) {
+      const r = await portsec('diff', '--files', file, ...args);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr.split('\n')[0]).toMatch(/^error: .*--to-backend/);
+    }
+  });
+});
+
+describe.sequential('GET /analysis/v1/diff', () => {
+  let server: RunningServer;
+  const admin = as('admin', 'admin');
+  const post = async (path: string, body: unknown) => {
+    const r = await api(server.url, 'POST', `/v2.0/${path}`, admin, body);
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    return Object.values(r.body as Record<string, { id: string }>)[0].id;
+  };
+  beforeAll(async () => {
+    server = await startServer(['--auth', 'trusted-headers']);
+    const net = await post('networks', { network: { name: 'priv' } });
+    await post('subnets', { subnet: { network_id: net, cidr: '10.10.10.0/24', ip_version: 4 } });
+    const ssh = await post('security-groups', { security_group: { name: 'ssh' } });
+    const proxy = await post('security-groups', { security_group: { name: 'proxy' } });
+    await post('security-group-rules', { security_group_rule: { security_group_id: proxy, direction: 'ingress', protocol: 'tcp', port_range_min: 80, port_range_max: 80, remote_group_id: ssh } });
+    await post('ports', { port: { name: 'nat', network_id: net, fixed_ips: [{ ip_address: '10.10.10.10' }], security_groups: [ssh], allowed_address_pairs: [{ ip_address: '0.0.0.0/0' }] } });
+    await post('ports', { port: { name: 'proxy', network_id: net, fixed_ips: [{ ip_address: '10.10.10.30' }], security_groups: [proxy] } });
+  }, 120_000);
+  afterAll(async () => { await server?.stop(); });
+
+  test('the rows portsec diff prints for the same database; to_backend is required and checked', async () => {
+    const r = await api(server.url, 'GET', '/analysis/v1/diff?backend=iptables_hybrid&to_backend=ovn', admin);
+    expect(r.status).toBe(200);
+    const cli = JSON.parse((await portsec('diff', '--db', server.db, '--backend', 'iptables_hybrid', '--to-backend', 'ovn', '-f', 'json')).stdout);
+    expect(r.body).toEqual(cli);
+    expect(r.body.rows.map((x: DiffRow) => [x.sender.name, x.destination.ports[0].name, `${x.protocol}/${x.ports}`, x.cover.cidr, x.from.verdict, x.to.verdict]))
+      .toEqual([['nat', 'proxy', 'tcp/80', '0.0.0.0/0', 'ALLOW', 'DENY']]);
+    // asked again: the same answer (kept per change)
+    expect((await api(server.url, 'GET', '/analysis/v1/diff?backend=iptables_hybrid&to_backend=ovn', admin)).body).toEqual(r.body);
+    expect((await api(server.url, 'GET', '/analysis/v1/diff?to_backend=iptables_hybrid', admin)).body.rows).toEqual([]);
+    for (const q of ['', '?backend=ovn', '?to_backend=nftables', '?backend=nftables&to_backend=ovn']) {
+      const bad = await api(server.url, 'GET', `/analysis/v1/diff${q}`, admin);
+      expect(bad.status, q).toBe(400);
+      expect(JSON.stringify(bad.body)).toMatch(/to_backend|backend must be one of/);
+    }
+    expect((await api(server.url, 'GET', '/analysis/v1/diff?to_backend=ovn', { 'Content-Type': 'application/json' })).status).toBe(401);
   });
 });
