@@ -36,7 +36,7 @@ export function reachMarkdown(a: ReachAnswer): string {
 /** A migration's diff: each flow class whose verdict changes, with each side's reason and the command that asks its flow. */
 export function diffMarkdown(rows: DiffRow[], source: string, from: NeutronBackend, to: NeutronBackend): string {
   const out = ['# portsec diff', '', `Source: ${source}`, '', `- from ${escape(backendLine(from))}`, `- to ${escape(backendLine(to))}`, '',
-    rows.length ? `${rows.length} flow classes change verdict.` : 'No flow changes verdict.'];
+    rows.length ? `${rows.length} flow class${rows.length === 1 ? ' changes' : 'es change'} verdict.` : 'No flow changes verdict.'];
   rows.forEach((r, i) => {
     out.push('', `## ${i + 1}. ${escape(diffHeadline(r))}`, '', `Sources: ${r.sources.map((c) => `\`${c}\``).join(', ')}`, '');
     for (const [side, which] of [[r.from, 'from'], [r.to, 'to']] as const) {
