@@ -16,7 +16,7 @@ import { type Family, type PolicyRule } from '../policy/ir.js';
 import { type DiffRow, type DiffSide, type ReachAnswer, type ReachQuery, type ReachStep } from './answers.js';
 import { addressKey, type Cloud, portRef } from './cloud.js';
 import { entryCandidates, resolveDestinations } from './endpoints.js';
-import { hasPorts, ipFamily, isIcmp, parseAddress, remoteMembers, ruleProtocol } from './packet.js';
+import { hasPorts, ipFamily, isIcmp, matchesService, type Packet, parseAddress, remoteMembers, ruleProtocol } from './packet.js';
 import { canReach } from './reach.js';
 import { type AddressSet, intervalOf, type Interval, toCidrs, union } from './ranges.js';
 import { type SnapshotPort } from './snapshot.js';
@@ -108,26 +108,48 @@ function senderSpace(cloud: Cloud, p: SnapshotPort, family: Family): Interval[] 
   return pp.spoof[family].filter((e) => e.mac === mac && e.cidr !== null).map((e) => intervalOf(e.cidr!).interval);
 }
 
-/** The address sets cut at every bound: the pieces of `space` no bound crosses. */
-function pieces(space: Interval[], bounds: Interval[]): Interval[] {
-  const cuts = new Set<bigint>();
-  for (const [lo, hi] of bounds) {
-    cuts.add(lo);
-    cuts.add(hi + 1n);
-  }
-  const sorted = [...cuts].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const out: Interval[] = [];
-  for (const [lo, hi] of space) {
-    let start = lo;
-    for (const c of sorted) {
-      if (c <= start) continue;
-      if (c > hi) break;
-      out.push([start, c - 1n]);
-      start = c;
+/**
+ * The space cut at every bound, the pieces grouped by the bounds that hold them: every
+ * address of a group is inside the same rules' prefixes, members and anti-spoofing entries.
+ */
+function regions(space: Interval[], bounds: Interval[]): Interval[][] {
+  // at each cut, the bounds that begin there and those that ended just before
+  const events = new Map<bigint, { start: number[]; end: number[] }>();
+  const at = (v: bigint) => {
+    let e = events.get(v);
+    if (!e) events.set(v, (e = { start: [], end: [] }));
+    return e;
+  };
+  bounds.forEach(([lo, hi], i) => {
+    at(lo).start.push(i);
+    at(hi + 1n).end.push(i);
+  });
+  const cuts = [...events.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const active = new Set<number>();
+  const groups = new Map<string, Interval[]>();
+  const add = (piece: Interval) => {
+    const key = [...active].sort((x, y) => x - y).join(',');
+    groups.set(key, [...(groups.get(key) ?? []), piece]);
+  };
+  let next = 0;
+  const advance = (to: bigint) => {
+    for (; next < cuts.length && cuts[next] <= to; next++) {
+      const e = events.get(cuts[next])!;
+      for (const i of e.end) active.delete(i);
+      for (const i of e.start) active.add(i);
     }
-    out.push([start, hi]);
+  };
+  for (const [lo, hi] of space) {
+    advance(lo);
+    let start = lo;
+    while (next < cuts.length && cuts[next] <= hi) {
+      add([start, cuts[next] - 1n]);
+      start = cuts[next];
+      advance(start);
+    }
+    add([start, hi]);
   }
-  return out;
+  return [...groups.values()];
 }
 
 /** The address standing for a piece: near its middle, neither another port's fixed IP (can-reach would send it from that port) nor a network's first address. */
@@ -172,8 +194,9 @@ function remoteGroupSenders(cloud: Cloud): SnapshotPort[] {
   });
 }
 
+/** A region of sources (pieces alike) and its representative's answers. */
 interface Piece {
-  interval: Interval;
+  region: Interval[];
   from: ReachAnswer;
   to: ReachAnswer;
 }
@@ -203,19 +226,22 @@ export function diff(from: Cloud, to: Cloud): DiffRow[] {
       const egress = clouds.flatMap((c) => c.policy(sender.id).rules.filter((r) => r.direction === 'egress'));
       const rules = [...ingress, ...egress];
       for (const service of services(family, rules)) {
+        const protocol = askedProtocol(service, rules);
+        const port = service.range?.[0];
+        const probe: ReachQuery = { src: sender.id, dst, protocol: protocolKeyword(protocol), ...(port !== undefined && { port }), ...(service.code !== null && { sourcePort: service.code }) };
+        // only the rules of this service tell its sources apart (a service is alike across its port range)
+        const packet: Packet = { family, src: 0n, dst: 0n, protocol, dport: port ?? null, sport: service.code };
+        const serviceRules = (c: Cloud, h: SnapshotPort) => c.policy(h.id).rules.filter((r) => r.direction === 'ingress' && r.ethertype === family && matchesService(r, packet));
         const bounds = [
-          ...clouds.flatMap((c) => holders.flatMap((h) => c.policy(h.id).rules.filter((r) => r.direction === 'ingress' && r.ethertype === family).flatMap((r) => remoteIntervals(c, h, r)))),
+          ...clouds.flatMap((c) => holders.flatMap((h) => serviceRules(c, h).flatMap((r) => remoteIntervals(c, h, r)))),
           ...senderSpace(from, sender, family),
           ...[...FIXED_RULES[family].beforeSpoof, ...FIXED_RULES[family].afterSpoof].flatMap((r) => (r.localPrefix ? [intervalOf(r.localPrefix).interval] : [])),
         ];
         const space = union(intervalOf(dst).family, senderSpace(from, sender, family)).intervals;
         const classes = new Map<string, Piece[]>();
-        for (const interval of pieces(space, bounds)) {
-          const q: ReachQuery = {
-            src: sender.id, dst, protocol: protocolKeyword(askedProtocol(service, rules)),
-            ...(service.range && { port: service.range[0] }), ...(service.code !== null && { sourcePort: service.code }),
-            sourceIp: fmt(family, representative(from, family, interval, sender)),
-          };
+        for (const region of regions(space, bounds)) {
+          const widest = region.reduce((x, y) => (y[1] - y[0] > x[1] - x[0] ? y : x));
+          const q: ReachQuery = { ...probe, sourceIp: fmt(family, representative(from, family, widest, sender)) };
           let answers: ReachAnswer[];
           try {
             answers = clouds.map((c) => canReach(c, q));
@@ -226,7 +252,7 @@ export function diff(from: Cloud, to: Cloud): DiffRow[] {
           }
           if (answers[0].verdict === answers[1].verdict) continue;
           const key = answers.map((a) => decisionKey(deciding(a))).join('|');
-          classes.set(key, [...(classes.get(key) ?? []), { interval, from: answers[0], to: answers[1] }]);
+          classes.set(key, [...(classes.get(key) ?? []), { region, from: answers[0], to: answers[1] }]);
         }
         for (const list of classes.values()) rows.push(row(list, family, service, sender, holders));
       }
@@ -255,10 +281,10 @@ function cover(set: AddressSet): DiffRow['cover'] {
 }
 
 function row(list: Piece[], family: Family, service: Service, sender: SnapshotPort, holders: SnapshotPort[]): DiffRow {
-  const size = (p: Piece) => p.interval[1] - p.interval[0];
+  const size = (p: Piece) => p.region.reduce((n, [lo, hi]) => n + hi - lo + 1n, 0n);
   const widest = list.reduce((a, b) => (size(b) > size(a) ? b : a));
   const side = (a: ReachAnswer): DiffSide => ({ backend: a.backend, verdict: a.verdict, steps: deciding(a), changes: a.changes });
-  const set = union(family === 'IPv4' ? 4 : 6, list.map((p) => p.interval));
+  const set = union(family === 'IPv4' ? 4 : 6, list.flatMap((p) => p.region));
   return {
     destination: { address: widest.from.query.dst, ports: holders.map(portRef) },
     ethertype: family,
