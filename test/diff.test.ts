@@ -62,14 +62,16 @@ function snapshot(ports: SnapshotPort[], groups: string[], rules: SnapshotRule[]
   };
 }
 
-/** the seed: the NAT server in ssh with its pair(s), proxy open on tcp/80 to remote group ssh, a port without port security, a VIP held by lb */
+/** the seed: the NAT server in ssh with its pair(s), proxy open on tcp/80 to remote group ssh, a port without port security, a VIP held by lb, a port in another group */
 const seed = (natPairs: string[]) => snapshot([
   port('nat', ['10.10.10.10'], ['ssh'], natPairs),
   port('int', ['10.10.10.20'], ['ssh']),
   port('proxy', ['10.10.10.30'], ['proxy']),
   port('open', ['10.10.10.40'], [], [], { port_security_enabled: false }),
   port('lb', ['10.10.10.50'], ['ssh'], ['10.10.10.100']),
-], ['ssh', 'proxy'], [
+  // in no group that proxy names: only the NAT server's pair made it a source proxy admitted
+  port('web', ['10.10.10.70'], ['web']),
+], ['ssh', 'proxy', 'web'], [
   rule('to-ssh', 'ssh', { port_range_min: 22, port_range_max: 22, remote_ip_prefix: '10.10.10.0/24' }),
   rule('web', 'proxy', { port_range_min: 80, port_range_max: 80, remote_group_id: 'ssh' }),
 ]);
@@ -93,7 +95,7 @@ const vip = (): Snapshot => {
 
 const run = (s: Snapshot, a: NeutronBackend, b: NeutronBackend) => diff(buildCloud(s, { backend: a }), buildCloud(s, { backend: b }));
 
-const brief = (r: DiffRow) => [r.destination.address, `${r.protocol}/${r.ports}`, r.sender.name, r.sources.join(' '), `${r.from.verdict}->${r.to.verdict}`];
+const brief = (r: DiffRow) => [r.destination.address, `${r.protocol}/${r.ports}`, r.senders.map((x) => x.name).join(' '), r.sources.join(' '), `${r.from.verdict}->${r.to.verdict}`];
 
 /** the seed's wide class: every source but the members' own addresses and lb's VIP (each a class of its own) */
 const ALL_BUT_MEMBERS = { cidr: '0.0.0.0/0', except: ['10.10.10.10/32', '10.10.10.20/32', '10.10.10.50/32', '10.10.10.100/32'] };
@@ -132,11 +134,12 @@ function recheck(s: Snapshot, a: NeutronBackend, b: NeutronBackend, rows: DiffRo
 describe('diff on hand-made clouds', () => {
   test('the seed, iptables_hybrid to ovn: tcp/80 to proxy from the wide sources and from the VIP, ALLOW to DENY, with each side\'s reason', () => {
     const rows = run(seed(['0.0.0.0/0']), 'iptables_hybrid', 'ovn');
-    // nat and open (no port security) may send any source; lb its VIP; int only its own fixed IP, a member on both
-    expect(rows.map((r) => [r.sender.name, r.cover])).toEqual([
+    // nat and open (no port security) may send any source; lb its VIP; web its own fixed IP, inside nat's pair; int only its own fixed IP, a member on both
+    expect(rows.map((r) => [r.senders.map((x) => x.name).join(' '), r.cover])).toEqual([
       ['nat', ALL_BUT_MEMBERS], ['nat', { cidr: '10.10.10.100/32', except: [] }],
       ['open', ALL_BUT_MEMBERS], ['open', { cidr: '10.10.10.100/32', except: [] }],
       ['lb', { cidr: '10.10.10.100/32', except: [] }],
+      ['web', { cidr: '10.10.10.70/32', except: [] }],
     ]);
     for (const r of rows) {
       expect([r.destination, r.ethertype, r.protocol, r.ports, r.from.verdict, r.to.verdict, r.from.backend, r.to.backend])
@@ -147,6 +150,7 @@ describe('diff on hand-made clouds', () => {
     expect(wide.to.reason).toMatch(/^proxy ingress has no rule for IPv4 tcp\/80 from [0-9.]+; on ovn remote group ssh stands for its members' fixed IPs only: nat's allowed-address pair 0\.0\.0\.0\/0 is not a member$/);
     expect(wide.to.changes.map((c) => c.command)).toEqual([`openstack security group rule create --ingress --ethertype IPv4 --protocol tcp --dst-port 80 --remote-ip ${wide.flow.sourceIp} proxy`]);
     expect(explainedDiff(rows)[4].to.reason).toContain('lb\'s allowed-address pair 10.10.10.100 is not a member');
+    expect(explainedDiff(rows)[5].from.reason).toMatch(/source 10\.10\.10\.70 matches group ssh's member nat via allowed-address-pair 0\.0\.0\.0\/0$/);
     expect(recheck(seed(['0.0.0.0/0']), 'iptables_hybrid', 'ovn', rows)).toBeGreaterThan(rows.length);
   });
 
@@ -174,18 +178,21 @@ describe('diff on hand-made clouds', () => {
 
   test('iptables_hybrid to openvswitch: the exact /0 pair admits only the NAT server\'s own frames, the /1 split changes nothing', () => {
     const rows = run(seed(['0.0.0.0/0']), 'iptables_hybrid', 'openvswitch');
-    expect(rows.map((r) => [r.sender.name, r.cover, r.from.verdict, r.to.verdict])).toEqual([['open', ALL_BUT_MEMBERS, 'ALLOW', 'DENY']]);
+    // any frame but nat's own: open's, and web's from its fixed IP
+    expect(rows.map((r) => [r.senders.map((x) => x.name).join(' '), r.cover, r.from.verdict, r.to.verdict])).toEqual([
+      ['open', ALL_BUT_MEMBERS, 'ALLOW', 'DENY'], ['web', { cidr: '10.10.10.70/32', except: [] }, 'ALLOW', 'DENY'],
+    ]);
     expect(explainedDiff(rows)[0].to.reason).toMatch(/; on openvswitch nat's allowed-address pair 0\.0\.0\.0\/0 is a member of ssh only in frames from its own MAC$/);
     expect(recheck(seed(['0.0.0.0/0']), 'iptables_hybrid', 'openvswitch', rows)).toBeGreaterThan(rows.length);
     expect(run(seed(['0.0.0.0/1', '128.0.0.0/1']), 'iptables_hybrid', 'openvswitch')).toEqual([]);
     // and back: what the move from openvswitch opens
     const back = run(seed(['0.0.0.0/0']), 'openvswitch', 'iptables_hybrid');
-    expect(back.map((r) => [r.sender.name, r.from.verdict, r.to.verdict])).toEqual([['open', 'DENY', 'ALLOW']]);
+    expect(back.map((r) => [r.senders.map((x) => x.name).join(' '), r.from.verdict, r.to.verdict])).toEqual([['open', 'DENY', 'ALLOW'], ['web', 'DENY', 'ALLOW']]);
   });
 
   test('the /1 split to ovn: each half is a class of its own member', () => {
     const rows = run(seed(['0.0.0.0/1', '128.0.0.0/1']), 'iptables_hybrid', 'ovn');
-    const nat = explainedDiff(rows).filter((r) => r.sender.name === 'nat');
+    const nat = explainedDiff(rows).filter((r) => r.senders.map((x) => x.name).join(' ') === 'nat');
     expect(nat.map((r) => r.from.steps.at(-1))).toMatchObject([
       { member: { address: '0.0.0.0/1' } }, { member: { address: '10.10.10.100' } }, { member: { address: '128.0.0.0/1' } },
     ]);
@@ -217,7 +224,7 @@ describe('portsec diff on the command line', () => {
     expect(table).toContain('0.0.0.0/0 except 10.10.10.10/32');
 
     const yaml = parseYaml((await diffOf('-f', 'yaml')).stdout) as Record<string, string>[];
-    expect(yaml.map((r) => [r['Sent by'], r.iptables_hybrid.split('\n')[0], r.ovn.split('\n')[0]])).toEqual(rows.map((r) => [r.sender.name, 'ALLOW', 'DENY']));
+    expect(yaml.map((r) => [r['Sent by'], r.iptables_hybrid.split('\n')[0], r.ovn.split('\n')[0]])).toEqual(rows.map((r) => [r.senders.map((x) => x.name).join(' '), 'ALLOW', 'DENY']));
     expect((await diffOf('-f', 'value')).stdout.trim().split('\n')).toHaveLength(rows.length);
 
     const md = (await diffOf('-f', 'markdown')).stdout;
@@ -282,7 +289,7 @@ describe.sequential('GET /analysis/v1/diff', () => {
     expect(r.status).toBe(200);
     const cli = JSON.parse((await portsec('diff', '--db', server.db, '--backend', 'iptables_hybrid', '--to-backend', 'ovn', '-f', 'json')).stdout);
     expect(r.body).toEqual(cli);
-    expect(r.body.rows.map((x: DiffRow) => [x.sender.name, x.destination.ports[0].name, `${x.protocol}/${x.ports}`, x.cover.cidr, x.from.verdict, x.to.verdict]))
+    expect(r.body.rows.map((x: DiffRow) => [x.senders.map((y) => y.name).join(' '), x.destination.ports[0].name, `${x.protocol}/${x.ports}`, x.cover.cidr, x.from.verdict, x.to.verdict]))
       .toEqual([['nat', 'proxy', 'tcp/80', '0.0.0.0/0', 'ALLOW', 'DENY']]);
     // asked again: the same answer (kept per change)
     expect((await api(server.url, 'GET', '/analysis/v1/diff?backend=iptables_hybrid&to_backend=ovn', admin)).body).toEqual(r.body);

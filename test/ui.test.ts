@@ -204,8 +204,8 @@ describe('web console in Chromium', () => {
     // the rows are the API's for the same pair of backends
     const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('portsec.session')!).token as string);
     const api = await (await fetch(`${server.url}/analysis/v1/diff?backend=iptables_hybrid&to_backend=ovn`, { headers: { 'X-Auth-Token': token } })).json();
-    expect(await rows.evaluateAll((trs) => trs.map((tr) => [(tr as HTMLElement).dataset.sender, (tr as HTMLElement).dataset.change])))
-      .toEqual(api.rows.map((r: { sender: { name: string } }) => [r.sender.name, 'ALLOW->DENY']));
+    expect(await rows.evaluateAll((trs) => trs.map((tr) => [(tr as HTMLElement).dataset.senders, (tr as HTMLElement).dataset.change])))
+      .toEqual(api.rows.map((r: { senders: { name: string }[] }) => [r.senders.map((x) => x.name).join(' '), 'ALLOW->DENY']));
     const nat = rows.filter({ has: page.locator('td:nth-child(3)', { hasText: /^nat$/ }) }).first();
     expect(await nat.locator('td').nth(1).textContent()).toBe('IPv4 tcp/80');
     expect(await nat.locator('td').nth(3).textContent()).toMatch(/^0\.0\.0\.0\/0 except 10\.10\.10\.10\/32, 10\.10\.10\.20\/32/);

@@ -170,8 +170,8 @@ export interface DiffRow {
   sources: string[];
   /** the same set as the smallest CIDR that holds it, less some blocks (shorter to read when the class is "everything but a few members") */
   cover: { cidr: string; except: string[] };
-  /** the port the flows come from: the sender, or the port they enter the destination's network through */
-  sender: ObjectRef;
+  /** the ports the flows come from: senders from their own fixed IPs, or the one port (with pairs, without port security, a router) the sources enter through */
+  senders: ObjectRef[];
   /** one flow of the class, as can-reach takes it: both sides answer it as they do every flow of the class */
   flow: ReachQuery;
   from: DiffSide;

@@ -14,8 +14,8 @@ import { protocolKeyword } from '../model/protocols.js';
 import { FIXED_RULES } from '../policy/fixed-rules.js';
 import { type Family, type PolicyRule } from '../policy/ir.js';
 import { type DiffRow, type DiffSide, type ReachAnswer, type ReachQuery, type ReachStep } from './answers.js';
-import { addressKey, type Cloud, portRef } from './cloud.js';
-import { entryCandidates, resolveDestinations } from './endpoints.js';
+import { addressKey, type Cloud, portRef, push } from './cloud.js';
+import { resolveDestinations } from './endpoints.js';
 import { hasPorts, ipFamily, isIcmp, matchesService, type Packet, parseAddress, remoteMembers, ruleProtocol } from './packet.js';
 import { canReach } from './reach.js';
 import { type AddressSet, intervalOf, type Interval, toCidrs, union } from './ranges.js';
@@ -172,7 +172,7 @@ function deciding(a: ReachAnswer): ReachStep[] {
 }
 
 /** A side's decision without the addresses of the flow that stands for it: what makes two pieces one class. */
-const decisionKey = (steps: ReachStep[]) => JSON.stringify(steps, (k, v: unknown) => (k === 'peer' || k === 'source' ? undefined : v));
+const decisionKey = (steps: readonly object[]) => JSON.stringify(steps, (k, v: unknown) => (k === 'peer' || k === 'source' ? undefined : v));
 
 /** Destination addresses: every port's fixed IPs and the VIPs ports hold as host pairs. */
 function destinations(cloud: Cloud): string[] {
@@ -186,14 +186,6 @@ function destinations(cloud: Cloud): string[] {
   return [...seen];
 }
 
-/** Ports whose egress rules name a remote group: what they may send to depends on the backend. */
-function remoteGroupSenders(cloud: Cloud): SnapshotPort[] {
-  return cloud.snapshot.ports.filter((p) => {
-    const pp = cloud.policy(p.id);
-    return pp.kind === 'filtered' && pp.rules.some((r) => r.direction === 'egress' && r.remote.kind === 'group');
-  });
-}
-
 /** A region of sources (pieces alike) and its representative's answers. */
 interface Piece {
   region: Interval[];
@@ -201,62 +193,152 @@ interface Piece {
   to: ReachAnswer;
 }
 
+/** A sender's address, for the plain senders' sweep. */
+interface Held {
+  port: SnapshotPort;
+  value: bigint;
+}
+
+/** For each address (sorted), the bounds that hold it, as a key: addresses with one key are inside the same prefixes and members. */
+function boundKeys(addresses: Held[], bounds: Interval[]): string[] {
+  const order = bounds.map((b, i) => ({ b, i })).sort((x, y) => (x.b[0] < y.b[0] ? -1 : x.b[0] > y.b[0] ? 1 : 0));
+  const active = new Map<number, bigint>();
+  let key = '';
+  let dirty = false;
+  let next = 0;
+  return addresses.map(({ value }) => {
+    for (; next < order.length && order[next].b[0] <= value; next++) {
+      active.set(order[next].i, order[next].b[1]);
+      dirty = true;
+    }
+    for (const [i, hi] of active) {
+      if (hi < value) {
+        active.delete(i);
+        dirty = true;
+      }
+    }
+    if (dirty) {
+      key = [...active.keys()].sort((x, y) => x - y).join(',');
+      dirty = false;
+    }
+    return key;
+  });
+}
+
+/** An id per object, to key by list identity (ports with the same groups share their rule list). */
+function identities(): (o: object) => number {
+  const ids = new WeakMap<object, number>();
+  let n = 0;
+  return (o) => {
+    let id = ids.get(o);
+    if (id === undefined) ids.set(o, (id = n++));
+    return id;
+  };
+}
+
 /**
  * The flow classes whose verdict differs between two clouds built from one
- * snapshot under two backends (`from` and `to`), by destination, sender and service.
+ * snapshot under two backends (`from` and `to`), by destination, service and sender.
+ *
+ * Senders come in two kinds. A plain one — filtered, without pairs — sends from its
+ * fixed IPs only, so plain senders on one network with the same rules whose addresses
+ * lie inside the same prefixes and members answer alike: each such set is asked once
+ * and is one row. Every other port (pairs, no port security, a router) may send many
+ * sources and is asked on its own, region by region.
  */
 export function diff(from: Cloud, to: Cloud): DiffRow[] {
   const clouds = [from, to];
-  const egressSenders = remoteGroupSenders(from);
+  const id = identities();
+  const isPlain = (p: SnapshotPort) => !p.allowed_address_pairs.length && clouds.every((c) => c.policy(p.id).kind === 'filtered');
+  const special = from.snapshot.ports.filter((p) => !isPlain(p));
+  const plain: Record<Family, Held[]> = { IPv4: [], IPv6: [] };
+  for (const port of from.snapshot.ports) {
+    if (!isPlain(port)) continue;
+    for (const f of port.fixed_ips) {
+      const a = parseAddress(f.ip_address);
+      if (a) plain[a.family].push({ port, value: a.value });
+    }
+  }
+  for (const list of Object.values(plain)) list.sort((x, y) => (x.value < y.value ? -1 : x.value > y.value ? 1 : 0));
+  const egressOf = (p: SnapshotPort) => clouds.flatMap((c) => c.policy(p.id).groupRules.filter((r) => r.direction === 'egress'));
+  const fixedBounds = (family: Family) => [...FIXED_RULES[family].beforeSpoof, ...FIXED_RULES[family].afterSpoof].flatMap((r) => (r.localPrefix ? [intervalOf(r.localPrefix).interval] : []));
   const rows: DiffRow[] = [];
   for (const dst of destinations(from)) {
     const holders = resolveDestinations(from, dst).map((d) => d.port);
+    const held = new Set(holders.map((h) => h.id));
     const family = ipFamily(intervalOf(dst).family);
     const ingress = clouds.flatMap((c) => holders.flatMap((h) => c.policy(h.id).rules.filter((r) => r.direction === 'ingress' && r.ethertype === family)));
-    // who may send it: ports that bring foreign sources in, remote groups' members, and ports whose egress names a remote group
-    const senders = new Map<string, SnapshotPort>();
-    for (const h of holders) for (const p of entryCandidates(from, h.network_id)) if (p.id !== h.id) senders.set(p.id, p);
-    for (const r of ingress) {
-      if (r.remote.kind !== 'group') continue;
-      for (const c of clouds) for (const m of c.members(r.remote.groupId, family)) senders.set(m.portId, from.ports.get(m.portId)!);
-    }
-    for (const p of egressSenders) senders.set(p.id, p);
-    for (const h of holders) senders.delete(h.id);
-    for (const sender of senders.values()) {
-      const egress = clouds.flatMap((c) => c.policy(sender.id).rules.filter((r) => r.direction === 'egress'));
-      const rules = [...ingress, ...egress];
+    // per service: where the holders' rules of it admit from on each side (only they tell its sources apart; a service is alike across its port range)
+    const admitted = new Map<string, Interval[]>();
+    const admittedBy = (service: Service, packet: Packet) => {
+      const key = JSON.stringify(service);
+      let bounds = admitted.get(key);
+      if (!bounds) {
+        bounds = clouds.flatMap((c) => holders.flatMap((h) => c.policy(h.id).rules
+          .filter((r) => r.direction === 'ingress' && r.ethertype === family && matchesService(r, packet)).flatMap((r) => remoteIntervals(c, h, r))));
+        admitted.set(key, bounds);
+      }
+      return bounds;
+    };
+    const ask = (senders: SnapshotPort[], rules: readonly PolicyRule[], each: (service: Service, packet: Packet, probe: ReachQuery) => void) => {
       for (const service of services(family, rules)) {
         const protocol = askedProtocol(service, rules);
         const port = service.range?.[0];
-        const probe: ReachQuery = { src: sender.id, dst, protocol: protocolKeyword(protocol), ...(port !== undefined && { port }), ...(service.code !== null && { sourcePort: service.code }) };
-        // only the rules of this service tell its sources apart (a service is alike across its port range)
         const packet: Packet = { family, src: 0n, dst: 0n, protocol, dport: port ?? null, sport: service.code };
-        const serviceRules = (c: Cloud, h: SnapshotPort) => c.policy(h.id).rules.filter((r) => r.direction === 'ingress' && r.ethertype === family && matchesService(r, packet));
-        const bounds = [
-          ...clouds.flatMap((c) => holders.flatMap((h) => serviceRules(c, h).flatMap((r) => remoteIntervals(c, h, r)))),
-          ...senderSpace(from, sender, family),
-          ...[...FIXED_RULES[family].beforeSpoof, ...FIXED_RULES[family].afterSpoof].flatMap((r) => (r.localPrefix ? [intervalOf(r.localPrefix).interval] : [])),
-        ];
+        each(service, packet, { src: senders[0].id, dst, protocol: protocolKeyword(protocol), ...(port !== undefined && { port }), ...(service.code !== null && { sourcePort: service.code }) });
+      }
+    };
+    const answer = (q: ReachQuery): ReachAnswer[] | undefined => {
+      try {
+        const answers = clouds.map((c) => canReach(c, q));
+        return answers[0].verdict === answers[1].verdict ? undefined : answers;
+      } catch (e) {
+        // a sender without an address of this family sends none of it
+        if (e instanceof InputError) return undefined;
+        throw e;
+      }
+    };
+
+    for (const sender of special) {
+      if (held.has(sender.id)) continue;
+      ask([sender], [...ingress, ...egressOf(sender)], (service, packet, probe) => {
+        const bounds = [...admittedBy(service, packet), ...senderSpace(from, sender, family), ...fixedBounds(family)];
         const space = union(intervalOf(dst).family, senderSpace(from, sender, family)).intervals;
         const classes = new Map<string, Piece[]>();
         for (const region of regions(space, bounds)) {
           const widest = region.reduce((x, y) => (y[1] - y[0] > x[1] - x[0] ? y : x));
-          const q: ReachQuery = { ...probe, sourceIp: fmt(family, representative(from, family, widest, sender)) };
-          let answers: ReachAnswer[];
-          try {
-            answers = clouds.map((c) => canReach(c, q));
-          } catch (e) {
-            // a sender without an address of this family sends none of it
-            if (e instanceof InputError) break;
-            throw e;
-          }
-          if (answers[0].verdict === answers[1].verdict) continue;
+          const answers = answer({ ...probe, sourceIp: fmt(family, representative(from, family, widest, sender)) });
+          if (!answers) continue;
           const key = answers.map((a) => decisionKey(deciding(a))).join('|');
           classes.set(key, [...(classes.get(key) ?? []), { region, from: answers[0], to: answers[1] }]);
         }
-        for (const list of classes.values()) rows.push(row(list, family, service, sender, holders));
-      }
+        for (const list of classes.values()) rows.push(row(list, family, service, [sender], holders));
+      });
     }
+
+    const senders = plain[family].filter((h) => !held.has(h.port.id));
+    if (!senders.length) continue;
+    const egress = new Map<number, readonly PolicyRule[]>();
+    for (const { port } of senders) for (const c of clouds) egress.set(id(c.policy(port.id).groupRules), c.policy(port.id).groupRules);
+    ask([senders[0].port], [...ingress, ...[...egress.values()].flatMap((rules) => rules.filter((r) => r.direction === 'egress'))], (service, packet, probe) => {
+      const keys = boundKeys(senders, admittedBy(service, packet));
+      const sets = new Map<string, Held[]>();
+      senders.forEach((h, i) => push(sets, [h.port.network_id, ...clouds.map((c) => id(c.policy(h.port.id).groupRules)), keys[i]].join('|'), h));
+      // sets whose representatives were decided alike (by the same rules and members, whichever port sent) are one class
+      const classes = new Map<string, { held: Held[]; answers: ReachAnswer[] }>();
+      for (const set of sets.values()) {
+        const answers = answer({ ...probe, src: set[0].port.id, sourceIp: fmt(family, set[0].value) });
+        if (!answers) continue;
+        const key = answers.map((a) => decisionKey(deciding(a).map((s) => (s.stage === 'egress' || s.stage === 'spoof' ? { ...s, port: null } : s)))).join('|');
+        const c = classes.get(key);
+        if (c) c.held.push(...set);
+        else classes.set(key, { held: [...set], answers });
+      }
+      for (const { held: hs, answers } of classes.values()) {
+        const ports = [...new Map(hs.map((h) => [h.port.id, h.port])).values()];
+        rows.push(row([{ region: hs.map((h): Interval => [h.value, h.value]), from: answers[0], to: answers[1] }], family, service, ports, holders));
+      }
+    });
   }
   return rows;
 }
@@ -280,7 +362,7 @@ function cover(set: AddressSet): DiffRow['cover'] {
   return { cidr: `${formatIp(set.family, first)}/${prefixlen}`, except: toCidrs({ family: set.family, intervals: gaps }) };
 }
 
-function row(list: Piece[], family: Family, service: Service, sender: SnapshotPort, holders: SnapshotPort[]): DiffRow {
+function row(list: Piece[], family: Family, service: Service, senders: SnapshotPort[], holders: SnapshotPort[]): DiffRow {
   const size = (p: Piece) => p.region.reduce((n, [lo, hi]) => n + hi - lo + 1n, 0n);
   const widest = list.reduce((a, b) => (size(b) > size(a) ? b : a));
   const side = (a: ReachAnswer): DiffSide => ({ backend: a.backend, verdict: a.verdict, steps: deciding(a), changes: a.changes });
@@ -291,7 +373,7 @@ function row(list: Piece[], family: Family, service: Service, sender: SnapshotPo
     ...serviceWords(service),
     sources: toCidrs(set),
     cover: cover(set),
-    sender: portRef(sender),
+    senders: senders.map(portRef),
     flow: widest.from.query,
     from: side(widest.from),
     to: side(widest.to),

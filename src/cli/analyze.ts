@@ -99,7 +99,7 @@ const EXPOSURE_COLUMNS: Column<ExposureRow>[] = [
 const DIFF_COLUMNS = (from: NeutronBackend, to: NeutronBackend): Column<DiffRow>[] => [
   { name: 'Destination', cell: (r) => `${r.destination.ports.map(refLabel).join(', ')}\n${r.destination.address}` },
   { name: 'Service', cell: (r) => `${r.ethertype} ${r.protocol}${r.ports === 'any' ? '' : `/${r.ports}`}` },
-  { name: 'Sent by', cell: (r) => refLabel(r.sender) },
+  { name: 'Sent by', cell: (r) => r.senders.map(refLabel).join('\n') },
   { name: 'Sources', cell: (r) => sourcesText(r).split(', ').join('\n') },
   ...([['from', from], ['to', to]] as const).map(([w, b]): Column<DiffRow> => ({ name: b, cell: (r) => [r[w].verdict, ...diffSideSentences(r, w).map(plainText)].join('\n') })),
 ];

@@ -144,7 +144,7 @@ export const sourcesText = (row: DiffRow): string =>
 /** A diff row in one line, e.g. "ALLOW -> DENY: tcp/80 to proxy (10.10.10.30) from 0.0.0.0/0 through nat". */
 export function diffHeadline(row: DiffRow): string {
   const to = row.destination.ports.map(refLabel).join(', ');
-  return `${row.from.verdict} -> ${row.to.verdict}: ${row.ethertype} ${row.protocol}${row.ports === 'any' ? '' : `/${row.ports}`} to ${to} (${row.destination.address}) from ${sourcesText(row)} sent by ${refLabel(row.sender)}`;
+  return `${row.from.verdict} -> ${row.to.verdict}: ${row.ethertype} ${row.protocol}${row.ports === 'any' ? '' : `/${row.ports}`} to ${to} (${row.destination.address}) from ${sourcesText(row)} sent by ${row.senders.map(refLabel).join(', ')}`;
 }
 
 /** The can-reach command that asks a row's flow of one backend. */

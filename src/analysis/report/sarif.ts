@@ -58,7 +58,7 @@ export function diffFindings(rows: DiffRow[]): Finding[] {
       check: opened ? 'flow-opened-by-backend' : 'flow-blocked-by-backend',
       severity: opened ? 'high' : 'medium',
       title: diffHeadline(r),
-      objects: [...r.destination.ports, r.sender],
+      objects: [...r.destination.ports, ...r.senders],
       evidence: [
         `sources: ${r.sources.join(', ')}`,
         ...(['from', 'to'] as const).map((w) => `${r[w].backend}: ${r[w].verdict}: ${diffSideSentences(r, w).map(plainText).join('; ')}`),

@@ -64,10 +64,10 @@ export function MigrationView({ api, index, nav, version }: { api: Api; index: C
           </thead>
           <tbody>
             {rows.slice(0, MAX_ROWS).map((r, i) => (
-              <tr key={i} data-change={`${r.from.verdict}->${r.to.verdict}`} data-sender={r.sender.name}>
+              <tr key={i} data-change={`${r.from.verdict}->${r.to.verdict}`} data-senders={r.senders.map((s) => s.name ?? s.id).join(' ')}>
                 <td>{r.destination.ports.map((p) => <ObjectLink key={p.id} o={p} index={index} nav={nav} text={p.name ?? p.id.slice(0, 8)} />)} <code>{r.destination.address}</code></td>
                 <td>{r.ethertype} {r.protocol}{r.ports === 'any' ? '' : `/${r.ports}`}</td>
-                <td><ObjectLink o={r.sender} index={index} nav={nav} text={r.sender.name ?? r.sender.id.slice(0, 8)} /></td>
+                <td>{r.senders.map((s) => <ObjectLink key={s.id} o={s} index={index} nav={nav} text={s.name ?? s.id.slice(0, 8)} />)}</td>
                 <td><code>{sourcesText(r)}</code></td>
                 <Side row={r} side="from" index={index} nav={nav} />
                 <Side row={r} side="to" index={index} nav={nav} />
