@@ -1,13 +1,14 @@
 /**
  * Migration impact (`portsec diff`): every flow class whose verdict changes
  * when the same cloud runs another firewall. Built on can-reach, never on a
- * model of its own: the flows that could differ are cut into classes — per
- * destination address, sending port and service, the source addresses split
- * wherever a rule's prefix, a remote group's member on either backend or the
- * sender's anti-spoofing entry begins or ends — and one representative flow of
- * each class is asked of can-reach on both backends. Within a class every rule
- * and member matches alike, so the representative's answers are the class's.
- * Classes with the same answers (same rules, same members) merge into one row.
+ * model of its own: the flows are cut into classes — per destination address
+ * (fixed IPs and VIPs), service (port ranges cut at every rule's bounds) and
+ * sending port, the source addresses split wherever a rule's prefix, a remote
+ * group's member on either backend or the sender's anti-spoofing entry begins
+ * or ends — and one representative flow of each class is asked of can-reach on
+ * both backends. Within a class every rule and member matches alike, so the
+ * representative's answers are the class's. Classes with the same answers
+ * (same rules, same members) merge into one row.
  */
 import { familyBits, formatIp } from '../model/addresses.js';
 import { protocolKeyword } from '../model/protocols.js';
@@ -128,8 +129,7 @@ function regions(space: Interval[], bounds: Interval[]): Interval[][] {
   const active = new Set<number>();
   const groups = new Map<string, Interval[]>();
   const add = (piece: Interval) => {
-    const key = [...active].sort((x, y) => x - y).join(',');
-    groups.set(key, [...(groups.get(key) ?? []), piece]);
+    push(groups, [...active].sort((x, y) => x - y).join(','), piece);
   };
   let next = 0;
   const advance = (to: bigint) => {
@@ -310,7 +310,7 @@ export function diff(from: Cloud, to: Cloud): DiffRow[] {
           const answers = answer({ ...probe, sourceIp: fmt(family, representative(from, family, widest, sender)) });
           if (!answers) continue;
           const key = answers.map((a) => decisionKey(deciding(a))).join('|');
-          classes.set(key, [...(classes.get(key) ?? []), { region, from: answers[0], to: answers[1] }]);
+          push(classes, key, { region, from: answers[0], to: answers[1] });
         }
         for (const list of classes.values()) rows.push(row(list, family, service, [sender], holders));
       });
