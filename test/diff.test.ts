@@ -69,8 +69,9 @@ const seed = (natPairs: string[]) => snapshot([
   port('proxy', ['10.10.10.30'], ['proxy']),
   port('open', ['10.10.10.40'], [], [], { port_security_enabled: false }),
   port('lb', ['10.10.10.50'], ['ssh'], ['10.10.10.100']),
-  // in no group that proxy names: only the NAT server's pair made it a source proxy admitted
+  // in no group that proxy names: only the NAT server's pair made them sources proxy admitted
   port('web', ['10.10.10.70'], ['web']),
+  port('web2', ['10.10.10.71'], ['web']),
 ], ['ssh', 'proxy', 'web'], [
   rule('to-ssh', 'ssh', { port_range_min: 22, port_range_max: 22, remote_ip_prefix: '10.10.10.0/24' }),
   rule('web', 'proxy', { port_range_min: 80, port_range_max: 80, remote_group_id: 'ssh' }),
@@ -134,12 +135,13 @@ function recheck(s: Snapshot, a: NeutronBackend, b: NeutronBackend, rows: DiffRo
 describe('diff on hand-made clouds', () => {
   test('the seed, iptables_hybrid to ovn: tcp/80 to proxy from the wide sources and from the VIP, ALLOW to DENY, with each side\'s reason', () => {
     const rows = run(seed(['0.0.0.0/0']), 'iptables_hybrid', 'ovn');
-    // nat and open (no port security) may send any source; lb its VIP; web its own fixed IP, inside nat's pair; int only its own fixed IP, a member on both
+    // nat and open (no port security) may send any source; lb its VIP; web and web2 their own fixed IPs, inside nat's pair; int only its own fixed IP, a member on both
     expect(rows.map((r) => [r.senders.map((x) => x.name).join(' '), r.cover])).toEqual([
       ['nat', ALL_BUT_MEMBERS], ['nat', { cidr: '10.10.10.100/32', except: [] }],
       ['open', ALL_BUT_MEMBERS], ['open', { cidr: '10.10.10.100/32', except: [] }],
       ['lb', { cidr: '10.10.10.100/32', except: [] }],
-      ['web', { cidr: '10.10.10.70/32', except: [] }],
+      // the same rules and the same members hold both: one class
+      ['web web2', { cidr: '10.10.10.70/31', except: [] }],
     ]);
     for (const r of rows) {
       expect([r.destination, r.ethertype, r.protocol, r.ports, r.from.verdict, r.to.verdict, r.from.backend, r.to.backend])
@@ -178,16 +180,16 @@ describe('diff on hand-made clouds', () => {
 
   test('iptables_hybrid to openvswitch: the exact /0 pair admits only the NAT server\'s own frames, the /1 split changes nothing', () => {
     const rows = run(seed(['0.0.0.0/0']), 'iptables_hybrid', 'openvswitch');
-    // any frame but nat's own: open's, and web's from its fixed IP
+    // any frame but nat's own: open's, and web's and web2's from their fixed IPs
     expect(rows.map((r) => [r.senders.map((x) => x.name).join(' '), r.cover, r.from.verdict, r.to.verdict])).toEqual([
-      ['open', ALL_BUT_MEMBERS, 'ALLOW', 'DENY'], ['web', { cidr: '10.10.10.70/32', except: [] }, 'ALLOW', 'DENY'],
+      ['open', ALL_BUT_MEMBERS, 'ALLOW', 'DENY'], ['web web2', { cidr: '10.10.10.70/31', except: [] }, 'ALLOW', 'DENY'],
     ]);
     expect(explainedDiff(rows)[0].to.reason).toMatch(/; on openvswitch nat's allowed-address pair 0\.0\.0\.0\/0 is a member of ssh only in frames from its own MAC$/);
     expect(recheck(seed(['0.0.0.0/0']), 'iptables_hybrid', 'openvswitch', rows)).toBeGreaterThan(rows.length);
     expect(run(seed(['0.0.0.0/1', '128.0.0.0/1']), 'iptables_hybrid', 'openvswitch')).toEqual([]);
     // and back: what the move from openvswitch opens
     const back = run(seed(['0.0.0.0/0']), 'openvswitch', 'iptables_hybrid');
-    expect(back.map((r) => [r.senders.map((x) => x.name).join(' '), r.from.verdict, r.to.verdict])).toEqual([['open', 'DENY', 'ALLOW'], ['web', 'DENY', 'ALLOW']]);
+    expect(back.map((r) => [r.senders.map((x) => x.name).join(' '), r.from.verdict, r.to.verdict])).toEqual([['open', 'DENY', 'ALLOW'], ['web web2', 'DENY', 'ALLOW']]);
   });
 
   test('the /1 split to ovn: each half is a class of its own member', () => {
