@@ -18,7 +18,7 @@ import { type DiffRow, type DiffSide, type ReachAnswer, type ReachQuery, type Re
 import { addressKey, type Cloud, portRef, push } from './cloud.js';
 import { resolveDestinations } from './endpoints.js';
 import { hasPorts, ipFamily, isIcmp, matchesService, type Packet, parseAddress, remoteMembers, ruleProtocol } from './packet.js';
-import { canReach } from './reach.js';
+import { canReach, sharedRouter } from './reach.js';
 import { type AddressSet, intervalOf, type Interval, toCidrs, union } from './ranges.js';
 import { type SnapshotPort } from './snapshot.js';
 import { InputError } from './sources/errors.js';
@@ -266,6 +266,13 @@ export function diff(from: Cloud, to: Cloud): DiffRow[] {
   for (const dst of destinations(from)) {
     const holders = resolveDestinations(from, dst).map((d) => d.port);
     const held = new Set(holders.map((h) => h.id));
+    // routing is no firewall's: a sender on a network no router joins to the destination's is denied on every backend
+    const routed = new Map<string, boolean>();
+    const reaches = (p: SnapshotPort) => {
+      let ok = routed.get(p.network_id);
+      if (ok === undefined) routed.set(p.network_id, (ok = holders.some((h) => h.network_id === p.network_id || sharedRouter(from, p.network_id, h.network_id) !== undefined)));
+      return ok;
+    };
     const family = ipFamily(intervalOf(dst).family);
     const ingress = clouds.flatMap((c) => holders.flatMap((h) => c.policy(h.id).rules.filter((r) => r.direction === 'ingress' && r.ethertype === family)));
     // per service: where the holders' rules of it admit from on each side (only they tell its sources apart; a service is alike across its port range)
@@ -300,7 +307,7 @@ export function diff(from: Cloud, to: Cloud): DiffRow[] {
     };
 
     for (const sender of special) {
-      if (held.has(sender.id)) continue;
+      if (held.has(sender.id) || !reaches(sender)) continue;
       ask([sender], [...ingress, ...egressOf(sender)], (service, packet, probe) => {
         const bounds = [...admittedBy(service, packet), ...senderSpace(from, sender, family), ...fixedBounds(family)];
         const space = union(intervalOf(dst).family, senderSpace(from, sender, family)).intervals;
@@ -316,7 +323,7 @@ export function diff(from: Cloud, to: Cloud): DiffRow[] {
       });
     }
 
-    const senders = plain[family].filter((h) => !held.has(h.port.id));
+    const senders = plain[family].filter((h) => !held.has(h.port.id) && reaches(h.port));
     if (!senders.length) continue;
     const egress = new Map<number, readonly PolicyRule[]>();
     for (const { port } of senders) for (const c of clouds) egress.set(id(c.policy(port.id).groupRules), c.policy(port.id).groupRules);

@@ -144,7 +144,7 @@ function groupsToChange(cloud: Cloud, port: SnapshotPort, command: (group: strin
 const routerInterfaces = (cloud: Cloud, net: string) => (cloud.portsOfNetwork.get(net) ?? []).filter((p) => p.device_owner.startsWith('network:router_interface'));
 
 /** A router with an interface on both networks (its ports are network-owned, so unfiltered). */
-function sharedRouter(cloud: Cloud, a: string, b: string): string | undefined {
+export function sharedRouter(cloud: Cloud, a: string, b: string): string | undefined {
   const routers = (net: string) => new Set(routerInterfaces(cloud, net).map((p) => p.device_id));
   const onB = routers(b);
   return [...routers(a)].find((r) => onB.has(r));
