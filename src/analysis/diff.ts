@@ -29,6 +29,8 @@ interface Service {
   protocol: number | null;
   /** ports: an inclusive range; ICMP: type (and code); other protocols: null */
   range: [number, number] | null;
+  /** ICMP: the type stands for every type no rule names */
+  otherTypes?: true;
   code: number | null;
 }
 
@@ -70,7 +72,7 @@ function services(family: Family, rules: readonly PolicyRule[]): Service[] {
       }
       for (const [type, code] of types.values()) out.push({ family, protocol, range: [type, type], code });
       const unnamed = Array.from({ length: 256 }, (_, t) => t).find((t) => ![...types.values()].some(([x]) => x === t));
-      if (unnamed !== undefined) out.push({ family, protocol, range: [unnamed, unnamed], code: null });
+      if (unnamed !== undefined) out.push({ family, protocol, range: [unnamed, unnamed], code: null, otherTypes: true });
     } else {
       out.push({ family, protocol, range: null, code: null });
     }
@@ -88,9 +90,8 @@ function serviceWords(s: Service): { protocol: string; ports: string } {
   if (s.protocol === null) return { protocol: 'any', ports: 'any' };
   const protocol = protocolKeyword(s.protocol);
   if (!s.range) return { protocol, ports: 'any' };
-  if (isIcmp(s.protocol)) return { protocol, ports: `type ${s.range[0]}${s.code === null ? '' : ` code ${s.code}`}` };
-  const [lo, hi] = s.range;
-  return { protocol, ports: lo === 0 && hi === PORT_MAX ? 'any' : lo === hi ? String(lo) : `${lo}-${hi}` };
+  if (isIcmp(s.protocol)) return { protocol, ports: s.otherTypes ? 'other types' : `type ${s.range[0]}${s.code === null ? '' : ` code ${s.code}`}` };
+  return { protocol, ports: rangesText([s.range]) };
 }
 
 /** Where a rule's remote admits from on one side (members as that side's backend expands them). */
@@ -173,6 +174,38 @@ function deciding(a: ReachAnswer): ReachStep[] {
 
 /** A side's decision without the addresses of the flow that stands for it: what makes two pieces one class. */
 const decisionKey = (steps: readonly object[]) => JSON.stringify(steps, (k, v: unknown) => (k === 'peer' || k === 'source' ? undefined : v));
+
+/**
+ * Rows of one protocol's port ranges decided alike (same sources, senders and deciding rules:
+ * a rule for any protocol or port, or no rule at all) as one row listing the ranges.
+ */
+function mergePorts(found: { row: DiffRow; service: Service }[]): DiffRow[] {
+  const merged = new Map<string, { row: DiffRow; ranges: [number, number][] }>();
+  const decided = (steps: ReachStep[]) => decisionKey(steps.map((s) => ('service' in s ? { ...s, service: null } : s)));
+  for (const { row: r, service } of found) {
+    const ported = service.protocol !== null && hasPorts(service.protocol) && service.range;
+    const key = ported
+      ? JSON.stringify([r.destination.address, r.senders.map((x) => x.id), r.ethertype, r.protocol, r.sources, decided(r.from.steps), decided(r.to.steps)])
+      : `${merged.size}`;
+    const first = merged.get(key);
+    if (first && ported) first.ranges.push(ported);
+    else merged.set(key, { row: r, ranges: ported ? [ported] : [] });
+  }
+  return [...merged.values()].map(({ row: r, ranges }) => (ranges.length > 1 ? { ...r, ports: rangesText(ranges) } : r));
+}
+
+/** Port ranges as few as they make: "any", "80", "0-79, 82-65535". */
+function rangesText(ranges: [number, number][]): string {
+  const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
+  const out: [number, number][] = [];
+  for (const [lo, hi] of sorted) {
+    const last = out[out.length - 1];
+    if (last && lo <= last[1] + 1) last[1] = Math.max(last[1], hi);
+    else out.push([lo, hi]);
+  }
+  if (out.length === 1 && out[0][0] === 0 && out[0][1] === PORT_MAX) return 'any';
+  return out.map(([lo, hi]) => (lo === hi ? String(lo) : `${lo}-${hi}`)).join(', ');
+}
 
 /** Destination addresses: every port's fixed IPs and the VIPs ports hold as host pairs. */
 function destinations(cloud: Cloud): string[] {
@@ -262,7 +295,7 @@ export function diff(from: Cloud, to: Cloud): DiffRow[] {
   for (const list of Object.values(plain)) list.sort((x, y) => (x.value < y.value ? -1 : x.value > y.value ? 1 : 0));
   const egressOf = (p: SnapshotPort) => clouds.flatMap((c) => c.policy(p.id).groupRules.filter((r) => r.direction === 'egress'));
   const fixedBounds = (family: Family) => [...FIXED_RULES[family].beforeSpoof, ...FIXED_RULES[family].afterSpoof].flatMap((r) => (r.localPrefix ? [intervalOf(r.localPrefix).interval] : []));
-  const rows: DiffRow[] = [];
+  const rows: { row: DiffRow; service: Service }[] = [];
   for (const dst of destinations(from)) {
     const holders = resolveDestinations(from, dst).map((d) => d.port);
     const held = new Set(holders.map((h) => h.id));
@@ -319,7 +352,7 @@ export function diff(from: Cloud, to: Cloud): DiffRow[] {
           const key = answers.map((a) => decisionKey(deciding(a))).join('|');
           push(classes, key, { region, from: answers[0], to: answers[1] });
         }
-        for (const list of classes.values()) rows.push(row(list, family, service, [sender], holders));
+        for (const list of classes.values()) rows.push({ row: row(list, family, service, [sender], holders), service });
       });
     }
 
@@ -343,11 +376,11 @@ export function diff(from: Cloud, to: Cloud): DiffRow[] {
       }
       for (const { held: hs, answers } of classes.values()) {
         const ports = [...new Map(hs.map((h) => [h.port.id, h.port])).values()];
-        rows.push(row([{ region: hs.map((h): Interval => [h.value, h.value]), from: answers[0], to: answers[1] }], family, service, ports, holders));
+        rows.push({ row: row([{ region: hs.map((h): Interval => [h.value, h.value]), from: answers[0], to: answers[1] }], family, service, ports, holders), service });
       }
     });
   }
-  return rows;
+  return mergePorts(rows);
 }
 
 /** The smallest CIDR holding the set, and the blocks of it outside the set. */
