@@ -200,7 +200,7 @@ describe('web console in Chromium', () => {
     await page.getByRole('tab', { name: 'Migration' }).click();
     const rows = page.locator('.migration-view tbody tr');
     await rows.first().waitFor();
-    expect(await page.locator('.migration-view thead th').allTextContents()).toEqual(['Destination', 'Service', 'Sent by', 'Sources', 'iptables_hybrid', 'ovn']);
+    expect(await page.locator('.migration-view thead th').allTextContents()).toEqual(['Destination', 'Service', 'Sent by', 'Sources', 'iptables_hybrid', 'ovn', 'One flow']);
     // the rows are the API's for the same pair of backends
     const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('portsec.session')!).token as string);
     const api = await (await fetch(`${server.url}/analysis/v1/diff?backend=iptables_hybrid&to_backend=ovn`, { headers: { 'X-Auth-Token': token } })).json();
@@ -214,15 +214,24 @@ describe('web console in Chromium', () => {
     // moving somewhere that changes nothing for this cloud
     await page.getByRole('combobox', { name: /^Move to/ }).selectOption('iptables');
     await page.getByText('No flow changes verdict.').waitFor();
+    await page.getByRole('combobox', { name: /^Move to/ }).selectOption('ovn');
+
+    // a row's flow opens in can-reach, answered for the console's firewall: the row's first verdict
+    const flow = api.rows[0].flow as { src: string; dst: string; sourceIp: string };
+    await rows.first().getByRole('button', { name: /^Trace one flow/ }).click();
+    expect(await page.getByLabel(/^Address sent from/).inputValue()).toBe(flow.sourceIp);
+    expect(await page.getByLabel(/^Destination/).inputValue()).toBe(flow.dst);
+    await page.getByRole('button', { name: 'Trace', exact: true }).click();
+    await page.locator('[data-verdict="ALLOW"]').waitFor();
 
     await firewall.selectOption('ovn');
     await page.getByRole('tab', { name: 'Can reach?' }).click();
-    await page.getByRole('button', { name: 'Trace' }).click();
+    await page.getByRole('button', { name: 'Trace', exact: true }).click();
     await page.locator('[data-verdict="DENY"]').waitFor();
     // the findings follow too: on OVN the pair is no member, so nothing is red
     await page.waitForFunction((ref) => !window.portsecGraph!.elements().filter((e) => e.data('ref') === ref).hasClass('finding-red'), `edge:${ids.ssh}>${ids.proxy}`);
     await firewall.selectOption('iptables');
-    await page.getByRole('button', { name: 'Trace' }).click();
+    await page.getByRole('button', { name: 'Trace', exact: true }).click();
     await page.locator('[data-verdict="ALLOW"]').waitFor();
     await page.waitForFunction((ref) => window.portsecGraph!.elements().filter((e) => e.data('ref') === ref).hasClass('finding-red'), `edge:${ids.ssh}>${ids.proxy}`);
   });

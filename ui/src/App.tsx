@@ -13,7 +13,7 @@ import { FindingsView } from './views/Findings.js';
 import { GraphView } from './views/GraphView.js';
 import { Login } from './views/Login.js';
 import { MigrationView } from './views/Migration.js';
-import { emptyReach, type ReachForm, ReachView } from './views/Reach.js';
+import { emptyReach, type ReachForm, reachForm, ReachView } from './views/Reach.js';
 import { panelId, tabId, Tabs } from './views/Tabs.js';
 
 type Tab = 'graph' | 'findings' | 'reach' | 'exposure' | 'migration';
@@ -129,7 +129,10 @@ function Console({ session, logout }: { session: Session; logout: (why?: string)
             <ExposureView api={api} index={index} nav={act} version={data.version} filter={exposureFilter} setFilter={setExposureFilter} />
           </div>
         )}
-        {index && tab === 'migration' && <div {...panel('migration')}><MigrationView api={api} index={index} nav={act} version={data.version} /></div>}
+        {index && tab === 'migration' && <div {...panel('migration')}><MigrationView api={api} index={index} nav={act} version={data.version} trace={(flow) => {
+          setReach(reachForm(flow));
+          setTab('reach');
+        }} /></div>}
       </main>
     </div>
   );

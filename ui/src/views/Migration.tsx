@@ -1,6 +1,6 @@
 /** Migration impact: the flow classes whose verdict changes when the cloud moves from the console's backend to another, with each side's reason. */
 import { useEffect, useState } from 'preact/hooks';
-import type { DiffRow } from '../../../src/analysis/answers.js';
+import type { DiffRow, ReachQuery } from '../../../src/analysis/answers.js';
 import { diffSideSentences, sourcesText } from '../../../src/analysis/report/explain.js';
 import { BACKEND_SEMANTICS, isNeutronBackend, NEUTRON_BACKENDS, type NeutronBackend } from '../../../src/policy/neutron-backends.js';
 import { type Api, ApiError } from '../api.js';
@@ -20,7 +20,7 @@ function Side({ row, side, index, nav }: { row: DiffRow; side: 'from' | 'to'; in
   );
 }
 
-export function MigrationView({ api, index, nav, version }: { api: Api; index: CloudIndex; nav: Navigate; version: number }) {
+export function MigrationView({ api, index, nav, version, trace }: { api: Api; index: CloudIndex; nav: Navigate; version: number; trace: (flow: ReachQuery) => void }) {
   const [to, setTo] = useState<NeutronBackend>(api.backend === 'ovn' ? 'iptables_hybrid' : 'ovn');
   const [rows, setRows] = useState<DiffRow[]>();
   const [error, setError] = useState<string>();
@@ -59,7 +59,7 @@ export function MigrationView({ api, index, nav, version }: { api: Api; index: C
           <thead>
             <tr>
               <th scope="col">Destination</th><th scope="col">Service</th><th scope="col">Sent by</th><th scope="col">Sources</th>
-              <th scope="col">{api.backend}</th><th scope="col">{to}</th>
+              <th scope="col">{api.backend}</th><th scope="col">{to}</th><th scope="col">One flow</th>
             </tr>
           </thead>
           <tbody>
@@ -71,6 +71,7 @@ export function MigrationView({ api, index, nav, version }: { api: Api; index: C
                 <td><code>{sourcesText(r)}</code></td>
                 <Side row={r} side="from" index={index} nav={nav} />
                 <Side row={r} side="to" index={index} nav={nav} />
+                <td><button type="button" onClick={() => trace(r.flow)} aria-label={`Trace one flow of row ${i + 1} from ${r.flow.sourceIp}`}>Trace</button></td>
               </tr>
             ))}
           </tbody>
