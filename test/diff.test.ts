@@ -331,5 +331,8 @@ describe.sequential('GET /analysis/v1/diff', () => {
       expect(JSON.stringify(bad.body)).toMatch(/to_backend|backend must be one of/);
     }
     expect((await api(server.url, 'GET', '/analysis/v1/diff?to_backend=ovn', { 'Content-Type': 'application/json' })).status).toBe(401);
+    // another project's view holds none of these ports
+    const other = await api(server.url, 'GET', '/analysis/v1/diff?backend=iptables_hybrid&to_backend=ovn', as('other'));
+    expect([other.status, other.body.rows]).toEqual([200, []]);
   });
 });
