@@ -3,12 +3,15 @@
 # (neutron, openstack), tempest (its tests, `tempest` and stestr; test/tempest/runner.ts
 # writes tempest.conf itself), iptables/ipset/iproute2/keepalived and procps (sysctl) for
 # the kernel tests, python3-neutron for the real neutron-server the tests compare against
-# (test/support/neutron-server.ts), openvswitch-common (ovsdb-server) and ovn-central (the OVN
-# Northbound schema, ovn-nbctl) for the OVN golden fixtures (test/golden/neutron_ovn_driver.py),
+# (test/support/neutron-server.ts), openvswitch-common (ovsdb-server), openvswitch-switch
+# (ovs-vswitchd, run userspace-only by the openvswitch trace test) and ovn-central (the OVN
+# schemas, ovn-nbctl, ovn-northd, ovn-trace) for the OVS and OVN golden fixtures and oracles,
 # chromium for the console's end-to-end test.
-# Needs root when something is missing.
+# Needs root when something is missing. The tests start every daemon they need themselves, in
+# temp dirs: installing must not start the packages' system services, so while apt runs a
+# policy-rc.d refuses service starts (as container images do), unless the machine has its own.
 set -euo pipefail
-packages=(python3-neutronclient python3-openstackclient tempest iptables ipset iproute2 keepalived python3-neutron openvswitch-common ovn-central procps chromium)
+packages=(python3-neutronclient python3-openstackclient tempest iptables ipset iproute2 keepalived python3-neutron openvswitch-common openvswitch-switch ovn-central procps chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -19,5 +22,10 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+  chmod +x /usr/sbin/policy-rc.d
+  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 apt-get update -qq
 apt-get install -y -qq "${missing[@]}" </dev/null

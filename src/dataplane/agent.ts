@@ -15,11 +15,11 @@ import { type Store } from '../store/repository.js';
 import { portInput, topologyForHost } from '../store/topology.js';
 import { readChanges } from './changes.js';
 import { createComputeNode, ensureBridge, ensureVxlan, joinUnderlay, nodeNamespace } from './compute-node.js';
-import { type DataPlane, dataPlane } from './planes.js';
+import { type DataPlane, dataPlane, type PlaneName } from './planes.js';
 
 export class Agent {
   readonly ns: string;
-  private firewall!: Backend;
+  private firewall!: Backend<PlaneName>;
   private seq = 0;
   /** how many times the node was (re)built: a rebuilt node starts from a fresh sync */
   private starts = 0;
@@ -31,7 +31,7 @@ export class Agent {
   }
 
   /** Builds the node if needed, lets the writer take it (iptables: closed, see fail-closed.ts), and brings its kernel to the compiled state. */
-  async start(): Promise<DeltaOf<Backend>> {
+  async start(): Promise<DeltaOf<Backend<PlaneName>>> {
     this.plane.writer.take(this.plane.kernel ? createComputeNode(this.host) : this.ns);
     this.plumbed = '';
     // the node's tunnel address from the start, so that nodes already running see it when they next plumb
@@ -44,7 +44,7 @@ export class Agent {
   }
 
   /** Applies every change logged since the last sync; returns the deltas it applied. */
-  async sync(): Promise<DeltaOf<Backend>[]> {
+  async sync(): Promise<DeltaOf<Backend<PlaneName>>[]> {
     const read = await this.store.snapshot((tx) => readChanges(tx, this.seq));
     if (!read) return [];
     const { ports, groups, found } = read;

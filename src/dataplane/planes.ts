@@ -13,15 +13,21 @@ import { memoryWriter } from './memory/writer.js';
 
 type WriterOf<N extends BackendName> = NodeWriter<StateOf<Backend<N>>, DeltaOf<Backend<N>>, Backend<N>>;
 
-/** Each backend's writers: into a node's kernel (the iptables one with one flavour of the tools, nft or legacy), or into memory. */
-const WRITERS: { [N in BackendName]: { kernel: (tools: IptablesBackend) => WriterOf<N>; model: () => WriterOf<N> } } = {
+/**
+ * Each backend's writers: into a node's kernel (the iptables one with one flavour of the tools, nft or legacy), or
+ * into memory. A backend without them (openvswitch) is rendered by `portsec compile` only.
+ */
+const WRITERS = {
   iptables: { kernel: iptablesWriter, model: memoryWriter },
-};
+} satisfies { [N in BackendName]?: { kernel: (tools: IptablesBackend) => WriterOf<N>; model: () => WriterOf<N> } };
+
+/** The backends an agent can run: those with writers. */
+export type PlaneName = keyof typeof WRITERS;
 
 export interface DataPlane {
-  name: BackendName;
-  create(t: Topology): Backend;
-  writer: NodeWriter<StateOf<Backend>, DeltaOf<Backend>, Backend>;
+  name: PlaneName;
+  create(t: Topology): Backend<PlaneName>;
+  writer: NodeWriter<StateOf<Backend<PlaneName>>, DeltaOf<Backend<PlaneName>>, Backend<PlaneName>>;
   /** whether nodes are network namespaces (built, plumbed, rebuilt when gone) or only the writer's memory */
   kernel: boolean;
 }
@@ -33,7 +39,7 @@ export interface PlaneOptions {
   agentState?: string;
 }
 
-export function dataPlane(name: BackendName = DEFAULT_BACKEND, { nodes = 'nft', agentState }: PlaneOptions = {}): DataPlane {
+export function dataPlane(name: PlaneName = DEFAULT_BACKEND, { nodes = 'nft', agentState }: PlaneOptions = {}): DataPlane {
   const create = (t: Topology) => createBackend(name, t, agentState);
   return nodes === 'model'
     ? { name, create, writer: WRITERS[name].model(), kernel: false }

@@ -20,7 +20,7 @@ export function portKind(p: TopologyPort): PortKind {
 const LINK_LOCAL = parseCidr('fe80::/64')!;
 
 /** The IPv6 link-local address SLAAC derives from a MAC (EUI-64 in fe80::/64). */
-const linkLocal = (mac: string): string => formatIp(6, eui64(LINK_LOCAL, mac));
+export const linkLocal = (mac: string): string => formatIp(6, eui64(LINK_LOCAL, mac));
 
 /** _spoofing_rule: pairs first, then fixed IPs; IPv6 adds each MAC's link-local address after its first entry. */
 export function spoofEntries(p: TopologyPort): Record<Family, SpoofEntry[]> {

@@ -40,4 +40,11 @@ export const BACKEND_SEMANTICS: Record<NeutronBackend, BackendSemantics> = {
   ovn: { label: 'OVN ACLs', iptablesDriver: null, sgInfoSource: 'server_rpc', pairsAreMembers: false, macPinnedPrefixlen: null },
 };
 
+/** `options.driver` names (a topology file's, `portsec compile --driver`) that name a backend rather than an iptables driver */
+export const DRIVER_BACKENDS: Readonly<Record<string, NeutronBackend>> = { openvswitch: 'openvswitch', ovn: 'ovn' };
+
+/** The backend a driver name stands for, if it is not an iptables driver. */
+export const driverBackend = (driver: unknown): NeutronBackend | undefined =>
+  typeof driver === 'string' && Object.hasOwn(DRIVER_BACKENDS, driver) ? DRIVER_BACKENDS[driver] : undefined;
+
 export const isNeutronBackend = (v: unknown): v is NeutronBackend => typeof v === 'string' && (NEUTRON_BACKENDS as readonly string[]).includes(v);

@@ -9,7 +9,7 @@ import { NeutronError } from '../model/errors.js';
 import {
   canonicalRule, convertIpPrefix, convertPortValue, convertProtocol, type Direction, type Ethertype, normalizedCidr, type RuleInput,
 } from '../model/security-group-rule.js';
-import { BACKEND_SEMANTICS, isNeutronBackend, NEUTRON_BACKENDS, type NeutronBackend } from './neutron-backends.js';
+import { BACKEND_SEMANTICS, driverBackend, isNeutronBackend, NEUTRON_BACKENDS, type NeutronBackend } from './neutron-backends.js';
 
 export type Driver = 'linuxbridge' | 'ovs_hybrid';
 export type SgInfoSource = 'server_rpc' | 'agent_shim';
@@ -58,7 +58,8 @@ export interface TopologyPort {
   network_id: string;
   mac_address: string;
   fixed_ips: string[];
-  allowed_address_pairs: { ip_address: string; mac_address: string }[];
+  /** `mac_address` canonical; `stored_mac` as the API stored it (the pair's own spelling, or the port's MAC): the OVS firewall writes that text */
+  allowed_address_pairs: { ip_address: string; mac_address: string; stored_mac: string }[];
   security_groups: string[];
   port_security_enabled: boolean;
   device_owner: string;
@@ -136,7 +137,7 @@ export function parsePort(p: Json, host: string | null = null): TopologyPort {
     if (typeof ip !== 'string' || !(ip.includes('/') ? parseCidr(ip) : canonicalIpText(ip))) fail(what, `invalid allowed address pair ${JSON.stringify(a)}`);
     // Neutron's API stores a pair's MAC as written (fa16.3e00.0005 too); its agent reads every spelling as one MAC: canonical here
     const pairMac = a.mac_address === undefined ? mac : canonicalMac(a.mac_address) ?? fail(what, `invalid MAC in allowed address pair ${JSON.stringify(a)}`);
-    return { ip_address: ip, mac_address: pairMac };
+    return { ip_address: ip, mac_address: pairMac, stored_mac: a.mac_address === undefined ? mac : String(a.mac_address) };
   });
   const groups: string[] = Array.isArray(p.security_groups) ? p.security_groups : [];
   const portSecurity = p.port_security_enabled !== false;
@@ -158,6 +159,12 @@ export function parsePort(p: Json, host: string | null = null): TopologyPort {
 export function parseOptions(o: Json = {}, overrides: Partial<CompileOptions> = {}): CompileOptions {
   const named: unknown = overrides.backend ?? o.backend;
   if (named !== undefined && !isNeutronBackend(named)) fail('options', `unknown backend ${JSON.stringify(named)} (${NEUTRON_BACKENDS.join(', ')})`);
+  // a driver that is a backend of its own ("openvswitch"): the backend it names, and no iptables driver
+  const ownBackend = overrides.driver === undefined ? driverBackend(o.driver) : undefined;
+  if (ownBackend) {
+    if (named !== undefined && named !== ownBackend) fail('options', `backend ${named} is not driver ${o.driver}`);
+    return parseOptions({ ...o, driver: undefined }, { ...overrides, backend: ownBackend });
+  }
   const driver = overrides.driver ?? o.driver ?? (named && BACKEND_SEMANTICS[named].iptablesDriver) ?? 'linuxbridge';
   if (driver !== 'linuxbridge' && driver !== 'ovs_hybrid') fail('options', `unknown driver ${JSON.stringify(driver)}`);
   const backend: NeutronBackend = named ?? (driver === 'ovs_hybrid' ? 'iptables_hybrid' : 'iptables');

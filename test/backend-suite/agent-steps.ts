@@ -9,13 +9,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { applyDelta } from '../../src/backends/iptables/delta.js';
-import { goldenJson } from '../../src/backends/iptables/golden-json.js';
+import { type goldenJson } from '../../src/backends/iptables/golden-json.js';
 import { type Event, parseEvent } from '../../src/policy/events.js';
 import { parseTopology, type Topology } from '../../src/policy/topology.js';
 import { statesOf } from '../golden/steps-format.mjs';
-import { type Backend } from '../../src/backends/index.js';
-import { type BackendUnderTest } from './index.js';
+import { expectSameState } from './fixtures.js';
+import { type AnyBackend, type BackendUnderTest } from './index.js';
 
 export const STEPS_DIR = join(import.meta.dirname, '../fixtures/agent-steps');
 const GOLDEN_DIR = join(import.meta.dirname, '../fixtures/golden');
@@ -49,16 +48,16 @@ export const stepsInput = (fx: StepsFixture): Record<string, any> & { events?: E
  */
 const EXPECTED_DIVERGENCES: { kind: string; reason: string; explains: (ours: State, neutron: State) => boolean }[] = [];
 
-/** The node after the initial sync and after each event; every delta checked on the way. */
-function replay(fx: StepsFixture, create: (t: Topology) => Backend<'iptables'>): State[] {
+/** The node after the initial sync and after each event, as the fixtures store it; every delta checked on the way. */
+function replay(b: BackendUnderTest, fx: StepsFixture, create: (t: Topology) => AnyBackend): State[] {
   const { events = [], ...initial } = stepsInput(fx);
   const node = create(parseTopology(initial));
-  const out = [goldenJson(node.state)];
+  const out = [b.stored(node.state) as State];
   for (const raw of events) {
     const prev = node.state;
     const delta = node.apply(parseEvent(node.engine.topology, raw));
-    expect(goldenJson(applyDelta(prev, delta))).toEqual(goldenJson(node.state));
-    out.push(goldenJson(node.state));
+    expectSameState(b, b.applyDelta(prev, delta), node.state, 'the delta applied to the step before it');
+    out.push(b.stored(node.state) as State);
   }
   return out;
 }
@@ -71,16 +70,16 @@ export function agentSteps(b: BackendUnderTest): void {
     if (!agent) throw new Error(`${b.name}: no agent model; skip the "agent steps" case with a reason instead`);
 
     const fixtures = STEP_FILES.filter((f) => {
-      const driver = parseTopology(stepsInput(loadSteps(f))).options.driver;
-      if (b.drivers.includes(driver)) return true;
-      test.skip(`${b.name}: agent steps: ${f} (driver ${driver} not rendered by this backend)`, () => {});
+      const firewall = parseTopology(stepsInput(loadSteps(f))).options.backend;
+      if (b.firewalls.includes(firewall)) return true;
+      test.skip(`${b.name}: agent steps: ${f} (firewall ${firewall} not rendered by this backend)`, () => {});
       return false;
     });
 
     test.each(fixtures)('%s: every step equals Neutron\'s agent', (f) => {
       const fx = loadSteps(f);
-      const ours = replay(fx, agent);
-      const fresh = replay(fx, (t) => b.create(t));
+      const ours = replay(b, fx, agent);
+      const fresh = replay(b, fx, (t) => b.create(t));
       expect(ours.length).toBe(fx.steps.length);
       tally.fixtures++;
       ours.forEach((s, i) => {

@@ -1,5 +1,6 @@
 /**
- * The analyzer agrees with the kernel (issue 5, acceptance 2; root). Seeded random
+ * The iptables backend's "analyzer vs dataplane": the analyzer agrees with the kernel
+ * (issue 5, acceptance 2; root). Seeded random
  * clouds are built on `portsec serve` with its agents (2–3 compute nodes,
  * VXLAN between them); every instance runs one packet prober (support/
  * packet-probe.py) that sends crafted IPv4 packets from any source address
@@ -12,28 +13,29 @@
  * PORTSEC_SEED=<n> replays a run (the seed is printed).
  */
 import { afterAll, describe, expect, test } from 'vitest';
-import { type ReachAnswer } from '../../src/analysis/answers.js';
-import { buildCloud, type Cloud } from '../../src/analysis/cloud.js';
-import { canReach } from '../../src/analysis/reach.js';
-import { stepText } from '../../src/analysis/report/explain.js';
-import { fromStore } from '../../src/analysis/sources/store.js';
-import { instanceNamespace, nodeNamespace, underlayNamespace } from '../../src/dataplane/compute-node.js';
-import { nodeState } from '../../src/dataplane/iptables/fail-closed.js';
-import { convergence, readKernelState } from '../../src/dataplane/iptables/kernel-state.js';
-import { deleteNamespace } from '../../src/dataplane/netns.js';
-import { NeutronClient } from '../../src/lab/client.js';
-import { labDown, labUp } from '../../src/lab/lab.js';
-import { seededRandom } from '../../src/model/random.js';
-import { FAMILIES } from '../../src/policy/ir.js';
-import { parseTopology } from '../../src/policy/topology.js';
-import { SqliteStore } from '../../src/store/sqlite/store.js';
-import { topologyForHost } from '../../src/store/topology.js';
-import { isRoot } from '../support/netns.js';
-import { Prober, stopProbers } from '../support/packet-prober.js';
-import { type Endpoint, hotPorts, type Probe, ProbePlanner } from '../support/probe-plan.js';
-import { type CloudPlan, createGroups, Dice, HOSTS, randomCloud } from '../support/random-cloud.js';
-import { startServer } from '../support/server.js';
-import { type BackendUnderTest } from './index.js';
+import { type ReachAnswer } from '../../../src/analysis/answers.js';
+import { buildCloud, type Cloud } from '../../../src/analysis/cloud.js';
+import { canReach } from '../../../src/analysis/reach.js';
+import { stepText } from '../../../src/analysis/report/explain.js';
+import { fromStore } from '../../../src/analysis/sources/store.js';
+import { instanceNamespace, nodeNamespace, underlayNamespace } from '../../../src/dataplane/compute-node.js';
+import { nodeState } from '../../../src/dataplane/iptables/fail-closed.js';
+import { convergence, readKernelState } from '../../../src/dataplane/iptables/kernel-state.js';
+import { deleteNamespace } from '../../../src/dataplane/netns.js';
+import { NeutronClient } from '../../../src/lab/client.js';
+import { labDown, labUp } from '../../../src/lab/lab.js';
+import { seededRandom } from '../../../src/model/random.js';
+import { FAMILIES } from '../../../src/policy/ir.js';
+import { parseTopology } from '../../../src/policy/topology.js';
+import { SqliteStore } from '../../../src/store/sqlite/store.js';
+import { topologyForHost } from '../../../src/store/topology.js';
+import { isRoot } from '../../support/netns.js';
+import { Prober, stopProbers } from '../../support/packet-prober.js';
+import { type Endpoint, hotPorts, type Probe, ProbePlanner } from '../../support/probe-plan.js';
+import { type CloudPlan, createGroups, Dice, HOSTS, randomCloud } from '../../support/random-cloud.js';
+import { startServer } from '../../support/server.js';
+import { type IptablesNode } from '../../../src/backends/iptables/backend.js';
+import { type BackendUnderTest, type PlaneCase } from '../index.js';
 
 const SEED = Number(process.env.PORTSEC_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const TOPOLOGIES = 5;
@@ -66,7 +68,7 @@ const namespaces = new Set<string>([...HOSTS.map(nodeNamespace), underlayNamespa
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** What still differs between a node's kernel and its compiled policy (filter tables and ipsets; conntrack zone numbers are the agent's own). */
-async function pending(b: BackendUnderTest, store: SqliteStore, host: string): Promise<string[]> {
+async function pending(b: BackendUnderTest<IptablesNode>, store: SqliteStore, host: string): Promise<string[]> {
   const compiled = b.create(parseTopology(await store.snapshot((tx) => topologyForHost(tx, host)))).state;
   const d = convergence(readKernelState(nodeNamespace(host), 'nft'), nodeState(compiled));
   return [
@@ -76,7 +78,7 @@ async function pending(b: BackendUnderTest, store: SqliteStore, host: string): P
 }
 
 /** Waits until every node's agent has applied every change (labUp waits for each port's own chains only, not for the members it adds elsewhere). */
-async function untilEnforced(b: BackendUnderTest, store: SqliteStore, hosts: string[], timeoutMs = 30_000): Promise<void> {
+async function untilEnforced(b: BackendUnderTest<IptablesNode>, store: SqliteStore, hosts: string[], timeoutMs = 30_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const left = (await Promise.all(hosts.map(async (h) => (await pending(b, store, h)).map((p) => `${h}: ${p}`)))).flat();
@@ -144,7 +146,7 @@ async function sendAll(probers: Map<string, Prober>, probes: Probe[]): Promise<M
   return seen;
 }
 
-async function runTopology(b: BackendUnderTest, index: number): Promise<Outcome> {
+async function runTopology(b: BackendUnderTest<IptablesNode>, index: number): Promise<Outcome> {
   const dice = new Dice(seededRandom(SEED + index * 7919));
   const plan = randomCloud(dice, index);
   for (const inst of plan.spec.instances) namespaces.add(instanceNamespace(inst.name));
@@ -199,8 +201,8 @@ function report(o: Outcome): string {
     `${o.disagreements.length} disagreements; delivered/sent by source address: ${Object.entries(o.bySource).map(([k, [n, d]]) => `${k} ${d}/${n}`).join(', ')}`;
 }
 
-export function analyzerVsKernel(b: BackendUnderTest): void {
-  describe(`${b.name}: analyzer vs kernel`, () => {
+function analyzerVsKernel(b: BackendUnderTest<IptablesNode>): void {
+  describe(`${b.name}: analyzer vs dataplane (the kernel)`, () => {
     // an underlay of this test's own, apart from any other cloud on the machine (the server inherits it)
     process.env.PORTSEC_UNDERLAY = 'ps-ag-underlay';
 
@@ -234,3 +236,5 @@ export function analyzerVsKernel(b: BackendUnderTest): void {
     });
   });
 }
+
+export const ANALYZER_VS_KERNEL: PlaneCase<IptablesNode> = { part: 'root', register: analyzerVsKernel };
