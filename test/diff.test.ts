@@ -114,15 +114,22 @@ function rng(seed: number) {
   };
 }
 
-/** Every row's flow, and a random source of each of its CIDRs, is answered by can-reach on each side as the row says. */
+/** Every row's flow, and a random source of each of its CIDRs (to a random port of its ranges), is answered by can-reach on each side as the row says. */
 function recheck(s: Snapshot, a: NeutronBackend, b: NeutronBackend, rows: DiffRow[]): number {
   const clouds = [buildCloud(s, { backend: a }), buildCloud(s, { backend: b })];
   const random = rng(rows.length + 1);
   let asked = 0;
   for (const r of rows) {
+    // a random port of the row's ranges too, where the protocol has ports
+    const ranges = r.ports === 'any' ? [[0, 65535]] : /^\d/.test(r.ports) ? r.ports.split(', ').map((x) => x.split('-').map(Number)) : [];
+    const port = () => {
+      if (!ranges.length || r.flow.port === undefined) return {};
+      const [lo, hi = lo] = ranges[Number(random(BigInt(ranges.length)))];
+      return { port: lo + Number(random(BigInt(hi - lo + 1))) };
+    };
     const flows: ReachQuery[] = [r.flow, ...r.sources.map((cidr) => {
       const { family, interval: [lo, hi] } = intervalOf(cidr);
-      return { ...r.flow, sourceIp: formatIp(family, lo + random(hi - lo + 1n)) };
+      return { ...r.flow, ...port(), sourceIp: formatIp(family, lo + random(hi - lo + 1n)) };
     })];
     for (const q of flows) {
       expect(clouds.map((c) => canReach(c, q).verdict), JSON.stringify(q)).toEqual([r.from.verdict, r.to.verdict]);
