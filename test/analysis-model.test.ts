@@ -99,9 +99,9 @@ describe('the driver\'s fixed lines, as can-reach follows them', () => {
     expect(fixedEgress(packet('IPv6', 'fd00::10', 'fd00::1', 'ipv6-icmp', 128, 0))?.verdict).toBe('accept');
     expect(fixedEgress(packet('IPv6', 'fd00::10', 'ff02::1:2', 'udp', 547, 546))?.verdict).toBe('accept');
     expect(fixedEgress(packet('IPv6', 'fd00::10', 'fd00::2', 'udp', 546, 547))?.verdict).toBe('drop');
-    expect(fixedIngress(packet('IPv6', 'fd00::1', 'fd00::10', 'ipv6-icmp', 135, 0))).toBe(true);
-    expect(fixedIngress(packet('IPv6', 'fd00::1', 'fd00::10', 'ipv6-icmp', 128, 0))).toBe(false);
-    expect(fixedIngress(packet('IPv4', '10.0.0.1', '10.0.0.5', 'icmp', 8, 0))).toBe(false);
+    expect(fixedIngress(packet('IPv6', 'fd00::1', 'fd00::10', 'ipv6-icmp', 135, 0))).toBe('NDP and MLD are let in');
+    expect(fixedIngress(packet('IPv6', 'fd00::1', 'fd00::10', 'ipv6-icmp', 128, 0))).toBeUndefined();
+    expect(fixedIngress(packet('IPv4', '10.0.0.1', '10.0.0.5', 'icmp', 8, 0))).toBeUndefined();
   });
 
   test('a port with an IPv6 address and no ingress rule admits router advertisements only, as its chain does', () => {

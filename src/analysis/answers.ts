@@ -38,6 +38,8 @@ export interface MemberMatch {
   via: 'fixed-ip' | 'allowed-address-pair';
   /** the backend matches this member only in frames from this MAC (the openvswitch firewall's /0 pair) */
   onlyFromMac?: string;
+  /** the member is another group's /0, which the backend shares with this group (the openvswitch firewall merges them by address) */
+  shared?: true;
 }
 
 /** The anti-spoofing entry of the sending port that lets the source address out. */

@@ -5,6 +5,7 @@
  * lookups (by name, IP, network, group) are added here.
  */
 import { indexTopology, portKind, portPolicy, rulesOfGroupList } from '../policy/compile.js';
+import { BACKEND_SEMANTICS } from '../policy/neutron-backends.js';
 import { type Family, type HostPolicy, type Member, type PolicyRule, type PortKind, type PortPolicy } from '../policy/ir.js';
 import { type MembershipIndex } from '../policy/membership.js';
 import { type CompileOptions, parseTopology, type Topology, TopologyError } from '../policy/topology.js';
@@ -32,8 +33,8 @@ export interface Cloud {
   portsByHostPair: Map<string, SnapshotPort[]>;
   /** the remote group's members as the data plane expands them */
   members(groupId: string, family: Family): Member[];
-  /** the members the node of this port expands remote groups to (the API's view: `members`, for every port) */
-  membersAt(portId: string): (groupId: string, family: Family) => Member[];
+  /** the members the node of this port expands remote groups to in its rules of one direction (the API's view: `members`, but what the backend shares) */
+  membersAt(portId: string): (groupId: string, family: Family, direction: Direction) => Member[];
   /** what each compute node's agent enforces, when the analyzer runs beside them (portsec serve with agents) */
   agents?: readonly AgentEnforcement[];
   /** the port's IR, as its compute node compiles it */
@@ -129,7 +130,7 @@ export function buildCloud(s: Snapshot, options: Partial<CompileOptions> = {}, a
     portsByFixedIp: new Map(),
     portsByHostPair: new Map(),
     members,
-    membersAt: () => members,
+    membersAt: BACKEND_SEMANTICS[topology.options.backend].pinnedMembersShared ? (portId) => withSharedPinned(cloud, members, portId) : () => members,
     agents,
     kind: (portId) => portKind(topologyPorts.get(portId)!),
     groupRules: (groupId) => rulesOfGroupList(topology, [groupId]),
@@ -154,6 +155,41 @@ export function buildCloud(s: Snapshot, options: Partial<CompileOptions> = {}, a
     }
   }
   return cloud;
+}
+
+type Direction = PolicyRule['direction'];
+const sharedCache = new WeakMap<Cloud, Map<string, Member[]>>();
+
+/**
+ * A port's node's view of remote groups when MAC-pinned members are shared (policy/neutron-backends.ts): a
+ * group with a pinned member also takes the pinned members of every group that the rules of that direction and
+ * family of the node's filtered ports on the port's network name.
+ */
+function withSharedPinned(cloud: Cloud, members: (g: string, f: Family) => Member[], portId: string): (g: string, f: Family, d: Direction) => Member[] {
+  const port = cloud.ports.get(portId)!;
+  const host = port['binding:host_id'];
+  let cache = sharedCache.get(cloud);
+  if (!cache) sharedCache.set(cloud, (cache = new Map()));
+  const pinnedOfNetwork = (f: Family, d: Direction): Member[] => {
+    const key = `${port.network_id}|${host ?? ''}|${f}|${d}|`;
+    let list = cache.get(key);
+    if (list) return list;
+    const named = new Set<string>();
+    for (const q of cloud.portsOfNetwork.get(port.network_id) ?? []) {
+      if (q['binding:host_id'] !== host || cloud.kind(q.id) !== 'filtered') continue;
+      for (const r of cloud.policy(q.id).groupRules) if (r.direction === d && r.ethertype === f && r.remote.kind === 'group') named.add(r.remote.groupId);
+    }
+    cache.set(key, (list = [...named].flatMap((g) => members(g, f).filter((m) => m.srcMac))));
+    return list;
+  };
+  return (g, f, d) => {
+    const own = members(g, f);
+    if (!own.some((m) => m.srcMac)) return own;
+    const key = `${port.network_id}|${host ?? ''}|${f}|${d}|${g}`;
+    let list = cache.get(key);
+    if (!list) cache.set(key, (list = [...own, ...pinnedOfNetwork(f, d).filter((m) => !own.some((o) => o.ip === m.ip && o.srcMac === m.srcMac))]));
+    return list;
+  };
 }
 
 export const addressKey = (a: { family: Family; value: bigint }) => `${a.family}|${a.value}`;

@@ -71,9 +71,11 @@ export function resolveDestinations(cloud: Cloud, text: string): Destination[] {
 export function resolveSource(cloud: Cloud, text: string, dst: Destination, sourceIp?: string): Source {
   if (sourceIp !== undefined) {
     const as = parseAddress(sourceIp) ?? fail(`source address ${sourceIp}: not an IP address`);
-    const from = resolveSource(cloud, text, dst);
-    if (!from.port) fail(`--source-ip needs SRC to be a port or instance, not ${text}`);
-    return { text: sourceIp, ...as, port: from.port };
+    // the port sends from the given address, so it needs no fixed IP of its own in that family
+    const named = portsNamed(cloud, text);
+    const port = named.find((p) => p.network_id === dst.port.network_id) ?? named[0] ?? resolveSource(cloud, text, dst).port;
+    if (!port) fail(`--source-ip needs SRC to be a port or instance, not ${text}`);
+    return { text: sourceIp, ...as, port };
   }
   const ip = parseAddress(text);
   if (ip) {

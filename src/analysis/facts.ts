@@ -21,7 +21,8 @@ export function memberMatch(cloud: Cloud, groupId: string, m: Member): MemberMat
   // an agent may still hold a member whose port is gone
   const port = cloud.ports.get(m.portId);
   const match: MemberMatch = { group: groupRef(cloud, groupId), port: port ? portRef(port) : { type: 'port', id: m.portId }, address: m.ip, via: MEMBER_VIA[m.via] };
-  return m.srcMac ? { ...match, onlyFromMac: m.srcMac } : match;
+  if (!m.srcMac) return match;
+  return port && !port.security_groups.includes(groupId) ? { ...match, onlyFromMac: m.srcMac, shared: true } : { ...match, onlyFromMac: m.srcMac };
 }
 
 /** Why a port that is not filtered is not. */

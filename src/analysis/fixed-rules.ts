@@ -1,10 +1,12 @@
 /**
- * The driver's fixed lines (policy/fixed-rules.ts, the IR rules render.ts
- * writes) as can-reach tells them: DHCP and DAD let out before anti-spoofing,
- * DHCP-server and router-advertisement replies dropped, all other ICMPv6 let
- * out, NDP and MLD let in.
+ * The backend's fixed lines (policy/fixed-rules.ts: the iptables driver's,
+ * which render.ts writes, or the openvswitch firewall's) as can-reach tells
+ * them: DHCP (and DAD) let out before anti-spoofing, DHCP-server replies and
+ * router advertisements dropped, ICMPv6 let out, NDP, MLD (and DHCP replies)
+ * let in.
  */
-import { type FixedWhat } from '../policy/ir.js';
+import { type FixedRules } from '../policy/fixed-rules.js';
+import { type Family, type FixedWhat, type PortPolicy } from '../policy/ir.js';
 import { fixedLine, type Packet } from './packet.js';
 
 export interface FixedVerdict {
@@ -21,14 +23,23 @@ const WHY: Record<FixedWhat, string> = {
   icmpv6: 'ICMPv6 is always let out',
   'dhcpv6-request': 'DHCPv6 client request',
   'dhcpv6-reply': 'instances may not answer as DHCPv6 servers',
-  ndp: 'NDP and MLD queries are let in',
+  ndp: 'NDP and MLD are let in',
+  'dhcp-offer': 'DHCP replies are let in',
+  'ndp-out': 'MLD queries, router and neighbour solicitations from the port\'s own addresses are switched without rules',
+  'neighbour-advertisement': 'neighbour advertisements of the port\'s own addresses are switched without rules',
 };
 
-/** What the egress chain's fixed lines do with a packet the spoof check let through (or before it); undefined: the rules decide. */
-export function fixedEgress(p: Packet): FixedVerdict | undefined {
-  const line = fixedLine('egress', p);
-  return line && { verdict: line.beforeSpoof && line.verdict === 'accept' ? 'accept-before-spoof' : line.verdict, why: WHY[line.what] };
+/**
+ * What the egress chain's fixed lines do with a packet the spoof check let through (or before it); undefined:
+ * the rules decide. `switched`: a destination on the same node gets it without its ingress chain.
+ */
+export function fixedEgress(p: Packet, rules?: Record<Family, FixedRules>, pp?: PortPolicy): (FixedVerdict & { switched?: true }) | undefined {
+  const line = fixedLine('egress', p, rules, pp);
+  return line && { verdict: line.beforeSpoof && line.verdict === 'accept' ? 'accept-before-spoof' : line.verdict, why: WHY[line.what], ...(line.switched && { switched: true }) };
 }
 
-/** NDP and MLD queries are let in before the ingress rules. */
-export const fixedIngress = (p: Packet): boolean => fixedLine('ingress', p)?.verdict === 'accept';
+/** Why the ingress chain lets the packet in before its rules (NDP, MLD, DHCP replies), if it does. */
+export function fixedIngress(p: Packet, rules?: Record<Family, FixedRules>): string | undefined {
+  const line = fixedLine('ingress', p, rules);
+  return line?.verdict === 'accept' ? WHY[line.what] : undefined;
+}

@@ -7,7 +7,7 @@ import { BACKENDS, DEFAULT_BACKEND } from '../backends/index.js';
 import { type Family as IpFamily, familyBits } from '../model/addresses.js';
 import { ICMP_PROTOCOLS, keywordNumber, PORT_PROTOCOLS, protocolNumber } from '../model/protocols.js';
 import { type Family, type FixedWhat, type Member, type PolicyRule, type PortPolicy, type SpoofEntry } from '../policy/ir.js';
-import { FIXED_RULES, type FixedRule } from '../policy/fixed-rules.js';
+import { FIXED_RULES, type FixedRule, type FixedRules } from '../policy/fixed-rules.js';
 import { intervalOf, type Interval, parsePrefix, type AddressSet, union } from './ranges.js';
 
 export interface Packet {
@@ -136,7 +136,8 @@ export function spoofEntry(pp: PortPolicy, pkt: Packet): SpoofEntry | undefined 
   return pp.spoof[pkt.family].find((e) => e.mac === mac && (e.cidr === null || inPrefix(e.cidr, pkt.family, pkt.src)));
 }
 
-type MembersOf = (groupId: string, family: Family) => Member[];
+/** a remote group's members as a port's node holds them for rules of one direction */
+type MembersOf = (groupId: string, family: Family, direction: 'ingress' | 'egress') => Member[];
 
 /** Whether a rule's service and its pinned own address (the destination on ingress, the source on egress) match the packet. */
 function matchesOwnSide(r: PolicyRule, direction: 'ingress' | 'egress', pkt: Packet): boolean {
@@ -144,21 +145,36 @@ function matchesOwnSide(r: PolicyRule, direction: 'ingress' | 'egress', pkt: Pac
   return !r.localPrefix || inPrefix(r.localPrefix, pkt.family, direction === 'ingress' ? pkt.dst : pkt.src);
 }
 
-/** The fixed line that decides a packet, and whether the chain meets it before anti-spoofing. */
+/** The fixed line that decides a packet, whether the chain meets it before anti-spoofing, and whether it switches the packet past the destination's ingress chain. */
 export interface FixedLine {
   what: FixedWhat;
   verdict: 'accept' | 'drop';
   beforeSpoof: boolean;
+  switched: boolean;
 }
 
-/** The first of the driver's fixed lines (policy/fixed-rules.ts) of a filtered port's chain that matches the packet; undefined: the rules decide. */
-export function fixedLine(direction: 'ingress' | 'egress', pkt: Packet): FixedLine | undefined {
+/**
+ * Whether any of the port's anti-spoofing entries, from any of its MACs, covers a neighbour advertisement's
+ * target: the sender's own address, or, with a code other than 0 (which OVS parses no target of), `::`.
+ */
+function ownTarget(pkt: Packet, pp?: PortPolicy): boolean {
+  const target = (pkt.sport ?? 0) === 0 ? pkt.src : 0n;
+  return !!pp?.spoof[pkt.family].some((e) => e.cidr !== null && inPrefix(e.cidr, pkt.family, target));
+}
+
+/**
+ * The first of the backend's fixed lines (policy/fixed-rules.ts; the iptables driver's by default) of a
+ * filtered port's chain that matches the packet; undefined: the rules decide. A neighbour advertisement's
+ * line needs the sending port (its target, taken as the source, must be the port's).
+ */
+export function fixedLine(direction: 'ingress' | 'egress', pkt: Packet, fixedRules: Record<Family, FixedRules> = FIXED_RULES, pp?: PortPolicy): FixedLine | undefined {
   const peer = direction === 'ingress' ? pkt.src : pkt.dst;
   const first = (rules: readonly FixedRule[], beforeSpoof: boolean): FixedLine | undefined => {
-    const r = rules.find((x) => matchesOwnSide(x, direction, pkt) && (x.remote.kind === 'any' || (x.remote.kind === 'prefix' && inPrefix(x.remote.cidr, pkt.family, peer))));
-    return r && { what: r.origin.what, verdict: r.origin.verdict, beforeSpoof };
+    const r = rules.find((x) => matchesOwnSide(x, direction, pkt) && (x.remote.kind === 'any' || (x.remote.kind === 'prefix' && inPrefix(x.remote.cidr, pkt.family, peer)))
+      && (!x.ownTarget || ownTarget(pkt, pp)));
+    return r && { what: r.origin.what, verdict: r.origin.verdict, beforeSpoof, switched: !!r.switched };
   };
-  const fixed = FIXED_RULES[pkt.family];
+  const fixed = fixedRules[pkt.family];
   return direction === 'ingress' ? first(fixed.ingress, false) : first(fixed.beforeSpoof, true) ?? first(fixed.afterSpoof, false);
 }
 
@@ -173,7 +189,7 @@ export function firstAdmitting(pp: PortPolicy, direction: 'ingress' | 'egress', 
       if (inPrefix(r.remote.cidr, pkt.family, peer)) return { rule: r };
       continue;
     }
-    const member = matchingMember(remoteMembers(pp, members(r.remote.groupId, pkt.family), enableIpset), pkt.family, peer, pkt.srcMac);
+    const member = matchingMember(remoteMembers(pp, members(r.remote.groupId, pkt.family, direction), enableIpset), pkt.family, peer, pkt.srcMac);
     if (member) return { rule: r, member: { groupId: r.remote.groupId, member } };
   }
   return undefined;

@@ -8,6 +8,7 @@
 import { formatIp } from '../model/addresses.js';
 import { protocolKeyword } from '../model/protocols.js';
 import { type Family, type PortPolicy, type SpoofEntry } from '../policy/ir.js';
+import { BACKEND_SEMANTICS } from '../policy/neutron-backends.js';
 import { type FilterOutcome, type ReachAnswer, type ReachQuery, type ReachStep, type SpoofMatch } from './answers.js';
 import { type Cloud, groupLabel, networkRef, portLabel, portRef } from './cloud.js';
 import { type Entry, entryPoints, resolveDestinations, resolveSource } from './endpoints.js';
@@ -83,6 +84,9 @@ function walk(cloud: Cloud, q: ReachQuery, entry: Entry, dst: SnapshotPort, sent
   const srcText = fmt(pkt.family, pkt.src);
   const dstText = fmt(pkt.family, pkt.dst);
   const from = entry.port;
+  const lines = BACKEND_SEMANTICS[cloud.topology.options.backend].fixedRules;
+  /** whether the sender's fixed line hands the packet to the NORMAL action, past a same-node destination's ingress chain */
+  let switched = false;
   path.steps.push({ stage: 'entry', ok: entry.ok, source: entry.source, through: entry.through });
   if (!entry.ok && entry.change) path.changes.push(entry.change);
   if (from) {
@@ -91,7 +95,8 @@ function walk(cloud: Cloud, q: ReachQuery, entry: Entry, dst: SnapshotPort, sent
     const port = portRef(from);
     const egress = (outcome: FilterOutcome) => path.steps.push({ stage: 'egress', ok: passes(outcome), port, peer: dstText, ...outcome });
     if (pp.kind === 'filtered') {
-      const fixed = fixedEgress(pkt);
+      const fixed = fixedEgress(pkt, lines, pp);
+      switched = !!fixed?.switched;
       if (fixed?.verdict === 'drop') egress({ by: 'fixed', verdict: 'drop', why: fixed.why });
       if (fixed?.verdict !== 'accept-before-spoof') {
         const match = spoofMatch(pp, pkt);
@@ -120,10 +125,13 @@ function walk(cloud: Cloud, q: ReachQuery, entry: Entry, dst: SnapshotPort, sent
   pkt = frames.ingress;
   const pp = cloud.policy(dst.id);
   const ingress = (outcome: FilterOutcome) => path.steps.push({ stage: 'ingress', ok: passes(outcome), port: portRef(dst), peer: srcText, ...outcome });
+  const letIn = pp.kind === 'filtered' ? fixedIngress(pkt, lines) : undefined;
   if (pp.kind !== 'filtered') {
     ingress(unfiltered(pp));
-  } else if (fixedIngress(pkt)) {
-    ingress({ by: 'fixed', verdict: 'accept', why: `NDP and MLD are let in (ICMPv6 type ${pkt.dport})` });
+  } else if (switched && sameNode(from!, dst)) {
+    ingress({ by: 'fixed', verdict: 'accept', why: `switched to it on the same compute node (NORMAL), past its ingress rules` });
+  } else if (letIn) {
+    ingress({ by: 'fixed', verdict: 'accept', why: `${letIn} (${isIcmp(pkt.protocol) ? `ICMPv6 type ${pkt.dport}` : `${protocolKeyword(pkt.protocol)} ${pkt.sport}->${pkt.dport}`})` });
   } else {
     const outcome = ruleOutcome(cloud, pp, 'ingress', pkt);
     ingress(outcome);
@@ -142,6 +150,9 @@ function groupsToChange(cloud: Cloud, port: SnapshotPort, command: (group: strin
 }
 
 const routerInterfaces = (cloud: Cloud, net: string) => (cloud.portsOfNetwork.get(net) ?? []).filter((p) => p.device_owner.startsWith('network:router_interface'));
+
+/** Whether two ports are bound to the same compute node, as far as the snapshot says. */
+const sameNode = (a: SnapshotPort, b: SnapshotPort) => !!a['binding:host_id'] && a['binding:host_id'] === b['binding:host_id'];
 
 /** A router with an interface on both networks (its ports are network-owned, so unfiltered). */
 export function sharedRouter(cloud: Cloud, a: string, b: string): string | undefined {

@@ -4,9 +4,11 @@
  * group order) and the members of every remote group those rules name.
  */
 import { formatIp, parseCidr } from '../model/addresses.js';
+import { PORT_PROTOCOLS, protocolNumber } from '../model/protocols.js';
 import { eui64 } from '../model/ipam.js';
 import { type Family, FAMILIES, type PolicyRule, type PortKind, type PortPolicy, type SpoofEntry } from './ir.js';
 import { MembershipIndex } from './membership.js';
+import { BACKEND_SEMANTICS, DEFAULT_NEUTRON_BACKEND, type NeutronBackend } from './neutron-backends.js';
 import { type Topology, type TopologyGroup, type TopologyPort } from './topology.js';
 
 const familyOfIp = (ip: string): Family => (ip.includes(':') ? 'IPv6' : 'IPv4');
@@ -22,21 +24,27 @@ const LINK_LOCAL = parseCidr('fe80::/64')!;
 /** The IPv6 link-local address SLAAC derives from a MAC (EUI-64 in fe80::/64). */
 export const linkLocal = (mac: string): string => formatIp(6, eui64(LINK_LOCAL, mac));
 
-/** _spoofing_rule: pairs first, then fixed IPs; IPv6 adds each MAC's link-local address after its first entry. */
-export function spoofEntries(p: TopologyPort): Record<Family, SpoofEntry[]> {
+/**
+ * The (MAC, source) pairs a port may send from: pairs first, then fixed IPs (iptables' _spoofing_rule); IPv6
+ * adds each MAC's link-local address after its first entry, or the backend adds its own MAC's always.
+ */
+export function spoofEntries(p: TopologyPort, backend: NeutronBackend = DEFAULT_NEUTRON_BACKEND): Record<Family, SpoofEntry[]> {
+  const { linkLocal: lla, macOnlyWithoutFixedIps } = BACKEND_SEMANTICS[backend];
   const out: Record<Family, SpoofEntry[]> = { IPv4: [], IPv6: [] };
+  const addLinkLocal = (mac: string) => {
+    const cidr = linkLocal(mac);
+    if (!out.IPv6.some((e) => e.mac === mac && e.cidr === cidr)) out.IPv6.push({ mac, cidr, via: 'link_local' });
+  };
   const add = (mac: string, ip: string, via: SpoofEntry['via']) => {
     const family = familyOfIp(ip);
     // canonical (the topology's): how a backend writes it (iptables: upper case) is the backend's business
     out[family].push({ mac, cidr: ip, via });
-    if (family === 'IPv6') {
-      const lla = linkLocal(mac);
-      if (!out.IPv6.some((e) => e.mac === mac && e.cidr === lla)) out.IPv6.push({ mac, cidr: lla, via: 'link_local' });
-    }
+    if (family === 'IPv6' && lla === 'each-ipv6-mac') addLinkLocal(mac);
   };
   for (const a of p.allowed_address_pairs) add(a.mac_address, a.ip_address, 'address_pair');
   for (const ip of p.fixed_ips) add(p.mac_address, ip, 'fixed_ip');
-  if (p.fixed_ips.length === 0) {
+  if (lla === 'own-mac') addLinkLocal(p.mac_address);
+  if (p.fixed_ips.length === 0 && macOnlyWithoutFixedIps) {
     for (const f of FAMILIES) out[f].push({ mac: p.mac_address, cidr: null, via: 'mac_only' });
   }
   return out;
@@ -73,23 +81,29 @@ export function providerRules(p: TopologyPort): PolicyRule[] {
   return rules;
 }
 
-const rulesOfGroup = new WeakMap<TopologyGroup, Map<boolean, PolicyRule[]>>();
+const rulesOfGroup = new WeakMap<TopologyGroup, Map<string, PolicyRule[]>>();
 
-/** A group's rules as the agent receives them (the OVS agent's cache sends normalised prefixes); shared by its ports. */
-export function groupRules(g: TopologyGroup, normalised: boolean): PolicyRule[] {
+/**
+ * A group's rules as the agent receives them (the OVS agent's cache sends normalised prefixes) and the
+ * backend matches them (a port range on a protocol it takes no ports of is dropped); shared by its ports.
+ */
+export function groupRules(g: TopologyGroup, normalised: boolean, backend: NeutronBackend = DEFAULT_NEUTRON_BACKEND): PolicyRule[] {
   let byForm = rulesOfGroup.get(g);
   if (!byForm) rulesOfGroup.set(g, (byForm = new Map()));
-  let rules = byForm.get(normalised);
-  if (!rules) byForm.set(normalised, (rules = deriveGroupRules(g, normalised)));
+  const key = `${normalised} ${backend}`;
+  let rules = byForm.get(key);
+  if (!rules) byForm.set(key, (rules = deriveGroupRules(g, normalised, BACKEND_SEMANTICS[backend].portRangeProtocols)));
   return rules;
 }
 
-function deriveGroupRules(g: TopologyGroup, normalised: boolean): PolicyRule[] {
+function deriveGroupRules(g: TopologyGroup, normalised: boolean, portProtocols: ReadonlySet<string>): PolicyRule[] {
   return g.rules.map((r): PolicyRule => {
     const prefix = normalised ? r.normalized_cidr : r.remote_ip_prefix;
+    const number = protocolNumber(r.protocol);
+    const ports = number === undefined || !PORT_PROTOCOLS.has(number) || portProtocols.has(number);
     // every field written out (in blankRule's order): V8 builds a `{ ...blankRule, newKey }` literal ~20x slower, which 200,000 rules feel
     return {
-      protocol: r.protocol, portMin: r.port_range_min, portMax: r.port_range_max, sourcePortMin: null, sourcePortMax: null, localPrefix: null,
+      protocol: r.protocol, portMin: ports ? r.port_range_min : null, portMax: ports ? r.port_range_max : null, sourcePortMin: null, sourcePortMax: null, localPrefix: null,
       direction: r.direction, ethertype: r.ethertype,
       remote: r.remote_group_id ? { kind: 'group', groupId: r.remote_group_id } : prefix ? { kind: 'prefix', cidr: prefix } : { kind: 'any' },
       origin: { kind: 'group', groupId: g.id, ruleId: r.id },
@@ -116,9 +130,9 @@ export function rulesOfGroupList(t: Topology, groupIds: readonly string[]): Poli
   let lists = rulesOfGroupLists.get(t.groups);
   if (!lists) rulesOfGroupLists.set(t.groups, (lists = new Map()));
   const normalised = t.options.sgInfoSource === 'agent_shim';
-  const key = [normalised ? 'n' : 'r', ...groupIds].join(' ');
+  const key = [normalised ? 'n' : 'r', t.options.backend, ...groupIds].join(' ');
   let rules = lists.get(key);
-  if (!rules) lists.set(key, (rules = groupIds.flatMap((g) => groupRules(t.groups.get(g)!, normalised))));
+  if (!rules) lists.set(key, (rules = groupIds.flatMap((g) => groupRules(t.groups.get(g)!, normalised, t.options.backend))));
   return rules;
 }
 
@@ -129,5 +143,5 @@ export function portPolicy(t: Topology, p: TopologyPort): PortPolicy {
   const groupRules = rulesOfGroupList(t, p.security_groups);
   const rules = providerRules(p);
   for (const r of groupRules) rules.push(r);
-  return { port: p, kind, spoof: spoofEntries(p), rules, groupRules };
+  return { port: p, kind, spoof: spoofEntries(p, t.options.backend), rules, groupRules };
 }

@@ -29,7 +29,9 @@ export type Remote =
 
 /** What one of the driver's fixed lines is for. */
 export type FixedWhat = 'dhcp-discovery' | 'dad' | 'dhcp-request' | 'dhcp-reply' | 'router-advertisement' | 'icmpv6'
-  | 'dhcpv6-request' | 'dhcpv6-reply' | 'ndp';
+  | 'dhcpv6-request' | 'dhcpv6-reply' | 'ndp'
+  // the openvswitch firewall's own: DHCP replies let in, MLD queries, router and neighbour solicitations and advertisements let out
+  | 'dhcp-offer' | 'ndp-out' | 'neighbour-advertisement';
 
 /** The driver's own lines around a port's rules: the only rules that can drop. */
 export interface FixedOrigin { kind: 'fixed'; what: FixedWhat; verdict: 'accept' | 'drop' }

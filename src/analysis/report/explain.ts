@@ -34,7 +34,9 @@ function ruleWords(r: RuleDetail, direction: 'ingress' | 'egress'): Phrase {
   return [`${r.ethertype} ${r.protocol ?? 'any protocol'}${portRange(r.portMin, r.portMax)} ${direction === 'ingress' ? 'from' : 'to'} `, ...remote, ' (', ...originWords(r.origin), ')'];
 }
 
-const memberWords = (m: MemberMatch): Phrase => ['group ', m.group, "'s member ", m.port, ` via ${PAIR_VIA[m.via]} ${m.address}${m.onlyFromMac ? ` (only from MAC ${m.onlyFromMac})` : ''}`];
+const memberWords = (m: MemberMatch): Phrase => m.shared
+  ? ['group ', m.group, ' through ', m.port, `'s ${PAIR_VIA[m.via]} ${m.address} of another group, shared with every group holding one (only from MAC ${m.onlyFromMac})`]
+  : ['group ', m.group, "'s member ", m.port, ` via ${PAIR_VIA[m.via]} ${m.address}${m.onlyFromMac ? ` (only from MAC ${m.onlyFromMac})` : ''}`];
 
 const UNFILTERED: Record<UnfilteredReason, string> = { 'network-owned': 'not filtered (a network-owned port)', 'port-security-disabled': 'not filtered (port security disabled)' };
 

@@ -71,6 +71,8 @@ const FIXED_COMMENTS: Record<FixedWhat, string | undefined> = {
   'dhcp-discovery': COMMENTS.DHCP_CLIENT, dad: COMMENTS.IPV6_ICMP_ALLOW, 'dhcp-request': COMMENTS.DHCP_CLIENT, 'dhcp-reply': COMMENTS.DHCP_SPOOF,
   'router-advertisement': COMMENTS.IPV6_RA_DROP, icmpv6: COMMENTS.IPV6_ICMP_ALLOW, 'dhcpv6-request': COMMENTS.DHCP_CLIENT,
   'dhcpv6-reply': COMMENTS.DHCP_SPOOF, ndp: undefined,
+  // the openvswitch firewall's (not rendered here)
+  'dhcp-offer': undefined, 'ndp-out': undefined, 'neighbour-advertisement': undefined,
 };
 
 /** The fixed lines' texts, made as the other shared lines are (through `text`): every chain copies them. */
