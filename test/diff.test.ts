@@ -228,6 +228,16 @@ describe('diff on hand-made clouds', () => {
     expect(recheck(s, 'iptables_hybrid', 'ovn', rows)).toBeGreaterThan(rows.length);
   });
 
+  test('iptables_hybrid to openvswitch: a DCCP rule\'s port range is dropped, so its other ports open', () => {
+    const s = snapshot([port('a', ['10.10.10.10'], ['a']), port('b', ['10.10.10.20'], ['b'])], ['a', 'b'], [
+      rule('dccp', 'b', { protocol: 'dccp', port_range_min: 5000, port_range_max: 5000, remote_ip_prefix: '10.10.10.0/24' }),
+    ]);
+    const rows = run(s, 'iptables_hybrid', 'openvswitch');
+    expect(rows.map(brief)).toEqual([['10.10.10.20', 'dccp/0-4999, 5001-65535', 'a', '10.10.10.10/32', 'DENY->ALLOW']]);
+    expect(explainedDiff(rows)[0].to.reason).toMatch(/b ingress allows it: IPv4 dccp from 10\.10\.10\.0\/24 \(rule dccp of group b\)$/);
+    expect(recheck(s, 'iptables_hybrid', 'openvswitch', rows)).toBeGreaterThan(rows.length);
+  });
+
   test('the /1 split to ovn: each half is a class of its own member', () => {
     const rows = run(seed(['0.0.0.0/1', '128.0.0.0/1']), 'iptables_hybrid', 'ovn');
     const nat = explainedDiff(rows).filter((r) => r.senders.map((x) => x.name).join(' ') === 'nat');
