@@ -298,12 +298,14 @@ describe('portsec diff on the command line', () => {
   });
 
   test('bad input: one line and exit 2 for an unreadable input; a missing or unknown --to-backend is refused', async () => {
-    const missing = await portsec('diff', '--files', join(dir, 'nosuch.json'), '--to-backend', 'ovn');
+    const missing = await portsec('diff', '--files', join(dir, 'nosuch.json'), '--backend', 'iptables', '--to-backend', 'ovn');
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/^portsec: .+\n$/);
     writeFileSync(join(dir, 'bad.json'), '{"ports": 3}');
-    const bad = await portsec('diff', '--files', join(dir, 'bad.json'), '--to-backend', 'ovn');
+    const bad = await portsec('diff', '--files', join(dir, 'bad.json'), '--backend', 'iptables', '--to-backend', 'ovn');
     expect([bad.code, /^portsec: .+\n$/.test(bad.stderr)]).toEqual([2, true]);
+    const from = await portsec('diff', '--files', file, '--to-backend', 'ovn');
+    expect([from.code, from.stderr]).toEqual([2, 'portsec: diff needs --backend, the firewall the cloud runs now (one of iptables, iptables_hybrid, openvswitch, ovn)\n']);
     for (const args of [[], ['--to-backend', 'nftables']]) {
       const r = await portsec('diff', '--files', file, ...args);
       expect(r.code).not.toBe(0);
@@ -341,11 +343,12 @@ describe.sequential('GET /analysis/v1/diff', () => {
       .toEqual([['nat', 'proxy', 'tcp/80', '0.0.0.0/0', 'ALLOW', 'DENY']]);
     // asked again: the same answer (kept per change)
     expect((await api(server.url, 'GET', '/analysis/v1/diff?backend=iptables_hybrid&to_backend=ovn', admin)).body).toEqual(r.body);
-    expect((await api(server.url, 'GET', '/analysis/v1/diff?to_backend=iptables_hybrid', admin)).body.rows).toEqual([]);
-    for (const q of ['', '?backend=ovn', '?to_backend=nftables', '?backend=nftables&to_backend=ovn']) {
+    expect((await api(server.url, 'GET', '/analysis/v1/diff?backend=iptables&to_backend=iptables_hybrid', admin)).body.rows).toEqual([]);
+    // both ends named: without `backend` the analyzer takes each port's own, which is no one backend to move from
+    for (const q of ['', '?to_backend=ovn', '?backend=ovn', '?to_backend=nftables', '?backend=nftables&to_backend=ovn']) {
       const bad = await api(server.url, 'GET', `/analysis/v1/diff${q}`, admin);
       expect(bad.status, q).toBe(400);
-      expect(JSON.stringify(bad.body)).toMatch(/to_backend|backend must be one of/);
+      expect(JSON.stringify(bad.body)).toMatch(/needs backend|needs to_backend|backend must be one of/);
     }
     expect((await api(server.url, 'GET', '/analysis/v1/diff?to_backend=ovn', { 'Content-Type': 'application/json' })).status).toBe(401);
     // another project's view holds none of these ports
