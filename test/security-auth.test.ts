@@ -161,7 +161,7 @@ describe.sequential('hole 4: authentication follows the route, in every spelling
         ['PUT', `/v2.0/${c}/${portId}`], ['DELETE', `/v2.0/${c}/${portId}`], ['HEAD', `/v2.0/${c}/${portId}`],
       ]),
       ['GET', '/analysis/v1/cloud'], ['GET', '/analysis/v1/findings'], ['POST', '/analysis/v1/can-reach'], ['GET', '/analysis/v1/exposure'],
-      ['GET', '/analysis/v1/events'],
+      ['GET', '/analysis/v1/events'], ['GET', '/analysis/v1/diff?to_backend=ovn'],
     ];
     const wrong: string[] = [];
     for (const [method, path] of routes) {

@@ -194,6 +194,48 @@ describe('web console in Chromium', () => {
     await shot('trace-allow');
   });
 
+  test('the firewall choice: the Migration tab lists what a move to OVN changes, and can-reach answers for the backend chosen', async () => {
+    const firewall = page.getByRole('combobox', { name: /^Firewall/ });
+    await firewall.selectOption('iptables_hybrid');
+    await page.getByRole('tab', { name: 'Migration' }).click();
+    const rows = page.locator('.migration-view tbody tr');
+    await rows.first().waitFor();
+    expect(await page.locator('.migration-view thead th').allTextContents()).toEqual(['Destination', 'Service', 'Sent by', 'Sources', 'iptables_hybrid', 'ovn', 'One flow']);
+    // the rows are the API's for the same pair of backends
+    const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('portsec.session')!).token as string);
+    const api = await (await fetch(`${server.url}/analysis/v1/diff?backend=iptables_hybrid&to_backend=ovn`, { headers: { 'X-Auth-Token': token } })).json();
+    expect(await rows.evaluateAll((trs) => trs.map((tr) => [(tr as HTMLElement).dataset.senders, (tr as HTMLElement).dataset.change])))
+      .toEqual(api.rows.map((r: { senders: { name: string }[] }) => [r.senders.map((x) => x.name).join(' '), 'ALLOW->DENY']));
+    const nat = rows.filter({ has: page.locator('td:nth-child(3)', { hasText: /^nat$/ }) }).first();
+    expect(await nat.locator('td').nth(1).textContent()).toBe('IPv4 tcp/80');
+    expect(await nat.locator('td').nth(3).textContent()).toMatch(/^0\.0\.0\.0\/0 except 10\.10\.10\.10\/32, 10\.10\.10\.20\/32/);
+    expect(await nat.locator('td[data-side="to"]').textContent()).toContain('on ovn remote group ssh stands for its members\' fixed IPs only: nat\'s allowed-address pair 0.0.0.0/0 is not a member');
+    await shot('migration');
+    // moving somewhere that changes nothing for this cloud
+    await page.getByRole('combobox', { name: /^Move to/ }).selectOption('iptables');
+    await page.getByText('No flow changes verdict.').waitFor();
+    await page.getByRole('combobox', { name: /^Move to/ }).selectOption('ovn');
+
+    // a row's flow opens in can-reach, answered for the console's firewall: the row's first verdict
+    const flow = api.rows[0].flow as { src: string; dst: string; sourceIp: string };
+    await rows.first().getByRole('button', { name: /^Trace one flow/ }).click();
+    expect(await page.getByLabel(/^Address sent from/).inputValue()).toBe(flow.sourceIp);
+    expect(await page.getByLabel(/^Destination/).inputValue()).toBe(flow.dst);
+    await page.getByRole('button', { name: 'Trace', exact: true }).click();
+    await page.locator('[data-verdict="ALLOW"]').waitFor();
+
+    await firewall.selectOption('ovn');
+    await page.getByRole('tab', { name: 'Can reach?' }).click();
+    await page.getByRole('button', { name: 'Trace', exact: true }).click();
+    await page.locator('[data-verdict="DENY"]').waitFor();
+    // the findings follow too: on OVN the pair is no member, so nothing is red
+    await page.waitForFunction((ref) => !window.portsecGraph!.elements().filter((e) => e.data('ref') === ref).hasClass('finding-red'), `edge:${ids.ssh}>${ids.proxy}`);
+    await firewall.selectOption('iptables');
+    await page.getByRole('button', { name: 'Trace', exact: true }).click();
+    await page.locator('[data-verdict="ALLOW"]').waitFor();
+    await page.waitForFunction((ref) => window.portsecGraph!.elements().filter((e) => e.data('ref') === ref).hasClass('finding-red'), `edge:${ids.ssh}>${ids.proxy}`);
+  });
+
   test('the fix applied through the API clears the highlight live, without a reload', async () => {
     await page.getByRole('tab', { name: 'Graph' }).click();
     await page.evaluate(() => {
@@ -231,9 +273,10 @@ describe('web console in Chromium', () => {
     const axe = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
     // evaluated through the DevTools protocol: the console's CSP rightly refuses inline scripts
     await page.evaluate(axe);
-    for (const tab of ['Graph', 'Findings', 'Can reach?', 'Exposure']) {
+    for (const tab of ['Graph', 'Findings', 'Can reach?', 'Exposure', 'Migration']) {
       await page.getByRole('tab', { name: new RegExp(`^${tab.replace('?', '\\?')}`) }).click();
       if (tab === 'Exposure') await page.locator('.exposure-view tbody tr').first().waitFor();
+      if (tab === 'Migration') await page.locator('.migration-view caption').waitFor();
       const violations = await page.evaluate(async () => {
         const result = await (window as unknown as { axe: { run: (ctx: unknown, o: unknown) => Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } })
           .axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa'] } });

@@ -170,3 +170,34 @@ export interface ExposureRow {
 }import { type RuleOrigin as IrOrigin } from '../policy/ir.js';
 import { type NeutronBackend } from '../policy/neutron-backends.js';
 
+
+/** One backend's answer for a flow class of a diff: the verdict and the steps that decided it (can-reach's, for the class's representative flow). */
+export interface DiffSide {
+  backend: NeutronBackend;
+  verdict: 'ALLOW' | 'DENY';
+  /** allowed: the egress and ingress steps that let it through; denied: every blocked step */
+  steps: ReachStep[];
+  /** denied: what would let the class's flow through (can-reach's changes for it) */
+  changes: { why: string; command: string }[];
+}
+
+/** A flow class whose verdict changes from one backend to another (portsec diff). */
+export interface DiffRow {
+  /** the address flows go to (a fixed IP, or a VIP held as a pair), and the ports that hold it */
+  destination: { address: string; ports: ObjectRef[] };
+  ethertype: Family;
+  /** a protocol name, or "any": one no rule names */
+  protocol: string;
+  /** "80", "1000-2000", "any", "type 8 code 0" */
+  ports: string;
+  /** the source addresses of the class, as the fewest CIDRs */
+  sources: string[];
+  /** the same set as the smallest CIDR that holds it, less some blocks (shorter to read when the class is "everything but a few members") */
+  cover: { cidr: string; except: string[] };
+  /** the ports the flows come from: senders from their own fixed IPs, or the one port (with pairs, without port security, a router) the sources enter through */
+  senders: ObjectRef[];
+  /** one flow of the class, as can-reach takes it: both sides answer it as they do every flow of the class */
+  flow: ReachQuery;
+  from: DiffSide;
+  to: DiffSide;
+}

@@ -173,7 +173,7 @@ const routerInterfaces = (cloud: Cloud, net: string) => (cloud.portsOfNetwork.ge
 const sameNode = (a: SnapshotPort, b: SnapshotPort) => !!a['binding:host_id'] && a['binding:host_id'] === b['binding:host_id'];
 
 /** A router with an interface on both networks (its ports are network-owned, so unfiltered). */
-function sharedRouter(cloud: Cloud, a: string, b: string): string | undefined {
+export function sharedRouter(cloud: Cloud, a: string, b: string): string | undefined {
   const routers = (net: string) => new Set(routerInterfaces(cloud, net).map((p) => p.device_id));
   const onB = routers(b);
   return [...routers(a)].find((r) => onB.has(r));

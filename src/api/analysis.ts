@@ -1,7 +1,8 @@
 /**
  * The analyzer over HTTP, for the web console: the cloud it draws, findings,
- * can-reach and exposure over this server's database as the caller's project
- * sees it (an admin sees everything), and a server-sent event on every change.
+ * can-reach, exposure and the diff between two backends over this server's
+ * database as the caller's project sees it (an admin sees everything), and a
+ * server-sent event on every change.
  * Answers are computed once per (change, project), kept encoded, and reused
  * until the next change.
  */
@@ -12,9 +13,10 @@ import { type ReachQuery } from '../analysis/answers.js';
 import { audit } from '../analysis/audit/index.js';
 import { type AuditOptions, DEFAULT_AUDIT_OPTIONS } from '../analysis/audit/options.js';
 import { type AgentEnforcement, buildCloud, type Cloud } from '../analysis/cloud.js';
+import { diff } from '../analysis/diff.js';
 import { exposure } from '../analysis/exposure.js';
 import { canReach } from '../analysis/reach.js';
-import { explained, explainedExposure } from '../analysis/report/explain.js';
+import { explained, explainedDiff, explainedExposure } from '../analysis/report/explain.js';
 import { InputError } from '../analysis/sources/errors.js';
 import { fromStore } from '../analysis/sources/store.js';
 import { type Snapshot } from '../analysis/snapshot.js';
@@ -73,6 +75,8 @@ interface View {
   cloud: Cloud;
   findingsJson?: Buffer;
   consoleJson?: Buffer;
+  /** diffs from this view's backend, by the backend moved to */
+  diffJson?: Map<NeutronBackend, Buffer>;
 }
 
 export function registerAnalysis(app: FastifyInstance, store: Store, o: AnalysisOptions): void {
@@ -151,6 +155,22 @@ export function registerAnalysis(app: FastifyInstance, store: Store, o: Analysis
     const port = id === undefined ? undefined : cloud.ports.get(id);
     if (id !== undefined && !port) throw errors.notFound();
     return { backend: backend ?? cloud.topology.options.backend, exposure: explainedExposure(exposure(cloud, port ? [port] : undefined)) };
+  });
+
+  // migration impact: the flow classes whose verdict changes from `backend` to `to_backend`, over one snapshot
+  app.get('/analysis/v1/diff', async (req, reply) => {
+    const backend = queryBackend(req);
+    if (backend === undefined) throw errors.badRequest(`diff needs backend, one of ${NEUTRON_BACKENDS.join(', ')}: the firewall the cloud runs now`);
+    const to = backendOf((req.query as Record<string, unknown> | undefined)?.to_backend);
+    if (to === undefined) throw errors.badRequest(`diff needs to_backend, one of ${NEUTRON_BACKENDS.join(', ')}: the firewall the cloud moves to`);
+    const v = await view(req, backend);
+    v.diffJson ??= new Map();
+    let body = v.diffJson.get(to);
+    if (!body) {
+      const rows = diff(v.cloud, buildCloud(v.cloud.snapshot, { ...o.compile, backend: to }));
+      v.diffJson.set(to, (body = Buffer.from(JSON.stringify({ backend, to_backend: to, rows: explainedDiff(rows) }))));
+    }
+    return json(reply, body);
   });
 
   // a change event whenever the caller's view changes; the stream ends with the caller's token

@@ -6,15 +6,17 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { type ExposureRow, type Finding, type ReachAnswer, type ReachStep, type Severity, SEVERITIES } from '../analysis/answers.js';
+import { type DiffRow, type ExposureRow, type Finding, type ReachAnswer, type ReachStep, type Severity, SEVERITIES } from '../analysis/answers.js';
 import { audit, CHECKS } from '../analysis/audit/index.js';
 import { type AuditOptions, DEFAULT_AUDIT_OPTIONS } from '../analysis/audit/options.js';
 import { buildCloud, type Cloud, portLabel } from '../analysis/cloud.js';
 import { exposure } from '../analysis/exposure.js';
+import { diff } from '../analysis/diff.js';
 import { canReach } from '../analysis/reach.js';
-import { type BackendUse, backendLines, explained, reachBackendLines, explainedExposure, headline, plainText, sourcePhrase, stepSentences } from '../analysis/report/explain.js';
-import { markdown, reachMarkdown } from '../analysis/report/markdown.js';
-import { sarif } from '../analysis/report/sarif.js';
+import { type Snapshot } from '../analysis/snapshot.js';
+import { type BackendUse, backendLine, backendLines, diffSideSentences, explained, explainedDiff, explainedExposure, headline, plainText, reachBackendLines, refLabel, sourcePhrase, sourcesText, stepSentences } from '../analysis/report/explain.js';
+import { diffMarkdown, markdown, reachMarkdown } from '../analysis/report/markdown.js';
+import { diffFindings, sarif } from '../analysis/report/sarif.js';
 import { type Column, formatRows, type RowFormat, tabulate } from '../analysis/report/table.js';
 import { InputError } from '../analysis/sources/errors.js';
 import { DEFAULT_NEUTRON_BACKEND, NEUTRON_BACKENDS, type NeutronBackend } from '../policy/neutron-backends.js';
@@ -49,10 +51,12 @@ function common(cmd: Command, formats: string[]): Command {
     .option('-o, --output <file>', 'write the answer to a file instead of standard output');
 }
 
-async function loadCloud(cmd: Command, o: Common): Promise<Cloud> {
-  // without --backend, each port's node runs what the snapshot found for it
-  return buildCloud(await readSnapshot(cmd), { ...(o.backend && { backend: o.backend }), enableIpset: o.ipset === 'on', ...expansionOverrides(o) });
+/** The snapshot as the cloud runs it: under one backend, or without, each port's node running what the snapshot found for it. */
+function cloudOf(snapshot: Snapshot, o: Common, backend: NeutronBackend | undefined = o.backend): Cloud {
+  return buildCloud(snapshot, { ...(backend && { backend }), enableIpset: o.ipset === 'on', ...expansionOverrides(o) });
 }
+
+const loadCloud = async (cmd: Command, o: Common): Promise<Cloud> => cloudOf(await readSnapshot(cmd), o);
 
 function emit(o: Common, text: string): void {
   const out = text.endsWith('\n') || text === '' ? text : `${text}\n`;
@@ -96,6 +100,14 @@ const EXPOSURE_COLUMNS: Column<ExposureRow>[] = [
   { name: 'From', cell: (r) => r.origins.map((x) => plainText(sourcePhrase(x))).join('\n') },
 ];
 
+const DIFF_COLUMNS = (from: NeutronBackend, to: NeutronBackend): Column<DiffRow>[] => [
+  { name: 'Destination', cell: (r) => `${r.destination.ports.map(refLabel).join(', ')}\n${r.destination.address}` },
+  { name: 'Service', cell: (r) => `${r.ethertype} ${r.protocol}${r.ports === 'any' ? '' : `/${r.ports}`}` },
+  { name: 'Sent by', cell: (r) => r.senders.map(refLabel).join('\n') },
+  { name: 'Sources', cell: (r) => sourcesText(r).split(', ').join('\n') },
+  ...([['from', from], ['to', to]] as const).map(([w, b]): Column<DiffRow> => ({ name: b, cell: (r) => [r[w].verdict, ...diffSideSentences(r, w).map(plainText)].join('\n') })),
+];
+
 /** A progress line on standard error, only for people watching. */
 function progress(label: string): ((name: string, i: number, n: number) => void) | undefined {
   if (!process.stderr.isTTY) return undefined;
@@ -106,6 +118,21 @@ function progress(label: string): ((name: string, i: number, n: number) => void)
 }
 
 export function analyzeCommands(program: Command): void {
+  common(program.command('diff')
+    .description('migration impact: every flow class (destination, service, sources and the port sending them) whose verdict changes from --backend to --to-backend, with the rule and the reason on each side')
+    .addOption(new Option('--to-backend <name>', 'the firewall the cloud moves to').choices(NEUTRON_BACKENDS).makeOptionMandatory()), [...ROW_FORMATS, 'markdown', 'sarif'])
+    .action(async (o: Common & { toBackend: NeutronBackend }, cmd: Command) => {
+      if (!o.backend) fail(`diff needs --backend, the firewall the cloud runs now (one of ${NEUTRON_BACKENDS.join(', ')})`);
+      const backend = o.backend;
+      const snapshot = await readSnapshot(cmd);
+      const rows = diff(cloudOf(snapshot, o), cloudOf(snapshot, o, o.toBackend));
+      if (o.format === 'json') return emit(o, JSON.stringify({ backend, to_backend: o.toBackend, rows: explainedDiff(rows) }, null, 2));
+      if (o.format === 'markdown') return emit(o, diffMarkdown(rows, snapshot.source, backend, o.toBackend));
+      if (o.format === 'sarif') return emit(o, JSON.stringify(sarif(diffFindings(rows), snapshot.source, version, backend, o.toBackend), null, 2));
+      const lines = o.format === 'table' ? [`from ${backendLine(backend)}`, `to ${backendLine(o.toBackend)}`] : [];
+      emit(o, [formatRows(tabulate(DIFF_COLUMNS(backend, o.toBackend), rows), o.format as RowFormat) || (o.format === 'table' ? 'no flow changes verdict' : ''), ...lines].join('\n'));
+    });
+
   common(program.command('can-reach')
     .description('whether a new flow from SRC reaches DST, with every reason: anti-spoofing, egress and ingress rules, remote-group members')
     .argument('<src>', 'port id or name, instance name, or IP address (outside the cloud too)')

@@ -1,5 +1,6 @@
-/** The console: login, then the graph, findings, can-reach and exposure views over live data. */
+/** The console: login, then the graph, findings, can-reach, exposure and migration views over live data, for the firewall backend chosen. */
 import { useCallback, useMemo, useState } from 'preact/hooks';
+import { BACKEND_SEMANTICS, DEFAULT_NEUTRON_BACKEND, isNeutronBackend, NEUTRON_BACKENDS, type NeutronBackend } from '../../src/policy/neutron-backends.js';
 import { Api } from './api.js';
 import { CloudIndex } from './cloud-index.js';
 import { graphElements, type Ref } from './graph/elements.js';
@@ -11,10 +12,11 @@ import { ExposureView } from './views/Exposure.js';
 import { FindingsView } from './views/Findings.js';
 import { GraphView } from './views/GraphView.js';
 import { Login } from './views/Login.js';
-import { emptyReach, type ReachForm, ReachView } from './views/Reach.js';
+import { MigrationView } from './views/Migration.js';
+import { emptyReach, type ReachForm, reachForm, ReachView } from './views/Reach.js';
 import { panelId, tabId, Tabs } from './views/Tabs.js';
 
-type Tab = 'graph' | 'findings' | 'reach' | 'exposure';
+type Tab = 'graph' | 'findings' | 'reach' | 'exposure' | 'migration';
 
 /**
  * Up to this many port appearances every group starts expanded; above it groups
@@ -46,7 +48,9 @@ function StreamStatus({ state, updatedAt }: { state: StreamState; updatedAt?: Da
 }
 
 function Console({ session, logout }: { session: Session; logout: (why?: string) => void }) {
-  const api = useMemo(() => new Api(session.token), [session]);
+  // every answer is the chosen backend's: a new client refetches the findings and the views' answers
+  const [backend, setBackend] = useState<NeutronBackend>(DEFAULT_NEUTRON_BACKEND);
+  const api = useMemo(() => new Api(session.token, backend), [session, backend]);
   const data = useLiveData(api, () => logout('Your session has ended: log in again.'));
   const [tab, setTab] = useState<Tab>('graph');
   const [selected, setSelected] = useState<Ref>();
@@ -92,6 +96,7 @@ function Console({ session, logout }: { session: Session; logout: (why?: string)
     { id: 'findings' as const, label: `Findings (${data.findings.length})` },
     { id: 'reach' as const, label: 'Can reach?' },
     { id: 'exposure' as const, label: 'Exposure' },
+    { id: 'migration' as const, label: 'Migration' },
   ];
   const panel = (id: Tab) => ({ role: 'tabpanel' as const, id: panelId(id), 'aria-labelledby': tabId(id), hidden: tab !== id, class: `panel panel-${id}` });
 
@@ -100,6 +105,11 @@ function Console({ session, logout }: { session: Session; logout: (why?: string)
       <header class="top">
         <h1>portsec console</h1>
         <span class="who">{session.user} · project {session.project}{session.isAdmin ? ' (admin: all projects)' : ''}</span>
+        <label class="backend">Firewall
+          <select name="backend" value={backend} onChange={(e) => isNeutronBackend(e.currentTarget.value) && setBackend(e.currentTarget.value)}>
+            {NEUTRON_BACKENDS.map((b) => <option key={b} value={b}>{BACKEND_SEMANTICS[b].label}</option>)}
+          </select>
+        </label>
         <StreamStatus state={data.stream} updatedAt={data.updatedAt} />
         <button type="button" onClick={() => logout()}>Log out</button>
       </header>
@@ -119,6 +129,10 @@ function Console({ session, logout }: { session: Session; logout: (why?: string)
             <ExposureView api={api} index={index} nav={act} version={data.version} filter={exposureFilter} setFilter={setExposureFilter} />
           </div>
         )}
+        {index && tab === 'migration' && <div {...panel('migration')}><MigrationView api={api} index={index} nav={act} version={data.version} trace={(flow) => {
+          setReach(reachForm(flow));
+          setTab('reach');
+        }} /></div>}
       </main>
     </div>
   );

@@ -1,5 +1,6 @@
-/** Calls to portsec's analysis API with the session's token. */
-import type { ExposureRow, Finding, ReachAnswer, ReachQuery } from '../../src/analysis/answers.js';
+/** Calls to portsec's analysis API with the session's token, answered for the firewall backend the console is set to. */
+import type { DiffRow, ExposureRow, Finding, ReachAnswer, ReachQuery } from '../../src/analysis/answers.js';
+import { DEFAULT_NEUTRON_BACKEND, type NeutronBackend } from '../../src/policy/neutron-backends.js';
 import type { ConsoleCloud } from '../../src/api/console-cloud.js';
 import type { Cloud } from './neutron.js';
 
@@ -17,7 +18,7 @@ function errorMessage(status: number, body: unknown): string {
 }
 
 export class Api {
-  constructor(readonly token: string) {}
+  constructor(readonly token: string, readonly backend: NeutronBackend = DEFAULT_NEUTRON_BACKEND) {}
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const res = await fetch(path, {
@@ -38,16 +39,21 @@ export class Api {
   }
 
   async findings(): Promise<Finding[]> {
-    return (await this.call<{ findings: Finding[] }>('GET', '/analysis/v1/findings')).findings;
+    return (await this.call<{ findings: Finding[] }>('GET', `/analysis/v1/findings?backend=${this.backend}`)).findings;
   }
 
   canReach(q: ReachQuery): Promise<ReachAnswer> {
-    return this.call('POST', '/analysis/v1/can-reach', q);
+    return this.call('POST', '/analysis/v1/can-reach', { ...q, backend: this.backend });
   }
 
   async exposure(portId?: string): Promise<ExposureRow[]> {
-    const q = portId === undefined ? '' : `?port_id=${encodeURIComponent(portId)}`;
-    return (await this.call<{ exposure: ExposureRow[] }>('GET', `/analysis/v1/exposure${q}`)).exposure;
+    const q = portId === undefined ? '' : `&port_id=${encodeURIComponent(portId)}`;
+    return (await this.call<{ exposure: ExposureRow[] }>('GET', `/analysis/v1/exposure?backend=${this.backend}${q}`)).exposure;
+  }
+
+  /** The flow classes whose verdict changes when the cloud moves from this backend to another. */
+  async diff(to: NeutronBackend): Promise<DiffRow[]> {
+    return (await this.call<{ rows: DiffRow[] }>('GET', `/analysis/v1/diff?backend=${this.backend}&to_backend=${to}`)).rows;
   }
 
   /** Server-sent `change` events; EventSource cannot set headers, so the token rides in the query. */

@@ -6,7 +6,7 @@
  * console. Pure and without Node imports: the console bundles it.
  */
 import { BACKEND_SEMANTICS, type NeutronBackend } from '../../policy/neutron-backends.js';
-import type { AssumedBackend, ExposureRow, ExposureSource, MemberMatch, ObjectRef, ReachAnswer, ReachStep, RuleDetail, RuleOrigin, SpoofMatch, UnfilteredReason } from '../answers.js';
+import type { AssumedBackend, DiffRow, DiffSide, ExposureRow, ExposureSource, MemberMatch, ObjectRef, ReachAnswer, ReachStep, RuleDetail, RuleOrigin, SpoofMatch, UnfilteredReason } from '../answers.js';
 
 /** Text with the objects it names left as references, for formats that link them. */
 export type Phrase = (string | ObjectRef)[];
@@ -148,3 +148,53 @@ export const explained = (a: ReachAnswer): Omit<ReachAnswer, 'steps'> & { steps:
 /** Exposure as JSON gives it: each source's origin typed, with its plain text as `via`. */
 export const explainedExposure = (rows: ExposureRow[]) =>
   rows.map((r) => ({ ...r, origins: r.origins.map((o) => ({ ...o, via: plainText(sourcePhrase(o)) })) }));
+
+/**
+ * Why a backend denies what the other side's remote-group member admitted: the member is not one
+ * there (OVN: pairs never join a remote group) or matches only its own MAC (the openvswitch firewall's /0 pair).
+ */
+function lostMember(side: DiffSide, other: DiffSide): Phrase[] {
+  if (side.verdict !== 'DENY') return [];
+  const semantics = BACKEND_SEMANTICS[side.backend];
+  return other.steps.flatMap((s): Phrase[] => {
+    if ((s.stage !== 'ingress' && s.stage !== 'egress') || s.by !== 'rule' || !s.member || !side.steps.some((x) => x.stage === s.stage)) return [];
+    const m = s.member;
+    if (m.via === 'allowed-address-pair' && !semantics.pairsAreMembers) {
+      return [[`on ${side.backend} remote group `, m.group, ' stands for its members\' fixed IPs only: ', m.port, `'s allowed-address pair ${m.address} is not a member`]];
+    }
+    if (m.via === 'allowed-address-pair' && semantics.macPinnedPrefixlen !== null && m.address.endsWith(`/${semantics.macPinnedPrefixlen}`)) {
+      return [[`on ${side.backend} `, m.port, `'s allowed-address pair ${m.address} is a member of `, m.group, ' only in frames from its own MAC']];
+    }
+    return [];
+  });
+}
+
+/** One side of a diff row as sentences: the steps that decided it, then why it lost the other side's member. */
+export function diffSideSentences(row: DiffRow, side: 'from' | 'to'): Phrase[] {
+  const [mine, other] = side === 'from' ? [row.from, row.to] : [row.to, row.from];
+  return [...mine.steps.flatMap(stepSentences), ...lostMember(mine, other)];
+}
+
+/** The class's sources in the shorter spelling: the CIDRs, or the block that holds them less its holes. */
+export const sourcesText = (row: DiffRow): string =>
+  (row.cover.except.length + 1 < row.sources.length ? `${row.cover.cidr} except ${row.cover.except.join(', ')}` : row.sources.join(', '));
+
+/** A diff row in one line, e.g. "ALLOW -> DENY: tcp/80 to proxy (10.10.10.30) from 0.0.0.0/0 through nat". */
+export function diffHeadline(row: DiffRow): string {
+  const to = row.destination.ports.map(refLabel).join(', ');
+  return `${row.from.verdict} -> ${row.to.verdict}: ${row.ethertype} ${row.protocol}${row.ports === 'any' ? '' : `/${row.ports}`} to ${to} (${row.destination.address}) from ${sourcesText(row)} sent by ${row.senders.map(refLabel).join(', ')}`;
+}
+
+/** The can-reach command that asks a row's flow of one backend. */
+export function reachCommand(row: DiffRow, backend: NeutronBackend): string {
+  const q = row.flow;
+  const port = q.port === undefined ? '' : ` --port ${q.port}`;
+  const code = q.sourcePort === undefined ? '' : ` --source-port ${q.sourcePort}`;
+  return `portsec can-reach ${q.src} ${q.dst} --protocol ${q.protocol}${port}${code} --source-ip ${q.sourceIp} --backend ${backend}`;
+}
+
+/** Diff rows as JSON gives them: each side with its steps' plain text and its reason in one line. */
+export const explainedDiff = (rows: DiffRow[]) => rows.map((r) => {
+  const side = (which: 'from' | 'to') => ({ ...r[which], steps: r[which].steps.map((s) => ({ ...s, text: stepText(s) })), reason: diffSideSentences(r, which).map(plainText).join('; ') });
+  return { ...r, from: side('from'), to: side('to') };
+});

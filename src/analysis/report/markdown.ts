@@ -1,7 +1,7 @@
 /** Reports as Markdown: the audit (a summary by severity, then each finding with its evidence and fix) and a can-reach trace. */
-import { type Finding, type ReachAnswer, SEVERITIES } from '../answers.js';
+import { type DiffRow, type Finding, type ReachAnswer, SEVERITIES } from '../answers.js';
 import { type NeutronBackend } from '../../policy/neutron-backends.js';
-import { backendLine, headline, type Phrase, reachBackendLines, refLabel, stepSentences } from './explain.js';
+import { backendLine, diffHeadline, diffSideSentences, headline, type Phrase, reachBackendLines, reachCommand, refLabel, stepSentences } from './explain.js';
 
 export function markdown(findings: Finding[], source: string, backend: NeutronBackend): string {
   const out = [`# portsec audit`, '', `Source: ${source}`, '', escape(backendLine(backend)), '', '| Severity | Findings |', '|---|---|'];
@@ -31,4 +31,18 @@ export function reachMarkdown(a: ReachAnswer): string {
     for (const c of a.changes) out.push(`- ${escape(c.why)}:`, '', '  ```sh', `  ${c.command}`, '  ```', '');
   }
   return `${out.join('\n').trimEnd()}\n`;
+}
+
+/** A migration's diff: each flow class whose verdict changes, with each side's reason and the command that asks its flow. */
+export function diffMarkdown(rows: DiffRow[], source: string, from: NeutronBackend, to: NeutronBackend): string {
+  const out = ['# portsec diff', '', `Source: ${source}`, '', `- from ${escape(backendLine(from))}`, `- to ${escape(backendLine(to))}`, '',
+    rows.length ? `${rows.length} flow class${rows.length === 1 ? ' changes' : 'es change'} verdict.` : 'No flow changes verdict.'];
+  rows.forEach((r, i) => {
+    out.push('', `## ${i + 1}. ${escape(diffHeadline(r))}`, '', `Sources: ${r.sources.map((c) => `\`${c}\``).join(', ')}`, '');
+    for (const [side, which] of [[r.from, 'from'], [r.to, 'to']] as const) {
+      out.push(`**${side.backend}: ${side.verdict}**`, '', ...diffSideSentences(r, which).map((p) => `- ${markdownPhrase(p)}`), '');
+    }
+    out.push('Check one flow of the class:', '', '```sh', reachCommand(r, from), reachCommand(r, to), '```');
+  });
+  return `${out.join('\n')}\n`;
 }

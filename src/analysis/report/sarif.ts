@@ -3,12 +3,14 @@
  * per finding, the affected Neutron objects as logical locations.
  */
 import { type NeutronBackend } from '../../policy/neutron-backends.js';
-import { type Finding, type Severity } from '../answers.js';
+import { type DiffRow, type Finding, type Severity } from '../answers.js';
+import { diffHeadline, diffSideSentences, plainText, reachCommand } from './explain.js';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { critical: 'error', high: 'error', medium: 'warning', low: 'note', info: 'note' };
 const SCORE: Record<Severity, string> = { critical: '9.5', high: '8.0', medium: '5.5', low: '3.0', info: '0.0' };
 
-export function sarif(findings: Finding[], source: string, version: string, backend: NeutronBackend): object {
+/** `toBackend`: the findings are a diff's, from `backend` to it. */
+export function sarif(findings: Finding[], source: string, version: string, backend: NeutronBackend, toBackend?: NeutronBackend): object {
   const checks = [...new Set(findings.map((f) => f.check))].sort();
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
@@ -25,9 +27,9 @@ export function sarif(findings: Finding[], source: string, version: string, back
           }),
         },
       },
-      automationDetails: { id: `portsec/audit/${source}` },
-      // the firewall every verdict of the run assumes
-      properties: { backend },
+      automationDetails: { id: `portsec/${toBackend ? 'diff' : 'audit'}/${source}` },
+      // the firewall every verdict of the run assumes (a diff's: both)
+      properties: toBackend ? { backend, to_backend: toBackend } : { backend },
       results: findings.map((f) => ({
         ruleId: f.check,
         ruleIndex: checks.indexOf(f.check),
@@ -43,4 +45,27 @@ export function sarif(findings: Finding[], source: string, version: string, back
       })),
     }],
   };
+}
+
+/**
+ * A diff's rows as findings, one per flow class: a flow the new backend opens is
+ * high, one it breaks medium; the fix is what would let a denied flow through.
+ */
+export function diffFindings(rows: DiffRow[]): Finding[] {
+  return rows.map((r) => {
+    const opened = r.to.verdict === 'ALLOW';
+    return {
+      check: opened ? 'flow-opened-by-backend' : 'flow-blocked-by-backend',
+      severity: opened ? 'high' : 'medium',
+      title: diffHeadline(r),
+      objects: [...r.destination.ports, ...r.senders],
+      evidence: [
+        `sources: ${r.sources.join(', ')}`,
+        ...(['from', 'to'] as const).map((w) => `${r[w].backend}: ${r[w].verdict}: ${diffSideSentences(r, w).map(plainText).join('; ')}`),
+        `check: ${reachCommand(r, r.from.backend)}; ${reachCommand(r, r.to.backend)}`,
+      ],
+      fix: opened ? [] : r.to.changes.map((c) => c.command),
+      backend: r.to.backend,
+    };
+  });
 }

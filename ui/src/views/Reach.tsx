@@ -20,10 +20,16 @@ export interface ReachForm {
   dst: string;
   protocol: string;
   port: string;
+  /** with a port as source: the address it sends from */
+  sourceIp: string;
   view: NonNullable<ReachQuery['view']>;
 }
 
-export const emptyReach: ReachForm = { src: '', dst: '', protocol: 'tcp', port: '', view: 'api' };
+export const emptyReach: ReachForm = { src: '', dst: '', protocol: 'tcp', port: '', sourceIp: '', view: 'api' };
+
+/** A query as the form holds it (a migration row's flow opens here). */
+export const reachForm = (q: ReachQuery): ReachForm =>
+  ({ src: q.src, dst: q.dst, protocol: q.protocol, port: q.port === undefined ? '' : String(q.port), sourceIp: q.sourceIp ?? '', view: q.view ?? 'api' });
 
 function Steps({ answer, index, nav }: { answer: ReachAnswer; index: CloudIndex; nav: Navigate }) {
   return (
@@ -49,6 +55,7 @@ export function ReachView({ api, index, nav, form, setForm }: { api: Api; index:
     e.preventDefault();
     const q: ReachQuery = { src: form.src.trim(), dst: form.dst.trim(), protocol: form.protocol.trim(), view: form.view };
     if (form.port.trim() !== '') q.port = Number(form.port);
+    if (form.sourceIp.trim() !== '') q.sourceIp = form.sourceIp.trim();
     setBusy(true);
     setError(undefined);
     try {
@@ -77,6 +84,9 @@ export function ReachView({ api, index, nav, form, setForm }: { api: Api; index:
         </label>
         <label>Port <span class="hint">(optional)</span>
           <input name="port" type="number" min={0} max={65535} value={form.port} onInput={field('port')} />
+        </label>
+        <label>Address sent from <span class="hint">(optional, SRC a port: a VIP or forwarded source)</span>
+          <input name="sourceIp" value={form.sourceIp} onInput={field('sourceIp')} />
         </label>
         <label>Answer for <span class="hint">(agents: as the compute nodes' agents hold it)</span>
           <select name="view" value={form.view} onChange={field('view')}>

@@ -1,0 +1,421 @@
+/**
+ * Migration impact (`portsec diff`): every flow class whose verdict changes
+ * when the same cloud runs another firewall. Built on can-reach, never on a
+ * model of its own: the flows are cut into classes — per destination address
+ * (fixed IPs and VIPs), service (port ranges cut at every rule's bounds) and
+ * sending port, the source addresses split wherever a rule's prefix, a remote
+ * group's member on either backend or the sender's anti-spoofing entry begins
+ * or ends — and one representative flow of each class is asked of can-reach on
+ * both backends. Within a class every rule and member matches alike, so the
+ * representative's answers are the class's. Classes with the same answers
+ * (same rules, same members) merge into one row.
+ */
+import { familyBits, formatIp } from '../model/addresses.js';
+import { protocolKeyword } from '../model/protocols.js';
+import { FIXED_RULES } from '../policy/fixed-rules.js';
+import { type Family, type PolicyRule } from '../policy/ir.js';
+import { type DiffRow, type DiffSide, type ReachAnswer, type ReachQuery, type ReachStep } from './answers.js';
+import { addressKey, type Cloud, portRef, push } from './cloud.js';
+import { resolveDestinations } from './endpoints.js';
+import { hasPorts, ipFamily, isIcmp, matchesService, type Packet, parseAddress, remoteMembers, ruleProtocol } from './packet.js';
+import { canReach, sharedRouter } from './reach.js';
+import { type AddressSet, intervalOf, type Interval, toCidrs, union } from './ranges.js';
+import { type SnapshotPort } from './snapshot.js';
+import { InputError } from './sources/errors.js';
+
+/** One service a flow class names: a protocol (null: one no rule names) and a destination port range or ICMP type and code. */
+interface Service {
+  family: Family;
+  protocol: number | null;
+  /** ports: an inclusive range; ICMP: type (and code); other protocols: null */
+  range: [number, number] | null;
+  /** ICMP: the type stands for every type no rule names */
+  otherTypes?: true;
+  code: number | null;
+}
+
+const PORT_MAX = 65535;
+/** protocols without ports, tried in turn to stand for "a protocol no rule names" */
+const UNNAMED_PROTOCOLS = [47, 50, 51, 89, 103, 115];
+
+const bits = (f: Family) => familyBits(f === 'IPv4' ? 4 : 6);
+const fmt = (f: Family, v: bigint) => formatIp(f === 'IPv4' ? 4 : 6, v);
+
+/** The services a set of rules tells apart for one family: each named protocol's port ranges cut at every rule's bounds, its ICMP types, and one protocol none names. */
+function services(family: Family, rules: readonly PolicyRule[]): Service[] {
+  const named = new Map<number, PolicyRule[]>();
+  let anyProtocol = false;
+  for (const r of rules) {
+    if (r.ethertype !== family) continue;
+    const p = ruleProtocol(r.protocol);
+    if (p === null) anyProtocol = true;
+    else named.set(p, [...(named.get(p) ?? []), r]);
+  }
+  const out: Service[] = [];
+  for (const [protocol, rs] of named) {
+    if (hasPorts(protocol)) {
+      const cuts = new Set([0, PORT_MAX + 1]);
+      for (const r of rs) {
+        if (r.portMin === null) continue;
+        cuts.add(r.portMin);
+        cuts.add((r.portMax ?? r.portMin) + 1);
+      }
+      const sorted = [...cuts].sort((a, b) => a - b);
+      for (let i = 0; i + 1 < sorted.length; i++) out.push({ family, protocol, range: [sorted[i], sorted[i + 1] - 1], code: null });
+    } else if (isIcmp(protocol)) {
+      // the RA rule keeps its type in the source fields
+      const types = new Map<string, [number, number | null]>();
+      for (const r of rs) {
+        const type = r.portMin ?? r.sourcePortMin;
+        const code = r.portMin === null ? r.sourcePortMax : r.portMax;
+        if (type !== null) types.set(`${type}/${code}`, [type, code]);
+      }
+      for (const [type, code] of types.values()) out.push({ family, protocol, range: [type, type], code });
+      const unnamed = Array.from({ length: 256 }, (_, t) => t).find((t) => ![...types.values()].some(([x]) => x === t));
+      if (unnamed !== undefined) out.push({ family, protocol, range: [unnamed, unnamed], code: null, otherTypes: true });
+    } else {
+      out.push({ family, protocol, range: null, code: null });
+    }
+  }
+  const unnamed = UNNAMED_PROTOCOLS.find((p) => !named.has(p));
+  if (anyProtocol && unnamed !== undefined) out.push({ family, protocol: null, range: null, code: null });
+  return out;
+}
+
+/** The protocol a service is asked with: its own, or one no rule names. */
+const askedProtocol = (s: Service, rules: readonly PolicyRule[]): number =>
+  s.protocol ?? UNNAMED_PROTOCOLS.find((p) => !rules.some((r) => ruleProtocol(r.protocol) === p))!;
+
+function serviceWords(s: Service): { protocol: string; ports: string } {
+  if (s.protocol === null) return { protocol: 'any', ports: 'any' };
+  const protocol = protocolKeyword(s.protocol);
+  if (!s.range) return { protocol, ports: 'any' };
+  if (isIcmp(s.protocol)) return { protocol, ports: s.otherTypes ? 'other types' : `type ${s.range[0]}${s.code === null ? '' : ` code ${s.code}`}` };
+  return { protocol, ports: rangesText([s.range]) };
+}
+
+/** Where a rule's remote admits from on one side (members as that side's backend expands them). */
+function remoteIntervals(cloud: Cloud, dst: SnapshotPort, r: PolicyRule): Interval[] {
+  if (r.remote.kind === 'any') return [[0n, (1n << BigInt(bits(r.ethertype))) - 1n]];
+  if (r.remote.kind === 'prefix') return [intervalOf(r.remote.cidr).interval];
+  const pp = cloud.policy(dst.id);
+  return remoteMembers(pp, cloud.members(r.remote.groupId, r.ethertype), cloud.topology.options.enableIpset).map((m) => intervalOf(m.ip).interval);
+}
+
+/** The addresses a port may send from: its anti-spoofing entries' prefixes (with its MAC), or any when it is not filtered. */
+function senderSpace(cloud: Cloud, p: SnapshotPort, family: Family): Interval[] {
+  const pp = cloud.policy(p.id);
+  if (pp.kind !== 'filtered') return [[0n, (1n << BigInt(bits(family))) - 1n]];
+  const mac = p.mac_address.toLowerCase();
+  return pp.spoof[family].filter((e) => e.mac === mac && e.cidr !== null).map((e) => intervalOf(e.cidr!).interval);
+}
+
+/**
+ * The space cut at every bound, the pieces grouped by the bounds that hold them: every
+ * address of a group is inside the same rules' prefixes, members and anti-spoofing entries.
+ */
+function regions(space: Interval[], bounds: Interval[]): Interval[][] {
+  // at each cut, the bounds that begin there and those that ended just before
+  const events = new Map<bigint, { start: number[]; end: number[] }>();
+  const at = (v: bigint) => {
+    let e = events.get(v);
+    if (!e) events.set(v, (e = { start: [], end: [] }));
+    return e;
+  };
+  bounds.forEach(([lo, hi], i) => {
+    at(lo).start.push(i);
+    at(hi + 1n).end.push(i);
+  });
+  const cuts = [...events.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const active = new Set<number>();
+  const groups = new Map<string, Interval[]>();
+  const add = (piece: Interval) => {
+    push(groups, [...active].sort((x, y) => x - y).join(','), piece);
+  };
+  let next = 0;
+  const advance = (to: bigint) => {
+    for (; next < cuts.length && cuts[next] <= to; next++) {
+      const e = events.get(cuts[next])!;
+      for (const i of e.end) active.delete(i);
+      for (const i of e.start) active.add(i);
+    }
+  };
+  for (const [lo, hi] of space) {
+    advance(lo);
+    let start = lo;
+    while (next < cuts.length && cuts[next] <= hi) {
+      add([start, cuts[next] - 1n]);
+      start = cuts[next];
+      advance(start);
+    }
+    add([start, hi]);
+  }
+  return [...groups.values()];
+}
+
+/** The address standing for a piece: near its middle, neither another port's fixed IP (can-reach would send it from that port) nor a network's first address. */
+function representative(cloud: Cloud, family: Family, [lo, hi]: Interval, sender: SnapshotPort): bigint {
+  const taken = (v: bigint) => (cloud.portsByFixedIp.get(addressKey({ family, value: v })) ?? []).some((p) => p.id !== sender.id);
+  const start = lo + (hi - lo) / 2n;
+  for (let v = start; v <= hi; v++) if (!taken(v) && (v & 0xffn) !== 0n) return v;
+  for (let v = start; v >= lo; v--) if (!taken(v)) return v;
+  return start;
+}
+
+/** The steps that decided an answer: the filtering steps that let an allowed flow through, or every blocked one (once: a VIP's holders are paths alike). */
+function deciding(a: ReachAnswer): ReachStep[] {
+  const steps = a.verdict === 'ALLOW' ? a.steps.filter((s) => s.stage === 'egress' || s.stage === 'ingress') : a.steps.filter((s) => !s.ok);
+  const seen = new Set<string>();
+  return steps.filter((s) => {
+    const key = JSON.stringify(s);
+    return !seen.has(key) && !!seen.add(key);
+  });
+}
+
+/** A side's decision without the addresses of the flow that stands for it: what makes two pieces one class. */
+const decisionKey = (steps: readonly object[]) => JSON.stringify(steps, (k, v: unknown) => (k === 'peer' || k === 'source' ? undefined : v));
+
+/**
+ * Rows of one protocol's port ranges decided alike (same sources, senders and deciding rules:
+ * a rule for any protocol or port, or no rule at all) as one row listing the ranges.
+ */
+function mergePorts(found: { row: DiffRow; service: Service }[]): DiffRow[] {
+  const merged = new Map<string, { row: DiffRow; ranges: [number, number][] }>();
+  const decided = (steps: ReachStep[]) => decisionKey(steps.map((s) => ('service' in s ? { ...s, service: null } : s)));
+  for (const { row: r, service } of found) {
+    const ported = service.protocol !== null && hasPorts(service.protocol) && service.range;
+    const key = ported
+      ? JSON.stringify([r.destination.address, r.senders.map((x) => x.id), r.ethertype, r.protocol, r.sources, decided(r.from.steps), decided(r.to.steps)])
+      : `${merged.size}`;
+    const first = merged.get(key);
+    if (first && ported) first.ranges.push(ported);
+    else merged.set(key, { row: r, ranges: ported ? [ported] : [] });
+  }
+  return [...merged.values()].map(({ row: r, ranges }) => (ranges.length > 1 ? { ...r, ports: rangesText(ranges) } : r));
+}
+
+/** Port ranges as few as they make: "any", "80", "0-79, 82-65535". */
+function rangesText(ranges: [number, number][]): string {
+  const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
+  const out: [number, number][] = [];
+  for (const [lo, hi] of sorted) {
+    const last = out[out.length - 1];
+    if (last && lo <= last[1] + 1) last[1] = Math.max(last[1], hi);
+    else out.push([lo, hi]);
+  }
+  if (out.length === 1 && out[0][0] === 0 && out[0][1] === PORT_MAX) return 'any';
+  return out.map(([lo, hi]) => (lo === hi ? String(lo) : `${lo}-${hi}`)).join(', ');
+}
+
+/** Destination addresses: every port's fixed IPs and the VIPs ports hold as host pairs. */
+function destinations(cloud: Cloud): string[] {
+  const seen = new Set<string>();
+  for (const p of cloud.snapshot.ports) {
+    for (const text of [...p.fixed_ips.map((f) => f.ip_address), ...p.allowed_address_pairs.map((x) => x.ip_address)]) {
+      const a = parseAddress(text);
+      if (a) seen.add(fmt(a.family, a.value));
+    }
+  }
+  return [...seen];
+}
+
+/** A region of sources (pieces alike) and its representative's answers. */
+interface Piece {
+  region: Interval[];
+  from: ReachAnswer;
+  to: ReachAnswer;
+}
+
+/** A sender's address, for the plain senders' sweep. */
+interface Held {
+  port: SnapshotPort;
+  value: bigint;
+}
+
+/** For each address (sorted), the bounds that hold it, as a key: addresses with one key are inside the same prefixes and members. */
+function boundKeys(addresses: Held[], bounds: Interval[]): string[] {
+  const order = bounds.map((b, i) => ({ b, i })).sort((x, y) => (x.b[0] < y.b[0] ? -1 : x.b[0] > y.b[0] ? 1 : 0));
+  const active = new Map<number, bigint>();
+  let key = '';
+  let dirty = false;
+  let next = 0;
+  return addresses.map(({ value }) => {
+    for (; next < order.length && order[next].b[0] <= value; next++) {
+      active.set(order[next].i, order[next].b[1]);
+      dirty = true;
+    }
+    for (const [i, hi] of active) {
+      if (hi < value) {
+        active.delete(i);
+        dirty = true;
+      }
+    }
+    if (dirty) {
+      key = [...active.keys()].sort((x, y) => x - y).join(',');
+      dirty = false;
+    }
+    return key;
+  });
+}
+
+/** An id per object, to key by list identity (ports with the same groups share their rule list). */
+function identities(): (o: object) => number {
+  const ids = new WeakMap<object, number>();
+  let n = 0;
+  return (o) => {
+    let id = ids.get(o);
+    if (id === undefined) ids.set(o, (id = n++));
+    return id;
+  };
+}
+
+/**
+ * The flow classes whose verdict differs between two clouds built from one
+ * snapshot under two backends (`from` and `to`), by destination, service and sender.
+ *
+ * Senders come in two kinds. A plain one — filtered, without pairs — sends from its
+ * fixed IPs only, so plain senders on one network with the same rules whose addresses
+ * lie inside the same prefixes and members answer alike: each such set is asked once
+ * and is one row. Every other port (pairs, no port security, a router) may send many
+ * sources and is asked on its own, region by region.
+ */
+export function diff(from: Cloud, to: Cloud): DiffRow[] {
+  const clouds = [from, to];
+  const id = identities();
+  const isPlain = (p: SnapshotPort) => !p.allowed_address_pairs.length && clouds.every((c) => c.policy(p.id).kind === 'filtered');
+  const special = from.snapshot.ports.filter((p) => !isPlain(p));
+  const plain: Record<Family, Held[]> = { IPv4: [], IPv6: [] };
+  for (const port of from.snapshot.ports) {
+    if (!isPlain(port)) continue;
+    for (const f of port.fixed_ips) {
+      const a = parseAddress(f.ip_address);
+      if (a) plain[a.family].push({ port, value: a.value });
+    }
+  }
+  for (const list of Object.values(plain)) list.sort((x, y) => (x.value < y.value ? -1 : x.value > y.value ? 1 : 0));
+  const egressOf = (p: SnapshotPort) => clouds.flatMap((c) => c.policy(p.id).groupRules.filter((r) => r.direction === 'egress'));
+  const fixedBounds = (family: Family) => [...FIXED_RULES[family].beforeSpoof, ...FIXED_RULES[family].afterSpoof].flatMap((r) => (r.localPrefix ? [intervalOf(r.localPrefix).interval] : []));
+  const rows: { row: DiffRow; service: Service }[] = [];
+  for (const dst of destinations(from)) {
+    const holders = resolveDestinations(from, dst).map((d) => d.port);
+    const held = new Set(holders.map((h) => h.id));
+    // routing is no firewall's: a sender on a network no router joins to the destination's is denied on every backend
+    const routed = new Map<string, boolean>();
+    const reaches = (p: SnapshotPort) => {
+      let ok = routed.get(p.network_id);
+      if (ok === undefined) routed.set(p.network_id, (ok = holders.some((h) => h.network_id === p.network_id || sharedRouter(from, p.network_id, h.network_id) !== undefined)));
+      return ok;
+    };
+    const family = ipFamily(intervalOf(dst).family);
+    const ingress = clouds.flatMap((c) => holders.flatMap((h) => c.policy(h.id).rules.filter((r) => r.direction === 'ingress' && r.ethertype === family)));
+    // per service: where the holders' rules of it admit from on each side (only they tell its sources apart; a service is alike across its port range)
+    const admitted = new Map<string, Interval[]>();
+    const admittedBy = (service: Service, packet: Packet) => {
+      const key = JSON.stringify(service);
+      let bounds = admitted.get(key);
+      if (!bounds) {
+        bounds = clouds.flatMap((c) => holders.flatMap((h) => c.policy(h.id).rules
+          .filter((r) => r.direction === 'ingress' && r.ethertype === family && matchesService(r, packet)).flatMap((r) => remoteIntervals(c, h, r))));
+        admitted.set(key, bounds);
+      }
+      return bounds;
+    };
+    const ask = (senders: SnapshotPort[], rules: readonly PolicyRule[], each: (service: Service, packet: Packet, probe: ReachQuery) => void) => {
+      for (const service of services(family, rules)) {
+        const protocol = askedProtocol(service, rules);
+        const port = service.range?.[0];
+        const packet: Packet = { family, src: 0n, dst: 0n, protocol, dport: port ?? null, sport: service.code };
+        each(service, packet, { src: senders[0].id, dst, protocol: protocolKeyword(protocol), ...(port !== undefined && { port }), ...(service.code !== null && { sourcePort: service.code }) });
+      }
+    };
+    const answer = (q: ReachQuery): ReachAnswer[] | undefined => {
+      try {
+        const answers = clouds.map((c) => canReach(c, q));
+        return answers[0].verdict === answers[1].verdict ? undefined : answers;
+      } catch (e) {
+        // a sender without an address of this family sends none of it
+        if (e instanceof InputError) return undefined;
+        throw e;
+      }
+    };
+
+    for (const sender of special) {
+      if (held.has(sender.id) || !reaches(sender)) continue;
+      ask([sender], [...ingress, ...egressOf(sender)], (service, packet, probe) => {
+        const bounds = [...admittedBy(service, packet), ...senderSpace(from, sender, family), ...fixedBounds(family)];
+        const space = union(intervalOf(dst).family, senderSpace(from, sender, family)).intervals;
+        const classes = new Map<string, Piece[]>();
+        for (const region of regions(space, bounds)) {
+          const widest = region.reduce((x, y) => (y[1] - y[0] > x[1] - x[0] ? y : x));
+          const answers = answer({ ...probe, sourceIp: fmt(family, representative(from, family, widest, sender)) });
+          if (!answers) continue;
+          const key = answers.map((a) => decisionKey(deciding(a))).join('|');
+          push(classes, key, { region, from: answers[0], to: answers[1] });
+        }
+        for (const list of classes.values()) rows.push({ row: row(list, family, service, [sender], holders), service });
+      });
+    }
+
+    const senders = plain[family].filter((h) => !held.has(h.port.id) && reaches(h.port));
+    if (!senders.length) continue;
+    const egress = new Map<number, readonly PolicyRule[]>();
+    for (const { port } of senders) for (const c of clouds) egress.set(id(c.policy(port.id).groupRules), c.policy(port.id).groupRules);
+    ask([senders[0].port], [...ingress, ...[...egress.values()].flatMap((rules) => rules.filter((r) => r.direction === 'egress'))], (service, packet, probe) => {
+      const keys = boundKeys(senders, admittedBy(service, packet));
+      const sets = new Map<string, Held[]>();
+      senders.forEach((h, i) => push(sets, [h.port.network_id, ...clouds.map((c) => id(c.policy(h.port.id).groupRules)), keys[i]].join('|'), h));
+      // sets whose representatives were decided alike (by the same rules and members, whichever port sent) are one class
+      const classes = new Map<string, { held: Held[]; answers: ReachAnswer[] }>();
+      for (const set of sets.values()) {
+        const answers = answer({ ...probe, src: set[0].port.id, sourceIp: fmt(family, set[0].value) });
+        if (!answers) continue;
+        const key = answers.map((a) => decisionKey(deciding(a).map((s) => (s.stage === 'egress' || s.stage === 'spoof' ? { ...s, port: null } : s)))).join('|');
+        const c = classes.get(key);
+        if (c) c.held.push(...set);
+        else classes.set(key, { held: [...set], answers });
+      }
+      for (const { held: hs, answers } of classes.values()) {
+        const ports = [...new Map(hs.map((h) => [h.port.id, h.port])).values()];
+        rows.push({ row: row([{ region: hs.map((h): Interval => [h.value, h.value]), from: answers[0], to: answers[1] }], family, service, ports, holders), service });
+      }
+    });
+  }
+  return mergePorts(rows);
+}
+
+/** The smallest CIDR holding the set, and the blocks of it outside the set. */
+function cover(set: AddressSet): DiffRow['cover'] {
+  const width = familyBits(set.family);
+  const lo = set.intervals[0][0];
+  const hi = set.intervals[set.intervals.length - 1][1];
+  let prefixlen = width;
+  while (prefixlen > 0 && (lo >> BigInt(width - prefixlen)) !== (hi >> BigInt(width - prefixlen))) prefixlen--;
+  const first = (lo >> BigInt(width - prefixlen)) << BigInt(width - prefixlen);
+  const last = first + (1n << BigInt(width - prefixlen)) - 1n;
+  const gaps: Interval[] = [];
+  let next = first;
+  for (const [a, b] of set.intervals) {
+    if (a > next) gaps.push([next, a - 1n]);
+    next = b + 1n;
+  }
+  if (next <= last) gaps.push([next, last]);
+  return { cidr: `${formatIp(set.family, first)}/${prefixlen}`, except: toCidrs({ family: set.family, intervals: gaps }) };
+}
+
+function row(list: Piece[], family: Family, service: Service, senders: SnapshotPort[], holders: SnapshotPort[]): DiffRow {
+  const size = (p: Piece) => p.region.reduce((n, [lo, hi]) => n + hi - lo + 1n, 0n);
+  const widest = list.reduce((a, b) => (size(b) > size(a) ? b : a));
+  const side = (a: ReachAnswer): DiffSide => ({ backend: a.backend, verdict: a.verdict, steps: deciding(a), changes: a.changes });
+  const set = union(family === 'IPv4' ? 4 : 6, list.flatMap((p) => p.region));
+  return {
+    destination: { address: widest.from.query.dst, ports: holders.map(portRef) },
+    ethertype: family,
+    ...serviceWords(service),
+    sources: toCidrs(set),
+    cover: cover(set),
+    senders: senders.map(portRef),
+    flow: widest.from.query,
+    from: side(widest.from),
+    to: side(widest.to),
+  };
+}
