@@ -214,6 +214,8 @@ describe('diff on hand-made clouds', () => {
     const rows = run(s, 'iptables_hybrid', 'ovn');
     const wide = '::/0 except fd00::10/128';
     expect(rows.map((r) => [...brief(r).slice(0, 3), r.cover.except.length ? `${r.cover.cidr} except ${r.cover.except.join(' ')}` : r.cover.cidr, brief(r)[4]])).toEqual([
+      // an instance's router advertisement: the iptables driver drops it, OVN's nd_ra passes both ways
+      ['fd00::11', 'ipv6-icmp/type 134', 'nat', 'fd00::10/128', 'DENY->ALLOW'],
       ['fd00::11', 'ipv6-icmp/type 128 code 0', 'nat', wide, 'ALLOW->DENY'],
       ['fd00::11', 'ipv6-icmp/other types', 'nat', wide, 'ALLOW->DENY'],
       // DHCPv6's provider rule cuts udp at 546, but the same rule (all) decides every port
