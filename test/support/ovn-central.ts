@@ -76,10 +76,14 @@ export async function startOvnCentral(): Promise<OvnCentral> {
     if (!running(pid)) return;
     throw new Error(`ovn-trace (pid ${pid}) did not stop`);
   };
+  // the servers stop even when the tracer would not
   const stop = async () => {
-    await stopTracer();
-    for (const c of children.reverse()) await stopChild(c);
-    rmSync(dir, { recursive: true, force: true });
+    try {
+      await stopTracer();
+    } finally {
+      for (const c of children.reverse()) await stopChild(c);
+      rmSync(dir, { recursive: true, force: true });
+    }
   };
 
   try {
