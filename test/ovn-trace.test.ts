@@ -53,7 +53,10 @@ function reason(answer: ReachAnswer): string {
   return special ? `ALLOW ${label(special)}` : 'ALLOW';
 }
 
-/** The rows Neutron wrote, as the fixtures hold them: the rows of `the input` (before its events, if any). */
+/**
+ * The row source: what Neutron's OVN driver wrote for the fixture's input before its events (`initial`), the
+ * ground truth; `portsec compile --driver ovn` renders the same rows (test/backends/ovn.test.ts).
+ */
 function fixtureOf(file: string): { input: Record<string, any>; rows: NbRows } {
   const fx = JSON.parse(readFileSync(join(DIR, file), 'utf8'));
   return { input: fx.input, rows: fx.initial };
@@ -167,7 +170,8 @@ describe('ovn-trace vs can-reach --backend ovn', () => {
         const answer = canReach(cloud, f.query);
         tally.flows++;
         tally[delivered ? 'delivered' : 'dropped']++;
-        tally.byReason[reason(answer)] = (tally.byReason[reason(answer)] ?? 0) + 1;
+        const why = reason(answer);
+        tally.byReason[why] = (tally.byReason[why] ?? 0) + 1;
         const kind = (tally.byKind[`${f.source}->${f.destination}`] ??= [0, 0]);
         kind[0]++;
         kind[1] += Number(delivered);
