@@ -255,6 +255,22 @@ describe.sequential('a half-migrated cloud, port by port', () => {
     // SARIF carries each result's backend
     const sarif = JSON.parse(await portsec('audit', '--files', halfFile, '-f', 'sarif'));
     expect(sarif.runs[0].results.map((r: { properties: { backend: string } }) => r.properties.backend)).toEqual(findings.map((f) => f.backend));
+    // the run names each backend used: how many findings assume it, how many of the 9 filtered ports run it ('open', unfiltered and unbound, takes the default)
+    const assumed = (b: string) => findings.filter((f) => f.backend === b).length;
+    expect(sarif.runs[0].properties).toEqual({ backends: {
+      iptables: { findings: assumed('iptables'), ports: 0 }, iptables_hybrid: { findings: assumed('iptables_hybrid'), ports: 4 },
+      openvswitch: { findings: assumed('openvswitch'), ports: 3 }, ovn: { findings: assumed('ovn'), ports: 2 },
+    } });
+    expect(assumed('iptables')).toBe(1);
+    // Markdown: the same counts in the run's lines, and each finding's backend under its check
+    const md = (await portsec('audit', '--files', halfFile, '-f', 'markdown')).replace(/\\/g, '').split('\n');
+    expect(md.filter((l) => l.startsWith('backend: '))).toEqual([
+      'backend: iptables (iptables/ipset (linuxbridge)): 1 finding, 0 filtered ports',
+      `backend: iptables_hybrid (iptables/ipset (openvswitch hybrid)): ${assumed('iptables_hybrid')} finding${assumed('iptables_hybrid') === 1 ? '' : 's'}, 4 filtered ports`,
+      `backend: openvswitch (openvswitch firewall (OpenFlow)): ${assumed('openvswitch')} findings, 3 filtered ports`,
+      `backend: ovn (OVN ACLs): ${assumed('ovn')} findings, 2 filtered ports`,
+    ]);
+    expect(md.filter((l) => l.startsWith('Assumes backend: ')).map((l) => l.split(' ')[2])).toEqual(findings.map((f) => f.backend));
   });
 
   test('--backend forces one backend on every port, and says so', async () => {
@@ -267,6 +283,11 @@ describe.sequential('a half-migrated cloud, port by port', () => {
     expect(seed.map((f) => f.objects.filter((o) => o.type === 'port').slice(1).map((o) => o.name).sort())).toEqual([['proxy-f', 'proxy-h', 'proxy-o']]);
     const table = (await portsec('audit', '--files', halfFile, '--backend', 'iptables')).trimEnd().split('\n');
     expect(table.at(-1)).toBe('backend: iptables (iptables/ipset (linuxbridge))');
+    // forced: the reports' run line is that one backend, over every filtered port
+    const sarif = JSON.parse(await portsec('audit', '--files', halfFile, '-f', 'sarif', '--backend', 'iptables'));
+    expect(sarif.runs[0].properties).toEqual({ backends: { iptables: { findings: findings.length, ports: 9 } } });
+    const md = (await portsec('audit', '--files', halfFile, '-f', 'markdown', '--backend', 'iptables')).split('\n');
+    expect(md.filter((l) => l.startsWith('backend: '))).toEqual([`backend: iptables (iptables/ipset (linuxbridge)): ${findings.length} findings, 9 filtered ports`]);
   });
 
   test('exposure rows carry their port\'s backend', async () => {

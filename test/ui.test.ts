@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { NeutronClient } from '../src/lab/client.js';
 import { referenceEdges } from '../ui/src/graph/elements.js';
 import { widest, widthOf } from '../ui/src/graph/pairs.js';
-import type { Cloud } from '../ui/src/neutron.js';
+import { type Cloud, mostRunBackend, type Port } from '../ui/src/neutron.js';
 import { ROOT, type RunningServer, startServer } from './support/server.js';
 
 declare global {
@@ -67,6 +67,17 @@ describe('pair widths and edges (the console\'s pure parts)', () => {
     };
     expect(referenceEdges(cloud).map((e) => [e.id, e.rules.map((r) => r.id)])).toEqual([['a>b', ['1', '2']], ['b>a', ['3']]]);
   });
+
+  test('the Migration tab starts from the backend most ports run as found; a tie goes to the first backend, none found to iptables', () => {
+    const ports = (...backends: (Port['backend'])[]): Port[] => backends.map((backend, i) => ({
+      id: `p${i}`, name: `p${i}`, network_id: 'n', security_groups: [], fixed_ips: [], allowed_address_pairs: [], port_security_enabled: true, ...(backend && { backend }),
+    }));
+    expect(mostRunBackend(ports('ovn', 'openvswitch', 'ovn', undefined, undefined, undefined))).toBe('ovn');
+    expect(mostRunBackend(ports('ovn', 'iptables_hybrid'))).toBe('iptables_hybrid');
+    expect(mostRunBackend(ports('openvswitch'))).toBe('openvswitch');
+    expect(mostRunBackend(ports(undefined, undefined))).toBe('iptables');
+    expect(mostRunBackend([])).toBe('iptables');
+  });
 });
 
 describe('web console in Chromium', () => {
@@ -109,12 +120,13 @@ describe('web console in Chromium', () => {
       security_group_id: ids.ssh, direction: 'ingress', protocol: 'tcp', port_range_min: 22, port_range_max: 22, remote_ip_prefix: '10.10.10.0/24' } });
     ids.rule80 = (await neutron.call('POST', 'security-group-rules', { security_group_rule: {
       security_group_id: ids.proxy, direction: 'ingress', protocol: 'tcp', port_range_min: 80, port_range_max: 80, remote_group_id: ids.ssh } })).security_group_rule.id;
-    const port = async (name: string, ip: string, groups: string[], pairs: string[] = []) => (await neutron.call('POST', 'ports', { port: {
+    const port = async (name: string, ip: string, groups: string[], pairs: string[] = [], host?: string) => (await neutron.call('POST', 'ports', { port: {
       name, network_id: net.id, fixed_ips: [{ subnet_id: sub.id, ip_address: ip }], security_groups: groups,
-      allowed_address_pairs: pairs.map((ip_address) => ({ ip_address })) } })).port.id as string;
+      allowed_address_pairs: pairs.map((ip_address) => ({ ip_address })), ...(host && { 'binding:host_id': host }) } })).port.id as string;
     ids.nat = await port('nat', '10.10.10.10', [ids.ssh], ['0.0.0.0/0']);
     ids.int = await port('int', '10.10.10.20', [ids.ssh]);
-    ids.proxyPort = await port('proxy', '10.10.10.30', [ids.proxy]);
+    // bound: the server's binding (linuxbridge) shows proxy's firewall; the others take the default
+    ids.proxyPort = await port('proxy', '10.10.10.30', [ids.proxy], [], 'cn1');
   });
 
   test('logs in with the keyboard; the token stays in this tab\'s session', async () => {
@@ -132,6 +144,10 @@ describe('web console in Chromium', () => {
     const session = await page.evaluate(() => JSON.parse(sessionStorage.getItem('portsec.session') ?? '{}'));
     expect(session).toMatchObject({ user: 'admin', project: 'admin', isAdmin: true });
     expect(session.token).toMatch(/\S{20,}/);
+    // the firewall starts as the cloud runs it: each port's own
+    const firewall = page.getByRole('combobox', { name: /^Firewall/ });
+    expect(await firewall.inputValue()).toBe('');
+    expect(await firewall.locator('option:checked').textContent()).toBe('as the cloud runs it (per port)');
   });
 
   test('the pitfall is drawn in red: the ssh → proxy edge and the NAT server\'s port, with the finding beside them', async () => {
@@ -169,6 +185,8 @@ describe('web console in Chromium', () => {
     await page.getByRole('button', { name: /^Copy the fix/ }).click();
     await page.getByText('Copied', { exact: true }).waitFor();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toMatch(/^openstack /m);
+    // each card names the backend its finding assumes (per port: the pair's port, nat, unbound: the default)
+    expect(await page.locator('.findings-view [data-check="wide-pair-in-remote-group"] .meta').textContent()).toBe('check wide-pair-in-remote-group · assumes iptables');
   });
 
   test('can-reach from 200.200.200.200 to proxy tcp/80: ALLOW, through the NAT server\'s pair 0.0.0.0/0', async () => {
@@ -191,6 +209,12 @@ describe('web console in Chromium', () => {
     const ingress = page.locator('.steps > li[data-stage="ingress"] .sentence');
     expect(await ingress.nth(1).textContent()).toBe('source 200.200.200.200 matches group ssh\'s member nat via allowed-address-pair 0.0.0.0/0');
     expect(await ingress.nth(1).getByRole('button').allTextContents()).toEqual(['ssh', 'nat']);
+    // each side's firewall: nat's (it sends 200.200.200.200 through its pair), unbound, the default; proxy's as its binding shows it
+    const assumed = page.getByRole('list', { name: 'Firewall assumed' }).getByRole('listitem');
+    expect(await assumed.allTextContents()).toEqual([
+      'nat egress: iptables · default (not bound to a host)',
+      'proxy ingress: iptables · found (bound by linuxbridge (binding:vif_details.bound_drivers): ML2/linuxbridge)',
+    ]);
     await shot('trace-allow');
   });
 
@@ -201,6 +225,8 @@ describe('web console in Chromium', () => {
     const rows = page.locator('.migration-view tbody tr');
     await rows.first().waitFor();
     expect(await page.locator('.migration-view thead th').allTextContents()).toEqual(['Destination', 'Service', 'Sent by', 'Sources', 'iptables_hybrid', 'ovn', 'One flow']);
+    // forced: the tab moves from the console's firewall, no choice of its own
+    expect(await page.getByRole('combobox', { name: /^Move from/ }).count()).toBe(0);
     // the rows are the API's for the same pair of backends
     const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('portsec.session')!).token as string);
     const api = await (await fetch(`${server.url}/analysis/v1/diff?backend=iptables_hybrid&to_backend=ovn`, { headers: { 'X-Auth-Token': token } })).json();
@@ -223,6 +249,7 @@ describe('web console in Chromium', () => {
     expect(await page.getByLabel(/^Destination/).inputValue()).toBe(flow.dst);
     await page.getByRole('button', { name: 'Trace', exact: true }).click();
     await page.locator('[data-verdict="ALLOW"]').waitFor();
+    expect(await page.locator('.assumed .backend-badge').allTextContents()).toEqual(['iptables_hybrid · forced', 'iptables_hybrid · forced']);
 
     await firewall.selectOption('ovn');
     await page.getByRole('tab', { name: 'Can reach?' }).click();
@@ -230,10 +257,43 @@ describe('web console in Chromium', () => {
     await page.locator('[data-verdict="DENY"]').waitFor();
     // the findings follow too: on OVN the pair is no member, so nothing is red
     await page.waitForFunction((ref) => !window.portsecGraph!.elements().filter((e) => e.data('ref') === ref).hasClass('finding-red'), `edge:${ids.ssh}>${ids.proxy}`);
-    await firewall.selectOption('iptables');
+    // back to each port's own: nat unbound (the default), proxy bound (found), both iptables here
+    await firewall.selectOption({ label: 'as the cloud runs it (per port)' });
     await page.getByRole('button', { name: 'Trace', exact: true }).click();
     await page.locator('[data-verdict="ALLOW"]').waitFor();
+    expect(await page.locator('.assumed .backend-badge').allTextContents()).toEqual(['iptables · default', 'iptables · found']);
     await page.waitForFunction((ref) => window.portsecGraph!.elements().filter((e) => e.data('ref') === ref).hasClass('finding-red'), `edge:${ids.ssh}>${ids.proxy}`);
+
+    // exposure: each row's firewall, the API's for the same (unforced) query
+    await page.getByRole('tab', { name: 'Exposure' }).click();
+    const exposed = page.locator('.exposure-view tbody tr');
+    await exposed.first().waitFor();
+    const apiExposure = await (await fetch(`${server.url}/analysis/v1/exposure`, { headers: { 'X-Auth-Token': token } })).json();
+    expect(await exposed.evaluateAll((trs) => trs.map((tr) => [(tr as HTMLElement).dataset.port, tr.querySelector('.backend-badge')?.textContent])))
+      .toEqual(apiExposure.exposure.map((r: { port: { name: string }; backend: string }) => [r.port.name, r.backend]));
+    expect(new Set(apiExposure.exposure.map((r: { backend: string }) => r.backend))).toEqual(new Set(['iptables']));
+
+    // per port the Migration tab has its own from: the backend most ports run as found (proxy's), and the rows follow it
+    await page.getByRole('tab', { name: 'Migration' }).click();
+    const cloud = await (await fetch(`${server.url}/analysis/v1/cloud`, { headers: { 'X-Auth-Token': token } })).json();
+    expect(Object.fromEntries(cloud.ports.map((p: { name: string; backend?: string }) => [p.name, p.backend]))).toEqual({ nat: undefined, int: undefined, proxy: 'iptables' });
+    const from = page.getByRole('combobox', { name: /^Move from/ });
+    expect(await from.inputValue()).toBe('iptables');
+    await rows.first().waitFor();
+    const changes = async (b: string, to: string) => ((await (await fetch(`${server.url}/analysis/v1/diff?backend=${b}&to_backend=${to}`, { headers: { 'X-Auth-Token': token } })).json())
+      .rows as { from: { verdict: string }; to: { verdict: string } }[]).map((r) => `${r.from.verdict}->${r.to.verdict}`);
+    const shown = () => rows.evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.change));
+    const fromIptables = await changes('iptables', 'ovn');
+    expect(fromIptables.length).toBeGreaterThan(0);
+    await expect.poll(shown).toEqual(fromIptables);
+    await from.selectOption('ovn');
+    await page.getByRole('combobox', { name: /^Move to/ }).selectOption('openvswitch');
+    await expect.poll(() => page.locator('.migration-view thead th').allTextContents()).toEqual(['Destination', 'Service', 'Sent by', 'Sources', 'ovn', 'openvswitch', 'One flow']);
+    await page.locator('.migration-view caption').waitFor();
+    const fromOvn = await changes('ovn', 'openvswitch');
+    expect(fromOvn.length).toBeGreaterThan(0);
+    await expect.poll(shown).toEqual(fromOvn);
+    await shot('migration-per-port');
   });
 
   test('the fix applied through the API clears the highlight live, without a reload', async () => {

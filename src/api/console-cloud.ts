@@ -5,6 +5,7 @@
  * server a second and a half to build; this is cut, in one answer, from the
  * snapshot the analysis holds anyway.
  */
+import type { NeutronBackend } from '../policy/neutron-backends.js';
 import type { Snapshot, SnapshotGroup, SnapshotNetwork, SnapshotPort, SnapshotRule } from '../analysis/snapshot.js';
 
 export type ConsoleGroup = Pick<SnapshotGroup, 'id' | 'name' | 'description'>;
@@ -14,6 +15,8 @@ export interface ConsolePort extends Pick<SnapshotPort, 'id' | 'name' | 'network
   fixed_ips: { ip_address: string }[];
   allowed_address_pairs: { ip_address: string }[];
   port_security_enabled: boolean;
+  /** the firewall its node runs, where the import found it (bindings and agents, admins only): the Migration tab starts from the most common */
+  backend?: NeutronBackend;
 }
 export type ConsoleNetwork = Pick<SnapshotNetwork, 'id' | 'name'>;
 
@@ -24,6 +27,11 @@ export interface ConsoleCloud {
   security_group_rules: ConsoleRule[];
   ports: ConsolePort[];
   networks: ConsoleNetwork[];
+}
+
+function found(s: Snapshot, id: string): { backend?: NeutronBackend } {
+  const b = s.backends?.ports[id]?.backend;
+  return b === undefined || b === 'unknown' ? {} : { backend: b };
 }
 
 export function consoleCloud(s: Snapshot, seq: number): ConsoleCloud {
@@ -40,6 +48,7 @@ export function consoleCloud(s: Snapshot, seq: number): ConsoleCloud {
       allowed_address_pairs: p.allowed_address_pairs.map((a) => ({ ip_address: a.ip_address })),
       // a snapshot leaves it out where the cloud lacks the extension: then it is on
       port_security_enabled: p.port_security_enabled !== false,
+      ...found(s, p.id),
     })),
     networks: s.networks.map((n) => ({ id: n.id, name: n.name })),
   };

@@ -14,7 +14,7 @@ import { exposure } from '../analysis/exposure.js';
 import { diff } from '../analysis/diff.js';
 import { canReach } from '../analysis/reach.js';
 import { type Snapshot } from '../analysis/snapshot.js';
-import { type BackendUse, backendLine, backendLines, diffSideSentences, explained, explainedDiff, explainedExposure, headline, plainText, reachBackendLines, refLabel, sourcePhrase, sourcesText, stepSentences } from '../analysis/report/explain.js';
+import { auditBackends, type BackendUse, backendLine, backendLines, diffSideSentences, explained, explainedDiff, explainedExposure, headline, plainText, reachBackendLines, refLabel, sourcePhrase, sourcesText, stepSentences } from '../analysis/report/explain.js';
 import { diffMarkdown, markdown, reachMarkdown } from '../analysis/report/markdown.js';
 import { diffFindings, sarif } from '../analysis/report/sarif.js';
 import { type Column, formatRows, type RowFormat, tabulate } from '../analysis/report/table.js';
@@ -128,7 +128,7 @@ export function analyzeCommands(program: Command): void {
       const rows = diff(cloudOf(snapshot, o), cloudOf(snapshot, o, o.toBackend));
       if (o.format === 'json') return emit(o, JSON.stringify({ backend, to_backend: o.toBackend, rows: explainedDiff(rows) }, null, 2));
       if (o.format === 'markdown') return emit(o, diffMarkdown(rows, snapshot.source, backend, o.toBackend));
-      if (o.format === 'sarif') return emit(o, JSON.stringify(sarif(diffFindings(rows), snapshot.source, version, backend, o.toBackend), null, 2));
+      if (o.format === 'sarif') return emit(o, JSON.stringify(sarif(diffFindings(rows), snapshot.source, version, { diff: { backend, to_backend: o.toBackend } }), null, 2));
       const lines = o.format === 'table' ? [`from ${backendLine(backend)}`, `to ${backendLine(o.toBackend)}`] : [];
       emit(o, [formatRows(tabulate(DIFF_COLUMNS(backend, o.toBackend), rows), o.format as RowFormat) || (o.format === 'table' ? 'no flow changes verdict' : ''), ...lines].join('\n'));
     });
@@ -179,11 +179,12 @@ export function analyzeCommands(program: Command): void {
         adminPorts: o.adminPorts.split(',').map((p) => integer('--admin-ports', 1, 65535)(p.trim())),
       };
       const findings = audit(cloud, options, progress('auditing'), o.check);
-      const { backend } = cloud.topology.options;
-      if (o.format === 'sarif') emit(o, JSON.stringify(sarif(findings, cloud.snapshot.source, version, backend), null, 2));
-      else if (o.format === 'markdown') emit(o, markdown(findings, cloud.snapshot.source, backend));
+      const filtered = cloud.snapshot.ports.filter((p) => cloud.kind(p.id) === 'filtered').map((p) => p.id);
+      const used = () => auditBackends(findings, filtered.map((id) => cloud.backendAt(id).backend), cloud.topology.options.backend);
+      if (o.format === 'sarif') emit(o, JSON.stringify(sarif(findings, cloud.snapshot.source, version, { audit: used() }), null, 2));
+      else if (o.format === 'markdown') emit(o, markdown(findings, cloud.snapshot.source, used()));
       else if (o.format === 'json') emit(o, JSON.stringify(findings, null, 2));
-      else emit(o, [formatRows(tabulate(FINDING_COLUMNS, findings), o.format as RowFormat) || 'no findings', ...tableBackend(o, cloud, portUses(cloud, cloud.snapshot.ports.filter((p) => cloud.kind(p.id) === 'filtered').map((p) => p.id)))].join('\n'));
+      else emit(o, [formatRows(tabulate(FINDING_COLUMNS, findings), o.format as RowFormat) || 'no findings', ...tableBackend(o, cloud, portUses(cloud, filtered))].join('\n'));
       if (o.failOn && findings.some((f) => SEVERITIES.indexOf(f.severity) <= SEVERITIES.indexOf(o.failOn!))) process.exitCode = 1;
     });
 }

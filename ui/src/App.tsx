@@ -1,6 +1,6 @@
-/** The console: login, then the graph, findings, can-reach, exposure and migration views over live data, for the firewall backend chosen. */
+/** The console: login, then the graph, findings, can-reach, exposure and migration views over live data, each port under its own firewall or one forced on all. */
 import { useCallback, useMemo, useState } from 'preact/hooks';
-import { BACKEND_SEMANTICS, DEFAULT_NEUTRON_BACKEND, isNeutronBackend, NEUTRON_BACKENDS, type NeutronBackend } from '../../src/policy/neutron-backends.js';
+import { BACKEND_SEMANTICS, isNeutronBackend, NEUTRON_BACKENDS, type NeutronBackend } from '../../src/policy/neutron-backends.js';
 import { Api } from './api.js';
 import { CloudIndex } from './cloud-index.js';
 import { graphElements, type Ref } from './graph/elements.js';
@@ -25,6 +25,9 @@ type Tab = 'graph' | 'findings' | 'reach' | 'exposure' | 'migration';
  */
 const EXPAND_ALL = 600;
 
+/** the Firewall choice that forces nothing */
+const PER_PORT = '';
+
 export function App() {
   const [session, setSession] = useState<Session | undefined>(savedSession);
   const [notice, setNotice] = useState<string>();
@@ -48,8 +51,9 @@ function StreamStatus({ state, updatedAt }: { state: StreamState; updatedAt?: Da
 }
 
 function Console({ session, logout }: { session: Session; logout: (why?: string) => void }) {
-  // every answer is the chosen backend's: a new client refetches the findings and the views' answers
-  const [backend, setBackend] = useState<NeutronBackend>(DEFAULT_NEUTRON_BACKEND);
+  // undefined: each port's own firewall, as the server found it; else the one forced on every port.
+  // A new client refetches the findings and the views' answers
+  const [backend, setBackend] = useState<NeutronBackend>();
   const api = useMemo(() => new Api(session.token, backend), [session, backend]);
   const data = useLiveData(api, () => logout('Your session has ended: log in again.'));
   const [tab, setTab] = useState<Tab>('graph');
@@ -106,7 +110,8 @@ function Console({ session, logout }: { session: Session; logout: (why?: string)
         <h1>portsec console</h1>
         <span class="who">{session.user} · project {session.project}{session.isAdmin ? ' (admin: all projects)' : ''}</span>
         <label class="backend">Firewall
-          <select name="backend" value={backend} onChange={(e) => isNeutronBackend(e.currentTarget.value) && setBackend(e.currentTarget.value)}>
+          <select name="backend" value={backend ?? PER_PORT} onChange={(e) => setBackend(isNeutronBackend(e.currentTarget.value) ? e.currentTarget.value : undefined)}>
+            <option value={PER_PORT}>as the cloud runs it (per port)</option>
             {NEUTRON_BACKENDS.map((b) => <option key={b} value={b}>{BACKEND_SEMANTICS[b].label}</option>)}
           </select>
         </label>

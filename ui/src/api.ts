@@ -1,6 +1,6 @@
-/** Calls to portsec's analysis API with the session's token, answered for the firewall backend the console is set to. */
+/** Calls to portsec's analysis API with the session's token, answered for the firewall the console forces, or without one as each port's node runs it. */
 import type { DiffRow, ExposureRow, Finding, ReachAnswer, ReachQuery } from '../../src/analysis/answers.js';
-import { DEFAULT_NEUTRON_BACKEND, type NeutronBackend } from '../../src/policy/neutron-backends.js';
+import type { NeutronBackend } from '../../src/policy/neutron-backends.js';
 import type { ConsoleCloud } from '../../src/api/console-cloud.js';
 import type { Cloud } from './neutron.js';
 
@@ -18,7 +18,13 @@ function errorMessage(status: number, body: unknown): string {
 }
 
 export class Api {
-  constructor(readonly token: string, readonly backend: NeutronBackend = DEFAULT_NEUTRON_BACKEND) {}
+  /** `backend`: forced on every port; undefined: each port's own, as the server found it */
+  constructor(readonly token: string, readonly backend?: NeutronBackend) {}
+
+  /** the query's backend parameter, or nothing when each port's own is asked for */
+  private backendQuery(sep: '?' | '&'): string {
+    return this.backend === undefined ? '' : `${sep}backend=${this.backend}`;
+  }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const res = await fetch(path, {
@@ -39,7 +45,7 @@ export class Api {
   }
 
   async findings(): Promise<Finding[]> {
-    return (await this.call<{ findings: Finding[] }>('GET', `/analysis/v1/findings?backend=${this.backend}`)).findings;
+    return (await this.call<{ findings: Finding[] }>('GET', `/analysis/v1/findings${this.backendQuery('?')}`)).findings;
   }
 
   canReach(q: ReachQuery): Promise<ReachAnswer> {
@@ -47,13 +53,13 @@ export class Api {
   }
 
   async exposure(portId?: string): Promise<ExposureRow[]> {
-    const q = portId === undefined ? '' : `&port_id=${encodeURIComponent(portId)}`;
-    return (await this.call<{ exposure: ExposureRow[] }>('GET', `/analysis/v1/exposure?backend=${this.backend}${q}`)).exposure;
+    const q = portId === undefined ? '' : `?port_id=${encodeURIComponent(portId)}`;
+    return (await this.call<{ exposure: ExposureRow[] }>('GET', `/analysis/v1/exposure${q}${this.backendQuery(q ? '&' : '?')}`)).exposure;
   }
 
-  /** The flow classes whose verdict changes when the cloud moves from this backend to another. */
-  async diff(to: NeutronBackend): Promise<DiffRow[]> {
-    return (await this.call<{ rows: DiffRow[] }>('GET', `/analysis/v1/diff?backend=${this.backend}&to_backend=${to}`)).rows;
+  /** The flow classes whose verdict changes when the cloud moves from one backend to another. */
+  async diff(from: NeutronBackend, to: NeutronBackend): Promise<DiffRow[]> {
+    return (await this.call<{ rows: DiffRow[] }>('GET', `/analysis/v1/diff?backend=${from}&to_backend=${to}`)).rows;
   }
 
   /** Server-sent `change` events; EventSource cannot set headers, so the token rides in the query. */

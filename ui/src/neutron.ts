@@ -2,6 +2,7 @@
  * The parts of Neutron's resources the console reads, as GET /analysis/v1/cloud
  * answers them (Neutron's attribute names, cut down to what is drawn).
  */
+import { DEFAULT_NEUTRON_BACKEND, NEUTRON_BACKENDS, type NeutronBackend } from '../../src/policy/neutron-backends.js';
 import type { ConsoleGroup, ConsoleNetwork, ConsolePort, ConsoleRule } from '../../src/api/console-cloud.js';
 
 export type SecurityGroup = ConsoleGroup;
@@ -27,3 +28,10 @@ export function ruleService(r: Pick<SecurityGroupRule, 'protocol' | 'port_range_
 
 export const portLabel = (p: Port): string => p.name || p.id.slice(0, 8);
 export const groupLabel = (g: SecurityGroup): string => g.name || g.id.slice(0, 8);
+
+/** The firewall most ports' nodes run, as the import found them (a tie: the first in NEUTRON_BACKENDS); none found: the default. */
+export function mostRunBackend(ports: readonly Port[]): NeutronBackend {
+  const count = (b: NeutronBackend) => ports.filter((p) => p.backend === b).length;
+  const best = NEUTRON_BACKENDS.reduce((a, b) => (count(b) > count(a) ? b : a));
+  return count(best) > 0 ? best : DEFAULT_NEUTRON_BACKEND;
+}

@@ -5,8 +5,8 @@
  * text: plain here (tables, JSON), Markdown in markdown.ts, links in the
  * console. Pure and without Node imports: the console bundles it.
  */
-import { BACKEND_SEMANTICS, type NeutronBackend } from '../../policy/neutron-backends.js';
-import type { AssumedBackend, DiffRow, DiffSide, ExposureRow, ExposureSource, MemberMatch, ObjectRef, ReachAnswer, ReachStep, RuleDetail, RuleOrigin, SpoofMatch, UnfilteredReason } from '../answers.js';
+import { BACKEND_SEMANTICS, NEUTRON_BACKENDS, type NeutronBackend } from '../../policy/neutron-backends.js';
+import type { AssumedBackend, DiffRow, DiffSide, ExposureRow, ExposureSource, Finding, MemberMatch, ObjectRef, ReachAnswer, ReachStep, RuleDetail, RuleOrigin, SpoofMatch, UnfilteredReason } from '../answers.js';
 
 /** Text with the objects it names left as references, for formats that link them. */
 export type Phrase = (string | ObjectRef)[];
@@ -128,6 +128,30 @@ export function backendLines(uses: readonly BackendUse[], fallback: NeutronBacke
     return `${head}, the default: nothing showed ${g.length > 1 ? 'their' : 'its'} firewall${same ? ` (${same})` : ''}${agents ? `; ${agents}` : ''}`;
   });
 }
+
+/** A backend an audit assumed: how many of its filtered ports' nodes run it, and how many findings assume it. */
+export interface AuditBackend {
+  backend: NeutronBackend;
+  ports: number;
+  findings: number;
+}
+
+/**
+ * Each backend an audit used, in NEUTRON_BACKENDS order: `ports` are the filtered ports'
+ * backends, a finding without one counts as `fallback`'s (as does a run that filtered nothing).
+ */
+export function auditBackends(findings: readonly Finding[], ports: readonly NeutronBackend[], fallback: NeutronBackend): AuditBackend[] {
+  const count = (list: readonly NeutronBackend[], b: NeutronBackend) => list.filter((x) => x === b).length;
+  const assumed = findings.map((f) => f.backend ?? fallback);
+  const used = NEUTRON_BACKENDS.filter((b) => ports.includes(b) || assumed.includes(b));
+  return (used.length ? used : [fallback]).map((backend) => ({ backend, ports: count(ports, backend), findings: count(assumed, backend) }));
+}
+
+const counted = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+/** The audit's backend lines, one per backend used, with its counts. */
+export const auditBackendLines = (uses: readonly AuditBackend[]): string[] =>
+  uses.map((u) => `${backendLine(u.backend)}: ${counted(u.findings, 'finding')}, ${counted(u.ports, 'filtered port')}`);
 
 /** can-reach's backend lines: the sender's egress and the receiver's ingress. */
 export const reachBackendLines = (a: ReachAnswer, agents?: string): string[] =>

@@ -1,13 +1,14 @@
 /** Reports as Markdown: the audit (a summary by severity, then each finding with its evidence and fix) and a can-reach trace. */
 import { type DiffRow, type Finding, type ReachAnswer, SEVERITIES } from '../answers.js';
 import { type NeutronBackend } from '../../policy/neutron-backends.js';
-import { backendLine, diffHeadline, diffSideSentences, headline, type Phrase, reachBackendLines, reachCommand, refLabel, stepSentences } from './explain.js';
+import { type AuditBackend, auditBackendLines, backendLine, diffHeadline, diffSideSentences, headline, type Phrase, reachBackendLines, reachCommand, refLabel, stepSentences } from './explain.js';
 
-export function markdown(findings: Finding[], source: string, backend: NeutronBackend): string {
-  const out = [`# portsec audit`, '', `Source: ${source}`, '', escape(backendLine(backend)), '', '| Severity | Findings |', '|---|---|'];
+/** `backends`: each backend the run used (auditBackends); each finding then says the one it assumes. */
+export function markdown(findings: Finding[], source: string, backends: readonly AuditBackend[]): string {
+  const out = [`# portsec audit`, '', `Source: ${source}`, '', ...auditBackendLines(backends).map(escape), '', '| Severity | Findings |', '|---|---|'];
   for (const s of SEVERITIES) out.push(`| ${s} | ${findings.filter((f) => f.severity === s).length} |`);
   findings.forEach((f, i) => {
-    out.push('', `## ${i + 1}. [${f.severity}] ${f.title}`, '', `Check: \`${f.check}\``, '', '**Evidence**', '', ...f.evidence.map((e) => `- ${e}`));
+    out.push('', `## ${i + 1}. [${f.severity}] ${f.title}`, '', `Check: \`${f.check}\``, '', ...(f.backend ? [`Assumes ${escape(backendLine(f.backend))}`, ''] : []), '**Evidence**', '', ...f.evidence.map((e) => `- ${e}`));
     if (f.backends) out.push('', '**Per backend**', '', ...Object.entries(f.backends).map(([b, t]) => `- ${b}: ${t}`));
     out.push('', '**Fix**', '', '```sh', ...f.fix, '```');
   });

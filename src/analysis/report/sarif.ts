@@ -4,13 +4,15 @@
  */
 import { type NeutronBackend } from '../../policy/neutron-backends.js';
 import { type DiffRow, type Finding, type Severity } from '../answers.js';
-import { diffHeadline, diffSideSentences, plainText, reachCommand } from './explain.js';
+import { type AuditBackend, diffHeadline, diffSideSentences, plainText, reachCommand } from './explain.js';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { critical: 'error', high: 'error', medium: 'warning', low: 'note', info: 'note' };
 const SCORE: Record<Severity, string> = { critical: '9.5', high: '8.0', medium: '5.5', low: '3.0', info: '0.0' };
 
-/** `toBackend`: the findings are a diff's, from `backend` to it. */
-export function sarif(findings: Finding[], source: string, version: string, backend: NeutronBackend, toBackend?: NeutronBackend): object {
+/** What the run assumed: an audit's backends (auditBackends), or a diff's two ends. */
+export type SarifRun = { audit: readonly AuditBackend[] } | { diff: { backend: NeutronBackend; to_backend: NeutronBackend } };
+
+export function sarif(findings: Finding[], source: string, version: string, run: SarifRun): object {
   const checks = [...new Set(findings.map((f) => f.check))].sort();
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
@@ -27,9 +29,9 @@ export function sarif(findings: Finding[], source: string, version: string, back
           }),
         },
       },
-      automationDetails: { id: `portsec/${toBackend ? 'diff' : 'audit'}/${source}` },
-      // the firewall every verdict of the run assumes (a diff's: both)
-      properties: toBackend ? { backend, to_backend: toBackend } : { backend },
+      automationDetails: { id: `portsec/${'diff' in run ? 'diff' : 'audit'}/${source}` },
+      // the firewalls the run's verdicts assume: a diff's two ends, or each backend an audit used with its counts (each result names its own)
+      properties: 'diff' in run ? run.diff : { backends: Object.fromEntries(run.audit.map(({ backend, ...counts }) => [backend, counts])) },
       results: findings.map((f) => ({
         ruleId: f.check,
         ruleIndex: checks.indexOf(f.check),

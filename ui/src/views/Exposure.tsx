@@ -4,7 +4,7 @@ import type { ExposureRow } from '../../../src/analysis/answers.js';
 import { type Api, ApiError } from '../api.js';
 import type { CloudIndex } from '../cloud-index.js';
 import { sourcePhrase } from '../../../src/analysis/report/explain.js';
-import { type Navigate, ObjectLink, PairChip, Sentence } from './common.js';
+import { BackendBadge, type Navigate, ObjectLink, PairChip, Sentence } from './common.js';
 
 /** A table of tens of thousands of rows helps nobody and stalls the page: the filter narrows it. */
 const MAX_ROWS = 500;
@@ -41,7 +41,7 @@ export function ExposureView({ api, index, nav, version, filter, setFilter }: {
             {shown.length} of {rows.length} rows: who may open a flow to each port
             {shown.length > MAX_ROWS && ` (the first ${MAX_ROWS} shown: narrow the filter)`}
           </caption>
-          <thead><tr><th scope="col">Port</th><th scope="col">Type</th><th scope="col">Service</th><th scope="col">Allowed sources</th><th scope="col">From</th></tr></thead>
+          <thead><tr><th scope="col">Port</th><th scope="col">Type</th><th scope="col">Service</th><th scope="col">Allowed sources</th><th scope="col">From</th><th scope="col">Firewall</th></tr></thead>
           <tbody>
             {shown.slice(0, MAX_ROWS).map((r) => (
               <tr key={`${r.port.id}|${r.ethertype}|${r.protocol}|${r.ports}`} data-port={r.port.name}>
@@ -50,6 +50,7 @@ export function ExposureView({ api, index, nav, version, filter, setFilter }: {
                 <td>{r.protocol}{r.ports === 'any' ? '' : `/${r.ports}`}</td>
                 <td>{r.sources.map((s) => <PairChip key={s} address={s} />)}</td>
                 <td><ul class="origins">{r.origins.map((o, i) => <li key={i}><code>{o.cidr}</code> <Sentence phrase={sourcePhrase(o)} index={index} nav={nav} /></li>)}</ul></td>
+                <td><BackendBadge backend={r.backend} /></td>
               </tr>
             ))}
           </tbody>

@@ -1,7 +1,7 @@
 /** The analyzer's findings: severity, affected objects, evidence, and the fix as openstack commands. */
 import { type Finding, type Severity, SEVERITIES } from '../../../src/analysis/answers.js';
 import type { CloudIndex } from '../cloud-index.js';
-import { CopyButton, type Navigate, ObjectLink, SeverityChip } from './common.js';
+import { BackendBadge, CopyButton, type Navigate, ObjectLink, SeverityChip } from './common.js';
 
 export function FindingCard({ finding, index, nav, headingLevel = 3 }: { finding: Finding; index: CloudIndex; nav: Navigate; headingLevel?: 3 | 4 }) {
   const H = headingLevel === 3 ? 'h3' : 'h4';
@@ -9,7 +9,7 @@ export function FindingCard({ finding, index, nav, headingLevel = 3 }: { finding
   return (
     <article class={`finding finding-${finding.severity}`} data-check={finding.check}>
       <H><SeverityChip severity={finding.severity} /> {finding.title}</H>
-      <p class="meta">check <code>{finding.check}</code></p>
+      <p class="meta">check <code>{finding.check}</code>{finding.backend && <> · assumes <BackendBadge backend={finding.backend} /></>}</p>
       <p class="objects">
         {finding.objects.map((o) => <ObjectLink key={`${o.type}:${o.id}`} o={o} index={index} nav={nav} />)}
       </p>

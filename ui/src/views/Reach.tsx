@@ -4,7 +4,7 @@ import type { ReachAnswer, ReachQuery, ReachStep } from '../../../src/analysis/a
 import { headline, stepSentences } from '../../../src/analysis/report/explain.js';
 import type { Api } from '../api.js';
 import type { CloudIndex } from '../cloud-index.js';
-import { CopyButton, type Navigate, Sentence } from './common.js';
+import { BackendBadge, CopyButton, type Navigate, ObjectLink, Sentence } from './common.js';
 
 const STAGES: Record<ReachStep['stage'], string> = {
   entry: 'Entry',
@@ -30,6 +30,20 @@ export const emptyReach: ReachForm = { src: '', dst: '', protocol: 'tcp', port: 
 /** A query as the form holds it (a migration row's flow opens here). */
 export const reachForm = (q: ReachQuery): ReachForm =>
   ({ src: q.src, dst: q.dst, protocol: q.protocol, port: q.port === undefined ? '' : String(q.port), sourceIp: q.sourceIp ?? '', view: q.view ?? 'api' });
+
+/** Each filtering side's firewall the verdict assumed (the sender's egress, the receiver's ingress), and what showed it. */
+function Assumed({ answer, index, nav }: { answer: ReachAnswer; index: CloudIndex; nav: Navigate }) {
+  return (
+    <ul class="assumed" aria-label="Firewall assumed">
+      {answer.assumed.map((u) => (
+        <li key={u.stage} data-stage={u.stage}>
+          <ObjectLink o={u.port} index={index} nav={nav} text={u.port.name ?? u.port.id.slice(0, 8)} /> {u.stage}: <BackendBadge backend={u.backend} why={u.why} />
+          {u.evidence && <span class="hint"> ({u.evidence})</span>}
+        </li>
+      ))}
+    </ul>
+  );
+}
 
 function Steps({ answer, index, nav }: { answer: ReachAnswer; index: CloudIndex; nav: Navigate }) {
   return (
@@ -105,6 +119,7 @@ export function ReachView({ api, index, nav, form, setForm }: { api: Api; index:
             <p class={`verdict verdict-${answer.verdict.toLowerCase()}`} data-verdict={answer.verdict}>
               {headline(answer)}
             </p>
+            <Assumed answer={answer} index={index} nav={nav} />
             <Steps answer={answer} index={index} nav={nav} />
             {answer.changes.length > 0 && (
               <div class="changes">

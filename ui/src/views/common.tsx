@@ -1,12 +1,25 @@
-/** Small pieces the views share: severity chips, copy buttons, links from analyzer objects into the graph. */
+/** Small pieces the views share: severity chips, backend badges, copy buttons, links from analyzer objects into the graph. */
 import { useState } from 'preact/hooks';
-import type { ObjectRef, Severity } from '../../../src/analysis/answers.js';
+import type { AssumedBackend, ObjectRef, Severity } from '../../../src/analysis/answers.js';
+import { BACKEND_SEMANTICS, type NeutronBackend } from '../../../src/policy/neutron-backends.js';
 import { type Phrase, refLabel } from '../../../src/analysis/report/explain.js';
 import type { CloudIndex } from '../cloud-index.js';
 import type { Ref } from '../graph/elements.js';
 import { WIDTHS, widthOf } from '../graph/pairs.js';
 
 export const SeverityChip = ({ severity }: { severity: Severity }) => <span class={`sev sev-${severity}`}>{severity}</span>;
+
+const WHY: Record<AssumedBackend['why'], string> = { forced: 'forced', found: 'found', default: 'default' };
+
+/** The firewall an answer assumed, and (where the answer says) why: forced by the Firewall choice, found on the port's node, or the default. */
+export function BackendBadge({ backend, why }: { backend: NeutronBackend; why?: AssumedBackend['why'] }) {
+  const label = BACKEND_SEMANTICS[backend].label;
+  return (
+    <span class="backend-badge" data-backend={backend} data-why={why} title={label}>
+      {backend}{why && <span class="why"> · {WHY[why]}</span>}
+    </span>
+  );
+}
 
 /** A pair (or address) with its width in colour; the prefix is written out, so colour is never the only cue. */
 export function PairChip({ address }: { address: string }) {
