@@ -11,9 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, test } from 'vitest';
-import { type Finding } from '../src/analysis/answers.js';
+import { type Finding, type ReachQuery } from '../src/analysis/answers.js';
 import { audit } from '../src/analysis/audit/index.js';
 import { buildCloud } from '../src/analysis/cloud.js';
+import { canReach } from '../src/analysis/reach.js';
 import { exposure } from '../src/analysis/exposure.js';
 import { explainedExposure } from '../src/analysis/report/explain.js';
 import { type Snapshot, type SnapshotRule } from '../src/analysis/snapshot.js';
@@ -33,8 +34,8 @@ interface PortSpec { id: string; net: string; host: string; ip: string; group: s
 interface Cloudlet { ports: PortSpec[]; rules: SnapshotRule[] }
 
 const mac = (id: string) => `fa:16:3e:00:00:${Buffer.from(id).toString('hex').slice(-2)}`;
-const rule = (id: string, group: string, port: number, remote: string): SnapshotRule => ({
-  id, security_group_id: group, direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', port_range_min: port, port_range_max: port,
+const rule = (id: string, group: string, port: number, remote: string, direction: SnapshotRule['direction'] = 'ingress'): SnapshotRule => ({
+  id, security_group_id: group, direction, ethertype: 'IPv4', protocol: 'tcp', port_range_min: port, port_range_max: port,
   remote_ip_prefix: null, remote_group_id: remote,
 });
 const GROUPS = ['A', 'B', 'X', 'Y'];
@@ -132,6 +133,39 @@ describe('the audit check', () => {
     // B's /0 is shared into A's conjunction on n1, but pb's frames reach x routed, with the router's MAC
     expect(summary(shared(cloudlet({ pbNet: 'n2' })))).toEqual([{ rule: 'b-web', group: 'B', outsiders: 'pa' }]);
   });
+
+  test('can-reach agrees on every outsider of an ingress finding: ALLOW from any source, DENY once no rule names the outsider\'s group', () => {
+    const c = cloudlet();
+    // every group lets everything out, so the verdict is the enforcing port's ingress rule
+    const out = ['A', 'B'].map((g) => ({ ...rule(`${g}-out`, g, 0, ''), direction: 'egress' as const, protocol: null, port_range_min: null, port_range_max: null, remote_group_id: null }));
+    const open = { ...c, rules: [...c.rules, ...out] };
+    const findings = shared(open);
+    expect(findings.length).toBe(2);
+    for (const f of findings) {
+      const r = open.rules.find((x) => f.objects.some((o) => o.id === x.id))!;
+      const enforcing = open.ports.find((p) => p.group === r.security_group_id)!;
+      const outsider = f.title.split(' ')[0];
+      const q: ReachQuery = { src: outsider, dst: enforcing.ip, protocol: 'tcp', port: r.port_range_min!, sourcePort: 5000, sourceIp: '198.51.100.7' };
+      // without the rule naming the outsider's own group its /0 stands for nothing at the enforcing port
+      const alone = { ...open, rules: [r, ...out] };
+      expect(shared(alone)).toEqual([]);
+      expect([open, alone].map((x) => canReach(buildCloud(snapshot(x), { backend: 'openvswitch' }), q).verdict)).toEqual(['ALLOW', 'DENY']);
+    }
+  });
+
+  test('egress: a /0 holder\'s own rule naming a group it is not in lets it send to any address (as the driver\'s table 72 shows)', async () => {
+    const c = cloudlet({ nameB: false });
+    // pb's group names A on egress; x's names A and B on egress, so pb's /0 carries A's conjunction
+    const egress = { ...c, rules: [rule('b-out', 'B', 8443, 'A', 'egress'), rule('x-out', 'X', 443, 'A', 'egress'), rule('x-out-b', 'X', 80, 'B', 'egress')] };
+    const input = file('egress.json', topology(egress));
+    const neutron = await promisify(execFile)('/usr/bin/python3', [join(import.meta.dirname, 'golden/neutron_ovs_driver.py'), input]);
+    const flows: string[] = JSON.parse(neutron.stdout).flows;
+    const bOut = flows.filter((f) => f.includes('table=72') && f.includes('tcp_dst=0x20fb')).flatMap(conjIds);
+    expect(flows.filter((f) => f.includes('table=72') && f.includes(`nw_dst=0.0.0.0/0,dl_src=${mac('pb')}`)).flatMap(conjIds)).toEqual(expect.arrayContaining(bOut));
+    const fs = shared(egress);
+    expect(summary(fs)).toEqual([{ rule: 'b-out', group: 'A', outsiders: 'pb' }]);
+    expect(fs[0].title).toBe('pb is not in group A, yet on openvswitch the rule b-out naming A lets it send to any address on network n1 on node cn1');
+  }, 60_000);
 });
 
 describe('exposure lists the outsider', () => {
