@@ -120,10 +120,12 @@ describe('the audit check', () => {
     ]));
     expect(f.title).toBe('pb is not in group A, yet on openvswitch the rule x-ssh naming A admits its traffic from any source address on network n1 on node cn1');
     expect(f.evidence.join('\n')).toContain(`group A's member pa holds allowed-address pair 0.0.0.0/0, matched only from MAC ${mac('pa')}`);
-    expect(f.evidence.join('\n')).toContain('pb (pb, groups: B) is not in A but holds allowed-address pair 0.0.0.0/0');
+    expect(f.evidence.join('\n')).toContain(`pb (pb) is not in A but holds allowed-address pair 0.0.0.0/0 (MAC ${mac('pb')}), and this network's ports on the node name its group too: `
+      + 'ingress IPv4 tcp/80 from remote group B (rule b-web of group X)');
     expect(Object.keys(f.backends!)).toEqual(['iptables/ipset (linuxbridge)', 'iptables/ipset (openvswitch hybrid)', 'OVN ACLs']);
     expect(f.fix[0]).toBe(`openstack port unset --allowed-address ip-address=0.0.0.0/0,mac-address=${mac('pb')} pb`);
-    expect(f.fix.some((x) => x.startsWith('openstack network create'))).toBe(true);
+    expect(f.fix.slice(2)).toEqual(['openstack network create pb-apart', "openstack subnet create --network pb-apart --subnet-range <a CIDR routed to pb's peers> pb-apart",
+      'openstack port create --network pb-apart --security-group B pb-apart', 'openstack server remove port vm-pb pb', 'openstack server add port vm-pb pb-apart']);
   });
 
   test('absent when the rules naming the groups are on other networks or nodes, or the outsider is on another network', () => {

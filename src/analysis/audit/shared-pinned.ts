@@ -77,6 +77,29 @@ function elsewhere(): Record<string, string> {
   return out;
 }
 
+/** The rules that put the outsider's /0 in the merge: same direction and family, naming one of its groups, held on the case's network and node. */
+function namingOwn(cloud: Cloud, c: Case, outsider: SnapshotPort): string {
+  const rules = outsider.security_groups.flatMap((g) => cloud.rulesReferencing.get(g) ?? []).filter((r) => r.direction === c.rule.direction && r.ethertype === c.rule.ethertype
+    && (cloud.portsOfGroup.get(r.security_group_id) ?? []).some((q) => q.network_id === c.networkId && q['binding:host_id'] === c.host && cloud.kind(q.id) === 'filtered'));
+  return rules.length
+    ? `this network's ports on the node name its group${rules.length > 1 ? 's' : ''} too: ${rules.map((r) => ruleSummary(cloud, r)).join('; ')}`
+    : 'its group is named on this network by a rule of the same direction and family';
+}
+
+/** The port's own network: a new one, with a subnet, and the instance's interface moved there. */
+function moveToOwnNetwork(port: SnapshotPort): string[] {
+  const name = `${portLabel(port).replace(/[^\w.-]+/g, '-')}-apart`;
+  const attach = port.device_owner?.startsWith('compute:') && port.device_id
+    ? [`openstack server remove port ${port.device_id} ${port.id}`, `openstack server add port ${port.device_id} ${name}`]
+    : [];
+  return [
+    `openstack network create ${name}`,
+    `openstack subnet create --network ${name} --subnet-range <a CIDR routed to ${portLabel(port)}'s peers> ${name}`,
+    `openstack port create --network ${name} ${port.security_groups.map((g) => `--security-group ${g}`).join(' ')} ${name}`,
+    ...attach,
+  ];
+}
+
 const pairArg = (m: Member) => `ip-address=${m.ip}${m.mac ? `,mac-address=${m.mac}` : ''}`;
 
 function finding(cloud: Cloud, c: Case): Finding {
@@ -86,7 +109,6 @@ function finding(cloud: Cloud, c: Case): Finding {
   const network = cloud.networks.get(c.networkId)?.name || c.networkId;
   const where = `network ${network}${c.host ? ` on node ${c.host}` : ''}`;
   const ingress = c.rule.direction === 'ingress';
-  const otherGroups = (p: SnapshotPort) => p.security_groups.map((g) => groupLabel(cloud, g)).join(', ') || 'no group';
   return {
     check: 'ovs-shared-wildcard-member',
     severity: 'high',
@@ -96,8 +118,8 @@ function finding(cloud: Cloud, c: Case): Finding {
     evidence: [
       `${ruleSummary(cloud, c.rule)}, enforced at ${c.enforcing.map((p) => portLabel(p)).join(', ')} on ${where}`,
       ...c.sharers.map((m) => `group ${group}'s member ${portLabel(cloud.ports.get(m.portId)!)} holds allowed-address pair ${m.ip}, matched only from MAC ${m.srcMac}`),
-      ...outsiders.map(({ m, port }) => `${portLabel(port)} (${port.id}, groups: ${otherGroups(port)}) is not in ${group} but holds allowed-address pair ${m.ip} (MAC ${m.srcMac}), and a ${c.rule.direction} ${c.rule.ethertype} rule on this network's ports of the node names one of its groups`),
-      `the ${BACKEND_SEMANTICS[c.backend].label} gives one address one set of conjunction ids per network (Neutron's firewall.py _update_flows_for_vlan_subr merges them by address): ${c.sharers.length ? 'the /0 it shares with ' : 'its /0 carries '}${group}'s conjunction, so frames from ${outsiders.map(({ m }) => m.srcMac).join(', ')} match the rule from any ${ingress ? 'source' : 'destination'} address`,
+      ...outsiders.map(({ m, port }) => `${portLabel(port)} (${port.id}) is not in ${group} but holds allowed-address pair ${m.ip} (MAC ${m.srcMac}), and ${namingOwn(cloud, c, port)}`),
+      `the ${BACKEND_SEMANTICS[c.backend].label} gives an address one set of conjunction ids per network (Neutron's firewall.py _update_flows_for_vlan_subr merges them by address, ip_to_conj): every exact /0 is the same address, so frames from ${outsiders.map(({ m }) => m.srcMac).join(', ')} carry ${group}'s conjunction and match the rule from any ${ingress ? 'source' : 'destination'} address`,
     ],
     fix: [
       // the pinned /0 is the bug's only trigger: the prefixes the port needs are not shared (unless wider than the audit's threshold)
@@ -106,10 +128,7 @@ function finding(cloud: Cloud, c: Case): Finding {
         `openstack port set --allowed-address ip-address=<the prefixes ${portLabel(port)} really sends from>${m.mac ? `,mac-address=${m.mac}` : ''} ${port.id}`,
       ]),
       // or: the merge is per network, so the holders of the two /0 pairs must not share one
-      ...outsiders.flatMap(({ port }) => [
-        `openstack network create ${portLabel(port).replace(/[^\w.-]+/g, '-')}-apart`,
-        `openstack port create --network ${portLabel(port).replace(/[^\w.-]+/g, '-')}-apart ${port.security_groups.map((g) => `--security-group ${g}`).join(' ')} ${portLabel(port).replace(/[^\w.-]+/g, '-')}-moved  # then attach it to ${port.device_id || 'its instance'} in place of ${port.id}`,
-      ]),
+      ...outsiders.flatMap(({ port }) => moveToOwnNetwork(port)),
     ],
     backends: elsewhere(),
     backend: c.backend,
