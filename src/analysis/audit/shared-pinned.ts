@@ -12,7 +12,7 @@ import { BACKEND_SEMANTICS, NEUTRON_BACKENDS, type NeutronBackend } from '../../
 import { type SnapshotPort, type SnapshotRule } from '../snapshot.js';
 import { ruleSummary } from './wide-pairs.js';
 
-const sameMember = (a: Member, b: Member) => a.portId === b.portId && a.ip === b.ip && a.srcMac === b.srcMac;
+const memberKey = (m: Member) => `${m.portId}|${m.ip}|${m.srcMac ?? ''}`;
 
 /** One rule naming a group, enforced by the ports of one network on one node. */
 interface Case {
@@ -38,22 +38,29 @@ const framesReach = (rule: SnapshotRule, enforcing: SnapshotPort, outsider: Snap
 
 function cases(cloud: Cloud): Case[] {
   const found = new Map<string, Case>();
+  // what a network's node matches beyond a group's own members is the same for every port there holding a rule naming it
+  const foreignAt = new Map<string, Member[]>();
   for (const [groupId, naming] of cloud.rulesReferencing) {
     for (const rule of naming) {
       for (const p of cloud.portsOfGroup.get(rule.security_group_id) ?? []) {
         const { backend } = cloud.backendAt(p.id);
         if (!BACKEND_SEMANTICS[backend].pinnedMembersShared || cloud.kind(p.id) !== 'filtered') continue;
-        const own = cloud.membersUnder(backend)(groupId, rule.ethertype);
-        const outsiders = cloud.membersAt(p.id)(groupId, rule.ethertype, rule.direction).filter((m) => {
+        const host = p['binding:host_id'];
+        const at = `${groupId}|${rule.ethertype}|${rule.direction}|${p.network_id}|${host ?? ''}|${backend}`;
+        let foreign = foreignAt.get(at);
+        if (!foreign) {
+          const own = new Set(cloud.membersUnder(backend)(groupId, rule.ethertype).map(memberKey));
+          foreignAt.set(at, (foreign = cloud.membersAt(p.id)(groupId, rule.ethertype, rule.direction).filter((m) => !own.has(memberKey(m)))));
+        }
+        const outsiders = foreign.filter((m) => {
           const holder = cloud.ports.get(m.portId);
-          return !own.some((o) => sameMember(o, m)) && holder !== undefined && framesReach(rule, p, holder);
+          return holder !== undefined && framesReach(rule, p, holder);
         });
         if (!outsiders.length) continue;
-        const host = p['binding:host_id'];
-        const key = `${groupId}|${rule.id}|${p.network_id}|${host ?? ''}|${backend}`;
+        const key = `${rule.id}|${at}`;
         let c = found.get(key);
         if (!c) {
-          const sharers = own.filter((o) => o.srcMac && outsiders.some((m) => m.ip === o.ip));
+          const sharers = cloud.membersUnder(backend)(groupId, rule.ethertype).filter((o) => o.srcMac && outsiders.some((m) => m.ip === o.ip));
           found.set(key, (c = { groupId, rule, networkId: p.network_id, host, backend, enforcing: [], outsiders: new Map(), sharers }));
         }
         c.enforcing.push(p);
