@@ -8,6 +8,7 @@ import { emptyRemoteGroupFindings, shadowedFindings, unusedGroupFindings } from 
 import { type AuditOptions, DEFAULT_AUDIT_OPTIONS } from './options.js';
 import { ovnPairFindings } from './ovn-pairs.js';
 import { portSecurityFindings } from './port-security.js';
+import { sharedPinnedFindings } from './shared-pinned.js';
 import { staleMemberFindings } from './stale-members.js';
 import { vipFindings } from './vip.js';
 import { pinnedPairFindings, widePairFindings } from './wide-pairs.js';
@@ -15,6 +16,7 @@ import { pinnedPairFindings, widePairFindings } from './wide-pairs.js';
 export const CHECKS: Record<string, (cloud: Cloud, o: AuditOptions) => Finding[]> = {
   'wide-pair': widePairFindings,
   'pinned-pair': pinnedPairFindings,
+  'shared-pinned': sharedPinnedFindings,
   'ovn-pair': ovnPairFindings,
   'stateless-tracked': statelessIgnoredFindings,
   'non-ip': nonIpDroppedFindings,

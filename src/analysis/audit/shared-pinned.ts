@@ -1,0 +1,147 @@
+/**
+ * A Neutron bug of the openvswitch firewall: it merges a network's conjunction ids by address
+ * (firewall.py `_update_flows_for_vlan_subr`, ip_to_conj), and every exact /0 pair is the same
+ * address, so a port holding one matches, from its own MAC, every remote group with a /0 member
+ * that the node's rules on that network name — groups it is not in. Read off the analyzer's own
+ * members: what the enforcing port's node matches (membersAt) less the group's own (membersUnder).
+ */
+import { type Finding } from '../answers.js';
+import { type Cloud, groupLabel, groupRef, networkRef, portLabel, portRef, ruleRef } from '../cloud.js';
+import { type Member } from '../../policy/ir.js';
+import { BACKEND_SEMANTICS, NEUTRON_BACKENDS, type NeutronBackend } from '../../policy/neutron-backends.js';
+import { type SnapshotPort, type SnapshotRule } from '../snapshot.js';
+import { ruleSummary } from './wide-pairs.js';
+
+const memberKey = (m: Member) => `${m.portId}|${m.ip}|${m.srcMac ?? ''}`;
+
+/** One rule naming a group, enforced by the ports of one network on one node. */
+interface Case {
+  groupId: string;
+  rule: SnapshotRule;
+  networkId: string;
+  host: string | undefined;
+  backend: NeutronBackend;
+  enforcing: SnapshotPort[];
+  /** the outsiders' shared members, by port */
+  outsiders: Map<string, Member>;
+  /** the group's own MAC-pinned members at the outsiders' addresses */
+  sharers: Member[];
+}
+
+/**
+ * Only a frame from the outsider's own MAC matches it: arriving at an ingress rule, the outsider
+ * is on the enforcing port's network (routed frames carry the router's MAC, as can-reach's
+ * framesFrom has it); leaving by an egress rule, the outsider is the enforcing port itself.
+ */
+const framesReach = (rule: SnapshotRule, enforcing: SnapshotPort, outsider: SnapshotPort) =>
+  rule.direction === 'ingress' ? outsider.network_id === enforcing.network_id && outsider.id !== enforcing.id : outsider.id === enforcing.id;
+
+function cases(cloud: Cloud): Case[] {
+  const found = new Map<string, Case>();
+  // what a network's node matches beyond a group's own members is the same for every port there holding a rule naming it
+  const foreignAt = new Map<string, Member[]>();
+  for (const [groupId, naming] of cloud.rulesReferencing) {
+    for (const rule of naming) {
+      for (const p of cloud.portsOfGroup.get(rule.security_group_id) ?? []) {
+        const { backend } = cloud.backendAt(p.id);
+        if (!BACKEND_SEMANTICS[backend].pinnedMembersShared || cloud.kind(p.id) !== 'filtered') continue;
+        const host = p['binding:host_id'];
+        const at = `${groupId}|${rule.ethertype}|${rule.direction}|${p.network_id}|${host ?? ''}|${backend}`;
+        let foreign = foreignAt.get(at);
+        if (!foreign) {
+          const own = new Set(cloud.membersUnder(backend)(groupId, rule.ethertype).map(memberKey));
+          foreignAt.set(at, (foreign = cloud.membersAt(p.id)(groupId, rule.ethertype, rule.direction).filter((m) => !own.has(memberKey(m)))));
+        }
+        const outsiders = foreign.filter((m) => {
+          const holder = cloud.ports.get(m.portId);
+          return holder !== undefined && framesReach(rule, p, holder);
+        });
+        if (!outsiders.length) continue;
+        const key = `${rule.id}|${at}`;
+        let c = found.get(key);
+        if (!c) {
+          const sharers = cloud.membersUnder(backend)(groupId, rule.ethertype).filter((o) => o.srcMac && outsiders.some((m) => m.ip === o.ip));
+          found.set(key, (c = { groupId, rule, networkId: p.network_id, host, backend, enforcing: [], outsiders: new Map(), sharers }));
+        }
+        c.enforcing.push(p);
+        for (const m of outsiders) c.outsiders.set(m.portId, m);
+      }
+    }
+  }
+  return [...found.values()];
+}
+
+/** The backends on which the outsider stays outside, and why. */
+function elsewhere(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const b of NEUTRON_BACKENDS) {
+    const s = BACKEND_SEMANTICS[b];
+    if (s.pinnedMembersShared) continue;
+    out[s.label] = s.pairsAreMembers
+      ? 'each group has its own ipset: a pair is a member of its own port\'s groups only (and a /0 pair opens the rule to every source: see wide-pair-in-remote-group)'
+      : 'allowed-address pairs are not remote-group members: the rule admits the group\'s fixed IPs only';
+  }
+  return out;
+}
+
+/** The rules that put the outsider's /0 in the merge: same direction and family, naming one of its groups, held on the case's network and node. */
+function namingOwn(cloud: Cloud, c: Case, outsider: SnapshotPort): string {
+  const rules = outsider.security_groups.flatMap((g) => cloud.rulesReferencing.get(g) ?? []).filter((r) => r.direction === c.rule.direction && r.ethertype === c.rule.ethertype
+    && (cloud.portsOfGroup.get(r.security_group_id) ?? []).some((q) => q.network_id === c.networkId && q['binding:host_id'] === c.host && cloud.kind(q.id) === 'filtered'));
+  return rules.length
+    ? `this network's ports on the node name its group${rules.length > 1 ? 's' : ''} too: ${rules.map((r) => ruleSummary(cloud, r)).join('; ')}`
+    : 'its group is named on this network by a rule of the same direction and family';
+}
+
+/** The port's own network: a new one, with a subnet, and the instance's interface moved there. */
+function moveToOwnNetwork(port: SnapshotPort): string[] {
+  const name = `${portLabel(port).replace(/[^\w.-]+/g, '-')}-apart`;
+  const attach = port.device_owner?.startsWith('compute:') && port.device_id
+    ? [`openstack server remove port ${port.device_id} ${port.id}`, `openstack server add port ${port.device_id} ${name}`]
+    : [];
+  return [
+    `openstack network create ${name}`,
+    `openstack subnet create --network ${name} --subnet-range <a CIDR routed to ${portLabel(port)}'s peers> ${name}`,
+    `openstack port create --network ${name} ${port.security_groups.map((g) => `--security-group ${g}`).join(' ')} ${name}`,
+    ...attach,
+  ];
+}
+
+const pairArg = (m: Member) => `ip-address=${m.ip}${m.mac ? `,mac-address=${m.mac}` : ''}`;
+
+function finding(cloud: Cloud, c: Case): Finding {
+  const group = groupLabel(cloud, c.groupId);
+  const outsiders = [...c.outsiders.values()].map((m) => ({ m, port: cloud.ports.get(m.portId)! }));
+  const names = outsiders.map(({ port }) => portLabel(port)).join(', ');
+  const network = cloud.networks.get(c.networkId)?.name || c.networkId;
+  const where = `network ${network}${c.host ? ` on node ${c.host}` : ''}`;
+  const ingress = c.rule.direction === 'ingress';
+  return {
+    check: 'ovs-shared-wildcard-member',
+    severity: 'high',
+    title: `${names} ${outsiders.length > 1 ? 'are' : 'is'} not in group ${group}, yet on ${c.backend} the rule ${c.rule.id} naming ${group} ${ingress ? `admits ${outsiders.length > 1 ? 'their' : 'its'} traffic from any source address` : 'lets it send to any address'} on ${where}`,
+    objects: [groupRef(cloud, c.groupId), ruleRef(c.rule), groupRef(cloud, c.rule.security_group_id), networkRef(cloud, c.networkId),
+      ...outsiders.map(({ port }) => portRef(port)), ...c.sharers.map((m) => portRef(cloud.ports.get(m.portId)!)), ...c.enforcing.map(portRef)],
+    evidence: [
+      `${ruleSummary(cloud, c.rule)}, enforced at ${c.enforcing.map((p) => portLabel(p)).join(', ')} on ${where}`,
+      ...c.sharers.map((m) => `group ${group}'s member ${portLabel(cloud.ports.get(m.portId)!)} holds allowed-address pair ${m.ip}, matched only from MAC ${m.srcMac}`),
+      ...outsiders.map(({ m, port }) => `${portLabel(port)} (${port.id}) is not in ${group} but holds allowed-address pair ${m.ip} (MAC ${m.srcMac}), and ${namingOwn(cloud, c, port)}`),
+      `the ${BACKEND_SEMANTICS[c.backend].label} gives an address one set of conjunction ids per network (Neutron's firewall.py _update_flows_for_vlan_subr merges them by address, ip_to_conj): every exact /0 is the same address, so frames from ${outsiders.map(({ m }) => m.srcMac).join(', ')} carry ${group}'s conjunction and match the rule from any ${ingress ? 'source' : 'destination'} address`,
+    ],
+    fix: [
+      // the pinned /0 is the bug's only trigger: the prefixes the port needs are not shared (unless wider than the audit's threshold)
+      ...outsiders.flatMap(({ m, port }) => [
+        `openstack port unset --allowed-address ${pairArg(m)} ${port.id}`,
+        `openstack port set --allowed-address ip-address=<the prefixes ${portLabel(port)} really sends from>${m.mac ? `,mac-address=${m.mac}` : ''} ${port.id}`,
+      ]),
+      // or: the merge is per network, so the holders of the two /0 pairs must not share one
+      ...outsiders.flatMap(({ port }) => moveToOwnNetwork(port)),
+    ],
+    backends: elsewhere(),
+    backend: c.backend,
+  };
+}
+
+export function sharedPinnedFindings(cloud: Cloud): Finding[] {
+  return cases(cloud).map((c) => finding(cloud, c));
+}
