@@ -1,7 +1,8 @@
 /**
- * Real OVN agrees with the analyzer (issue 14, acceptance 2, OVN): every golden
- * OVN fixture's Northbound rows — what Neutron 21's ML2/OVN code wrote — are
- * loaded into a real Northbound database, Debian's ovn-northd turns them into
+ * The ovn backend's "analyzer vs dataplane": real OVN agrees with the analyzer (issue 14,
+ * acceptance 2; no root). For every golden-ovn fixture's input, the Northbound rows the
+ * backend under test renders — the golden cases hold them equal to what Neutron 21's
+ * ML2/OVN code wrote — are loaded into a real Northbound database, Debian's ovn-northd turns them into
  * logical flows, and ovn-trace follows random flows inside each logical switch
  * as new connections. Each flow is delivered when ovn-trace outputs it to the
  * destination port; `can-reach --backend ovn` on the fixture's input must say
@@ -9,24 +10,24 @@
  *
  * PORTSEC_SEED=<n> replays a run (the seed is printed).
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type ReachAnswer } from '../src/analysis/answers.js';
-import { buildCloud } from '../src/analysis/cloud.js';
-import { canReach } from '../src/analysis/reach.js';
-import { stepText } from '../src/analysis/report/explain.js';
-import { parseCidr, parseIp } from '../src/model/addresses.js';
-import { eui64 } from '../src/model/ipam.js';
-import { seededRandom } from '../src/model/random.js';
-import { topologySnapshot } from './support/topology-snapshot.js';
-import { type OvnCentral, startOvnCentral } from './support/ovn-central.js';
-import { type OvnFlow, OvnFlowPlanner } from './support/ovn-flows.js';
-import { type NbRows } from '../src/backends/ovn/rows.js';
+import { type ReachAnswer } from '../../../src/analysis/answers.js';
+import { buildCloud } from '../../../src/analysis/cloud.js';
+import { canReach } from '../../../src/analysis/reach.js';
+import { stepText } from '../../../src/analysis/report/explain.js';
+import { type OvnNorthbound } from '../../../src/backends/ovn/backend.js';
+import { type NbRows } from '../../../src/backends/ovn/rows.js';
+import { parseCidr, parseIp } from '../../../src/model/addresses.js';
+import { eui64 } from '../../../src/model/ipam.js';
+import { seededRandom } from '../../../src/model/random.js';
+import { parseTopology } from '../../../src/policy/topology.js';
+import { type OvnCentral, startOvnCentral } from '../../support/ovn-central.js';
+import { type OvnFlow, OvnFlowPlanner } from '../../support/ovn-flows.js';
+import { topologySnapshot } from '../../support/topology-snapshot.js';
+import { fixturesFor } from '../fixtures.js';
+import { type BackendUnderTest, type PlaneCase } from '../index.js';
 
 const SEED = Number(process.env.PORTSEC_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const DIR = join(import.meta.dirname, 'fixtures/golden-ovn');
-const FIXTURES = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
 /** flows in all, spread over the fixtures that have a switch with two ports */
 const FLOWS = 10_000;
 
@@ -53,14 +54,6 @@ function reason(answer: ReachAnswer): string {
   return special ? `ALLOW ${label(special)}` : 'ALLOW';
 }
 
-/**
- * The row source: what Neutron's OVN driver wrote for the fixture's input before its events (`initial`), the
- * ground truth; `portsec compile --driver ovn` renders the same rows (test/backends/ovn.test.ts).
- */
-function fixtureOf(file: string): { input: Record<string, any>; rows: NbRows } {
-  const fx = JSON.parse(readFileSync(join(DIR, file), 'utf8'));
-  return { input: fx.input, rows: fx.initial };
-}
 
 /**
  * Where ovn-trace 23.03 cannot stand for OVN: its check_in_port_sec and check_out_port_sec
@@ -132,62 +125,68 @@ function disagreement(file: string, f: OvnFlow, trace: string, answer: ReachAnsw
   ].join('\n');
 }
 
-describe('ovn-trace vs can-reach --backend ovn', () => {
-  let ovn: OvnCentral | undefined;
-  const tally: Tally = { flows: 0, delivered: 0, dropped: 0, agreed: 0, disagreements: [], setAside: 0, byKind: {}, byReason: {} };
+function ovnTrace(b: BackendUnderTest<OvnNorthbound>): void {
+  describe(`${b.name}: analyzer vs dataplane (can-reach vs ovn-trace after a real ovn-northd)`, () => {
+    const fixtures = fixturesFor(b, 'analyzer vs dataplane');
+    let ovn: OvnCentral | undefined;
+    const tally: Tally = { flows: 0, delivered: 0, dropped: 0, agreed: 0, disagreements: [], setAside: 0, byKind: {}, byReason: {} };
 
-  beforeAll(async () => {
-    ovn = await startOvnCentral();
-  });
-  afterAll(async () => {
-    await ovn?.stop();
-  });
+    beforeAll(async () => {
+      ovn = await startOvnCentral();
+    });
+    afterAll(async () => {
+      await ovn?.stop();
+    });
 
-  test(`${FLOWS}+ random flows over the ${FIXTURES.length} golden OVN fixtures: every delivery is what can-reach says`, async () => {
-    const started = Date.now();
-    const rng = seededRandom(SEED);
-    const planned = FIXTURES.map((file) => {
-      const { input, rows } = fixtureOf(file);
-      const snapshot = topologySnapshot(input, `fixture ${file}`);
-      return { file, rows, snapshot, planner: new OvnFlowPlanner(rng, snapshot) };
-    }).filter((p) => p.planner.usable);
-    const perFixture = Math.ceil(FLOWS / planned.length);
-    let traceMs = 0;
-    for (const { file, rows, snapshot, planner } of planned) {
-      await ovn!.load(rows, perFixture);
-      const cloud = buildCloud(snapshot, { backend: 'ovn' });
-      const flows: OvnFlow[] = [];
-      for (let tries = 0; flows.length < perFixture && tries < 20 * perFixture; tries++) {
-        const f = planner.next();
-        if (traceSimplifies(rows, f)) tally.setAside++;
-        else flows.push(f);
+    test(`${FLOWS}+ random flows over the ${fixtures.length} ${b.fixtures} fixtures: every delivery is what can-reach says`, async () => {
+      const started = Date.now();
+      const rng = seededRandom(SEED);
+      const planned = fixtures.map(([file, { input: { events: _events, ...input } }]) => {
+        // the row source: the rows the backend renders for the input before its events (the golden cases: Neutron's `initial`)
+        const rows: NbRows = b.create(parseTopology(input)).state;
+        const snapshot = topologySnapshot(input, `fixture ${file}`);
+        return { file, rows, snapshot, planner: new OvnFlowPlanner(rng, snapshot) };
+      }).filter((p) => p.planner.usable);
+      const perFixture = Math.ceil(FLOWS / planned.length);
+      let traceMs = 0;
+      for (const { file, rows, snapshot, planner } of planned) {
+        await ovn!.load(rows, perFixture);
+        const cloud = buildCloud(snapshot, { backend: 'ovn' });
+        const flows: OvnFlow[] = [];
+        for (let tries = 0; flows.length < perFixture && tries < 20 * perFixture; tries++) {
+          const f = planner.next();
+          if (traceSimplifies(rows, f)) tally.setAside++;
+          else flows.push(f);
+        }
+        const t0 = Date.now();
+        const traces = await Promise.all(flows.map((f) => ovn!.trace(f.microflow)));
+        traceMs += Date.now() - t0;
+        flows.forEach((f, i) => {
+          const delivered = deliveredTo(traces[i], f.to);
+          const answer = canReach(cloud, f.query);
+          tally.flows++;
+          tally[delivered ? 'delivered' : 'dropped']++;
+          const why = reason(answer);
+          tally.byReason[why] = (tally.byReason[why] ?? 0) + 1;
+          const kind = (tally.byKind[`${f.source}->${f.destination}`] ??= [0, 0]);
+          kind[0]++;
+          kind[1] += Number(delivered);
+          if (delivered === (answer.verdict === 'ALLOW')) tally.agreed++;
+          else tally.disagreements.push(disagreement(file, f, traces[i], answer));
+        });
       }
-      const t0 = Date.now();
-      const traces = await Promise.all(flows.map((f) => ovn!.trace(f.microflow)));
-      traceMs += Date.now() - t0;
-      flows.forEach((f, i) => {
-        const delivered = deliveredTo(traces[i], f.to);
-        const answer = canReach(cloud, f.query);
-        tally.flows++;
-        tally[delivered ? 'delivered' : 'dropped']++;
-        const why = reason(answer);
-        tally.byReason[why] = (tally.byReason[why] ?? 0) + 1;
-        const kind = (tally.byKind[`${f.source}->${f.destination}`] ??= [0, 0]);
-        kind[0]++;
-        kind[1] += Number(delivered);
-        if (delivered === (answer.verdict === 'ALLOW')) tally.agreed++;
-        else tally.disagreements.push(disagreement(file, f, traces[i], answer));
-      });
-    }
-    const seconds = (Date.now() - started) / 1000;
-    console.log(`PORTSEC_SEED=${SEED}: ${planned.length} fixtures, ${tally.flows} flows, ${tally.delivered} delivered, ${tally.dropped} dropped, ` +
-      `${tally.agreed} agreed, ${tally.disagreements.length} disagreements (${tally.setAside} more set aside: ovn-trace's port security is not ovn-controller's); ${seconds.toFixed(1)} s (${(traceMs / 1000).toFixed(1)} s tracing)`);
-    console.log(`can-reach's reasons: ${Object.entries(tally.byReason).sort().map(([k, n]) => `${k} ${n}`).join(', ')}`);
-    console.log(`delivered/flows by source -> destination kind: ${Object.entries(tally.byKind).sort().map(([k, [n, d]]) => `${k} ${d}/${n}`).join(', ')}`);
-    expect(tally.flows).toBeGreaterThanOrEqual(FLOWS);
-    // both outcomes occur: a harness that delivered everything (or nothing) could not disagree
-    expect(tally.delivered).toBeGreaterThan(tally.flows / 20);
-    expect(tally.dropped).toBeGreaterThan(tally.flows / 20);
-    expect(tally.disagreements.length, `PORTSEC_SEED=${SEED}: ${tally.disagreements.length} disagreements, the first ones:\n${tally.disagreements.slice(0, 15).join('\n')}`).toBe(0);
-  }, 180_000);
-});
+      const seconds = (Date.now() - started) / 1000;
+      console.log(`PORTSEC_SEED=${SEED}: ${planned.length} fixtures, ${tally.flows} flows, ${tally.delivered} delivered, ${tally.dropped} dropped, ` +
+        `${tally.agreed} agreed, ${tally.disagreements.length} disagreements (${tally.setAside} more set aside: ovn-trace's port security is not ovn-controller's); ${seconds.toFixed(1)} s (${(traceMs / 1000).toFixed(1)} s tracing)`);
+      console.log(`can-reach's reasons: ${Object.entries(tally.byReason).sort().map(([k, n]) => `${k} ${n}`).join(', ')}`);
+      console.log(`delivered/flows by source -> destination kind: ${Object.entries(tally.byKind).sort().map(([k, [n, d]]) => `${k} ${d}/${n}`).join(', ')}`);
+      expect(tally.flows).toBeGreaterThanOrEqual(FLOWS);
+      // both outcomes occur: a harness that delivered everything (or nothing) could not disagree
+      expect(tally.delivered).toBeGreaterThan(tally.flows / 20);
+      expect(tally.dropped).toBeGreaterThan(tally.flows / 20);
+      expect(tally.disagreements.length, `PORTSEC_SEED=${SEED}: ${tally.disagreements.length} disagreements, the first ones:\n${tally.disagreements.slice(0, 15).join('\n')}`).toBe(0);
+    }, 180_000);
+  });
+}
+
+export const OVN_TRACE: PlaneCase<OvnNorthbound> = { part: 'unit', register: ovnTrace };
