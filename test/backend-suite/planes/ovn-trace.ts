@@ -98,7 +98,8 @@ function portSecurityAllows(ps: PortSecurity, mac: string, family: 4 | 6, ip: bi
   return model === 'trace' ? !!entries[0] && allows(entries[0]) : entries.some(allows);
 }
 
-function traceSimplifies(rows: NbRows, f: OvnFlow): boolean {
+/** whether ovn-trace's port-security checks decide the flow otherwise than ovn-controller's would (see above): such a flow proves nothing */
+export function traceSimplifies(rows: NbRows, f: Pick<OvnFlow, 'from' | 'to' | 'srcMac' | 'dstMac' | 'query'>): boolean {
   const ps = (port: string) => portSecurity(rows.logical_switch_ports.find((l) => l.name === port)!.port_security);
   const src = parseIp(f.query.sourceIp)!;
   const dst = parseIp(f.query.destinationIp)!;
@@ -113,7 +114,7 @@ function traceSimplifies(rows: NbRows, f: OvnFlow): boolean {
 }
 
 /** ovn-trace's minimal output names each logical port the packet is delivered to */
-const deliveredTo = (trace: string, port: string) => trace.includes(`output("${port}");`);
+export const deliveredTo = (trace: string, port: string) => trace.includes(`output("${port}");`);
 
 function disagreement(file: string, f: OvnFlow, trace: string, answer: ReachAnswer): string {
   return [
