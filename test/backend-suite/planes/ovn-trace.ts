@@ -125,7 +125,7 @@ export function traceSimplifies(rows: NbRows, f: TracedFlow): boolean {
 
 /**
  * Northbound rows on which ovn-trace decides port security as ovn-controller does for the
- * flows that traceSimplifies sets aside: each port MAC such a flow disagrees on gets one
+ * flows traceSimplifies finds: each port MAC such a flow disagrees on gets one
  * exact entry, "<MAC> <address>...", with the flows' addresses that ovn-controller admits
  * there (as source, or as unicast destination) in place of the MAC's entries. ovn-trace
  * reads only the first entry with the frame's MAC, in the order of the Southbound set, which
