@@ -1,6 +1,6 @@
 /**
  * can-reach under OVN's semantics beside iptables', one small cloud: what
- * differs, and the step that says why (test/ovn-trace.test.ts checks the same
+ * differs, and the step that says why (test/backend-suite/planes/ovn-trace.ts checks the same
  * against real OVN on random flows).
  */
 import { describe, expect, test } from 'vitest';

@@ -23,38 +23,8 @@ import { seededRandom } from '../src/model/random.js';
 import { parseTopology } from '../src/policy/topology.js';
 import { harnessNumbering, loadBridge, type LocalPort, tracedOutputs } from './support/ovs-bridge.js';
 import { type OvsSwitch, startOvs } from './support/ovs-switch.js';
+import { seedCloud } from './support/migration-clouds.js';
 import { topologySnapshot } from './support/topology-snapshot.js';
-
-const HOST = 'cn1';
-const NET = 'net-1';
-
-/** the seed as a compiler topology, every port on this node */
-function seed(natPairs: string[]) {
-  const rule = (id: string, r: Record<string, unknown>) => ({
-    id, direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', port_range_min: null, port_range_max: null, remote_ip_prefix: null, remote_group_id: null, ...r,
-  });
-  const egress = (g: string) => rule(`out-${g}`, { direction: 'egress', protocol: null });
-  const port = (id: string, n: number, ip: string, groups: string[], extra: Record<string, unknown> = {}) => ({
-    id, network_id: NET, mac_address: `fa:16:3e:00:00:${n.toString(16).padStart(2, '0')}`, fixed_ips: [{ ip_address: ip, subnet_id: 'sub-1' }], security_groups: groups,
-    allowed_address_pairs: [], port_security_enabled: true, device_owner: 'compute:nova', 'binding:host_id': HOST, ...extra,
-  });
-  return {
-    options: { host: HOST, driver: 'openvswitch' },
-    security_groups: [
-      { id: 'ssh', name: 'ssh', security_group_rules: [egress('ssh'), rule('to-ssh', { port_range_min: 22, port_range_max: 22, remote_ip_prefix: '10.10.10.0/24' })] },
-      { id: 'proxy', name: 'proxy', security_group_rules: [egress('proxy'), rule('web', { port_range_min: 80, port_range_max: 80, remote_group_id: 'ssh' })] },
-      { id: 'web', name: 'web', security_group_rules: [egress('web')] },
-    ],
-    ports: [
-      port('nat', 1, '10.10.10.10', ['ssh'], { allowed_address_pairs: natPairs.map((ip_address) => ({ ip_address })) }),
-      port('int', 2, '10.10.10.20', ['ssh']),
-      port('proxy', 3, '10.10.10.30', ['proxy']),
-      port('open', 4, '10.10.10.40', [], { port_security_enabled: false }),
-      port('lb', 5, '10.10.10.50', ['ssh'], { allowed_address_pairs: [{ ip_address: '10.10.10.100' }] }),
-      port('web', 6, '10.10.10.70', ['web']),
-    ],
-  };
-}
 
 /** The flow ofproto/trace takes for a can-reach query from a port on this node (tcp with an ephemeral source port). */
 function ovsFlow(q: ReachQuery, local: Map<string, LocalPort>, macOf: (id: string) => string, dstPort: string): string {
@@ -78,7 +48,7 @@ describe('portsec diff against ofproto/trace on real Open vSwitch', () => {
     let rows = 0;
     let delivered = 0;
     for (const pairs of [['0.0.0.0/0'], ['0.0.0.0/1', '128.0.0.0/1']]) {
-      const input = seed(pairs);
+      const input = seedCloud(pairs, 'openvswitch');
       const topology = parseTopology(input);
       const node = BACKENDS.openvswitch.create(topology) as OvsNode;
       const numbers = harnessNumbering(input);

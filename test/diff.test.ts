@@ -94,6 +94,21 @@ const vip = (): Snapshot => {
   return { ...s, security_group_rules: s.security_group_rules.filter((r) => r.id !== 'out-client') };
 };
 
+/** IPv6: nat with a ::/0 pair in a, dst in b (tcp/80-81, echo and any protocol from remote group a), bare in no group */
+const v6Cloud = (): Snapshot => {
+  const s = snapshot([port('nat', ['x'], ['a'], ['x']), port('dst', ['x'], ['b']), port('bare', ['x'], [])], ['a', 'b'], [
+    rule('web', 'b', { port_range_min: 80, port_range_max: 81, remote_group_id: 'a' }),
+    rule('ping', 'b', { protocol: 'ipv6-icmp', port_range_min: 128, port_range_max: 0, remote_group_id: 'a' }),
+    rule('all', 'b', { protocol: null, remote_group_id: 'a' }),
+  ]);
+  return {
+    ...s,
+    subnets: [{ id: 'sub-1', name: 'priv', network_id: NET, ip_version: 6, cidr: 'fd00::/64', gateway_ip: null }],
+    ports: s.ports.map((p, i) => ({ ...p, fixed_ips: p.fixed_ips.map((f) => ({ ...f, ip_address: `fd00::${i + 10}` })), allowed_address_pairs: p.allowed_address_pairs.map(() => ({ ip_address: '::/0' })) })),
+    security_group_rules: s.security_group_rules.map((r) => ({ ...r, ethertype: 'IPv6' })),
+  };
+};
+
 const run = (s: Snapshot, a: NeutronBackend, b: NeutronBackend) => diff(buildCloud(s, { backend: a }), buildCloud(s, { backend: b }));
 
 const brief = (r: DiffRow) => [r.destination.address, `${r.protocol}/${r.ports}`, r.senders.map((x) => x.name).join(' '), r.sources.join(' '), `${r.from.verdict}->${r.to.verdict}`];
@@ -127,9 +142,12 @@ function recheck(s: Snapshot, a: NeutronBackend, b: NeutronBackend, rows: DiffRo
       const [lo, hi = lo] = ranges[Number(random(BigInt(ranges.length)))];
       return { port: lo + Number(random(BigInt(hi - lo + 1))) };
     };
+    // a row of plain senders (each sending from its fixed IPs) asks from the sender that holds the source
+    const holder = (ip: string) => s.ports.find((p) => r.senders.some((x) => x.id === p.id) && p.fixed_ips.some((f) => f.ip_address === ip))?.id ?? r.flow.src;
     const flows: ReachQuery[] = [r.flow, ...r.sources.map((cidr) => {
       const { family, interval: [lo, hi] } = intervalOf(cidr);
-      return { ...r.flow, ...port(), sourceIp: formatIp(family, lo + random(hi - lo + 1n)) };
+      const sourceIp = formatIp(family, lo + random(hi - lo + 1n));
+      return { ...r.flow, ...port(), src: holder(sourceIp), sourceIp };
     })];
     for (const q of flows) {
       expect(clouds.map((c) => canReach(c, q).verdict), JSON.stringify(q)).toEqual([r.from.verdict, r.to.verdict]);
@@ -199,25 +217,23 @@ describe('diff on hand-made clouds', () => {
     expect(back.map((r) => [r.senders.map((x) => x.name).join(' '), r.from.verdict, r.to.verdict])).toEqual([['open', 'DENY', 'ALLOW'], ['web web2', 'DENY', 'ALLOW']]);
   });
 
-  test('IPv6, and services: a rule for any protocol gives a row per protocol, its port ranges merged where the same rules decide; ICMPv6 types no rule names are one class', () => {
-    const v6 = (s: Snapshot): Snapshot => ({
-      ...s,
-      subnets: [{ id: 'sub-1', name: 'priv', network_id: NET, ip_version: 6, cidr: 'fd00::/64', gateway_ip: null }],
-      ports: s.ports.map((p, i) => ({ ...p, fixed_ips: p.fixed_ips.map((f) => ({ ...f, ip_address: `fd00::${i + 10}` })), allowed_address_pairs: p.allowed_address_pairs.map(() => ({ ip_address: '::/0' })) })),
-      security_group_rules: s.security_group_rules.map((r) => ({ ...r, ethertype: 'IPv6' })),
-    });
-    const s = v6(snapshot([port('nat', ['x'], ['a'], ['x']), port('dst', ['x'], ['b']), port('bare', ['x'], [])], ['a', 'b'], [
-      rule('web', 'b', { port_range_min: 80, port_range_max: 81, remote_group_id: 'a' }),
-      rule('ping', 'b', { protocol: 'ipv6-icmp', port_range_min: 128, port_range_max: 0, remote_group_id: 'a' }),
-      rule('all', 'b', { protocol: null, remote_group_id: 'a' }),
-    ]));
+  test('IPv6, and services: a rule for any protocol gives a row per protocol, its port ranges merged where the same rules decide; ICMPv6 types decided alike are one class', () => {
+    const s = v6Cloud();
     const rows = run(s, 'iptables_hybrid', 'ovn');
     const wide = '::/0 except fd00::10/128';
-    expect(rows.map((r) => [...brief(r).slice(0, 3), r.cover.except.length ? `${r.cover.cidr} except ${r.cover.except.join(' ')}` : r.cover.cidr, brief(r)[4]])).toEqual([
-      // an instance's router advertisement: the iptables driver drops it, OVN's nd_ra passes both ways
-      ['fd00::11', 'ipv6-icmp/type 134', 'nat', 'fd00::10/128', 'DENY->ALLOW'],
+    const toDst = rows.filter((r) => r.destination.address === 'fd00::11');
+    expect(toDst.map((r) => [...brief(r).slice(0, 3), r.cover.except.length ? `${r.cover.cidr} except ${r.cover.except.join(' ')}` : r.cover.cidr, brief(r)[4]])).toEqual([
+      // an instance's router advertisement: the iptables driver drops it, OVN's nd_ra (code 0) passes both ways; another code takes the rules
+      ['fd00::11', 'ipv6-icmp/type 134 other codes', 'nat', 'fd00::10/128', 'DENY->ALLOW'],
       ['fd00::11', 'ipv6-icmp/type 128 code 0', 'nat', wide, 'ALLOW->DENY'],
-      ['fd00::11', 'ipv6-icmp/other types', 'nat', wide, 'ALLOW->DENY'],
+      // the iptables driver lets NDP and MLD in with any code, OVN only as nd (code 0) and MLD from link-local sources
+      ['fd00::11', 'ipv6-icmp/type 130', 'nat', `${wide} fe80::/10`, 'ALLOW->DENY'],
+      ['fd00::11', 'ipv6-icmp/type 135 other codes', 'nat', wide, 'ALLOW->DENY'],
+      ['fd00::11', 'ipv6-icmp/type 136 other codes', 'nat', wide, 'ALLOW->DENY'],
+      ['fd00::11', 'ipv6-icmp/type 131, type 132', 'nat', `${wide} fe80::/10`, 'ALLOW->DENY'],
+      // types no line of either side lets through: decided by the same rules
+      ['fd00::11', 'ipv6-icmp/type 143, other types', 'nat', wide, 'ALLOW->DENY'],
+      ['fd00::11', 'ipv6-icmp/type 134 code 0', 'nat', '::/0', 'DENY->ALLOW'],
       // DHCPv6's provider rule cuts udp at 546, but the same rule (all) decides every port
       ['fd00::11', 'udp/any', 'nat', wide, 'ALLOW->DENY'],
       ['fd00::11', 'tcp/0-79, 82-65535', 'nat', wide, 'ALLOW->DENY'],
@@ -225,8 +241,28 @@ describe('diff on hand-made clouds', () => {
       ['fd00::11', 'any/any', 'nat', wide, 'ALLOW->DENY'],
       // a port without groups sends ICMPv6 all the same (the driver lets it out), from its address nat's pair covers
       ['fd00::11', 'ipv6-icmp/type 128 code 0', 'bare', 'fd00::12/128', 'ALLOW->DENY'],
-      ['fd00::11', 'ipv6-icmp/other types', 'bare', 'fd00::12/128', 'ALLOW->DENY'],
+      ['fd00::11', 'ipv6-icmp/type 130', 'bare', 'fd00::12/128', 'ALLOW->DENY'],
+      ['fd00::11', 'ipv6-icmp/type 135 other codes', 'bare', 'fd00::12/128', 'ALLOW->DENY'],
+      ['fd00::11', 'ipv6-icmp/type 136 other codes', 'bare', 'fd00::12/128', 'ALLOW->DENY'],
+      ['fd00::11', 'ipv6-icmp/type 131, type 143, type 132, other types', 'bare', 'fd00::12/128', 'ALLOW->DENY'],
+      ['fd00::11', 'ipv6-icmp/type 134 code 0', 'bare', 'fd00::12/128', 'DENY->ALLOW'],
     ]);
+    // the other destinations: NDP and MLD between every pair of ports, each way
+    expect(new Set(rows.map((r) => r.destination.address))).toEqual(new Set(['fd00::10', 'fd00::11', 'fd00::12']));
+    expect(recheck(s, 'iptables_hybrid', 'ovn', rows)).toBeGreaterThan(rows.length);
+  });
+
+  test('a port without security groups sending a router advertisement: the iptables driver drops it, OVN\'s nd_ra lets it through (a fixed line\'s ICMPv6 type and code are a class of their own)', () => {
+    const s = v6Cloud();
+    const rows = run(s, 'iptables_hybrid', 'ovn').filter((r) => r.senders.some((x) => x.name === 'bare') && r.ports === 'type 134 code 0');
+    expect(rows.map(brief)).toEqual([
+      ['fd00::10', 'ipv6-icmp/type 134 code 0', 'dst bare', 'fd00::11/128 fd00::12/128', 'DENY->ALLOW'],
+      ['fd00::11', 'ipv6-icmp/type 134 code 0', 'bare', 'fd00::12/128', 'DENY->ALLOW'],
+    ]);
+    const [toDst] = explainedDiff(rows.slice(1));
+    expect(toDst.flow).toMatchObject({ src: 'bare', protocol: 'ipv6-icmp', port: 134, sourcePort: 0 });
+    expect(toDst.from.steps).toMatchObject([{ stage: 'egress', by: 'fixed', why: 'instances may not send router advertisements' }]);
+    expect(toDst.to.steps.map((x) => [x.stage, 'by' in x && x.by])).toEqual([['egress', 'fixed'], ['ingress', 'fixed']]);
     expect(recheck(s, 'iptables_hybrid', 'ovn', rows)).toBeGreaterThan(rows.length);
   });
 

@@ -3,7 +3,7 @@
  * Neutron's iptables drivers (policy/neutron-backends.ts), one hand-made cloud
  * per difference, each asked under both backends. What the answers must be
  * was measured on real Open vSwitch with Neutron's own flows
- * (test/ovs-trace.test.ts); this test keeps them without it.
+ * (test/backend-suite/planes/ovs-trace.ts); this test keeps them without it.
  */
 import { describe, expect, test } from 'vitest';
 import { type ReachQuery } from '../src/analysis/answers.js';

@@ -12,8 +12,8 @@
  */
 import { familyBits, formatIp } from '../model/addresses.js';
 import { protocolKeyword } from '../model/protocols.js';
-import { FIXED_RULES } from '../policy/fixed-rules.js';
 import { type Family, type PolicyRule } from '../policy/ir.js';
+import { BACKEND_SEMANTICS } from '../policy/neutron-backends.js';
 import { type DiffRow, type DiffSide, type ReachAnswer, type ReachQuery, type ReachStep } from './answers.js';
 import { addressKey, type Cloud, portRef, push } from './cloud.js';
 import { resolveDestinations } from './endpoints.js';
@@ -31,6 +31,8 @@ interface Service {
   range: [number, number] | null;
   /** ICMP: the type stands for every type no rule names */
   otherTypes?: true;
+  /** ICMP: any code but those another rule names for the type (OVN's nd_ra and the like take code 0 only) */
+  otherCodes?: true;
   code: number | null;
 }
 
@@ -70,7 +72,8 @@ function services(family: Family, rules: readonly PolicyRule[]): Service[] {
         const code = r.portMin === null ? r.sourcePortMax : r.portMax;
         if (type !== null) types.set(`${type}/${code}`, [type, code]);
       }
-      for (const [type, code] of types.values()) out.push({ family, protocol, range: [type, type], code });
+      const coded = new Set([...types.values()].filter(([, code]) => code !== null).map(([type]) => type));
+      for (const [type, code] of types.values()) out.push({ family, protocol, range: [type, type], code, ...(code === null && coded.has(type) && { otherCodes: true as const }) });
       const unnamed = Array.from({ length: 256 }, (_, t) => t).find((t) => ![...types.values()].some(([x]) => x === t));
       if (unnamed !== undefined) out.push({ family, protocol, range: [unnamed, unnamed], code: null, otherTypes: true });
     } else {
@@ -90,7 +93,7 @@ function serviceWords(s: Service): { protocol: string; ports: string } {
   if (s.protocol === null) return { protocol: 'any', ports: 'any' };
   const protocol = protocolKeyword(s.protocol);
   if (!s.range) return { protocol, ports: 'any' };
-  if (isIcmp(s.protocol)) return { protocol, ports: s.otherTypes ? 'other types' : `type ${s.range[0]}${s.code === null ? '' : ` code ${s.code}`}` };
+  if (isIcmp(s.protocol)) return { protocol, ports: s.otherTypes ? 'other types' : `type ${s.range[0]}${s.code !== null ? ` code ${s.code}` : s.otherCodes ? ' other codes' : ''}` };
   return { protocol, ports: rangesText([s.range]) };
 }
 
@@ -177,21 +180,24 @@ const decisionKey = (steps: readonly object[]) => JSON.stringify(steps, (k, v: u
 
 /**
  * Rows of one protocol's port ranges decided alike (same sources, senders and deciding rules:
- * a rule for any protocol or port, or no rule at all) as one row listing the ranges.
+ * a rule for any protocol or port, or no rule at all) as one row listing the ranges; so are
+ * rows of ICMP types decided alike (the fixed lines name many types, most decided as the others).
  */
 function mergePorts(found: { row: DiffRow; service: Service }[]): DiffRow[] {
-  const merged = new Map<string, { row: DiffRow; ranges: [number, number][] }>();
+  const merged = new Map<string, { row: DiffRow; ranges: [number, number][]; types: string[] }>();
   const decided = (steps: ReachStep[]) => decisionKey(steps.map((s) => ('service' in s ? { ...s, service: null } : s)));
   for (const { row: r, service } of found) {
     const ported = service.protocol !== null && hasPorts(service.protocol) && service.range;
-    const key = ported
+    const typed = service.protocol !== null && isIcmp(service.protocol);
+    const key = ported || typed
       ? JSON.stringify([r.destination.address, r.senders.map((x) => x.id), r.ethertype, r.protocol, r.sources, decided(r.from.steps), decided(r.to.steps)])
       : `${merged.size}`;
     const first = merged.get(key);
     if (first && ported) first.ranges.push(ported);
-    else merged.set(key, { row: r, ranges: ported ? [ported] : [] });
+    else if (first && typed) first.types.push(r.ports);
+    else merged.set(key, { row: r, ranges: ported ? [ported] : [], types: [r.ports] });
   }
-  return [...merged.values()].map(({ row: r, ranges }) => (ranges.length > 1 ? { ...r, ports: rangesText(ranges) } : r));
+  return [...merged.values()].map(({ row: r, ranges, types }) => (ranges.length > 1 ? { ...r, ports: rangesText(ranges) } : types.length > 1 ? { ...r, ports: types.join(', ') } : r));
 }
 
 /** Port ranges as few as they make: "any", "80", "0-79, 82-65535". */
@@ -294,7 +300,23 @@ export function diff(from: Cloud, to: Cloud): DiffRow[] {
   }
   for (const list of Object.values(plain)) list.sort((x, y) => (x.value < y.value ? -1 : x.value > y.value ? 1 : 0));
   const egressOf = (p: SnapshotPort) => clouds.flatMap((c) => c.policy(p.id).groupRules.filter((r) => r.direction === 'egress'));
-  const fixedBounds = (family: Family) => [...FIXED_RULES[family].beforeSpoof, ...FIXED_RULES[family].afterSpoof].flatMap((r) => (r.localPrefix ? [intervalOf(r.localPrefix).interval] : []));
+  /**
+   * The fixed lines of the backends these ports run on either side: their ICMPv6 types and codes are services of
+   * their own (OVN's nd_ra with code 0 passes where the iptables driver drops any router advertisement), their
+   * local prefixes cut the sources.
+   */
+  const fixedLines = (family: Family, ports: readonly SnapshotPort[]): PolicyRule[] => {
+    const backends = new Set(clouds.flatMap((c) => ports.map((p) => c.backendAt(p.id).backend)));
+    return [...backends].flatMap((b) => {
+      const lines = BACKEND_SEMANTICS[b].fixedRules[family];
+      return [...lines.ingress, ...lines.beforeSpoof, ...lines.afterSpoof];
+    });
+  };
+  /** where a fixed line's source prefix begins and ends: an egress line's own prefix, an ingress line's remote */
+  const fixedBounds = (family: Family, ports: readonly SnapshotPort[]) => fixedLines(family, ports).flatMap((r) => {
+    const source = r.direction === 'egress' ? r.localPrefix : r.remote.kind === 'prefix' ? r.remote.cidr : null;
+    return source ? [intervalOf(source).interval] : [];
+  });
   const rows: { row: DiffRow; service: Service }[] = [];
   for (const dst of destinations(from)) {
     const holders = resolveDestinations(from, dst).map((d) => d.port);
@@ -341,8 +363,8 @@ export function diff(from: Cloud, to: Cloud): DiffRow[] {
 
     for (const sender of special) {
       if (held.has(sender.id) || !reaches(sender)) continue;
-      ask([sender], [...ingress, ...egressOf(sender)], (service, packet, probe) => {
-        const bounds = [...admittedBy(service, packet), ...senderSpace(from, sender, family), ...fixedBounds(family)];
+      ask([sender], [...ingress, ...egressOf(sender), ...fixedLines(family, [sender, ...holders])], (service, packet, probe) => {
+        const bounds = [...admittedBy(service, packet), ...senderSpace(from, sender, family), ...fixedBounds(family, [sender, ...holders])];
         const space = union(intervalOf(dst).family, senderSpace(from, sender, family)).intervals;
         const classes = new Map<string, Piece[]>();
         for (const region of regions(space, bounds)) {
@@ -360,7 +382,7 @@ export function diff(from: Cloud, to: Cloud): DiffRow[] {
     if (!senders.length) continue;
     const egress = new Map<number, readonly PolicyRule[]>();
     for (const { port } of senders) for (const c of clouds) egress.set(id(c.policy(port.id).groupRules), c.policy(port.id).groupRules);
-    ask([senders[0].port], [...ingress, ...[...egress.values()].flatMap((rules) => rules.filter((r) => r.direction === 'egress'))], (service, packet, probe) => {
+    ask([senders[0].port], [...ingress, ...[...egress.values()].flatMap((rules) => rules.filter((r) => r.direction === 'egress')), ...fixedLines(family, [...senders.map((h) => h.port), ...holders])], (service, packet, probe) => {
       const keys = boundKeys(senders, admittedBy(service, packet));
       const sets = new Map<string, Held[]>();
       senders.forEach((h, i) => push(sets, [h.port.network_id, ...clouds.map((c) => id(c.policy(h.port.id).groupRules)), keys[i]].join('|'), h));

@@ -10,7 +10,7 @@
  * - openvswitch: the same members, but a member of prefix length 0 also matches
  *   `dl_src=<pair MAC>` (openvswitch_firewall/rules.py, bug 1867119, since Ussuri);
  *   `0.0.0.0/1` + `128.0.0.0/1`, /8 … stay open to any source. Its fixed lines, anti-spoofing and port
- *   matches are its own (openvswitch_firewall/firewall.py, rules.py), checked by test/ovs-trace.test.ts
+ *   matches are its own (openvswitch_firewall/firewall.py, rules.py), checked by test/backend-suite/planes/ovs-trace.ts
  *   against real Open vSwitch.
  * - ovn: a port group's address set is built from the LSP's `addresses` (fixed IPs);
  *   Neutron writes pairs only into `port_security`, so pairs never join a remote group.
@@ -21,7 +21,7 @@
  *   security (controller/lflow.c, 23.03) also checks a unicast frame's destination IP on
  *   delivery: one of the port's port-security addresses, 255.255.255.255 or multicast
  *   (frames to a group MAC skip it: `eth.mcast`); a port-security prefix with host bits
- *   set stands for that address alone, as on the way out. Checked by test/ovn-trace.test.ts
+ *   set stands for that address alone, as on the way out. Checked by test/backend-suite/planes/ovn-trace.ts
  *   against real OVN.
  * - stateless groups: iptables untracks the port (iptables_firewall.py), OVN writes `allow-stateless`
  *   ACLs (common/ovn/acl.py); `stateful` appears nowhere in openvswitch_firewall/.

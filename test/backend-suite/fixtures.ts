@@ -36,7 +36,7 @@ const firewallOf = (fx: Fixture): NeutronBackend => parseTopology(fx.input).opti
  * The fixtures (of those the case takes: `only`) whose firewall the backend renders; the
  * others are registered as skipped tests naming their firewall, so none disappears from the report.
  */
-export function fixturesFor(b: BackendUnderTest, caseName: string, only: (fx: Fixture, f: string) => boolean = () => true): [string, Fixture][] {
+export function fixturesFor(b: Pick<BackendUnderTest, 'name' | 'fixtures' | 'firewalls'>, caseName: string, only: (fx: Fixture, f: string) => boolean = () => true): [string, Fixture][] {
   const out: [string, Fixture][] = [];
   for (const f of fixtureFiles(b)) {
     const fx = load(b, f);

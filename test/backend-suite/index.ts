@@ -6,7 +6,9 @@
  * with a reason. The cases that need root (kernels in ps- namespaces) register only in
  * `*.root.test.ts` files, which needs-root.ts makes fail without root, the rest only in
  * the backend's plain entry file: the calling file's name decides, so a root case cannot
- * end up where no root check guards it. A skip entry naming no case fails the file: a
+ * end up where no root check guards it. A case's part may be the backend's: "analyzer vs
+ * dataplane" needs root for iptables (kernels in namespaces), none for openvswitch and ovn
+ * (ovs-vswitchd's dummy datapath, ovn-trace). A skip entry naming no case fails the file: a
  * renamed case cannot leave a stale skip that silently stops applying; so does a case
  * the backend neither implements nor skips.
  */

@@ -26,8 +26,8 @@ export const SB_SCHEMA = '/usr/share/ovn/ovn-sb.ovsschema';
 export interface OvnCentral {
   /** replaces the Northbound rows with these (and the logical switches they name), and restarts ovn-trace once northd caught up, for up to `traces` traces */
   load(rows: NbRows, traces: number): Promise<void>;
-  /** ovn-trace's minimal output for one microflow (a new connection: every ct_next reports trk,new) */
-  trace(microflow: string): Promise<string>;
+  /** ovn-trace's output for one microflow (a new connection: every ct_next reports trk,new): minimal, or the detailed output that names each stage and logical flow */
+  trace(microflow: string, format?: 'minimal' | 'detailed'): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -107,9 +107,9 @@ export async function startOvnCentral(): Promise<OvnCentral> {
         `--unixctl=${traceCtl}`, '--no-friendly-names', '-vconsole:off', '-vfile:off']);
       tracer = await Unixctl.connect(traceCtl);
     };
-    const trace = async (microflow: string) => {
+    const trace = async (microflow: string, format: 'minimal' | 'detailed' = 'minimal') => {
       if (!tracer) throw new Error('load rows before tracing');
-      const out = await tracer.call('trace', ['--minimal', microflow]);
+      const out = await tracer.call('trace', [`--${format}`, microflow]);
       if (out.includes(CT_DEFAULT)) throw new Error(`ovn-trace ran out of --ct options (more traces than loaded for?): ${out}`);
       return out;
     };

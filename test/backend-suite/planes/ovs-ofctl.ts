@@ -2,7 +2,7 @@
  * The openvswitch backend's dataplane load, as far as it goes without a switch: Debian's
  * `ovs-ofctl parse-flows` reads every state of every fixture (the initial sync and the
  * node after each event) as `portsec compile --format flows` prints it, one FLOW_MOD ADD a
- * flow. Loading into a running ovs-vswitchd is test/ovs-trace.test.ts's.
+ * flow. Loading into a running ovs-vswitchd is test/backend-suite/planes/ovs-trace.ts's.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
