@@ -6,8 +6,6 @@
  * pins a /0 member to the pair's MAC), and a VIP held as a pair by a member of ssh
  * shows OVN's opposite trap.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type Finding } from '../src/analysis/answers.js';
 import { type explained, type explainedExposure } from '../src/analysis/report/explain.js';
@@ -16,21 +14,11 @@ import { NEUTRON_BACKENDS } from '../src/policy/neutron-backends.js';
 import { parseOptions, parsePort, parseTopology, TopologyError } from '../src/policy/topology.js';
 import { createIptablesNode } from '../src/backends/iptables/backend.js';
 import { fromCloud } from '../src/analysis/sources/openstack.js';
-import { api, as, CLI, type RunningServer, startServer } from './support/server.js';
+import { api, as, portsec, type RunningServer, startServer } from './support/server.js';
 
-const run = promisify(execFile);
 type Explained = ReturnType<typeof explained>;
 type ExplainedExposure = ReturnType<typeof explainedExposure>;
 
-async function portsec(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { maxBuffer: 64 * 1024 * 1024 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
-  }
-}
 
 describe('a backend in the compiler\'s options', () => {
   test('follows the iptables driver by default; a backend that is an iptables driver brings it; a mismatch or an unknown one is refused', () => {

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { type Finding } from '../src/analysis/answers.js';
 import { type explained, type explainedExposure } from '../src/analysis/report/explain.js';
-import { api, as, CLI, type RunningServer, startServer } from './support/server.js';
+import { api, as, portsec, type RunningServer, startServer } from './support/server.js';
 
 const run = promisify(execFile);
 /** can-reach's answer as JSON: typed steps, each with its text */
@@ -23,15 +23,6 @@ type Explained = ReturnType<typeof explained>;
 type ExplainedExposure = ReturnType<typeof explainedExposure>;
 const dir = mkdtempSync(join(tmpdir(), 'portsec-analysis-'));
 
-async function portsec(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { maxBuffer: 64 * 1024 * 1024 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
-  }
-}
 
 describe.sequential('the seed pitfall, with the real openstack CLI', () => {
   let server: RunningServer;

@@ -4,11 +4,9 @@
  * /1 split); every row's flow, and a random flow of each row's class, is asked
  * of can-reach on both backends.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type DiffRow, type ReachQuery } from '../src/analysis/answers.js';
@@ -20,19 +18,9 @@ import { formatIp } from '../src/model/addresses.js';
 import { canReach } from '../src/analysis/reach.js';
 import { type Snapshot, type SnapshotPort, type SnapshotRule } from '../src/analysis/snapshot.js';
 import { type NeutronBackend } from '../src/policy/neutron-backends.js';
-import { api, as, CLI, type RunningServer, startServer } from './support/server.js';
+import { api, as, portsec, type RunningServer, startServer } from './support/server.js';
 
-const exec = promisify(execFile);
 
-async function portsec(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], { maxBuffer: 64 * 1024 * 1024 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
-  }
-}
 
 const NET = 'net-1';
 let macs = 0;
