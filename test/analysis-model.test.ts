@@ -16,38 +16,12 @@ import { type Packet, parseAddress, portAdmits, queryProtocol } from '../src/ana
 import { intervalOf, isEverything, union } from '../src/analysis/ranges.js';
 import { canReach } from '../src/analysis/reach.js';
 import { type Finding } from '../src/analysis/answers.js';
-import { type Snapshot, type SnapshotPort, type SnapshotRule } from '../src/analysis/snapshot.js';
+import { type Snapshot } from '../src/analysis/snapshot.js';
 import { as, type RunningServer, startServer } from './support/server.js';
+import { port, rule, snapshot } from './support/snapshot-builder.js';
 
 /** what an arbitrary generates */
 type ArbitraryValue<A> = A extends fc.Arbitrary<infer T> ? T : never;
-
-const NET = 'net-1';
-let macs = 0;
-
-function port(id: string, fixed: string[], groups: string[], pairs: string[] = []): SnapshotPort {
-  return {
-    id, name: id, project_id: 'p', network_id: NET, mac_address: `fa:16:3e:00:${(++macs).toString(16).padStart(4, '0').replace(/(..)(..)/, '$1:$2')}`,
-    device_owner: 'compute:nova', device_id: `vm-${id}`,
-    fixed_ips: fixed.map((ip_address) => ({ subnet_id: 'sub-1', ip_address })),
-    allowed_address_pairs: pairs.map((ip_address) => ({ ip_address })), security_groups: groups,
-  };
-}
-
-function rule(id: string, group: string, r: Partial<SnapshotRule>): SnapshotRule {
-  return {
-    id, security_group_id: group, direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', port_range_min: null, port_range_max: null,
-    remote_ip_prefix: null, remote_group_id: null, ...r,
-  };
-}
-
-function snapshot(ports: SnapshotPort[], groups: string[], rules: SnapshotRule[]): Snapshot {
-  return {
-    source: 'test', networks: [{ id: NET, name: 'priv', project_id: 'p' }],
-    subnets: [{ id: 'sub-1', name: 'priv', network_id: NET, ip_version: 4, cidr: '10.10.10.0/24', gateway_ip: '10.10.10.1' }],
-    ports, security_groups: groups.map((id) => ({ id, name: id, project_id: 'p' })), security_group_rules: rules,
-  };
-}
 
 describe('the seed pitfall on a port without fixed IPs', () => {
   // Neutron's server hands over no member for a port without fixed IPs: its 0.0.0.0/0 pair opens nothing

@@ -19,38 +19,15 @@ import { canReach } from '../src/analysis/reach.js';
 import { type Snapshot, type SnapshotPort, type SnapshotRule } from '../src/analysis/snapshot.js';
 import { type NeutronBackend } from '../src/policy/neutron-backends.js';
 import { api, as, portsec, type RunningServer, startServer } from './support/server.js';
+import { NET, port, rule, snapshot as build } from './support/snapshot-builder.js';
 
 
 
-const NET = 'net-1';
-let macs = 0;
-
-function port(id: string, fixed: string[], groups: string[], pairs: string[] = [], extra: Partial<SnapshotPort> = {}): SnapshotPort {
-  return {
-    id, name: id, project_id: 'p', network_id: NET, mac_address: `fa:16:3e:00:00:${(++macs).toString(16).padStart(2, '0')}`,
-    device_owner: 'compute:nova', device_id: `vm-${id}`, fixed_ips: fixed.map((ip_address) => ({ subnet_id: 'sub-1', ip_address })),
-    allowed_address_pairs: pairs.map((ip_address) => ({ ip_address })), security_groups: groups, ...extra,
-  };
-}
-
-function rule(id: string, group: string, r: Partial<SnapshotRule>): SnapshotRule {
-  return {
-    id, security_group_id: group, direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', port_range_min: null, port_range_max: null,
-    remote_ip_prefix: null, remote_group_id: null, ...r,
-  };
-}
-
+/** a snapshot whose groups all let everything out, as Neutron's default egress rules do */
 function snapshot(ports: SnapshotPort[], groups: string[], rules: SnapshotRule[]): Snapshot {
-  return {
-    source: 'test', networks: [{ id: NET, name: 'priv', project_id: 'p' }],
-    subnets: [{ id: 'sub-1', name: 'priv', network_id: NET, ip_version: 4, cidr: '10.10.10.0/24', gateway_ip: '10.10.10.1' }],
-    ports, security_groups: groups.map((id) => ({ id, name: id, project_id: 'p' })),
-    // every group lets everything out, as Neutron's default egress rules do
-    security_group_rules: [...groups.map((g) => rule(`out-${g}`, g, { direction: 'egress', protocol: null })), ...rules],
-  };
+  return build(ports, groups, [...groups.map((g) => rule(`out-${g}`, g, { direction: 'egress', protocol: null })), ...rules]);
 }
 
-/** the seed: the NAT server in ssh with its pair(s), proxy open on tcp/80 to remote group ssh, a port without port security, a VIP held by lb, a port in another group */
 const seed = (natPairs: string[]) => snapshot([
   port('nat', ['10.10.10.10'], ['ssh'], natPairs),
   port('int', ['10.10.10.20'], ['ssh']),
