@@ -2,6 +2,9 @@
  * The analyzer's answers (after Batfish: every question returns rows of one
  * shape), shared by the CLI's tables, the HTTP API and the web console.
  */
+import { type Fix } from './fix/types.js';
+import { type RuleOrigin as IrOrigin } from '../policy/ir.js';
+import { type NeutronBackend } from '../policy/neutron-backends.js';
 
 /** An object an answer points at, so tables, SARIF and the console can link it. */
 export interface ObjectRef {
@@ -133,6 +136,8 @@ export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
 export const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
 
 export interface Finding {
+  /** stable across runs on the same cloud: the check and a hash of the objects it is about ("wide-pair-in-remote-group-3f2a91c0"); `portsec fix` takes it */
+  id: string;
   /** the check's id, e.g. "wide-pair-in-remote-group" */
   check: string;
   severity: Severity;
@@ -141,11 +146,16 @@ export interface Finding {
   evidence: string[];
   /** openstack CLI commands that fix it */
   fix: string[];
+  /** the fixes, each proven on the snapshot before it is offered (alternatives are separate fixes) */
+  fixes?: Fix[];
   /** how each backend behaves, where that differs (iptables/ipset, OVS firewall, OVN) */
   backends?: Record<string, string>;
   /** the firewall the finding assumes the cloud runs (the audit sets it on every finding) */
   backend?: NeutronBackend;
 }
+
+/** A finding as a check makes it, before the audit gives it its id. */
+export type Found = Omit<Finding, 'id'>;
 
 export interface ExposureSource {
   cidr: string;
@@ -167,9 +177,7 @@ export interface ExposureRow {
   origins: ExposureSource[];
   /** the firewall the sources assume the cloud runs */
   backend: NeutronBackend;
-}import { type RuleOrigin as IrOrigin } from '../policy/ir.js';
-import { type NeutronBackend } from '../policy/neutron-backends.js';
-
+}
 
 /** One backend's answer for a flow class of a diff: the verdict and the steps that decided it (can-reach's, for the class's representative flow). */
 export interface DiffSide {

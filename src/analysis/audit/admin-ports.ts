@@ -7,7 +7,7 @@
  */
 import { type Family, type PolicyRule } from '../../policy/ir.js';
 import { wideBlocks } from '../../policy/wide-members.js';
-import { type Finding } from '../answers.js';
+import { type Found } from '../answers.js';
 import { type Cloud, groupLabel, groupRef, portLabel, portRef, ruleRef } from '../cloud.js';
 import { hasPorts, ruleProtocol } from '../packet.js';
 import { intervalOf } from '../ranges.js';
@@ -21,8 +21,8 @@ function adminPortsOpened(r: PolicyRule, admin: number[]): number[] {
   return admin.filter((n) => n >= r.portMin! && n <= (r.portMax ?? r.portMin!));
 }
 
-export function adminPortFindings(cloud: Cloud, o: { adminPorts: number[] }): Finding[] {
-  const findings: Finding[] = [];
+export function adminPortFindings(cloud: Cloud, o: { adminPorts: number[] }): Found[] {
+  const findings: Found[] = [];
   // many rules name the same few remote groups: each group's members judged once per family
   const worldOfGroup = new Map<string, string | null>();
   /** How the rule admits the whole Internet, or undefined. */

@@ -4,7 +4,7 @@
  * stateful, and drops their traffic of other ethertypes than IPv4, IPv6 and ARP. Each finding
  * is about the ports on nodes of that backend only, so a half-migrated cloud names the right ones.
  */
-import { type Finding } from '../answers.js';
+import { type Found } from '../answers.js';
 import { type Cloud, groupLabel, groupRef, portLabel, portRef, push } from '../cloud.js';
 import { type SnapshotPort } from '../snapshot.js';
 import { BACKEND_SEMANTICS, type NeutronBackend } from '../../policy/neutron-backends.js';
@@ -18,8 +18,8 @@ function byBackend(cloud: Cloud, ports: readonly SnapshotPort[]): Map<NeutronBac
 
 const names = (ports: readonly SnapshotPort[]) => ports.map((p) => portLabel(p)).join(', ');
 
-export function statelessIgnoredFindings(cloud: Cloud): Finding[] {
-  const out: Finding[] = [];
+export function statelessIgnoredFindings(cloud: Cloud): Found[] {
+  const out: Found[] = [];
   for (const g of cloud.snapshot.security_groups) {
     if (g.stateful !== false) continue;
     for (const [backend, ports] of byBackend(cloud, cloud.portsOfGroup.get(g.id) ?? [])) {
@@ -43,8 +43,8 @@ export function statelessIgnoredFindings(cloud: Cloud): Finding[] {
   return out;
 }
 
-export function nonIpDroppedFindings(cloud: Cloud): Finding[] {
-  return [...byBackend(cloud, cloud.snapshot.ports)].filter(([backend]) => BACKEND_SEMANTICS[backend].dropsNonIp).map(([backend, ports]): Finding => ({
+export function nonIpDroppedFindings(cloud: Cloud): Found[] {
+  return [...byBackend(cloud, cloud.snapshot.ports)].filter(([backend]) => BACKEND_SEMANTICS[backend].dropsNonIp).map(([backend, ports]): Found => ({
     check: 'non-ip-dropped',
     severity: 'info',
     title: `the ${BACKEND_SEMANTICS[backend].label} drops traffic other than IPv4, IPv6 and ARP from ${ports.length} port${ports.length > 1 ? 's' : ''} on ${backend}`,

@@ -3,7 +3,7 @@
  * remote group has no members (they admit nothing), (h) groups no port uses
  * and no rule names.
  */
-import { type Finding } from '../answers.js';
+import { type Found } from '../answers.js';
 import { type Cloud, groupLabel, groupRef, ruleRef } from '../cloud.js';
 import { hasPorts, ruleProtocol } from '../packet.js';
 import { intervalOf } from '../ranges.js';
@@ -36,8 +36,8 @@ export function covers(outer: SnapshotRule, inner: SnapshotRule): boolean {
   return o[0] <= i[0] && i[1] <= o[1];
 }
 
-export function shadowedFindings(cloud: Cloud): Finding[] {
-  const findings: Finding[] = [];
+export function shadowedFindings(cloud: Cloud): Found[] {
+  const findings: Found[] = [];
   for (const [groupId, rules] of cloud.rulesOfGroup) {
     rules.forEach((inner, i) => {
       // of two rules covering each other, report the later one only
@@ -56,8 +56,8 @@ export function shadowedFindings(cloud: Cloud): Finding[] {
   return findings;
 }
 
-export function emptyRemoteGroupFindings(cloud: Cloud): Finding[] {
-  const findings: Finding[] = [];
+export function emptyRemoteGroupFindings(cloud: Cloud): Found[] {
+  const findings: Found[] = [];
   for (const [groupId, rules] of cloud.rulesReferencing) {
     for (const r of rules) {
       // a rule of a group without filtered ports is in force nowhere
@@ -75,10 +75,10 @@ export function emptyRemoteGroupFindings(cloud: Cloud): Finding[] {
   return findings;
 }
 
-export function unusedGroupFindings(cloud: Cloud): Finding[] {
+export function unusedGroupFindings(cloud: Cloud): Found[] {
   return cloud.snapshot.security_groups
     .filter((g) => g.name !== 'default' && !cloud.portsOfGroup.get(g.id)?.length && !cloud.rulesReferencing.get(g.id)?.some((r) => r.security_group_id !== g.id))
-    .map((g): Finding => ({
+    .map((g): Found => ({
       check: 'unused-group',
       severity: 'info',
       title: `group ${groupLabel(cloud, g.id)} has no ports and no other group's rule names it`,

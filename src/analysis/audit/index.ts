@@ -1,5 +1,6 @@
 /** The audit: every check over one cloud, most severe first. */
-import { type Finding, SEVERITIES } from '../answers.js';
+import { type Finding, type Found, SEVERITIES } from '../answers.js';
+import { findingId } from '../finding-id.js';
 import { type Cloud } from '../cloud.js';
 import { type NeutronBackend } from '../../policy/neutron-backends.js';
 import { adminPortFindings } from './admin-ports.js';
@@ -13,7 +14,7 @@ import { staleMemberFindings } from './stale-members.js';
 import { vipFindings } from './vip.js';
 import { pinnedPairFindings, widePairFindings } from './wide-pairs.js';
 
-export const CHECKS: Record<string, (cloud: Cloud, o: AuditOptions) => Finding[]> = {
+export const CHECKS: Record<string, (cloud: Cloud, o: AuditOptions) => Found[]> = {
   'wide-pair': widePairFindings,
   'pinned-pair': pinnedPairFindings,
   'shared-pinned': sharedPinnedFindings,
@@ -30,7 +31,7 @@ export const CHECKS: Record<string, (cloud: Cloud, o: AuditOptions) => Finding[]
 };
 
 /** A finding no backend decides: the backend of the first port it names (the cloud's default without one). */
-function backendOf(cloud: Cloud, f: Finding): NeutronBackend {
+function backendOf(cloud: Cloud, f: Found): NeutronBackend {
   const port = f.objects.find((o) => o.type === 'port');
   return port && cloud.ports.has(port.id) ? cloud.backendAt(port.id).backend : cloud.topology.options.backend;
 }
@@ -40,6 +41,6 @@ export function audit(cloud: Cloud, o: AuditOptions = DEFAULT_AUDIT_OPTIONS, onC
   const findings = names.flatMap((name, i) => {
     onCheck?.(name, i, names.length);
     return CHECKS[name](cloud, o);
-  }).map((f) => (f.backend ? f : { ...f, backend: backendOf(cloud, f) }));
+  }).map((f): Finding => ({ ...f, id: findingId(f.check, f.objects.map((o) => `${o.type}:${o.id}`)), backend: f.backend ?? backendOf(cloud, f) }));
   return findings.sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity));
 }

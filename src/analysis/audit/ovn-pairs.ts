@@ -6,7 +6,7 @@
  * group was meant to admit is dropped. Wide pairs are left alone: keeping them out
  * is what spares OVN the pitfall.
  */
-import { type Finding } from '../answers.js';
+import { type Found } from '../answers.js';
 import { type Cloud, groupLabel, groupRef, portLabel, portRef, ruleRef } from '../cloud.js';
 import { atLeastAsWide } from '../../policy/membership.js';
 import { BACKEND_SEMANTICS, type NeutronBackend } from '../../policy/neutron-backends.js';
@@ -16,8 +16,8 @@ import { ruleArgs, rulesByBackend, ruleSummary } from './wide-pairs.js';
 
 const familyOf = (ip: string) => (ip.includes(':') ? 'IPv6' : 'IPv4');
 
-export function ovnPairFindings(cloud: Cloud, o: AuditOptions): Finding[] {
-  const out: Finding[] = [];
+export function ovnPairFindings(cloud: Cloud, o: AuditOptions): Found[] {
+  const out: Found[] = [];
   for (const [groupId, naming] of cloud.rulesReferencing) {
     // the nodes enforcing the rules decide what the group stands for, not the members' own
     for (const [backend, enforced] of rulesByBackend(cloud, naming)) {
@@ -35,7 +35,7 @@ export function ovnPairFindings(cloud: Cloud, o: AuditOptions): Finding[] {
   return out;
 }
 
-function finding(cloud: Cloud, groupId: string, port: SnapshotPort, pair: string, rules: SnapshotRule[], backend: NeutronBackend): Finding {
+function finding(cloud: Cloud, groupId: string, port: SnapshotPort, pair: string, rules: SnapshotRule[], backend: NeutronBackend): Found {
   const group = groupLabel(cloud, groupId);
   return {
     check: 'ovn-pair-not-member',

@@ -3,11 +3,11 @@
  * send from any address and receive anything, so the protected ports' groups
  * and anti-spoofing no longer bound what happens on the network.
  */
-import { type Finding } from '../answers.js';
+import { type Found } from '../answers.js';
 import { type Cloud, portLabel, portRef } from '../cloud.js';
 
-export function portSecurityFindings(cloud: Cloud): Finding[] {
-  const findings: Finding[] = [];
+export function portSecurityFindings(cloud: Cloud): Found[] {
+  const findings: Found[] = [];
   for (const [networkId, ports] of cloud.portsOfNetwork) {
     const kinds = ports.map((p) => [p, cloud.kind(p.id)] as const);
     const protectedPorts = kinds.filter(([, k]) => k === 'filtered').map(([p]) => p);

@@ -5,7 +5,7 @@
  * that the node's rules on that network name — groups it is not in. Read off the analyzer's own
  * members: what the enforcing port's node matches (membersAt) less the group's own (membersUnder).
  */
-import { type Finding } from '../answers.js';
+import { type Found } from '../answers.js';
 import { type Cloud, groupLabel, groupRef, networkRef, portLabel, portRef, ruleRef } from '../cloud.js';
 import { type Member } from '../../policy/ir.js';
 import { BACKEND_SEMANTICS, NEUTRON_BACKENDS, type NeutronBackend } from '../../policy/neutron-backends.js';
@@ -109,7 +109,7 @@ function moveToOwnNetwork(port: SnapshotPort): string[] {
 
 const pairArg = (m: Member) => `ip-address=${m.ip}${m.mac ? `,mac-address=${m.mac}` : ''}`;
 
-function finding(cloud: Cloud, c: Case): Finding {
+function finding(cloud: Cloud, c: Case): Found {
   const group = groupLabel(cloud, c.groupId);
   const outsiders = [...c.outsiders.values()].map((m) => ({ m, port: cloud.ports.get(m.portId)! }));
   const names = outsiders.map(({ port }) => portLabel(port)).join(', ');
@@ -142,6 +142,6 @@ function finding(cloud: Cloud, c: Case): Finding {
   };
 }
 
-export function sharedPinnedFindings(cloud: Cloud): Finding[] {
+export function sharedPinnedFindings(cloud: Cloud): Found[] {
   return cases(cloud).map((c) => finding(cloud, c));
 }

@@ -10,7 +10,7 @@
 import { ipsetEntries } from '../../backends/iptables/render.js';
 import { FAMILIES, type Family, type Member, type PortPolicy } from '../../policy/ir.js';
 import { wideBlocks } from '../../policy/wide-members.js';
-import { type Finding } from '../answers.js';
+import { type Found } from '../answers.js';
 import { type Cloud, groupLabel, groupRef, portLabel, portRef } from '../cloud.js';
 import { type AuditOptions } from './options.js';
 
@@ -67,14 +67,14 @@ function refreshCommands(cloud: Cloud, groupId: string, ports: PortPolicy[]): st
   return [`openstack port create --network ${network} --security-group ${groupId} ${name}`, `openstack port delete ${name}`];
 }
 
-export function staleMemberFindings(cloud: Cloud, o: AuditOptions): Finding[] {
+export function staleMemberFindings(cloud: Cloud, o: AuditOptions): Found[] {
   // nodes with the same difference for a group are one finding
   const byDiff = new Map<string, Drift[]>();
   for (const d of drifts(cloud)) {
     const key = JSON.stringify([d.groupId, d.family, d.stale.map((m) => m.ip).sort(), d.missing.map((m) => m.ip).sort()]);
     byDiff.set(key, [...byDiff.get(key) ?? [], d]);
   }
-  return [...byDiff.values()].map((ds): Finding => {
+  return [...byDiff.values()].map((ds): Found => {
     const { groupId, family, stale, missing } = ds[0];
     const hosts = ds.map((d) => d.host);
     const group = groupLabel(cloud, groupId);

@@ -5,7 +5,7 @@
  * both become master. Holders and peers as the IR has them: a port's
  * anti-spoofing entries and its groups' rules.
  */
-import { type Finding } from '../answers.js';
+import { type Found } from '../answers.js';
 import { type Cloud, portLabel, portRef, push } from '../cloud.js';
 import { parseAddress, prefixLength, ruleProtocol } from '../packet.js';
 import { admits } from '../reach.js';
@@ -29,8 +29,8 @@ function groupsNamingVrrp(cloud: Cloud): Set<string> {
   return new Set([...cloud.topology.groups.keys()].filter((g) => cloud.groupRules(g).some((r) => String(ruleProtocol(r.protocol)) === VRRP)));
 }
 
-export function vipFindings(cloud: Cloud): Finding[] {
-  const findings: Finding[] = [];
+export function vipFindings(cloud: Cloud): Found[] {
+  const findings: Found[] = [];
   const vrrpGroups = groupsNamingVrrp(cloud);
   // the ports whose rules are in force and name VRRP
   const namesVrrp = (p: SnapshotPort) => p.security_groups.some((g) => vrrpGroups.has(g)) && cloud.kind(p.id) === 'filtered';

@@ -5,7 +5,7 @@
  * (b) The same in a default group, whose stock "from remote group default"
  * rules then open every port of the project.
  */
-import { type Finding } from '../answers.js';
+import { type Found } from '../answers.js';
 import { type Cloud, groupLabel, groupRef, portLabel, portRef, push, ruleRef } from '../cloud.js';
 import { serviceText } from '../exposure.js';
 import { type SnapshotPort, type SnapshotRule } from '../snapshot.js';
@@ -117,8 +117,8 @@ export function pitfalls(cloud: Cloud, o: Pick<AuditOptions, 'widePair'>): Pitfa
   return out;
 }
 
-export function widePairFindings(cloud: Cloud, o: AuditOptions): Finding[] {
-  return pitfalls(cloud, o).map(({ port, pair, groupId, rules, block, backend }): Finding => {
+export function widePairFindings(cloud: Cloud, o: AuditOptions): Found[] {
+  return pitfalls(cloud, o).map(({ port, pair, groupId, rules, block, backend }): Found => {
     // the ports whose IR holds one of the rules, on the nodes whose members these are
     const opened = enforcing(cloud, rules, backend);
     const isDefault = cloud.groups.get(groupId)?.name === 'default';
@@ -146,8 +146,8 @@ export function widePairFindings(cloud: Cloud, o: AuditOptions): Finding[] {
  * that one port's traffic from any source address, not the whole Internet; a /1 split is not pinned
  * (the pitfall above).
  */
-export function pinnedPairFindings(cloud: Cloud, o: AuditOptions): Finding[] {
-  const out: Finding[] = [];
+export function pinnedPairFindings(cloud: Cloud, o: AuditOptions): Found[] {
+  const out: Found[] = [];
   for (const [groupId, naming] of cloud.rulesReferencing) {
     for (const [backend, rules] of rulesByBackend(cloud, naming)) {
       if (BACKEND_SEMANTICS[backend].macPinnedPrefixlen === null) continue;

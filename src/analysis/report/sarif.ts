@@ -4,6 +4,7 @@
  */
 import { type NeutronBackend } from '../../policy/neutron-backends.js';
 import { type DiffRow, type Finding, type Severity } from '../answers.js';
+import { findingId } from '../finding-id.js';
 import { type AuditBackend, diffHeadline, diffSideSentences, plainText, reachCommand } from './explain.js';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { critical: 'error', high: 'error', medium: 'warning', low: 'note', info: 'note' };
@@ -56,8 +57,10 @@ export function sarif(findings: Finding[], source: string, version: string, run:
 export function diffFindings(rows: DiffRow[]): Finding[] {
   return rows.map((r) => {
     const opened = r.to.verdict === 'ALLOW';
+    const check = opened ? 'flow-opened-by-backend' : 'flow-blocked-by-backend';
     return {
-      check: opened ? 'flow-opened-by-backend' : 'flow-blocked-by-backend',
+      id: findingId(check, [r.destination.address, r.ethertype, r.protocol, r.ports, ...r.sources, ...r.senders.map((s) => s.id)]),
+      check,
       severity: opened ? 'high' : 'medium',
       title: diffHeadline(r),
       objects: [...r.destination.ports, ...r.senders],
