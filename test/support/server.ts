@@ -24,6 +24,8 @@ export interface RunningServer {
   url: string;
   db: string;
   child: ChildProcess;
+  /** what it printed on stdout so far */
+  stdout(): string;
   stop(): Promise<void>;
 }
 
@@ -33,9 +35,9 @@ export async function startServer(args: string[], dir = mkdtempSync(join(tmpdir(
   const agents = args.includes('--agents') ? [] : ['--agents', 'off'];
   const child = spawn(process.execPath, [CLI, 'serve', '--listen', '127.0.0.1:0', '--db', db, ...agents, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
+  let out = '';
   child.stderr!.on('data', (d) => { err += d; });
   const url = await new Promise<string>((ok, fail) => {
-    let out = '';
     child.stdout!.on('data', (d) => {
       out += d;
       const m = /serving Neutron at (http:\/\/[^/\s]+)\//.exec(out);
@@ -47,6 +49,7 @@ export async function startServer(args: string[], dir = mkdtempSync(join(tmpdir(
     url,
     db,
     child,
+    stdout: () => out,
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
