@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLES } from '../src/lab/example.js';
 import { loadLab } from '../src/lab/spec.js';
-import { portsec, type RunningServer, startServer } from './support/server.js';
+import { exampleLogin, portsec, type RunningServer, startServer } from './support/server.js';
 
 const labs = EXAMPLES.seed.map(loadLab);
 
@@ -21,11 +21,7 @@ describe('serve --example seed', () => {
 
   beforeAll(async () => {
     server = await startServer(['--example', 'seed']);
-    // the console line follows the serving line; it may come in a later chunk
-    for (let i = 0; i < 50 && !/^console: .*\n/m.test(server.stdout()); i++) await new Promise((r) => setTimeout(r, 100));
-    const m = /^console: (\S+) \(log in as admin, password (\S+)\)$/m.exec(server.stdout());
-    if (!m) throw new Error(`no console line with a login in:\n${server.stdout()}`);
-    [, consoleUrl, password] = m;
+    ({ consoleUrl, password } = await exampleLogin(server));
   });
   afterAll(() => server?.stop());
 

@@ -29,11 +29,12 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(args: string[], dir = mkdtempSync(join(tmpdir(), 'portsec-test-'))): Promise<RunningServer> {
+/** `cli`: the built main.js to run (another install's, for the pack test) */
+export async function startServer(args: string[], dir = mkdtempSync(join(tmpdir(), 'portsec-test-')), cli = CLI): Promise<RunningServer> {
   const db = join(dir, 'portsec.db');
   // agents build namespaces: only the tests that check them turn them on (and remove what they built)
   const agents = args.includes('--agents') ? [] : ['--agents', 'off'];
-  const child = spawn(process.execPath, [CLI, 'serve', '--listen', '127.0.0.1:0', '--db', db, ...agents, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cli, 'serve', '--listen', '127.0.0.1:0', '--db', db, ...agents, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   let out = '';
   child.stderr!.on('data', (d) => { err += d; });
@@ -59,6 +60,14 @@ export async function startServer(args: string[], dir = mkdtempSync(join(tmpdir(
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The console line `serve --example` prints, once it has printed it: the URL and the admin's password. */
+export async function exampleLogin(server: RunningServer): Promise<{ consoleUrl: string; password: string }> {
+  for (let i = 0; i < 50 && !/^console: .*\n/m.test(server.stdout()); i++) await new Promise((r) => setTimeout(r, 100));
+  const m = /^console: (\S+) \(log in as admin, password (\S+)\)$/m.exec(server.stdout());
+  if (!m) throw new Error(`no console line with a login in:\n${server.stdout()}`);
+  return { consoleUrl: m[1], password: m[2] };
 }
 
 /** Headers for the trusted-headers auth mode. */
