@@ -103,9 +103,11 @@ async function startExternals(spec: LabSpec): Promise<void> {
 }
 
 type LabNetworks = Map<string, { id: string; prefixlen: number }>;
+/** what a lab's networks and groups are called in the API: name → network (with its prefix length), name → group id */
+interface LabObjects { networks: LabNetworks; groups: Map<string, string> }
 
 /** The lab's networks (each with its subnet), groups and rules, through the API; existing ones (by name) are kept. */
-export async function createNetworksAndGroups(spec: LabSpec, client: NeutronClient): Promise<{ networks: LabNetworks; groups: Map<string, string> }> {
+export async function createNetworksAndGroups(spec: LabSpec, client: NeutronClient): Promise<LabObjects> {
   const networks: LabNetworks = new Map();
   for (const n of spec.networks) {
     const id = await ensure(client, 'networks', n.name, async () => (await client.call('POST', 'networks', { network: { name: n.name } })).network.id);
@@ -129,7 +131,7 @@ export async function createNetworksAndGroups(spec: LabSpec, client: NeutronClie
 type Instance = LabSpec['instances'][number];
 
 /** The instance's i-th port (eth<i>), bound to its host, through the API; an existing one (by name) is kept. */
-export async function createPort(client: NeutronClient, built: { networks: LabNetworks; groups: Map<string, string> }, inst: Instance, i: number): Promise<string> {
+export async function createPort(client: NeutronClient, built: LabObjects, inst: Instance, i: number): Promise<string> {
   const nic = inst.ports[i];
   const net = built.networks.get(nic.network);
   if (!net) throw new Error(`instance ${inst.name}: unknown network ${nic.network}`);
