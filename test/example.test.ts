@@ -3,7 +3,7 @@
  * console URL and the admin's login printed and working, the seed's pitfall among the findings; and
  * never into a database that already holds something.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -71,8 +71,8 @@ describe('serve --example seed', () => {
   });
 });
 
-describe('serve --example into a database that is not new', () => {
-  it('refuses in one line with exit 2 and leaves the file alone', async () => {
+describe('serve --example refused', () => {
+  it('refuses a database that is not new, in one line with exit 2, and leaves the file alone', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'portsec-example-'));
     try {
       const db = join(dir, 'cloud.db');
@@ -82,6 +82,21 @@ describe('serve --example into a database that is not new', () => {
       expect(r.stderr).toBe(`portsec: --example creates its cloud in a new database only: ${db} exists and is not empty (give --db NEW.db)\n`);
       expect(r.stdout).toBe('');
       expect(readFileSync(db, 'utf8')).toBe('not empty');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stops, and removes the database it began, when the server refuses part of the example', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'portsec-example-'));
+    try {
+      const db = join(dir, 'cloud.db');
+      // the guard refuses the NAT server's 0.0.0.0/0 pair in group ssh, which proxy's rule names
+      const r = await portsec('serve', '--example', 'seed', '--db', db, '--listen', '127.0.0.1:0', '--agents', 'off', '--guard', 'wide-pair-in-remote-group=reject');
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/^portsec: --example seed: POST \/v2\.0\/ports: 409 Allowed address pair 0\.0\.0\.0\/0 [^\n]*\n$/);
+      expect(r.stdout).not.toMatch(/^console:/m);
+      expect(existsSync(db)).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

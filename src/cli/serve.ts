@@ -55,7 +55,7 @@ async function serveExample(name: ExampleName, address: string, adminPassword: s
   } catch (e) {
     await close();
     for (const suffix of ['', '-wal', '-shm']) rmSync(`${db}${suffix}`, { force: true });
-    throw e;
+    throw new Error(`--example ${name}: ${(e as Error).message}`);
   }
 }
 
