@@ -6,27 +6,13 @@
  * Dependencies come from the npm cache when it holds them (--prefer-offline), else the registry; an
  * install that cannot get them fails the test with npm's own message.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exampleLogin, ROOT, type RunningServer, startServer } from './support/server.js';
+import { exampleLogin, ROOT, runProgram as run, type RunningServer, startServer } from './support/server.js';
 
-const exec = promisify(execFile);
 const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
-
-/** Runs a program; a non-zero exit is an answer, not a failure. */
-async function run(cmd: string, args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(cmd, args, { cwd, maxBuffer: 64 * 1024 * 1024 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
-  }
-}
 
 describe('npm pack', () => {
   const dir = mkdtempSync(join(tmpdir(), 'portsec-pack-'));

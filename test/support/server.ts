@@ -9,16 +9,19 @@ export const ROOT = resolve(import.meta.dirname, '../..');
 export const CLI = join(ROOT, 'dist/src/cli/main.js');
 export const SYSTEM_PYTHON = '/usr/bin/python3';
 
-/** Runs the built CLI; a non-zero exit is an answer (its code and output), not a failure. */
-export async function portsec(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs a program; a non-zero exit is an answer (its code and output), not a failure. */
+export async function runProgram(file: string, args: string[], cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { maxBuffer: 64 * 1024 * 1024 });
+    const { stdout, stderr } = await promisify(execFile)(file, args, { cwd, maxBuffer: 64 * 1024 * 1024 });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const x = e as { code: number; stdout: string; stderr: string };
     return { code: x.code, stdout: x.stdout, stderr: x.stderr };
   }
 }
+
+/** Runs the built CLI, as runProgram. */
+export const portsec = (...args: string[]) => runProgram(process.execPath, [CLI, ...args]);
 
 export interface RunningServer {
   url: string;
