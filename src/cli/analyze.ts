@@ -16,7 +16,7 @@ import { canReach } from '../analysis/reach.js';
 import { type Snapshot } from '../analysis/snapshot.js';
 import { auditBackends, type BackendUse, backendLine, backendLines, diffSideSentences, explained, explainedDiff, explainedExposure, headline, plainText, reachBackendLines, refLabel, sourcePhrase, sourcesText, stepSentences } from '../analysis/report/explain.js';
 import { diffMarkdown, markdown, reachMarkdown } from '../analysis/report/markdown.js';
-import { diffFindings, GITHUB_LIMITS, MAX_RESULTS, writeSarifTo } from '../analysis/report/sarif.js';
+import { diffFindings, SARIF_LIMITS, MAX_RESULTS, writeSarifTo } from '../analysis/report/sarif.js';
 import { type Column, formatRows, type RowFormat, tabulate } from '../analysis/report/table.js';
 import { InputError } from '../analysis/sources/errors.js';
 import { writeBaseline } from '../analysis/triage/baseline.js';
@@ -180,7 +180,7 @@ export function analyzeCommands(program: Command): void {
     .option('--write-baseline <file>', 'write every finding\'s id to the file, for --baseline')
     .option('--suppressions <file>', 'YAML or JSON: findings to leave out, each by id or by check and object, with a reason and an optional expiry date; SARIF carries them as suppressed results')
     .option('--show-derived', 'list the findings that follow from a root cause beside it, not folded under it')
-    .option('--sarif-max-results <n>', `results per SARIF run (GitHub code scanning shows ${GITHUB_LIMITS.results})`, integer('--sarif-max-results', 1, MAX_RESULTS), GITHUB_LIMITS.results), [...ROW_FORMATS, 'sarif', 'markdown'])
+    .option('--sarif-max-results <n>', `results per SARIF run (GitHub code scanning shows ${SARIF_LIMITS.results})`, integer('--sarif-max-results', 1, MAX_RESULTS), SARIF_LIMITS.results), [...ROW_FORMATS, 'sarif', 'markdown'])
     .action(async (o: Common & { widePairPrefix: number; widePairPrefix6: number; adminPorts: string; check?: string[]; failOn?: Severity; minSeverity?: Severity; baseline?: string; writeBaseline?: string; suppressions?: string; showDerived?: boolean; sarifMaxResults: number }, cmd: Command) => {
       // JSON lists every reported finding, each derived one with its rootCause
       const triaged = triageOptions({ ...o, showDerived: o.showDerived || o.format === 'json' });
@@ -194,7 +194,7 @@ export function analyzeCommands(program: Command): void {
       if (o.writeBaseline) writeBaseline(o.writeBaseline, findings, cloud.snapshot.source);
       const filtered = cloud.snapshot.ports.filter((p) => cloud.kind(p.id) === 'filtered').map((p) => p.id);
       const used = () => auditBackends(findings, filtered.map((id) => cloud.backendAt(id).backend), cloud.topology.options.backend);
-      if (o.format === 'sarif') await writeSarifTo(o.output, { findings: t.shown, suppressed: t.suppressed, summary: t.summary, source: cloud.snapshot.source, version, run: { audit: used() } }, { ...GITHUB_LIMITS, results: o.sarifMaxResults });
+      if (o.format === 'sarif') await writeSarifTo(o.output, { findings: t.shown, suppressed: t.suppressed, summary: t.summary, source: cloud.snapshot.source, version, run: { audit: used() } }, { ...SARIF_LIMITS, results: o.sarifMaxResults });
       else if (o.format === 'markdown') emit(o, markdown(t.shown, cloud.snapshot.source, used(), t.summary));
       else if (o.format === 'json') emit(o, JSON.stringify(t.shown, null, 2));
       else emit(o, [formatRows(tabulate(FINDING_COLUMNS, t.shown), o.format as RowFormat) || 'no findings', ...tableBackend(o, cloud, portUses(cloud, filtered)), ...(o.format === 'table' ? t.summary : [])].join('\n'));

@@ -21,15 +21,19 @@ const SCORE: Record<Severity, string> = { critical: '9.5', high: '8.0', medium: 
 /**
  * GitHub code scanning takes at most 25,000 results per run and shows the top 5,000 by
  * severity, keeps 100 of at most 1,000 locations per result, and takes files up to 10 MB
- * (gzip-compressed; kept uncompressed here, so the file uploads as it stands).
+ * (gzip-compressed; kept uncompressed here, so the file uploads as it stands). 5,000 results
+ * fit in 10 MB at about 2 KB each: a result keeps 5 locations (its message names the rest)
+ * and a message of a few lines (the full finding is in `portsec audit -f json`).
  */
 export interface SarifLimits {
   results: number;
   locations: number;
   bytes: number;
 }
-export const GITHUB_LIMITS: SarifLimits = { results: 5_000, locations: 100, bytes: 10_000_000 };
+export const SARIF_LIMITS: SarifLimits = { results: 5_000, locations: 5, bytes: 10_000_000 };
 export const MAX_RESULTS = 25_000;
+const MESSAGE_LINES = 6;
+const LINE_CHARS = 240;
 
 /** What the run assumed: an audit's backends (auditBackends), or a diff's two ends. */
 export type SarifRun = { audit: readonly AuditBackend[] } | { diff: { backend: NeutronBackend; to_backend: NeutronBackend } };
@@ -51,7 +55,17 @@ export interface SarifWritten {
   bytes: number;
 }
 
-const location = (o: Finding['objects'][number]) => ({ name: o.name ?? o.id, fullyQualifiedName: `${o.type}/${o.id}`, kind: 'resource' });
+const location = (o: Finding['objects'][number]) => ({ ...(o.name ? { name: o.name } : {}), fullyQualifiedName: `${o.type}/${o.id}`, kind: 'resource' });
+
+/** A few lines of the finding's evidence, each cut short, saying where the rest is. */
+function clipped(lines: readonly string[], id: string): string[] {
+  const kept = lines.slice(0, MESSAGE_LINES).map((l) => (l.length > LINE_CHARS ? `${l.slice(0, LINE_CHARS - 1)}…` : l));
+  return lines.length > MESSAGE_LINES ? [...kept, `… ${lines.length - MESSAGE_LINES} more lines (portsec audit -f json: ${id})`] : kept;
+}
+
+/** The fix whole or not at all: part of a script must never be run as if it were all of it. */
+const fixLines = (f: Finding): string[] =>
+  (!f.fix.length ? [] : f.fix.length <= MESSAGE_LINES && f.fix.every((l) => l.length <= LINE_CHARS) ? ['Fix:', ...f.fix] : [`Fix: ${f.fix.length} commands (portsec audit -f json: ${f.id})`]);
 
 function result(f: Finding, ruleIndex: number, limits: SarifLimits, suppression?: string): object {
   const related = f.objects.slice(1, limits.locations);
@@ -60,21 +74,22 @@ function result(f: Finding, ruleIndex: number, limits: SarifLimits, suppression?
     ruleIndex,
     level: LEVEL[f.severity],
     message: {
-      text: [f.title, ...f.evidence,
-        ...(f.derived ? [`${f.derived.length} derived finding(s) follow from this root cause: ${f.derived.join(', ')} (portsec audit --show-derived lists them)`] : []),
+      text: [f.title, ...clipped(f.evidence, f.id),
+        ...(f.derived ? [`${f.derived.length} derived finding(s) follow from this root cause (portsec audit --show-derived lists them)`] : []),
         ...(f.rootCause ? [`follows from ${f.rootCause}`] : []),
-        'Fix:', ...f.fix].join('\n'),
+        ...fixLines(f)].join('\n'),
     },
     locations: [{
       logicalLocations: f.objects.slice(0, 1).map(location),
       physicalLocation: { artifactLocation: { uri: `openstack/${f.objects[0]?.type ?? 'cloud'}/${f.objects[0]?.id ?? 'cloud'}` } },
     }],
     relatedLocations: related.map((o, i) => ({ id: i + 1, logicalLocations: [location(o)] })),
-    partialFingerprints: { primaryLocationLineHash: `${f.check}:${f.objects.map((o) => o.id).join(',')}` },
+    // the finding's id is the check and a hash of its objects: stable from run to run
+    partialFingerprints: { primaryLocationLineHash: f.id },
     ...(suppression === undefined ? {} : { suppressions: [{ kind: 'external', justification: suppression }] }),
     properties: {
-      id: f.id, severity: f.severity, fix: f.fix, ...(f.backend ? { backend: f.backend } : {}), ...(f.backends ? { backends: f.backends } : {}),
-      ...(f.rootCause ? { rootCause: f.rootCause } : {}), ...(f.derived ? { derived: f.derived } : {}),
+      id: f.id, severity: f.severity, ...(f.backend ? { backend: f.backend } : {}),
+      ...(f.rootCause ? { rootCause: f.rootCause } : {}), ...(f.derived ? { derived: f.derived.length } : {}),
       ...(f.objects.length > related.length + 1 ? { objectsLeftOut: f.objects.length - related.length - 1 } : {}),
     },
   };
@@ -87,7 +102,7 @@ const rank = (f: Finding) => SEVERITIES.indexOf(f.severity);
  * follows from them, suppressed findings last; results past the cap or the size limit are
  * left out and counted in the invocation's notifications.
  */
-export async function writeSarif(out: Writable, input: SarifInput, limits: SarifLimits = GITHUB_LIMITS): Promise<SarifWritten> {
+export async function writeSarif(out: Writable, input: SarifInput, limits: SarifLimits = SARIF_LIMITS): Promise<SarifWritten> {
   const candidates = [
     ...[...input.findings].sort((a, b) => rank(a) - rank(b) || Number(!!a.rootCause) - Number(!!b.rootCause)).map((finding) => ({ finding, reason: undefined })),
     ...[...(input.suppressed ?? [])].sort((a, b) => rank(a.finding) - rank(b.finding)),
@@ -120,10 +135,12 @@ export async function writeSarif(out: Writable, input: SarifInput, limits: Sarif
   // room for the closing notifications, which are a few lines
   const budget = limits.bytes - 16_384;
   let written = 0;
+  let full = false;
   const leftOut = new Map<Severity, number>();
   for (const c of candidates) {
-    const text = `${written ? ',' : ''}\n${JSON.stringify(result(c.finding, checks.indexOf(c.finding.check), limits, c.reason))}`;
-    if (written >= limits.results || bytes + Buffer.byteLength(text) > budget) {
+    const text: string | undefined = full || written >= limits.results ? undefined : `${written ? ',' : ''}\n${JSON.stringify(result(c.finding, checks.indexOf(c.finding.check), limits, c.reason))}`;
+    // the first result that does not fit ends the list: what follows is less severe
+    if (text === undefined || (full = bytes + Buffer.byteLength(text) > budget)) {
       leftOut.set(c.finding.severity, (leftOut.get(c.finding.severity) ?? 0) + 1);
       continue;
     }
