@@ -197,7 +197,7 @@ export function analyzeCommands(program: Command): void {
       if (o.format === 'sarif') await writeSarifTo(o.output, { findings: t.shown, suppressed: t.suppressed, summary: t.summary, source: cloud.snapshot.source, version, run: { audit: used() } }, { ...SARIF_LIMITS, results: o.sarifMaxResults });
       else if (o.format === 'markdown') emit(o, markdown(t.shown, cloud.snapshot.source, used(), t.summary));
       else if (o.format === 'json') emit(o, JSON.stringify(t.shown, null, 2));
-      else emit(o, [formatRows(tabulate(FINDING_COLUMNS, t.shown), o.format as RowFormat) || 'no findings', ...tableBackend(o, cloud, portUses(cloud, filtered)), ...(o.format === 'table' ? t.summary : [])].join('\n'));
+      else emit(o, [formatRows(tabulate(FINDING_COLUMNS, t.shown), o.format as RowFormat) || 'no findings', ...(o.format === 'table' ? t.summary : []), ...tableBackend(o, cloud, portUses(cloud, filtered))].join('\n'));
       // what was left out, where it cannot break a parseable answer
       if (!['table', 'markdown', 'sarif'].includes(o.format) && t.summary.length) process.stderr.write(`${t.summary.join('\n')}\n`);
       if (o.failOn && failsOn(t, o.failOn)) process.exitCode = 1;
