@@ -126,9 +126,16 @@ export async function writeSarif(out: Writable, input: SarifInput, limits: Sarif
     properties: 'diff' in run ? run.diff : { backends: Object.fromEntries(run.audit.map(({ backend, ...counts }) => [backend, counts])) },
   };
   let bytes = 0;
+  // results gathered into chunks of about 64 KiB: one write each, waiting when the stream is full
+  let pending = '';
+  const flush = async () => {
+    if (pending && !out.write(pending)) await once(out, 'drain');
+    pending = '';
+  };
   const write = async (chunk: string) => {
     bytes += Buffer.byteLength(chunk);
-    if (!out.write(chunk)) await once(out, 'drain');
+    pending += chunk;
+    if (pending.length >= 65_536) await flush();
   };
   const opening = JSON.stringify({ $schema: 'https://json.schemastore.org/sarif-2.1.0.json', version: '2.1.0', runs: [head] });
   await write(`${opening.slice(0, -3)},"results":[`);
@@ -157,6 +164,7 @@ export async function writeSarif(out: Writable, input: SarifInput, limits: Sarif
     ...(input.summary ?? []).map((text) => ({ level: 'note', message: { text } })),
   ];
   await write(`\n],"invocations":${JSON.stringify([{ executionSuccessful: true, toolExecutionNotifications: notifications, properties: { results: candidates.length, written, leftOut: Object.fromEntries(leftOut) } }])}}]}\n`);
+  await flush();
   return { results: written, leftOut: left, bytes };
 }
 

@@ -48,7 +48,7 @@ export function triage(findings: readonly Finding[], o: TriageOptions = {}): Tri
   const now = o.now ?? new Date();
   const active = (o.suppressions ?? []).filter((s) => inForce(s, now));
   const expired = (o.suppressions ?? []).filter((s) => !inForce(s, now));
-  const byId = new Map(findings.map((f) => [f.id, f]));
+  const byId = new Map(active.length ? findings.map((f) => [f.id, f]) : []);
   /** a root cause's suppression covers what follows from it */
   const suppression = (f: Finding): Suppression | undefined => {
     const own = active.find((s) => matches(s, f));
@@ -66,9 +66,10 @@ export function triage(findings: readonly Finding[], o: TriageOptions = {}): Tri
     if (o.minSeverity && rank(f.severity) > rank(o.minSeverity)) return (below++, false);
     return true;
   });
-  const keptIds = new Set(kept.map((f) => f.id));
+  const keptIds = new Set(kept.length === findings.length ? [] : kept.map((f) => f.id));
   // a root left out leaves its derived findings standing on their own
-  const reported = kept.map((f): Finding => {
+  const reported = kept.length === findings.length ? kept : kept.map((f): Finding => {
+    if (!f.rootCause && !f.derived) return f;
     const { rootCause, derived, ...rest } = f;
     const under = derived?.filter((id) => keptIds.has(id));
     return { ...rest, ...(rootCause && keptIds.has(rootCause) ? { rootCause } : {}), ...(under?.length ? { derived: under } : {}) };
@@ -76,7 +77,7 @@ export function triage(findings: readonly Finding[], o: TriageOptions = {}): Tri
   const shown = o.showDerived ? reported : reported.filter((f) => !f.rootCause);
   const folded = reported.length - shown.length;
   const summary = [
-    ...(folded ? [`${plural(folded, 'derived finding')} folded under ${plural(new Set(reported.flatMap((f) => f.rootCause ?? [])).size, 'root cause')} (--show-derived lists them)`] : []),
+    ...(folded ? [`${plural(folded, 'derived finding')} folded under ${plural(shown.filter((f) => f.derived).length, 'root cause')} (--show-derived lists them)`] : []),
     ...(below ? [`${plural(below, 'finding')} below --min-severity ${o.minSeverity}`] : []),
     ...(baselined ? [`${plural(baselined, 'finding')} in the baseline`] : []),
     ...(suppressed.length ? [`${plural(suppressed.length, 'finding')} suppressed`] : []),
