@@ -158,7 +158,7 @@ export async function writeSarif(out: Writable, input: SarifInput, limits: Sarif
   const notifications = [
     ...(left ? [{
       level: 'warning',
-      message: { text: `${left} of ${candidates.length} results left out to stay within GitHub code scanning's limits (${limits.results} results per run, ${limits.bytes} bytes): ${SEVERITIES.filter((s) => leftOut.has(s)).map((s) => `${leftOut.get(s)} ${s}`).join(', ')}; portsec audit -f json lists every finding, --min-severity reports fewer, --sarif-max-results raises the cap (at most ${MAX_RESULTS})` },
+      message: { text: `${left} of ${candidates.length} results left out to stay within GitHub code scanning's limits (${limits.results} results per run, ${limits.bytes} bytes): ${SEVERITIES.filter((s) => leftOut.has(s)).map((s) => `${leftOut.get(s)} ${s}`).join(', ')}; -f json lists them all (the audit: --min-severity reports fewer, --sarif-max-results raises the cap up to ${MAX_RESULTS})` },
       descriptor: { id: 'results-left-out' },
     }] : []),
     ...(input.summary ?? []).map((text) => ({ level: 'note', message: { text } })),
