@@ -13,10 +13,15 @@ import type { Core } from 'cytoscape';
 import { type Browser, chromium, type ConsoleMessage, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { NeutronClient } from '../src/lab/client.js';
+import type { Finding } from '../src/analysis/answers.js';
+import type { Snapshot } from '../src/analysis/snapshot.js';
+import { clusterGroups } from '../ui/src/graph/clusters.js';
 import { referenceEdges } from '../ui/src/graph/elements.js';
 import { widest, widthOf } from '../ui/src/graph/pairs.js';
-import { type Cloud, mostRunBackend, type Port } from '../ui/src/neutron.js';
-import { ROOT, type RunningServer, startServer } from './support/server.js';
+import { type Cloud, mostRunBackend, type Port, shortNames } from '../ui/src/neutron.js';
+import { rootCauses } from '../ui/src/root-causes.js';
+import { port, rule, snapshot } from './support/snapshot-builder.js';
+import { ROOT, type RunningConsole, type RunningServer, startConsole, startServer } from './support/server.js';
 
 declare global {
   interface Window {
@@ -61,7 +66,7 @@ describe('pair widths and edges (the console\'s pure parts)', () => {
       remote_ip_prefix: null, remote_group_id: remote,
     });
     const cloud: Cloud = {
-      groups: ['a', 'b'].map((id) => ({ id, name: id, description: '' })),
+      groups: ['a', 'b'].map((id) => ({ id, name: id, description: '', project_id: 'p' })),
       rules: [rule('1', 'b', 'ingress', 'a'), rule('2', 'b', 'ingress', 'a'), rule('3', 'b', 'egress', 'a'), rule('4', 'a', 'ingress', 'hidden'), rule('5', 'a', 'ingress', null)],
       ports: [], networks: [],
     };
@@ -77,6 +82,47 @@ describe('pair widths and edges (the console\'s pure parts)', () => {
     expect(mostRunBackend(ports('openvswitch'))).toBe('openvswitch');
     expect(mostRunBackend(ports(undefined, undefined))).toBe('iptables');
     expect(mostRunBackend([])).toBe('iptables');
+  });
+});
+
+describe('names, root causes and clusters (the console\'s pure parts)', () => {
+  test('long names sharing a prefix are cut in the middle and stay apart; names cut alike get their id', () => {
+    const items = ['production-eu-west-1-frontend-web-blue', 'production-eu-west-1-frontend-web-green', 'ssh', 'default', 'default']
+      .map((name, i) => ({ id: `${i}abcdef`, name }));
+    const short = shortNames(items, 20);
+    expect([...short.values()]).toEqual(['production…-web-blue', 'production…web-green', 'ssh', 'default', 'default']);
+    expect(Math.max(...[...short.values()].map((s) => s.length))).toBeLessThanOrEqual(20);
+    const alike = shortNames(['a-very-long-name-1-that-ends-alike', 'a-very-long-name-2-that-ends-alike'].map((name, i) => ({ id: `${i}abc`, name })), 20);
+    expect(new Set(alike.values()).size).toBe(2);
+    expect([...alike.values()].map((s) => s.slice(-5))).toEqual(['#0abc', '#1abc']);
+  });
+
+  const finding = (id: string, check: string, title: string, portId: string, extra: Record<string, unknown> = {}): Finding => ({
+    id, check, severity: 'critical', title, objects: [{ type: 'security_group', id: 'g' }, { type: 'port', id: portId }], evidence: [], fix: [], ...extra,
+  });
+
+  test('wide-pair findings fold by port and pair; the analyzer\'s rootCause wins where it is given', () => {
+    const fs = [
+      finding('a1', 'wide-pair-in-remote-group', 'nat\'s allowed-address pair 0.0.0.0/0 widens every rule naming group ssh', 'nat'),
+      finding('a2', 'wide-pair-in-remote-group', 'nat\'s allowed-address pair 0.0.0.0/0 widens every rule naming group mon', 'nat'),
+      finding('b1', 'wide-pair-in-remote-group', 'nat2\'s allowed-address pair 0.0.0.0/0 widens every rule naming group ssh', 'nat2'),
+      { ...finding('u', 'unused-group', 'group x is unused', 'x'), severity: 'low' as const },
+      finding('r', 'stale-members', 'root', 'p'),
+      finding('d', 'admin-port-open-to-world', 'derived', 'q', { rootCause: 'r' }),
+    ];
+    const causes = rootCauses(fs);
+    expect(causes.map((c) => c.findings.map((f) => f.id))).toEqual([['a1', 'a2'], ['r', 'd'], ['b1'], ['u']]);
+    expect(causes[1].root.id).toBe('r');
+  });
+
+  test('groups cluster by project and reference component; unreferenced groups are one cluster per project', () => {
+    const groups = ['a1', 'a2', 'a3', 'b1', 'b2', 'lone1', 'lone2'].map((id) => ({ id, name: id, description: '', project_id: id.startsWith('b') ? 'q' : 'p' }));
+    const edges = [{ id: 'a1>a2', from: 'a1', to: 'a2', rules: [] }, { id: 'a3>a2', from: 'a3', to: 'a2', rules: [] }, { id: 'b1>b2', from: 'b1', to: 'b2', rules: [] }];
+    const c = clusterGroups(groups, edges);
+    expect([...c.clusters.values()].map((x) => [x.project, x.groups, x.hub])).toEqual([
+      ['p', ['a1', 'a2', 'a3'], 'a2'], ['q', ['b1', 'b2'], 'b1'], ['p', ['lone1', 'lone2'], undefined],
+    ]);
+    expect([...c.projects!.keys()]).toEqual(['p', 'q']);
   });
 });
 

@@ -210,8 +210,15 @@ export function Graph({ elements, selected, onSelect, onReady, label, visible }:
       handlers.current.onSelect(line && parseRef(line.ref));
     });
     cy.on('tap', 'node, edge', (e) => handlers.current.onSelect(parseRef(e.target.data('ref'))));
-    cy.on('mouseover', 'node, edge', (e) => title(String(e.target.data('label'))));
-    cy.on('mouseout', 'node, edge', () => title(''));
+    // the full name on hover (labels cut long names); a quiet edge shows its label while hovered
+    cy.on('mouseover', 'node, edge', (e) => {
+      title(String(e.target.data('title') ?? e.target.data('label')));
+      e.target.addClass('hover');
+    });
+    cy.on('mouseout', 'node, edge', (e) => {
+      title('');
+      e.target.removeClass('hover');
+    });
     cy.on('mousemove', (e) => {
       if (e.target === cy) title(underlay.hit(e.position)?.label ?? '');
     });

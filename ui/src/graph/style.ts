@@ -85,6 +85,25 @@ export const graphStyle: StylesheetJson = [
     },
   },
   {
+    // labels along their edge, lifted off the line, so that crossing edges' labels do not sit on one another
+    selector: 'edge[label]',
+    style: { 'text-rotation': 'autorotate', 'text-margin-y': -10, 'text-max-width': '180px' },
+  },
+  // many edges: labelled only when selected or hovered
+  { selector: 'edge.quiet', style: { label: '' } },
+  { selector: 'edge.quiet:selected, edge.quiet.hover', style: { label: 'data(label)', 'z-index': 10 } },
+  // an ALLOW that exists only through a finding: dashed, on top
+  { selector: 'edge.through-finding', style: { 'line-style': 'dashed', 'line-dash-pattern': [8, 4], 'z-index': 5 } },
+  {
+    // a large cloud's clusters and projects: labelled boxes that open when selected
+    selector: 'node.cluster.collapsed, node.project.collapsed',
+    style: { width: 190, height: 78, 'font-size': 13, 'text-valign': 'center', 'text-max-width': '180px', 'border-width': 2, 'background-color': '#f6f8fa' },
+  },
+  {
+    selector: 'node.cluster.expanded, node.project.expanded',
+    style: { 'background-color': '#fbfcfd', 'border-style': 'dashed', 'font-size': 14, 'font-weight': 'bold', 'text-valign': 'top', 'text-margin-y': -4, padding: '18px' },
+  },
+  {
     // a group naming itself (the default group does): a loop wide enough to leave the node
     selector: 'edge.loop',
     style: { 'loop-direction': '-45deg', 'loop-sweep': '-70deg', 'control-point-step-size': 90, 'text-margin-y': -30 },

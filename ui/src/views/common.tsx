@@ -43,6 +43,8 @@ export function CopyButton({ text, what }: { text: string; what: string }) {
 export interface Navigate {
   /** selects an object in the graph (and switches to it) */
   show: (r: Ref) => void;
+  /** shows a finding in the Findings tab */
+  finding: (id: string) => void;
 }
 
 /** A link to the object in the graph; `text` names it inside a sentence (default: its kind and name). */
