@@ -511,3 +511,83 @@ describe('a large graph (over 400 groups), and the cloud the console reads', () 
     expect(problems).toEqual([]);
   });
 });
+
+/** The seed's pitfall as a dump: nat (pair 0.0.0.0/0) and int in ssh, whose members proxy admits on tcp/80. */
+function seedDump(): Snapshot {
+  return snapshot([
+    port('nat', ['10.10.10.10'], ['ssh'], ['0.0.0.0/0']), port('int', ['10.10.10.20'], ['ssh']), port('proxy', ['10.10.10.30'], ['proxy']),
+  ], ['ssh', 'proxy'], [
+    rule('r22', 'ssh', { port_range_min: 22, port_range_max: 22, remote_ip_prefix: '10.10.10.0/24' }),
+    rule('r80', 'proxy', { port_range_min: 80, port_range_max: 80, remote_group_id: 'ssh' }),
+  ]);
+}
+
+/** Whether two labels' boxes (model coordinates) overlap. */
+const overlap = (a: { x1: number; x2: number; y1: number; y2: number }, b: typeof a) => a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
+
+describe('portsec console over the seed\'s dump: read-only, no login', () => {
+  let console_: RunningConsole;
+  let browser: Browser;
+  let page: Page;
+  let problems: string[];
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'portsec-console-'));
+    writeFileSync(join(dir, 'seed.json'), JSON.stringify(seedDump()));
+    console_ = await startConsole(['--from', join(dir, 'seed.json')]);
+    browser = await launch();
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    problems = watch(page);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await console_?.stop();
+  });
+
+  test('the server answers the analysis to the token only, has no Neutron API and listens on loopback', async () => {
+    expect(new URL(console_.url).hostname).toBe('127.0.0.1');
+    expect((await fetch(`${console_.origin}/analysis/v1/cloud`)).status).toBe(401);
+    expect((await fetch(`${console_.origin}/analysis/v1/cloud`, { headers: { 'X-Auth-Token': `${console_.token}x` } })).status).toBe(401);
+    const cloud = await (await fetch(`${console_.origin}/analysis/v1/cloud`, { headers: { 'X-Auth-Token': console_.token } })).json();
+    expect(cloud.security_groups.map((g: { name: string }) => g.name)).toEqual(['ssh', 'proxy']);
+    const write = await fetch(`${console_.origin}/v2.0/ports`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"port":{}}' });
+    expect(write.status).toBe(404);
+    const refused = await startConsole(['--from', 'x.json', '--listen', '0.0.0.0:0']).then(() => 'started', (e: Error) => e.message);
+    expect(refused).toMatch(/listens on this machine only/);
+  });
+
+  test('the printed URL opens the console without a login: the pitfall finding, and proxy\'s tcp/80 from ssh marked as allowed only through it', async () => {
+    await page.goto(console_.url);
+    await page.waitForFunction(() => performance.getEntriesByName('portsec:graph').length > 0);
+    // the token left the address bar; no login form, no log out
+    expect(new URL(page.url()).hash).toBe('');
+    expect(await page.locator('input[name="user"]').count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Log out' }).count()).toBe(0);
+    expect(await page.locator('.who').textContent()).toMatch(/^read-only · files .*seed\.json$/);
+    const side = page.getByRole('complementary', { name: 'Findings on the graph' });
+    await side.locator('[data-check="wide-pair-in-remote-group"]').waitFor();
+    const id = await side.locator('[data-check="wide-pair-in-remote-group"]').getAttribute('data-id');
+    const edge = await page.evaluate(() => window.portsecGraph!.edges().map((e) => ({ ref: e.data('ref'), finding: e.data('finding'), classes: e.classes(), dashed: e.style('line-style'), label: e.data('label') })));
+    expect(edge).toEqual([{ ref: 'edge:ssh>proxy', finding: id, classes: expect.arrayContaining(['through-finding', 'finding-red']), dashed: 'dashed', label: expect.stringMatching(/^tcp\/80: allowed only through a finding\n⚠ nat's allowed-address pair 0\.0\.0\.0\/0/) }]);
+    // the edge's labels and the nodes' do not cover one another
+    const boxes = await page.evaluate(() => window.portsecGraph!.elements().filter((e) => e.isEdge() || e.isChild() || !e.isParent())
+      .map((e) => e.boundingBox({ includeNodes: false, includeEdges: false, includeLabels: true } as never)).filter((b) => b.w > 0));
+    for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) expect(overlap(boxes[i], boxes[j]), `labels ${i} and ${j}`).toBe(false);
+    await page.screenshot({ path: join(ARTIFACTS, 'console-seed.png') });
+  });
+
+  test('the marked reference links to its finding', async () => {
+    await page.evaluate(() => {
+      window.portsecGraph!.$('edge').emit('tap');
+    });
+    const note = page.getByRole('complementary', { name: 'Selection' }).locator('.through').first();
+    await note.waitFor();
+    expect(await note.textContent()).toMatch(/^⚠ allowed only through a finding: nat's allowed-address pair 0\.0\.0\.0\/0 widens every rule naming group ssh/);
+    const id = await note.getAttribute('data-finding');
+    await note.getByRole('button').click();
+    expect(await page.getByRole('tab', { name: /Findings/ }).getAttribute('aria-selected')).toBe('true');
+    await expect.poll(() => page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.id)).toBe(id);
+    expect(await page.evaluate(() => document.activeElement?.closest('.findings-view') !== null)).toBe(true);
+    expect(problems).toEqual([]);
+  });
+});

@@ -1,5 +1,5 @@
 /** The analyzer's findings under their root causes: severity, affected objects, evidence, and the fix as openstack commands. */
-import { useEffect } from 'preact/hooks';
+import { useEffect, useRef } from 'preact/hooks';
 import { type Finding, type Severity, SEVERITIES } from '../../../src/analysis/answers.js';
 import type { CloudIndex } from '../cloud-index.js';
 import { worst } from '../graph/marks.js';
@@ -10,7 +10,7 @@ export function FindingCard({ finding, index, nav, headingLevel = 3 }: { finding
   const H = headingLevel === 3 ? 'h3' : 'h4';
   const fix = finding.fix.join('\n');
   return (
-    <article class={`finding finding-${finding.severity}`} data-check={finding.check} id={findingAnchor(finding.id)} tabIndex={-1}>
+    <article class={`finding finding-${finding.severity}`} data-check={finding.check} data-id={finding.id} tabIndex={-1}>
       <H><SeverityChip severity={finding.severity} /> {finding.title}</H>
       <p class="meta">check <code>{finding.check}</code>{finding.backend && <> · assumes <BackendBadge backend={finding.backend} /></>}</p>
       <p class="objects">
@@ -35,8 +35,6 @@ export function FindingCard({ finding, index, nav, headingLevel = 3 }: { finding
   );
 }
 
-export const findingAnchor = (id: string) => `finding-${id}`;
-
 /** A root cause: its finding in full, the findings that follow from it folded beneath (open when one of them is asked for). */
 export function CauseCard({ cause, index, nav, focus }: { cause: RootCause; index: CloudIndex; nav: Navigate; focus?: string }) {
   const more = cause.findings.slice(1);
@@ -58,14 +56,15 @@ export function FindingsView({ findings, error, index, nav, focus }: { findings:
   const counts = new Map<Severity, number>();
   for (const f of findings) counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
   const causes = rootCauses(findings);
+  const view = useRef<HTMLElement>(null);
+  // the finding a link asked for (the same card may be drawn beside the graph too: this view's own)
   useEffect(() => {
-    if (!focus) return;
-    const el = document.getElementById(findingAnchor(focus));
-    el?.scrollIntoView({ block: 'start' });
-    el?.focus();
+    const card = focus ? view.current?.querySelector<HTMLElement>(`[data-id="${CSS.escape(focus)}"]`) : undefined;
+    card?.scrollIntoView({ block: 'start' });
+    card?.focus();
   }, [focus]);
   return (
-    <section class="findings-view" aria-labelledby="findings-title">
+    <section class="findings-view" aria-labelledby="findings-title" ref={view}>
       <h2 id="findings-title">Findings</h2>
       {error && <p class="error" role="alert">The analyzer did not answer: {error}</p>}
       <p class="summary">
