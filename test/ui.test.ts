@@ -109,10 +109,14 @@ describe('names, root causes and clusters (the console\'s pure parts)', () => {
       { ...finding('u', 'unused-group', 'group x is unused', 'x'), severity: 'low' as const },
       finding('r', 'stale-members', 'root', 'p'),
       finding('d', 'admin-port-open-to-world', 'derived', 'q', { rootCause: 'r' }),
+      // open to the Internet only through nat2's pair: a rule the wide-pair finding names
+      finding('o', 'admin-port-open-to-world', 'group web opens port 22 to the whole Internet', 'web-1'),
     ];
+    fs[2].objects.push({ type: 'security_group_rule', id: 'rule-web-22' });
+    fs[6].objects.push({ type: 'security_group_rule', id: 'rule-web-22' });
     const causes = rootCauses(fs);
-    expect(causes.map((c) => c.findings.map((f) => f.id))).toEqual([['a1', 'a2'], ['r', 'd'], ['b1'], ['u']]);
-    expect(causes[1].root.id).toBe('r');
+    expect(causes.map((c) => c.findings.map((f) => f.id))).toEqual([['a1', 'a2'], ['b1', 'o'], ['r', 'd'], ['u']]);
+    expect(causes[2].root.id).toBe('r');
   });
 
   test('groups cluster by project and reference component; unreferenced groups are one cluster per project', () => {
@@ -588,6 +592,128 @@ describe('portsec console over the seed\'s dump: read-only, no login', () => {
     expect(await page.getByRole('tab', { name: /Findings/ }).getAttribute('aria-selected')).toBe('true');
     await expect.poll(() => page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.id)).toBe(id);
     expect(await page.evaluate(() => document.activeElement?.closest('.findings-view') !== null)).toBe(true);
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('portsec console on 1,000 groups: labelled clusters and root causes first', () => {
+  const TIERS = ['lb', 'web', 'app', 'db', 'cache', 'queue', 'ssh', 'monitor', 'batch', 'admin'];
+  const APPS = 90;
+  const SHARED = 100;
+  const NAT_EVERY = 9;
+  const LONG = 'tenant-b-shared-infrastructure-platform-services-';
+  let console_: RunningConsole;
+  let browser: Browser;
+  let page: Page;
+  let problems: string[];
+
+  /** 90 applications of 10 tiered groups in one project (a NAT server with pair 0.0.0.0/0 in every ninth one's ssh), 100 long-named lone groups in another. */
+  function cloud(): Snapshot {
+    const ports = [];
+    const rules = [];
+    const groups: string[] = [];
+    for (let a = 0; a < APPS; a++) {
+      const g = (t: string) => `${t}-${a}`;
+      groups.push(...TIERS.map(g));
+      const ref = (tier: string, remote: string, p: number) => rule(`r-${tier}-${remote}-${a}`, g(tier), { port_range_min: p, port_range_max: p, remote_group_id: g(remote) });
+      rules.push(ref('web', 'lb', 80), ref('app', 'web', 8080), ref('db', 'app', 5432), ref('ssh', 'admin', 22), ...TIERS.filter((t) => t !== 'ssh').map((t) => ref(t, 'ssh', 22)));
+      TIERS.forEach((t, i) => {
+        for (let k = 0; k < 3; k++) ports.push(port(`${t}-${a}-${k}`, [`10.${a}.${i}.${k + 2}`], [g(t)]));
+      });
+      if (a % NAT_EVERY === 0) ports.push(port(`nat-${a}`, [`10.${a}.99.2`], [g('ssh')], ['0.0.0.0/0']));
+    }
+    for (let i = 0; i < SHARED; i++) {
+      groups.push(`${LONG}${i}`);
+      ports.push(port(`shared-${i}`, [`10.200.${i}.2`], [`${LONG}${i}`]));
+    }
+    const s = snapshot(ports, groups, rules);
+    s.subnets[0].cidr = '10.0.0.0/8';
+    for (const g of s.security_groups) if (g.id.startsWith(LONG)) g.project_id = 'tenant-b';
+    return s;
+  }
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'portsec-console-large-'));
+    writeFileSync(join(dir, 'cloud.json'), JSON.stringify(cloud()));
+    console_ = await startConsole(['--from', join(dir, 'cloud.json')]);
+    browser = await launch();
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    problems = watch(page);
+    await page.goto(console_.url);
+    await page.waitForFunction(() => performance.getEntriesByName('portsec:graph').length > 0, null, { timeout: 60_000 });
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await console_?.stop();
+  });
+
+  test('the first view: the two projects open, their clusters labelled with a name, counts and the worst severity; no group drawn yet', async () => {
+    const nodes = await page.evaluate(() => window.portsecGraph!.nodes().map((n) => ({ ref: String(n.data('ref')), label: String(n.data('label')), parent: n.parent().data('ref') as string | undefined })));
+    expect(nodes.filter((n) => n.ref.startsWith('group:'))).toEqual([]);
+    expect(nodes.filter((n) => n.ref.startsWith('project:')).map((n) => n.ref)).toEqual(['project:p', 'project:tenant-b']);
+    const clusters = nodes.filter((n) => n.ref.startsWith('cluster:'));
+    expect(clusters).toHaveLength(APPS + 1);
+    for (const c of clusters) expect(c.label).toMatch(/^\S.*\n\d+ groups · [\d,]+ ports(\n⚠ \w+ · \d+ findings?)?$/);
+    // an application's cluster is named by its hub (ssh, which every tier admits from), the NAT servers' marked critical
+    const apps = clusters.filter((c) => c.parent === 'project:p');
+    expect(apps.map((c) => c.label.split('\n')[0])).toEqual(Array.from({ length: APPS }, (_, a) => `ssh-${a} +9`));
+    expect(apps.filter((c) => c.label.includes('⚠ critical'))).toHaveLength(APPS / NAT_EVERY);
+    expect(clusters.filter((c) => c.parent === 'project:tenant-b').map((c) => c.label)).toEqual([`groups without references\n${SHARED} groups · ${SHARED} ports`]);
+    await page.screenshot({ path: join(ARTIFACTS, 'console-1000.png') });
+  });
+
+  test('root causes first: one per NAT server beside the graph and in the Findings tab, the findings that follow from each folded under it', async () => {
+    const findings = (await (await fetch(`${console_.origin}/analysis/v1/findings`, { headers: { 'X-Auth-Token': console_.token } })).json()).findings as Finding[];
+    const nats = APPS / NAT_EVERY;
+    const side = page.getByRole('complementary', { name: 'Findings on the graph' });
+    await side.locator('.cause').first().waitFor();
+    const beside = await side.locator('.cause').evaluateAll((cs) => cs.map((c) => c.querySelector('h3')?.textContent ?? ''));
+    expect(beside).toHaveLength(nats);
+    expect(beside.every((t) => /^critical nat-\d+'s allowed-address pair 0\.0\.0\.0\/0/.test(t))).toBe(true);
+    await page.getByRole('tab', { name: /Findings/ }).click();
+    const summary = await page.locator('.findings-view .summary').textContent();
+    const causes = page.locator('.findings-view .cause');
+    const shown = await causes.evaluateAll((cs) => cs.map((c) => [(c as HTMLElement).querySelector('article')!.dataset.check, Number((c as HTMLElement).dataset.count)]));
+    // each NAT server's pair, with the admin ports it opens to the Internet (a rule naming ssh each) folded under it
+    expect(shown.slice(0, nats)).toEqual(Array(nats).fill(['wide-pair-in-remote-group', TIERS.length]));
+    expect(summary).toMatch(new RegExp(`^${shown.length} root causes of ${findings.length} findings:`));
+    expect(shown.length).toBeLessThan(findings.length / 5);
+    // every finding is under exactly one cause
+    expect(shown.reduce((n, [, count]) => n + (count as number), 0)).toBe(findings.length);
+    await page.getByRole('tab', { name: 'Graph' }).click();
+  });
+
+  test('a cluster opens when selected: its groups drawn inside it, with the references between them', async () => {
+    await page.evaluate(() => {
+      window.portsecGraph!.nodes().filter((n) => n.data('ref') === 'cluster:p/ssh-0' || String(n.data('label')).startsWith('ssh-0 +9')).emit('tap');
+    });
+    await page.getByRole('heading', { name: 'Cluster ssh-0 and 9 more' }).waitFor();
+    await expect.poll(() => page.evaluate(() => window.portsecGraph!.nodes('.group').map((n) => String(n.data('label')).split('\n')[0].replace(/^⚠ /, '')).sort()))
+      .toEqual(TIERS.map((t) => `${t}-0`).sort());
+    const edges = await page.evaluate(() => window.portsecGraph!.edges().map((e) => ({ classes: e.classes(), label: e.style('label') as string })));
+    expect(edges).toHaveLength(13);
+    // thirteen references: labelled only when selected or hovered; the ones through the NAT server's pair marked
+    expect(edges.every((e) => e.classes.includes('quiet') && e.label === '')).toBe(true);
+    expect(edges.filter((e) => e.classes.includes('through-finding'))).toHaveLength(9);
+  });
+
+  test('long names sharing a prefix stay apart in the list and the graph, the full name on hover', async () => {
+    await page.getByLabel('Find a group').fill(LONG);
+    const items = page.getByRole('navigation', { name: 'Security groups' }).locator('.item .name');
+    await expect.poll(() => items.count()).toBe(50);
+    const listed = await items.evaluateAll((es) => es.map((e) => [e.textContent, e.getAttribute('title')]));
+    expect(new Set(listed.map(([text]) => text)).size).toBe(listed.length);
+    for (const [text, title] of listed) {
+      expect(title).toMatch(new RegExp(`^${LONG}\\d+$`));
+      expect(text!.length).toBeLessThanOrEqual(20);
+      expect(text!.endsWith(title!.slice(-5))).toBe(true);
+    }
+    await items.first().click();
+    await page.getByRole('heading', { name: `Group ${listed[0][1]}` }).waitFor();
+    const labels = await page.evaluate((long) => window.portsecGraph!.nodes('.group').filter((n) => String(n.data('title')).includes(long))
+      .map((n) => String(n.data('label')).split('\n')[0]), LONG);
+    expect(labels).toHaveLength(SHARED);
+    expect(new Set(labels).size).toBe(SHARED);
     expect(problems).toEqual([]);
   });
 });

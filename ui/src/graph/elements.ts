@@ -150,7 +150,7 @@ function containerNode(id: string, ref: Ref, name: string, groups: string[], inp
     group: 'nodes',
     data: {
       id, ref: refKey(ref), ...(parent && { parent }),
-      label: isOpen ? `${name} (${counts})` : `${name}\n${counts}${top ? `\n⚠ ${plural(findings.size, 'finding')}, worst ${top.severity}` : ''}`,
+      label: isOpen ? `${name} (${counts})` : `${name}\n${counts}${top ? `\n⚠ ${top.severity} · ${plural(findings.size, 'finding')}` : ''}`,
       title: `${name}: ${counts}${top ? `; ${plural(findings.size, 'finding')}, worst ${top.severity}` : ''}`,
     },
     classes: `${ref.kind} ${isOpen ? 'expanded' : 'collapsed'}${markClasses([...findings])}`,

@@ -35,7 +35,9 @@ export function drawnSeverity(s: Severity | undefined): 'red' | 'amber' | undefi
  */
 const WIDENING = new Set(['wide-pair-in-remote-group', 'wide-pair-in-default-group', 'wide-pair-pinned-to-mac', 'stale-members', 'ovs-shared-wildcard-member']);
 
+export const isWidening = (f: Finding): boolean => WIDENING.has(f.check);
+
 /** The worst of the findings through which a rule they name admits more than written, if any. */
 export function throughFinding(findings: Finding[] | undefined): Finding | undefined {
-  return worst(findings?.filter((f) => WIDENING.has(f.check)));
+  return worst(findings?.filter(isWidening));
 }

@@ -97,11 +97,12 @@ export const graphStyle: StylesheetJson = [
   {
     // a large cloud's clusters and projects: labelled boxes that open when selected
     selector: 'node.cluster.collapsed, node.project.collapsed',
-    style: { width: 190, height: 78, 'font-size': 13, 'text-valign': 'center', 'text-max-width': '180px', 'border-width': 2, 'background-color': '#f6f8fa' },
+    // large type: a thousand groups' clusters are drawn small, and their labels must still read
+    style: { width: 300, height: 120, 'font-size': 22, 'text-valign': 'center', 'text-max-width': '290px', 'border-width': 3, 'background-color': '#f6f8fa', 'min-zoomed-font-size': 5 },
   },
   {
     selector: 'node.cluster.expanded, node.project.expanded',
-    style: { 'background-color': '#fbfcfd', 'border-style': 'dashed', 'font-size': 14, 'font-weight': 'bold', 'text-valign': 'top', 'text-margin-y': -4, padding: '18px' },
+    style: { 'background-color': '#fbfcfd', 'border-style': 'dashed', 'font-size': 24, 'font-weight': 'bold', 'text-valign': 'top', 'text-margin-y': -4, padding: '18px', 'min-zoomed-font-size': 5 },
   },
   {
     // a group naming itself (the default group does): a loop wide enough to leave the node
