@@ -473,7 +473,7 @@ describe('a large graph (over 400 groups), and the cloud the console reads', () 
     expect((await fetch(`${server.url}/analysis/v1/cloud`)).status).toBe(401);
   });
 
-  test('groups on a grid, references under them on the underlay, the pitfall\'s in red, picked by a click', async () => {
+  test('clusters first; opened, the groups are drawn with references under them on the underlay, the pitfall\'s in red, picked by a click', async () => {
     const token = await login('admin', 'admin');
     const session = { token, user: 'admin', project: 'admin', isAdmin: true, expiresAt: new Date(Date.now() + 3_600_000).toISOString() };
     await page.addInitScript((s) => sessionStorage.setItem('portsec.session', s), JSON.stringify(session));
@@ -481,8 +481,20 @@ describe('a large graph (over 400 groups), and the cloud the console reads', () 
     await page.waitForFunction(() => performance.getEntriesByName('portsec:graph').length > 0);
     const { groups, references } = await expected();
     const underlay = page.locator('.graph-canvas > canvas');
-    expect(await page.evaluate(() => [window.portsecGraph!.nodes('.group').length, window.portsecGraph!.edges().length])).toEqual([groups, 0]);
-    expect(await underlay.getAttribute('data-lines')).toBe(String(references));
+    // the chain g0 … g419 (named by its first group of most references), ssh → proxy, and the default group, which names only itself
+    const clusters = () => page.evaluate(() => window.portsecGraph!.nodes('.cluster').map((n) => String(n.data('label')).split('\n')[0]).sort());
+    expect(await clusters()).toEqual(['g1 +419', 'groups without references', 'ssh +1']);
+    expect(await page.evaluate(() => window.portsecGraph!.nodes('.group').length)).toBe(0);
+    for (const name of ['g1 +419', 'ssh +1', 'groups without references']) {
+      await page.evaluate((n) => {
+        window.portsecGraph!.nodes('.cluster').filter((c) => String(c.data('label')).startsWith(`${n}\n`)).emit('tap');
+      }, name);
+      await page.getByRole('heading', { name: /^Cluster / }).waitFor();
+    }
+    await expect.poll(() => page.evaluate(() => window.portsecGraph!.nodes('.group').length)).toBe(groups);
+    expect(await page.evaluate(() => window.portsecGraph!.edges().length)).toBe(0);
+    await expect.poll(() => underlay.getAttribute('data-lines')).toBe(String(references));
+    await page.getByRole('button', { name: '← All findings on the graph' }).click();
     // zoomed in on ssh → proxy (side by side: made one after the other)
     const mid = await page.evaluate(([ssh, proxy]) => {
       const cy = window.portsecGraph!;

@@ -130,7 +130,11 @@ function opening(cy: Core, defs: ElementDefinition[]): Map<string, cytoscape.Pos
   return at;
 }
 
-/** A large graph's newcomers: an expanded group's ports in a grid where the group stood, new groups in a row below. */
+/**
+ * A large graph's newcomers: an expanded group's ports in a grid where the group
+ * stood; new groups, and an opened cluster's or project's, in a grid below the
+ * rest (a cluster's hundreds of groups where it stood would cover its neighbours).
+ */
 function placeLocally(cy: Core, added: Collection, before: Map<string, cytoscape.Position>): void {
   const byParent = new Map<string, Collection>();
   for (const n of added.nodes().toArray()) {
@@ -140,8 +144,9 @@ function placeLocally(cy: Core, added: Collection, before: Map<string, cytoscape
   }
   for (const [parent, nodes] of byParent) {
     const cols = Math.ceil(Math.sqrt(nodes.length));
-    // the box of a thousand nodes is costly: only new groups need it
-    const box = parent ? undefined : cy.nodes().difference(added).boundingBox();
+    const container = parent ? cy.getElementById(parent) : undefined;
+    // the box of a thousand nodes is costly: only newcomers placed below the rest need it
+    const box = container && !container.is('.cluster, .project') ? undefined : cy.nodes().difference(added).difference(container ?? cy.collection()).boundingBox();
     const at = box ? { x: box.x1 + (cols * 170) / 2, y: box.y2 + 120 } : before.get(parent) ?? { x: 0, y: 0 };
     const w = cols * 170;
     const h = Math.ceil(nodes.length / cols) * 80;
@@ -209,7 +214,11 @@ export function Graph({ elements, selected, onSelect, onReady, label, visible }:
       const line = underlay.hit(e.position);
       handlers.current.onSelect(line && parseRef(line.ref));
     });
-    cy.on('tap', 'node, edge', (e) => handlers.current.onSelect(parseRef(e.target.data('ref'))));
+    // an open cluster or group is a box around others: a reference drawn across it is picked before the box
+    cy.on('tap', 'node, edge', (e) => {
+      const line = e.target.isNode() && e.target.isParent() ? underlay.hit(e.position) : undefined;
+      handlers.current.onSelect(parseRef(line?.ref ?? e.target.data('ref')));
+    });
     // the full name on hover (labels cut long names); a quiet edge shows its label while hovered
     cy.on('mouseover', 'node, edge', (e) => {
       title(String(e.target.data('title') ?? e.target.data('label')));
