@@ -14,6 +14,7 @@ import { FindingsView } from './views/Findings.js';
 import { GraphView } from './views/GraphView.js';
 import { Login } from './views/Login.js';
 import { MigrationView } from './views/Migration.js';
+import { ApiContext } from './views/ProvenFixes.js';
 import { emptyReach, type ReachForm, reachForm, ReachView } from './views/Reach.js';
 import { panelId, tabId, Tabs } from './views/Tabs.js';
 
@@ -116,6 +117,7 @@ function Console({ session, logout }: { session: Session; logout: (why?: string)
   const panel = (id: Tab) => ({ role: 'tabpanel' as const, id: panelId(id), 'aria-labelledby': tabId(id), hidden: tab !== id, class: `panel panel-${id}` });
 
   return (
+    <ApiContext.Provider value={api}>
     <div class="console">
       <header class="top">
         <h1>portsec console</h1>
@@ -151,5 +153,6 @@ function Console({ session, logout }: { session: Session; logout: (why?: string)
         }} /></div>}
       </main>
     </div>
+    </ApiContext.Provider>
   );
 }

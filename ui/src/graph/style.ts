@@ -10,6 +10,8 @@ const FOCUS = '#0550ae';
 
 /** A collapsed group's box, in model units (the grid and the underlay's loops are laid out around it). */
 export const GROUP = { width: 150, height: 48 };
+/** A collapsed cluster's box, in model units */
+export const CLUSTER = { width: 300, height: 120 };
 
 const widthStyles: StylesheetJson = (Object.keys(WIDTHS) as Width[]).map((w) => ({
   selector: `node.width-${w}`,
@@ -98,7 +100,7 @@ export const graphStyle: StylesheetJson = [
     // a large cloud's clusters and projects: labelled boxes that open when selected
     selector: 'node.cluster.collapsed, node.project.collapsed',
     // large type: a thousand groups' clusters are drawn small, and their labels must still read
-    style: { width: 300, height: 120, 'font-size': 22, 'text-valign': 'center', 'text-max-width': '290px', 'border-width': 3, 'background-color': '#f6f8fa', 'min-zoomed-font-size': 5 },
+    style: { ...CLUSTER, 'font-size': 22, 'text-valign': 'center', 'text-max-width': '290px', 'border-width': 3, 'background-color': '#f6f8fa', 'min-zoomed-font-size': 5 },
   },
   {
     selector: 'node.cluster.expanded, node.project.expanded',

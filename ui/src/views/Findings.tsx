@@ -4,6 +4,7 @@ import { type Finding, type Severity, SEVERITIES } from '../../../src/analysis/a
 import type { CloudIndex } from '../cloud-index.js';
 import { worst } from '../graph/marks.js';
 import { type RootCause, rootCauses } from '../root-causes.js';
+import { ProvenFixes } from './ProvenFixes.js';
 import { BackendBadge, CopyButton, type Navigate, ObjectLink, SeverityChip } from './common.js';
 
 export function FindingCard({ finding, index, nav, headingLevel = 3 }: { finding: Finding; index: CloudIndex; nav: Navigate; headingLevel?: 3 | 4 }) {
@@ -23,6 +24,7 @@ export function FindingCard({ finding, index, nav, headingLevel = 3 }: { finding
         <div class="fix">
           <div class="fix-head"><strong>Fix</strong><CopyButton text={fix} what={`the fix for: ${finding.title}`} /></div>
           <pre tabIndex={0} aria-label="fix commands">{fix}</pre>
+          <ProvenFixes findingId={finding.id} title={finding.title} />
         </div>
       )}
       {finding.backends && (
