@@ -120,6 +120,12 @@ async function measure(page: Page, url: string, pick: number): Promise<Run> {
   const cpu0 = (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'ThreadTime')?.value ?? 0;
   await page.goto(`${url}/ui`);
   await page.waitForFunction(() => performance.getEntriesByName('portsec:graph').length > 0, null, { timeout: 120_000, polling: 'raf' });
+  // what the first view shows beside the graph, before a click replaces it with the selection
+  const first = await page.evaluate(() => ({
+    clusters: window.portsecGraph!.nodes('.cluster').length,
+    causes: document.querySelectorAll('.side .cause').length,
+    causesText: document.querySelector('.side .hint')?.textContent ?? '',
+  }));
   // click a node of the first view where it is drawn (a cluster, or a group when nothing is clustered); the answer is its details panel
   const at = await page.evaluate((i) => {
     const cy = window.portsecGraph!;
@@ -138,14 +144,11 @@ async function measure(page: Page, url: string, pick: number): Promise<Run> {
     data: performance.getEntriesByName('portsec:data')[0].startTime,
     graph: performance.getEntriesByName('portsec:graph')[0].startTime,
     nodes: window.portsecGraph!.nodes().length,
-    clusters: window.portsecGraph!.nodes('.cluster').length,
-    causes: document.querySelectorAll('.side .cause').length,
-    causesText: document.querySelector('.side .hint')?.textContent ?? '',
     edges: window.portsecGraph!.edges().length,
     lines: Number(document.querySelector<HTMLCanvasElement>('.graph-canvas > canvas')?.dataset.lines ?? 0),
   }));
   await cdp.detach();
-  return { ...marks, answered, cpu: (cpu1 - cpu0) * 1000 };
+  return { ...marks, ...first, answered, cpu: (cpu1 - cpu0) * 1000 };
 }
 
 async function main(): Promise<void> {
