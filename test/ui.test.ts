@@ -21,7 +21,7 @@ import { widest, widthOf } from '../ui/src/graph/pairs.js';
 import { type Cloud, mostRunBackend, type Port, shortNames } from '../ui/src/neutron.js';
 import { rootCauses } from '../ui/src/root-causes.js';
 import { port, rule, snapshot } from './support/snapshot-builder.js';
-import { ROOT, type RunningConsole, type RunningServer, startConsole, startServer } from './support/server.js';
+import { api, ROOT, type RunningConsole, type RunningServer, startConsole, startServer } from './support/server.js';
 
 declare global {
   interface Window {
@@ -570,6 +570,27 @@ describe('portsec console over the seed\'s dump: read-only, no login', () => {
     expect(write.status).toBe(404);
     const refused = await startConsole(['--from', 'x.json', '--listen', '0.0.0.0:0']).then(() => 'started', (e: Error) => e.message);
     expect(refused).toMatch(/listens on this machine only/);
+  });
+
+  test('a live cloud is read once (--os-endpoint of a Neutron, no Keystone) and served read-only', async () => {
+    const neutron = await startServer(['--auth', 'none']);
+    try {
+      const made = await api(neutron.url, 'POST', '/v2.0/security-groups', { 'Content-Type': 'application/json' }, { security_group: { name: 'live-only' } });
+      expect(made.status).toBe(201);
+      const live = await startConsole(['--os-endpoint', neutron.url, '--os-auth-type', 'none']);
+      try {
+        const cloud = await (await fetch(`${live.origin}/analysis/v1/cloud`, { headers: { 'X-Auth-Token': live.token } })).json();
+        expect(cloud.security_groups.map((g: { name: string }) => g.name)).toContain('live-only');
+        // read once: a later change in the cloud is not in the console's snapshot
+        await api(neutron.url, 'POST', '/v2.0/security-groups', { 'Content-Type': 'application/json' }, { security_group: { name: 'made-later' } });
+        const again = await (await fetch(`${live.origin}/analysis/v1/cloud`, { headers: { 'X-Auth-Token': live.token } })).json();
+        expect(again).toEqual(cloud);
+      } finally {
+        await live.stop();
+      }
+    } finally {
+      await neutron.stop();
+    }
   });
 
   test('the printed URL opens the console without a login: the pitfall finding, and proxy\'s tcp/80 from ssh marked as allowed only through it', async () => {
