@@ -528,13 +528,15 @@ describe('a large graph (over 400 groups), and the cloud the console reads', () 
   });
 });
 
-/** The seed's pitfall as a dump: nat (pair 0.0.0.0/0) and int in ssh, whose members proxy admits on tcp/80. */
+/** The seed's pitfall as a dump: nat (pair 0.0.0.0/0) and int in ssh, whose members proxy admits on tcp/80; egress open, as Neutron makes groups. */
 function seedDump(): Snapshot {
   return snapshot([
     port('nat', ['10.10.10.10'], ['ssh'], ['0.0.0.0/0']), port('int', ['10.10.10.20'], ['ssh']), port('proxy', ['10.10.10.30'], ['proxy']),
   ], ['ssh', 'proxy'], [
     rule('r22', 'ssh', { port_range_min: 22, port_range_max: 22, remote_ip_prefix: '10.10.10.0/24' }),
     rule('r80', 'proxy', { port_range_min: 80, port_range_max: 80, remote_group_id: 'ssh' }),
+    // the egress every new group gets
+    ...['ssh', 'proxy'].map((g) => rule(`egress-${g}`, g, { direction: 'egress', protocol: null })),
   ]);
 }
 
@@ -625,6 +627,26 @@ describe('portsec console over the seed\'s dump: read-only, no login', () => {
     expect(await page.getByRole('tab', { name: /Findings/ }).getAttribute('aria-selected')).toBe('true');
     await expect.poll(() => page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.id)).toBe(id);
     expect(await page.evaluate(() => document.activeElement?.closest('.findings-view') !== null)).toBe(true);
+  });
+
+  test('the lists mark it too: proxy\'s exposure to 0.0.0.0/0 and the can-reach step admitting 200.200.200.200, through the NAT server\'s pair only', async () => {
+    const id = await page.locator('.findings-view [data-check="wide-pair-in-remote-group"]').getAttribute('data-id');
+    await page.getByRole('tab', { name: 'Exposure' }).click();
+    const origins = page.locator('.exposure-view tr[data-port="proxy"] .origins > li');
+    await origins.first().waitFor();
+    const marked = await origins.evaluateAll((lis) => lis.map((li) => [li.querySelector('code')?.textContent, li.querySelector<HTMLElement>('.through')?.dataset.finding]));
+    expect(marked).toContainEqual(['0.0.0.0/0', id]);
+    // the members' own addresses admit without any finding
+    expect(marked.filter(([cidr]) => cidr !== '0.0.0.0/0').every(([, f]) => f === undefined)).toBe(true);
+    await page.getByRole('tab', { name: 'Can reach?' }).click();
+    await page.getByLabel(/^Source/).fill('200.200.200.200');
+    await page.getByLabel(/^Destination/).fill('proxy');
+    await page.getByLabel('Protocol').fill('tcp');
+    await page.getByLabel(/^Port/).fill('80');
+    await page.getByRole('button', { name: 'Trace', exact: true }).click();
+    await page.locator('[data-verdict="ALLOW"]').waitFor();
+    expect(await page.locator('.steps > li').evaluateAll((lis) => lis.map((li) => [(li as HTMLElement).dataset.stage, li.querySelector<HTMLElement>('.through')?.dataset.finding])))
+      .toEqual([['entry', undefined], ['spoof', undefined], ['egress', undefined], ['ingress', id]]);
     expect(problems).toEqual([]);
   });
 });

@@ -141,10 +141,10 @@ function Console({ session, logout }: { session: Session; logout: (why?: string)
             visible={tab === 'graph'} onReady={() => performance.mark('portsec:graph')} />
         </div>
         {index && tab === 'findings' && <div {...panel('findings')}><FindingsView findings={data.findings} error={data.analysisError} index={index} nav={act} focus={focusFinding} /></div>}
-        {index && tab === 'reach' && <div {...panel('reach')}><ReachView api={api} index={index} nav={act} form={reach} setForm={setReach} /></div>}
+        {index && tab === 'reach' && <div {...panel('reach')}><ReachView api={api} index={index} marks={marks} nav={act} form={reach} setForm={setReach} /></div>}
         {index && tab === 'exposure' && (
           <div {...panel('exposure')}>
-            <ExposureView api={api} index={index} nav={act} version={data.version} filter={exposureFilter} setFilter={setExposureFilter} />
+            <ExposureView api={api} index={index} marks={marks} nav={act} version={data.version} filter={exposureFilter} setFilter={setExposureFilter} />
           </div>
         )}
         {index && tab === 'migration' && <div {...panel('migration')}><MigrationView api={api} index={index} nav={act} version={data.version} trace={(flow) => {

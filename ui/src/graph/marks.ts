@@ -41,3 +41,12 @@ export const isWidening = (f: Finding): boolean => WIDENING.has(f.check);
 export function throughFinding(findings: Finding[] | undefined): Finding | undefined {
   return worst(findings?.filter(isWidening));
 }
+
+/**
+ * The finding through which a remote-group rule matched a member's allowed-address
+ * pair: a widening finding naming both the rule and the member's port.
+ */
+export function memberThrough(marks: Marks, rule: { kind: string; rule?: { id: string } }, member: { port: { id: string }; via: string } | undefined): Finding | undefined {
+  if (!member || member.via !== 'allowed-address-pair' || rule.kind !== 'group' || !rule.rule) return undefined;
+  return throughFinding(marks.get(rule.rule.id)?.filter((f) => f.objects.some((o) => o.id === member.port.id)));
+}

@@ -4,7 +4,7 @@ import type { CloudIndex } from '../cloud-index.js';
 import type { Ref } from '../graph/elements.js';
 import { type Marks, throughFinding, worst } from '../graph/marks.js';
 import { groupLabel, portLabel, ruleService, type SecurityGroupRule } from '../neutron.js';
-import { type Navigate, PairChip, SeverityChip } from './common.js';
+import { type Navigate, PairChip, SeverityChip, Through } from './common.js';
 import { FindingCard } from './Findings.js';
 
 export interface DetailActions extends Navigate {
@@ -21,17 +21,6 @@ function remote(index: CloudIndex, r: SecurityGroupRule, nav: Navigate) {
       : <span>group {id.slice(0, 8)}</span>;
   }
   return r.remote_ip_prefix ? <PairChip address={r.remote_ip_prefix} /> : <span>anywhere</span>;
-}
-
-/** A rule that admits more than written through a finding says so, and links to it. */
-function Through({ finding, nav }: { finding: Finding | undefined; nav: Navigate }) {
-  if (!finding) return null;
-  return (
-    <div class="through" data-finding={finding.id}>
-      ⚠ allowed only through a finding:{' '}
-      <button type="button" class="link" onClick={() => nav.finding(finding.id)}>{finding.title}</button>
-    </div>
-  );
 }
 
 function Rules({ rules, index, marks, nav }: { rules: SecurityGroupRule[]; index: CloudIndex; marks: Marks; nav: Navigate }) {
