@@ -41,6 +41,18 @@ const launch = () => chromium.launch({
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
 });
 
+/** What axe finds against WCAG 2 A/AA (contrast included) on the page as it stands. */
+async function axeViolations(page: Page): Promise<string[]> {
+  const axe = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  // evaluated through the DevTools protocol: the console's CSP rightly refuses inline scripts
+  await page.evaluate(axe);
+  return page.evaluate(async () => {
+    const result = await (window as unknown as { axe: { run: (ctx: unknown, o: unknown) => Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } })
+      .axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa'] } });
+    return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+}
+
 /** Problems the page reports: console errors and warnings, uncaught exceptions. */
 function watch(page: Page): string[] {
   const problems: string[] = [];
@@ -380,19 +392,11 @@ describe('web console in Chromium', () => {
   });
 
   test('every view passes axe\'s WCAG 2 A/AA checks (contrast included)', async () => {
-    const axe = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-    // evaluated through the DevTools protocol: the console's CSP rightly refuses inline scripts
-    await page.evaluate(axe);
     for (const tab of ['Graph', 'Findings', 'Can reach?', 'Exposure', 'Migration']) {
       await page.getByRole('tab', { name: new RegExp(`^${tab.replace('?', '\\?')}`) }).click();
       if (tab === 'Exposure') await page.locator('.exposure-view tbody tr').first().waitFor();
       if (tab === 'Migration') await page.locator('.migration-view caption').waitFor();
-      const violations = await page.evaluate(async () => {
-        const result = await (window as unknown as { axe: { run: (ctx: unknown, o: unknown) => Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } })
-          .axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa'] } });
-        return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-      });
-      expect(violations, tab).toEqual([]);
+      expect(await axeViolations(page), tab).toEqual([]);
     }
     await shot('exposure');
   });
@@ -647,6 +651,9 @@ describe('portsec console over the seed\'s dump: read-only, no login', () => {
     await page.locator('[data-verdict="ALLOW"]').waitFor();
     expect(await page.locator('.steps > li').evaluateAll((lis) => lis.map((li) => [(li as HTMLElement).dataset.stage, li.querySelector<HTMLElement>('.through')?.dataset.finding])))
       .toEqual([['entry', undefined], ['spoof', undefined], ['egress', undefined], ['ingress', id]]);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.getByRole('tab', { name: 'Exposure' }).click();
+    expect(await axeViolations(page)).toEqual([]);
     expect(problems).toEqual([]);
   });
 });
