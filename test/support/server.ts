@@ -83,3 +83,40 @@ export async function api(url: string, method: string, path: string, headers: Re
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
+
+export interface RunningConsole {
+  /** the URL `portsec console` printed, its token in the fragment */
+  url: string;
+  /** the server's origin */
+  origin: string;
+  token: string;
+  stop(): Promise<void>;
+}
+
+/** Starts `portsec console ARGS` on a free loopback port; stops it by PID. */
+export async function startConsole(args: string[]): Promise<RunningConsole> {
+  const child = spawn(process.execPath, [CLI, 'console', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d) => { err += d; });
+  const url = await new Promise<string>((ok, fail) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /^open (http:\/\/\S+)$/m.exec(out);
+      if (m) ok(m[1]);
+    });
+    child.once('exit', (code) => fail(new Error(`portsec console exited with ${code}: ${err}`)));
+  });
+  const parsed = new URL(url);
+  return {
+    url,
+    origin: parsed.origin,
+    token: new URLSearchParams(parsed.hash.slice(1)).get('token')!,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
