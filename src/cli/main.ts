@@ -7,6 +7,7 @@ import { agentCommand } from './agent.js';
 import { analyzeCommands } from './analyze.js';
 import { compileCommand } from './compile.js';
 import { demoCommand } from './demo.js';
+import { fixCommand } from './fix.js';
 import { labCommand } from './lab.js';
 import { serveCommand } from './serve.js';
 import { snapshotCommand } from './snapshot.js';
@@ -26,6 +27,7 @@ labCommand(program);
 demoCommand(program);
 snapshotCommand(program);
 analyzeCommands(program);
+fixCommand(program);
 
 program.parseAsync().catch((e: unknown) => {
   const message = e instanceof InvalidArgumentError || e instanceof Error ? e.message : String(e);
