@@ -6,7 +6,7 @@
 import { type Command } from 'commander';
 import { type Finding } from '../analysis/answers.js';
 import { audit } from '../analysis/audit/index.js';
-import { type Execution, executeFix } from '../analysis/fix/execute.js';
+import { type Execution, executeFix, undoScript } from '../analysis/fix/execute.js';
 import { fixesFor } from '../analysis/fix/prove.js';
 import { fixScript } from '../analysis/fix/script.js';
 import { type Fix, type FlowChange } from '../analysis/fix/types.js';
@@ -36,12 +36,15 @@ function proofLines(fix: Fix): string[] {
 const owners = (s: Snapshot) => new Map(s.security_groups.map((g) => [g.id, g.project_id]));
 
 function executionLines(e: Execution): string[] {
-  const calls = (c: Execution['ran'][number]['calls']) => c.map((x) => `${x.method} ${x.path} ${x.status}`).join(', ');
+  const calls = (c: Execution['ran'][number]['calls']) => c.map((x) => `${x.method} /v2.0/${x.path} ${x.status}`).join(', ');
+  const undo = e.failed && undoScript(e);
   return [
     ...e.ran.map((s) => `ran: ${s.command}\n  ${calls(s.calls)}`),
     ...(e.failed ? [`FAILED: ${e.failed.command}\n  ${e.failed.error}`] : []),
     ...e.notRun.map((s) => `not run: ${s.command}`),
     ...Object.entries(e.created).map(([name, id]) => `created ${name}: ${id}`),
+    ...(undo?.commands.length ? ['to take out what the fix created before it stopped:', ...undo.commands.map((c) => `  ${c}`)] : []),
+    ...(undo?.changed.length ? ['changed before it stopped (set back by hand if needed):', ...undo.changed.map((c) => `  ${c}`)] : []),
   ];
 }
 
@@ -105,7 +108,7 @@ export function fixCommand(program: Command): void {
         emit(o, JSON.stringify({
           finding: head, fix: { n, kind: chosen.kind, title: chosen.title },
           ran: execution.ran.map((s) => ({ command: s.command, calls: s.calls })),
-          failed: execution.failed && { command: execution.failed.command, calls: execution.failed.calls, error: execution.failed.error },
+          failed: execution.failed && { command: execution.failed.command, calls: execution.failed.calls, error: execution.failed.error, undo: undoScript(execution) },
           not_run: execution.notRun.map((s) => s.command),
           created: execution.created,
           api_calls: calls,

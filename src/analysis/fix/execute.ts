@@ -21,6 +21,8 @@ export interface ExecutedAction {
   /** the action as its script says it */
   command: string;
   calls: ApiCall[];
+  /** the group or rule it created, if it did */
+  made?: { type: 'security_group' | 'security_group_rule'; id: string };
 }
 
 export interface Execution {
@@ -68,22 +70,24 @@ export async function executeFix(fix: Pick<Fix, 'actions'>, neutron: Neutron, ow
     throw new Refusal(`${method} /v2.0/${path} answered ${errorText(answer)}${cause}`);
   }
 
-  async function run(a: FixAction, calls: ApiCall[]): Promise<void> {
+  async function run(a: FixAction, calls: ApiCall[]): Promise<ExecutedAction['made']> {
     switch (a.op) {
       case 'create-group': {
         const { security_group: g } = await send(calls, 'POST', 'security-groups', { security_group: { name: a.name, description: a.description, project_id: a.project } });
         created[a.as] = g.id;
+        const made = { type: 'security_group' as const, id: g.id };
         // Neutron's stock allow-all egress rules, deleted before any port holds the group
         if (a.stockEgress === 'delete') {
           for (const r of (g.security_group_rules ?? []) as { id: string; direction: string }[]) {
             if (r.direction === 'egress') await send(calls, 'DELETE', `security-group-rules/${r.id}`);
           }
         }
-        return;
+        return made;
       }
-      case 'create-rule':
-        await send(calls, 'POST', 'security-group-rules', ruleBody(a, id(a.group), a.rule.remote_group && id(a.rule.remote_group), ruleProject(fix.actions, a.group, owners)));
-        return;
+      case 'create-rule': {
+        const { security_group_rule: r } = await send(calls, 'POST', 'security-group-rules', ruleBody(a, id(a.group), a.rule.remote_group && id(a.rule.remote_group), ruleProject(fix.actions, a.group, owners)));
+        return { type: 'security_group_rule', id: r.id };
+      }
       case 'delete-rule': return void await send(calls, 'DELETE', `security-group-rules/${a.rule}`, undefined, a.revision);
       case 'delete-group': return void await send(calls, 'DELETE', `security-groups/${a.group}`, undefined, a.revision);
       case 'set-port-groups': return void await send(calls, 'PUT', `ports/${a.port}`, { port: { security_groups: a.groups.map(id) } }, a.revision);
@@ -93,7 +97,7 @@ export async function executeFix(fix: Pick<Fix, 'actions'>, neutron: Neutron, ow
       case 'refresh-members': {
         const { port } = await send(calls, 'POST', 'ports', { port: { name: a.name, project_id: a.project, network_id: a.network, security_groups: [a.group] } });
         await send(calls, 'DELETE', `ports/${port.id}`);
-        return;
+        return undefined;
       }
     }
   }
@@ -102,13 +106,30 @@ export async function executeFix(fix: Pick<Fix, 'actions'>, neutron: Neutron, ow
   const ran: ExecutedAction[] = [];
   for (const [i, step] of order.entries()) {
     const calls: ApiCall[] = [];
+    let made: ExecutedAction['made'];
     try {
-      await run(step.action, calls);
+      made = await run(step.action, calls);
     } catch (e) {
       // a refusal, or a cloud that stopped answering (InputError): either way nothing more is written
       return { ran, failed: { ...step, calls, error: (e as Error).message }, notRun: order.slice(i + 1), created };
     }
-    ran.push({ ...step, calls });
+    ran.push({ ...step, calls, ...(made && { made }) });
   }
   return { ran, notRun: [], created };
+}
+
+/**
+ * After a failure, what takes out what the fix created, newest first: a created group goes with
+ * its rules, so only rules added to existing groups are deleted one by one. Changes to existing
+ * objects that ran are listed, for they cannot be taken back without their earlier values.
+ */
+export function undoScript(e: Execution): { commands: string[]; changed: string[] } {
+  const inCreatedGroup = (a: FixAction) => a.op === 'create-rule' && 'created' in a.group;
+  const commands = [...e.ran].reverse().flatMap((s) => {
+    if (s.made?.type === 'security_group') return [`openstack security group delete ${s.made.id}`];
+    if (s.made?.type === 'security_group_rule' && !inCreatedGroup(s.action)) return [`openstack security group rule delete ${s.made.id}`];
+    return [];
+  });
+  const changed = e.ran.filter((s) => !s.made && s.action.op !== 'refresh-members').map((s) => s.command);
+  return { commands, changed };
 }
