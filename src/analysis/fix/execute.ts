@@ -78,7 +78,10 @@ export async function executeFix(fix: Pick<Fix, 'actions'>, neutron: Neutron, ow
         const made = { type: 'security_group' as const, id: g.id };
         // Neutron's stock allow-all egress rules, deleted before any port holds the group
         if (a.stockEgress === 'delete') {
-          for (const r of (g.security_group_rules ?? []) as { id: string; direction: string }[]) {
+          // Neutron answers the new group with its rules; a cloud that does not is asked for them
+          const rules: { id: string; direction: string }[] = g.security_group_rules
+            ?? (await send(calls, 'GET', `security-group-rules?security_group_id=${g.id}&direction=egress&fields=id&fields=direction`)).security_group_rules;
+          for (const r of rules) {
             if (r.direction === 'egress') await send(calls, 'DELETE', `security-group-rules/${r.id}`);
           }
         }
