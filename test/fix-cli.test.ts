@@ -13,6 +13,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type Finding } from '../src/analysis/answers.js';
+import { executeFix } from '../src/analysis/fix/execute.js';
+import { type FixAction } from '../src/analysis/fix/types.js';
+import { openNeutron } from '../src/analysis/sources/openstack.js';
 import { parseLab } from '../src/lab/spec.js';
 import { CLI, ROOT, type RunningServer, startServer } from './support/server.js';
 
@@ -279,4 +282,54 @@ describe.sequential('portsec fix on the seed, as the cloud admin for a tenant\'s
       await new Promise((ok) => proxy.close(ok));
     }
   }, 120_000);
+
+  test('executeFix: every kind of action through the API, If-Match where a revision was read, and a stale one stops the rest', async () => {
+    const s = servers[1];
+    const admin = (await login(s.server.url, 'admin', 'admin-pw', 'admin')).token;
+    const get = async (path: string) => call(s.server.url, admin, 'GET', path);
+    const byName = async (kind: 'ports' | 'security-groups', name: string) => (await get(`${kind}?name=${name}`))[kind.replace('-', '_')][0];
+    const spare = (await call(s.server.url, admin, 'POST', 'security-groups', { security_group: { name: 'spare', project_id: s.tenant } })).security_group;
+    const [other, int, proxy, ssh] = await Promise.all([byName('ports', 'other-eth0'), byName('ports', 'int-eth0'), byName('security-groups', 'proxy'), byName('security-groups', 'ssh')]);
+    // Neutron changes statefulness only of a group no port holds
+    const loose = (await call(s.server.url, admin, 'POST', 'security-groups', { security_group: { name: 'loose', project_id: s.tenant } })).security_group;
+    const kept = (await get(`security-group-rules?security_group_id=${proxy.id}&remote_ip_prefix=10.10.10.10/32`)).security_group_rules[0];
+    const priv = (await get('networks?name=priv')).networks[0];
+    const actions: FixAction[] = [
+      { op: 'delete-group', group: spare.id, revision: spare.revision_number },
+      { op: 'delete-rule', rule: kept.id, revision: kept.revision_number },
+      { op: 'create-group', as: 'probe', name: 'probe', project: s.tenant, description: 'a probe', stockEgress: 'keep' },
+      { op: 'create-rule', group: { created: 'probe' }, rule: { direction: 'ingress', ethertype: 'IPv4', protocol: 'udp', port_range_min: 53, port_range_max: 53, remote_ip_prefix: null, remote_group: { id: proxy.id } } },
+      { op: 'set-port-pairs', port: other.id, pairs: [{ ip_address: '10.10.10.41' }], revision: other.revision_number },
+      { op: 'set-group-stateful', group: loose.id, stateful: false, revision: loose.revision_number },
+      { op: 'set-port-groups', port: int.id, groups: [], revision: int.revision_number },
+      { op: 'set-port-security', port: int.id, enabled: false },
+      { op: 'refresh-members', group: ssh.id, network: priv.id, project: s.tenant, name: 'refresh' },
+    ];
+    const neutron = await openNeutron({ authUrl: `${s.server.url}/v3`, username: 'admin', password: 'admin-pw', projectName: 'admin', userDomainName: 'Default', projectDomainName: 'Default' });
+    const done = await executeFix({ actions }, neutron, new Map([[proxy.id, s.tenant]]));
+    expect(done.failed?.error).toBeUndefined();
+    // creates and changes as listed, deletes last
+    expect(done.ran.map((x) => x.action.op)).toEqual(['create-group', 'create-rule', 'set-port-pairs', 'set-group-stateful', 'set-port-groups', 'set-port-security', 'refresh-members', 'delete-group', 'delete-rule']);
+    expect(done.ran.flatMap((x) => x.calls).every((c) => c.status < 300)).toBe(true);
+    const probe = await byName('security-groups', 'probe');
+    expect(probe).toMatchObject({ id: done.created.probe, project_id: s.tenant });
+    expect((await get(`security-group-rules?security_group_id=${probe.id}&direction=ingress`)).security_group_rules).toMatchObject([{ protocol: 'udp', port_range_min: 53, remote_group_id: proxy.id, project_id: s.tenant }]);
+    expect((await get(`ports/${other.id}`)).port.allowed_address_pairs).toEqual([{ ip_address: '10.10.10.41', mac_address: other.mac_address }]);
+    expect((await get(`security-groups/${loose.id}`)).security_group.stateful).toBe(false);
+    expect((await get(`ports/${int.id}`)).port).toMatchObject({ security_groups: [], port_security_enabled: false });
+    expect(await byName('ports', 'refresh')).toBeUndefined();
+    expect(await byName('security-groups', 'spare')).toBeUndefined();
+    expect((await get(`security-group-rules?id=${kept.id}`)).security_group_rules).toEqual([]);
+
+    // a revision that is no longer the object's: 412, and what follows is not run
+    const stale = await executeFix({ actions: [
+      { op: 'set-port-pairs', port: other.id, pairs: [], revision: other.revision_number },
+      { op: 'set-group-stateful', group: loose.id, stateful: true },
+    ] }, neutron);
+    expect(stale.ran).toEqual([]);
+    expect(stale.failed?.error).toMatch(/^PUT \/v2\.0\/ports\/\S+ answered 412: .*the cloud changed since the audit/);
+    expect(stale.notRun.map((x) => x.action.op)).toEqual(['set-group-stateful']);
+    expect((await get(`ports/${other.id}`)).port.allowed_address_pairs).toHaveLength(1);
+    expect((await get(`security-groups/${loose.id}`)).security_group.stateful).toBe(false);
+  });
 });
