@@ -61,13 +61,33 @@ export async function executeFix(fix: Pick<Fix, 'actions'>, neutron: Neutron, ow
     return made;
   };
 
+  /**
+   * The revision an object has after the fix's own writes to it: a second write names the revision
+   * the first one left, not the one the audit read, so only someone else's change is refused.
+   */
+  const ours = new Map<string, number>();
+  const expected = (object: string, read: number | undefined) => (read === undefined ? undefined : ours.get(object) ?? read);
+  const wrote = (object: string, revision: unknown) => { if (typeof revision === 'number') ours.set(object, revision); };
+  /** a rule created in a group bumps the group's revision by one; known when the fix read the group's revision */
+  const readRevision = (group: string) => fix.actions.flatMap((a) => ((a.op === 'delete-group' || a.op === 'set-group-stateful') && a.group === group && a.revision !== undefined ? [a.revision] : []))[0];
+  const ruleAdded = (group: string) => {
+    const before = ours.get(group) ?? readRevision(group);
+    if (before !== undefined) ours.set(group, before + 1);
+  };
+
   /** One request; anything but 2xx stops the fix with Neutron's answer, a 412 with what it means. */
   async function send(calls: ApiCall[], method: Method, path: string, body?: unknown, revision?: number): Promise<any> {
     const answer = await neutronRequest(neutron, method, path, body, revision === undefined ? {} : { 'If-Match': `revision_number=${revision}` });
     calls.push({ method, path, status: answer.status });
     if (answer.status >= 200 && answer.status < 300) return answer.body;
-    const cause = answer.status === 412 ? `: the cloud changed since the audit (the fix read revision ${revision}); re-run the audit and the fix` : '';
+    const cause = answer.status === 412 ? `: the cloud changed since the audit (the fix expected revision ${revision}); re-run the audit and the fix` : '';
     throw new Refusal(`${method} /v2.0/${path} answered ${errorText(answer)}${cause}`);
+  }
+
+  async function setPort(calls: ApiCall[], port: string, change: Record<string, unknown>, revision: number | undefined): Promise<undefined> {
+    const { port: p } = await send(calls, 'PUT', `ports/${port}`, { port: change }, expected(port, revision));
+    wrote(port, p?.revision_number);
+    return undefined;
   }
 
   async function run(a: FixAction, calls: ApiCall[]): Promise<ExecutedAction['made']> {
@@ -89,14 +109,18 @@ export async function executeFix(fix: Pick<Fix, 'actions'>, neutron: Neutron, ow
       }
       case 'create-rule': {
         const { security_group_rule: r } = await send(calls, 'POST', 'security-group-rules', ruleBody(a, id(a.group), a.rule.remote_group && id(a.rule.remote_group), ruleProject(fix.actions, a.group, owners)));
+        ruleAdded(r.security_group_id);
         return { type: 'security_group_rule', id: r.id };
       }
-      case 'delete-rule': return void await send(calls, 'DELETE', `security-group-rules/${a.rule}`, undefined, a.revision);
-      case 'delete-group': return void await send(calls, 'DELETE', `security-groups/${a.group}`, undefined, a.revision);
-      case 'set-port-groups': return void await send(calls, 'PUT', `ports/${a.port}`, { port: { security_groups: a.groups.map(id) } }, a.revision);
-      case 'set-port-pairs': return void await send(calls, 'PUT', `ports/${a.port}`, { port: { allowed_address_pairs: a.pairs } }, a.revision);
-      case 'set-port-security': return void await send(calls, 'PUT', `ports/${a.port}`, { port: { port_security_enabled: a.enabled } }, a.revision);
-      case 'set-group-stateful': return void await send(calls, 'PUT', `security-groups/${a.group}`, { security_group: { stateful: a.stateful } }, a.revision);
+      case 'delete-rule': return void await send(calls, 'DELETE', `security-group-rules/${a.rule}`, undefined, expected(a.rule, a.revision));
+      case 'delete-group': return void await send(calls, 'DELETE', `security-groups/${a.group}`, undefined, expected(a.group, a.revision));
+      case 'set-port-groups': return setPort(calls, a.port, { security_groups: a.groups.map(id) }, a.revision);
+      case 'set-port-pairs': return setPort(calls, a.port, { allowed_address_pairs: a.pairs }, a.revision);
+      case 'set-port-security': return setPort(calls, a.port, { port_security_enabled: a.enabled }, a.revision);
+      case 'set-group-stateful': {
+        const { security_group: g } = await send(calls, 'PUT', `security-groups/${a.group}`, { security_group: { stateful: a.stateful } }, expected(a.group, a.revision));
+        return void wrote(a.group, g?.revision_number);
+      }
       case 'refresh-members': {
         const { port } = await send(calls, 'POST', 'ports', { port: { name: a.name, project_id: a.project, network_id: a.network, security_groups: [a.group] } });
         await send(calls, 'DELETE', `ports/${port.id}`);
