@@ -20,6 +20,7 @@ import { referenceEdges } from '../ui/src/graph/elements.js';
 import { widest, widthOf } from '../ui/src/graph/pairs.js';
 import { type Cloud, mostRunBackend, type Port, shortNames } from '../ui/src/neutron.js';
 import { rootCauses } from '../ui/src/root-causes.js';
+import { foldDerived } from '../src/analysis/audit/fold.js';
 import { port, rule, snapshot } from './support/snapshot-builder.js';
 import { api, ROOT, type RunningConsole, type RunningServer, startConsole, startServer } from './support/server.js';
 
@@ -113,22 +114,19 @@ describe('names, root causes and clusters (the console\'s pure parts)', () => {
     id, check, severity: 'critical', title, objects: [{ type: 'security_group', id: 'g' }, { type: 'port', id: portId }], evidence: [], fix: [], ...extra,
   });
 
-  test('wide-pair findings fold by port and pair; the analyzer\'s rootCause wins where it is given', () => {
+  test('findings group under the rootCause the analyzer\'s fold gives them, the worst cause first', () => {
     const fs = [
       finding('a1', 'wide-pair-in-remote-group', 'nat\'s allowed-address pair 0.0.0.0/0 widens every rule naming group ssh', 'nat'),
-      finding('a2', 'wide-pair-in-remote-group', 'nat\'s allowed-address pair 0.0.0.0/0 widens every rule naming group mon', 'nat'),
+      finding('a2', 'wide-pair-pinned-to-mac', 'nat\'s allowed-address pair 0.0.0.0/0 in group ssh is pinned to its MAC', 'nat', { severity: 'low' }),
       finding('b1', 'wide-pair-in-remote-group', 'nat2\'s allowed-address pair 0.0.0.0/0 widens every rule naming group ssh', 'nat2'),
       { ...finding('u', 'unused-group', 'group x is unused', 'x'), severity: 'low' as const },
-      finding('r', 'stale-members', 'root', 'p'),
-      finding('d', 'admin-port-open-to-world', 'derived', 'q', { rootCause: 'r' }),
       // open to the Internet only through nat2's pair: a rule the wide-pair finding names
-      finding('o', 'admin-port-open-to-world', 'group web opens port 22 to the whole Internet', 'web-1'),
+      { ...finding('o', 'admin-port-open-to-world', 'group web opens port 22 to the whole Internet', 'web-1'), objects: [{ type: 'security_group' as const, id: 'web' }, { type: 'security_group_rule' as const, id: 'rule-web-22' }] },
     ];
     fs[2].objects.push({ type: 'security_group_rule', id: 'rule-web-22' });
-    fs[6].objects.push({ type: 'security_group_rule', id: 'rule-web-22' });
-    const causes = rootCauses(fs);
-    expect(causes.map((c) => c.findings.map((f) => f.id))).toEqual([['a1', 'a2'], ['b1', 'o'], ['r', 'd'], ['u']]);
-    expect(causes[2].root.id).toBe('r');
+    const causes = rootCauses(foldDerived(fs));
+    expect(causes.map((c) => c.findings.map((f) => f.id))).toEqual([['a1', 'a2'], ['b1', 'o'], ['u']]);
+    expect(causes[1].root.id).toBe('b1');
   });
 
   test('groups cluster by project and reference component; unreferenced groups are one cluster per project', () => {

@@ -39,6 +39,8 @@ export interface SnapshotPort {
   security_groups: string[];
   /** absent when the cloud lacks the port-security extension: then it is on */
   port_security_enabled?: boolean;
+  /** what a fix's If-Match names (absent in dumps without it) */
+  revision_number?: number;
 }
 
 export interface SnapshotRule {
@@ -55,6 +57,7 @@ export interface SnapshotRule {
   /** a remote address group (Neutron's address-group extension), which no source expands; absent when the rule has none */
   remote_address_group_id?: string;
   description?: string | null;
+  revision_number?: number;
 }
 
 export interface SnapshotGroup {
@@ -64,6 +67,7 @@ export interface SnapshotGroup {
   /** absent without the stateful-security-group extension: then stateful */
   stateful?: boolean;
   description?: string | null;
+  revision_number?: number;
 }
 
 /** An item of GET /v2.0/agents (admins only), as far as it tells a host's firewall. */

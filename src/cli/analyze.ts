@@ -29,7 +29,7 @@ import { addInputOptions, type InputOptions, readSnapshot } from './input-option
 const ROW_FORMATS: RowFormat[] = ['table', 'json', 'yaml', 'value'];
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
 
-interface Common extends InputOptions {
+export interface Common extends InputOptions {
   format: string;
   ipset: 'on' | 'off';
   output?: string;
@@ -37,7 +37,7 @@ interface Common extends InputOptions {
   backend?: NeutronBackend;
 }
 
-function integer(name: string, min: number, max: number) {
+export function integer(name: string, min: number, max: number) {
   return (v: string) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
@@ -45,7 +45,7 @@ function integer(name: string, min: number, max: number) {
   };
 }
 
-function common(cmd: Command, formats: string[]): Command {
+export function common(cmd: Command, formats: string[]): Command {
   return addExpansionOption(addInputOptions(cmd))
     .addOption(new Option('-f, --format <format>', 'output format').choices(formats).default('table'))
     .addOption(new Option('--backend <name>', `the firewall every node runs: what a remote group stands for depends on it (iptables, iptables_hybrid: fixed IPs and every pair; openvswitch: a /0 pair only from its MAC; ovn: fixed IPs only); default: each port's as its binding and the agents show it (as admin), else ${DEFAULT_NEUTRON_BACKEND}`).choices(NEUTRON_BACKENDS))
@@ -54,13 +54,13 @@ function common(cmd: Command, formats: string[]): Command {
 }
 
 /** The snapshot as the cloud runs it: under one backend, or without, each port's node running what the snapshot found for it. */
-function cloudOf(snapshot: Snapshot, o: Common, backend: NeutronBackend | undefined = o.backend): Cloud {
+export function cloudOf(snapshot: Snapshot, o: Common, backend: NeutronBackend | undefined = o.backend): Cloud {
   return buildCloud(snapshot, { ...(backend && { backend }), enableIpset: o.ipset === 'on', ...expansionOverrides(o) });
 }
 
 const loadCloud = async (cmd: Command, o: Common): Promise<Cloud> => cloudOf(await readSnapshot(cmd), o);
 
-function emit(o: Common, text: string): void {
+export function emit(o: Common, text: string): void {
   const out = text.endsWith('\n') || text === '' ? text : `${text}\n`;
   if (o.output) writeFileSync(o.output, out);
   else process.stdout.write(out);
@@ -120,6 +120,25 @@ function progress(label: string): ((name: string, i: number, n: number) => void)
   };
 }
 
+export interface AuditFlags {
+  widePairPrefix: number;
+  widePairPrefix6: number;
+  adminPorts: string;
+}
+
+/** What the audit calls wide and sensitive: `portsec audit` and `portsec fix` judge alike. */
+export function addAuditOptions(cmd: Command): Command {
+  return cmd
+    .option('--wide-pair-prefix <len>', 'an IPv4 pair is wide at this prefix length or shorter (0: only /0)', integer('--wide-pair-prefix', 0, 32), 0)
+    .option('--wide-pair-prefix6 <len>', 'the same for IPv6 pairs', integer('--wide-pair-prefix6', 0, 128), 0)
+    .option('--admin-ports <list>', 'ports never to open to the world', DEFAULT_AUDIT_OPTIONS.adminPorts.join(','));
+}
+
+export const auditOptionsOf = (o: AuditFlags): AuditOptions => ({
+  widePair: { IPv4: o.widePairPrefix, IPv6: o.widePairPrefix6 },
+  adminPorts: o.adminPorts.split(',').map((p) => integer('--admin-ports', 1, 65535)(p.trim())),
+});
+
 export function analyzeCommands(program: Command): void {
   common(program.command('diff')
     .description('migration impact: every flow class (destination, service, sources and the port sending them) whose verdict changes from --backend to --to-backend, with the rule and the reason on each side')
@@ -168,11 +187,8 @@ export function analyzeCommands(program: Command): void {
       emit(o, [formatRows(tabulate(EXPOSURE_COLUMNS, rows), o.format as RowFormat), ...tableBackend(o, cloud, portUses(cloud, rows.map((r) => r.port.id)))].join('\n'));
     });
 
-  common(program.command('audit')
+  common(addAuditOptions(program.command('audit')
     .description('find AAP and security-group mistakes: wide pairs in remote groups (the NAT/VIP pitfall), VIP pairs, port security, redundant rules, empty remote groups, admin ports open to the world, unused groups')
-    .option('--wide-pair-prefix <len>', 'an IPv4 pair is wide at this prefix length or shorter (0: only /0)', integer('--wide-pair-prefix', 0, 32), 0)
-    .option('--wide-pair-prefix6 <len>', 'the same for IPv6 pairs', integer('--wide-pair-prefix6', 0, 128), 0)
-    .option('--admin-ports <list>', 'ports never to open to the world', DEFAULT_AUDIT_OPTIONS.adminPorts.join(','))
     .addOption(new Option('--check <name...>', 'run only these checks').choices(Object.keys(CHECKS)))
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a reported finding is this severe or more').choices(SEVERITIES))
     .addOption(new Option('--min-severity <severity>', 'report only findings this severe or more').choices(SEVERITIES))
@@ -180,15 +196,12 @@ export function analyzeCommands(program: Command): void {
     .option('--write-baseline <file>', 'write every finding\'s id to the file, for --baseline')
     .option('--suppressions <file>', 'YAML or JSON: findings to leave out, each by id or by check and object, with a reason and an optional expiry date; SARIF carries them as suppressed results')
     .option('--show-derived', 'list the findings that follow from a root cause beside it, not folded under it')
-    .option('--sarif-max-results <n>', `results per SARIF run (GitHub code scanning shows ${SARIF_LIMITS.results})`, integer('--sarif-max-results', 1, MAX_RESULTS), SARIF_LIMITS.results), [...ROW_FORMATS, 'sarif', 'markdown'])
-    .action(async (o: Common & { widePairPrefix: number; widePairPrefix6: number; adminPorts: string; check?: string[]; failOn?: Severity; minSeverity?: Severity; baseline?: string; writeBaseline?: string; suppressions?: string; showDerived?: boolean; sarifMaxResults: number }, cmd: Command) => {
+    .option('--sarif-max-results <n>', `results per SARIF run (GitHub code scanning shows ${SARIF_LIMITS.results})`, integer('--sarif-max-results', 1, MAX_RESULTS), SARIF_LIMITS.results)), [...ROW_FORMATS, 'sarif', 'markdown'])
+    .action(async (o: Common & AuditFlags & { check?: string[]; failOn?: Severity; minSeverity?: Severity; baseline?: string; writeBaseline?: string; suppressions?: string; showDerived?: boolean; sarifMaxResults: number }, cmd: Command) => {
       // JSON lists every reported finding, each derived one with its rootCause
       const triaged = triageOptions({ ...o, showDerived: o.showDerived || o.format === 'json' });
       const cloud = await loadCloud(cmd, o);
-      const options: AuditOptions = {
-        widePair: { IPv4: o.widePairPrefix, IPv6: o.widePairPrefix6 },
-        adminPorts: o.adminPorts.split(',').map((p) => integer('--admin-ports', 1, 65535)(p.trim())),
-      };
+      const options = auditOptionsOf(o);
       const findings = audit(cloud, options, progress('auditing'), o.check);
       const t = triage(findings, triaged);
       if (o.writeBaseline) writeBaseline(o.writeBaseline, findings, cloud.snapshot.source);
@@ -204,6 +217,6 @@ export function analyzeCommands(program: Command): void {
     });
 }
 
-function fail(message: string): never {
+export function fail(message: string): never {
   throw new InputError(message);
 }

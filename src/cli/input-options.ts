@@ -7,7 +7,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { InputError } from '../analysis/sources/errors.js';
 import { fromFiles } from '../analysis/sources/files.js';
-import { DEFAULT_PAGE_SIZE, fromCloud } from '../analysis/sources/openstack.js';
+import { DEFAULT_PAGE_SIZE, fromCloud, type ImportOptions } from '../analysis/sources/openstack.js';
 import { NO_PROGRESS, progressOn } from '../analysis/sources/progress.js';
 import { readDatabase } from '../analysis/sources/store.js';
 import { type Snapshot } from '../analysis/snapshot.js';
@@ -101,18 +101,12 @@ function chosenInput(o: InputOptions, env: NodeJS.ProcessEnv): Input {
   return input;
 }
 
-/**
- * The snapshot a command's parsed options name (`cmd` is the action's last
- * argument); an OS_* variable stands in for its flag, as in the openstack client.
- */
-export async function readSnapshot(cmd: Command, env: NodeJS.ProcessEnv = process.env): Promise<Snapshot> {
+/** The live cloud the options name (an OS_* variable standing in for its flag), or undefined when they name the database or files. */
+export function cloudInput(cmd: Command, env: NodeJS.ProcessEnv = process.env): ImportOptions | undefined {
   const o = cmd.opts<InputOptions>();
-  const input = chosenInput(o, env);
-  if (input === 'db') return readDatabase(o.db ?? DEFAULT_DB, o.asProject);
-  if (input === 'files') return fromFiles(o.files!);
+  if (chosenInput(o, env) !== 'cloud') return undefined;
   const value = (key: CloudKey) => o[key] ?? env[CLOUD_KEYS.find((k) => k.key === key)!.variable];
-  const progress = o.progress || process.stderr.isTTY ? progressOn(process.stderr, 'reading the cloud') : NO_PROGRESS;
-  return fromCloud({
+  return {
     cloud: value('osCloud'),
     authUrl: value('osAuthUrl'),
     authType: value('osAuthType'),
@@ -129,5 +123,20 @@ export async function readSnapshot(cmd: Command, env: NodeJS.ProcessEnv = proces
     endpoint: value('osEndpoint'),
     timeoutSeconds: o.apiTimeout,
     pageSize: o.pageSize,
-  }, progress);
+  };
+}
+
+/** Objects read per resource on stderr, for people watching (or when asked). */
+export const readProgress = (cmd: Command) => (cmd.opts<InputOptions>().progress || process.stderr.isTTY ? progressOn(process.stderr, 'reading the cloud') : NO_PROGRESS);
+
+/**
+ * The snapshot a command's parsed options name (`cmd` is the action's last
+ * argument); an OS_* variable stands in for its flag, as in the openstack client.
+ */
+export async function readSnapshot(cmd: Command, env: NodeJS.ProcessEnv = process.env): Promise<Snapshot> {
+  const o = cmd.opts<InputOptions>();
+  const cloud = cloudInput(cmd, env);
+  if (cloud) return fromCloud(cloud, readProgress(cmd));
+  if (o.files !== undefined) return fromFiles(o.files);
+  return readDatabase(o.db ?? DEFAULT_DB, o.asProject);
 }

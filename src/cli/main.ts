@@ -8,6 +8,7 @@ import { analyzeCommands } from './analyze.js';
 import { compileCommand } from './compile.js';
 import { consoleCommand } from './console.js';
 import { demoCommand } from './demo.js';
+import { fixCommand } from './fix.js';
 import { labCommand } from './lab.js';
 import { serveCommand } from './serve.js';
 import { snapshotCommand } from './snapshot.js';
@@ -28,6 +29,7 @@ demoCommand(program);
 snapshotCommand(program);
 analyzeCommands(program);
 consoleCommand(program);
+fixCommand(program);
 
 program.parseAsync().catch((e: unknown) => {
   const message = e instanceof InvalidArgumentError || e instanceof Error ? e.message : String(e);

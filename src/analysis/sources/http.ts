@@ -41,7 +41,9 @@ function why(e: unknown, url: URL, timeoutMs: number): string {
   return cause?.message ?? (e as Error).message;
 }
 
-export async function request(method: 'GET' | 'POST', url: string, headers: Record<string, string>, timeoutMs: number, body?: unknown): Promise<Answer> {
+export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export async function request(method: Method, url: string, headers: Record<string, string>, timeoutMs: number, body?: unknown): Promise<Answer> {
   const target = new URL(url);
   let res: Response;
   let text: string;

@@ -8,7 +8,7 @@
 import { type Snapshot } from '../snapshot.js';
 import { type CloudConfig, type CloudOptions, resolveCloud } from './cloud-config.js';
 import { InputError } from './errors.js';
-import { type Answer, errorText, request } from './http.js';
+import { type Answer, errorText, type Method, request } from './http.js';
 import { connect, type Session } from './keystone.js';
 import { NO_PROGRESS, type Progress } from './progress.js';
 import { AGENT_FIELDS, parseAgents } from './port-backends.js';
@@ -87,12 +87,27 @@ async function listAgents(c: CloudConfig, s: Session, pageSize: number, progress
   return { agents, how: agents.length ? `GET /v2.0/agents: ${agents.length} agent${agents.length > 1 ? 's' : ''}` : 'GET /v2.0/agents: none listed (no agent reported, or only admins see them)' };
 }
 
-export async function fromCloud(o: ImportOptions, progress: Progress = NO_PROGRESS): Promise<Snapshot> {
-  const pageSize = o.pageSize ?? DEFAULT_PAGE_SIZE;
-  if (!Number.isInteger(pageSize) || pageSize < 1) throw new InputError(`page size ${pageSize}: expected a whole number above 0`);
+/** A logged-in Neutron: the cloud's settings, the session, and the name a snapshot's source line gives it. */
+export interface Neutron {
+  config: CloudConfig;
+  session: Session;
+  where: string;
+}
+
+export async function openNeutron(o: CloudOptions): Promise<Neutron> {
   const config = resolveCloud(o);
   const session = await connect(config);
-  const where = config.label.endsWith(session.neutron) ? config.label : `${config.label} (${session.neutron})`;
+  return { config, session, where: config.label.endsWith(session.neutron) ? config.label : `${config.label} (${session.neutron})` };
+}
+
+/** One request to Neutron's API (`path` under /v2.0) with the session's headers; its status is the caller's to judge. */
+export function neutronRequest(n: Neutron, method: Method, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+  return request(method, `${n.session.neutron}/v2.0/${path}`, { ...n.session.headers, ...headers }, n.config.timeoutMs, body);
+}
+
+/** The snapshot of a cloud already logged in to (a fix re-reads the cloud it wrote to with the same token). */
+export async function readNeutron(n: Neutron, pageSize: number, progress: Progress = NO_PROGRESS): Promise<Snapshot> {
+  const { config, session, where } = n;
   const parsed: Partial<Parsed> = {};
   let agents: AgentsRead;
   try {
@@ -104,4 +119,16 @@ export async function fromCloud(o: ImportOptions, progress: Progress = NO_PROGRE
     progress.done();
   }
   return assemble(where, parsed as Parsed, agents);
+}
+
+/** The page size asked for, checked before logging in. */
+export function pageSizeOf(o: ImportOptions): number {
+  const pageSize = o.pageSize ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(pageSize) || pageSize < 1) throw new InputError(`page size ${pageSize}: expected a whole number above 0`);
+  return pageSize;
+}
+
+export async function fromCloud(o: ImportOptions, progress: Progress = NO_PROGRESS): Promise<Snapshot> {
+  const pageSize = pageSizeOf(o);
+  return readNeutron(await openNeutron(o), pageSize, progress);
 }

@@ -32,6 +32,8 @@ const cidr = valid('a CIDR', (v) => parseCidr(v, true) !== undefined);
 const mac = valid('a MAC address', (v) => canonicalMac(v) !== undefined);
 const nullable = <T extends z.ZodType>(t: T) => t.nullish().transform((v) => v ?? null);
 const portNumber = nullable(z.number().int().min(0).max(65535));
+/** what a fix's If-Match names (fix/execute.ts) */
+const revision_number = z.number().int().min(0).optional();
 
 /** Clouds before the project-id extension only say tenant_id. */
 function tenantAsProject(v: unknown): unknown {
@@ -70,6 +72,7 @@ const shapes = {
     allowed_address_pairs: z.array(z.object({ ip_address: cidr, mac_address: mac.optional() })).default([]),
     security_groups: z.array(z.string()).default([]),
     port_security_enabled: z.boolean().optional(),
+    revision_number,
   },
   security_groups: {
     id: z.string(),
@@ -77,6 +80,7 @@ const shapes = {
     project_id: z.string(),
     stateful: z.boolean().optional(),
     description: z.string().nullish(),
+    revision_number,
   },
   security_group_rules: {
     id: z.string(),
@@ -92,6 +96,7 @@ const shapes = {
     remote_group_id: nullable(z.string()),
     remote_address_group_id: z.string().nullish(),
     description: z.string().nullish(),
+    revision_number,
   },
 };
 

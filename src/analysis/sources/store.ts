@@ -36,6 +36,7 @@ export async function fromStore(db: Repositories, name: string, projectId?: stri
     allowed_address_pairs: sortPairs(p.allowed_address_pairs),
     security_groups: p.security_groups,
     port_security_enabled: p.port_security_enabled,
+    revision_number: p.revision_number,
   }));
   return {
     source: `database ${name}${projectId === undefined ? '' : ` (project ${projectId})`}`,
@@ -47,7 +48,7 @@ export async function fromStore(db: Repositories, name: string, projectId?: stri
     })),
     ports: snapshotPorts,
     security_groups: groups.map((g) => ({
-      id: g.id, name: g.name, project_id: g.project_id, stateful: g.stateful, description: g.description,
+      id: g.id, name: g.name, project_id: g.project_id, stateful: g.stateful, description: g.description, revision_number: g.revision_number,
     })),
     security_group_rules: rules.map((r) => ({
       id: r.id,
@@ -61,6 +62,7 @@ export async function fromStore(db: Repositories, name: string, projectId?: stri
       remote_ip_prefix: r.remote_ip_prefix,
       remote_group_id: r.remote_group_id,
       description: r.description,
+      revision_number: r.revision_number,
     })),
     // the server has no agents API: its bound ports say linuxbridge themselves
     backends: portBackends(snapshotPorts, null, 'this server has no agents API (its bound ports say linuxbridge)'),
