@@ -20,7 +20,8 @@ class Rows(Lister):
     def take_action(self, parsed_args):
         with open(parsed_args.file) as f:
             items = json.load(f)
-        columns = list(items[0].keys()) if items else []
+        # a tuple, as openstackclient's listers return their columns
+        columns = tuple(items[0].keys()) if items else ()
         return columns, [[item[c] for c in columns] for item in items]
 
 
