@@ -42,7 +42,7 @@ export function addOutputOptions(cmd: Command, formats: Record<string, string> =
     .option('--sort-column <column>', 'a column to sort the rows by (repeat: the first decides first; unknown columns are ignored)', repeat)
     .addOption(new Option('--sort-ascending', 'sort in ascending order (default)').conflicts('sortDescending'))
     .option('--sort-descending', 'sort in descending order')
-    .addOption(new Option('--max-width <integer>', 'table: the widest it may be, wrapping the widest columns (<1: no limit; default $CLIFF_MAX_TERM_WIDTH)')
+    .addOption(new Option('--max-width <integer>', 'table: the widest it may be, wrapping the widest columns (<1: no limit)')
       .argParser(wholeNumber).env('CLIFF_MAX_TERM_WIDTH'))
     .option('--fit-width', 'table: fit the terminal\'s width (implied by --max-width above 0; CLIFF_FIT_WIDTH=1 always fits)')
     .option('--print-empty', 'table: print the headings even without rows')
@@ -50,8 +50,6 @@ export function addOutputOptions(cmd: Command, formats: Record<string, string> =
     .option('--noindent', 'json: on one line')
     .option('-o, --output <file>', 'write the answer to a file instead of standard output');
 }
-
-export const isRowFormat = (format: string): format is RowFormat => (ROW_FORMATS as readonly string[]).includes(format);
 
 /** The width a table must fit, as cliff picks it: --max-width, else with --fit-width the terminal's (none when not a terminal). */
 function tableWidth(o: OutputOptions): number | undefined {
