@@ -1,19 +1,22 @@
 /**
  * openstackclient manners: the analyzer's row formats are printed byte for byte
  * as cliff (the openstack CLI's framework) prints the same rows (each case runs
- * cliff itself on portsec's `-f json` rows), check ids --check takes as printed,
+ * cliff itself on portsec's `-f json` rows, and the real `openstack` CLI decides the
+ * formatter's output on its own listing), check ids --check takes as printed,
  * whole ids, --files beside positional arguments and from stdin, one-line
  * usage errors with exit 2, and quiet ends on a closed pipe or a full disk.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { type Finding } from '../src/analysis/answers.js';
 import { CHECK_ALIASES, CHECK_NAMES } from '../src/analysis/audit/index.js';
-import { CLI, portsec, ROOT, SYSTEM_PYTHON } from './support/server.js';
+import { formatRows, type RowFormat } from '../src/analysis/report/table.js';
+import { CLI, portsec, ROOT, type RunningServer, startServer, SYSTEM_PYTHON } from './support/server.js';
 import { port, rule, snapshot } from './support/snapshot-builder.js';
 
 const CLIFF = join(ROOT, 'test/support/cliff-rows.py');
@@ -207,5 +210,34 @@ describe('exit status and errors', () => {
     }
     const o = spawnSync(process.execPath, [CLI, 'audit', '--files', file, '-o', '/dev/full'], { encoding: 'utf8' });
     expect([o.status, o.stderr]).toEqual([2, 'portsec: cannot write /dev/full: no space left on device\n']);
+  });
+});
+
+describe.sequential('the formatter beside the real openstack CLI', () => {
+  let server: RunningServer;
+  let env: NodeJS.ProcessEnv;
+  const os = async (...args: string[]) => (await promisify(execFile)('openstack', args, { env })).stdout;
+  beforeAll(async () => {
+    server = await startServer(['--auth', 'keystone', '--admin-password', 'admin-pw']);
+    env = {
+      ...process.env, OS_AUTH_URL: `${server.url}/v3`, OS_USERNAME: 'admin', OS_PASSWORD: 'admin-pw', OS_PROJECT_NAME: 'admin',
+      OS_USER_DOMAIN_NAME: 'Default', OS_PROJECT_DOMAIN_NAME: 'Default', OS_IDENTITY_API_VERSION: '3', OS_REGION_NAME: 'RegionOne',
+    };
+    // a multi-line cell with quotes, a comma and a backslash: what decides csv's quoting and the table's wrapping
+    await os('security', 'group', 'create', 'ssh', '--description', 'line one\nline "two", with a comma\\ and a long tail that the table wraps');
+    await os('security', 'group', 'create', 'proxy');
+  }, 300_000);
+  afterAll(async () => { await server?.stop(); });
+
+  test('openstack security group list, in each format, is what table.ts makes of the same rows', async () => {
+    const columns = ['-c', 'ID', '-c', 'Name', '-c', 'Description'];
+    const items = JSON.parse(await os('security', 'group', 'list', '-f', 'json', ...columns)) as Record<string, string>[];
+    expect(items.some((i) => i.Description.includes('\n'))).toBe(true);
+    const rows = { columns: ['ID', 'Name', 'Description'], rows: items.map((i) => [i.ID, i.Name, i.Description]) };
+    const cases: [RowFormat, string[], Parameters<typeof formatRows>[2]][] = [
+      ['csv', [], {}], ['csv', ['--quote', 'minimal'], { quote: 'minimal' }], ['csv', ['--quote', 'none'], { quote: 'none' }],
+      ['value', [], {}], ['json', ['--noindent'], { noindent: true }], ['table', [], {}], ['table', ['--max-width', '60'], { width: 60 }],
+    ];
+    for (const [format, args, o] of cases) expect([format, ...args, await os('security', 'group', 'list', '-f', format, ...args, ...columns)]).toEqual([format, ...args, `${formatRows(rows, format, o)}\n`]);
   });
 });
