@@ -77,9 +77,9 @@ describe.sequential('the seed under each backend', () => {
   }, 120_000);
   afterAll(async () => { await server?.stop(); });
 
-  const audit = async (backend: string) => JSON.parse((await portsec('audit', '--db', server.db, '-f', 'json', '--backend', backend)).stdout) as Finding[];
+  const audit = async (backend: string) => JSON.parse((await portsec('audit', '--db', server.db, '-f', 'raw', '--backend', backend)).stdout) as Finding[];
   const reach = async (backend: string, src: string, ...more: string[]) =>
-    JSON.parse((await portsec('can-reach', src, 'proxy', '--protocol', 'tcp', '--port', '80', '--db', server.db, '-f', 'json', '--backend', backend, ...more)).stdout) as Explained;
+    JSON.parse((await portsec('can-reach', src, 'proxy', '--protocol', 'tcp', '--port', '80', '--db', server.db, '-f', 'raw', '--backend', backend, ...more)).stdout) as Explained;
   // each check once (a wide block names every pair inside it: lb's VIP too), port security aside
   const checks = (findings: Finding[]) => [...new Set(findings.map((f) => f.check))].filter((c) => c !== 'port-security-disabled');
   const widened = (findings: Finding[]) => findings.filter((f) => f.check === 'wide-pair-in-remote-group' && f.title.startsWith('nat\'s')).map((f) => f.title);
@@ -99,7 +99,7 @@ describe.sequential('the seed under each backend', () => {
       expect((await reach(backend, 'lb', '--source-ip', '10.10.10.100')).verdict).toBe('ALLOW');
     }
     // the default is iptables, and the table says so
-    expect((await reach('iptables', '200.200.200.200')).steps).toEqual((JSON.parse((await portsec('can-reach', '200.200.200.200', 'proxy', '--protocol', 'tcp', '--port', '80', '--db', server.db, '-f', 'json')).stdout) as Explained).steps);
+    expect((await reach('iptables', '200.200.200.200')).steps).toEqual((JSON.parse((await portsec('can-reach', '200.200.200.200', 'proxy', '--protocol', 'tcp', '--port', '80', '--db', server.db, '-f', 'raw')).stdout) as Explained).steps);
     const table = (await portsec('can-reach', '200.200.200.200', 'proxy', '--protocol', 'tcp', '--port', '80', '--db', server.db)).stdout.split('\n');
     // no port is bound: nothing shows their firewall, the default is assumed, and the table says so
     expect(table.slice(0, 2)).toEqual(['ALLOW: 200.200.200.200 -> proxy tcp/80',
@@ -119,7 +119,7 @@ describe.sequential('the seed under each backend', () => {
     expect(a.steps.find((s) => !s.ok)).toMatchObject({ stage: 'ingress', by: 'no-rule', port: { name: 'proxy' } });
     expect((await reach('ovn', 'lb', '--source-ip', '10.10.10.100')).verdict).toBe('DENY');
     expect((await reach('ovn', 'lb')).verdict).toBe('ALLOW');
-    const exposure = JSON.parse((await portsec('exposure', 'proxy', '--db', server.db, '-f', 'json', '--backend', 'ovn')).stdout) as ExplainedExposure;
+    const exposure = JSON.parse((await portsec('exposure', 'proxy', '--db', server.db, '-f', 'raw', '--backend', 'ovn')).stdout) as ExplainedExposure;
     expect(exposure.map((r) => [r.sources, r.backend])).toEqual([[['10.10.10.10/32', '10.10.10.20/32', '10.10.10.50/32'], 'ovn']]);
   });
 

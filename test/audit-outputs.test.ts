@@ -60,7 +60,7 @@ const file = (name: string, text: string) => {
 };
 
 const json = async (...args: string[]) => {
-  const r = await portsec('audit', '-f', 'json', ...args);
+  const r = await portsec('audit', '-f', 'raw', ...args);
   expect(r.code, r.stderr).toBe(0);
   return { findings: JSON.parse(r.stdout) as Finding[], stderr: r.stderr };
 };

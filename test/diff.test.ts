@@ -263,8 +263,8 @@ describe('portsec diff on the command line', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  test('JSON: the rows the analyzer gives, each side with its reason; the table, YAML, values, Markdown and SARIF say the same', async () => {
-    const json = JSON.parse((await diffOf('-f', 'json')).stdout);
+  test('raw JSON: the rows the analyzer gives, each side with its reason; the table, JSON, YAML, values, Markdown and SARIF say the same', async () => {
+    const json = JSON.parse((await diffOf('-f', 'raw')).stdout);
     const rows = explainedDiff(run(seed(['0.0.0.0/0']), 'iptables_hybrid', 'ovn'));
     expect(json).toEqual({ backend: 'iptables_hybrid', to_backend: 'ovn', rows: JSON.parse(JSON.stringify(rows)) });
 
@@ -276,7 +276,9 @@ describe('portsec diff on the command line', () => {
 
     const yaml = parseYaml((await diffOf('-f', 'yaml')).stdout) as Record<string, string>[];
     expect(yaml.map((r) => [r['Sent by'].replace(/\n/g, ' '), r.iptables_hybrid.split('\n')[0], r.ovn.split('\n')[0]])).toEqual(rows.map((r) => [r.senders.map((x) => x.name).join(' '), 'ALLOW', 'DENY']));
-    expect((await diffOf('-f', 'value')).stdout.trim().split('\n')).toHaveLength(rows.length);
+    // JSON rows are the YAML's, keyed as the table's columns
+    expect(JSON.parse((await diffOf('-f', 'json')).stdout)).toEqual(yaml);
+    expect((await diffOf('-f', 'value', '-c', 'ovn')).stdout.match(/^DENY$/gm)).toHaveLength(rows.length);
 
     const md = (await diffOf('-f', 'markdown')).stdout;
     expect(md).toMatch(/^# portsec diff\n/);
@@ -297,7 +299,7 @@ describe('portsec diff on the command line', () => {
 
   test('the same backend twice, or a move that changes nothing, lists nothing', async () => {
     expect((await portsec('diff', '--files', file, '--backend', 'ovn', '--to-backend', 'ovn')).stdout).toMatch(/^no flow changes verdict\n/);
-    expect(JSON.parse((await portsec('diff', '--files', file, '--backend', 'iptables', '--to-backend', 'iptables_hybrid', '-f', 'json')).stdout).rows).toEqual([]);
+    expect(JSON.parse((await portsec('diff', '--files', file, '--backend', 'iptables', '--to-backend', 'iptables_hybrid', '-f', 'raw')).stdout).rows).toEqual([]);
   });
 
   test('bad input: one line and exit 2 for an unreadable input; a missing or unknown --to-backend is refused', async () => {
@@ -311,8 +313,9 @@ describe('portsec diff on the command line', () => {
     expect([from.code, from.stderr]).toEqual([2, 'portsec: diff needs --backend, the firewall the cloud runs now (one of iptables, iptables_hybrid, openvswitch, ovn)\n']);
     for (const args of [[], ['--to-backend', 'nftables']]) {
       const r = await portsec('diff', '--files', file, ...args);
-      expect(r.code).not.toBe(0);
-      expect(r.stderr.split('\n')[0]).toMatch(/^error: .*--to-backend/);
+      // a usage error: one line, exit 2
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^portsec: .*--to-backend[^\n]*\n$/);
     }
   });
 });
@@ -340,7 +343,7 @@ describe.sequential('GET /analysis/v1/diff', () => {
   test('the rows portsec diff prints for the same database; to_backend is required and checked', async () => {
     const r = await api(server.url, 'GET', '/analysis/v1/diff?backend=iptables_hybrid&to_backend=ovn', admin);
     expect(r.status).toBe(200);
-    const cli = JSON.parse((await portsec('diff', '--db', server.db, '--backend', 'iptables_hybrid', '--to-backend', 'ovn', '-f', 'json')).stdout);
+    const cli = JSON.parse((await portsec('diff', '--db', server.db, '--backend', 'iptables_hybrid', '--to-backend', 'ovn', '-f', 'raw')).stdout);
     expect(r.body).toEqual(cli);
     expect(r.body.rows.map((x: DiffRow) => [x.senders.map((y) => y.name).join(' '), x.destination.ports[0].name, `${x.protocol}/${x.ports}`, x.cover.cidr, x.from.verdict, x.to.verdict]))
       .toEqual([['nat', 'proxy', 'tcp/80', '0.0.0.0/0', 'ALLOW', 'DENY']]);

@@ -117,7 +117,7 @@ async function portsec(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ cod
 }
 
 const audit = async (s: Seeded) => {
-  const r = await portsec(s.env, 'audit', '-f', 'json');
+  const r = await portsec(s.env, 'audit', '-f', 'raw');
   expect(r.stderr).toBe('');
   return JSON.parse(r.stdout) as Finding[];
 };
@@ -223,11 +223,11 @@ describe.sequential('portsec fix on the seed, as the cloud admin for a tenant\'s
     expect(unknown.stderr).toMatch(/^portsec: no finding wide-pair-in-remote-group-00000000 in .*`portsec audit -f json` prints each one's id\)\n$/);
     const dump = join(dir, 'seed.json');
     expect((await portsec(s.env, 'snapshot', '-o', dump)).code).toBe(0);
-    const [finding] = pitfall(JSON.parse((await portsec(process.env, 'audit', '-f', 'json', '--files', dump)).stdout) as Finding[]);
+    const [finding] = pitfall(JSON.parse((await portsec(process.env, 'audit', '-f', 'raw', '--files', dump)).stdout) as Finding[]);
     const files = await portsec(process.env, 'fix', finding.id, '--apply', '--files', dump);
     expect(files.code).toBe(2);
     expect(files.stderr).toMatch(/^portsec: --apply writes to a cloud: .*nothing to apply to.*\n$/);
-    const shown = await portsec(process.env, 'fix', finding.id, '--files', dump, '-f', 'json');
+    const shown = await portsec(process.env, 'fix', finding.id, '--files', dump, '-f', 'raw');
     expect(shown.code).toBe(0);
     expect(JSON.parse(shown.stdout).offered.map((f: { kind: string }) => f.kind)).toEqual(['move-port-to-own-group']);
   });

@@ -192,7 +192,7 @@ describe.sequential('a half-migrated cloud, port by port', () => {
   });
 
   const reach = async (src: string, dst: string, port: number, ...more: string[]) =>
-    JSON.parse(await portsec('can-reach', src, dst, '--protocol', 'tcp', '--port', String(port), '--files', halfFile, '-f', 'json', ...more)) as Explained;
+    JSON.parse(await portsec('can-reach', src, dst, '--protocol', 'tcp', '--port', String(port), '--files', halfFile, '-f', 'raw', ...more)) as Explained;
 
   test('can-reach: the pitfall on the hybrid node, pinned on the openvswitch node, absent on the OVN node', async () => {
     // the NAT server forwards 200.200.200.200's flow
@@ -227,7 +227,7 @@ describe.sequential('a half-migrated cloud, port by port', () => {
   });
 
   test('audit: each finding names its backend and only the ports on it', async () => {
-    const findings = JSON.parse(await portsec('audit', '--files', halfFile, '-f', 'json')) as Finding[];
+    const findings = JSON.parse(await portsec('audit', '--files', halfFile, '-f', 'raw')) as Finding[];
     // in title order: the checks list groups in the order rules name them
     const about = (check: string) => findings.filter((f) => f.check === check).sort((a, b) => a.title.localeCompare(b.title)).map((f) => ({
       backend: f.backend, port: f.objects[1]?.name, opened: f.objects.filter((o) => o.type === 'port').slice(1).map((o) => o.name).sort(),
@@ -278,7 +278,7 @@ describe.sequential('a half-migrated cloud, port by port', () => {
     const forced = await reach('nat', 'proxy-h', 80, '--source-ip', '200.200.200.200', '--backend', 'ovn');
     expect([forced.verdict, forced.assumed.map((a) => [a.backend, a.why])]).toEqual(['DENY', [['ovn', 'forced'], ['ovn', 'forced']]]);
     expect((await reach('nat', 'proxy-o', 80, '--source-ip', '200.200.200.200', '--backend', 'iptables_hybrid')).verdict).toBe('ALLOW');
-    const findings = JSON.parse(await portsec('audit', '--files', halfFile, '-f', 'json', '--backend', 'iptables')) as Finding[];
+    const findings = JSON.parse(await portsec('audit', '--files', halfFile, '-f', 'raw', '--backend', 'iptables')) as Finding[];
     expect(new Set(findings.map((f) => f.backend))).toEqual(new Set(['iptables']));
     const seed = findings.filter((f) => f.check === 'wide-pair-in-remote-group' && f.title.startsWith('nat\'s'));
     expect(seed.map((f) => f.objects.filter((o) => o.type === 'port').slice(1).map((o) => o.name).sort())).toEqual([['proxy-f', 'proxy-h', 'proxy-o']]);
@@ -292,7 +292,7 @@ describe.sequential('a half-migrated cloud, port by port', () => {
   });
 
   test('exposure rows carry their port\'s backend', async () => {
-    const rows = JSON.parse(await portsec('exposure', 'proxy-h', 'proxy-o', 'proxy-f', '--files', halfFile, '-f', 'json')) as { port: { name: string }; backend: string; sources: string[] }[];
+    const rows = JSON.parse(await portsec('exposure', 'proxy-h', 'proxy-o', 'proxy-f', '--files', halfFile, '-f', 'raw')) as { port: { name: string }; backend: string; sources: string[] }[];
     expect(rows.map((r) => [r.port.name, r.backend, r.sources])).toEqual([
       ['proxy-h', 'iptables_hybrid', ['0.0.0.0/0']],
       ['proxy-o', 'ovn', [expect.stringMatching(/^10\.10\.10\.\d+\/32$/)]],

@@ -193,13 +193,13 @@ describe('portsec audit carries it in every format', () => {
   };
 
   test('JSON, SARIF and Markdown under openvswitch; nothing under iptables or ovn', () => {
-    const json: Finding[] = JSON.parse(run('openvswitch', 'json'));
+    const json: Finding[] = JSON.parse(run('openvswitch', 'raw'));
     expect(json.map((f) => f.check)).toEqual([CHECK, CHECK]);
     const sarif = JSON.parse(run('openvswitch', 'sarif'));
     expect(sarif.runs[0].results.map((r: { ruleId: string }) => r.ruleId)).toEqual([CHECK, CHECK]);
     const md = run('openvswitch', 'markdown');
     expect(md).toContain(`Check: \`${CHECK}\``);
     expect(md).toContain('pb is not in group A');
-    for (const b of ['iptables', 'ovn']) expect(JSON.parse(run(b, 'json'))).toEqual([]);
+    for (const b of ['iptables', 'ovn']) expect(JSON.parse(run(b, 'raw'))).toEqual([]);
   });
 });

@@ -249,13 +249,13 @@ function withSharedPinned(cloud: Cloud, members: (g: string, f: Family) => Membe
 
 export const addressKey = (a: { family: Family; value: bigint }) => `${a.family}|${a.value}`;
 
-/** A port's name for people: its name, else its device, else the start of its id. */
+/** A port's name for people: its name, else its device, else its id (whole: a cut id names nothing in `openstack port show`). */
 export function portLabel(p: SnapshotPort): string {
-  return p.name || (p.device_id ? `${p.device_owner || 'device'} ${p.device_id.slice(0, 8)}` : p.id.slice(0, 8));
+  return p.name || (p.device_id ? `${p.device_owner || 'device'} ${p.device_id}` : p.id);
 }
 
 export function groupLabel(cloud: Cloud, id: string): string {
-  return cloud.groups.get(id)?.name || id.slice(0, 8);
+  return cloud.groups.get(id)?.name || id;
 }
 
 export const portRef = (p: SnapshotPort): ObjectRef => ({ type: 'port', id: p.id, name: portLabel(p) });

@@ -4,10 +4,9 @@
  * dumps), with the openstack CLI's output formats plus SARIF and Markdown.
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { type DiffRow, type ExposureRow, type Finding, type ReachAnswer, type ReachStep, type Severity, SEVERITIES } from '../analysis/answers.js';
-import { audit, CHECKS } from '../analysis/audit/index.js';
+import { audit, CHECK_ALIASES, CHECK_NAMES } from '../analysis/audit/index.js';
 import { type AuditOptions, DEFAULT_AUDIT_OPTIONS } from '../analysis/audit/options.js';
 import { buildCloud, type Cloud, portLabel } from '../analysis/cloud.js';
 import { exposure } from '../analysis/exposure.js';
@@ -16,8 +15,8 @@ import { canReach } from '../analysis/reach.js';
 import { type Snapshot } from '../analysis/snapshot.js';
 import { auditBackends, type BackendUse, backendLine, backendLines, diffSideSentences, explained, explainedDiff, explainedExposure, headline, plainText, reachBackendLines, refLabel, sourcePhrase, sourcesText, stepSentences } from '../analysis/report/explain.js';
 import { diffMarkdown, markdown, reachMarkdown } from '../analysis/report/markdown.js';
-import { diffFindings, SARIF_LIMITS, MAX_RESULTS, writeSarifTo } from '../analysis/report/sarif.js';
-import { type Column, formatRows, type RowFormat, tabulate } from '../analysis/report/table.js';
+import { diffFindings, MAX_RESULTS, SARIF_LIMITS, writeSarifTo } from '../analysis/report/sarif.js';
+import { type Column, tabulate } from '../analysis/report/table.js';
 import { InputError } from '../analysis/sources/errors.js';
 import { writeBaseline } from '../analysis/triage/baseline.js';
 import { failsOn, triage, triageOptions } from '../analysis/triage/triage.js';
@@ -25,14 +24,14 @@ import { DEFAULT_NEUTRON_BACKEND, NEUTRON_BACKENDS, type NeutronBackend } from '
 import { type CompileOptions } from '../policy/topology.js';
 import { addExpansionOption, expansionOverrides } from './expansion-option.js';
 import { addInputOptions, type InputOptions, readSnapshot } from './input-options.js';
+import { addOutputOptions, emit, type OutputOptions, rowsText } from './output.js';
 
-const ROW_FORMATS: RowFormat[] = ['table', 'json', 'yaml', 'value'];
+/** The answer whole, beside the rows: what the HTTP API returns for the same question. */
+const RAW = { raw: 'the whole answer as JSON, as the HTTP API returns it (every field, ids and typed reasons: for programs)' };
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
 
-export interface Common extends InputOptions {
-  format: string;
+export interface Common extends InputOptions, OutputOptions {
   ipset: 'on' | 'off';
-  output?: string;
   omitWidePairs?: CompileOptions['omitWidePairs'];
   backend?: NeutronBackend;
 }
@@ -45,12 +44,10 @@ export function integer(name: string, min: number, max: number) {
   };
 }
 
-export function common(cmd: Command, formats: string[]): Command {
-  return addExpansionOption(addInputOptions(cmd))
-    .addOption(new Option('-f, --format <format>', 'output format').choices(formats).default('table'))
+export function common(cmd: Command, formats: Record<string, string>): Command {
+  return addOutputOptions(addExpansionOption(addInputOptions(cmd)), formats)
     .addOption(new Option('--backend <name>', `the firewall every node runs: what a remote group stands for depends on it (iptables, iptables_hybrid: fixed IPs and every pair; openvswitch: a /0 pair only from its MAC; ovn: fixed IPs only); default: each port's as its binding and the agents show it (as admin), else ${DEFAULT_NEUTRON_BACKEND}`).choices(NEUTRON_BACKENDS))
-    .addOption(new Option('--ipset <on|off>', 'whether the compute nodes use ipsets (without, a port\'s own addresses are left out of its remote groups; iptables backends only)').choices(['on', 'off']).default('on'))
-    .option('-o, --output <file>', 'write the answer to a file instead of standard output');
+    .addOption(new Option('--ipset <on|off>', 'whether the compute nodes use ipsets (without, a port\'s own addresses are left out of its remote groups; iptables backends only)').choices(['on', 'off']).default('on'));
 }
 
 /** The snapshot as the cloud runs it: under one backend, or without, each port's node running what the snapshot found for it. */
@@ -60,15 +57,9 @@ export function cloudOf(snapshot: Snapshot, o: Common, backend: NeutronBackend |
 
 const loadCloud = async (cmd: Command, o: Common): Promise<Cloud> => cloudOf(await readSnapshot(cmd), o);
 
-export function emit(o: Common, text: string): void {
-  const out = text.endsWith('\n') || text === '' ? text : `${text}\n`;
-  if (o.output) writeFileSync(o.output, out);
-  else process.stdout.write(out);
-}
-
-/** The table's lines saying which firewall its verdicts assume, per port (JSON carries them as fields; YAML and values stay parseable). */
-const tableBackend = (o: Common, cloud: Cloud, uses: BackendUse[]): string[] =>
-  (o.format === 'table' ? backendLines(uses, cloud.topology.options.backend, cloud.snapshot.backends?.agents) : []);
+/** The table's lines saying which firewall its verdicts assume, per port (raw JSON carries them as fields; row formats stay parseable). */
+const tableBackend = (cloud: Cloud, uses: BackendUse[]): string[] =>
+  backendLines(uses, cloud.topology.options.backend, cloud.snapshot.backends?.agents);
 
 /** Each port's backend, where the answer is about these ports. */
 const portUses = (cloud: Cloud, ids: Iterable<string>): BackendUse[] =>
@@ -77,7 +68,7 @@ const portUses = (cloud: Cloud, ids: Iterable<string>): BackendUse[] =>
 type ReachRow = { n: number; step: ReachStep } | { change: ReachAnswer['changes'][number] };
 
 const REACH_COLUMNS: Column<ReachRow>[] = [
-  { name: 'Step', cell: (r) => ('step' in r ? String(r.n) : '') },
+  { name: 'Step', cell: (r) => ('step' in r ? r.n : '') },
   { name: 'Stage', cell: (r) => ('step' in r ? r.step.stage : 'change') },
   { name: 'Result', cell: (r) => ('step' in r ? (r.step.ok ? 'ok' : 'BLOCKED') : 'needed') },
   { name: 'Explanation', cell: (r) => ('step' in r ? stepSentences(r.step).map(plainText).join('\n') : `${r.change.why}:\n${r.change.command}`) },
@@ -86,6 +77,7 @@ const REACH_COLUMNS: Column<ReachRow>[] = [
 const reachRows = (a: ReachAnswer): ReachRow[] => [...a.steps.map((step, i) => ({ n: i + 1, step })), ...a.changes.map((change) => ({ change }))];
 
 const FINDING_COLUMNS: Column<Finding>[] = [
+  { name: 'ID', cell: (f) => f.id },
   { name: 'Severity', cell: (f) => f.severity },
   { name: 'Check', cell: (f) => f.check },
   { name: 'Backend', cell: (f) => f.backend ?? '' },
@@ -142,17 +134,16 @@ export const auditOptionsOf = (o: AuditFlags): AuditOptions => ({
 export function analyzeCommands(program: Command): void {
   common(program.command('diff')
     .description('migration impact: every flow class (destination, service, sources and the port sending them) whose verdict changes from --backend to --to-backend, with the rule and the reason on each side')
-    .addOption(new Option('--to-backend <name>', 'the firewall the cloud moves to').choices(NEUTRON_BACKENDS).makeOptionMandatory()), [...ROW_FORMATS, 'markdown', 'sarif'])
+    .addOption(new Option('--to-backend <name>', 'the firewall the cloud moves to').choices(NEUTRON_BACKENDS).makeOptionMandatory()), { ...RAW, markdown: 'a report', sarif: 'each row as a SARIF result' })
     .action(async (o: Common & { toBackend: NeutronBackend }, cmd: Command) => {
       if (!o.backend) fail(`diff needs --backend, the firewall the cloud runs now (one of ${NEUTRON_BACKENDS.join(', ')})`);
       const backend = o.backend;
       const snapshot = await readSnapshot(cmd);
       const rows = diff(cloudOf(snapshot, o), cloudOf(snapshot, o, o.toBackend));
-      if (o.format === 'json') return emit(o, JSON.stringify({ backend, to_backend: o.toBackend, rows: explainedDiff(rows) }, null, 2));
+      if (o.format === 'raw') return emit(o, JSON.stringify({ backend, to_backend: o.toBackend, rows: explainedDiff(rows) }, null, 2));
       if (o.format === 'markdown') return emit(o, diffMarkdown(rows, snapshot.source, backend, o.toBackend));
       if (o.format === 'sarif') return void await writeSarifTo(o.output, { findings: diffFindings(rows), source: snapshot.source, version, run: { diff: { backend, to_backend: o.toBackend } } });
-      const lines = o.format === 'table' ? [`from ${backendLine(backend)}`, `to ${backendLine(o.toBackend)}`] : [];
-      emit(o, [formatRows(tabulate(DIFF_COLUMNS(backend, o.toBackend), rows), o.format as RowFormat) || (o.format === 'table' ? 'no flow changes verdict' : ''), ...lines].join('\n'));
+      emit(o, rowsText(o, tabulate(DIFF_COLUMNS(backend, o.toBackend), rows), { empty: 'no flow changes verdict', after: [`from ${backendLine(backend)}`, `to ${backendLine(o.toBackend)}`] }));
     });
 
   common(program.command('can-reach')
@@ -164,42 +155,41 @@ export function analyzeCommands(program: Command): void {
     .option('--source-port <port>', 'source port (ICMP: code); default: an ephemeral port', integer('--source-port', 0, 65535))
     .option('--source-ip <ip>', 'with SRC a port: the address it sends from (a VIP, forwarded or spoofed traffic); default its fixed IP')
     .option('--source-mac <mac>', 'with SRC a port: the frame\'s source MAC (an allowed-address pair\'s own MAC); default the port\'s')
-    .option('--destination-ip <ip>', 'with DST a port: the address the packet is sent to (one it does not hold, broadcast, multicast); default its fixed IP'), [...ROW_FORMATS, 'markdown'])
+    .option('--destination-ip <ip>', 'with DST a port: the address the packet is sent to (one it does not hold, broadcast, multicast); default its fixed IP'), { ...RAW, markdown: 'a report' })
     .action(async (src: string, dst: string, o: Common & { protocol: string; port?: number; sourcePort?: number; sourceIp?: string; sourceMac?: string; destinationIp?: string }, cmd: Command) => {
       const cloud = await loadCloud(cmd, o);
       const answer = canReach(cloud, {
         src, dst, protocol: o.protocol, port: o.port, sourcePort: o.sourcePort, sourceIp: o.sourceIp, sourceMac: o.sourceMac, destinationIp: o.destinationIp,
       });
-      if (o.format === 'json') return emit(o, JSON.stringify(explained(answer), null, 2));
+      if (o.format === 'raw') return emit(o, JSON.stringify(explained(answer), null, 2));
       if (o.format === 'markdown') return emit(o, reachMarkdown(answer));
-      if (o.format === 'value') return emit(o, answer.verdict);
-      emit(o, [headline(answer), ...(o.format === 'table' ? reachBackendLines(answer, cloud.snapshot.backends?.agents) : []), formatRows(tabulate(REACH_COLUMNS, reachRows(answer)), o.format as RowFormat)].join('\n'));
+      emit(o, rowsText(o, tabulate(REACH_COLUMNS, reachRows(answer)), { before: [headline(answer), ...reachBackendLines(answer, cloud.snapshot.backends?.agents)] }));
     });
 
   common(program.command('exposure')
     .description('for each port and service, the sources its ingress rules admit, as the fewest CIDRs, and where each comes from')
-    .argument('[ports...]', 'port ids or names (default: every port)'), ROW_FORMATS)
+    .argument('[ports...]', 'port ids or names (default: every port)'), RAW)
     .action(async (names: string[], o: Common, cmd: Command) => {
       const cloud = await loadCloud(cmd, o);
       const ports = names.length ? names.map((n) => cloud.ports.get(n) ?? cloud.snapshot.ports.find((p) => p.name === n) ?? fail(`no port has id or name ${n}`)) : undefined;
       const rows = exposure(cloud, ports);
-      if (o.format === 'json') return emit(o, JSON.stringify(explainedExposure(rows), null, 2));
-      emit(o, [formatRows(tabulate(EXPOSURE_COLUMNS, rows), o.format as RowFormat), ...tableBackend(o, cloud, portUses(cloud, rows.map((r) => r.port.id)))].join('\n'));
+      if (o.format === 'raw') return emit(o, JSON.stringify(explainedExposure(rows), null, 2));
+      emit(o, rowsText(o, tabulate(EXPOSURE_COLUMNS, rows), { after: tableBackend(cloud, portUses(cloud, rows.map((r) => r.port.id))) }));
     });
 
   common(addAuditOptions(program.command('audit')
     .description('find AAP and security-group mistakes: wide pairs in remote groups (the NAT/VIP pitfall), VIP pairs, port security, redundant rules, empty remote groups, admin ports open to the world, unused groups')
-    .addOption(new Option('--check <name...>', 'run only these checks').choices(Object.keys(CHECKS)))
+    .addOption(new Option('--check <id...>', `run only these checks, by the id the Check column prints (${CHECK_NAMES.join(', ')}); each of ${CHECK_ALIASES.join(', ')} stands for its group of checks`).choices([...CHECK_NAMES, ...CHECK_ALIASES]))
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a reported finding is this severe or more').choices(SEVERITIES))
     .addOption(new Option('--min-severity <severity>', 'report only findings this severe or more').choices(SEVERITIES))
     .option('--baseline <file>', 'leave out the findings whose ids the file lists (written by --write-baseline)')
     .option('--write-baseline <file>', 'write every finding\'s id to the file, for --baseline')
     .option('--suppressions <file>', 'YAML or JSON: findings to leave out, each by id or by check and object, with a reason and an optional expiry date; SARIF carries them as suppressed results')
     .option('--show-derived', 'list the findings that follow from a root cause beside it, not folded under it')
-    .option('--sarif-max-results <n>', `results per SARIF run (GitHub code scanning shows ${SARIF_LIMITS.results})`, integer('--sarif-max-results', 1, MAX_RESULTS), SARIF_LIMITS.results)), [...ROW_FORMATS, 'sarif', 'markdown'])
+    .option('--sarif-max-results <n>', `results per SARIF run (GitHub code scanning shows ${SARIF_LIMITS.results})`, integer('--sarif-max-results', 1, MAX_RESULTS), SARIF_LIMITS.results)), { ...RAW, sarif: 'SARIF 2.1.0 for code scanning', markdown: 'a report' })
     .action(async (o: Common & AuditFlags & { check?: string[]; failOn?: Severity; minSeverity?: Severity; baseline?: string; writeBaseline?: string; suppressions?: string; showDerived?: boolean; sarifMaxResults: number }, cmd: Command) => {
-      // JSON lists every reported finding, each derived one with its rootCause
-      const triaged = triageOptions({ ...o, showDerived: o.showDerived || o.format === 'json' });
+      // the whole answer lists every reported finding, each derived one with its rootCause
+      const triaged = triageOptions({ ...o, showDerived: o.showDerived || o.format === 'raw' });
       const cloud = await loadCloud(cmd, o);
       const options = auditOptionsOf(o);
       const findings = audit(cloud, options, progress('auditing'), o.check);
@@ -209,8 +199,8 @@ export function analyzeCommands(program: Command): void {
       const used = () => auditBackends(findings, filtered.map((id) => cloud.backendAt(id).backend), cloud.topology.options.backend);
       if (o.format === 'sarif') await writeSarifTo(o.output, { findings: t.shown, suppressed: t.suppressed, summary: t.summary, source: cloud.snapshot.source, version, run: { audit: used() } }, { ...SARIF_LIMITS, results: o.sarifMaxResults });
       else if (o.format === 'markdown') emit(o, markdown(t.shown, cloud.snapshot.source, used(), t.summary));
-      else if (o.format === 'json') emit(o, JSON.stringify(t.shown, null, 2));
-      else emit(o, [formatRows(tabulate(FINDING_COLUMNS, t.shown), o.format as RowFormat) || 'no findings', ...(o.format === 'table' ? t.summary : []), ...tableBackend(o, cloud, portUses(cloud, filtered))].join('\n'));
+      else if (o.format === 'raw') emit(o, JSON.stringify(t.shown, null, 2));
+      else emit(o, rowsText(o, tabulate(FINDING_COLUMNS, t.shown), { empty: 'no findings', after: [...t.summary, ...tableBackend(cloud, portUses(cloud, filtered))] }));
       // what was left out, where it cannot break a parseable answer
       if (!['table', 'markdown', 'sarif'].includes(o.format) && t.summary.length) process.stderr.write(`${t.summary.join('\n')}\n`);
       if (o.failOn && failsOn(t, o.failOn)) process.exitCode = 1;

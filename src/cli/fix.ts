@@ -10,11 +10,12 @@ import { type Execution, executeFix, undoScript } from '../analysis/fix/execute.
 import { fixesFor } from '../analysis/fix/prove.js';
 import { fixScript } from '../analysis/fix/script.js';
 import { type Fix, type FlowChange } from '../analysis/fix/types.js';
-import { formatRows, type RowFormat, tabulate } from '../analysis/report/table.js';
+import { tabulate } from '../analysis/report/table.js';
 import { openNeutron, pageSizeOf, readNeutron } from '../analysis/sources/openstack.js';
 import { type Snapshot } from '../analysis/snapshot.js';
-import { addAuditOptions, type AuditFlags, auditOptionsOf, cloudOf, type Common, common, emit, fail, integer } from './analyze.js';
+import { addAuditOptions, type AuditFlags, auditOptionsOf, cloudOf, type Common, common, fail, integer } from './analyze.js';
 import { cloudInput, readProgress, readSnapshot } from './input-options.js';
+import { emit, rowsText } from './output.js';
 
 type FixOptions = Common & AuditFlags & { apply?: boolean; fix?: number };
 
@@ -53,7 +54,7 @@ export function fixCommand(program: Command): void {
     .description('the proven fixes of one finding of `portsec audit` (by its id): what each closes and leaves open, and its openstack script; with --apply, run one through the API and audit again')
     .argument('<finding-id>', 'a finding\'s id, as `portsec audit -f json` prints it (field id)')
     .option('--fix <n>', 'which offered fix --apply runs and -f shell prints (default 1); -f shell prints only that script, to pipe to bash', integer('--fix', 1, 1000))
-    .option('--apply', 'run the fix through the cloud\'s API (a live cloud or `portsec serve`, with If-Match on every revision the fix read), then read and audit the cloud again')), ['table', 'json', 'value', 'shell'])
+    .option('--apply', 'run the fix through the cloud\'s API (a live cloud or `portsec serve`, with If-Match on every revision the fix read), then read and audit the cloud again')), { raw: 'the whole answer as JSON: the finding, each fix with its proof, actions and script (for programs)', shell: 'only the chosen fix\'s script, ready for bash' })
     .action(async (id: string, o: FixOptions, cmd: Command) => {
       const input = cloudInput(cmd);
       if (o.apply && !input) fail('--apply writes to a cloud: --db and --files are read as snapshots, so there is nothing to apply to (name a cloud: --os-cloud, --os-auth-url …)');
@@ -68,7 +69,7 @@ export function fixCommand(program: Command): void {
       const { offered, refused } = fixesFor(cloudOf(snapshot, o), finding, options);
       const head = { id: finding.id, check: finding.check, title: finding.title };
       if (!offered.length) {
-        emit(o, o.format === 'json' ? JSON.stringify({ finding: head, offered: [], refused: refused.map((r) => ({ kind: r.fix.kind, title: r.fix.title, why: r.why })) }, null, 2)
+        emit(o, o.format === 'raw' ? JSON.stringify({ finding: head, offered: [], refused: refused.map((r) => ({ kind: r.fix.kind, title: r.fix.title, why: r.why })) }, null, 2)
           : [`no fix is offered for ${finding.id}`, ...refused.map((r) => `refused: ${r.fix.title}: ${r.why}`)].join('\n'));
         process.exitCode = 1;
         return;
@@ -79,7 +80,7 @@ export function fixCommand(program: Command): void {
 
       if (!o.apply) {
         if (o.format === 'shell') return emit(o, script(chosen).join('\n'));
-        if (o.format === 'json') {
+        if (o.format === 'raw') {
           return emit(o, JSON.stringify({
             finding: head,
             offered: offered.map((fix, i) => ({ n: i + 1, kind: fix.kind, title: fix.title, caveats: fix.caveats, proof: fix.proof, actions: fix.actions, script: script(fix) })),
@@ -92,8 +93,7 @@ export function fixCommand(program: Command): void {
           { name: 'Proof', cell: ([fix]) => proofLines(fix).join('\n') },
           { name: 'Script', cell: ([fix]) => script(fix).join('\n') },
         ], offered.map((fix, i): [Fix, number] => [fix, i]));
-        return emit(o, [...(o.format === 'table' ? [`${finding.id}: ${finding.title}`] : []), formatRows(rows, o.format as RowFormat),
-          ...(o.format === 'table' ? refused.map((r) => `not offered: ${r.fix.title}: ${r.why}`) : [])].join('\n'));
+        return emit(o, rowsText(o, rows, { before: [`${finding.id}: ${finding.title}`], after: refused.map((r) => `not offered: ${r.fix.title}: ${r.why}`) }));
       }
 
       const started = Date.now();
@@ -104,7 +104,7 @@ export function fixCommand(program: Command): void {
       const before = new Set(findings.map((f) => f.id));
       const fresh: Finding[] = after?.filter((f) => !before.has(f.id)) ?? [];
       const calls = [...execution.ran, ...(execution.failed ? [execution.failed] : [])].reduce((sum, s) => sum + s.calls.length, 0);
-      if (o.format === 'json') {
+      if (o.format === 'raw') {
         emit(o, JSON.stringify({
           finding: head, fix: { n, kind: chosen.kind, title: chosen.title },
           ran: execution.ran.map((s) => ({ command: s.command, calls: s.calls })),

@@ -74,8 +74,10 @@ function positive(what: string, integer: boolean) {
 export function addInputOptions(cmd: Command): Command {
   cmd.option('--db <file>', `read the database of \`portsec serve\` (default ${DEFAULT_DB}, the input when no other is named)`)
     .option('--as-project <id>', 'with --db: only what members of project ID see through the API (default: everything, as an admin)')
-    .option('--files <path...>', 'read JSON files holding the answers of GET /v2.0/networks, subnets, ports, security-groups, security-group-rules '
-      + '(one body per file, or a combined file as `portsec snapshot` writes, or a directory of ports.json, security_groups.json, …)');
+    // one path per occurrence (and comma lists), so it never takes the command's own arguments after it
+    .option('--files <path>', 'read JSON files holding the answers of GET /v2.0/networks, subnets, ports, security-groups, security-group-rules '
+      + '(one body per file, or a combined file as `portsec snapshot` writes, or a directory of ports.json, security_groups.json, …; '
+      + '- reads a combined file from standard input); repeat it, or separate paths with commas', (value: string, previous: string[] = []) => [...previous, ...value.split(',').filter(Boolean)]);
   for (const [flag, variable, help] of CLOUD_FLAGS) cmd.option(flag, `${help} (${variable})`);
   return cmd
     .option('--api-timeout <seconds>', 'how long to wait for each answer of a cloud (default 30, or clouds.yaml\'s api_timeout)', positive('seconds', false))

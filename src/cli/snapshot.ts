@@ -1,8 +1,8 @@
 /** `portsec snapshot`: what the analyzer reads, as one JSON file (which `--files` reads back). */
 import { type Command } from 'commander';
-import { writeFileSync } from 'node:fs';
 import { type SnapshotBackends } from '../analysis/snapshot.js';
 import { addInputOptions, readSnapshot } from './input-options.js';
+import { emit } from './output.js';
 
 /** "iptables_hybrid 4, unknown 2": what the import found of the ports' firewalls. */
 function backendCounts(b: SnapshotBackends): string {
@@ -18,12 +18,8 @@ export function snapshotCommand(program: Command): void {
     .option('-o, --output <file>', 'write to FILE instead of standard output');
   addInputOptions(cmd).action(async (o: { output?: string }, command: Command) => {
     const snapshot = await readSnapshot(command);
-    const text = `${JSON.stringify(snapshot, null, 1)}\n`;
-    if (!o.output) {
-      process.stdout.write(text);
-      return;
-    }
-    writeFileSync(o.output, text);
+    emit(o, JSON.stringify(snapshot, null, 1));
+    if (!o.output) return;
     const counts = [
       [snapshot.networks.length, 'networks'], [snapshot.subnets.length, 'subnets'], [snapshot.ports.length, 'ports'],
       [snapshot.security_groups.length, 'security groups'], [snapshot.security_group_rules.length, 'rules'],

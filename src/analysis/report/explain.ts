@@ -12,7 +12,8 @@ import type { AssumedBackend, DiffRow, DiffSide, ExposureRow, ExposureSource, Fi
 export type Phrase = (string | ObjectRef)[];
 
 /** How a sentence names an object: its name, else the start of its id. */
-export const refLabel = (o: ObjectRef): string => o.name || o.id.slice(0, 8);
+// whole ids: a rule has no name, and a cut id cannot be pasted into `openstack … show`
+export const refLabel = (o: ObjectRef): string => o.name || o.id;
 
 const PAIR_VIA: Record<MemberMatch['via'], string> = { 'fixed-ip': 'fixed IP', 'allowed-address-pair': 'allowed-address-pair' };
 
@@ -65,7 +66,7 @@ export function stepSentences(s: ReachStep): Phrase[] {
         : s.entry ? ['port security on ', s.port, ` delivers destination ${s.destination}: it holds it via ${spoofVia(s.entry)}`]
           : ['port security on ', s.port, ` drops destination ${s.destination}: neither a fixed IP nor an allowed-address-pair of the port (with the frame's MAC) holds it`]];
     case 'network':
-      return [s.router ? [`routed by router ${s.router.slice(0, 8)} to network `, s.to] : ['network ', s.from, ' and network ', s.to, ' share no router']];
+      return [s.router ? [`routed by router ${s.router} to network `, s.to] : ['network ', s.from, ' and network ', s.to, ' share no router']];
     case 'egress':
     case 'ingress': {
       const peer = `${s.stage === 'ingress' ? 'source' : 'destination'} ${s.peer}`;

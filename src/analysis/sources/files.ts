@@ -6,6 +6,7 @@
  * embedded, as GET /security-groups returns them, in place of a rules file.
  * The agents (GET /v2.0/agents as an admin: agents.json, or the key `agents`)
  * are optional: with the ports' bindings they tell each port's firewall.
+ * The path `-` is standard input.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,7 +26,11 @@ const DIRECTORY_FILES: Record<Collection, string[]> = {
 
 const AGENTS_FILE = 'agents.json';
 
+/** `-`: standard input (one body, or a combined file as `portsec snapshot` writes). */
+const STDIN = '-';
+
 function filesOf(path: string): string[] {
+  if (path === STDIN) return [path];
   let isDir: boolean;
   try {
     isDir = statSync(path).isDirectory();
@@ -43,7 +48,7 @@ function filesOf(path: string): string[] {
 function readJson(file: string): Record<string, unknown> {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readFileSync(file === STDIN ? 0 : file, 'utf8');
   } catch (e) {
     throw new InputError(`${file}: ${(e as Error).message}`);
   }
