@@ -167,15 +167,15 @@ export function analyzeCommands(program: Command): void {
 
   common(program.command('audit')
     .description('find AAP and security-group mistakes: wide pairs in remote groups (the NAT/VIP pitfall), VIP pairs, port security, redundant rules, empty remote groups, admin ports open to the world, unused groups')
-    .option('--wide-pair-prefix <len>', 'an IPv4 pair is wide at this prefix length or shorter (0: only /0)', integer('--wide-pair-prefix', 0, 32), 0)
-    .option('--wide-pair-prefix6 <len>', 'the same for IPv6 pairs', integer('--wide-pair-prefix6', 0, 128), 0)
+    .option('--wide-pair-prefix <len>', 'an IPv4 pair is wide at this prefix length or shorter (default: when wider than its port\'s subnet, as the guard judges)', integer('--wide-pair-prefix', 0, 32))
+    .option('--wide-pair-prefix6 <len>', 'the same for IPv6 pairs', integer('--wide-pair-prefix6', 0, 128))
     .option('--admin-ports <list>', 'ports never to open to the world', DEFAULT_AUDIT_OPTIONS.adminPorts.join(','))
     .addOption(new Option('--check <name...>', 'run only these checks').choices(Object.keys(CHECKS)))
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is this severe or more').choices(SEVERITIES)), [...ROW_FORMATS, 'sarif', 'markdown'])
-    .action(async (o: Common & { widePairPrefix: number; widePairPrefix6: number; adminPorts: string; check?: string[]; failOn?: Severity }, cmd: Command) => {
+    .action(async (o: Common & { widePairPrefix?: number; widePairPrefix6?: number; adminPorts: string; check?: string[]; failOn?: Severity }, cmd: Command) => {
       const cloud = await loadCloud(cmd, o);
       const options: AuditOptions = {
-        widePair: { IPv4: o.widePairPrefix, IPv6: o.widePairPrefix6 },
+        widePair: { IPv4: o.widePairPrefix ?? DEFAULT_AUDIT_OPTIONS.widePair.IPv4, IPv6: o.widePairPrefix6 ?? DEFAULT_AUDIT_OPTIONS.widePair.IPv6 },
         adminPorts: o.adminPorts.split(',').map((p) => integer('--admin-ports', 1, 65535)(p.trim())),
       };
       const findings = audit(cloud, options, progress('auditing'), o.check);
