@@ -9,14 +9,16 @@
  * rest uses as unused. Security groups may carry their rules
  * embedded, as GET /security-groups returns them, in place of a rules file.
  * The agents (GET /v2.0/agents as an admin: agents.json, or the key `agents`)
- * are optional: with the ports' bindings they tell each port's firewall.
+ * are optional: with the ports' bindings they tell each port's firewall; so are
+ * the instances (Nova's GET /servers, or `openstack server list -f json` as
+ * servers.json), whose names can-reach takes.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { type Snapshot, type SnapshotAgent } from '../snapshot.js';
+import { type Snapshot, type SnapshotAgent, type SnapshotServer } from '../snapshot.js';
 import { InputError } from './errors.js';
 import { parseAgents } from './port-backends.js';
-import { type AgentsRead, assemble, type Collection, COLLECTIONS, embeddedRules, type Parsed, parseCollection } from './schema.js';
+import { type AgentsRead, assemble, type Collection, COLLECTIONS, embeddedRules, type Parsed, parseCollection, parseServers } from './schema.js';
 
 /** The files a directory may hold, per collection, as `openstack`-minded users name them. */
 const DIRECTORY_FILES: Record<Collection, string[]> = {
@@ -28,10 +30,11 @@ const DIRECTORY_FILES: Record<Collection, string[]> = {
 };
 
 const AGENTS_FILE = 'agents.json';
+const SERVERS_FILE = 'servers.json';
 
-/** What a file may hold: the five collections, and the agents. */
-type Resource = Collection | 'agents';
-const RESOURCES: Resource[] = [...COLLECTIONS, 'agents'];
+/** What a file may hold: the five collections, the agents and the instances. */
+type Resource = Collection | 'agents' | 'servers';
+const RESOURCES: Resource[] = [...COLLECTIONS, 'agents', 'servers'];
 
 /**
  * A page's number in a file name: `ports-page2.json`, `ports_page_2.json`, `ports-2.json` (the
@@ -49,6 +52,7 @@ function directoryFiles(dir: string, present: string[]): string[] {
   const names: [Resource, string][] = [
     ...Object.entries(DIRECTORY_FILES).flatMap(([c, files]) => files.map((f): [Resource, string] => [c as Collection, f])),
     ['agents', AGENTS_FILE],
+    ['servers', SERVERS_FILE],
   ];
   const found: string[] = [];
   for (const [resource, name] of names) {
@@ -76,8 +80,8 @@ function filesOf(path: string): string[] {
   }
   if (!isDir) return [path];
   const found = directoryFiles(path, readdirSync(path));
-  // agents alone are no snapshot
-  if (!found.some((f) => !basename(f).startsWith('agents'))) throw new InputError(`${path}: none of ${Object.values(DIRECTORY_FILES).flat().join(', ')} (or their pages, ports-page2.json, …) in this directory`);
+  // agents and instances alone are no snapshot
+  if (!found.some((f) => !/^(agents|servers)/.test(basename(f)))) throw new InputError(`${path}: none of ${Object.values(DIRECTORY_FILES).flat().join(', ')} (or their pages, ports-page2.json, …) in this directory`);
   return found;
 }
 
@@ -94,8 +98,10 @@ function readJson(file: string): Record<string, unknown> {
   } catch (e) {
     throw new InputError(`${file}: not JSON: ${(e as Error).message}`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || ![...COLLECTIONS, 'agents'].some((c) => c in value)) {
-    throw new InputError(`${file}: expected a Neutron API answer: an object with one or more of the keys ${[...COLLECTIONS, 'agents'].join(', ')}`);
+  // `openstack server list -f json` prints a bare list
+  if (Array.isArray(value) && basename(file).startsWith('servers')) return { servers: value };
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || !RESOURCES.some((c) => c in value)) {
+    throw new InputError(`${file}: expected a Neutron API answer: an object with one or more of the keys ${RESOURCES.join(', ')}`);
   }
   return value as Record<string, unknown>;
 }
@@ -147,12 +153,14 @@ export function fromFiles(paths: string[]): Snapshot {
     networks: [], subnets: [], ports: [], security_groups: [], security_group_rules: [],
   };
   const agents: Page<SnapshotAgent>[] = [];
+  const servers: Page<SnapshotServer>[] = [];
   for (const file of new Set(paths.flatMap(filesOf))) {
     const body = readJson(file);
     for (const r of RESOURCES) {
       const next = nextLink(body, r);
       if (!(r in body) && next === undefined) continue;
       if (r === 'agents') agents.push({ file, items: r in body ? parseAgents(body.agents, file) : [], next });
+      else if (r === 'servers') servers.push({ file, items: r in body ? parseServers(body.servers, file) : [], next });
       else (found[r] as Page<unknown>[]).push({ file, items: r in body ? parseCollection(r, body[r], file) : [], next });
     }
   }
@@ -173,5 +181,6 @@ export function fromFiles(paths: string[]): Snapshot {
   const read: AgentsRead = agents.length
     ? { agents: merge(agents, 'agents', (a) => JSON.stringify(a)), how: `agents from ${agents.map((a) => a.file).join(', ')}` }
     : { agents: null, how: 'no agents in the files (GET /v2.0/agents as an admin: agents.json, or the key "agents")' };
-  return assemble(`files ${paths.join(', ')}`, parsed, read);
+  const snapshot = assemble(`files ${paths.join(', ')}`, parsed, read);
+  return servers.length ? { ...snapshot, servers: merge(servers, 'servers', byId) } : snapshot;
 }
