@@ -6,13 +6,13 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { type DiffRow, type ExposureRow, type Finding, type ReachAnswer, type ReachStep, type Severity, SEVERITIES } from '../analysis/answers.js';
+import { type DiffRow, type ExposureRow, type Finding, type ReachAnswer, type ReachQuery, type ReachStep, type ServiceAnswer, type Severity, SEVERITIES } from '../analysis/answers.js';
 import { audit, CHECKS } from '../analysis/audit/index.js';
 import { type AuditOptions, DEFAULT_AUDIT_OPTIONS } from '../analysis/audit/options.js';
 import { buildCloud, type Cloud, portLabel } from '../analysis/cloud.js';
 import { exposure } from '../analysis/exposure.js';
 import { diff } from '../analysis/diff.js';
-import { canReach } from '../analysis/reach.js';
+import { canReach, canReachEach, perService } from '../analysis/reach.js';
 import { type Snapshot } from '../analysis/snapshot.js';
 import { auditBackends, type BackendUse, backendLine, backendLines, diffSideSentences, explained, explainedDiff, explainedExposure, headline, plainText, reachBackendLines, refLabel, sourcePhrase, sourcesText, stepSentences } from '../analysis/report/explain.js';
 import { diffMarkdown, markdown, reachMarkdown } from '../analysis/report/markdown.js';
@@ -83,6 +83,25 @@ const REACH_COLUMNS: Column<ReachRow>[] = [
 
 const reachRows = (a: ReachAnswer): ReachRow[] => [...a.steps.map((step, i) => ({ n: i + 1, step })), ...a.changes.map((change) => ({ change }))];
 
+/** The steps that decided an answer: where it was let in (or out of the cloud), or every one that blocked it. */
+const decisive = (a: ReachAnswer): ReachStep[] => (a.verdict === 'ALLOW' ? a.steps.filter((s) => s.stage === 'ingress' || s.stage === 'exit') : a.steps.filter((s) => !s.ok));
+
+const SERVICE_COLUMNS: Column<ServiceAnswer>[] = [
+  { name: 'Service', cell: (s) => s.service },
+  { name: 'Result', cell: (s) => s.answer.verdict },
+  { name: 'Why', cell: (s) => decisive(s.answer).flatMap(stepSentences).map(plainText).join('\n') },
+  { name: 'Change', cell: (s) => s.answer.changes.map((c) => c.command).join('\n') },
+];
+
+/** can-reach without --port: a row per service (JSON: each answer whole, with its service). */
+function serviceAnswers(each: ServiceAnswer[], format: string, cloud: Cloud): string {
+  if (format === 'json') return JSON.stringify(each.map((s) => ({ service: s.service, ...explained(s.answer) })), null, 2);
+  if (format === 'markdown') return each.map((s) => reachMarkdown(s.answer)).join('\n');
+  const [first] = each;
+  const head = format === 'table' ? [`${first.answer.query.src} -> ${first.answer.query.dst} ${first.answer.query.protocol}, per service the rules tell apart:`, ...reachBackendLines(first.answer, cloud.snapshot.backends?.agents)] : [];
+  return [...head, formatRows(tabulate(SERVICE_COLUMNS, each), format as RowFormat)].join('\n');
+}
+
 const FINDING_COLUMNS: Column<Finding>[] = [
   { name: 'Severity', cell: (f) => f.severity },
   { name: 'Check', cell: (f) => f.check },
@@ -135,19 +154,19 @@ export function analyzeCommands(program: Command): void {
 
   common(program.command('can-reach')
     .description('whether a new flow from SRC reaches DST, with every reason: anti-spoofing, egress and ingress rules, remote-group members')
-    .argument('<src>', 'port id or name, instance name, or IP address (outside the cloud too)')
-    .argument('<dst>', 'port id or name, instance name, or IP address of a port')
+    .argument('<src>', 'port id or name, instance id or name (servers.json in a dump), or IP address (outside the cloud too)')
+    .argument('<dst>', 'port id or name, instance id or name, or IP address (of a port, or outside the cloud: egress to the Internet)')
     .requiredOption('--protocol <protocol>', 'tcp, udp, icmp, a protocol name or number')
-    .option('--port <port>', 'destination port (ICMP: type)', integer('--port', 0, 65535))
+    .option('--port <port>', 'destination port (ICMP: type); default: a row per port range (ICMP type) the rules name, and one for any other', integer('--port', 0, 65535))
     .option('--source-port <port>', 'source port (ICMP: code); default: an ephemeral port', integer('--source-port', 0, 65535))
     .option('--source-ip <ip>', 'with SRC a port: the address it sends from (a VIP, forwarded or spoofed traffic); default its fixed IP')
     .option('--source-mac <mac>', 'with SRC a port: the frame\'s source MAC (an allowed-address pair\'s own MAC); default the port\'s')
     .option('--destination-ip <ip>', 'with DST a port: the address the packet is sent to (one it does not hold, broadcast, multicast); default its fixed IP'), [...ROW_FORMATS, 'markdown'])
     .action(async (src: string, dst: string, o: Common & { protocol: string; port?: number; sourcePort?: number; sourceIp?: string; sourceMac?: string; destinationIp?: string }, cmd: Command) => {
       const cloud = await loadCloud(cmd, o);
-      const answer = canReach(cloud, {
-        src, dst, protocol: o.protocol, port: o.port, sourcePort: o.sourcePort, sourceIp: o.sourceIp, sourceMac: o.sourceMac, destinationIp: o.destinationIp,
-      });
+      const q: ReachQuery = { src, dst, protocol: o.protocol, port: o.port, sourcePort: o.sourcePort, sourceIp: o.sourceIp, sourceMac: o.sourceMac, destinationIp: o.destinationIp };
+      if (perService(q)) return emit(o, serviceAnswers(canReachEach(cloud, q), o.format, cloud));
+      const answer = canReach(cloud, q);
       if (o.format === 'json') return emit(o, JSON.stringify(explained(answer), null, 2));
       if (o.format === 'markdown') return emit(o, reachMarkdown(answer));
       if (o.format === 'value') return emit(o, answer.verdict);

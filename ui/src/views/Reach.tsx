@@ -13,6 +13,7 @@ const STAGES: Record<ReachStep['stage'], string> = {
   egress: 'Egress',
   ingress: 'Ingress',
   delivery: 'Delivery',
+  exit: 'Out of the cloud',
 };
 
 export interface ReachForm {
@@ -60,7 +61,7 @@ function Steps({ answer, index, nav }: { answer: ReachAnswer; index: CloudIndex;
 }
 
 export function ReachView({ api, index, nav, form, setForm }: { api: Api; index: CloudIndex; nav: Navigate; form: ReachForm; setForm: (f: ReachForm) => void }) {
-  const [answer, setAnswer] = useState<ReachAnswer>();
+  const [answers, setAnswers] = useState<ReachAnswer[]>();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
   const field = (k: keyof ReachForm) => (e: Event) => setForm({ ...form, [k]: (e.currentTarget as HTMLInputElement | HTMLSelectElement).value });
@@ -73,9 +74,9 @@ export function ReachView({ api, index, nav, form, setForm }: { api: Api; index:
     setBusy(true);
     setError(undefined);
     try {
-      setAnswer(await api.canReach(q));
+      setAnswers(await api.canReach(q));
     } catch (err) {
-      setAnswer(undefined);
+      setAnswers(undefined);
       setError(err instanceof Error ? err.message : String(err));
     } finally {
       setBusy(false);
@@ -114,8 +115,8 @@ export function ReachView({ api, index, nav, form, setForm }: { api: Api; index:
       </form>
       {error && <p class="error" role="alert">{error}</p>}
       <div aria-live="polite">
-        {answer && (
-          <div class="answer">
+        {answers?.map((answer) => (
+          <div class="answer" key={answer.query.port ?? ''}>
             <p class={`verdict verdict-${answer.verdict.toLowerCase()}`} data-verdict={answer.verdict}>
               {headline(answer)}
             </p>
@@ -136,7 +137,7 @@ export function ReachView({ api, index, nav, form, setForm }: { api: Api; index:
               </div>
             )}
           </div>
-        )}
+        ))}
       </div>
     </section>
   );
