@@ -12,7 +12,7 @@ import { type ReachAnswer } from '../src/analysis/answers.js';
 import { buildCloud } from '../src/analysis/cloud.js';
 import { canReach, canReachEach } from '../src/analysis/reach.js';
 import { type Snapshot, type SnapshotPort } from '../src/analysis/snapshot.js';
-import { portsec } from './support/server.js';
+import { api, as, portsec, startServer } from './support/server.js';
 import { NET, port, rule, snapshot } from './support/snapshot-builder.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'portsec-reach-'));
@@ -146,4 +146,33 @@ describe('instances as users name them', () => {
     expect(dup.code).toBe(2);
     expect(dup.stderr).toBe('portsec: destination dup: names 2 things: instance vm-dup (port dup-1); instance vm-other (port dup-2); give an id\n');
   });
+});
+
+test('the HTTP route answers as the CLI: services without a port, 8.8.8.8 outside the cloud', async () => {
+  const server = await startServer(['--auth', 'trusted-headers']);
+  try {
+    const admin = as('admin', 'admin');
+    const ok = async (path: string, body: unknown) => {
+      const r = await api(server.url, 'POST', `/v2.0/${path}`, admin, body);
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      return r.body;
+    };
+    const net = (await ok('networks', { network: { name: 'n' } })).network.id;
+    await ok('subnets', { subnet: { network_id: net, cidr: '10.5.0.0/24', ip_version: 4 } });
+    const web = (await ok('security-groups', { security_group: { name: 'web' } })).security_group.id;
+    await ok('security-group-rules', { security_group_rule: { security_group_id: web, direction: 'ingress', protocol: 'tcp', port_range_min: 80, port_range_max: 80 } });
+    await ok('ports', { port: { network_id: net, name: 'www', security_groups: [web] } });
+    await ok('ports', { port: { network_id: net, name: 'cli' } });
+    const each = await api(server.url, 'POST', '/analysis/v1/can-reach', admin, { src: 'cli', dst: 'www', protocol: 'tcp' });
+    expect(each.status).toBe(200);
+    expect((each.body.services as { service: string; verdict: string }[]).map((r) => `${r.service} ${r.verdict}`)).toEqual(['tcp/80 ALLOW', 'tcp other ports (asked at 1024) DENY']);
+    const one = await api(server.url, 'POST', '/analysis/v1/can-reach', admin, { src: 'cli', dst: 'www', protocol: 'tcp', port: 80 });
+    expect(one.body.verdict).toBe('ALLOW');
+    // no router on the network: the Internet is out of reach, and the answer says so
+    const out = await api(server.url, 'POST', '/analysis/v1/can-reach', admin, { src: 'cli', dst: '8.8.8.8', protocol: 'tcp', port: 443 });
+    expect(out.body.verdict).toBe('DENY');
+    expect(out.body.steps.map((x: { stage: string }) => x.stage)).toEqual(['entry', 'spoof', 'egress', 'exit']);
+  } finally {
+    await server.stop();
+  }
 });
