@@ -12,13 +12,13 @@
  * nothing; what was wide before does not block unrelated writes.
  */
 import { type FastifyReply, type FastifyRequest } from 'fastify';
-import { familyBits, parseCidr } from '../model/addresses.js';
+import { parseCidr } from '../model/addresses.js';
 import { errors } from '../model/errors.js';
 import { type Family, type Member } from '../policy/ir.js';
 import { portMembers } from '../policy/membership.js';
 import { type CompileOptions, parseOptions, parsePort } from '../policy/topology.js';
 import { DEFAULT_AUDIT_OPTIONS } from '../analysis/audit/options.js';
-import { pairLimit, type WideBlock, wideGroups, type WideLimit, widestLimit, within } from '../policy/wide-members.js';
+import { pairLimit, type WideBlock, wideBlocks, wideGroups, type WideLimit, widestLimit, within } from '../policy/wide-members.js';
 import { type Rule } from '../model/security-group-rule.js';
 import { type Repositories } from '../store/repository.js';
 import { portInput } from '../store/topology.js';
@@ -70,16 +70,13 @@ export function wideGuard(o: GuardOptions, compile: Partial<CompileOptions> = {}
   };
 
   /**
-   * Whether the group's pairs together hold as many addresses as a block at the limit:
-   * if not, no union of them is that wide (most writes stop here, with one query).
+   * Whether the group's pairs, all taken together, cover a block as wide as the widest any
+   * port's limit allows: if not, the members the IR gives the group (some of these pairs) cover
+   * none wide at their ports' own limits (most writes stop here, with one query and no port read).
    */
   const mayBeWide = async (db: Repositories, groupId: string): Promise<boolean> => {
-    const held = { IPv4: 0n, IPv6: 0n };
-    for (const ip of await db.securityGroups.memberPairAddresses(groupId)) {
-      const c = parseCidr(ip, true);
-      if (c) held[c.family === 4 ? 'IPv4' : 'IPv6'] += 1n << BigInt(familyBits(c.family) - c.prefixlen);
-    }
-    return held.IPv4 >= 1n << BigInt(32 - widestLimit(limits, 'IPv4')) || held.IPv6 >= 1n << BigInt(128 - widestLimit(limits, 'IPv6'));
+    const pairs = (await db.securityGroups.memberPairAddresses(groupId)).map((ip): Member => ({ ip, mac: null, portId: '', via: 'address_pair' }));
+    return wideBlocks(pairs, (_, family) => widestLimit(limits, family)).length > 0;
   };
 
   const judge = async (db: Repositories, groups: Iterable<string>): Promise<Judgement> => {
