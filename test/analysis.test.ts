@@ -147,7 +147,7 @@ describe.sequential('the seed pitfall, with the real openstack CLI', () => {
   });
 
   test('bad queries end with one clear line and exit 2, never a stack trace', async () => {
-    for (const args of [['can-reach', 'nosuch', 'proxy', '--protocol', 'tcp'], ['can-reach', 'int', '10.99.0.1', '--protocol', 'tcp'], ['exposure', 'nosuch'], ['can-reach', 'int', 'proxy', '--protocol', 'nosuchproto']]) {
+    for (const args of [['can-reach', 'nosuch', 'proxy', '--protocol', 'tcp'], ['can-reach', '10.99.0.1', '10.99.0.2', '--protocol', 'tcp'], ['exposure', 'nosuch'], ['can-reach', 'int', 'proxy', '--protocol', 'nosuchproto']]) {
       const r = await portsec(...args, '--db', server.db);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/^portsec: .+\n$/);

@@ -45,7 +45,7 @@ describe.sequential('hole 5: the guard judges the union of the pairs a remote gr
     ['0.0.0.0/1 + 128.0.0.0/1 on one port', ['0.0.0.0/1', '128.0.0.0/1']],
     ['::/1 + 8000::/1', ['::/1', '8000::/1']],
     ['eight /3s', eightThrees],
-    ['one /1 (wider than the default /8)', ['0.0.0.0/1']],
+    ['one /1 (wider than the port\'s subnet)', ['0.0.0.0/1']],
     ['one 10.0.0.0/7', ['10.0.0.0/7']],
   ] as const) {
     test(`refused on create and on update: ${what}`, async () => {
@@ -82,9 +82,16 @@ describe.sequential('hole 5: the guard judges the union of the pairs a remote gr
     expect((await api(c.url, 'POST', '/v2.0/networks', admin, { network: { name: 'other' } })).status).toBe(201);
   });
 
-  test('the threshold: /24 pairs pass by default, one /1 passes reject:0 but its split does not', async () => {
+  test('the threshold: by default wider than the port\'s subnet (the audit\'s), taken together; one /1 passes reject:0 but its split does not', async () => {
     const c = await cloud(server.url);
-    expect((await port(c, c.ssh, ['10.9.0.0/24', '10.9.1.0/24'])).status).toBe(201);
+    // two /25s make a /24: the size of the port's subnet 10.2.0.0/24, not wider
+    expect((await port(c, c.ssh, ['10.9.0.0/25', '10.9.0.128/25'])).status).toBe(201);
+    const wider = await port(c, c.ssh, ['10.8.0.0/24', '10.8.1.0/24']);
+    expect(wider.status).toBe(409);
+    expect(wider.body.NeutronError.message).toMatch(/Allowed address pairs 10\.8\.0\.0\/24 of port \S+, 10\.8\.1\.0\/24 of port \S+ would make remote group \S+ stand for 10\.8\.0\.0\/23/);
+    // IPv6: the port's subnet is a /64
+    expect((await port(c, c.ssh, ['fd00:9::/64'])).status).toBe(201);
+    expect((await port(c, c.ssh, ['fd00:8::/63'])).status).toBe(409);
     const s = await cloud(strict.url);
     expect((await port(s, s.ssh, ['0.0.0.0/1'])).status).toBe(201);
     expect((await port(s, s.ssh, ['0.0.0.0/1', '128.0.0.0/1'])).status).toBe(409);

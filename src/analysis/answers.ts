@@ -83,6 +83,11 @@ export type ReachStep = { ok: boolean } & (
   /** between two networks: the router with an interface on both, if any */
   | { stage: 'network'; from: ObjectRef; to: ObjectRef; router?: string }
   /**
+   * to an address outside the cloud: out of the sender's network, which is external itself or has a
+   * router (with its gateway's external network when the snapshot shows it; else `assumed` says what was)
+   */
+  | { stage: 'exit'; from: ObjectRef; destination: string; router?: string; external?: ObjectRef; assumed?: string }
+  /**
    * the receiving port's own addresses on delivery (OVN's port security): the entry that holds the destination
    * (as the sender's would be let out), or the group address a broadcast or multicast frame goes to; neither: dropped
    */
@@ -117,6 +122,13 @@ export interface AssumedBackend {
   why: 'forced' | 'found' | 'default';
   /** what the snapshot recorded for the port (found: the evidence; default: why nothing was found) */
   evidence?: string;
+}
+
+/** can-reach without a destination port: one answer per service the rules tell apart, and one for any other. */
+export interface ServiceAnswer {
+  /** "tcp/22", "tcp/8000-8080", "tcp other ports (asked at 1024)", "icmp type 8", "icmp other types" */
+  service: string;
+  answer: ReachAnswer;
 }
 
 export interface ReachAnswer {

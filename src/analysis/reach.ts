@@ -2,19 +2,22 @@
  * can-reach: whether a new flow from SRC is delivered to DST, following the
  * packet through what the compute nodes enforce — the source port's
  * anti-spoofing entries and egress chain, then the destination's ingress chain
- * — over the ports' IR. Every path the packet could take is walked to the end,
- * so a denial names every setting that blocks it, not only the first.
+ * — over the ports' IR; to an address outside the cloud, out through the
+ * sender's router. Every path the packet could take is walked to the end, so a
+ * denial names every setting that blocks it, not only the first. Without a
+ * destination port, one answer per service the rules tell apart (services.ts).
  */
 import { canonicalMac, formatIp } from '../model/addresses.js';
 import { protocolKeyword } from '../model/protocols.js';
-import { type Family, type PortPolicy, type SpoofEntry } from '../policy/ir.js';
+import { type Family, type PolicyRule, type PortPolicy, type SpoofEntry } from '../policy/ir.js';
 import { BACKEND_SEMANTICS } from '../policy/neutron-backends.js';
-import { type FilterOutcome, type ReachAnswer, type ReachQuery, type ReachStep, type SpoofMatch } from './answers.js';
+import { type FilterOutcome, type ReachAnswer, type ReachQuery, type ReachStep, type ServiceAnswer, type SpoofMatch } from './answers.js';
 import { type Cloud, groupLabel, networkRef, portLabel, portRef } from './cloud.js';
 import { type Entry, entryPoints, resolveDestinations, resolveSource } from './endpoints.js';
 import { MEMBER_VIA, memberMatch, ruleDetail, unfilteredReason } from './facts.js';
 import { fixedEgress, fixedIngress } from './fixed-rules.js';
-import { deliveryMatch, firstAdmitting, isIcmp, type Packet, parseAddress, queryProtocol, spoofEntry } from './packet.js';
+import { deliveryMatch, firstAdmitting, hasPorts, isIcmp, type Packet, parseAddress, queryProtocol, ruleProtocol, spoofEntry } from './packet.js';
+import { rangesText, type Service, services, serviceWords } from './services.js';
 import { refLabel } from './report/explain.js';
 import { type SnapshotPort } from './snapshot.js';
 import { InputError } from './sources/errors.js';
@@ -73,16 +76,17 @@ function serviceArgs(q: ReachQuery, pkt: Packet): string {
 /** A MAC as the IR holds it, whichever of the API's spellings the snapshot (or the query) has. */
 const macText = (mac: string) => canonicalMac(mac) ?? mac.toLowerCase();
 
-function framesFrom(cloud: Cloud, q: ReachQuery, from: SnapshotPort | undefined, dst: SnapshotPort, pkt: Packet): { egress: Packet; ingress: Packet } {
+function framesFrom(cloud: Cloud, q: ReachQuery, from: SnapshotPort | undefined, dst: SnapshotPort | undefined, pkt: Packet): { egress: Packet; ingress: Packet } {
   if (!from) return { egress: pkt, ingress: pkt };
   const own = { ...pkt, srcMac: macText(q.sourceMac ?? from.mac_address) };
-  if (from.network_id === dst.network_id) return { egress: own, ingress: own };
+  if (!dst || from.network_id === dst.network_id) return { egress: own, ingress: own };
   const router = sharedRouter(cloud, from.network_id, dst.network_id);
   const iface = router === undefined ? undefined : routerInterfaces(cloud, dst.network_id).find((p) => p.device_id === router);
   return { egress: own, ingress: iface ? { ...pkt, srcMac: macText(iface.mac_address) } : pkt };
 }
 
-function walk(cloud: Cloud, q: ReachQuery, entry: Entry, dst: SnapshotPort, sent: Packet): Path {
+/** `dst` unset: the destination is outside the cloud (the entry is then the sending port). */
+function walk(cloud: Cloud, q: ReachQuery, entry: Entry, dst: SnapshotPort | undefined, sent: Packet): Path {
   const path: Path = { steps: [], changes: [] };
   const frames = framesFrom(cloud, q, entry.port, dst, sent);
   let pkt = frames.egress;
@@ -123,6 +127,10 @@ function walk(cloud: Cloud, q: ReachQuery, entry: Entry, dst: SnapshotPort, sent
       egress(unfiltered(pp));
     }
   }
+  if (!dst) {
+    if (from) exit(cloud, from, dstText, path);
+    return path;
+  }
   if (from && from.network_id !== dst.network_id) {
     const router = sharedRouter(cloud, from.network_id, dst.network_id);
     const to = networkRef(cloud, dst.network_id);
@@ -158,6 +166,29 @@ function walk(cloud: Cloud, q: ReachQuery, entry: Entry, dst: SnapshotPort, sent
     }
   }
   return path;
+}
+
+/**
+ * Out of the cloud from the sender's network: it is external itself, or a router joins it
+ * (through its gateway's external network when the snapshot has the gateway port, which
+ * only admins see; else the gateway is assumed, and said so).
+ */
+function exit(cloud: Cloud, from: SnapshotPort, destination: string, path: Path): void {
+  const network = networkRef(cloud, from.network_id);
+  if (cloud.networks.get(from.network_id)?.['router:external']) {
+    path.steps.push({ stage: 'exit', ok: true, from: network, destination, external: network });
+    return;
+  }
+  const routers = [...new Set(routerInterfaces(cloud, from.network_id).map((p) => p.device_id))];
+  const gateway = cloud.snapshot.ports.find((p) => p.device_owner === 'network:router_gateway' && routers.includes(p.device_id));
+  if (gateway) {
+    path.steps.push({ stage: 'exit', ok: true, from: network, destination, router: gateway.device_id, external: networkRef(cloud, gateway.network_id) });
+  } else if (routers.length) {
+    path.steps.push({ stage: 'exit', ok: true, from: network, destination, router: routers[0], assumed: `router ${routers[0].slice(0, 8)} has an external gateway (the snapshot has no gateway port of it: only admins see them)` });
+  } else {
+    path.steps.push({ stage: 'exit', ok: false, from: network, destination });
+    path.changes.push({ why: `route network ${refLabel(network)} out of the cloud`, command: `openstack router add subnet <router with an external gateway> <subnet of network ${refLabel(network)}>` });
+  }
 }
 
 /** A rule in any one of the port's groups would do; a port without groups needs one. */
@@ -197,6 +228,51 @@ export function canReach(cloud: Cloud, q: ReachQuery): ReachAnswer {
   const changes = paths.flatMap((p) => p.changes).filter((c) => !seen.has(c.command) && !!seen.add(c.command));
   const steps = paths.flatMap((p) => p.steps);
   return { verdict: 'DENY', ...assumedBy(cloud, steps), query: q, steps, changes };
+}
+
+/** Whether a query is answered per service: no destination port, for a protocol with ports or ICMP. */
+export function perService(q: ReachQuery): boolean {
+  const protocol = queryProtocol(q.protocol);
+  return q.port === undefined && protocol !== undefined && (hasPorts(protocol) || isIcmp(protocol));
+}
+
+/** The port asked for "any other port": past the well-known ones (and DHCP's), the first no rule names. */
+const OTHER_PORT_FROM = 1024;
+
+/**
+ * can-reach for every service that matters: with a destination port (or a protocol without
+ * ports, not ICMP) the one answer; without, one per port range (or ICMP type and code) the
+ * destination's ingress and the sender's egress rules of the protocol name, cut at every rule's
+ * bounds, and one for any other port (or type) — each range answered by one flow, as every rule
+ * matches its ports alike.
+ */
+export function canReachEach(cloud: Cloud, q: ReachQuery): ServiceAnswer[] {
+  const protocol = queryProtocol(q.protocol);
+  if (!perService(q) || protocol === undefined) return [{ service: `${q.protocol}${q.port === undefined ? '' : `/${q.port}`}`, answer: canReach(cloud, q) }];
+  const rules: PolicyRule[] = [];
+  let family: Family | undefined;
+  for (const dst of resolveDestinations(cloud, q.dst, q.destinationIp)) {
+    family = dst.family;
+    if (dst.port) rules.push(...cloud.policy(dst.port.id).rules.filter((r) => r.direction === 'ingress'));
+    const sender = resolveSource(cloud, q.src, dst, q.sourceIp).port;
+    if (sender) rules.push(...cloud.policy(sender.id).rules.filter((r) => r.direction === 'egress'));
+  }
+  const named = services(family!, rules.filter((r) => ruleProtocol(r.protocol) === protocol)).filter((s) => s.protocol === protocol && s.range);
+  const ask = (service: string, port: number, code: number | null = null): ServiceAnswer => ({
+    service, answer: canReach(cloud, { ...q, port, ...(code !== null && q.sourcePort === undefined && { sourcePort: code }) }),
+  });
+  if (isIcmp(protocol)) {
+    const types = named.filter((s) => !s.otherTypes).map((s) => ask(`${q.protocol} ${serviceWords(s).ports}`, s.range![0], s.code));
+    const other = named.find((s) => s.otherTypes)?.range![0] ?? 0;
+    return [...types, ask(`${q.protocol} ${types.length ? 'other types' : 'any type'} (asked with type ${other})`, other)];
+  }
+  // the ranges some rule names; the rest are alike (only rules without ports match them)
+  const covered = (s: Service) => rules.some((r) => ruleProtocol(r.protocol) === protocol && r.portMin !== null && r.portMin <= s.range![0] && s.range![1] <= (r.portMax ?? r.portMin));
+  const ranges = named.filter(covered).map((s) => ask(`${q.protocol}/${rangesText([s.range!])}`, s.range![0]));
+  const rest = named.filter((s) => !covered(s)).map((s) => s.range!);
+  // no rule of the protocol: every port alike
+  const other = named.length ? rest.map(([lo]) => Math.max(lo, OTHER_PORT_FROM)).find((p, i) => p <= rest[i][1]) ?? rest[0]?.[0] : OTHER_PORT_FROM;
+  return other === undefined ? ranges : [...ranges, ask(`${q.protocol} ${ranges.length ? 'other ports' : 'any port'} (asked at ${other})`, other)];
 }
 
 /**

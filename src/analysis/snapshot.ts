@@ -104,4 +104,12 @@ export interface Snapshot {
   agents?: SnapshotAgent[];
   /** each port's firewall, absent when the input said nothing of bindings */
   backends?: SnapshotBackends;
+  /** the instances (Nova's GET /servers), when the input has them: can-reach takes their names */
+  servers?: SnapshotServer[];
+}
+
+/** An instance as the analysis reads it: a port's device_id is its id. */
+export interface SnapshotServer {
+  id: string;
+  name: string;
 }

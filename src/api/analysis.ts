@@ -16,7 +16,7 @@ import { type AuditOptions, DEFAULT_AUDIT_OPTIONS } from '../analysis/audit/opti
 import { type AgentEnforcement, buildCloud, type Cloud } from '../analysis/cloud.js';
 import { diff } from '../analysis/diff.js';
 import { exposure } from '../analysis/exposure.js';
-import { canReach } from '../analysis/reach.js';
+import { canReach, canReachEach, perService } from '../analysis/reach.js';
 import { explained, explainedDiff, explainedExposure } from '../analysis/report/explain.js';
 import { InputError } from '../analysis/sources/errors.js';
 import { fromStore } from '../analysis/sources/store.js';
@@ -167,9 +167,13 @@ export function registerAnalysis(app: FastifyInstance, source: AnalysisSource, o
     if (which === 'agents' && backend !== undefined && backend !== DEFAULT_NEUTRON_BACKEND) throw errors.badRequest(`view=agents answers for the agents' own firewall (${DEFAULT_NEUTRON_BACKEND}), not ${backend}`);
     try {
       const { cloud } = await view(req, backend);
-      return explained(canReach(which === 'agents' ? agentsCloud(cloud) : cloud, {
+      const on = which === 'agents' ? agentsCloud(cloud) : cloud;
+      const query: ReachQuery = {
         src: q.src, dst: q.dst, protocol: q.protocol, port: q.port, sourcePort: q.sourcePort, sourceIp: q.sourceIp, sourceMac: q.sourceMac, destinationIp: q.destinationIp, ...(q.view && { view: q.view }),
-      }));
+      };
+      // without a port, as the CLI: an answer per service the rules tell apart
+      if (perService(query)) return { services: canReachEach(on, query).map((s) => ({ service: s.service, ...explained(s.answer) })) };
+      return explained(canReach(on, query));
     } catch (e) {
       return badRequest(e);
     }

@@ -1,7 +1,8 @@
 /**
  * `serve --guard wide-pair-in-remote-group=reject|warn|off[:LEN[,LEN6]]`: a write that
- * would make a remote group stand for a block of addresses of prefix length LEN or
- * shorter (the union of its members' allowed-address pairs: `0.0.0.0/1` + `128.0.0.0/1`
+ * would make a remote group stand for a wide block of addresses — by default one wider
+ * than the subnet of a port whose pairs make it up, as the audit judges; with LEN, of
+ * prefix length LEN or shorter — (the union of its members' allowed-address pairs: `0.0.0.0/1` + `128.0.0.0/1`
  * is the /0) in a rule that did not already admit that block is refused with a 409,
  * or let through with a warning (logged, and in the X-Portsec-Warning header). That
  * covers a port gaining pairs or groups and a new rule naming an already wide group.
@@ -11,12 +12,13 @@
  * nothing; what was wide before does not block unrelated writes.
  */
 import { type FastifyReply, type FastifyRequest } from 'fastify';
-import { familyBits, parseCidr } from '../model/addresses.js';
+import { parseCidr } from '../model/addresses.js';
 import { errors } from '../model/errors.js';
 import { type Family, type Member } from '../policy/ir.js';
 import { portMembers } from '../policy/membership.js';
 import { type CompileOptions, parseOptions, parsePort } from '../policy/topology.js';
-import { type WideBlock, wideGroups, within } from '../policy/wide-members.js';
+import { DEFAULT_AUDIT_OPTIONS } from '../analysis/audit/options.js';
+import { pairLimit, type WideBlock, wideBlocks, wideGroups, type WideLimit, widestLimit, within } from '../policy/wide-members.js';
 import { type Rule } from '../model/security-group-rule.js';
 import { type Repositories } from '../store/repository.js';
 import { portInput } from '../store/topology.js';
@@ -26,12 +28,9 @@ export const GUARD_MODES: GuardMode[] = ['reject', 'warn', 'off'];
 
 export interface GuardOptions {
   mode: GuardMode;
-  /** the widest block a remote group may gain, per family (default DEFAULT_GUARD_LIMITS) */
-  limits?: Record<Family, number>;
+  /** when a block is wide, per family (default: the audit's, DEFAULT_AUDIT_OPTIONS.widePair) */
+  limits?: WideLimit;
 }
-
-/** Wider than a /8 (IPv4) or a /32 (IPv6) is never a VIP: what the guard refuses unless told otherwise. */
-export const DEFAULT_GUARD_LIMITS: Record<Family, number> = { IPv4: 8, IPv6: 32 };
 
 /** Wraps one write, on the write's transaction; returns what the write returned. */
 export type Guard = <T>(db: Repositories, req: FastifyRequest, reply: FastifyReply, write: () => Promise<T>) => Promise<T>;
@@ -48,24 +47,36 @@ const items = (body: unknown, one: string, many: string): Record<string, unknown
 
 export function wideGuard(o: GuardOptions, compile: Partial<CompileOptions> = {}): Guard | undefined {
   if (o.mode === 'off') return undefined;
-  const limits = o.limits ?? DEFAULT_GUARD_LIMITS;
+  const limits = o.limits ?? DEFAULT_AUDIT_OPTIONS.widePair;
   const options = parseOptions({}, compile);
 
-  /** the group's members as the IR expands them, of the ports that hold pairs */
-  const members = async (db: Repositories, groupId: string): Promise<Member[]> => (await db.ports.getMany(await db.securityGroups.pairHolders(groupId)))
-    .flatMap((p) => portMembers(parsePort(portInput(p, '')), options.sgInfoSource, options.omitWidePairs, options.backend));
+  /** the group's members as the IR expands them, of the ports that hold pairs, and the prefix length of each one's widest subnet per family */
+  const members = async (db: Repositories, groupId: string): Promise<{ members: Member[]; subnetPrefix: (portId: string, f: Family) => number | undefined }> => {
+    const ports = await db.ports.getMany(await db.securityGroups.pairHolders(groupId));
+    const subnetIds = [...new Set(ports.flatMap((p) => p.fixed_ips.map((ip) => ip.subnet_id)))];
+    const prefixOf = new Map((subnetIds.length ? await db.subnets.list({ where: { id: subnetIds } }) : []).map((s) => [s.id, parseCidr(s.cidr, true)]));
+    const widest = new Map<string, number>();
+    for (const p of ports) {
+      for (const ip of p.fixed_ips) {
+        const c = prefixOf.get(ip.subnet_id);
+        const key = `${p.id} ${c?.family === 6 ? 'IPv6' : 'IPv4'}`;
+        if (c && c.prefixlen < (widest.get(key) ?? Infinity)) widest.set(key, c.prefixlen);
+      }
+    }
+    return {
+      members: ports.flatMap((p) => portMembers(parsePort(portInput(p, '')), options.sgInfoSource, options.omitWidePairs, options.backend)),
+      subnetPrefix: (portId, f) => widest.get(`${portId} ${f}`),
+    };
+  };
 
   /**
-   * Whether the group's pairs together hold as many addresses as a block at the limit:
-   * if not, no union of them is that wide (most writes stop here, with one query).
+   * Whether the group's pairs, all taken together, cover a block as wide as the widest any
+   * port's limit allows: if not, the members the IR gives the group (some of these pairs) cover
+   * none wide at their ports' own limits (most writes stop here, with one query and no port read).
    */
   const mayBeWide = async (db: Repositories, groupId: string): Promise<boolean> => {
-    const held = { IPv4: 0n, IPv6: 0n };
-    for (const ip of await db.securityGroups.memberPairAddresses(groupId)) {
-      const c = parseCidr(ip, true);
-      if (c) held[c.family === 4 ? 'IPv4' : 'IPv6'] += 1n << BigInt(familyBits(c.family) - c.prefixlen);
-    }
-    return held.IPv4 >= 1n << BigInt(32 - limits.IPv4) || held.IPv6 >= 1n << BigInt(128 - limits.IPv6);
+    const pairs = (await db.securityGroups.memberPairAddresses(groupId)).map((ip): Member => ({ ip, mac: null, portId: '', via: 'address_pair' }));
+    return wideBlocks(pairs, (_, family) => widestLimit(limits, family)).length > 0;
   };
 
   const judge = async (db: Repositories, groups: Iterable<string>): Promise<Judgement> => {
@@ -74,9 +85,9 @@ export function wideGuard(o: GuardOptions, compile: Partial<CompileOptions> = {}
       if (!await mayBeWide(db, g)) continue;
       const naming = await db.rules.list({ where: { remote_group_id: [g] } });
       if (!naming.length) continue;
-      const all = await members(db, g);
+      const { members: all, subnetPrefix } = await members(db, g);
       const byFamily = (f: Family) => all.filter((m) => (m.ip.includes(':') ? 'IPv6' : 'IPv4') === f);
-      for (const wide of wideGroups(g, byFamily, naming, limits)) {
+      for (const wide of wideGroups(g, byFamily, naming, pairLimit(limits, subnetPrefix))) {
         for (const rule of wide.rules) out.set(rule.id, { rule, blocks: wide.blocks });
       }
     }

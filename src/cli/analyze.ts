@@ -5,13 +5,13 @@
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { createRequire } from 'node:module';
-import { type DiffRow, type ExposureRow, type Finding, type ReachAnswer, type ReachStep, type Severity, SEVERITIES } from '../analysis/answers.js';
+import { type DiffRow, type ExposureRow, type Finding, type ReachAnswer, type ReachQuery, type ReachStep, type ServiceAnswer, type Severity, SEVERITIES } from '../analysis/answers.js';
 import { audit, CHECK_ALIASES, CHECK_NAMES } from '../analysis/audit/index.js';
 import { type AuditOptions, DEFAULT_AUDIT_OPTIONS } from '../analysis/audit/options.js';
 import { buildCloud, type Cloud, portLabel } from '../analysis/cloud.js';
 import { exposure } from '../analysis/exposure.js';
 import { diff } from '../analysis/diff.js';
-import { canReach } from '../analysis/reach.js';
+import { canReach, canReachEach, perService } from '../analysis/reach.js';
 import { type Snapshot } from '../analysis/snapshot.js';
 import { auditBackends, type BackendUse, backendLine, backendLines, diffSideSentences, explained, explainedDiff, explainedExposure, headline, plainText, reachBackendLines, refLabel, sourcePhrase, sourcesText, stepSentences } from '../analysis/report/explain.js';
 import { diffMarkdown, markdown, reachMarkdown } from '../analysis/report/markdown.js';
@@ -76,6 +76,26 @@ const REACH_COLUMNS: Column<ReachRow>[] = [
 
 const reachRows = (a: ReachAnswer): ReachRow[] => [...a.steps.map((step, i) => ({ n: i + 1, step })), ...a.changes.map((change) => ({ change }))];
 
+/** The steps that decided an answer: where it was let in (or out of the cloud), or every one that blocked it. */
+const decisive = (a: ReachAnswer): ReachStep[] => (a.verdict === 'ALLOW' ? a.steps.filter((s) => s.stage === 'ingress' || s.stage === 'exit') : a.steps.filter((s) => !s.ok));
+
+const SERVICE_COLUMNS: Column<ServiceAnswer>[] = [
+  { name: 'Service', cell: (s) => s.service },
+  { name: 'Result', cell: (s) => s.answer.verdict },
+  { name: 'Why', cell: (s) => decisive(s.answer).flatMap(stepSentences).map(plainText).join('\n') },
+  { name: 'Change', cell: (s) => s.answer.changes.map((c) => c.command).join('\n') },
+];
+
+/** can-reach without --port: a row per service (JSON: each answer whole, with its service). */
+function serviceAnswers(each: ServiceAnswer[], o: Common, cloud: Cloud): string {
+  if (o.format === 'raw') return JSON.stringify(each.map((s) => ({ service: s.service, ...explained(s.answer) })), null, 2);
+  if (o.format === 'markdown') return each.map((s) => reachMarkdown(s.answer)).join('\n');
+  const [first] = each;
+  return rowsText(o, tabulate(SERVICE_COLUMNS, each), {
+    before: [`${first.answer.query.src} -> ${first.answer.query.dst} ${first.answer.query.protocol}, per service the rules tell apart:`, ...reachBackendLines(first.answer, cloud.snapshot.backends?.agents)],
+  });
+}
+
 const FINDING_COLUMNS: Column<Finding>[] = [
   { name: 'ID', cell: (f) => f.id },
   { name: 'Severity', cell: (f) => f.severity },
@@ -113,21 +133,21 @@ function progress(label: string): ((name: string, i: number, n: number) => void)
 }
 
 export interface AuditFlags {
-  widePairPrefix: number;
-  widePairPrefix6: number;
+  widePairPrefix?: number;
+  widePairPrefix6?: number;
   adminPorts: string;
 }
 
 /** What the audit calls wide and sensitive: `portsec audit` and `portsec fix` judge alike. */
 export function addAuditOptions(cmd: Command): Command {
   return cmd
-    .option('--wide-pair-prefix <len>', 'an IPv4 pair is wide at this prefix length or shorter (0: only /0)', integer('--wide-pair-prefix', 0, 32), 0)
-    .option('--wide-pair-prefix6 <len>', 'the same for IPv6 pairs', integer('--wide-pair-prefix6', 0, 128), 0)
+    .option('--wide-pair-prefix <len>', 'an IPv4 pair is wide at this prefix length or shorter (default: when wider than its port\'s subnet, as the guard judges)', integer('--wide-pair-prefix', 0, 32))
+    .option('--wide-pair-prefix6 <len>', 'the same for IPv6 pairs', integer('--wide-pair-prefix6', 0, 128))
     .option('--admin-ports <list>', 'ports never to open to the world', DEFAULT_AUDIT_OPTIONS.adminPorts.join(','));
 }
 
 export const auditOptionsOf = (o: AuditFlags): AuditOptions => ({
-  widePair: { IPv4: o.widePairPrefix, IPv6: o.widePairPrefix6 },
+  widePair: { IPv4: o.widePairPrefix ?? DEFAULT_AUDIT_OPTIONS.widePair.IPv4, IPv6: o.widePairPrefix6 ?? DEFAULT_AUDIT_OPTIONS.widePair.IPv6 },
   adminPorts: o.adminPorts.split(',').map((p) => integer('--admin-ports', 1, 65535)(p.trim())),
 });
 
@@ -148,19 +168,19 @@ export function analyzeCommands(program: Command): void {
 
   common(program.command('can-reach')
     .description('whether a new flow from SRC reaches DST, with every reason: anti-spoofing, egress and ingress rules, remote-group members')
-    .argument('<src>', 'port id or name, instance name, or IP address (outside the cloud too)')
-    .argument('<dst>', 'port id or name, instance name, or IP address of a port')
+    .argument('<src>', 'port id or name, instance id or name (servers.json in a dump), or IP address (outside the cloud too)')
+    .argument('<dst>', 'port id or name, instance id or name, or IP address (of a port, or outside the cloud: egress to the Internet)')
     .requiredOption('--protocol <protocol>', 'tcp, udp, icmp, a protocol name or number')
-    .option('--port <port>', 'destination port (ICMP: type)', integer('--port', 0, 65535))
+    .option('--port <port>', 'destination port (ICMP: type); default: a row per port range (ICMP type) the rules name, and one for any other', integer('--port', 0, 65535))
     .option('--source-port <port>', 'source port (ICMP: code); default: an ephemeral port', integer('--source-port', 0, 65535))
     .option('--source-ip <ip>', 'with SRC a port: the address it sends from (a VIP, forwarded or spoofed traffic); default its fixed IP')
     .option('--source-mac <mac>', 'with SRC a port: the frame\'s source MAC (an allowed-address pair\'s own MAC); default the port\'s')
     .option('--destination-ip <ip>', 'with DST a port: the address the packet is sent to (one it does not hold, broadcast, multicast); default its fixed IP'), { ...RAW, markdown: 'a report' })
     .action(async (src: string, dst: string, o: Common & { protocol: string; port?: number; sourcePort?: number; sourceIp?: string; sourceMac?: string; destinationIp?: string }, cmd: Command) => {
       const cloud = await loadCloud(cmd, o);
-      const answer = canReach(cloud, {
-        src, dst, protocol: o.protocol, port: o.port, sourcePort: o.sourcePort, sourceIp: o.sourceIp, sourceMac: o.sourceMac, destinationIp: o.destinationIp,
-      });
+      const q: ReachQuery = { src, dst, protocol: o.protocol, port: o.port, sourcePort: o.sourcePort, sourceIp: o.sourceIp, sourceMac: o.sourceMac, destinationIp: o.destinationIp };
+      if (perService(q)) return emit(o, serviceAnswers(canReachEach(cloud, q), o, cloud));
+      const answer = canReach(cloud, q);
       if (o.format === 'raw') return emit(o, JSON.stringify(explained(answer), null, 2));
       if (o.format === 'markdown') return emit(o, reachMarkdown(answer));
       emit(o, rowsText(o, tabulate(REACH_COLUMNS, reachRows(answer)), { before: [headline(answer), ...reachBackendLines(answer, cloud.snapshot.backends?.agents)] }));

@@ -73,7 +73,7 @@ function positive(what: string, integer: boolean) {
 /** Adds the input options to a command. */
 export function addInputOptions(cmd: Command): Command {
   cmd.option('--db <file>', `read the database of \`portsec serve\` (default ${DEFAULT_DB}, the input when no other is named)`)
-    .option('--as-project <id>', 'with --db: only what members of project ID see through the API (default: everything, as an admin)')
+    .option('--as-project <project>', 'with --db: only what members of this project (id, or name of a Keystone account\'s project) see through the API (default: everything, as an admin)')
     // one path per occurrence (and comma lists), so it never takes the command's own arguments after it
     .option('--files <path>', 'read JSON files holding the answers of GET /v2.0/networks, subnets, ports, security-groups, security-group-rules '
       + '(one body per file, or a combined file as `portsec snapshot` writes, or a directory of ports.json, security_groups.json, …; '

@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { InputError } from '../analysis/sources/errors.js';
 import { AUTH_MODES, type AuthMode } from '../api/auth.js';
-import { DEFAULT_GUARD_LIMITS, GUARD_MODES, type GuardMode, type GuardOptions } from '../api/guard.js';
+import { DEFAULT_AUDIT_OPTIONS } from '../analysis/audit/options.js';
+import { GUARD_MODES, type GuardMode, type GuardOptions } from '../api/guard.js';
 import { Accounts } from '../api/identity.js';
 import { buildServer, DEFAULT_BODY_LIMIT } from '../api/server.js';
 import { BACKENDS, DEFAULT_BACKEND } from '../backends/index.js';
@@ -24,11 +25,17 @@ export function parseListen(text: string): { host: string; port: number } {
   return { host: m[1].replace(/^\[(.*)\]$/, '$1'), port: Number(m[2]) };
 }
 
-/** wide-pair-in-remote-group=MODE[:LEN[,LEN6]] (LEN6 defaults to the guard's IPv6 default) */
+/** wide-pair-in-remote-group=MODE[:LEN[,LEN6]] (without LEN6, IPv6 keeps the default: wider than the port's subnet) */
 export function parseGuard(text: string): GuardOptions {
   const m = /^wide-pair-in-remote-group=(\w+)(?::(.*))?$/.exec(text);
   if (!m || !GUARD_MODES.includes(m[1] as GuardMode)) throw new InvalidArgumentError(`expected wide-pair-in-remote-group=${GUARD_MODES.join('|')}[:LEN[,LEN6]]`);
-  return { mode: m[1] as GuardMode, limits: m[2] === undefined ? undefined : parsePrefixLengths(m[2], DEFAULT_GUARD_LIMITS.IPv6) };
+  return { mode: m[1] as GuardMode, limits: m[2] === undefined ? undefined : widePrefixLengths(m[2]) };
+}
+
+/** LEN[,LEN6] as a threshold; a family without a length keeps the audit's default. */
+function widePrefixLengths(v: string): GuardOptions['limits'] {
+  const given = parsePrefixLengths(v);
+  return v.includes(',') ? given : { ...DEFAULT_AUDIT_OPTIONS.widePair, IPv4: given.IPv4 };
 }
 
 function parsePublicUrl(v: string): string {
@@ -81,7 +88,7 @@ export function serveCommand(program: Command): void {
     .addOption(new Option('--agent-state <state>', 'what the agents keep between changes: ideal, a fresh sync of the node; neutron-21, what Neutron 21\'s agent keeps (a removed pair stays in remote groups until their members are refreshed), to reproduce a real cloud')
       .choices([...BACKENDS[DEFAULT_BACKEND].agentStates]).default('ideal'))
     .addOption(new Option('--backend <backend>', 'iptables backend of the compute nodes').choices(['nft', 'legacy']).default('nft'))
-    .option('--guard <check=mode[:len[,len6]]>', `wide-pair-in-remote-group=reject|warn|off[:LEN[,LEN6]]: refuse (409) or warn on writes that would make a group that rules name as remote group stand for a block of prefix length LEN or shorter through its members' allowed-address pairs, taken together (default ${DEFAULT_GUARD_LIMITS.IPv4},${DEFAULT_GUARD_LIMITS.IPv6})`, parseGuard, { mode: 'off' } as GuardOptions)
+    .option('--guard <check=mode[:len[,len6]]>', `wide-pair-in-remote-group=reject|warn|off[:LEN[,LEN6]]: refuse (409) or warn on writes that would make a group that rules name as remote group stand for a wide block through its members' allowed-address pairs, taken together: by default wider than the subnet of a port holding them (as audit judges), with LEN of prefix length LEN or shorter`, parseGuard, { mode: 'off' } as GuardOptions)
     .option('--public-url <url>', 'the URL clients reach this server at, for links and the Keystone catalog (default: each request\'s Host)', parsePublicUrl)
     .option('--max-body-bytes <n>', 'largest request body accepted (413 beyond)', (v) => positive(v, '--max-body-bytes'), DEFAULT_BODY_LIMIT)
     .option('--log', 'log every request (JSON, to stdout; tokens in URLs redacted)')

@@ -3,10 +3,52 @@
  * on their union: `0.0.0.0/1` + `128.0.0.0/1` stand for exactly what `0.0.0.0/0`
  * does (the ipset holds both, and every rule naming the group admits both). The
  * audit and the API guard both judge a group with this one function, over the
- * members the IR gives the group.
+ * members the IR gives the group, against one threshold (DEFAULT_WIDE_LIMIT unless told).
  */
 import { broadcast, familyBits, formatIp, network, parseCidr } from '../model/addresses.js';
 import { type Family, type Member } from './ir.js';
+
+/**
+ * How wide a pair may be, per family: wide at this prefix length or shorter, or (`subnet`)
+ * wide when wider than its port's subnet — a pair a port holds beyond its own subnet is
+ * not a VIP or a migration address of it, and the ipset admits all of it.
+ */
+export type WideLimit = Record<Family, number | 'subnet'>;
+
+/** The threshold of the audit and of the API guard unless told otherwise. */
+export const DEFAULT_WIDE_LIMIT: WideLimit = { IPv4: 'subnet', IPv6: 'subnet' };
+
+/** For one port's pair of a family, the longest prefix length that is wide. */
+export type PairLimit = (portId: string, family: Family) => number;
+
+/**
+ * The limit per port: `subnetPrefix` gives the prefix length of the widest subnet of the
+ * port's fixed IPs in the family (undefined: none, and then any pair wider than one address is wide).
+ */
+export function pairLimit(limit: WideLimit, subnetPrefix: (portId: string, family: Family) => number | undefined): PairLimit {
+  return (portId, family) => {
+    const l = limit[family];
+    return l === 'subnet' ? (subnetPrefix(portId, family) ?? familyBits(family === 'IPv4' ? 4 : 6)) - 1 : l;
+  };
+}
+
+/** The longest prefix length any port's pair may be wide at under `limit` (a bound for a cheap first test). */
+export const widestLimit = (limit: WideLimit, family: Family): number => {
+  const l = limit[family];
+  return l === 'subnet' ? familyBits(family === 'IPv4' ? 4 : 6) - 1 : l;
+};
+
+/** Whether a pair of this port is wide. */
+export function isWidePair(limit: PairLimit, portId: string, cidr: string): boolean {
+  const c = parseCidr(cidr, true);
+  return !!c && c.prefixlen <= limit(portId, c.family === 4 ? 'IPv4' : 'IPv6');
+}
+
+/** The limit in words, for evidence. */
+export const limitText = (limit: WideLimit, family: Family): string => {
+  const l = limit[family];
+  return l === 'subnet' ? 'wider than its port\'s subnet' : `/${l} or shorter`;
+};
 
 /** An aligned block of addresses the group's pairs cover together, with the pairs that make it up. */
 export interface WideBlock {
@@ -35,12 +77,13 @@ function blocks(span: Span, bits: number): { start: bigint; prefixlen: number }[
 }
 
 /**
- * The blocks of prefix length `limit` or shorter (per family) inside the union of
- * the members' address pairs. Fixed IPs are what a group is meant to stand for and
+ * The wide blocks inside the union of the members' address pairs: those of prefix
+ * length at most the limit of one of the pairs inside (a block wider than the subnet
+ * of one of the ports that make it up). Fixed IPs are what a group is meant to stand for and
  * are not counted, nor are pairs the backend pins to their MAC (the openvswitch
  * firewall's /0): they admit one port's traffic, not a block of sources.
  */
-export function wideBlocks(members: readonly Member[], limits: Record<Family, number>): WideBlock[] {
+export function wideBlocks(members: readonly Member[], limit: PairLimit): WideBlock[] {
   const out: WideBlock[] = [];
   for (const family of ['IPv4', 'IPv6'] as const) {
     const fam = family === 'IPv4' ? 4 : 6;
@@ -63,12 +106,10 @@ export function wideBlocks(members: readonly Member[], limits: Record<Family, nu
     }
     for (const span of spans) {
       for (const b of blocks(span, bits)) {
-        if (b.prefixlen > limits[family]) continue;
         const end = b.start + (1n << BigInt(bits - b.prefixlen)) - 1n;
-        out.push({
-          family, cidr: `${formatIp(fam, b.start)}/${b.prefixlen}`, prefixlen: b.prefixlen, start: b.start, end,
-          pairs: pairs.filter((p) => p.start <= end && p.end >= b.start).map((p) => p.m),
-        });
+        const inside = pairs.filter((p) => p.start <= end && p.end >= b.start).map((p) => p.m);
+        if (!inside.some((m) => b.prefixlen <= limit(m.portId, family))) continue;
+        out.push({ family, cidr: `${formatIp(fam, b.start)}/${b.prefixlen}`, prefixlen: b.prefixlen, start: b.start, end, pairs: inside });
       }
     }
   }
@@ -86,15 +127,15 @@ export interface WideGroup<R> {
   blocks: WideBlock[];
 }
 
-/** Every family in which rules name `groupId` while its pairs cover a block at least as wide as the limit. */
+/** Every family in which rules name `groupId` while its pairs cover a wide block. */
 export function wideGroups<R extends { ethertype: string }>(
-  groupId: string, members: (f: Family) => readonly Member[], naming: readonly R[], limits: Record<Family, number>,
+  groupId: string, members: (f: Family) => readonly Member[], naming: readonly R[], limit: PairLimit,
 ): WideGroup<R>[] {
   const out: WideGroup<R>[] = [];
   for (const family of ['IPv4', 'IPv6'] as const) {
     const rules = naming.filter((r) => r.ethertype === family);
     if (!rules.length) continue;
-    const found = wideBlocks(members(family), limits);
+    const found = wideBlocks(members(family), limit);
     if (found.length) out.push({ groupId, family, rules, blocks: found });
   }
   return out;

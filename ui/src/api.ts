@@ -65,8 +65,10 @@ export class Api {
     }
   }
 
-  canReach(q: ReachQuery): Promise<ReachAnswer> {
-    return this.call('POST', '/analysis/v1/can-reach', { ...q, backend: this.backend });
+  /** One answer, or (no port given) one per service the rules tell apart. */
+  async canReach(q: ReachQuery): Promise<ReachAnswer[]> {
+    const a = await this.call<ReachAnswer | { services: ReachAnswer[] }>('POST', '/analysis/v1/can-reach', { ...q, backend: this.backend });
+    return 'services' in a ? a.services : [a];
   }
 
   async exposure(portId?: string): Promise<ExposureRow[]> {

@@ -5,14 +5,15 @@
  * halves that make one up) — judged on the rules and members the IR gives the
  * group's filtered ports, as exposure and can-reach see them.
  */
-import { type Family, type PolicyRule } from '../../policy/ir.js';
-import { wideBlocks } from '../../policy/wide-members.js';
+import { type PolicyRule } from '../../policy/ir.js';
+import { type PairLimit, wideBlocks } from '../../policy/wide-members.js';
 import { type Found } from '../answers.js';
 import { type Cloud, groupLabel, groupRef, portLabel, portRef, ruleRef } from '../cloud.js';
 import { hasPorts, ruleProtocol } from '../packet.js';
 import { intervalOf } from '../ranges.js';
 
-const WORLD: Record<Family, number> = { IPv4: 0, IPv6: 0 };
+/** the whole address space, whatever the port */
+const WORLD: PairLimit = () => 0;
 
 function adminPortsOpened(r: PolicyRule, admin: number[]): number[] {
   const p = ruleProtocol(r.protocol);

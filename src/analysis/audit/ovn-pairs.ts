@@ -8,10 +8,10 @@
  */
 import { type Found } from '../answers.js';
 import { type Cloud, groupLabel, groupRef, portLabel, portRef, ruleRef } from '../cloud.js';
-import { atLeastAsWide } from '../../policy/membership.js';
+import { isWidePair } from '../../policy/wide-members.js';
 import { BACKEND_SEMANTICS, type NeutronBackend } from '../../policy/neutron-backends.js';
 import { type SnapshotPort, type SnapshotRule } from '../snapshot.js';
-import { type AuditOptions } from './options.js';
+import { type AuditOptions, pairLimitIn } from './options.js';
 import { ruleArgs, rulesByBackend, ruleSummary } from './wide-pairs.js';
 
 const familyOf = (ip: string) => (ip.includes(':') ? 'IPv6' : 'IPv4');
@@ -25,7 +25,7 @@ export function ovnPairFindings(cloud: Cloud, o: AuditOptions): Found[] {
       for (const port of cloud.portsOfGroup.get(groupId) ?? []) {
         if (cloud.kind(port.id) !== 'filtered') continue;
         for (const pair of port.allowed_address_pairs) {
-          if (atLeastAsWide(pair.ip_address, o.widePair)) continue;
+          if (isWidePair(pairLimitIn(cloud, o.widePair), port.id, pair.ip_address)) continue;
           const rules = enforced.filter((r) => r.ethertype === familyOf(pair.ip_address));
           if (rules.length) out.push(finding(cloud, groupId, port, pair.ip_address, rules, backend));
         }

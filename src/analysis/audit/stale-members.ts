@@ -9,10 +9,10 @@
  */
 import { ipsetEntries } from '../../backends/iptables/render.js';
 import { FAMILIES, type Family, type Member, type PortPolicy } from '../../policy/ir.js';
-import { wideBlocks } from '../../policy/wide-members.js';
+import { limitText, wideBlocks } from '../../policy/wide-members.js';
 import { type Found } from '../answers.js';
 import { type Cloud, groupLabel, groupRef, portLabel, portRef } from '../cloud.js';
-import { type AuditOptions } from './options.js';
+import { type AuditOptions, pairLimitIn } from './options.js';
 
 /** One node's difference for one group: what its agent holds beyond the API's members, and what it lacks. */
 interface Drift {
@@ -78,7 +78,7 @@ export function staleMemberFindings(cloud: Cloud, o: AuditOptions): Found[] {
     const { groupId, family, stale, missing } = ds[0];
     const hosts = ds.map((d) => d.host);
     const group = groupLabel(cloud, groupId);
-    const wide = wideBlocks(stale, o.widePair);
+    const wide = wideBlocks(stale, pairLimitIn(cloud, o.widePair));
     const admitted = stale.map((m) => memberText(cloud, m));
     const affected = ds.flatMap((d) => d.ports.map((pp) => ({ host: d.host, port: cloud.ports.get(pp.port.id) })));
     return {
@@ -92,7 +92,7 @@ export function staleMemberFindings(cloud: Cloud, o: AuditOptions): Found[] {
       evidence: [
         ...(admitted.length ? [`the agent on ${hosts.join(', ')} still admits, as members of ${group}: ${admitted.join('; ')}; the API no longer gives ${stale.length > 1 ? 'them' : 'it'}`] : []),
         ...(missing.length ? [`the agent on ${hosts.join(', ')} lacks members the API gives ${group}: ${missing.map((m) => memberText(cloud, m)).join('; ')}`] : []),
-        ...wide.map((b) => `${b.cidr} is as wide as the wide-pair limit (/${o.widePair[family]})`),
+        ...wide.map((b) => `${b.cidr} is wide (${limitText(o.widePair, family)})`),
         `ports whose rules name ${group}, affected: ${affected.map((a) => `${a.port ? portLabel(a.port) : 'a port'} on ${a.host}`).join(', ') || 'none'}`,
         `Neutron's server does not tell the other agents of an allowed-address-pair change (linuxbridge): the members stay as last fetched until a change it does notify (a port joining or leaving ${group}, its fixed IPs changing) or the L2 agent restarting on ${hosts.join(', ')}`,
       ],

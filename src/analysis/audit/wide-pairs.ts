@@ -9,10 +9,9 @@ import { type Found } from '../answers.js';
 import { type Cloud, groupLabel, groupRef, portLabel, portRef, push, ruleRef } from '../cloud.js';
 import { serviceText } from '../exposure.js';
 import { type SnapshotPort, type SnapshotRule } from '../snapshot.js';
-import { atLeastAsWide } from '../../policy/membership.js';
 import { BACKEND_SEMANTICS, type NeutronBackend } from '../../policy/neutron-backends.js';
-import { type WideBlock, wideGroups } from '../../policy/wide-members.js';
-import { type AuditOptions } from './options.js';
+import { isWidePair, type WideBlock, wideGroups } from '../../policy/wide-members.js';
+import { type AuditOptions, pairLimitIn } from './options.js';
 
 const BACKENDS = (pair: string) => ({
   'iptables/ipset (linuxbridge, ovs hybrid)': `the pair ${pair} is a member of the group's ipset: the rules admit every source in it`,
@@ -104,7 +103,7 @@ export function pitfalls(cloud: Cloud, o: Pick<AuditOptions, 'widePair'>): Pitfa
   const out: Pitfall[] = [];
   for (const [groupId, naming] of cloud.rulesReferencing) {
     for (const [backend, rules] of rulesByBackend(cloud, naming)) {
-      for (const wide of wideGroups(groupId, (f) => cloud.membersUnder(backend)(groupId, f), rules, o.widePair)) {
+      for (const wide of wideGroups(groupId, (f) => cloud.membersUnder(backend)(groupId, f), rules, pairLimitIn(cloud, o.widePair))) {
         for (const block of wide.blocks) {
           for (const m of block.pairs) {
             const port = cloud.ports.get(m.portId);
@@ -156,7 +155,7 @@ export function pinnedPairFindings(cloud: Cloud, o: AuditOptions): Found[] {
         if (!inFamily.length) continue;
         for (const m of cloud.membersUnder(backend)(groupId, family)) {
           const port = m.srcMac && cloud.ports.get(m.portId);
-          if (!port || !atLeastAsWide(m.ip, o.widePair)) continue;
+          if (!port || !isWidePair(pairLimitIn(cloud, o.widePair), port.id, m.ip)) continue;
           const group = groupLabel(cloud, groupId);
           out.push({
             check: 'wide-pair-pinned-to-mac',

@@ -67,6 +67,13 @@ export function stepSentences(s: ReachStep): Phrase[] {
           : ['port security on ', s.port, ` drops destination ${s.destination}: neither a fixed IP nor an allowed-address-pair of the port (with the frame's MAC) holds it`]];
     case 'network':
       return [s.router ? [`routed by router ${s.router} to network `, s.to] : ['network ', s.from, ' and network ', s.to, ' share no router']];
+    case 'exit': {
+      const out: Phrase = [`destination ${s.destination} ${OUTSIDE}`];
+      if (!s.router && s.external) return [[...out, '; network ', s.from, ' is external: it is reached there']];
+      if (!s.router) return [[...out, ' and network ', s.from, ' has no router to take it out']];
+      const via: Phrase = s.external ? [' through its gateway on external network ', s.external] : [];
+      return [[...out, `; router ${s.router} routes it out of network `, s.from, ...via], ...(s.assumed ? [[`assumed: ${s.assumed}`]] : [])];
+    }
     case 'egress':
     case 'ingress': {
       const peer = `${s.stage === 'ingress' ? 'source' : 'destination'} ${s.peer}`;

@@ -2,18 +2,23 @@
  * The snapshot of JSON files holding Neutron's answers: each file is the body
  * of a GET /v2.0 listing ({"ports": [...]}) or several in one object (a
  * combined file, such as `portsec snapshot` writes). A directory stands for
- * the per-resource files in it. Security groups may carry their rules
+ * the per-resource files in it, each possibly in pages (ports.json,
+ * ports-page2.json, …: every page is read, in order). A page whose
+ * `<resource>_links` has a "next" link must be followed by that page in the
+ * dump, or the dump is refused: an audit of part of a cloud reports what the
+ * rest uses as unused. Security groups may carry their rules
  * embedded, as GET /security-groups returns them, in place of a rules file.
  * The agents (GET /v2.0/agents as an admin: agents.json, or the key `agents`)
- * are optional: with the ports' bindings they tell each port's firewall.
- * The path `-` is standard input.
+ * are optional: with the ports' bindings they tell each port's firewall; so are
+ * the instances (Nova's GET /servers, or `openstack server list -f json` as
+ * servers.json), whose names can-reach takes. The path `-` is standard input.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { type Snapshot, type SnapshotAgent } from '../snapshot.js';
+import { basename, join } from 'node:path';
+import { type Snapshot, type SnapshotAgent, type SnapshotServer } from '../snapshot.js';
 import { InputError } from './errors.js';
 import { parseAgents } from './port-backends.js';
-import { type AgentsRead, assemble, type Collection, COLLECTIONS, embeddedRules, type Parsed, parseCollection } from './schema.js';
+import { type AgentsRead, assemble, type Collection, COLLECTIONS, embeddedRules, type Parsed, parseCollection, parseServers } from './schema.js';
 
 /** The files a directory may hold, per collection, as `openstack`-minded users name them. */
 const DIRECTORY_FILES: Record<Collection, string[]> = {
@@ -25,6 +30,46 @@ const DIRECTORY_FILES: Record<Collection, string[]> = {
 };
 
 const AGENTS_FILE = 'agents.json';
+const SERVERS_FILE = 'servers.json';
+
+/** What a file may hold: the five collections, the agents and the instances. */
+type Resource = Collection | 'agents' | 'servers';
+const RESOURCES: Resource[] = [...COLLECTIONS, 'agents', 'servers'];
+
+/**
+ * A page's number in a file name: `ports-page2.json`, `ports_page_2.json`, `ports-2.json` (the
+ * first page may be `ports.json`, page 1). Pages are read in this order.
+ */
+const PAGE_SUFFIX = '(?:[-_.]?page[-_.]?|[-_.])(\\d+)\\.json$';
+
+function pageOf(file: string): number {
+  const m = new RegExp(PAGE_SUFFIX, 'i').exec(basename(file));
+  return m ? Number(m[1]) : 1;
+}
+
+/** The files of a directory: every page of each resource's file, in page order; pages must run without a gap. */
+function directoryFiles(dir: string, present: string[]): string[] {
+  const names: [Resource, string][] = [
+    ...Object.entries(DIRECTORY_FILES).flatMap(([c, files]) => files.map((f): [Resource, string] => [c as Collection, f])),
+    ['agents', AGENTS_FILE],
+    ['servers', SERVERS_FILE],
+  ];
+  const found: string[] = [];
+  for (const [resource, name] of names) {
+    const base = name.slice(0, -'.json'.length).replace(/[-.]/g, '\\$&');
+    const page = new RegExp(`^${base}(?:\\.json$|${PAGE_SUFFIX})`, 'i');
+    const pages = present.filter((f) => page.test(f)).sort((a, b) => pageOf(a) - pageOf(b));
+    // numbered from 0 or 1 (ports.json is 1), one file per page
+    const first = Math.min(pages.length ? pageOf(pages[0]) : 1, 1);
+    pages.forEach((f, i) => {
+      if (pageOf(f) === first + i) return;
+      const why = pageOf(f) < first + i ? `is also ${pages[i - 1]}` : `comes without page ${first + i}`;
+      throw new InputError(`${join(dir, f)}: ${resource} page ${pageOf(f)} ${why} in ${dir}`);
+    });
+    found.push(...pages.map((f) => join(dir, f)));
+  }
+  return found;
+}
 
 /** `-`: standard input (one body, or a combined file as `portsec snapshot` writes). */
 const STDIN = '-';
@@ -38,10 +83,9 @@ function filesOf(path: string): string[] {
     throw new InputError(`${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
   }
   if (!isDir) return [path];
-  const present = new Set(readdirSync(path));
-  const found = Object.values(DIRECTORY_FILES).flat().filter((name) => present.has(name)).map((name) => join(path, name));
-  if (found.length && present.has(AGENTS_FILE)) found.push(join(path, AGENTS_FILE));
-  if (!found.length) throw new InputError(`${path}: none of ${Object.values(DIRECTORY_FILES).flat().join(', ')} in this directory`);
+  const found = directoryFiles(path, readdirSync(path));
+  // agents and instances alone are no snapshot
+  if (!found.some((f) => !/^(agents|servers)/.test(basename(f)))) throw new InputError(`${path}: none of ${Object.values(DIRECTORY_FILES).flat().join(', ')} (or their pages, ports-page2.json, …) in this directory`);
   return found;
 }
 
@@ -58,53 +102,89 @@ function readJson(file: string): Record<string, unknown> {
   } catch (e) {
     throw new InputError(`${file}: not JSON: ${(e as Error).message}`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || ![...COLLECTIONS, 'agents'].some((c) => c in value)) {
-    throw new InputError(`${file}: expected a Neutron API answer: an object with one or more of the keys ${[...COLLECTIONS, 'agents'].join(', ')}`);
+  // `openstack server list -f json` prints a bare list
+  if (Array.isArray(value) && basename(file).startsWith('servers')) return { servers: value };
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || !RESOURCES.some((c) => c in value)) {
+    throw new InputError(`${file}: expected a Neutron API answer: an object with one or more of the keys ${RESOURCES.join(', ')}`);
   }
   return value as Record<string, unknown>;
 }
 
-/** One collection's items from every file that has it; an id in two places is a mistake in the dump. */
-function merge<T extends { id: string }>(found: { file: string; items: T[] }[], collection: Collection): T[] {
-  const seen = new Map<string, string>();
-  for (const { file, items } of found) {
+/** One resource's part of one file. */
+interface Page<T> { file: string; items: T[]; next?: string }
+
+/** The `<resource>_links` "next" of a body (GET answers with a limit carry one unless the page is the last). */
+function nextLink(body: Record<string, unknown>, resource: Resource): string | undefined {
+  const links = body[`${resource}_links`];
+  const next = Array.isArray(links) ? links.find((l) => (l as { rel?: unknown } | null)?.rel === 'next') as { href?: unknown } | undefined : undefined;
+  return next && (typeof next.href === 'string' ? next.href : '(no href)');
+}
+
+/**
+ * A resource's pages in page order; a page linking a next one must be followed by one:
+ * a dump that stops there is a part of the cloud, and an audit of a part would call
+ * what the rest uses unused.
+ */
+function inPageOrder<T>(pages: Page<T>[], resource: Resource): Page<T>[] {
+  const ordered = pages.map((p, i) => ({ p, i })).sort((a, b) => pageOf(a.p.file) - pageOf(b.p.file) || a.i - b.i).map(({ p }) => p);
+  const last = ordered[ordered.length - 1];
+  if (last?.next !== undefined) {
+    throw new InputError(`${resource}: ${last.file} has a next link whose page is not in the dump (${last.next}): save every page (ports-page2.json, …) or use \`portsec snapshot\``);
+  }
+  return ordered;
+}
+
+/** One resource's items from every page that has it; an id twice must be the same object twice (pages of one listing), or the dump is a mistake. */
+function merge<T>(found: Page<T>[], resource: Resource, idOf: (item: T) => string): T[] {
+  const seen = new Map<string, { file: string; item: T; text: string }>();
+  for (const { file, items } of inPageOrder(found, resource)) {
     for (const item of items) {
-      const other = seen.get(item.id);
-      if (other !== undefined) throw new InputError(`${file}: ${collection}: ${item.id} is also in ${other}`);
-      seen.set(item.id, file);
+      const text = JSON.stringify(item);
+      const id = idOf(item);
+      const other = seen.get(id);
+      if (other === undefined) seen.set(id, { file, item, text });
+      else if (other.text !== text) throw new InputError(`${file}: ${resource}: ${id} is also in ${other.file}, with other attributes`);
     }
   }
-  return found.flatMap((f) => f.items);
+  return [...seen.values()].map((v) => v.item);
 }
+
+const byId = (item: { id: string }) => item.id;
 
 export function fromFiles(paths: string[]): Snapshot {
   if (!paths.length) throw new InputError('no files given');
-  const found: { [C in Collection]: { file: string; items: Parsed[C] }[] } = {
+  const found: { [C in Collection]: Page<Parsed[C][number]>[] } = {
     networks: [], subnets: [], ports: [], security_groups: [], security_group_rules: [],
   };
-  const agents: { file: string; items: SnapshotAgent[] }[] = [];
-  for (const file of paths.flatMap(filesOf)) {
+  const agents: Page<SnapshotAgent>[] = [];
+  const servers: Page<SnapshotServer>[] = [];
+  for (const file of new Set(paths.flatMap(filesOf))) {
     const body = readJson(file);
-    for (const c of COLLECTIONS) {
-      if (c in body) (found[c] as { file: string; items: unknown }[]).push({ file, items: parseCollection(c, body[c], file) });
+    for (const r of RESOURCES) {
+      const next = nextLink(body, r);
+      if (!(r in body) && next === undefined) continue;
+      if (r === 'agents') agents.push({ file, items: r in body ? parseAgents(body.agents, file) : [], next });
+      else if (r === 'servers') servers.push({ file, items: r in body ? parseServers(body.servers, file) : [], next });
+      else (found[r] as Page<unknown>[]).push({ file, items: r in body ? parseCollection(r, body[r], file) : [], next });
     }
-    if ('agents' in body) agents.push({ file, items: parseAgents(body.agents, file) });
   }
   const missing = COLLECTIONS.filter((c) => c !== 'security_group_rules' && !found[c].length);
   if (missing.length) {
     throw new InputError(`${paths.join(', ')}: no ${missing.join(', ')} (expected ${missing.map((c) => DIRECTORY_FILES[c][0]).join(', ')} or a file with the key${missing.length > 1 ? 's' : ''} ${missing.join(', ')})`);
   }
+  const groups = inPageOrder(found.security_groups, 'security_groups');
   const parsed: Parsed = {
-    networks: merge(found.networks, 'networks'),
-    subnets: merge(found.subnets, 'subnets'),
-    ports: merge(found.ports, 'ports'),
-    security_groups: merge(found.security_groups, 'security_groups'),
-    security_group_rules: found.security_group_rules.length
-      ? merge(found.security_group_rules, 'security_group_rules')
-      : found.security_groups.flatMap(({ file, items }) => embeddedRules(items, file)),
+    networks: merge(found.networks, 'networks', byId),
+    subnets: merge(found.subnets, 'subnets', byId),
+    ports: merge(found.ports, 'ports', byId),
+    security_groups: merge(groups, 'security_groups', byId),
+    security_group_rules: merge(found.security_group_rules.length
+      ? found.security_group_rules
+      : groups.map(({ file, items }) => ({ file, items: embeddedRules(items, file) })), 'security_group_rules', byId),
   };
   const read: AgentsRead = agents.length
-    ? { agents: agents.flatMap((a) => a.items), how: `agents from ${agents.map((a) => a.file).join(', ')}` }
+    ? { agents: merge(agents, 'agents', (a) => JSON.stringify(a)), how: `agents from ${agents.map((a) => a.file).join(', ')}` }
     : { agents: null, how: 'no agents in the files (GET /v2.0/agents as an admin: agents.json, or the key "agents")' };
-  return assemble(`files ${paths.join(', ')}`, parsed, read);
+  const snapshot = assemble(`files ${paths.join(', ')}`, parsed, read);
+  return servers.length ? { ...snapshot, servers: merge(servers, 'servers', byId) } : snapshot;
 }

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { canonicalMac, parseCidr, parseIp } from '../../model/addresses.js';
 import {
-  type Snapshot, type SnapshotAgent, type SnapshotGroup, type SnapshotNetwork, type SnapshotPort, type SnapshotRule, type SnapshotSubnet,
+  type Snapshot, type SnapshotAgent, type SnapshotGroup, type SnapshotNetwork, type SnapshotPort, type SnapshotRule, type SnapshotServer, type SnapshotSubnet,
 } from '../snapshot.js';
 import { InputError } from './errors.js';
 import { portBackends } from './port-backends.js';
@@ -179,6 +179,17 @@ export function embeddedRules(groups: Parsed['security_groups'], where: string):
     return parseCollection('security_group_rules', withGroup, where, `security_groups[${i}].security_group_rules`);
   });
 }
+
+/**
+ * Instances, as Nova's GET /servers answers ({id, name}) or `openstack server list -f json`
+ * prints them ({ID, Name}).
+ */
+const servers = z.array(z.union([
+  z.object({ id: z.string(), name: z.string() }),
+  z.object({ ID: z.string(), Name: z.string() }).transform(({ ID, Name }) => ({ id: ID, name: Name })),
+]));
+
+export const parseServers = (value: unknown, where: string): SnapshotServer[] => checked(servers, value, where, 'servers');
 
 /** What the agents API gave (null: nothing to read) and how it was read, or why not. */
 export interface AgentsRead {

@@ -10,6 +10,7 @@
  */
 import { existsSync } from 'node:fs';
 import { sortPairs } from '../../model/allowed-address-pairs.js';
+import { idFor } from '../../api/identity.js';
 import { type Repositories, type Store } from '../../store/repository.js';
 import { openStore } from '../../store/open.js';
 import { vifBinding } from '../../model/port.js';
@@ -69,8 +70,30 @@ export async function fromStore(db: Repositories, name: string, projectId?: stri
   };
 }
 
-/** The snapshot of a database file of `portsec serve` (which must exist: opening creates one). */
-export async function readDatabase(file: string, projectId?: string): Promise<Snapshot> {
+/** Whether a project owns anything in the database (a project portsec knows of owns its objects; its Keystone has no other list). */
+async function owns(db: Repositories, projectId: string): Promise<boolean> {
+  const q = { where: { project_id: [projectId] }, limit: 1 };
+  const found = await Promise.all([db.networks.list(q), db.subnets.list(q), db.ports.list(q), db.securityGroups.list(q), db.rules.list(q)]);
+  return found.some((items) => items.length > 0);
+}
+
+/**
+ * The project `text` names: its id, or a Keystone account's project name (portsec's Keystone
+ * gives the project of name N the id idFor('project', N)). A project that owns nothing here,
+ * or a text naming two projects, is refused: an audit of nothing would say "no findings".
+ */
+export async function resolveProject(db: Repositories, text: string, where: string): Promise<string> {
+  const candidates = [...new Set([text, idFor('project', text)])];
+  const known = (await Promise.all(candidates.map(async (id) => ((await owns(db, id)) ? [id] : [])))).flat();
+  if (known.length === 1) return known[0];
+  if (known.length > 1) throw new InputError(`--as-project ${text}: names two projects in ${where}: ${known[0]} (by id) and ${known[1]} (by name); give the id`);
+  const all = [...new Set((await Promise.all([db.networks.list(), db.securityGroups.list(), db.ports.list()])).flat().map((o) => o.project_id))].sort();
+  const shown = all.length > 10 ? `${all.slice(0, 10).join(', ')}, … (${all.length})` : all.join(', ') || 'none';
+  throw new InputError(`--as-project ${text}: no project of that id or name owns anything in ${where} (projects: ${shown})`);
+}
+
+/** The snapshot of a database file of `portsec serve` (which must exist: opening creates one); `project`: an id or a Keystone project name. */
+export async function readDatabase(file: string, project?: string): Promise<Snapshot> {
   if (!existsSync(file)) throw new InputError(`${file}: no such database (start \`portsec serve --db ${file}\` to make one, or name another with --db)`);
   let store: Store;
   try {
@@ -79,7 +102,7 @@ export async function readDatabase(file: string, projectId?: string): Promise<Sn
     throw new InputError(`${file}: cannot open as a portsec database: ${(e as Error).message}`);
   }
   try {
-    return await store.snapshot((tx) => fromStore(tx, store.name, projectId));
+    return await store.snapshot(async (tx) => fromStore(tx, store.name, project === undefined ? undefined : await resolveProject(tx, project, file)));
   } finally {
     await store.close();
   }

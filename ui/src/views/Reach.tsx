@@ -14,6 +14,7 @@ const STAGES: Record<ReachStep['stage'], string> = {
   egress: 'Egress',
   ingress: 'Ingress',
   delivery: 'Delivery',
+  exit: 'Out of the cloud',
 };
 
 export interface ReachForm {
@@ -67,7 +68,7 @@ function Steps({ answer, index, marks, nav }: { answer: ReachAnswer; index: Clou
 }
 
 export function ReachView({ api, index, marks, nav, form, setForm }: { api: Api; index: CloudIndex; marks: Marks; nav: Navigate; form: ReachForm; setForm: (f: ReachForm) => void }) {
-  const [answer, setAnswer] = useState<ReachAnswer>();
+  const [answers, setAnswers] = useState<ReachAnswer[]>();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
   const field = (k: keyof ReachForm) => (e: Event) => setForm({ ...form, [k]: (e.currentTarget as HTMLInputElement | HTMLSelectElement).value });
@@ -80,9 +81,9 @@ export function ReachView({ api, index, marks, nav, form, setForm }: { api: Api;
     setBusy(true);
     setError(undefined);
     try {
-      setAnswer(await api.canReach(q));
+      setAnswers(await api.canReach(q));
     } catch (err) {
-      setAnswer(undefined);
+      setAnswers(undefined);
       setError(err instanceof Error ? err.message : String(err));
     } finally {
       setBusy(false);
@@ -121,8 +122,8 @@ export function ReachView({ api, index, marks, nav, form, setForm }: { api: Api;
       </form>
       {error && <p class="error" role="alert">{error}</p>}
       <div aria-live="polite">
-        {answer && (
-          <div class="answer">
+        {answers?.map((answer) => (
+          <div class="answer" key={answer.query.port ?? ''}>
             <p class={`verdict verdict-${answer.verdict.toLowerCase()}`} data-verdict={answer.verdict}>
               {headline(answer)}
             </p>
@@ -143,7 +144,7 @@ export function ReachView({ api, index, marks, nav, form, setForm }: { api: Api;
               </div>
             )}
           </div>
-        )}
+        ))}
       </div>
     </section>
   );
