@@ -133,14 +133,14 @@ describe('instances as users name them', () => {
     // as `openstack server list -f json` prints them
     const servers = join(tmp, 'servers.json');
     writeFileSync(servers, JSON.stringify(s.servers!.map((x) => ({ ID: x.id, Name: x.name, Status: 'ACTIVE' }))));
-    const each = await portsec('can-reach', 'client', 'webserver', '--protocol', 'tcp', '--files', dump, servers, '-f', 'json');
+    const each = await portsec('can-reach', 'client', 'webserver', '--protocol', 'tcp', '--files', dump, '--files', servers, '-f', 'raw');
     expect(each.code, each.stderr).toBe(0);
     expect((JSON.parse(each.stdout) as { service: string; verdict: string }[]).map((r) => `${r.service} ${r.verdict}`))
       .toEqual(['tcp/22 ALLOW', 'tcp/80 ALLOW', 'tcp/8000-8080 ALLOW', 'tcp other ports (asked at 1024) DENY']);
-    const table = await portsec('can-reach', 'client', 'webserver', '--protocol', 'tcp', '--files', dump, servers);
+    const table = await portsec('can-reach', 'client', 'webserver', '--protocol', 'tcp', '--files', dump, '--files', servers);
     expect(table.stdout).toMatch(/^client -> webserver tcp, per service the rules tell apart:\n/);
     expect(table.stdout).toMatch(/\| tcp\/22 +\| ALLOW +\|/);
-    const out = await portsec('can-reach', 'client', '8.8.8.8', '--protocol', 'tcp', '--port', '443', '--files', dump, '-f', 'json');
+    const out = await portsec('can-reach', 'client', '8.8.8.8', '--protocol', 'tcp', '--port', '443', '--files', dump, '-f', 'raw');
     expect(JSON.parse(out.stdout)).toMatchObject({ verdict: 'ALLOW' });
     const dup = await portsec('can-reach', 'client', 'dup', '--protocol', 'tcp', '--port', '80', '--files', dump);
     expect(dup.code).toBe(2);

@@ -59,7 +59,7 @@ describe('the default threshold: wider than the port\'s subnet', () => {
     const file = join(tmp, 'sixteen.json');
     writeFileSync(file, JSON.stringify(cloudWith(['10.10.0.0/16'])));
     const checks = async (...flags: string[]) => {
-      const r = await portsec('audit', '--files', file, '--check', 'wide-pair', '-f', 'json', ...flags);
+      const r = await portsec('audit', '--files', file, '--check', 'wide-pair', '-f', 'raw', ...flags);
       expect(r.code, r.stderr).toBe(0);
       return (JSON.parse(r.stdout) as { severity: string; check: string }[]).map((f) => `${f.check} ${f.severity}`);
     };
