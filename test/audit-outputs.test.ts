@@ -105,10 +105,11 @@ describe('derived findings fold under their root cause', () => {
     const cloud = dump(seed());
     const table = await portsec('audit', '--files', cloud);
     expect(table.stdout).toContain('2 derived findings folded under 1 root cause (--show-derived lists them)');
-    const rows = (await portsec('audit', '--files', cloud, '-f', 'value')).stdout.trim().split('\n');
-    const all = (await portsec('audit', '--files', cloud, '-f', 'value', '--show-derived')).stdout.trim().split('\n');
+    const rowsOf = async (...args: string[]) => JSON.parse((await portsec('audit', '--files', cloud, '-f', 'json', ...args)).stdout) as Record<string, unknown>[];
+    const rows = await rowsOf();
+    const all = await rowsOf('--show-derived');
     expect(all.length - rows.length).toBe(2);
-    expect(rows.find((r) => r.includes('wide-pair-in-remote-group'))).toMatch(/ 2$/);
+    expect(rows.find((r) => r.Check === 'wide-pair-in-remote-group')?.Derived).toBe('2');
     const { findings: listed, stderr } = await json('--files', cloud);
     expect(listed.map((f) => f.id).sort()).toEqual(findings.map((f) => f.id).sort());
     expect(stderr).toBe('');
