@@ -17,6 +17,8 @@ import { type Snapshot } from '../analysis/snapshot.js';
 import { auditBackends, type BackendUse, backendLine, backendLines, diffSideSentences, explained, explainedDiff, explainedExposure, headline, plainText, reachBackendLines, refLabel, sourcePhrase, sourcesText, stepSentences } from '../analysis/report/explain.js';
 import { diffMarkdown, markdown, reachMarkdown } from '../analysis/report/markdown.js';
 import { diffFindings, sarif } from '../analysis/report/sarif.js';
+import { fixLines } from '../analysis/report/fix-text.js';
+import { withFixes } from '../analysis/fix/prove.js';
 import { type Column, formatRows, type RowFormat, tabulate } from '../analysis/report/table.js';
 import { InputError } from '../analysis/sources/errors.js';
 import { DEFAULT_NEUTRON_BACKEND, NEUTRON_BACKENDS, type NeutronBackend } from '../policy/neutron-backends.js';
@@ -88,7 +90,7 @@ const FINDING_COLUMNS: Column<Finding>[] = [
   { name: 'Check', cell: (f) => f.check },
   { name: 'Backend', cell: (f) => f.backend ?? '' },
   { name: 'Finding', cell: (f) => [f.title, ...f.evidence.map((e) => `- ${e}`), ...Object.entries(f.backends ?? {}).map(([b, t]) => `* ${b}: ${t}`)].join('\n') },
-  { name: 'Fix', cell: (f) => f.fix.join('\n') },
+  { name: 'Fix', cell: (f) => fixLines(f).join('\n') },
 ];
 
 const EXPOSURE_COLUMNS: Column<ExposureRow>[] = [
@@ -171,14 +173,16 @@ export function analyzeCommands(program: Command): void {
     .option('--wide-pair-prefix6 <len>', 'the same for IPv6 pairs', integer('--wide-pair-prefix6', 0, 128), 0)
     .option('--admin-ports <list>', 'ports never to open to the world', DEFAULT_AUDIT_OPTIONS.adminPorts.join(','))
     .addOption(new Option('--check <name...>', 'run only these checks').choices(Object.keys(CHECKS)))
-    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is this severe or more').choices(SEVERITIES)), [...ROW_FORMATS, 'sarif', 'markdown'])
-    .action(async (o: Common & { widePairPrefix: number; widePairPrefix6: number; adminPorts: string; check?: string[]; failOn?: Severity }, cmd: Command) => {
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is this severe or more').choices(SEVERITIES))
+    .option('--fixes', 'prove each finding\'s fixes on the snapshot and show those that open nothing and remove it (slower: one re-audit per fix)'), [...ROW_FORMATS, 'sarif', 'markdown'])
+    .action(async (o: Common & { widePairPrefix: number; widePairPrefix6: number; adminPorts: string; check?: string[]; failOn?: Severity; fixes?: boolean }, cmd: Command) => {
       const cloud = await loadCloud(cmd, o);
       const options: AuditOptions = {
         widePair: { IPv4: o.widePairPrefix, IPv6: o.widePairPrefix6 },
         adminPorts: o.adminPorts.split(',').map((p) => integer('--admin-ports', 1, 65535)(p.trim())),
       };
-      const findings = audit(cloud, options, progress('auditing'), o.check);
+      const found = audit(cloud, options, progress('auditing'), o.check);
+      const findings = o.fixes ? withFixes(cloud, found, options) : found;
       const filtered = cloud.snapshot.ports.filter((p) => cloud.kind(p.id) === 'filtered').map((p) => p.id);
       const used = () => auditBackends(findings, filtered.map((id) => cloud.backendAt(id).backend), cloud.topology.options.backend);
       if (o.format === 'sarif') emit(o, JSON.stringify(sarif(findings, cloud.snapshot.source, version, { audit: used() }), null, 2));

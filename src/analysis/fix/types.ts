@@ -5,7 +5,7 @@
  * If-Match on every revision they were derived from (fix/execute.ts), so what is shown, what is
  * proven and what is run are one thing.
  */
-import { type ObjectRef } from '../answers.js';
+import { type ObjectRef, type ReachQuery } from '../answers.js';
 
 /** An object the fix names: one the snapshot holds (by id), or one an earlier action of the same fix creates (by its local name). */
 export type FixRef = { id: string } | { created: string };
@@ -78,3 +78,9 @@ export interface Fix {
   restores?: FlowChange[];
   proof: FixProof;
 }
+
+/**
+ * A fix as a check proposes it, before the proof: `about` are flows the finding is about (one
+ * each), asked again after the fix so the proof can say which of them stay open.
+ */
+export type Candidate = Omit<Fix, 'proof'> & { about?: ReachQuery[] };

@@ -5,6 +5,7 @@
 import { type NeutronBackend } from '../../policy/neutron-backends.js';
 import { type DiffRow, type Finding, type Severity } from '../answers.js';
 import { findingId } from '../finding-id.js';
+import { fixLines } from './fix-text.js';
 import { type AuditBackend, diffHeadline, diffSideSentences, plainText, reachCommand } from './explain.js';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { critical: 'error', high: 'error', medium: 'warning', low: 'note', info: 'note' };
@@ -37,14 +38,14 @@ export function sarif(findings: Finding[], source: string, version: string, run:
         ruleId: f.check,
         ruleIndex: checks.indexOf(f.check),
         level: LEVEL[f.severity],
-        message: { text: [f.title, ...f.evidence, 'Fix:', ...f.fix].join('\n') },
+        message: { text: [f.title, ...f.evidence, 'Fix:', ...fixLines(f)].join('\n') },
         locations: [{
           logicalLocations: f.objects.slice(0, 1).map((o) => ({ name: o.name ?? o.id, fullyQualifiedName: `${o.type}/${o.id}`, kind: 'resource' })),
           physicalLocation: { artifactLocation: { uri: `openstack/${f.objects[0]?.type ?? 'cloud'}/${f.objects[0]?.id ?? 'cloud'}` } },
         }],
         relatedLocations: f.objects.slice(1).map((o, i) => ({ id: i + 1, logicalLocations: [{ name: o.name ?? o.id, fullyQualifiedName: `${o.type}/${o.id}`, kind: 'resource' }] })),
         partialFingerprints: { primaryLocationLineHash: `${f.check}:${f.objects.map((o) => o.id).join(',')}` },
-        properties: { severity: f.severity, fix: f.fix, ...(f.backend ? { backend: f.backend } : {}), ...(f.backends ? { backends: f.backends } : {}) },
+        properties: { severity: f.severity, ...(f.fixes ? { fixes: f.fixes } : { fix: `portsec fix ${f.id}` }), ...(f.backend ? { backend: f.backend } : {}), ...(f.backends ? { backends: f.backends } : {}) },
       })),
     }],
   };
@@ -68,8 +69,9 @@ export function diffFindings(rows: DiffRow[]): Finding[] {
         `sources: ${r.sources.join(', ')}`,
         ...(['from', 'to'] as const).map((w) => `${r[w].backend}: ${r[w].verdict}: ${diffSideSentences(r, w).map(plainText).join('; ')}`),
         `check: ${reachCommand(r, r.from.backend)}; ${reachCommand(r, r.to.backend)}`,
+        ...(opened ? [] : r.to.changes.map((c) => `to let it through on ${r.to.backend}: ${c.command}`)),
       ],
-      fix: opened ? [] : r.to.changes.map((c) => c.command),
+      fixes: [],
       backend: r.to.backend,
     };
   });
