@@ -17,7 +17,7 @@ import { BACKEND_SEMANTICS } from '../policy/neutron-backends.js';
 import { type DiffRow, type DiffSide, type ReachAnswer, type ReachQuery, type ReachStep } from './answers.js';
 import { addressKey, type Cloud, portRef, push } from './cloud.js';
 import { resolveDestinations } from './endpoints.js';
-import { hasPorts, ipFamily, isIcmp, matchesService, type Packet, parseAddress, remoteMembers, ruleProtocol } from './packet.js';
+import { hasPorts, ipFamily, isIcmp, matchesService, type Packet, parseAddress, portAdmits, remoteMembers, ruleProtocol } from './packet.js';
 import { canReach, sharedRouter } from './reach.js';
 import { type AddressSet, intervalOf, type Interval, toCidrs, union } from './ranges.js';
 import { type SnapshotPort } from './snapshot.js';
@@ -331,6 +331,13 @@ export function diff(from: Cloud, to: Cloud, scope?: ReadonlySet<string>): DiffR
     const held = new Set(holders.map((h) => h.id));
     // flows to a port out of scope matter only from senders in scope
     const anySender = holders.some(inScope);
+    // holders out of scope (one: a VIP's may trade places) admit alike on both sides: a plain sender's verdict changes only where its own chain does
+    const anyHolder = anySender || holders.length !== 1;
+    const dstValue = intervalOf(dst).interval[0];
+    const sentAlike = (h: Held, pkt: Packet) => {
+      const [a, b] = clouds.map((c) => portAdmits(c.policy(h.port.id), 'egress', { ...pkt, srcMac: h.port.mac_address.toLowerCase() }, c.membersAt(h.port.id), c.optionsAt(h.port.id).enableIpset));
+      return a === b;
+    };
     // routing is no firewall's: a sender on a network no router joins to the destination's is denied on every backend
     const routed = new Map<string, boolean>();
     const reaches = (p: SnapshotPort) => {
@@ -385,13 +392,23 @@ export function diff(from: Cloud, to: Cloud, scope?: ReadonlySet<string>): DiffR
       if (held.has(sender.id) || !reaches(sender) || !(anySender || inScope(sender))) continue;
       ask([sender], [...ingress, ...egressOf(sender), ...fixedLines(family, [sender, ...holders])], (service, packet, probe) => {
         const by = admittedBy(service, packet);
-        const bounds = [...by.bounds, ...senderSpace(clouds, sender, family), ...fixedBounds(family, [sender, ...holders])];
-        const space = union(intervalOf(dst).family, senderSpace(clouds, sender, family)).intervals;
+        const own = [...senderSpace(clouds, sender, family), ...fixedBounds(family, [sender, ...holders])];
+        const bounds = [...by.bounds, ...own];
+        let space = union(intervalOf(dst).family, senderSpace(clouds, sender, family)).intervals;
+        if (!anyHolder) {
+          // the holder admits alike on both sides: only where the sender's own chain differs (constant between its own bounds) can a verdict
+          space = union(intervalOf(dst).family, regions(space, own).flatMap(([, region]) => {
+            const source = representative(from, family, region[0], sender);
+            return sentAlike({ port: sender, value: source }, { ...packet, src: source, dst: dstValue }) ? [] : region;
+          })).intervals;
+          if (!space.length) return;
+        }
         const classes = new Map<string, Piece[]>();
         for (const [active, region] of regions(space, bounds)) {
           if (!inScope(sender) && admittedAlike(active, by)) continue;
           const widest = region.reduce((x, y) => (y[1] - y[0] > x[1] - x[0] ? y : x));
-          const answers = answer({ ...probe, sourceIp: fmt(family, representative(from, family, widest, sender)) });
+          const source = representative(from, family, widest, sender);
+          const answers = answer({ ...probe, sourceIp: fmt(family, source) });
           if (!answers) continue;
           const key = answers.map((a) => decisionKey(deciding(a))).join('|');
           push(classes, key, { region, from: answers[0], to: answers[1] });
@@ -410,6 +427,7 @@ export function diff(from: Cloud, to: Cloud, scope?: ReadonlySet<string>): DiffR
       const sets = new Map<string, Held[]>();
       senders.forEach((h, i) => {
         if (!inScope(h.port) && admittedAlike(keys[i], by)) return;
+        if (!anyHolder && sentAlike(h, { ...packet, src: h.value, dst: dstValue })) return;
         push(sets, [h.port.network_id, ...clouds.map((c) => id(c.policy(h.port.id).groupRules)), keys[i]].join('|'), h);
       });
       // sets whose representatives were decided alike (by the same rules and members, whichever port sent) are one class

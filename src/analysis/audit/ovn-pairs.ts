@@ -14,6 +14,7 @@ import { atLeastAsWide } from '../../policy/membership.js';
 import { BACKEND_SEMANTICS, type NeutronBackend } from '../../policy/neutron-backends.js';
 import { type SnapshotPort, type SnapshotRule } from '../snapshot.js';
 import { type AuditOptions } from './options.js';
+import { covers } from './group-hygiene.js';
 import { rulesByBackend, ruleSummary } from './wide-pairs.js';
 
 const familyOf = (ip: string) => (ip.includes(':') ? 'IPv6' : 'IPv4');
@@ -28,7 +29,9 @@ export function ovnPairFindings(cloud: Cloud, o: AuditOptions): Found[] {
         if (cloud.kind(port.id) !== 'filtered') continue;
         for (const pair of port.allowed_address_pairs) {
           if (atLeastAsWide(pair.ip_address, o.widePair)) continue;
-          const rules = enforced.filter((r) => r.ethertype === familyOf(pair.ip_address));
+          // a rule already admitting the pair by its address beside it (the fix) leaves nothing dropped
+          const rules = enforced.filter((r) => r.ethertype === familyOf(pair.ip_address)
+            && !(cloud.rulesOfGroup.get(r.security_group_id) ?? []).some((o) => covers(o, { ...r, remote_group_id: null, remote_ip_prefix: pair.ip_address })));
           if (rules.length) out.push(finding(cloud, groupId, port, pair.ip_address, rules, backend));
         }
       }
