@@ -127,6 +127,11 @@ function stillOpen(after: Cloud, candidate: Candidate): FlowChange[] {
   return out;
 }
 
+/** A flow class in a line: "tcp/80 to 10.10.10.30 (proxy) from 10.10.10.10/32 sent by nat" (many sources counted: the proof lists them). */
+const flowText = (f: FlowChange) =>
+  `${f.protocol}${f.ports === 'any' ? '' : `/${f.ports}`} to ${f.destination.address}${f.destination.ports.length ? ` (${f.destination.ports.map((p) => p.name ?? p.id).join(', ')})` : ''}`
+  + ` from ${f.sources.length > 2 ? `${f.sources.length} prefixes (${f.sources[0]}, …)` : f.sources.join(', ')}${f.senders.length ? ` sent by ${f.senders.map((p) => p.name ?? p.id).join(', ')}` : ''}`;
+
 /** One candidate proven: its proof, or why Neutron would refuse a step of it. */
 export function prove(cloud: Cloud, finding: Finding, candidate: Candidate, o: AuditOptions, before: readonly Finding[] = audit(cloud, o)): { proof: FixProof } | { refusedBy: string } {
   let snapshot: Snapshot;
@@ -173,7 +178,10 @@ export function fixesFor(cloud: Cloud, finding: Finding, o: AuditOptions, before
       continue;
     }
     const why = verdict(candidate, result.proof);
-    const caveats = result.proof.closed.length ? [...candidate.caveats, `closes ${result.proof.closed.length} flow class(es) allowed today (listed in the proof)`] : candidate.caveats;
+    const closed = result.proof.closed;
+    const caveats = closed.length
+      ? [...candidate.caveats, `closes ${closed.length} flow class(es) allowed today: ${closed.slice(0, 3).map(flowText).join('; ')}${closed.length > 3 ? '; … (the proof lists them all)' : ''}`]
+      : candidate.caveats;
     if (why) refused.push({ fix: { ...candidate, caveats, proof: result.proof }, why });
     else offered.push({ ...candidate, caveats, proof: result.proof });
   }

@@ -1,6 +1,7 @@
 /**
- * A fix as data: the API writes that would remove a finding, in the order they run. The audit
- * proves each fix on the snapshot in memory before it offers it (fix/prove.ts); the same
+ * A fix as data: the API writes that would remove a finding, in the order they run. Each fix is
+ * proven on the snapshot in memory before it is offered (fix/prove.ts, on demand: the audit alone
+ * proves nothing, which at 100,000 ports would take too long); the same
  * actions become an `openstack` script (fix/script.ts) or are run through Neutron's API with
  * If-Match on every revision they were derived from (fix/execute.ts), so what is shown, what is
  * proven and what is run are one thing.
