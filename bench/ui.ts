@@ -14,8 +14,10 @@
  * Each run opens a fresh page logged in (the session put into sessionStorage
  * first), and records, from navigation start: the data loaded (Neutron's lists
  * and the analyzer's findings), the graph laid out and drawn, and a click on a
- * group node answered (its details painted). "Interactive" is the last one,
- * counted from the data loaded and from navigation.
+ * node of the first view (a cluster of groups, above 400 groups; else a group)
+ * answered (its details painted). "Interactive" is the last one, counted from
+ * the data loaded and from navigation. Also printed: the first view's labelled
+ * clusters and the root causes listed beside the graph.
  *
  *   npm run bench:ui [-- --groups 1000 --ports 10000 --runs 3]
  */
@@ -103,31 +105,40 @@ interface Run {
   answered: number;
   nodes: number;
   edges: number;
+  /** the first view's clusters, and the root causes beside the graph (with the line saying how many there are) */
+  clusters: number;
+  causes: number;
+  causesText: string;
   /** references drawn on the underlay under cytoscape's canvas (a large graph's) */
   lines: number;
   cpu: number;
 }
 
-async function measure(page: Page, url: string, groupName: string): Promise<Run> {
+async function measure(page: Page, url: string, pick: number): Promise<Run> {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');
   const cpu0 = (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'ThreadTime')?.value ?? 0;
   await page.goto(`${url}/ui`);
   await page.waitForFunction(() => performance.getEntriesByName('portsec:graph').length > 0, null, { timeout: 120_000, polling: 'raf' });
-  // click the group node where it is drawn; the answer is its details panel
-  const at = await page.evaluate((name) => {
+  // what the first view shows beside the graph, before a click replaces it with the selection
+  const first = await page.evaluate(() => ({
+    clusters: window.portsecGraph!.nodes('.cluster').length,
+    causes: document.querySelectorAll('.side .cause').length,
+    causesText: document.querySelector('.side .hint')?.textContent ?? '',
+  }));
+  // click a node of the first view where it is drawn (a cluster, or a group when nothing is clustered); the answer is its details panel
+  const at = await page.evaluate((i) => {
     const cy = window.portsecGraph!;
-    const node = cy.nodes('.group').filter((n) => String(n.data('label')).replace(/^⚠ /, '').split('\n')[0] === name)[0];
+    const nodes = cy.nodes('.cluster.collapsed').nonempty() ? cy.nodes('.cluster.collapsed') : cy.nodes('.group');
+    const node = nodes[i % nodes.length];
     const box = cy.container()!.getBoundingClientRect();
     cy.center(node);
     const p = node.renderedPosition();
     return { x: box.left + p.x, y: box.top + p.y };
-  }, groupName);
+  }, pick);
   await page.mouse.click(at.x, at.y);
-  const answered = await page.waitForFunction((name) => {
-    const h = [...document.querySelectorAll('.side h2')].find((e) => e.textContent === `Group ${name}`);
-    return h ? performance.now() : undefined;
-  }, groupName, { polling: 'raf' }).then((h) => h.jsonValue() as Promise<number>);
+  const answered = await page.waitForFunction(() => (document.querySelector('.side .details h2') ? performance.now() : undefined), null, { polling: 'raf' })
+    .then((h) => h.jsonValue() as Promise<number>);
   const cpu1 = (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'ThreadTime')?.value ?? 0;
   const marks = await page.evaluate(() => ({
     data: performance.getEntriesByName('portsec:data')[0].startTime,
@@ -137,7 +148,7 @@ async function measure(page: Page, url: string, groupName: string): Promise<Run>
     lines: Number(document.querySelector<HTMLCanvasElement>('.graph-canvas > canvas')?.dataset.lines ?? 0),
   }));
   await cdp.detach();
-  return { ...marks, answered, cpu: (cpu1 - cpu0) * 1000 };
+  return { ...marks, ...first, answered, cpu: (cpu1 - cpu0) * 1000 };
 }
 
 async function main(): Promise<void> {
@@ -178,10 +189,11 @@ async function main(): Promise<void> {
     page.on('pageerror', (e) => problems.push(e.message));
     const runs: Run[] = [];
     for (let i = 0; i < RUNS; i++) {
-      const r = await measure(page, url, `db-${(i * 37) % APPS}`);
+      const r = await measure(page, url, i * 37);
       runs.push(r);
       console.log(`  run ${i + 1}: navigation → data ${r.data.toFixed(0)} ms → graph drawn ${r.graph.toFixed(0)} ms → click answered ${r.answered.toFixed(0)} ms; `
-        + `data → interactive ${(r.answered - r.data).toFixed(0)} ms; ${r.nodes} nodes, ${r.edges} edges and ${r.lines} underlay lines drawn; renderer main-thread CPU ${r.cpu.toFixed(0)} ms; `
+        + `data → interactive ${(r.answered - r.data).toFixed(0)} ms; ${r.nodes} nodes (${r.clusters} labelled clusters), ${r.edges} edges and ${r.lines} underlay lines drawn; `
+        + `beside the graph: ${r.causes} root-cause cards ("${r.causesText}"); renderer main-thread CPU ${r.cpu.toFixed(0)} ms; `
         + `load average ${loadavg()[0].toFixed(2)}`);
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

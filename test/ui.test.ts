@@ -13,10 +13,15 @@ import type { Core } from 'cytoscape';
 import { type Browser, chromium, type ConsoleMessage, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { NeutronClient } from '../src/lab/client.js';
+import type { Finding } from '../src/analysis/answers.js';
+import type { Snapshot } from '../src/analysis/snapshot.js';
+import { clusterGroups } from '../ui/src/graph/clusters.js';
 import { referenceEdges } from '../ui/src/graph/elements.js';
 import { widest, widthOf } from '../ui/src/graph/pairs.js';
-import { type Cloud, mostRunBackend, type Port } from '../ui/src/neutron.js';
-import { ROOT, type RunningServer, startServer } from './support/server.js';
+import { type Cloud, mostRunBackend, type Port, shortNames } from '../ui/src/neutron.js';
+import { rootCauses } from '../ui/src/root-causes.js';
+import { port, rule, snapshot } from './support/snapshot-builder.js';
+import { api, ROOT, type RunningConsole, type RunningServer, startConsole, startServer } from './support/server.js';
 
 declare global {
   interface Window {
@@ -35,6 +40,18 @@ const launch = () => chromium.launch({
   // the background-networking flags keep Chromium from calling out of a closed network
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
 });
+
+/** What axe finds against WCAG 2 A/AA (contrast included) on the page as it stands. */
+async function axeViolations(page: Page): Promise<string[]> {
+  const axe = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  // evaluated through the DevTools protocol: the console's CSP rightly refuses inline scripts
+  await page.evaluate(axe);
+  return page.evaluate(async () => {
+    const result = await (window as unknown as { axe: { run: (ctx: unknown, o: unknown) => Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } })
+      .axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa'] } });
+    return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+}
 
 /** Problems the page reports: console errors and warnings, uncaught exceptions. */
 function watch(page: Page): string[] {
@@ -61,7 +78,7 @@ describe('pair widths and edges (the console\'s pure parts)', () => {
       remote_ip_prefix: null, remote_group_id: remote,
     });
     const cloud: Cloud = {
-      groups: ['a', 'b'].map((id) => ({ id, name: id, description: '' })),
+      groups: ['a', 'b'].map((id) => ({ id, name: id, description: '', project_id: 'p' })),
       rules: [rule('1', 'b', 'ingress', 'a'), rule('2', 'b', 'ingress', 'a'), rule('3', 'b', 'egress', 'a'), rule('4', 'a', 'ingress', 'hidden'), rule('5', 'a', 'ingress', null)],
       ports: [], networks: [],
     };
@@ -77,6 +94,51 @@ describe('pair widths and edges (the console\'s pure parts)', () => {
     expect(mostRunBackend(ports('openvswitch'))).toBe('openvswitch');
     expect(mostRunBackend(ports(undefined, undefined))).toBe('iptables');
     expect(mostRunBackend([])).toBe('iptables');
+  });
+});
+
+describe('names, root causes and clusters (the console\'s pure parts)', () => {
+  test('long names sharing a prefix are cut in the middle and stay apart; names cut alike get their id', () => {
+    const items = ['production-eu-west-1-frontend-web-blue', 'production-eu-west-1-frontend-web-green', 'ssh', 'default', 'default']
+      .map((name, i) => ({ id: `${i}abcdef`, name }));
+    const short = shortNames(items, 20);
+    expect([...short.values()]).toEqual(['production…-web-blue', 'production…web-green', 'ssh', 'default', 'default']);
+    expect(Math.max(...[...short.values()].map((s) => s.length))).toBeLessThanOrEqual(20);
+    const alike = shortNames(['a-very-long-name-1-that-ends-alike', 'a-very-long-name-2-that-ends-alike'].map((name, i) => ({ id: `${i}abc`, name })), 20);
+    expect(new Set(alike.values()).size).toBe(2);
+    expect([...alike.values()].map((s) => s.slice(-5))).toEqual(['#0abc', '#1abc']);
+  });
+
+  const finding = (id: string, check: string, title: string, portId: string, extra: Record<string, unknown> = {}): Finding => ({
+    id, check, severity: 'critical', title, objects: [{ type: 'security_group', id: 'g' }, { type: 'port', id: portId }], evidence: [], ...extra,
+  });
+
+  test('wide-pair findings fold by port and pair; the analyzer\'s rootCause wins where it is given', () => {
+    const fs = [
+      finding('a1', 'wide-pair-in-remote-group', 'nat\'s allowed-address pair 0.0.0.0/0 widens every rule naming group ssh', 'nat'),
+      finding('a2', 'wide-pair-in-remote-group', 'nat\'s allowed-address pair 0.0.0.0/0 widens every rule naming group mon', 'nat'),
+      finding('b1', 'wide-pair-in-remote-group', 'nat2\'s allowed-address pair 0.0.0.0/0 widens every rule naming group ssh', 'nat2'),
+      { ...finding('u', 'unused-group', 'group x is unused', 'x'), severity: 'low' as const },
+      finding('r', 'stale-members', 'root', 'p'),
+      finding('d', 'admin-port-open-to-world', 'derived', 'q', { rootCause: 'r' }),
+      // open to the Internet only through nat2's pair: a rule the wide-pair finding names
+      finding('o', 'admin-port-open-to-world', 'group web opens port 22 to the whole Internet', 'web-1'),
+    ];
+    fs[2].objects.push({ type: 'security_group_rule', id: 'rule-web-22' });
+    fs[6].objects.push({ type: 'security_group_rule', id: 'rule-web-22' });
+    const causes = rootCauses(fs);
+    expect(causes.map((c) => c.findings.map((f) => f.id))).toEqual([['a1', 'a2'], ['b1', 'o'], ['r', 'd'], ['u']]);
+    expect(causes[2].root.id).toBe('r');
+  });
+
+  test('groups cluster by project and reference component; unreferenced groups are one cluster per project', () => {
+    const groups = ['a1', 'a2', 'a3', 'b1', 'b2', 'lone1', 'lone2'].map((id) => ({ id, name: id, description: '', project_id: id.startsWith('b') ? 'q' : 'p' }));
+    const edges = [{ id: 'a1>a2', from: 'a1', to: 'a2', rules: [] }, { id: 'a3>a2', from: 'a3', to: 'a2', rules: [] }, { id: 'b1>b2', from: 'b1', to: 'b2', rules: [] }];
+    const c = clusterGroups(groups, edges);
+    expect([...c.clusters.values()].map((x) => [x.project, x.groups, x.hub])).toEqual([
+      ['p', ['a1', 'a2', 'a3'], 'a2'], ['q', ['b1', 'b2'], 'b1'], ['p', ['lone1', 'lone2'], undefined],
+    ]);
+    expect([...c.projects!.keys()]).toEqual(['p', 'q']);
   });
 });
 
@@ -330,19 +392,11 @@ describe('web console in Chromium', () => {
   });
 
   test('every view passes axe\'s WCAG 2 A/AA checks (contrast included)', async () => {
-    const axe = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-    // evaluated through the DevTools protocol: the console's CSP rightly refuses inline scripts
-    await page.evaluate(axe);
     for (const tab of ['Graph', 'Findings', 'Can reach?', 'Exposure', 'Migration']) {
       await page.getByRole('tab', { name: new RegExp(`^${tab.replace('?', '\\?')}`) }).click();
       if (tab === 'Exposure') await page.locator('.exposure-view tbody tr').first().waitFor();
       if (tab === 'Migration') await page.locator('.migration-view caption').waitFor();
-      const violations = await page.evaluate(async () => {
-        const result = await (window as unknown as { axe: { run: (ctx: unknown, o: unknown) => Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } })
-          .axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa'] } });
-        return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-      });
-      expect(violations, tab).toEqual([]);
+      expect(await axeViolations(page), tab).toEqual([]);
     }
     await shot('exposure');
   });
@@ -423,7 +477,7 @@ describe('a large graph (over 400 groups), and the cloud the console reads', () 
     expect((await fetch(`${server.url}/analysis/v1/cloud`)).status).toBe(401);
   });
 
-  test('groups on a grid, references under them on the underlay, the pitfall\'s in red, picked by a click', async () => {
+  test('clusters first; opened, the groups are drawn with references under them on the underlay, the pitfall\'s in red, picked by a click', async () => {
     const token = await login('admin', 'admin');
     const session = { token, user: 'admin', project: 'admin', isAdmin: true, expiresAt: new Date(Date.now() + 3_600_000).toISOString() };
     await page.addInitScript((s) => sessionStorage.setItem('portsec.session', s), JSON.stringify(session));
@@ -431,8 +485,20 @@ describe('a large graph (over 400 groups), and the cloud the console reads', () 
     await page.waitForFunction(() => performance.getEntriesByName('portsec:graph').length > 0);
     const { groups, references } = await expected();
     const underlay = page.locator('.graph-canvas > canvas');
-    expect(await page.evaluate(() => [window.portsecGraph!.nodes('.group').length, window.portsecGraph!.edges().length])).toEqual([groups, 0]);
-    expect(await underlay.getAttribute('data-lines')).toBe(String(references));
+    // the chain g0 … g419 (named by its first group of most references), ssh → proxy, and the default group, which names only itself
+    const clusters = () => page.evaluate(() => window.portsecGraph!.nodes('.cluster').map((n) => String(n.data('label')).split('\n')[0]).sort());
+    expect(await clusters()).toEqual(['g1 +419', 'groups without references', 'ssh +1']);
+    expect(await page.evaluate(() => window.portsecGraph!.nodes('.group').length)).toBe(0);
+    for (const name of ['g1 +419', 'ssh +1', 'groups without references']) {
+      await page.evaluate((n) => {
+        window.portsecGraph!.nodes('.cluster').filter((c) => String(c.data('label')).startsWith(`${n}\n`)).emit('tap');
+      }, name);
+      await page.getByRole('heading', { name: /^Cluster / }).waitFor();
+    }
+    await expect.poll(() => page.evaluate(() => window.portsecGraph!.nodes('.group').length)).toBe(groups);
+    expect(await page.evaluate(() => window.portsecGraph!.edges().length)).toBe(0);
+    await expect.poll(() => underlay.getAttribute('data-lines')).toBe(String(references));
+    await page.getByRole('button', { name: '← All findings on the graph' }).click();
     // zoomed in on ssh → proxy (side by side: made one after the other)
     const mid = await page.evaluate(([ssh, proxy]) => {
       const cy = window.portsecGraph!;
@@ -462,6 +528,254 @@ describe('a large graph (over 400 groups), and the cloud the console reads', () 
     await expect.poll(() => page.evaluate(() => window.portsecGraph!.edges(':selected').map((e) => e.data('ref')))).toEqual([`edge:${ids.ssh}>${ids.proxy}`]);
     await expect.poll(() => underlay.getAttribute('data-lines')).toBe(String(references - 1));
     await page.screenshot({ path: join(ARTIFACTS, 'large.png') });
+    expect(problems).toEqual([]);
+  });
+});
+
+/** The seed's pitfall as a dump: nat (pair 0.0.0.0/0) and int in ssh, whose members proxy admits on tcp/80; egress open, as Neutron makes groups. */
+function seedDump(): Snapshot {
+  return snapshot([
+    port('nat', ['10.10.10.10'], ['ssh'], ['0.0.0.0/0']), port('int', ['10.10.10.20'], ['ssh']), port('proxy', ['10.10.10.30'], ['proxy']),
+  ], ['ssh', 'proxy'], [
+    rule('r22', 'ssh', { port_range_min: 22, port_range_max: 22, remote_ip_prefix: '10.10.10.0/24' }),
+    rule('r80', 'proxy', { port_range_min: 80, port_range_max: 80, remote_group_id: 'ssh' }),
+    // the egress every new group gets
+    ...['ssh', 'proxy'].map((g) => rule(`egress-${g}`, g, { direction: 'egress', protocol: null })),
+  ]);
+}
+
+/** Whether two labels' boxes (model coordinates) overlap. */
+const overlap = (a: { x1: number; x2: number; y1: number; y2: number }, b: typeof a) => a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
+
+describe('portsec console over the seed\'s dump: read-only, no login', () => {
+  let console_: RunningConsole;
+  let browser: Browser;
+  let page: Page;
+  let problems: string[];
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'portsec-console-'));
+    writeFileSync(join(dir, 'seed.json'), JSON.stringify(seedDump()));
+    console_ = await startConsole(['--from', join(dir, 'seed.json')]);
+    browser = await launch();
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    problems = watch(page);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await console_?.stop();
+  });
+
+  test('the server answers the analysis to the token only, has no Neutron API and listens on loopback', async () => {
+    expect(new URL(console_.url).hostname).toBe('127.0.0.1');
+    expect((await fetch(`${console_.origin}/analysis/v1/cloud`)).status).toBe(401);
+    expect((await fetch(`${console_.origin}/analysis/v1/cloud`, { headers: { 'X-Auth-Token': `${console_.token}x` } })).status).toBe(401);
+    const cloud = await (await fetch(`${console_.origin}/analysis/v1/cloud`, { headers: { 'X-Auth-Token': console_.token } })).json();
+    expect(cloud.security_groups.map((g: { name: string }) => g.name)).toEqual(['ssh', 'proxy']);
+    const write = await fetch(`${console_.origin}/v2.0/ports`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"port":{}}' });
+    expect(write.status).toBe(404);
+    const refused = await startConsole(['--from', 'x.json', '--listen', '0.0.0.0:0']).then(() => 'started', (e: Error) => e.message);
+    expect(refused).toMatch(/listens on this machine only/);
+  });
+
+  test('a live cloud is read once (--os-endpoint of a Neutron, no Keystone) and served read-only', async () => {
+    const neutron = await startServer(['--auth', 'none']);
+    try {
+      const made = await api(neutron.url, 'POST', '/v2.0/security-groups', { 'Content-Type': 'application/json' }, { security_group: { name: 'live-only' } });
+      expect(made.status).toBe(201);
+      const live = await startConsole(['--os-endpoint', neutron.url, '--os-auth-type', 'none']);
+      try {
+        const cloud = await (await fetch(`${live.origin}/analysis/v1/cloud`, { headers: { 'X-Auth-Token': live.token } })).json();
+        expect(cloud.security_groups.map((g: { name: string }) => g.name)).toContain('live-only');
+        // read once: a later change in the cloud is not in the console's snapshot
+        await api(neutron.url, 'POST', '/v2.0/security-groups', { 'Content-Type': 'application/json' }, { security_group: { name: 'made-later' } });
+        const again = await (await fetch(`${live.origin}/analysis/v1/cloud`, { headers: { 'X-Auth-Token': live.token } })).json();
+        expect(again).toEqual(cloud);
+      } finally {
+        await live.stop();
+      }
+    } finally {
+      await neutron.stop();
+    }
+  });
+
+  test('the printed URL opens the console without a login: the pitfall finding, and proxy\'s tcp/80 from ssh marked as allowed only through it', async () => {
+    await page.goto(console_.url);
+    await page.waitForFunction(() => performance.getEntriesByName('portsec:graph').length > 0);
+    // the token left the address bar; no login form, no log out
+    expect(new URL(page.url()).hash).toBe('');
+    expect(await page.locator('input[name="user"]').count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Log out' }).count()).toBe(0);
+    expect(await page.locator('.who').textContent()).toMatch(/^read-only · files .*seed\.json$/);
+    const side = page.getByRole('complementary', { name: 'Findings on the graph' });
+    await side.locator('[data-check="wide-pair-in-remote-group"]').waitFor();
+    const id = await side.locator('[data-check="wide-pair-in-remote-group"]').getAttribute('data-id');
+    const edge = await page.evaluate(() => window.portsecGraph!.edges().map((e) => ({ ref: e.data('ref'), finding: e.data('finding'), classes: e.classes(), dashed: e.style('line-style'), label: e.data('label') })));
+    expect(edge).toEqual([{ ref: 'edge:ssh>proxy', finding: id, classes: expect.arrayContaining(['through-finding', 'finding-red']), dashed: 'dashed', label: expect.stringMatching(/^tcp\/80: allowed only through a finding\n⚠ nat's allowed-address pair 0\.0\.0\.0\/0/) }]);
+    // the edge's labels and the nodes' do not cover one another
+    const boxes = await page.evaluate(() => window.portsecGraph!.elements().filter((e) => e.isEdge() || e.isChild() || !e.isParent())
+      .map((e) => e.boundingBox({ includeNodes: false, includeEdges: false, includeLabels: true } as never)).filter((b) => b.w > 0));
+    for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) expect(overlap(boxes[i], boxes[j]), `labels ${i} and ${j}`).toBe(false);
+    await page.screenshot({ path: join(ARTIFACTS, 'console-seed.png') });
+  });
+
+  test('the marked reference links to its finding', async () => {
+    await page.evaluate(() => {
+      window.portsecGraph!.$('edge').emit('tap');
+    });
+    const note = page.getByRole('complementary', { name: 'Selection' }).locator('.through').first();
+    await note.waitFor();
+    expect(await note.textContent()).toMatch(/^⚠ allowed only through a finding: nat's allowed-address pair 0\.0\.0\.0\/0 widens every rule naming group ssh/);
+    const id = await note.getAttribute('data-finding');
+    await note.getByRole('button').click();
+    expect(await page.getByRole('tab', { name: /Findings/ }).getAttribute('aria-selected')).toBe('true');
+    await expect.poll(() => page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.id)).toBe(id);
+    expect(await page.evaluate(() => document.activeElement?.closest('.findings-view') !== null)).toBe(true);
+  });
+
+  test('the lists mark it too: proxy\'s exposure to 0.0.0.0/0 and the can-reach step admitting 200.200.200.200, through the NAT server\'s pair only', async () => {
+    const id = await page.locator('.findings-view [data-check="wide-pair-in-remote-group"]').getAttribute('data-id');
+    await page.getByRole('tab', { name: 'Exposure' }).click();
+    const origins = page.locator('.exposure-view tr[data-port="proxy"] .origins > li');
+    await origins.first().waitFor();
+    const marked = await origins.evaluateAll((lis) => lis.map((li) => [li.querySelector('code')?.textContent, li.querySelector<HTMLElement>('.through')?.dataset.finding]));
+    expect(marked).toContainEqual(['0.0.0.0/0', id]);
+    // the members' own addresses admit without any finding
+    expect(marked.filter(([cidr]) => cidr !== '0.0.0.0/0').every(([, f]) => f === undefined)).toBe(true);
+    await page.getByRole('tab', { name: 'Can reach?' }).click();
+    await page.getByLabel(/^Source/).fill('200.200.200.200');
+    await page.getByLabel(/^Destination/).fill('proxy');
+    await page.getByLabel('Protocol').fill('tcp');
+    await page.getByLabel(/^Port/).fill('80');
+    await page.getByRole('button', { name: 'Trace', exact: true }).click();
+    await page.locator('[data-verdict="ALLOW"]').waitFor();
+    expect(await page.locator('.steps > li').evaluateAll((lis) => lis.map((li) => [(li as HTMLElement).dataset.stage, li.querySelector<HTMLElement>('.through')?.dataset.finding])))
+      .toEqual([['entry', undefined], ['spoof', undefined], ['egress', undefined], ['ingress', id]]);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.getByRole('tab', { name: 'Exposure' }).click();
+    expect(await axeViolations(page)).toEqual([]);
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('portsec console on 1,000 groups: labelled clusters and root causes first', () => {
+  const TIERS = ['lb', 'web', 'app', 'db', 'cache', 'queue', 'ssh', 'monitor', 'batch', 'admin'];
+  const APPS = 90;
+  const SHARED = 100;
+  const NAT_EVERY = 9;
+  const LONG = 'tenant-b-shared-infrastructure-platform-services-';
+  let console_: RunningConsole;
+  let browser: Browser;
+  let page: Page;
+  let problems: string[];
+
+  /** 90 applications of 10 tiered groups in one project (a NAT server with pair 0.0.0.0/0 in every ninth one's ssh), 100 long-named lone groups in another. */
+  function cloud(): Snapshot {
+    const ports = [];
+    const rules = [];
+    const groups: string[] = [];
+    for (let a = 0; a < APPS; a++) {
+      const g = (t: string) => `${t}-${a}`;
+      groups.push(...TIERS.map(g));
+      const ref = (tier: string, remote: string, p: number) => rule(`r-${tier}-${remote}-${a}`, g(tier), { port_range_min: p, port_range_max: p, remote_group_id: g(remote) });
+      rules.push(ref('web', 'lb', 80), ref('app', 'web', 8080), ref('db', 'app', 5432), ref('ssh', 'admin', 22), ...TIERS.filter((t) => t !== 'ssh').map((t) => ref(t, 'ssh', 22)));
+      TIERS.forEach((t, i) => {
+        for (let k = 0; k < 3; k++) ports.push(port(`${t}-${a}-${k}`, [`10.${a}.${i}.${k + 2}`], [g(t)]));
+      });
+      if (a % NAT_EVERY === 0) ports.push(port(`nat-${a}`, [`10.${a}.99.2`], [g('ssh')], ['0.0.0.0/0']));
+    }
+    for (let i = 0; i < SHARED; i++) {
+      groups.push(`${LONG}${i}`);
+      ports.push(port(`shared-${i}`, [`10.200.${i}.2`], [`${LONG}${i}`]));
+    }
+    const s = snapshot(ports, groups, rules);
+    s.subnets[0].cidr = '10.0.0.0/8';
+    for (const g of s.security_groups) if (g.id.startsWith(LONG)) g.project_id = 'tenant-b';
+    return s;
+  }
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'portsec-console-large-'));
+    writeFileSync(join(dir, 'cloud.json'), JSON.stringify(cloud()));
+    console_ = await startConsole(['--from', join(dir, 'cloud.json')]);
+    browser = await launch();
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    problems = watch(page);
+    await page.goto(console_.url);
+    await page.waitForFunction(() => performance.getEntriesByName('portsec:graph').length > 0, null, { timeout: 60_000 });
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await console_?.stop();
+  });
+
+  test('the first view: the two projects open, their clusters labelled with a name, counts and the worst severity; no group drawn yet', async () => {
+    const nodes = await page.evaluate(() => window.portsecGraph!.nodes().map((n) => ({ ref: String(n.data('ref')), label: String(n.data('label')), parent: n.parent().data('ref') as string | undefined })));
+    expect(nodes.filter((n) => n.ref.startsWith('group:'))).toEqual([]);
+    expect(nodes.filter((n) => n.ref.startsWith('project:')).map((n) => n.ref)).toEqual(['project:p', 'project:tenant-b']);
+    const clusters = nodes.filter((n) => n.ref.startsWith('cluster:'));
+    expect(clusters).toHaveLength(APPS + 1);
+    for (const c of clusters) expect(c.label).toMatch(/^\S.*\n\d+ groups · [\d,]+ ports(\n⚠ \w+ · \d+ findings?)?$/);
+    // an application's cluster is named by its hub (ssh, which every tier admits from), the NAT servers' marked critical
+    const apps = clusters.filter((c) => c.parent === 'project:p');
+    expect(apps.map((c) => c.label.split('\n')[0])).toEqual(Array.from({ length: APPS }, (_, a) => `ssh-${a} +9`));
+    expect(apps.filter((c) => c.label.includes('⚠ critical'))).toHaveLength(APPS / NAT_EVERY);
+    expect(clusters.filter((c) => c.parent === 'project:tenant-b').map((c) => c.label)).toEqual([`groups without references\n${SHARED} groups · ${SHARED} ports`]);
+    await page.screenshot({ path: join(ARTIFACTS, 'console-1000.png') });
+  });
+
+  test('root causes first: one per NAT server beside the graph and in the Findings tab, the findings that follow from each folded under it', async () => {
+    const findings = (await (await fetch(`${console_.origin}/analysis/v1/findings`, { headers: { 'X-Auth-Token': console_.token } })).json()).findings as Finding[];
+    const nats = APPS / NAT_EVERY;
+    const side = page.getByRole('complementary', { name: 'Findings on the graph' });
+    await side.locator('.cause').first().waitFor();
+    const beside = await side.locator('.cause').evaluateAll((cs) => cs.map((c) => c.querySelector('h3')?.textContent ?? ''));
+    expect(beside).toHaveLength(nats);
+    expect(beside.every((t) => /^critical nat-\d+'s allowed-address pair 0\.0\.0\.0\/0/.test(t))).toBe(true);
+    await page.getByRole('tab', { name: /Findings/ }).click();
+    const summary = await page.locator('.findings-view .summary').textContent();
+    const causes = page.locator('.findings-view .cause');
+    const shown = await causes.evaluateAll((cs) => cs.map((c) => [(c as HTMLElement).querySelector('article')!.dataset.check, Number((c as HTMLElement).dataset.count)]));
+    // each NAT server's pair, with the admin ports it opens to the Internet (a rule naming ssh each) folded under it
+    expect(shown.slice(0, nats)).toEqual(Array(nats).fill(['wide-pair-in-remote-group', TIERS.length]));
+    expect(summary).toMatch(new RegExp(`^${shown.length} root causes of ${findings.length} findings:`));
+    expect(shown.length).toBeLessThan(findings.length / 5);
+    // every finding is under exactly one cause
+    expect(shown.reduce((n, [, count]) => n + (count as number), 0)).toBe(findings.length);
+    await page.getByRole('tab', { name: 'Graph' }).click();
+  });
+
+  test('a cluster opens when selected: its groups drawn inside it, with the references between them', async () => {
+    await page.evaluate(() => {
+      window.portsecGraph!.nodes().filter((n) => n.data('ref') === 'cluster:p/ssh-0' || String(n.data('label')).startsWith('ssh-0 +9')).emit('tap');
+    });
+    await page.getByRole('heading', { name: 'Cluster ssh-0 and 9 more' }).waitFor();
+    await expect.poll(() => page.evaluate(() => window.portsecGraph!.nodes('.group').map((n) => String(n.data('label')).split('\n')[0].replace(/^⚠ /, '')).sort()))
+      .toEqual(TIERS.map((t) => `${t}-0`).sort());
+    const edges = await page.evaluate(() => window.portsecGraph!.edges().map((e) => ({ classes: e.classes(), label: e.style('label') as string })));
+    expect(edges).toHaveLength(13);
+    // thirteen references: labelled only when selected or hovered; the ones through the NAT server's pair marked
+    expect(edges.every((e) => e.classes.includes('quiet') && e.label === '')).toBe(true);
+    expect(edges.filter((e) => e.classes.includes('through-finding'))).toHaveLength(9);
+  });
+
+  test('long names sharing a prefix stay apart in the list and the graph, the full name on hover', async () => {
+    await page.getByLabel('Find a group').fill(LONG);
+    const items = page.getByRole('navigation', { name: 'Security groups' }).locator('.item .name');
+    await expect.poll(() => items.count()).toBe(50);
+    const listed = await items.evaluateAll((es) => es.map((e) => [e.textContent, e.getAttribute('title')]));
+    expect(new Set(listed.map(([text]) => text)).size).toBe(listed.length);
+    for (const [text, title] of listed) {
+      expect(title).toMatch(new RegExp(`^${LONG}\\d+$`));
+      expect(text!.length).toBeLessThanOrEqual(20);
+      expect(text!.endsWith(title!.slice(-5))).toBe(true);
+    }
+    await items.first().click();
+    await page.getByRole('heading', { name: `Group ${listed[0][1]}` }).waitFor();
+    const labels = await page.evaluate((long) => window.portsecGraph!.nodes('.group').filter((n) => String(n.data('title')).includes(long))
+      .map((n) => String(n.data('label')).split('\n')[0]), LONG);
+    expect(labels).toHaveLength(SHARED);
+    expect(new Set(labels).size).toBe(SHARED);
     expect(problems).toEqual([]);
   });
 });

@@ -150,6 +150,10 @@ export interface Finding {
   backends?: Record<string, string>;
   /** the firewall the finding assumes the cloud runs (the audit sets it on every finding) */
   backend?: NeutronBackend;
+  /** the id of the finding this one follows from (audit/fold.ts): reports fold it under that root cause */
+  rootCause?: string;
+  /** on a root cause: the ids of the findings folded under it */
+  derived?: string[];
 }
 
 /** A finding as a check makes it, before the audit gives it its id. */

@@ -1,8 +1,9 @@
 /**
  * The analyzer over HTTP, for the web console: the cloud it draws, findings,
- * can-reach, exposure and the diff between two backends over this server's
- * database as the caller's project sees it (an admin sees everything), and a
- * server-sent event on every change.
+ * can-reach, exposure and the diff between two backends over a source (this
+ * server's database as the caller's project sees it, an admin seeing everything;
+ * or one snapshot, read-only, for `portsec console`), and a server-sent event on
+ * every change.
  * Answers are computed once per (change, project), kept encoded, and reused
  * until the next change.
  */
@@ -28,6 +29,35 @@ import { type Store, type ViewVersionRepository } from '../store/repository.js';
 import { consoleCloud } from './console-cloud.js';
 
 const POLL_MS = 250;
+
+/** Where the analysis reads the cloud from. */
+export interface AnalysisSource {
+  /** a number that moves on every change of the source */
+  last(): Promise<number>;
+  /**
+   * The snapshot as `project` sees it (undefined: everything), the source's change it is as
+   * of, and the view's own change number (`view` names the project's view, `agents` the
+   * agents' versions it is read with).
+   */
+  read(project: string | undefined, view: string, agents: string | undefined): Promise<{ change: number; seq: number; snapshot: Snapshot }>;
+}
+
+/** This server's database: each project's view numbered apart (viewVersion). */
+export function storeSource(store: Store): AnalysisSource {
+  return {
+    last: () => store.changes.last(),
+    // the snapshot, its change and its version number read and written together
+    read: (project, view, agents) => store.transaction(async (tx) => {
+      const snapshot = await fromStore(tx, store.name, project);
+      return { change: await tx.changes.last(), seq: await viewVersion(tx.views, view, snapshot, agents), snapshot };
+    }),
+  };
+}
+
+/** One snapshot that never changes (a dump, or a cloud read once): every caller sees all of it. */
+export function snapshotSource(snapshot: Snapshot): AnalysisSource {
+  return { last: async () => 1, read: async () => ({ change: 1, seq: 1, snapshot }) };
+}
 
 export interface AnalysisOptions {
   compile?: Partial<CompileOptions>;
@@ -82,7 +112,7 @@ interface View {
   diffJson?: Map<NeutronBackend, Buffer>;
 }
 
-export function registerAnalysis(app: FastifyInstance, store: Store, o: AnalysisOptions): void {
+export function registerAnalysis(app: FastifyInstance, source: AnalysisSource, o: AnalysisOptions): void {
   const options = o.audit ?? DEFAULT_AUDIT_OPTIONS;
   // answers are kept encoded per (project, change): every page load asks for the same few megabytes
   const cache = new Map<string, View>();
@@ -94,13 +124,10 @@ export function registerAnalysis(app: FastifyInstance, store: Store, o: Analysis
     // one cloud per backend; the view's change number is the project's, whatever the backend
     const cacheKey = `${key} ${backend ?? 'per-port'}`;
     const hit = cache.get(cacheKey);
-    if (hit?.change === await store.changes.last() && hit.agents === agentsKey) return hit;
-    // the snapshot, its change and its version number read and written together
-    const fresh = await store.transaction(async (tx): Promise<View> => {
-      const change = await tx.changes.last();
-      const cloud = buildCloud(await fromStore(tx, store.name, project), { ...o.compile, ...(backend && { backend }) }, agents?.map(({ host, policy }) => ({ host, policy })));
-      return { change, agents: agentsKey, seq: await viewVersion(tx.views, key, cloud.snapshot, agentsKey), cloud };
-    });
+    if (hit?.change === await source.last() && hit.agents === agentsKey) return hit;
+    const { change, seq, snapshot } = await source.read(project, key, agentsKey);
+    const cloud = buildCloud(snapshot, { ...o.compile, ...(backend && { backend }) }, agents?.map(({ host, policy }) => ({ host, policy })));
+    const fresh: View = { change, agents: agentsKey, seq, cloud };
     cache.set(cacheKey, fresh);
     return fresh;
   };
@@ -143,7 +170,7 @@ export function registerAnalysis(app: FastifyInstance, store: Store, o: Analysis
   // which agents run and the store's change each follows (a caller waits for them to catch up)
   app.get('/analysis/v1/agents', async (req) => {
     if (!req.ctx.isAdmin) throw errors.http(403, 'the agents and their hosts are for admins');
-    return { change: await store.changes.last(), agents: (o.agents?.() ?? []).map(({ host, change }) => ({ host, change })) };
+    return { change: await source.last(), agents: (o.agents?.() ?? []).map(({ host, change }) => ({ host, change })) };
   });
 
   app.post('/analysis/v1/can-reach', async (req) => {

@@ -8,7 +8,8 @@
 import type { NeutronBackend } from '../policy/neutron-backends.js';
 import type { Snapshot, SnapshotGroup, SnapshotNetwork, SnapshotPort, SnapshotRule } from '../analysis/snapshot.js';
 
-export type ConsoleGroup = Pick<SnapshotGroup, 'id' | 'name' | 'description'>;
+/** `project_id`: the console clusters a large cloud's groups by project */
+export type ConsoleGroup = Pick<SnapshotGroup, 'id' | 'name' | 'description' | 'project_id'>;
 export type ConsoleRule = Pick<SnapshotRule, 'id' | 'security_group_id' | 'direction' | 'ethertype' | 'protocol'
   | 'port_range_min' | 'port_range_max' | 'remote_ip_prefix' | 'remote_group_id'>;
 export interface ConsolePort extends Pick<SnapshotPort, 'id' | 'name' | 'network_id' | 'security_groups'> {
@@ -37,7 +38,7 @@ function found(s: Snapshot, id: string): { backend?: NeutronBackend } {
 export function consoleCloud(s: Snapshot, seq: number): ConsoleCloud {
   return {
     seq,
-    security_groups: s.security_groups.map((g) => ({ id: g.id, name: g.name, description: g.description })),
+    security_groups: s.security_groups.map((g) => ({ id: g.id, name: g.name, description: g.description, project_id: g.project_id })),
     security_group_rules: s.security_group_rules.map((r) => ({
       id: r.id, security_group_id: r.security_group_id, direction: r.direction, ethertype: r.ethertype, protocol: r.protocol,
       port_range_min: r.port_range_min, port_range_max: r.port_range_max, remote_ip_prefix: r.remote_ip_prefix, remote_group_id: r.remote_group_id,

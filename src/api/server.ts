@@ -10,7 +10,7 @@ import { ruleHandler } from '../store/security-group-rules.js';
 import { securityGroupHandler } from '../store/security-groups.js';
 import { subnetHandler } from '../store/subnets.js';
 import { registerAgents } from './agents.js';
-import { type AnalysisOptions, registerAnalysis } from './analysis.js';
+import { type AnalysisOptions, registerAnalysis, storeSource } from './analysis.js';
 import { type GuardOptions, wideGuard } from './guard.js';
 import { authenticate, type AuthMode, Unauthorized } from './auth.js';
 import { type Accounts, TokenStore } from './identity.js';
@@ -60,6 +60,21 @@ function nesting(text: string): number {
   return max;
 }
 
+/** Errors in Neutron's envelope (a 401 in what the component in front of Neutron answers); anything unforeseen is logged and a 500. */
+export function answerErrors(app: FastifyInstance): void {
+  app.setErrorHandler((err, req, reply) => {
+    if (err instanceof NeutronError) return reply.code(err.status).send(err.toJSON());
+    if (err instanceof Unauthorized) return reply.code(401).send(err.body);
+    const status = (err as { statusCode?: number }).statusCode;
+    // Fastify's own refusals (a body over the limit, say) are the caller's errors
+    if (status !== undefined && status >= 400 && status < 500) return reply.code(status).send(errors.http(status, (err as Error).message).toJSON());
+    req.log.error(err);
+    const e = errors.internal();
+    return reply.code(e.status).send(e.toJSON());
+  });
+  app.setNotFoundHandler((_req, reply) => reply.code(404).send(errors.notFound().toJSON()));
+}
+
 /** Who must authenticate, decided on the route a request matched (never on its raw URL). */
 type RouteAuth = 'token' | 'token-or-query' | undefined;
 
@@ -100,17 +115,7 @@ export function buildServer(o: ServerOptions): FastifyInstance {
     }
   });
 
-  app.setErrorHandler((err, req, reply) => {
-    if (err instanceof NeutronError) return reply.code(err.status).send(err.toJSON());
-    if (err instanceof Unauthorized) return reply.code(401).send(err.body);
-    const status = (err as { statusCode?: number }).statusCode;
-    // Fastify's own refusals (a body over the limit, say) are the caller's errors
-    if (status !== undefined && status >= 400 && status < 500) return reply.code(status).send(errors.http(status, (err as Error).message).toJSON());
-    req.log.error(err);
-    const e = errors.internal();
-    return reply.code(e.status).send(e.toJSON());
-  });
-  app.setNotFoundHandler((_req, reply) => reply.code(404).send(errors.notFound().toJSON()));
+  answerErrors(app);
 
   app.addHook('onRoute', (route) => {
     route.config = { ...route.config, auth: routeAuth(route.url ?? route.path) };
@@ -131,7 +136,7 @@ export function buildServer(o: ServerOptions): FastifyInstance {
     'security-group-rules': ruleHandler(),
   }, base, wideGuard(o.guard ?? { mode: 'off' }, o.compile));
   registerAgents(app, () => (o.agents?.() ?? []).map((a) => a.host));
-  registerAnalysis(app, o.store, { compile: o.compile, agents: o.agents, stillValid: (req) => stillAuthenticated(o.auth, req, tokens) });
+  registerAnalysis(app, storeSource(o.store), { compile: o.compile, agents: o.agents, stillValid: (req) => stillAuthenticated(o.auth, req, tokens) });
   registerUi(app);
   return app;
 }
@@ -152,7 +157,7 @@ export function redactToken(url: string): string {
 }
 
 /** The parsed query's token, standing for X-Auth-Token. */
-function tokenFromQuery(query: unknown): Record<string, string> {
+export function tokenFromQuery(query: unknown): Record<string, string> {
   const token = (query as Record<string, unknown> | undefined)?.token;
   return typeof token === 'string' && token ? { 'x-auth-token': token } : {};
 }

@@ -16,11 +16,13 @@ import { canReach } from '../analysis/reach.js';
 import { type Snapshot } from '../analysis/snapshot.js';
 import { auditBackends, type BackendUse, backendLine, backendLines, diffSideSentences, explained, explainedDiff, explainedExposure, headline, plainText, reachBackendLines, refLabel, sourcePhrase, sourcesText, stepSentences } from '../analysis/report/explain.js';
 import { diffMarkdown, markdown, reachMarkdown } from '../analysis/report/markdown.js';
-import { diffFindings, sarif } from '../analysis/report/sarif.js';
+import { diffFindings, SARIF_LIMITS, MAX_RESULTS, writeSarifTo } from '../analysis/report/sarif.js';
 import { fixLines } from '../analysis/report/fix-text.js';
 import { withFixes } from '../analysis/fix/prove.js';
 import { type Column, formatRows, type RowFormat, tabulate } from '../analysis/report/table.js';
 import { InputError } from '../analysis/sources/errors.js';
+import { writeBaseline } from '../analysis/triage/baseline.js';
+import { failsOn, triage, triageOptions } from '../analysis/triage/triage.js';
 import { DEFAULT_NEUTRON_BACKEND, NEUTRON_BACKENDS, type NeutronBackend } from '../policy/neutron-backends.js';
 import { type CompileOptions } from '../policy/topology.js';
 import { addExpansionOption, expansionOverrides } from './expansion-option.js';
@@ -91,6 +93,7 @@ const FINDING_COLUMNS: Column<Finding>[] = [
   { name: 'Backend', cell: (f) => f.backend ?? '' },
   { name: 'Finding', cell: (f) => [f.title, ...f.evidence.map((e) => `- ${e}`), ...Object.entries(f.backends ?? {}).map(([b, t]) => `* ${b}: ${t}`)].join('\n') },
   { name: 'Fix', cell: (f) => fixLines(f).join('\n') },
+  { name: 'Derived', cell: (f) => (f.rootCause ? `from ${f.rootCause}` : String(f.derived?.length ?? '')) },
 ];
 
 const EXPOSURE_COLUMNS: Column<ExposureRow>[] = [
@@ -130,7 +133,7 @@ export function analyzeCommands(program: Command): void {
       const rows = diff(cloudOf(snapshot, o), cloudOf(snapshot, o, o.toBackend));
       if (o.format === 'json') return emit(o, JSON.stringify({ backend, to_backend: o.toBackend, rows: explainedDiff(rows) }, null, 2));
       if (o.format === 'markdown') return emit(o, diffMarkdown(rows, snapshot.source, backend, o.toBackend));
-      if (o.format === 'sarif') return emit(o, JSON.stringify(sarif(diffFindings(rows), snapshot.source, version, { diff: { backend, to_backend: o.toBackend } }), null, 2));
+      if (o.format === 'sarif') return void await writeSarifTo(o.output, { findings: diffFindings(rows), source: snapshot.source, version, run: { diff: { backend, to_backend: o.toBackend } } });
       const lines = o.format === 'table' ? [`from ${backendLine(backend)}`, `to ${backendLine(o.toBackend)}`] : [];
       emit(o, [formatRows(tabulate(DIFF_COLUMNS(backend, o.toBackend), rows), o.format as RowFormat) || (o.format === 'table' ? 'no flow changes verdict' : ''), ...lines].join('\n'));
     });
@@ -173,23 +176,36 @@ export function analyzeCommands(program: Command): void {
     .option('--wide-pair-prefix6 <len>', 'the same for IPv6 pairs', integer('--wide-pair-prefix6', 0, 128), 0)
     .option('--admin-ports <list>', 'ports never to open to the world', DEFAULT_AUDIT_OPTIONS.adminPorts.join(','))
     .addOption(new Option('--check <name...>', 'run only these checks').choices(Object.keys(CHECKS)))
-    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is this severe or more').choices(SEVERITIES))
-    .option('--fixes', 'prove each finding\'s fixes on the snapshot and show those that open nothing and remove it (slower: one re-audit per fix)'), [...ROW_FORMATS, 'sarif', 'markdown'])
-    .action(async (o: Common & { widePairPrefix: number; widePairPrefix6: number; adminPorts: string; check?: string[]; failOn?: Severity; fixes?: boolean }, cmd: Command) => {
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a reported finding is this severe or more').choices(SEVERITIES))
+    .addOption(new Option('--min-severity <severity>', 'report only findings this severe or more').choices(SEVERITIES))
+    .option('--baseline <file>', 'leave out the findings whose ids the file lists (written by --write-baseline)')
+    .option('--write-baseline <file>', 'write every finding\'s id to the file, for --baseline')
+    .option('--suppressions <file>', 'YAML or JSON: findings to leave out, each by id or by check and object, with a reason and an optional expiry date; SARIF carries them as suppressed results')
+    .option('--show-derived', 'list the findings that follow from a root cause beside it, not folded under it')
+    .option('--sarif-max-results <n>', `results per SARIF run (GitHub code scanning shows ${SARIF_LIMITS.results})`, integer('--sarif-max-results', 1, MAX_RESULTS), SARIF_LIMITS.results)
+    .option('--fixes', 'prove each reported finding\'s fixes on the snapshot and show those that open nothing and remove it (slower: one re-audit per fix)'), [...ROW_FORMATS, 'sarif', 'markdown'])
+    .action(async (o: Common & { widePairPrefix: number; widePairPrefix6: number; adminPorts: string; check?: string[]; failOn?: Severity; minSeverity?: Severity; baseline?: string; writeBaseline?: string; suppressions?: string; showDerived?: boolean; sarifMaxResults: number; fixes?: boolean }, cmd: Command) => {
+      // JSON lists every reported finding, each derived one with its rootCause
+      const triaged = triageOptions({ ...o, showDerived: o.showDerived || o.format === 'json' });
       const cloud = await loadCloud(cmd, o);
       const options: AuditOptions = {
         widePair: { IPv4: o.widePairPrefix, IPv6: o.widePairPrefix6 },
         adminPorts: o.adminPorts.split(',').map((p) => integer('--admin-ports', 1, 65535)(p.trim())),
       };
-      const found = audit(cloud, options, progress('auditing'), o.check);
-      const findings = o.fixes ? withFixes(cloud, found, options) : found;
+      const findings = audit(cloud, options, progress('auditing'), o.check);
+      const triagedFindings = triage(findings, triaged);
+      // proven on demand, for the reported findings only
+      const t = o.fixes ? { ...triagedFindings, shown: withFixes(cloud, triagedFindings.shown, options) } : triagedFindings;
+      if (o.writeBaseline) writeBaseline(o.writeBaseline, findings, cloud.snapshot.source);
       const filtered = cloud.snapshot.ports.filter((p) => cloud.kind(p.id) === 'filtered').map((p) => p.id);
       const used = () => auditBackends(findings, filtered.map((id) => cloud.backendAt(id).backend), cloud.topology.options.backend);
-      if (o.format === 'sarif') emit(o, JSON.stringify(sarif(findings, cloud.snapshot.source, version, { audit: used() }), null, 2));
-      else if (o.format === 'markdown') emit(o, markdown(findings, cloud.snapshot.source, used()));
-      else if (o.format === 'json') emit(o, JSON.stringify(findings, null, 2));
-      else emit(o, [formatRows(tabulate(FINDING_COLUMNS, findings), o.format as RowFormat) || 'no findings', ...tableBackend(o, cloud, portUses(cloud, filtered))].join('\n'));
-      if (o.failOn && findings.some((f) => SEVERITIES.indexOf(f.severity) <= SEVERITIES.indexOf(o.failOn!))) process.exitCode = 1;
+      if (o.format === 'sarif') await writeSarifTo(o.output, { findings: t.shown, suppressed: t.suppressed, summary: t.summary, source: cloud.snapshot.source, version, run: { audit: used() } }, { ...SARIF_LIMITS, results: o.sarifMaxResults });
+      else if (o.format === 'markdown') emit(o, markdown(t.shown, cloud.snapshot.source, used(), t.summary));
+      else if (o.format === 'json') emit(o, JSON.stringify(t.shown, null, 2));
+      else emit(o, [formatRows(tabulate(FINDING_COLUMNS, t.shown), o.format as RowFormat) || 'no findings', ...(o.format === 'table' ? t.summary : []), ...tableBackend(o, cloud, portUses(cloud, filtered))].join('\n'));
+      // what was left out, where it cannot break a parseable answer
+      if (!['table', 'markdown', 'sarif'].includes(o.format) && t.summary.length) process.stderr.write(`${t.summary.join('\n')}\n`);
+      if (o.failOn && failsOn(t, o.failOn)) process.exitCode = 1;
     });
 }
 

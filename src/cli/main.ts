@@ -6,6 +6,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { agentCommand } from './agent.js';
 import { analyzeCommands } from './analyze.js';
 import { compileCommand } from './compile.js';
+import { consoleCommand } from './console.js';
 import { demoCommand } from './demo.js';
 import { labCommand } from './lab.js';
 import { serveCommand } from './serve.js';
@@ -26,6 +27,7 @@ labCommand(program);
 demoCommand(program);
 snapshotCommand(program);
 analyzeCommands(program);
+consoleCommand(program);
 
 program.parseAsync().catch((e: unknown) => {
   const message = e instanceof InvalidArgumentError || e instanceof Error ? e.message : String(e);

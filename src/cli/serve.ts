@@ -1,5 +1,8 @@
 /** `portsec serve`: the API server on the embedded database. */
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { randomBytes } from 'node:crypto';
+import { existsSync, rmSync, statSync } from 'node:fs';
+import { InputError } from '../analysis/sources/errors.js';
 import { AUTH_MODES, type AuthMode } from '../api/auth.js';
 import { DEFAULT_GUARD_LIMITS, GUARD_MODES, type GuardMode, type GuardOptions } from '../api/guard.js';
 import { Accounts } from '../api/identity.js';
@@ -8,6 +11,8 @@ import { BACKENDS, DEFAULT_BACKEND } from '../backends/index.js';
 import { AgentPool } from '../dataplane/agents.js';
 import { type IptablesBackend } from '../dataplane/iptables/tools.js';
 import { dataPlane } from '../dataplane/planes.js';
+import { NeutronClient } from '../lab/client.js';
+import { createExample, EXAMPLES, type ExampleName } from '../lab/example.js';
 import { type CompileOptions } from '../policy/topology.js';
 import { openStore } from '../store/open.js';
 import { addExpansionOption, expansionOverrides, parsePrefixLengths } from './expansion-option.js';
@@ -30,6 +35,28 @@ function parsePublicUrl(v: string): string {
   const ok = URL.canParse(v) && /^https?:$/.test(new URL(v).protocol);
   if (!ok) throw new InvalidArgumentError('expected an http(s) URL, e.g. https://network.example.org');
   return v;
+}
+
+/**
+ * An example goes into a new database only: mixed into a real cloud, its groups and its 0.0.0.0/0
+ * pair would be a pitfall of their own.
+ */
+function assertNewDatabase(db: string): void {
+  if (existsSync(db) && statSync(db).size > 0) {
+    throw new InputError(`--example creates its cloud in a new database only: ${db} exists and is not empty (give --db NEW.db)`);
+  }
+}
+
+/** The example's cloud, created through this server's own API as its admin; on failure the new database goes again. */
+async function serveExample(name: ExampleName, address: string, adminPassword: string | undefined, db: string, close: () => Promise<void>): Promise<string> {
+  try {
+    const s = await createExample(name, await NeutronClient.connect(address, adminPassword));
+    return `example ${name}: ${s.networks} networks, ${s.groups} groups, ${s.ports} ports (${s.labs.map((l) => `labs/${l}.yaml`).join(', ')})`;
+  } catch (e) {
+    await close();
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${db}${suffix}`, { force: true });
+    throw new Error(`--example ${name}: ${(e as Error).message}`);
+  }
 }
 
 function positive(v: string, flag: string): number {
@@ -58,8 +85,12 @@ export function serveCommand(program: Command): void {
     .option('--public-url <url>', 'the URL clients reach this server at, for links and the Keystone catalog (default: each request\'s Host)', parsePublicUrl)
     .option('--max-body-bytes <n>', 'largest request body accepted (413 beyond)', (v) => positive(v, '--max-body-bytes'), DEFAULT_BODY_LIMIT)
     .option('--log', 'log every request (JSON, to stdout; tokens in URLs redacted)')
-    .action(async (o: { guard: GuardOptions; listen: { host: string; port: number }; db: string; auth: AuthMode; accounts?: string; adminPassword?: string; tokenTtl: number; allocationSeed?: number; log?: boolean; agents: 'on' | 'off' | 'model'; agentState: string; backend: IptablesBackend; omitWidePairs?: CompileOptions['omitWidePairs']; publicUrl?: string; maxBodyBytes: number }) => {
-      const accounts = new Accounts(o.accounts, o.adminPassword);
+    .addOption(new Option('--example <name>', `create an example cloud in a new database (--db must not exist or be empty), with the admin's password printed unless --admin-password gives it: ${Object.entries(EXAMPLES).map(([n, labs]) => `${n} = ${labs.map((l) => `labs/${l}.yaml`).join(' + ')}`).join('; ')}`)
+      .choices(Object.keys(EXAMPLES)))
+    .action(async (o: { example?: ExampleName; guard: GuardOptions; listen: { host: string; port: number }; db: string; auth: AuthMode; accounts?: string; adminPassword?: string; tokenTtl: number; allocationSeed?: number; log?: boolean; agents: 'on' | 'off' | 'model'; agentState: string; backend: IptablesBackend; omitWidePairs?: CompileOptions['omitWidePairs']; publicUrl?: string; maxBodyBytes: number }) => {
+      if (o.example) assertNewDatabase(o.db);
+      const adminPassword = o.adminPassword ?? (o.example && randomBytes(12).toString('base64url'));
+      const accounts = new Accounts(o.accounts, adminPassword);
       if (o.auth === 'keystone' && accounts.list().length === 0) {
         throw new InvalidArgumentError('--auth keystone needs --accounts FILE or --admin-password PW (no user could log in)');
       }
@@ -73,7 +104,13 @@ export function serveCommand(program: Command): void {
         publicUrl: o.publicUrl, bodyLimit: o.maxBodyBytes, agents: pool && (() => pool.views()),
       });
       const address = await app.listen({ host: o.listen.host, port: o.listen.port });
+      const example = o.example && await serveExample(o.example, address, o.auth === 'keystone' ? adminPassword : undefined, o.db,
+        async () => { await app.close(); await store.close(); });
       process.stdout.write(`portsec serving Neutron at ${address}/ and Keystone at ${address}/identity/v3 (auth ${o.auth}, db ${o.db})\n`);
+      if (example) process.stdout.write(`${example}\n`);
+      const login = o.auth !== 'keystone' ? '' : o.adminPassword !== undefined ? ' (log in as admin with the --admin-password)'
+        : adminPassword !== undefined ? ` (log in as admin, password ${adminPassword})` : '';
+      process.stdout.write(`console: ${o.publicUrl ?? address}/ui${login}\n`);
       const stopTicks = pool && followStore(store, () => pool.tick(), (e) => log(`agents: ${(e as Error).message}`));
       const stop = () => {
         void (stopTicks?.() ?? Promise.resolve()).then(() => app.close()).then(() => store.close()).then(() => process.exit(0));

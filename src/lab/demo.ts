@@ -10,9 +10,8 @@ import { promisify } from 'node:util';
 import { run } from '../dataplane/exec.js';
 import { NeutronClient } from './client.js';
 import { instanceDir, labDown, labUp } from './lab.js';
-import { repoPath } from './paths.js';
 import { connect } from './probes.js';
-import { type LabSpec, parseLab } from './spec.js';
+import { type LabSpec, loadLab } from './spec.js';
 
 
 export interface StepResult { claim: string; ok: boolean; detail: string }
@@ -128,11 +127,6 @@ export class Demo {
     await this.step('ssh members still reach the proxy', () => answers(fromMember, 'proxy peer=10.10.10.20'));
     await this.step('NAT still works', () => answers(() => connect('ps-vm-int', '200.200.200.200', 80, undefined, 800), 'inet peer=100.100.100.100'));
   }
-}
-
-export function loadLab(name: string): LabSpec {
-  const file = repoPath('labs', `${name}.yaml`);
-  return parseLab(readFileSync(file, 'utf8'), file);
 }
 
 /** Runs every scenario on its lab, taking each lab down again whatever happens. */

@@ -102,8 +102,13 @@ async function startExternals(spec: LabSpec): Promise<void> {
   }
 }
 
-export async function labUp(spec: LabSpec, client: NeutronClient, log: (m: string) => void): Promise<void> {
-  const networks = new Map<string, { id: string; prefixlen: number }>();
+type LabNetworks = Map<string, { id: string; prefixlen: number }>;
+/** what a lab's networks and groups are called in the API: name → network (with its prefix length), name → group id */
+interface LabObjects { networks: LabNetworks; groups: Map<string, string> }
+
+/** The lab's networks (each with its subnet), groups and rules, through the API; existing ones (by name) are kept. */
+export async function createNetworksAndGroups(spec: LabSpec, client: NeutronClient): Promise<LabObjects> {
+  const networks: LabNetworks = new Map();
   for (const n of spec.networks) {
     const id = await ensure(client, 'networks', n.name, async () => (await client.call('POST', 'networks', { network: { name: n.name } })).network.id);
     if (!(await client.idsByName('subnets', n.name)).length) {
@@ -120,23 +125,36 @@ export async function labUp(spec: LabSpec, client: NeutronClient, log: (m: strin
       if (!/already exists/.test(e.message)) throw e;
     });
   }
+  return { networks, groups };
+}
+
+type Instance = LabSpec['instances'][number];
+
+/** The instance's i-th port (eth<i>), bound to its host, through the API; an existing one (by name) is kept. */
+export async function createPort(client: NeutronClient, built: LabObjects, inst: Instance, i: number): Promise<string> {
+  const nic = inst.ports[i];
+  const net = built.networks.get(nic.network);
+  if (!net) throw new Error(`instance ${inst.name}: unknown network ${nic.network}`);
+  const name = portName(inst.name, i);
+  return ensure(client, 'ports', name, async () => (await client.call('POST', 'ports', {
+    port: {
+      name, network_id: net.id, fixed_ips: [{ ip_address: nic.ip }], device_id: inst.name, device_owner: 'compute:lab',
+      'binding:host_id': inst.host, port_security_enabled: nic.port_security,
+      ...(nic.port_security ? { security_groups: nic.groups.map((g) => built.groups.get(g) ?? g), allowed_address_pairs: nic.pairs.map((ip_address) => ({ ip_address })) } : {}),
+    },
+  })).port.id);
+}
+
+export async function labUp(spec: LabSpec, client: NeutronClient, log: (m: string) => void): Promise<void> {
+  const built = await createNetworksAndGroups(spec, client);
   log(`lab ${spec.name}: ${spec.networks.length} networks, ${spec.groups.length} groups`);
-  buildExternals(spec, networks);
+  buildExternals(spec, built.networks);
   for (const inst of spec.instances) {
     for (const [i, nic] of inst.ports.entries()) {
-      const net = networks.get(nic.network);
-      if (!net) throw new Error(`instance ${inst.name}: unknown network ${nic.network}`);
-      const name = portName(inst.name, i);
-      const id = await ensure(client, 'ports', name, async () => (await client.call('POST', 'ports', {
-        port: {
-          name, network_id: net.id, fixed_ips: [{ ip_address: nic.ip }], device_id: inst.name, device_owner: 'compute:lab',
-          'binding:host_id': inst.host, port_security_enabled: nic.port_security,
-          ...(nic.port_security ? { security_groups: nic.groups.map((g) => groups.get(g) ?? g), allowed_address_pairs: nic.pairs.map((ip_address) => ({ ip_address })) } : {}),
-        },
-      })).port.id);
+      const id = await createPort(client, built, inst, i);
       const port = (await client.call('GET', `ports/${id}`)).port;
       await portEnforced(inst.host, id);
-      plugInstance(nodeNamespace(inst.host), inst.name, { ...port, addresses: [`${nic.ip}/${net.prefixlen}`] }, `eth${i}`);
+      plugInstance(nodeNamespace(inst.host), inst.name, { ...port, addresses: [`${nic.ip}/${built.networks.get(nic.network)!.prefixlen}`] }, `eth${i}`);
     }
     const vm = instanceNamespace(inst.name);
     const dir = instanceDir(spec, inst.name);

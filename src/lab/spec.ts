@@ -1,6 +1,8 @@
 /** The lab file: a topology to build through the API and plug into compute-node namespaces. */
+import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { repoPath } from './paths.js';
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,11}$/, 'lower-case letters, digits and "-", at most 12 characters');
 
@@ -64,4 +66,10 @@ export function parseLab(text: string, file: string): LabSpec {
     throw new Error(`${file}: ${i.path.join('.') || '(top)'}: ${i.message}`);
   }
   return res.data;
+}
+
+/** A lab shipped in labs/, by name. */
+export function loadLab(name: string): LabSpec {
+  const file = repoPath('labs', `${name}.yaml`);
+  return parseLab(readFileSync(file, 'utf8'), file);
 }

@@ -3,6 +3,7 @@ import { useCallback, useMemo, useState } from 'preact/hooks';
 import { BACKEND_SEMANTICS, isNeutronBackend, NEUTRON_BACKENDS, type NeutronBackend } from '../../src/policy/neutron-backends.js';
 import { Api } from './api.js';
 import { CloudIndex } from './cloud-index.js';
+import { startsOpen } from './graph/clusters.js';
 import { graphElements, type Ref } from './graph/elements.js';
 import { marksOf } from './graph/marks.js';
 import { type StreamState, useLiveData, useStream } from './live.js';
@@ -13,6 +14,7 @@ import { FindingsView } from './views/Findings.js';
 import { GraphView } from './views/GraphView.js';
 import { Login } from './views/Login.js';
 import { MigrationView } from './views/Migration.js';
+import { ApiContext } from './views/ProvenFixes.js';
 import { emptyReach, type ReachForm, reachForm, ReachView } from './views/Reach.js';
 import { panelId, tabId, Tabs } from './views/Tabs.js';
 
@@ -55,25 +57,31 @@ function Console({ session, logout }: { session: Session; logout: (why?: string)
   // A new client refetches the findings and the views' answers
   const [backend, setBackend] = useState<NeutronBackend>();
   const api = useMemo(() => new Api(session.token, backend), [session, backend]);
-  const data = useLiveData(api, () => logout('Your session has ended: log in again.'));
+  const data = useLiveData(api, () => logout(session.readOnly ? 'This console\'s server has stopped or restarted: open the URL `portsec console` printed.' : 'Your session has ended: log in again.'));
   const [tab, setTab] = useState<Tab>('graph');
   const [selected, setSelected] = useState<Ref>();
   const [opened, setOpened] = useState<ReadonlySet<string>>(new Set());
   const [reach, setReach] = useState<ReachForm>(emptyReach);
   const [exposureFilter, setExposureFilter] = useState('');
+  /** the finding a link asked for, shown in the Findings tab */
+  const [focusFinding, setFocusFinding] = useState<string>();
 
   const index = useMemo(() => data.cloud && new CloudIndex(data.cloud), [data.cloud]);
   const marks = useMemo(() => marksOf(data.findings), [data.findings]);
   const elements = useMemo(() => {
     if (!index) return undefined;
     const appearances = index.cloud.ports.reduce((n, p) => n + p.security_groups.length, 0);
-    return graphElements({ cloud: index.cloud, members: index.members, edges: index.edges.values(), marks, expanded: (g) => appearances <= EXPAND_ALL || opened.has(g) });
+    return graphElements({
+      cloud: index.cloud, members: index.members, edges: index.edges.values(), marks, short: (id) => index.shortName(id), clusters: index.clusters,
+      expanded: (g) => appearances <= EXPAND_ALL || opened.has(g), open: (node) => opened.has(node) || (!!index.clusters && startsOpen(index.clusters, node)),
+    });
   }, [index, marks, opened]);
 
+  // what a selection lives in opens: its groups, and in a large cloud their cluster and project
   const select = useCallback((r: Ref | undefined) => {
     setSelected(r);
-    const groups = r && index ? index.groupsOf(r) : [];
-    if (groups.some((g) => !opened.has(g))) setOpened(new Set([...opened, ...groups]));
+    const inside = r && index ? [...index.groupsOf(r), ...index.containersOf(r)] : [];
+    if (inside.some((g) => !opened.has(g))) setOpened(new Set([...opened, ...inside]));
   }, [index, opened]);
 
   const act: DetailActions = {
@@ -88,6 +96,10 @@ function Console({ session, logout }: { session: Session; logout: (why?: string)
     traceFrom: (src) => {
       setReach({ ...reach, src });
       setTab('reach');
+    },
+    finding: (id) => {
+      setFocusFinding(id);
+      setTab('findings');
     },
     exposureOf: (port) => {
       setExposureFilter(port);
@@ -105,10 +117,11 @@ function Console({ session, logout }: { session: Session; logout: (why?: string)
   const panel = (id: Tab) => ({ role: 'tabpanel' as const, id: panelId(id), 'aria-labelledby': tabId(id), hidden: tab !== id, class: `panel panel-${id}` });
 
   return (
+    <ApiContext.Provider value={api}>
     <div class="console">
       <header class="top">
         <h1>portsec console</h1>
-        <span class="who">{session.user} · project {session.project}{session.isAdmin ? ' (admin: all projects)' : ''}</span>
+        <span class="who">{session.readOnly ? `read-only · ${session.project}` : `${session.user} · project ${session.project}${session.isAdmin ? ' (admin: all projects)' : ''}`}</span>
         <label class="backend">Firewall
           <select name="backend" value={backend ?? PER_PORT} onChange={(e) => setBackend(isNeutronBackend(e.currentTarget.value) ? e.currentTarget.value : undefined)}>
             <option value={PER_PORT}>as the cloud runs it (per port)</option>
@@ -116,7 +129,7 @@ function Console({ session, logout }: { session: Session; logout: (why?: string)
           </select>
         </label>
         <StreamStatus state={data.stream} updatedAt={data.updatedAt} />
-        <button type="button" onClick={() => logout()}>Log out</button>
+        {!session.readOnly && <button type="button" onClick={() => logout()}>Log out</button>}
       </header>
       {data.error && <p class="error banner" role="alert">{data.error}</p>}
       {data.analysisError && <p class="error banner" role="alert">The analyzer did not answer ({data.analysisError}): the graph shows no findings.</p>}
@@ -127,11 +140,11 @@ function Console({ session, logout }: { session: Session; logout: (why?: string)
           <GraphView index={index} marks={marks} findings={data.findings} elements={elements} selected={selected} act={act} select={select}
             visible={tab === 'graph'} onReady={() => performance.mark('portsec:graph')} />
         </div>
-        {index && tab === 'findings' && <div {...panel('findings')}><FindingsView findings={data.findings} error={data.analysisError} index={index} nav={act} /></div>}
-        {index && tab === 'reach' && <div {...panel('reach')}><ReachView api={api} index={index} nav={act} form={reach} setForm={setReach} /></div>}
+        {index && tab === 'findings' && <div {...panel('findings')}><FindingsView findings={data.findings} error={data.analysisError} index={index} nav={act} focus={focusFinding} /></div>}
+        {index && tab === 'reach' && <div {...panel('reach')}><ReachView api={api} index={index} marks={marks} nav={act} form={reach} setForm={setReach} /></div>}
         {index && tab === 'exposure' && (
           <div {...panel('exposure')}>
-            <ExposureView api={api} index={index} nav={act} version={data.version} filter={exposureFilter} setFilter={setExposureFilter} />
+            <ExposureView api={api} index={index} marks={marks} nav={act} version={data.version} filter={exposureFilter} setFilter={setExposureFilter} />
           </div>
         )}
         {index && tab === 'migration' && <div {...panel('migration')}><MigrationView api={api} index={index} nav={act} version={data.version} trace={(flow) => {
@@ -140,5 +153,6 @@ function Console({ session, logout }: { session: Session; logout: (why?: string)
         }} /></div>}
       </main>
     </div>
+    </ApiContext.Provider>
   );
 }

@@ -2,6 +2,13 @@
 import type { DiffRow, ExposureRow, Finding, ReachAnswer, ReachQuery } from '../../src/analysis/answers.js';
 import type { NeutronBackend } from '../../src/policy/neutron-backends.js';
 import type { ConsoleCloud } from '../../src/api/console-cloud.js';
+import type { Fix } from '../../src/analysis/fix/types.js';
+
+/** A finding's fixes, each proven on the snapshot: those offered, and those refused with why. */
+export interface ProvenFixes {
+  offered: Fix[];
+  refused: { fix: Fix; why: string }[];
+}
 import type { Cloud } from './neutron.js';
 
 /** An API call that did not succeed; 401 means the session is over. */
@@ -46,6 +53,16 @@ export class Api {
 
   async findings(): Promise<Finding[]> {
     return (await this.call<{ findings: Finding[] }>('GET', `/analysis/v1/findings${this.backendQuery('?')}`)).findings;
+  }
+
+  /** The finding's proven fixes; undefined where the server proves none (a server without the route answers 404). */
+  async fixes(findingId: string): Promise<ProvenFixes | undefined> {
+    try {
+      return await this.call<ProvenFixes>('GET', `/analysis/v1/findings/${encodeURIComponent(findingId)}/fixes${this.backendQuery('?')}`);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) return undefined;
+      throw e;
+    }
   }
 
   canReach(q: ReachQuery): Promise<ReachAnswer> {

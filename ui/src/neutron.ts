@@ -35,3 +35,29 @@ export function mostRunBackend(ports: readonly Port[]): NeutronBackend {
   const best = NEUTRON_BACKENDS.reduce((a, b) => (count(b) > count(a) ? b : a));
   return count(best) > 0 ? best : DEFAULT_NEUTRON_BACKEND;
 }
+
+/**
+ * Names as drawn: at most `max` characters, a long one cut in the middle (a
+ * cloud's names share prefixes, "prod-eu-west-web-…", and differ at the end);
+ * names that still come out alike get the start of their id.
+ */
+export function shortNames(items: readonly { id: string; name: string }[], max: number): Map<string, string> {
+  const cut = (name: string) => {
+    if (name.length <= max) return name;
+    const head = Math.ceil((max - 1) * 0.5);
+    return `${name.slice(0, head)}…${name.slice(name.length - (max - 1 - head))}`;
+  };
+  const byShort = new Map<string, string[]>();
+  const out = new Map<string, string>();
+  for (const { id, name } of items) {
+    const s = cut(name || id.slice(0, 8));
+    out.set(id, s);
+    byShort.set(s, [...(byShort.get(s) ?? []), name]);
+  }
+  // only names that were cut alike are told apart: two groups both named "default" are the same name
+  for (const { id, name } of items) {
+    const s = out.get(id)!;
+    if (s !== name && new Set(byShort.get(s)).size > 1) out.set(id, `${cut(name).slice(0, max - 6)}… #${id.slice(0, 4)}`);
+  }
+  return out;
+}

@@ -1,4 +1,7 @@
-/** Login against the built-in Keystone; the token lives in sessionStorage (this browser tab only). */
+/**
+ * Login against the built-in Keystone, or the token `portsec console` put in the
+ * URL it printed; the token lives in sessionStorage (this browser tab only).
+ */
 
 export interface Session {
   token: string;
@@ -6,11 +9,27 @@ export interface Session {
   project: string;
   isAdmin: boolean;
   expiresAt: string;
+  /** `portsec console`: one snapshot, read-only, no login (what it was read from in `project`) */
+  readOnly?: boolean;
 }
 
 const KEY = 'portsec.session';
 
+/** The session of a URL `portsec console` printed (#token=…&source=…), taken out of the address bar. */
+function consoleSession(): Session | undefined {
+  const params = new URLSearchParams(location.hash.slice(1));
+  const token = params.get('token');
+  if (!token) return undefined;
+  history.replaceState(null, '', location.pathname + location.search);
+  // the console server's token lasts as long as the server
+  const session: Session = { token, user: 'read-only', project: params.get('source') ?? 'a snapshot', isAdmin: true, readOnly: true, expiresAt: '9999-12-31T00:00:00Z' };
+  sessionStorage.setItem(KEY, JSON.stringify(session));
+  return session;
+}
+
 export function savedSession(): Session | undefined {
+  const fromUrl = consoleSession();
+  if (fromUrl) return fromUrl;
   const raw = sessionStorage.getItem(KEY);
   if (!raw) return undefined;
   const s = JSON.parse(raw) as Session;

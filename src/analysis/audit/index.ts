@@ -5,6 +5,7 @@ import { type Cloud } from '../cloud.js';
 import { type NeutronBackend } from '../../policy/neutron-backends.js';
 import { adminPortFindings } from './admin-ports.js';
 import { nonIpDroppedFindings, statelessIgnoredFindings } from './backend-gaps.js';
+import { foldDerived } from './fold.js';
 import { emptyRemoteGroupFindings, shadowedFindings, unusedGroupFindings } from './group-hygiene.js';
 import { type AuditOptions, DEFAULT_AUDIT_OPTIONS } from './options.js';
 import { ovnPairFindings } from './ovn-pairs.js';
@@ -36,11 +37,12 @@ function backendOf(cloud: Cloud, f: Found): NeutronBackend {
   return port && cloud.ports.has(port.id) ? cloud.backendAt(port.id).backend : cloud.topology.options.backend;
 }
 
+/** Most severe first, each derived finding pointing at its root cause (foldDerived). */
 export function audit(cloud: Cloud, o: AuditOptions = DEFAULT_AUDIT_OPTIONS, onCheck?: (name: string, i: number, n: number) => void, only?: string[]): Finding[] {
   const names = Object.keys(CHECKS).filter((n) => !only || only.includes(n));
   const findings = names.flatMap((name, i) => {
     onCheck?.(name, i, names.length);
     return CHECKS[name](cloud, o);
   }).map((f): Finding => ({ ...f, id: findingId(f.check, f.objects.map((o) => `${o.type}:${o.id}`)), backend: f.backend ?? backendOf(cloud, f) }));
-  return findings.sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity));
+  return foldDerived(findings.sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity)));
 }

@@ -4,12 +4,18 @@ import { type NeutronBackend } from '../../policy/neutron-backends.js';
 import { fixLines } from './fix-text.js';
 import { type AuditBackend, auditBackendLines, backendLine, diffHeadline, diffSideSentences, headline, type Phrase, reachBackendLines, reachCommand, refLabel, stepSentences } from './explain.js';
 
-/** `backends`: each backend the run used (auditBackends); each finding then says the one it assumes. */
-export function markdown(findings: Finding[], source: string, backends: readonly AuditBackend[]): string {
+/**
+ * `backends`: each backend the run used (auditBackends); each finding then says the one it assumes.
+ * `summary`: what the report leaves out (the triage's lines).
+ */
+export function markdown(findings: Finding[], source: string, backends: readonly AuditBackend[], summary: readonly string[] = []): string {
   const out = [`# portsec audit`, '', `Source: ${source}`, '', ...auditBackendLines(backends).map(escape), '', '| Severity | Findings |', '|---|---|'];
   for (const s of SEVERITIES) out.push(`| ${s} | ${findings.filter((f) => f.severity === s).length} |`);
+  if (summary.length) out.push('', ...summary.map((l) => `- ${escape(l)}`));
   findings.forEach((f, i) => {
     out.push('', `## ${i + 1}. [${f.severity}] ${f.title}`, '', `Check: \`${f.check}\``, '', ...(f.backend ? [`Assumes ${escape(backendLine(f.backend))}`, ''] : []), '**Evidence**', '', ...f.evidence.map((e) => `- ${e}`));
+    if (f.derived) out.push('', `${f.derived.length} derived finding(s) follow from this root cause: ${f.derived.map((id) => `\`${id}\``).join(', ')}`);
+    if (f.rootCause) out.push('', `Follows from \`${f.rootCause}\``);
     if (f.backends) out.push('', '**Per backend**', '', ...Object.entries(f.backends).map(([b, t]) => `- ${b}: ${t}`));
     out.push('', '**Fix**', '', '```sh', ...fixLines(f), '```');
   });

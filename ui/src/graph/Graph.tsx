@@ -7,7 +7,7 @@
 import cytoscape, { type Collection, type Core, type ElementDefinition } from 'cytoscape';
 import { useEffect, useMemo, useRef } from 'preact/hooks';
 import { parseRef, type Ref, refKey } from './elements.js';
-import { graphStyle, GROUP } from './style.js';
+import { CLUSTER, graphStyle, GROUP } from './style.js';
 import { type Line, Underlay } from './underlay.js';
 
 /** fcose, loaded when a graph first needs it: a large graph never does, and its first view comes sooner without compiling it. */
@@ -27,6 +27,8 @@ const LARGE = 400;
 
 /** A large graph's grid cell, around a collapsed group, in model units. */
 const CELL = { w: GROUP.width + 40, h: GROUP.height + 42 };
+/** A clustered cloud's cell, around a collapsed cluster */
+const CLUSTER_CELL = { w: CLUSTER.width + 40, h: CLUSTER.height + 40 };
 const PADDING = 40;
 
 declare global {
@@ -69,28 +71,54 @@ function sync(cy: Core, defs: ElementDefinition[]): Collection {
 }
 
 /**
- * A large graph's first view: its groups in the cloud's order on a grid shaped
- * like the view, and the view fitted to the grid. Positions given with the
- * elements and a viewport worked out from the grid spare cytoscape a layout and
- * the bounding boxes of a thousand nodes.
+ * A large graph's first view: its groups (or a clustered cloud's clusters, the
+ * worst first) in the cloud's order on a grid shaped like the view, each
+ * project's clusters starting a row of their own, and the view fitted to the
+ * grid. Positions given with the elements and a viewport worked out from the
+ * grid spare cytoscape a layout and the bounding boxes of a thousand nodes.
  */
 function onGrid(cy: Core, defs: ElementDefinition[]): { defs: ElementDefinition[]; viewport: { zoom: number; pan: cytoscape.Position } } {
   const w = cy.width() || 1000;
   const h = cy.height() || 700;
-  const count = defs.filter((d) => d.group === 'nodes').length;
-  const cols = Math.max(1, Math.round(Math.sqrt((count * w * CELL.h) / (h * CELL.w))));
-  const rows = Math.ceil(count / cols);
-  let i = 0;
-  const placed = defs.map((d) => {
-    if (d.group !== 'nodes') return d;
-    const at = i++;
-    return { ...d, position: { x: (at % cols) * CELL.w, y: Math.floor(at / cols) * CELL.h } };
+  const clustered = defs.some((d) => isCluster(d));
+  const cell = clustered ? CLUSTER_CELL : CELL;
+  // what is placed: the clusters (inside their projects) or the groups; project boxes follow their clusters
+  const placed = defs.filter((d) => d.group === 'nodes' && (clustered ? isCluster(d) : true));
+  const rank = (d: ElementDefinition) => /\bfinding-red\b/.test(String(d.classes)) ? 0 : /\bfinding-amber\b/.test(String(d.classes)) ? 1 : 2;
+  const order = clustered ? [...placed].sort((a, b) => String(a.data.parent ?? '').localeCompare(String(b.data.parent ?? '')) || rank(a) - rank(b)) : placed;
+  const cols = Math.max(1, Math.round(Math.sqrt((placed.length * w * cell.h) / (h * cell.w))));
+  const at = new Map<string, cytoscape.Position>();
+  let row = 0;
+  let col = 0;
+  let parent: unknown;
+  for (const d of order) {
+    // a project's clusters start a row of their own, a row lower for its label
+    if (d.data.parent !== parent && at.size) {
+      row += col ? 2 : 1;
+      col = 0;
+    }
+    parent = d.data.parent;
+    at.set(d.data.id!, { x: col * cell.w, y: row * cell.h });
+    if (++col === cols) {
+      col = 0;
+      row++;
+    }
+  }
+  const rows = row + (col ? 1 : 0);
+  const out = defs.map((d) => {
+    const p = at.get(d.data.id!);
+    return p ? { ...d, position: p } : d;
   });
-  const zoom = Math.min(cy.maxZoom(), Math.max(cy.minZoom(), Math.min((w - 2 * PADDING) / (cols * CELL.w), (h - 2 * PADDING) / (rows * CELL.h))));
+  const zoom = Math.min(cy.maxZoom(), Math.max(cy.minZoom(), Math.min((w - 2 * PADDING) / (cols * cell.w), (h - 2 * PADDING) / (rows * cell.h))));
   // the grid's middle in the view's middle
-  const pan = { x: w / 2 - (zoom * (cols - 1) * CELL.w) / 2, y: h / 2 - (zoom * (rows - 1) * CELL.h) / 2 };
-  return { defs: placed, viewport: { zoom, pan } };
+  const pan = { x: w / 2 - (zoom * (cols - 1) * cell.w) / 2, y: h / 2 - (zoom * (rows - 1) * cell.h) / 2 };
+  return { defs: out, viewport: { zoom, pan } };
 }
+
+const isCluster = (d: ElementDefinition) => /\bcluster\b/.test(String(d.classes ?? ''));
+
+/** Whether the first view can be a grid: nothing inside anything, but clusters inside their projects. */
+const gridable = (defs: ElementDefinition[]) => defs.every((d) => d.group !== 'nodes' || !d.data.parent || isCluster(d));
 
 async function layoutAll(cy: Core, first: boolean): Promise<void> {
   const large = cy.nodes().length > LARGE;
@@ -130,7 +158,11 @@ function opening(cy: Core, defs: ElementDefinition[]): Map<string, cytoscape.Pos
   return at;
 }
 
-/** A large graph's newcomers: an expanded group's ports in a grid where the group stood, new groups in a row below. */
+/**
+ * A large graph's newcomers: an expanded group's ports in a grid where the group
+ * stood; new groups, and an opened cluster's or project's, in a grid below the
+ * rest (a cluster's hundreds of groups where it stood would cover its neighbours).
+ */
 function placeLocally(cy: Core, added: Collection, before: Map<string, cytoscape.Position>): void {
   const byParent = new Map<string, Collection>();
   for (const n of added.nodes().toArray()) {
@@ -140,8 +172,9 @@ function placeLocally(cy: Core, added: Collection, before: Map<string, cytoscape
   }
   for (const [parent, nodes] of byParent) {
     const cols = Math.ceil(Math.sqrt(nodes.length));
-    // the box of a thousand nodes is costly: only new groups need it
-    const box = parent ? undefined : cy.nodes().difference(added).boundingBox();
+    const container = parent ? cy.getElementById(parent) : undefined;
+    // the box of a thousand nodes is costly: only newcomers placed below the rest need it
+    const box = container && !container.is('.cluster, .project') ? undefined : cy.nodes().difference(added).difference(container ?? cy.collection()).boundingBox();
     const at = box ? { x: box.x1 + (cols * 170) / 2, y: box.y2 + 120 } : before.get(parent) ?? { x: 0, y: 0 };
     const w = cols * 170;
     const h = Math.ceil(nodes.length / cols) * 80;
@@ -209,9 +242,20 @@ export function Graph({ elements, selected, onSelect, onReady, label, visible }:
       const line = underlay.hit(e.position);
       handlers.current.onSelect(line && parseRef(line.ref));
     });
-    cy.on('tap', 'node, edge', (e) => handlers.current.onSelect(parseRef(e.target.data('ref'))));
-    cy.on('mouseover', 'node, edge', (e) => title(String(e.target.data('label'))));
-    cy.on('mouseout', 'node, edge', () => title(''));
+    // an open cluster or group is a box around others: a reference drawn across it is picked before the box
+    cy.on('tap', 'node, edge', (e) => {
+      const line = e.target.isNode() && e.target.isParent() ? underlay.hit(e.position) : undefined;
+      handlers.current.onSelect(parseRef(line?.ref ?? e.target.data('ref')));
+    });
+    // the full name on hover (labels cut long names); a quiet edge shows its label while hovered
+    cy.on('mouseover', 'node, edge', (e) => {
+      title(String(e.target.data('title') ?? e.target.data('label')));
+      e.target.addClass('hover');
+    });
+    cy.on('mouseout', 'node, edge', (e) => {
+      title('');
+      e.target.removeClass('hover');
+    });
     cy.on('mousemove', (e) => {
       if (e.target === cy) title(underlay.hit(e.position)?.label ?? '');
     });
@@ -231,7 +275,7 @@ export function Graph({ elements, selected, onSelect, onReady, label, visible }:
     const before = opening(cy, view.drawn);
     const first = !laidOut.current;
     // a thousand groups, none of them open: a grid of known cells (open ones, compound nodes, need the grid layout's measuring)
-    const grid = first && view.large && !view.drawn.some((d) => d.data.parent) ? onGrid(cy, view.drawn) : undefined;
+    const grid = first && (view.large || view.drawn.some(isCluster)) && gridable(view.drawn) ? onGrid(cy, view.drawn) : undefined;
     const added = sync(cy, grid?.defs ?? view.drawn);
     underlayRef.current!.set(view.lines);
     if (added.empty() && laidOut.current) return;

@@ -26,3 +26,27 @@ export function drawnSeverity(s: Severity | undefined): 'red' | 'amber' | undefi
   if (s === 'critical' || s === 'high') return 'red';
   return s === 'medium' ? 'amber' : undefined;
 }
+
+/**
+ * Checks whose finding is an ALLOW the rules' authors did not write: a member
+ * address that widens what a rule naming its group admits (a wide pair, a
+ * stale member, a shared wildcard). A rule such a finding names admits what it
+ * does only through the finding.
+ */
+const WIDENING = new Set(['wide-pair-in-remote-group', 'wide-pair-in-default-group', 'wide-pair-pinned-to-mac', 'stale-members', 'ovs-shared-wildcard-member']);
+
+export const isWidening = (f: Finding): boolean => WIDENING.has(f.check);
+
+/** The worst of the findings through which a rule they name admits more than written, if any. */
+export function throughFinding(findings: Finding[] | undefined): Finding | undefined {
+  return worst(findings?.filter(isWidening));
+}
+
+/**
+ * The finding through which a remote-group rule matched a member's allowed-address
+ * pair: a widening finding naming both the rule and the member's port.
+ */
+export function memberThrough(marks: Marks, rule: { kind: string; rule?: { id: string } }, member: { port: { id: string }; via: string } | undefined): Finding | undefined {
+  if (!member || member.via !== 'allowed-address-pair' || rule.kind !== 'group' || !rule.rule) return undefined;
+  return throughFinding(marks.get(rule.rule.id)?.filter((f) => f.objects.some((o) => o.id === member.port.id)));
+}

@@ -10,6 +10,8 @@ const FOCUS = '#0550ae';
 
 /** A collapsed group's box, in model units (the grid and the underlay's loops are laid out around it). */
 export const GROUP = { width: 150, height: 48 };
+/** A collapsed cluster's box, in model units */
+export const CLUSTER = { width: 300, height: 120 };
 
 const widthStyles: StylesheetJson = (Object.keys(WIDTHS) as Width[]).map((w) => ({
   selector: `node.width-${w}`,
@@ -83,6 +85,26 @@ export const graphStyle: StylesheetJson = [
       'text-background-padding': '2px',
       'min-zoomed-font-size': 8,
     },
+  },
+  {
+    // labels along their edge, lifted off the line, so that crossing edges' labels do not sit on one another
+    selector: 'edge[label]',
+    style: { 'text-rotation': 'autorotate', 'text-margin-y': -10, 'text-max-width': '180px' },
+  },
+  // many edges: labelled only when selected or hovered
+  { selector: 'edge.quiet', style: { label: '' } },
+  { selector: 'edge.quiet:selected, edge.quiet.hover', style: { label: 'data(label)', 'z-index': 10 } },
+  // an ALLOW that exists only through a finding: dashed, on top
+  { selector: 'edge.through-finding', style: { 'line-style': 'dashed', 'line-dash-pattern': [8, 4], 'z-index': 5 } },
+  {
+    // a large cloud's clusters and projects: labelled boxes that open when selected
+    selector: 'node.cluster.collapsed, node.project.collapsed',
+    // large type: a thousand groups' clusters are drawn small, and their labels must still read
+    style: { ...CLUSTER, 'font-size': 22, 'text-valign': 'center', 'text-max-width': '290px', 'border-width': 3, 'background-color': '#f6f8fa', 'min-zoomed-font-size': 5 },
+  },
+  {
+    selector: 'node.cluster.expanded, node.project.expanded',
+    style: { 'background-color': '#fbfcfd', 'border-style': 'dashed', 'font-size': 24, 'font-weight': 'bold', 'text-valign': 'top', 'text-margin-y': -4, padding: '18px', 'min-zoomed-font-size': 5 },
   },
   {
     // a group naming itself (the default group does): a loop wide enough to leave the node

@@ -2,9 +2,9 @@
 import type { Finding } from '../../../src/analysis/answers.js';
 import type { CloudIndex } from '../cloud-index.js';
 import type { Ref } from '../graph/elements.js';
-import type { Marks } from '../graph/marks.js';
+import { type Marks, throughFinding, worst } from '../graph/marks.js';
 import { groupLabel, portLabel, ruleService, type SecurityGroupRule } from '../neutron.js';
-import { type Navigate, PairChip } from './common.js';
+import { type Navigate, PairChip, SeverityChip, Through } from './common.js';
 import { FindingCard } from './Findings.js';
 
 export interface DetailActions extends Navigate {
@@ -23,19 +23,48 @@ function remote(index: CloudIndex, r: SecurityGroupRule, nav: Navigate) {
   return r.remote_ip_prefix ? <PairChip address={r.remote_ip_prefix} /> : <span>anywhere</span>;
 }
 
-function Rules({ rules, index, nav }: { rules: SecurityGroupRule[]; index: CloudIndex; nav: Navigate }) {
+function Rules({ rules, index, marks, nav }: { rules: SecurityGroupRule[]; index: CloudIndex; marks: Marks; nav: Navigate }) {
   if (!rules.length) return <p>No rules.</p>;
   return (
     <table class="rules">
       <thead><tr><th scope="col">Dir</th><th scope="col">Type</th><th scope="col">Service</th><th scope="col">Remote</th></tr></thead>
       <tbody>
-        {rules.map((r) => (
-          <tr key={r.id}>
-            <td>{r.direction}</td><td>{r.ethertype}</td><td>{ruleService(r)}</td><td>{remote(index, r, nav)}</td>
-          </tr>
-        ))}
+        {rules.map((r) => {
+          const through = throughFinding(marks.get(r.id));
+          return (
+            <tr key={r.id} class={through ? 'through-finding' : undefined}>
+              <td>{r.direction}</td><td>{r.ethertype}</td><td>{ruleService(r)}</td>
+              <td>{remote(index, r, nav)}<Through finding={through} nav={nav} /></td>
+            </tr>
+          );
+        })}
       </tbody>
     </table>
+  );
+}
+
+/** A cluster of a large cloud: its groups (each a way into the graph), and what is found there. */
+function ClusterDetails({ title, groups, index, marks, act }: { title: string; groups: string[]; index: CloudIndex; marks: Marks; act: DetailActions }) {
+  const ports = new Set(groups.flatMap((g) => (index.members.get(g) ?? []).map((p) => p.id)));
+  const findings = [...new Set([...groups, ...ports].flatMap((id) => marks.get(id) ?? []))];
+  return (
+    <div class="details">
+      <h2>{title}</h2>
+      <p>{groups.length} groups, {ports.size} ports{findings.length ? `, ${findings.length} findings` : ''}.</p>
+      <ul class="members">
+        {groups.slice(0, 200).map((id) => {
+          const top = worst([...(marks.get(id) ?? []), ...(index.members.get(id) ?? []).flatMap((p) => marks.get(p.id) ?? [])]);
+          return (
+            <li key={id}>
+              <button type="button" class="link" title={index.groupName(id)} onClick={() => act.show({ kind: 'group', id })}>{index.shortName(id)}</button>
+              {' '}{index.members.get(id)?.length ?? 0} ports {top && <SeverityChip severity={top.severity} />}
+            </li>
+          );
+        })}
+        {groups.length > 200 && <li>… and {groups.length - 200} more</li>}
+      </ul>
+      <Related findings={findings.slice(0, 10)} index={index} nav={act} />
+    </div>
   );
 }
 
@@ -59,7 +88,7 @@ export function Details({ selected, index, marks, act }: { selected: Ref; index:
         <h2>Group {groupLabel(g)}</h2>
         <p class="meta"><code>{g.id}</code>{g.description && ` — ${g.description}`}</p>
         <h3>Rules</h3>
-        <Rules rules={index.cloud.rules.filter((r) => r.security_group_id === g.id)} index={index} nav={act} />
+        <Rules rules={index.cloud.rules.filter((r) => r.security_group_id === g.id)} index={index} marks={marks} nav={act} />
         <h3>Members ({members.length})</h3>
         <ul class="members">
           {members.slice(0, 200).map((p) => (
@@ -103,6 +132,15 @@ export function Details({ selected, index, marks, act }: { selected: Ref; index:
       </div>
     );
   }
+  if (selected.kind === 'cluster') {
+    const c = index.clusters?.clusters.get(selected.id);
+    if (!c) return <p>The cluster is gone.</p>;
+    return <ClusterDetails title={`Cluster ${index.clusterName(c.id)}`} groups={c.groups} index={index} marks={marks} act={act} />;
+  }
+  if (selected.kind === 'project') {
+    const groups = index.cloud.groups.filter((g) => g.project_id === selected.id).map((g) => g.id);
+    return <ClusterDetails title={`Project ${selected.id}`} groups={groups} index={index} marks={marks} act={act} />;
+  }
   const e = index.edges.get(selected.id);
   if (!e) return <p>The reference is gone.</p>;
   const findings = [...new Set(e.rules.flatMap((r) => marks.get(r.id) ?? []))];
@@ -114,7 +152,8 @@ export function Details({ selected, index, marks, act }: { selected: Ref; index:
         {' '}to members of{' '}
         <button type="button" class="link" onClick={() => act.show({ kind: 'group', id: e.to })}>{index.groupName(e.to)}</button>,
         allowed by these rules (a member's allowed-address pairs count as its addresses):</p>
-      <Rules rules={e.rules} index={index} nav={act} />
+      <Through finding={throughFinding(findings)} nav={act} />
+      <Rules rules={e.rules} index={index} marks={marks} nav={act} />
       <Related findings={findings} index={index} nav={act} />
     </div>
   );

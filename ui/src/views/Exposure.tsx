@@ -4,13 +4,14 @@ import type { ExposureRow } from '../../../src/analysis/answers.js';
 import { type Api, ApiError } from '../api.js';
 import type { CloudIndex } from '../cloud-index.js';
 import { sourcePhrase } from '../../../src/analysis/report/explain.js';
-import { BackendBadge, type Navigate, ObjectLink, PairChip, Sentence } from './common.js';
+import { type Marks, memberThrough } from '../graph/marks.js';
+import { BackendBadge, type Navigate, ObjectLink, PairChip, Sentence, Through } from './common.js';
 
 /** A table of tens of thousands of rows helps nobody and stalls the page: the filter narrows it. */
 const MAX_ROWS = 500;
 
-export function ExposureView({ api, index, nav, version, filter, setFilter }: {
-  api: Api; index: CloudIndex; nav: Navigate; version: number; filter: string; setFilter: (f: string) => void;
+export function ExposureView({ api, index, marks, nav, version, filter, setFilter }: {
+  api: Api; index: CloudIndex; marks: Marks; nav: Navigate; version: number; filter: string; setFilter: (f: string) => void;
 }) {
   const [rows, setRows] = useState<ExposureRow[]>();
   const [error, setError] = useState<string>();
@@ -49,7 +50,7 @@ export function ExposureView({ api, index, nav, version, filter, setFilter }: {
                 <td>{r.ethertype}</td>
                 <td>{r.protocol}{r.ports === 'any' ? '' : `/${r.ports}`}</td>
                 <td>{r.sources.map((s) => <PairChip key={s} address={s} />)}</td>
-                <td><ul class="origins">{r.origins.map((o, i) => <li key={i}><code>{o.cidr}</code> <Sentence phrase={sourcePhrase(o)} index={index} nav={nav} /></li>)}</ul></td>
+                <td><ul class="origins">{r.origins.map((o, i) => <li key={i}><code>{o.cidr}</code> <Sentence phrase={sourcePhrase(o)} index={index} nav={nav} />{o.from.kind === 'member' && <Through finding={memberThrough(marks, o.from.rule, o.from.member)} nav={nav} />}</li>)}</ul></td>
                 <td><BackendBadge backend={r.backend} /></td>
               </tr>
             ))}

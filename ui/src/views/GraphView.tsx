@@ -14,7 +14,8 @@ import { type Width, WIDTHS } from '../graph/pairs.js';
 import { groupLabel, portLabel } from '../neutron.js';
 import { SeverityChip } from './common.js';
 import { type DetailActions, Details } from './Details.js';
-import { FindingCard } from './Findings.js';
+import { CauseCard } from './Findings.js';
+import { rootCauses } from '../root-causes.js';
 import type { Finding } from '../../../src/analysis/answers.js';
 
 /**
@@ -52,7 +53,7 @@ function GroupList({ index, marks, selected, act }: { index: CloudIndex; marks: 
           return (
             <li key={g.id}>
               <button type="button" class="item" aria-current={current ? 'true' : undefined} onClick={() => act.show({ kind: 'group', id: g.id })}>
-                <span class="name">{groupLabel(g)}</span>
+                <span class="name" title={groupLabel(g)}>{index.shortName(g.id)}</span>
                 <span class="hint">{members.length} port{members.length === 1 ? '' : 's'}</span>
                 {top && <SeverityChip severity={top.severity} />}
               </button>
@@ -62,7 +63,7 @@ function GroupList({ index, marks, selected, act }: { index: CloudIndex; marks: 
                     <li key={p.id}>
                       <button type="button" class="item" aria-current={selected?.kind === 'port' && selected.id === p.id ? 'true' : undefined}
                         onClick={() => act.show({ kind: 'port', id: p.id })}>
-                        <span class="name">{portLabel(p)}</span>
+                        <span class="name" title={portLabel(p)}>{index.shortName(p.id)}</span>
                         {p.allowed_address_pairs.length > 0 && <span class="hint">{p.allowed_address_pairs.length} pair{p.allowed_address_pairs.length === 1 ? '' : 's'}</span>}
                         {marks.get(p.id) && <SeverityChip severity={worst(marks.get(p.id))!.severity} />}
                       </button>
@@ -107,15 +108,16 @@ export interface GraphViewProps {
   visible: boolean;
 }
 
-/** With nothing selected, the findings the graph draws. */
+/** With nothing selected, the root causes of the findings the graph draws, the worst first. */
 function DrawnFindings({ findings, index, act }: { findings: Finding[]; index: CloudIndex; act: DetailActions }) {
-  const drawn = findings.filter((f) => drawnSeverity(f.severity));
+  const causes = useMemo(() => rootCauses(findings.filter((f) => drawnSeverity(f.severity))), [findings]);
   return (
     <>
       <h2>Findings on the graph</h2>
-      {drawn.length === 0 ? <p class="ok-note">Nothing drawn in red or amber: no critical, high or medium findings.</p>
-        : drawn.slice(0, BESIDE).map((f, i) => <FindingCard key={`${f.check}:${i}`} finding={f} index={index} nav={act} />)}
-      {drawn.length > BESIDE && <p>… {drawn.length - BESIDE} more in the Findings tab.</p>}
+      {causes.length === 0 ? <p class="ok-note">Nothing drawn in red or amber: no critical, high or medium findings.</p>
+        : <p class="hint">{causes.length} root cause{causes.length === 1 ? '' : 's'}, the worst first:</p>}
+      {causes.slice(0, BESIDE).map((c) => <CauseCard key={c.key} cause={c} index={index} nav={act} />)}
+      {causes.length > BESIDE && <p>… {causes.length - BESIDE} more root causes in the Findings tab.</p>}
       <p class="hint">Select a group, port or reference (in the graph or the list) to see its rules, members and pairs.</p>
     </>
   );

@@ -4,7 +4,8 @@ import type { ReachAnswer, ReachQuery, ReachStep } from '../../../src/analysis/a
 import { headline, stepSentences } from '../../../src/analysis/report/explain.js';
 import type { Api } from '../api.js';
 import type { CloudIndex } from '../cloud-index.js';
-import { BackendBadge, CopyButton, type Navigate, ObjectLink, Sentence } from './common.js';
+import { type Marks, memberThrough } from '../graph/marks.js';
+import { BackendBadge, CopyButton, type Navigate, ObjectLink, Sentence, Through } from './common.js';
 
 const STAGES: Record<ReachStep['stage'], string> = {
   entry: 'Entry',
@@ -45,21 +46,27 @@ function Assumed({ answer, index, nav }: { answer: ReachAnswer; index: CloudInde
   );
 }
 
-function Steps({ answer, index, nav }: { answer: ReachAnswer; index: CloudIndex; nav: Navigate }) {
+/** The finding through which a filtering step's rule matched (a member's wide pair), if any. */
+function stepThrough(s: ReachStep, marks: Marks) {
+  if (s.stage !== 'ingress' && s.stage !== 'egress') return undefined;
+  return s.by === 'rule' ? memberThrough(marks, s.rule.origin, s.member) : undefined;
+}
+
+function Steps({ answer, index, marks, nav }: { answer: ReachAnswer; index: CloudIndex; marks: Marks; nav: Navigate }) {
   return (
     <ol class="steps">
       {answer.steps.map((s, i) => (
         <li key={i} class={s.ok ? 'step ok' : 'step blocked'} data-stage={s.stage}>
           <span class="step-state">{s.ok ? '✓ ok' : '✗ blocked'}</span>
           <span class="step-stage">{STAGES[s.stage] ?? s.stage}</span>
-          <span class="step-text">{stepSentences(s).map((p, k) => <Sentence key={k} phrase={p} index={index} nav={nav} />)}</span>
+          <span class="step-text">{stepSentences(s).map((p, k) => <Sentence key={k} phrase={p} index={index} nav={nav} />)}<Through finding={stepThrough(s, marks)} nav={nav} /></span>
         </li>
       ))}
     </ol>
   );
 }
 
-export function ReachView({ api, index, nav, form, setForm }: { api: Api; index: CloudIndex; nav: Navigate; form: ReachForm; setForm: (f: ReachForm) => void }) {
+export function ReachView({ api, index, marks, nav, form, setForm }: { api: Api; index: CloudIndex; marks: Marks; nav: Navigate; form: ReachForm; setForm: (f: ReachForm) => void }) {
   const [answer, setAnswer] = useState<ReachAnswer>();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
@@ -120,7 +127,7 @@ export function ReachView({ api, index, nav, form, setForm }: { api: Api; index:
               {headline(answer)}
             </p>
             <Assumed answer={answer} index={index} nav={nav} />
-            <Steps answer={answer} index={index} nav={nav} />
+            <Steps answer={answer} index={index} marks={marks} nav={nav} />
             {answer.changes.length > 0 && (
               <div class="changes">
                 <h3>To allow it, change</h3>

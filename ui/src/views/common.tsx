@@ -1,6 +1,6 @@
 /** Small pieces the views share: severity chips, backend badges, copy buttons, links from analyzer objects into the graph. */
 import { useState } from 'preact/hooks';
-import type { AssumedBackend, ObjectRef, Severity } from '../../../src/analysis/answers.js';
+import type { AssumedBackend, Finding, ObjectRef, Severity } from '../../../src/analysis/answers.js';
 import { BACKEND_SEMANTICS, type NeutronBackend } from '../../../src/policy/neutron-backends.js';
 import { type Phrase, refLabel } from '../../../src/analysis/report/explain.js';
 import type { CloudIndex } from '../cloud-index.js';
@@ -43,6 +43,8 @@ export function CopyButton({ text, what }: { text: string; what: string }) {
 export interface Navigate {
   /** selects an object in the graph (and switches to it) */
   show: (r: Ref) => void;
+  /** shows a finding in the Findings tab */
+  finding: (id: string) => void;
 }
 
 /** A link to the object in the graph; `text` names it inside a sentence (default: its kind and name). */
@@ -59,4 +61,15 @@ export function Sentence({ phrase, index, nav }: { phrase: Phrase; index: CloudI
 
 function defaultText(o: ObjectRef): string {
   return o.type === 'security_group_rule' ? `rule ${o.id.slice(0, 8)}` : `${o.type.replace(/_/g, ' ')} ${o.name ?? o.id.slice(0, 8)}`;
+}
+
+/** An ALLOW that exists only through a finding says so, and links to it. */
+export function Through({ finding, nav }: { finding: Finding | undefined; nav: Navigate }) {
+  if (!finding) return null;
+  return (
+    <div class="through" data-finding={finding.id}>
+      ⚠ allowed only through a finding:{' '}
+      <button type="button" class="link" onClick={() => nav.finding(finding.id)}>{finding.title}</button>
+    </div>
+  );
 }
