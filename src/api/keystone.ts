@@ -105,7 +105,22 @@ function scoped(p: Principal, scope: AuthRequest['scope']): Principal | undefine
   return project.name === p.projectName || project.id === p.projectId ? p : undefined;
 }
 
+/** Every project an account names, as Keystone shows a project. */
+function projects(o: KeystoneOptions, req: FastifyRequest) {
+  const names = [...new Set(o.accounts.list().map((a) => a.project_name))];
+  return names.map((name) => {
+    const id = idFor('project', name);
+    return { id, name, domain_id: DEFAULT_DOMAIN.id, description: '', enabled: true, is_domain: false, parent_id: DEFAULT_DOMAIN.id, tags: [], options: {}, links: { self: `${o.base(req)}/identity/v3/projects/${id}` } };
+  });
+}
+
 export function registerKeystone(app: FastifyInstance, o: KeystoneOptions): void {
+  /** The caller of an identity API, or undefined with a 401 sent */
+  const projectsCaller = async (req: FastifyRequest, reply: FastifyReply): Promise<Principal | undefined> => {
+    const caller = await o.tokens.check(String(req.headers['x-auth-token'] ?? ''));
+    if (!caller) void reply.code(401).send(KEYSTONE_401);
+    return caller?.principal;
+  };
   /** GET/HEAD/DELETE on a subject token: the caller's own token, or any token for an admin */
   const subject = async (req: FastifyRequest, reply: FastifyReply, action: string): Promise<IssuedToken | undefined> => {
     const caller = await o.tokens.check(String(req.headers['x-auth-token'] ?? ''));
@@ -147,6 +162,21 @@ export function registerKeystone(app: FastifyInstance, o: KeystoneOptions): void
       if (!await subject(req, reply, 'revoke_token')) return reply;
       await o.tokens.revoke(String(req.headers['x-subject-token']));
       return reply.code(204).send();
+    });
+    // the projects of the accounts, as `openstack … create --project NAME-OR-ID` looks one up: any for an admin, its own for a member
+    app.get<{ Params: { id: string } }>(`${prefix}/projects/:id`, async (req, reply) => {
+      const caller = await projectsCaller(req, reply);
+      if (!caller) return reply;
+      const project = projects(o, req).find((p) => p.id === req.params.id);
+      if (!project) return keystoneError(reply, 404, 'Not Found', `Could not find project: ${req.params.id}.`);
+      if (!caller.isAdmin && caller.projectId !== project.id) return keystoneError(reply, 403, 'Forbidden', 'You are not authorized to perform the requested action: identity:get_project.');
+      return { project };
+    });
+    app.get<{ Querystring: { name?: string } }>(`${prefix}/projects`, async (req, reply) => {
+      const caller = await projectsCaller(req, reply);
+      if (!caller) return reply;
+      if (!caller.isAdmin) return keystoneError(reply, 403, 'Forbidden', 'You are not authorized to perform the requested action: identity:list_projects.');
+      return { projects: projects(o, req).filter((p) => req.query.name === undefined || p.name === req.query.name), links: { self: `${o.base(req)}${prefix}/projects`, next: null, previous: null } };
     });
   }
   app.get('/identity', async (req, reply) => reply.code(300).send({ versions: { values: [version(o.base(req))] } }));
