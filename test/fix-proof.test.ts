@@ -117,8 +117,10 @@ function checkAll(name: string, s: Snapshot, build: Partial<CompileOptions>, flo
       expect(fixScript(fix.actions).join('\n'), label).not.toMatch(/<[^>]*>|# or/);
       const after = buildCloud(applyFix(s, fix.actions), build);
       const again = audit(after, O);
-      expect(again.map((x) => x.id), label).not.toContain(f.id);
-      expect(again.filter((x) => !findings.some((y) => y.id === x.id)).map((x) => x.id), label).toEqual([]);
+      // the same finding is the same id, or the same words when only what it names shrank (a rule or port fewer)
+      const same = (x: Finding, y: Finding) => x.id === y.id || (x.check === y.check && x.title === y.title);
+      expect(again.filter((x) => same(x, f)).map((x) => x.id), label).toEqual([]);
+      expect(again.filter((x) => !findings.some((y) => same(x, y))).map((x) => x.id), label).toEqual([]);
       if (!fix.restores?.length) expect(exposureNoWider(cloud, after), label).toEqual([]);
       flows.forEach((q, i) => {
         const was = before[i];

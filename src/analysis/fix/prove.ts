@@ -144,15 +144,18 @@ export function prove(cloud: Cloud, finding: Finding, candidate: Candidate, o: A
   const refreshed = new Set(candidate.actions.flatMap((a) => (a.op === 'refresh-members' ? [a.group] : [])));
   const after = buildCloud(snapshot, cloud.built, refreshedAgents(cloud, refreshed));
   const rows = diff(cloud, after, touched(cloud, snapshot));
+  // a finding's id hashes every object it names, the ports it opens included: one the fix only narrows keeps its words (check and title)
+  const words = (f: Finding) => `${f.check}\n${f.title}`;
   const ids = new Set(before.map((f) => f.id));
+  const known = new Set(before.map(words));
   const again = audit(after, o);
   return {
     proof: {
       closed: rows.filter((r) => r.from.verdict === 'ALLOW').map(flowOf),
       stayOpen: stillOpen(after, candidate),
       opened: rows.filter((r) => r.from.verdict === 'DENY').map(flowOf),
-      findingGone: !again.some((f) => f.id === finding.id),
-      newFindings: again.filter((f) => !ids.has(f.id)).map((f) => f.id),
+      findingGone: !again.some((f) => f.id === finding.id || words(f) === words(finding)),
+      newFindings: again.filter((f) => !ids.has(f.id) && !known.has(words(f))).map((f) => f.id),
     },
   };
 }
