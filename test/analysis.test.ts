@@ -106,6 +106,10 @@ describe.sequential('the seed pitfall, with the real openstack CLI', () => {
     const [finding] = (await audit('--check', 'wide-pair', '--fixes'));
     const [fix] = finding.fixes!;
     expect(fix.proof).toMatchObject({ opened: [], findingGone: true, newFindings: [] });
+    // the table: without --fixes the command that proves them, with it each fix's title, proof and script
+    expect((await portsec('audit', '--db', server.db, '--check', 'wide-pair')).stdout).toContain(`portsec fix ${finding.id}`);
+    const table = (await portsec('audit', '--db', server.db, '--check', 'wide-pair', '--fixes')).stdout;
+    for (const line of [`# 1. ${fix.title}`, `# proof: ${fix.proof.closed.length} flow class(es) closed, ${fix.proof.stayOpen.length} stay open, 0 opened`, ...fixScript(fix.actions)]) expect(table).toContain(line);
     await run('bash', ['-c', fixScript(fix.actions).join('\n')], { env });
     expect(await audit('--check', 'wide-pair')).toEqual([]);
     const a = await reach('200.200.200.200', 'proxy', 80);
@@ -185,6 +189,9 @@ describe.sequential('the other checks, the HTTP routes and the guard', () => {
     expect(missing.map((x) => x.objects[0].id)).toEqual([lb2.id]);
     // its fix, proven over HTTP: the VIP as lb2's pair, which opens only what the VIP's traffic restores
     const proven = (await api(server.url, 'GET', `/analysis/v1/findings/${missing[0].id}/fixes`, admin)).body as { offered: Fix[]; refused: unknown[] };
+    const attached = ((await api(server.url, 'GET', '/analysis/v1/findings?fixes=1', admin)).body.findings as Finding[]).find((x) => x.id === missing[0].id)!;
+    expect(attached.fixes).toEqual(proven.offered);
+    expect(f.every((x) => x.fixes === undefined)).toBe(true);
     expect(proven.offered.map((x) => x.actions)).toEqual([[{ op: 'set-port-pairs', port: lb2.id, pairs: [{ ip_address: '10.1.1.2' }] }]]);
     expect(proven.offered[0].proof).toMatchObject({ findingGone: true, newFindings: [] });
     expect(f.filter((x) => x.check === 'vip-without-vrrp').map((x) => x.title).sort()).toEqual(['VIP 10.1.1.3: v1 drops VRRP from v2', 'VIP 10.1.1.3: v2 drops VRRP from v1']);
