@@ -113,7 +113,11 @@ describe.sequential('the seed under each backend', () => {
     expect(checks(findings)).toEqual(['ovn-pair-not-member']);
     const [vip] = findings.filter((f) => f.check === 'ovn-pair-not-member');
     expect(vip.title).toBe('lb\'s allowed-address pair 10.10.10.100 is not a member of group ssh on ovn: rules naming ssh drop its traffic');
-    expect(vip.fix).toEqual([`openstack security group rule create --ingress --ethertype IPv4 --protocol tcp --dst-port 80:80 --remote-ip 10.10.10.100 ${proxyGroup}`]);
+    // without --fixes the audit proves nothing and names the command that does; with it, the pair's prefix beside proxy's rule, proven
+    expect(vip.fixes).toBeUndefined();
+    const proven = (JSON.parse((await portsec('audit', '--db', server.db, '-f', 'raw', '--backend', 'ovn', '--fixes')).stdout) as Finding[]).find((f) => f.id === vip.id)!;
+    expect(proven.fixes!.map((x) => x.actions)).toEqual([[{ op: 'create-rule', group: { id: proxyGroup }, rule: expect.objectContaining({ direction: 'ingress', protocol: 'tcp', port_range_min: 80, port_range_max: 80, remote_ip_prefix: '10.10.10.100', remote_group: null }) }]]);
+    expect(proven.fixes![0].proof).toMatchObject({ findingGone: true, newFindings: [] });
     const a = await reach('ovn', '200.200.200.200');
     expect([a.verdict, a.backend]).toEqual(['DENY', 'ovn']);
     expect(a.steps.find((s) => !s.ok)).toMatchObject({ stage: 'ingress', by: 'no-rule', port: { name: 'proxy' } });

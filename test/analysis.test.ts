@@ -14,6 +14,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { type Finding } from '../src/analysis/answers.js';
+import { fixScript } from '../src/analysis/fix/script.js';
+import { type Fix } from '../src/analysis/fix/types.js';
 import { type explained, type explainedExposure } from '../src/analysis/report/explain.js';
 import { api, as, portsec, type RunningServer, startServer } from './support/server.js';
 
@@ -101,23 +103,26 @@ describe.sequential('the seed pitfall, with the real openstack CLI', () => {
     expect(safe.verdict).toBe('DENY');
   });
 
-  test('the suggested fix, run with the openstack CLI, removes the finding; can-reach then says DENY with its reasons', async () => {
-    const [finding] = (await audit('--check', 'wide-pair'));
-    for (const command of finding.fix) {
-      const [tool, ...args] = command.match(/"[^"]*"|\S+/g)!.map((a) => a.replace(/^"|"$/g, ''));
-      expect(tool).toBe('openstack');
-      await run(tool, args, { env });
-    }
+  test('the proven fix, its script run with the openstack CLI, removes the finding; can-reach then says DENY with its reasons', async () => {
+    const [finding] = (await audit('--check', 'wide-pair', '--fixes'));
+    const [fix] = finding.fixes!;
+    expect(fix.proof).toMatchObject({ opened: [], findingGone: true, newFindings: [] });
+    // the table: without --fixes the command that proves them, with it each fix's title, proof and script
+    expect((await portsec('audit', '--db', server.db, '--check', 'wide-pair')).stdout).toContain(`portsec fix ${finding.id}`);
+    const table = (await portsec('audit', '--db', server.db, '--check', 'wide-pair', '--fixes')).stdout;
+    for (const line of [`# 1. ${fix.title}`, `# proof: ${fix.proof.closed.length} flow class(es) closed, ${fix.proof.stayOpen.length} stay open, 0 opened`, ...fixScript(fix.actions)]) expect(table).toContain(line);
+    await run('bash', ['-c', fixScript(fix.actions).join('\n')], { env });
     expect(await audit('--check', 'wide-pair')).toEqual([]);
     const a = await reach('200.200.200.200', 'proxy', 80);
     expect(a.verdict).toBe('DENY');
     expect(a.steps.find((s) => !s.ok)).toMatchObject({ stage: 'ingress', by: 'no-rule', port: { name: 'proxy' }, peer: '200.200.200.200', service: { ethertype: 'IPv4', protocol: 'tcp', port: 80 } });
     expect(a.steps.find((s) => !s.ok)!.text).toBe('proxy ingress has no rule for IPv4 tcp/80 from 200.200.200.200');
     expect(a.changes.map((c) => c.command)).toContain('openstack security group rule create --ingress --ethertype IPv4 --protocol tcp --dst-port 80 --remote-ip 200.200.200.200 proxy');
-    // ssh members and the NAT server keep working
+    // ssh members keep working, and so does the NAT server from its own fixed IP (the first fix keeps it: a prefix rule beside proxy's)
+    expect(fix.kind).toBe('move-port-to-own-group-keep-own-access');
     expect((await reach('int', 'proxy', 80)).verdict).toBe('ALLOW');
     expect((await reach('10.10.10.20', 'nat', 22)).verdict).toBe('ALLOW');
-    expect((await reach('nat', 'proxy', 80)).verdict).toBe('DENY');
+    expect((await reach('nat', 'proxy', 80)).verdict).toBe('ALLOW');
   });
 
   test('formats: table, yaml, value, SARIF 2.1.0, Markdown, and --fail-on', async () => {
@@ -185,7 +190,13 @@ describe.sequential('the other checks, the HTTP routes and the guard', () => {
     const f = await findings();
     const missing = f.filter((x) => x.check === 'vip-pair-missing');
     expect(missing.map((x) => x.objects[0].id)).toEqual([lb2.id]);
-    expect(missing[0].fix).toEqual([`openstack port set --allowed-address ip-address=10.1.1.2 ${lb2.id}`]);
+    // its fix, proven over HTTP: the VIP as lb2's pair, which opens only what the VIP's traffic restores
+    const proven = (await api(server.url, 'GET', `/analysis/v1/findings/${missing[0].id}/fixes`, admin)).body as { offered: Fix[]; refused: unknown[] };
+    const attached = ((await api(server.url, 'GET', '/analysis/v1/findings?fixes=1', admin)).body.findings as Finding[]).find((x) => x.id === missing[0].id)!;
+    expect(attached.fixes).toEqual(proven.offered);
+    expect(f.every((x) => x.fixes === undefined)).toBe(true);
+    expect(proven.offered.map((x) => x.actions)).toEqual([[{ op: 'set-port-pairs', port: lb2.id, pairs: [{ ip_address: '10.1.1.2' }] }]]);
+    expect(proven.offered[0].proof).toMatchObject({ findingGone: true, newFindings: [] });
     expect(f.filter((x) => x.check === 'vip-without-vrrp').map((x) => x.title).sort()).toEqual(['VIP 10.1.1.3: v1 drops VRRP from v2', 'VIP 10.1.1.3: v2 drops VRRP from v1']);
   });
 

@@ -294,7 +294,9 @@ describe('portsec diff on the command line', () => {
     const results = sarif.runs[0].results as { ruleId: string; level: string; message: { text: string } }[];
     expect(results.map((r) => [r.ruleId, r.level])).toEqual(rows.map(() => ['flow-blocked-by-backend', 'warning']));
     expect(results[0].message.text).toContain('ovn: DENY: proxy ingress has no rule');
-    expect(results[0].message.text).toContain(['Fix:', ...rows[0].to.changes.map((c) => c.command)].join('\n'));
+    // what would let the denied flow through is evidence, not a proven fix
+    expect(rows[0].to.changes.length).toBeGreaterThan(0);
+    for (const c of rows[0].to.changes) expect(results[0].message.text).toContain(`to let it through on ovn: ${c.command}`);
   });
 
   test('the same backend twice, or a move that changes nothing, lists nothing', async () => {

@@ -13,6 +13,8 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, test } from 'vitest';
 import { type Finding, type ReachQuery } from '../src/analysis/answers.js';
 import { audit } from '../src/analysis/audit/index.js';
+import { DEFAULT_AUDIT_OPTIONS } from '../src/analysis/audit/options.js';
+import { fixesFor } from '../src/analysis/fix/prove.js';
 import { buildCloud } from '../src/analysis/cloud.js';
 import { canReach } from '../src/analysis/reach.js';
 import { exposure } from '../src/analysis/exposure.js';
@@ -123,9 +125,11 @@ describe('the audit check', () => {
     expect(f.evidence.join('\n')).toContain(`pb (pb) is not in A but holds allowed-address pair 0.0.0.0/0 (MAC ${mac('pb')}), and this network's ports on the node name its group too: `
       + 'ingress IPv4 tcp/80 from remote group B (rule b-web of group X)');
     expect(Object.keys(f.backends!)).toEqual(['iptables/ipset (linuxbridge)', 'iptables/ipset (openvswitch hybrid)', 'OVN ACLs']);
-    expect(f.fix[0]).toBe(`openstack port unset --allowed-address ip-address=0.0.0.0/0,mac-address=${mac('pb')} pb`);
-    expect(f.fix.slice(2)).toEqual(['openstack network create pb-apart', "openstack subnet create --network pb-apart --subnet-range <a CIDR routed to pb's peers> pb-apart",
-      'openstack port create --network pb-apart --security-group B pb-apart', 'openstack server remove port vm-pb pb', 'openstack server add port vm-pb pb-apart']);
+    // the fix: pb's pinned /0 taken off (the bug's only trigger), proven to open nothing and to remove the finding
+    const cloud = buildCloud(snapshot(cloudlet()), { backend: 'openvswitch' });
+    const { offered } = fixesFor(cloud, f, DEFAULT_AUDIT_OPTIONS);
+    expect(offered.map((x) => [x.kind, x.actions])).toEqual([['drop-pinned-wildcard-pair', [{ op: 'set-port-pairs', port: 'pb', pairs: [] }]]]);
+    expect(offered[0].proof).toMatchObject({ opened: [], findingGone: true, newFindings: [] });
   });
 
   test('absent when the rules naming the groups are on other networks or nodes, or the outsider is on another network', () => {

@@ -111,7 +111,7 @@ describe('names, root causes and clusters (the console\'s pure parts)', () => {
   });
 
   const finding = (id: string, check: string, title: string, portId: string, extra: Record<string, unknown> = {}): Finding => ({
-    id, check, severity: 'critical', title, objects: [{ type: 'security_group', id: 'g' }, { type: 'port', id: portId }], evidence: [], fix: [], ...extra,
+    id, check, severity: 'critical', title, objects: [{ type: 'security_group', id: 'g' }, { type: 'port', id: portId }], evidence: [], ...extra,
   });
 
   test('findings group under the rootCause the analyzer\'s fold gives them, the worst cause first', () => {

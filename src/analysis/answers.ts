@@ -156,9 +156,7 @@ export interface Finding {
   title: string;
   objects: ObjectRef[];
   evidence: string[];
-  /** openstack CLI commands that fix it */
-  fix: string[];
-  /** the fixes, each proven on the snapshot before it is offered (alternatives are separate fixes) */
+  /** the fixes, each proven on the snapshot before it is offered (alternatives are separate fixes); attached on demand (fix/prove.ts withFixes) */
   fixes?: Fix[];
   /** how each backend behaves, where that differs (iptables/ipset, OVS firewall, OVN) */
   backends?: Record<string, string>;

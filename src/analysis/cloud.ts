@@ -17,6 +17,8 @@ import { type Snapshot, type SnapshotGroup, type SnapshotNetwork, type SnapshotP
 export interface Cloud {
   snapshot: Snapshot;
   topology: Topology;
+  /** the options it was built with (a proof rebuilds the cloud with a fix applied as this one was) */
+  built: Partial<CompileOptions>;
   ports: Map<string, SnapshotPort>;
   groups: Map<string, SnapshotGroup>;
   rules: Map<string, SnapshotRule>;
@@ -165,6 +167,7 @@ export function buildCloud(s: Snapshot, options: Partial<CompileOptions> = {}, a
   const cloud: Cloud = {
     snapshot: s,
     topology,
+    built: options,
     ports: byId(s.ports),
     groups: byId(s.security_groups),
     rules: byId(s.security_group_rules),

@@ -18,7 +18,7 @@ import { type DiffRow, type DiffSide, type ReachAnswer, type ReachQuery, type Re
 import { addressKey, type Cloud, portRef, push } from './cloud.js';
 import { resolveDestinations } from './endpoints.js';
 import { askedProtocol, rangesText, type Service, services, serviceWords } from './services.js';
-import { hasPorts, ipFamily, isIcmp, matchesService, type Packet, parseAddress, remoteMembers } from './packet.js';
+import { hasPorts, ipFamily, isIcmp, matchesService, type Packet, parseAddress, portAdmits, remoteMembers } from './packet.js';
 import { canReach, sharedRouter } from './reach.js';
 import { type AddressSet, intervalOf, type Interval, toCidrs, union } from './ranges.js';
 import { type SnapshotPort } from './snapshot.js';
@@ -35,19 +35,21 @@ function remoteIntervals(cloud: Cloud, dst: SnapshotPort, r: PolicyRule): Interv
   return remoteMembers(pp, cloud.members(r.remote.groupId, r.ethertype), cloud.topology.options.enableIpset).map((m) => intervalOf(m.ip).interval);
 }
 
-/** The addresses a port may send from: its anti-spoofing entries' prefixes (with its MAC), or any when it is not filtered. */
-function senderSpace(cloud: Cloud, p: SnapshotPort, family: Family): Interval[] {
-  const pp = cloud.policy(p.id);
-  if (pp.kind !== 'filtered') return [[0n, (1n << BigInt(bits(family))) - 1n]];
-  const mac = p.mac_address.toLowerCase();
-  return pp.spoof[family].filter((e) => e.mac === mac && e.cidr !== null).map((e) => intervalOf(e.cidr!).interval);
+/** The addresses a port may send from on either side: its anti-spoofing entries' prefixes (with its MAC), or any when it is not filtered. */
+function senderSpace(clouds: readonly Cloud[], p: SnapshotPort, family: Family): Interval[] {
+  return clouds.flatMap((cloud): Interval[] => {
+    const pp = cloud.policy(p.id);
+    if (pp.kind !== 'filtered') return [[0n, (1n << BigInt(bits(family))) - 1n]];
+    const mac = p.mac_address.toLowerCase();
+    return pp.spoof[family].filter((e) => e.mac === mac && e.cidr !== null).map((e) => intervalOf(e.cidr!).interval);
+  });
 }
 
 /**
  * The space cut at every bound, the pieces grouped by the bounds that hold them: every
  * address of a group is inside the same rules' prefixes, members and anti-spoofing entries.
  */
-function regions(space: Interval[], bounds: Interval[]): Interval[][] {
+function regions(space: Interval[], bounds: Interval[]): [string, Interval[]][] {
   // at each cut, the bounds that begin there and those that ended just before
   const events = new Map<bigint, { start: number[]; end: number[] }>();
   const at = (v: bigint) => {
@@ -83,7 +85,7 @@ function regions(space: Interval[], bounds: Interval[]): Interval[][] {
     }
     add([start, hi]);
   }
-  return [...groups.values()];
+  return [...groups.entries()];
 }
 
 /** The address standing for a piece: near its middle, neither another port's fixed IP (can-reach would send it from that port) nor a network's first address. */
@@ -130,10 +132,10 @@ function mergePorts(found: { row: DiffRow; service: Service }[]): DiffRow[] {
   return [...merged.values()].map(({ row: r, ranges, types }) => (ranges.length > 1 ? { ...r, ports: rangesText(ranges) } : types.length > 1 ? { ...r, ports: types.join(', ') } : r));
 }
 
-/** Destination addresses: every port's fixed IPs and the VIPs ports hold as host pairs. */
-function destinations(cloud: Cloud): string[] {
+/** Destination addresses: every port's fixed IPs and the VIPs ports hold as host pairs, on either side. */
+function destinations(clouds: readonly Cloud[]): string[] {
   const seen = new Set<string>();
-  for (const p of cloud.snapshot.ports) {
+  for (const p of clouds.flatMap((c) => c.snapshot.ports)) {
     for (const text of [...p.fixed_ips.map((f) => f.ip_address), ...p.allowed_address_pairs.map((x) => x.ip_address)]) {
       const a = parseAddress(text);
       if (a) seen.add(fmt(a.family, a.value));
@@ -193,8 +195,12 @@ function identities(): (o: object) => number {
 }
 
 /**
- * The flow classes whose verdict differs between two clouds built from one
- * snapshot under two backends (`from` and `to`), by destination, service and sender.
+ * The flow classes whose verdict differs between two clouds of the same ports, by
+ * destination, service and sender: one snapshot under two backends (`portsec diff`), or
+ * a snapshot and the same with a fix applied (fix/prove.ts). With `scope` (the ports whose
+ * filtering may differ: their rules, members or addresses), only flows a scoped port
+ * sends or receives are asked: a flow between two other ports meets the same rules and
+ * members on both sides.
  *
  * Senders come in two kinds. A plain one — filtered, without pairs — sends from its
  * fixed IPs only, so plain senders on one network with the same rules whose addresses
@@ -202,10 +208,11 @@ function identities(): (o: object) => number {
  * and is one row. Every other port (pairs, no port security, a router) may send many
  * sources and is asked on its own, region by region.
  */
-export function diff(from: Cloud, to: Cloud): DiffRow[] {
+export function diff(from: Cloud, to: Cloud, scope?: ReadonlySet<string>): DiffRow[] {
   const clouds = [from, to];
   const id = identities();
-  const isPlain = (p: SnapshotPort) => !p.allowed_address_pairs.length && clouds.every((c) => c.policy(p.id).kind === 'filtered');
+  const isPlain = (p: SnapshotPort) => clouds.every((c) => !c.ports.get(p.id)?.allowed_address_pairs.length && c.policy(p.id).kind === 'filtered');
+  const inScope = (p: SnapshotPort) => !scope || scope.has(p.id);
   const special = from.snapshot.ports.filter((p) => !isPlain(p));
   const plain: Record<Family, Held[]> = { IPv4: [], IPv6: [] };
   for (const port of from.snapshot.ports) {
@@ -235,10 +242,19 @@ export function diff(from: Cloud, to: Cloud): DiffRow[] {
     return source ? [intervalOf(source).interval] : [];
   });
   const rows: { row: DiffRow; service: Service }[] = [];
-  for (const dst of destinations(from)) {
-    // every destination here is a port's address
-    const holders = resolveDestinations(from, dst).flatMap((d) => d.port ?? []);
+  for (const dst of destinations(clouds)) {
+    // the holders on either side (a fix may give or take a VIP)
+    const holders = [...new Map(clouds.flatMap((c) => holdersOf(c, dst)).map((p) => [p.id, from.ports.get(p.id) ?? p])).values()];
     const held = new Set(holders.map((h) => h.id));
+    // flows to a port out of scope matter only from senders in scope
+    const anySender = holders.some(inScope);
+    // holders out of scope (one: a VIP's may trade places) admit alike on both sides: a plain sender's verdict changes only where its own chain does
+    const anyHolder = anySender || holders.length !== 1;
+    const dstValue = intervalOf(dst).interval[0];
+    const sentAlike = (h: Held, pkt: Packet) => {
+      const [a, b] = clouds.map((c) => portAdmits(c.policy(h.port.id), 'egress', { ...pkt, srcMac: h.port.mac_address.toLowerCase() }, c.membersAt(h.port.id), c.optionsAt(h.port.id).enableIpset));
+      return a === b;
+    };
     // routing is no firewall's: a sender on a network no router joins to the destination's is denied on every backend
     const routed = new Map<string, boolean>();
     const reaches = (p: SnapshotPort) => {
@@ -249,16 +265,26 @@ export function diff(from: Cloud, to: Cloud): DiffRow[] {
     const family = ipFamily(intervalOf(dst).family);
     const ingress = clouds.flatMap((c) => holders.flatMap((h) => c.policy(h.id).rules.filter((r) => r.direction === 'ingress' && r.ethertype === family)));
     // per service: where the holders' rules of it admit from on each side (only they tell its sources apart; a service is alike across its port range)
-    const admitted = new Map<string, Interval[]>();
+    const admitted = new Map<string, { bounds: Interval[]; fromCount: number }>();
     const admittedBy = (service: Service, packet: Packet) => {
       const key = JSON.stringify(service);
-      let bounds = admitted.get(key);
-      if (!bounds) {
-        bounds = clouds.flatMap((c) => holders.flatMap((h) => c.policy(h.id).rules
+      let a = admitted.get(key);
+      if (!a) {
+        const [before, after] = clouds.map((c) => holders.flatMap((h) => c.policy(h.id).rules
           .filter((r) => r.direction === 'ingress' && r.ethertype === family && matchesService(r, packet)).flatMap((r) => remoteIntervals(c, h, r))));
-        admitted.set(key, bounds);
+        admitted.set(key, (a = { bounds: [...before, ...after], fromCount: before.length }));
       }
-      return bounds;
+      return a;
+    };
+    /**
+     * Whether sources holding these bounds are admitted alike on both sides (one holder: a VIP's holders
+     * may trade places). A sender out of scope meets the same anti-spoofing and egress on both sides, so
+     * only where the admission differs can its verdict.
+     */
+    const admittedAlike = (active: string, a: { bounds: Interval[]; fromCount: number }) => {
+      if (holders.length !== 1) return false;
+      const held = active ? active.split(',').map(Number).filter((i) => i < a.bounds.length) : [];
+      return held.some((i) => i < a.fromCount) === held.some((i) => i >= a.fromCount);
     };
     const ask = (senders: SnapshotPort[], rules: readonly PolicyRule[], each: (service: Service, packet: Packet, probe: ReachQuery) => void) => {
       for (const service of services(family, rules)) {
@@ -280,14 +306,26 @@ export function diff(from: Cloud, to: Cloud): DiffRow[] {
     };
 
     for (const sender of special) {
-      if (held.has(sender.id) || !reaches(sender)) continue;
+      if (held.has(sender.id) || !reaches(sender) || !(anySender || inScope(sender))) continue;
       ask([sender], [...ingress, ...egressOf(sender), ...fixedLines(family, [sender, ...holders])], (service, packet, probe) => {
-        const bounds = [...admittedBy(service, packet), ...senderSpace(from, sender, family), ...fixedBounds(family, [sender, ...holders])];
-        const space = union(intervalOf(dst).family, senderSpace(from, sender, family)).intervals;
+        const by = admittedBy(service, packet);
+        const own = [...senderSpace(clouds, sender, family), ...fixedBounds(family, [sender, ...holders])];
+        const bounds = [...by.bounds, ...own];
+        let space = union(intervalOf(dst).family, senderSpace(clouds, sender, family)).intervals;
+        if (!anyHolder) {
+          // the holder admits alike on both sides: only where the sender's own chain differs (constant between its own bounds) can a verdict
+          space = union(intervalOf(dst).family, regions(space, own).flatMap(([, region]) => {
+            const source = representative(from, family, region[0], sender);
+            return sentAlike({ port: sender, value: source }, { ...packet, src: source, dst: dstValue }) ? [] : region;
+          })).intervals;
+          if (!space.length) return;
+        }
         const classes = new Map<string, Piece[]>();
-        for (const region of regions(space, bounds)) {
+        for (const [active, region] of regions(space, bounds)) {
+          if (!inScope(sender) && admittedAlike(active, by)) continue;
           const widest = region.reduce((x, y) => (y[1] - y[0] > x[1] - x[0] ? y : x));
-          const answers = answer({ ...probe, sourceIp: fmt(family, representative(from, family, widest, sender)) });
+          const source = representative(from, family, widest, sender);
+          const answers = answer({ ...probe, sourceIp: fmt(family, source) });
           if (!answers) continue;
           const key = answers.map((a) => decisionKey(deciding(a))).join('|');
           push(classes, key, { region, from: answers[0], to: answers[1] });
@@ -296,14 +334,19 @@ export function diff(from: Cloud, to: Cloud): DiffRow[] {
       });
     }
 
-    const senders = plain[family].filter((h) => !held.has(h.port.id) && reaches(h.port));
+    const senders = plain[family].filter((h) => !held.has(h.port.id) && reaches(h.port) && (anySender || inScope(h.port)));
     if (!senders.length) continue;
     const egress = new Map<number, readonly PolicyRule[]>();
     for (const { port } of senders) for (const c of clouds) egress.set(id(c.policy(port.id).groupRules), c.policy(port.id).groupRules);
     ask([senders[0].port], [...ingress, ...[...egress.values()].flatMap((rules) => rules.filter((r) => r.direction === 'egress')), ...fixedLines(family, [...senders.map((h) => h.port), ...holders])], (service, packet, probe) => {
-      const keys = boundKeys(senders, admittedBy(service, packet));
+      const by = admittedBy(service, packet);
+      const keys = boundKeys(senders, by.bounds);
       const sets = new Map<string, Held[]>();
-      senders.forEach((h, i) => push(sets, [h.port.network_id, ...clouds.map((c) => id(c.policy(h.port.id).groupRules)), keys[i]].join('|'), h));
+      senders.forEach((h, i) => {
+        if (!inScope(h.port) && admittedAlike(keys[i], by)) return;
+        if (!anyHolder && sentAlike(h, { ...packet, src: h.value, dst: dstValue })) return;
+        push(sets, [h.port.network_id, ...clouds.map((c) => id(c.policy(h.port.id).groupRules)), keys[i]].join('|'), h);
+      });
       // sets whose representatives were decided alike (by the same rules and members, whichever port sent) are one class
       const classes = new Map<string, { held: Held[]; answers: ReachAnswer[] }>();
       for (const set of sets.values()) {
@@ -321,6 +364,16 @@ export function diff(from: Cloud, to: Cloud): DiffRow[] {
     });
   }
   return mergePorts(rows);
+}
+
+/** The ports holding an address in one cloud: none when it holds no port (a VIP a fix removed). */
+function holdersOf(cloud: Cloud, address: string): SnapshotPort[] {
+  try {
+    return resolveDestinations(cloud, address).flatMap((d) => d.port ?? []);
+  } catch (e) {
+    if (e instanceof InputError) return [];
+    throw e;
+  }
 }
 
 /** The smallest CIDR holding the set, and the blocks of it outside the set. */

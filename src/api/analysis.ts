@@ -15,6 +15,7 @@ import { audit } from '../analysis/audit/index.js';
 import { type AuditOptions, DEFAULT_AUDIT_OPTIONS } from '../analysis/audit/options.js';
 import { type AgentEnforcement, buildCloud, type Cloud } from '../analysis/cloud.js';
 import { diff } from '../analysis/diff.js';
+import { fixesFor, withFixes } from '../analysis/fix/prove.js';
 import { exposure } from '../analysis/exposure.js';
 import { canReach, canReachEach, perService } from '../analysis/reach.js';
 import { explained, explainedDiff, explainedExposure } from '../analysis/report/explain.js';
@@ -104,6 +105,8 @@ interface View {
   seq: number;
   cloud: Cloud;
   findingsJson?: Buffer;
+  /** the findings with their proven fixes (`?fixes=1`) */
+  fixedJson?: Buffer;
   consoleJson?: Buffer;
   /** diffs from this view's backend, by the backend moved to */
   diffJson?: Map<NeutronBackend, Buffer>;
@@ -143,8 +146,25 @@ export function registerAnalysis(app: FastifyInstance, source: AnalysisSource, o
   app.get('/analysis/v1/findings', async (req, reply) => {
     const backend = queryBackend(req);
     const v = await view(req, backend);
+    const fixes = (req.query as { fixes?: string }).fixes;
+    if (fixes === '1' || fixes === 'true') {
+      v.fixedJson ??= Buffer.from(JSON.stringify({ backend: backend ?? v.cloud.topology.options.backend, findings: withFixes(v.cloud, audit(v.cloud, options), options) }));
+      return json(reply, v.fixedJson);
+    }
     v.findingsJson ??= Buffer.from(JSON.stringify({ backend: backend ?? v.cloud.topology.options.backend, findings: audit(v.cloud, options) }));
     return json(reply, v.findingsJson);
+  });
+
+  // one finding's fixes, each proven: those offered, and those refused with why
+  app.get('/analysis/v1/findings/:id/fixes', async (req) => {
+    const backend = queryBackend(req);
+    const v = await view(req, backend);
+    const { id } = req.params as { id: string };
+    const findings = audit(v.cloud, options);
+    const finding = findings.find((f) => f.id === id) ?? (() => {
+      throw errors.http(404, `no finding has id ${id}`);
+    })();
+    return { finding: finding.id, ...fixesFor(v.cloud, finding, options, findings) };
   });
 
   // which agents run and the store's change each follows (a caller waits for them to catch up)

@@ -16,6 +16,8 @@ import { type Snapshot } from '../analysis/snapshot.js';
 import { auditBackends, type BackendUse, backendLine, backendLines, diffSideSentences, explained, explainedDiff, explainedExposure, headline, plainText, reachBackendLines, refLabel, sourcePhrase, sourcesText, stepSentences } from '../analysis/report/explain.js';
 import { diffMarkdown, markdown, reachMarkdown } from '../analysis/report/markdown.js';
 import { diffFindings, MAX_RESULTS, SARIF_LIMITS, writeSarifTo } from '../analysis/report/sarif.js';
+import { fixLines } from '../analysis/report/fix-text.js';
+import { withFixes } from '../analysis/fix/prove.js';
 import { type Column, tabulate } from '../analysis/report/table.js';
 import { InputError } from '../analysis/sources/errors.js';
 import { writeBaseline } from '../analysis/triage/baseline.js';
@@ -102,7 +104,7 @@ const FINDING_COLUMNS: Column<Finding>[] = [
   { name: 'Check', cell: (f) => f.check },
   { name: 'Backend', cell: (f) => f.backend ?? '' },
   { name: 'Finding', cell: (f) => [f.title, ...f.evidence.map((e) => `- ${e}`), ...Object.entries(f.backends ?? {}).map(([b, t]) => `* ${b}: ${t}`)].join('\n') },
-  { name: 'Fix', cell: (f) => f.fix.join('\n') },
+  { name: 'Fix', cell: (f) => fixLines(f).join('\n') },
   { name: 'Derived', cell: (f) => (f.rootCause ? `from ${f.rootCause}` : String(f.derived?.length ?? '')) },
 ];
 
@@ -206,14 +208,17 @@ export function analyzeCommands(program: Command): void {
     .option('--write-baseline <file>', 'write every finding\'s id to the file, for --baseline')
     .option('--suppressions <file>', 'YAML or JSON: findings to leave out, each by id or by check and object, with a reason and an optional expiry date; SARIF carries them as suppressed results')
     .option('--show-derived', 'list the findings that follow from a root cause beside it, not folded under it')
-    .option('--sarif-max-results <n>', `results per SARIF run (GitHub code scanning shows ${SARIF_LIMITS.results})`, integer('--sarif-max-results', 1, MAX_RESULTS), SARIF_LIMITS.results)), { ...RAW, sarif: 'SARIF 2.1.0 for code scanning', markdown: 'a report' })
-    .action(async (o: Common & AuditFlags & { check?: string[]; failOn?: Severity; minSeverity?: Severity; baseline?: string; writeBaseline?: string; suppressions?: string; showDerived?: boolean; sarifMaxResults: number }, cmd: Command) => {
+    .option('--sarif-max-results <n>', `results per SARIF run (GitHub code scanning shows ${SARIF_LIMITS.results})`, integer('--sarif-max-results', 1, MAX_RESULTS), SARIF_LIMITS.results)
+    .option('--fixes', 'prove each reported finding\'s fixes on the snapshot and show those that open nothing and remove it (slower: one re-audit per fix)')), { ...RAW, sarif: 'SARIF 2.1.0 for code scanning', markdown: 'a report' })
+    .action(async (o: Common & AuditFlags & { check?: string[]; failOn?: Severity; minSeverity?: Severity; baseline?: string; writeBaseline?: string; suppressions?: string; showDerived?: boolean; sarifMaxResults: number; fixes?: boolean }, cmd: Command) => {
       // the whole answer lists every reported finding, each derived one with its rootCause
       const triaged = triageOptions({ ...o, showDerived: o.showDerived || o.format === 'raw' });
       const cloud = await loadCloud(cmd, o);
       const options = auditOptionsOf(o);
       const findings = audit(cloud, options, progress('auditing'), o.check);
-      const t = triage(findings, triaged);
+      const triagedFindings = triage(findings, triaged);
+      // proven on demand, for the reported findings only
+      const t = o.fixes ? { ...triagedFindings, shown: withFixes(cloud, triagedFindings.shown, options) } : triagedFindings;
       if (o.writeBaseline) writeBaseline(o.writeBaseline, findings, cloud.snapshot.source);
       const filtered = cloud.snapshot.ports.filter((p) => cloud.kind(p.id) === 'filtered').map((p) => p.id);
       const used = () => auditBackends(findings, filtered.map((id) => cloud.backendAt(id).backend), cloud.topology.options.backend);

@@ -7,7 +7,9 @@
  */
 import { type PolicyRule } from '../../policy/ir.js';
 import { type PairLimit, wideBlocks } from '../../policy/wide-members.js';
-import { type Found } from '../answers.js';
+import { type Finding, type Found } from '../answers.js';
+import { fixRule, holds, subnetsOf } from '../fix/build.js';
+import { type Candidate, type FixAction } from '../fix/types.js';
 import { type Cloud, groupLabel, groupRef, portLabel, portRef, ruleRef } from '../cloud.js';
 import { hasPorts, ruleProtocol } from '../packet.js';
 import { intervalOf } from '../ranges.js';
@@ -57,12 +59,34 @@ export function adminPortFindings(cloud: Cloud, o: { adminPorts: number[] }): Fo
         severity: r.remote.kind === 'group' ? 'critical' : 'high',
         title: `group ${group} opens ${opened.length > 3 ? `${opened.length} admin ports` : opened.map((n) => `port ${n}`).join(', ')} to the whole Internet (${r.ethertype}) on ${ports.length} port(s)`,
         objects: [groupRef(cloud, groupId), ruleRef(rule), ...ports.map(portRef)],
-        evidence: [`rule ${rule.id}: ingress ${r.ethertype} ${service} via ${via}`, `ports: ${ports.slice(0, 10).map((p) => portLabel(p)).join(', ')}${ports.length > 10 ? ', …' : ''}`],
-        fix: r.remote.kind === 'group'
-          ? [`# move the members with these pairs out of ${groupLabel(cloud, r.remote.groupId)} (see the wide-pair finding), or:`, `openstack security group rule delete ${rule.id}`]
-          : [`openstack security group rule delete ${rule.id}`, `openstack security group rule create --ingress --ethertype ${r.ethertype}${rule.protocol ? ` --protocol ${rule.protocol}` : ''}${rule.port_range_min === null ? '' : ` --dst-port ${rule.port_range_min}:${rule.port_range_max}`} --remote-ip <admin network> ${groupId}`],
+        evidence: [
+          `rule ${rule.id}: ingress ${r.ethertype} ${service} via ${via}`, `ports: ${ports.slice(0, 10).map((p) => portLabel(p)).join(', ')}${ports.length > 10 ? ', …' : ''}`,
+          ...(r.remote.kind === 'group' ? [`the fix is the wide-pair finding's: the members' pairs out of group ${groupLabel(cloud, r.remote.groupId)}`]
+            : !subnetsOf(cloud, ports.map((p) => p.network_id), r.ethertype).length ? [`no proven fix: the snapshot holds no ${r.ethertype} subnet of the ports' networks, and which network should reach ${service} only you know`] : []),
+        ],
       });
     }
   }
   return findings;
+}
+
+/**
+ * A world-open admin rule narrowed to the subnets of its ports' networks (the one range the
+ * snapshot tells is the project's own): the narrower rules created first, the rule deleted after.
+ * A rule open through a remote group's wide pairs is the wide-pair finding's to fix.
+ */
+export function adminPortFixes(cloud: Cloud, f: Finding): Candidate[] {
+  const rule = cloud.rules.get(f.objects[1]?.id ?? '');
+  if (!rule || rule.remote_group_id) return [];
+  const networks = (cloud.portsOfGroup.get(rule.security_group_id) ?? []).map((p) => p.network_id);
+  const subnets = subnetsOf(cloud, networks, rule.ethertype);
+  if (!subnets.length) return [];
+  const creates = subnets.map((s) => fixRule(rule, { remote_ip_prefix: s.cidr, description: `was open to the world (rule ${rule.id}); now subnet ${s.name || s.id}` }))
+    .filter((r) => !holds(cloud, rule.security_group_id, r)).map((r): FixAction => ({ op: 'create-rule', group: { id: rule.security_group_id }, rule: r }));
+  return [{
+    kind: 'restrict-to-own-subnets',
+    title: `narrow rule ${rule.id} of group ${groupLabel(cloud, rule.security_group_id)} to ${subnets.map((s) => s.cidr).join(', ')}`,
+    caveats: ['sources outside these subnets (operators\' own networks, a bastion) lose access: add their prefixes if they need it'],
+    actions: [...creates, { op: 'delete-rule', rule: rule.id }],
+  }];
 }

@@ -3,7 +3,8 @@
  * remote group has no members (they admit nothing), (h) groups no port uses
  * and no rule names.
  */
-import { type Found } from '../answers.js';
+import { type Finding, type Found } from '../answers.js';
+import { type Candidate } from '../fix/types.js';
 import { type Cloud, groupLabel, groupRef, ruleRef } from '../cloud.js';
 import { hasPorts, ruleProtocol } from '../packet.js';
 import { intervalOf } from '../ranges.js';
@@ -49,7 +50,6 @@ export function shadowedFindings(cloud: Cloud): Found[] {
         title: `rule ${inner.id} of group ${groupLabel(cloud, groupId)} is shadowed by rule ${outer.id}`,
         objects: [groupRef(cloud, groupId), ruleRef(inner), ruleRef(outer)],
         evidence: [`${ruleText(cloud, inner)}`, `is already covered by ${ruleText(cloud, outer)}`],
-        fix: [`openstack security group rule delete ${inner.id}`],
       });
     });
   }
@@ -68,7 +68,6 @@ export function emptyRemoteGroupFindings(cloud: Cloud): Found[] {
         title: `rule ${r.id} of group ${groupLabel(cloud, r.security_group_id)} names remote group ${groupLabel(cloud, groupId)}, which has no ${r.ethertype} members`,
         objects: [ruleRef(r), groupRef(cloud, r.security_group_id), groupRef(cloud, groupId)],
         evidence: [`${ruleText(cloud, r)} matches nothing: no port of group ${groupLabel(cloud, groupId)} has an ${r.ethertype} address or pair`],
-        fix: [`openstack security group rule delete ${r.id}`, `# or: openstack port set --security-group ${groupId} <port that should be a member>`],
       });
     }
   }
@@ -84,6 +83,18 @@ export function unusedGroupFindings(cloud: Cloud): Found[] {
       title: `group ${groupLabel(cloud, g.id)} has no ports and no other group's rule names it`,
       objects: [groupRef(cloud, g.id)],
       evidence: [`group ${g.name || g.id} (${g.id}): 0 ports, ${cloud.rulesOfGroup.get(g.id)?.length ?? 0} rules`],
-      fix: [`openstack security group delete ${g.id}`],
     }));
+}
+
+/** A redundant rule or one naming an empty group, deleted: the proof shows it admitted nothing the group's other rules do not. */
+export function deleteRuleFixes(cloud: Cloud, f: Finding): Candidate[] {
+  const rule = f.objects.find((o) => o.type === 'security_group_rule');
+  return rule && cloud.rules.has(rule.id)
+    ? [{ kind: 'delete-rule', title: `delete rule ${rule.id} of group ${groupLabel(cloud, cloud.rules.get(rule.id)!.security_group_id)}`, caveats: [], actions: [{ op: 'delete-rule', rule: rule.id }] }]
+    : [];
+}
+
+export function deleteGroupFixes(cloud: Cloud, f: Finding): Candidate[] {
+  const group = f.objects[0];
+  return cloud.groups.has(group.id) ? [{ kind: 'delete-group', title: `delete group ${groupLabel(cloud, group.id)}`, caveats: [], actions: [{ op: 'delete-group', group: group.id }] }] : [];
 }

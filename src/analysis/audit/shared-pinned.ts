@@ -5,7 +5,8 @@
  * that the node's rules on that network name — groups it is not in. Read off the analyzer's own
  * members: what the enforcing port's node matches (membersAt) less the group's own (membersUnder).
  */
-import { type Found } from '../answers.js';
+import { type Finding, type Found } from '../answers.js';
+import { type Candidate, type FixAction } from '../fix/types.js';
 import { type Cloud, groupLabel, groupRef, networkRef, portLabel, portRef, ruleRef } from '../cloud.js';
 import { type Member } from '../../policy/ir.js';
 import { BACKEND_SEMANTICS, NEUTRON_BACKENDS, type NeutronBackend } from '../../policy/neutron-backends.js';
@@ -93,22 +94,6 @@ function namingOwn(cloud: Cloud, c: Case, outsider: SnapshotPort): string {
     : 'its group is named on this network by a rule of the same direction and family';
 }
 
-/** The port's own network: a new one, with a subnet, and the instance's interface moved there. */
-function moveToOwnNetwork(port: SnapshotPort): string[] {
-  const name = `${portLabel(port).replace(/[^\w.-]+/g, '-')}-apart`;
-  const attach = port.device_owner?.startsWith('compute:') && port.device_id
-    ? [`openstack server remove port ${port.device_id} ${port.id}`, `openstack server add port ${port.device_id} ${name}`]
-    : [];
-  return [
-    `openstack network create ${name}`,
-    `openstack subnet create --network ${name} --subnet-range <a CIDR routed to ${portLabel(port)}'s peers> ${name}`,
-    `openstack port create --network ${name} ${port.security_groups.map((g) => `--security-group ${g}`).join(' ')} ${name}`,
-    ...attach,
-  ];
-}
-
-const pairArg = (m: Member) => `ip-address=${m.ip}${m.mac ? `,mac-address=${m.mac}` : ''}`;
-
 function finding(cloud: Cloud, c: Case): Found {
   const group = groupLabel(cloud, c.groupId);
   const outsiders = [...c.outsiders.values()].map((m) => ({ m, port: cloud.ports.get(m.portId)! }));
@@ -128,15 +113,6 @@ function finding(cloud: Cloud, c: Case): Found {
       ...outsiders.map(({ m, port }) => `${portLabel(port)} (${port.id}) is not in ${group} but holds allowed-address pair ${m.ip} (MAC ${m.srcMac}), and ${namingOwn(cloud, c, port)}`),
       `the ${BACKEND_SEMANTICS[c.backend].label} gives an address one set of conjunction ids per network (Neutron's firewall.py _update_flows_for_vlan_subr merges them by address, ip_to_conj): every exact /0 is the same address, so frames from ${outsiders.map(({ m }) => m.srcMac).join(', ')} carry ${group}'s conjunction and match the rule from any ${ingress ? 'source' : 'destination'} address`,
     ],
-    fix: [
-      // the pinned /0 is the bug's only trigger: the prefixes the port needs are not shared (unless wider than the audit's threshold)
-      ...outsiders.flatMap(({ m, port }) => [
-        `openstack port unset --allowed-address ${pairArg(m)} ${port.id}`,
-        `openstack port set --allowed-address ip-address=<the prefixes ${portLabel(port)} really sends from>${m.mac ? `,mac-address=${m.mac}` : ''} ${port.id}`,
-      ]),
-      // or: the merge is per network, so the holders of the two /0 pairs must not share one
-      ...outsiders.flatMap(({ port }) => moveToOwnNetwork(port)),
-    ],
     backends: elsewhere(),
     backend: c.backend,
   };
@@ -144,4 +120,22 @@ function finding(cloud: Cloud, c: Case): Found {
 
 export function sharedPinnedFindings(cloud: Cloud): Found[] {
   return cases(cloud).map((c) => finding(cloud, c));
+}
+
+/**
+ * The pinned /0 pairs of the ports outside the group taken off: they are the bug's only trigger.
+ * What the ports sent from other addresses through them is closed (the proof lists it); the
+ * prefixes they really send from are for their owner to add, which the snapshot does not tell.
+ */
+export function dropPinnedPairFixes(cloud: Cloud, f: Finding): Candidate[] {
+  const groupId = f.objects[0].id;
+  const outsiders = f.objects.flatMap((o) => (o.type === 'port' ? cloud.ports.get(o.id) ?? [] : []))
+    .filter((p, i, all) => all.indexOf(p) === i && !p.security_groups.includes(groupId) && p.allowed_address_pairs.some((x) => x.ip_address.endsWith('/0')));
+  if (!outsiders.length) return [];
+  return [{
+    kind: 'drop-pinned-wildcard-pair',
+    title: `take the /0 allowed-address pair off ${outsiders.map((p) => portLabel(p)).join(', ')}`,
+    caveats: ['if the port forwards traffic (NAT, a router instance), add the prefixes it really sends from as pairs, each narrower than /0'],
+    actions: outsiders.map((p): FixAction => ({ op: 'set-port-pairs', port: p.id, pairs: p.allowed_address_pairs.filter((x) => !x.ip_address.endsWith('/0')) })),
+  }];
 }

@@ -10,7 +10,9 @@
 import { ipsetEntries } from '../../backends/iptables/render.js';
 import { FAMILIES, type Family, type Member, type PortPolicy } from '../../policy/ir.js';
 import { limitText, wideBlocks } from '../../policy/wide-members.js';
-import { type Found } from '../answers.js';
+import { type Finding, type Found } from '../answers.js';
+import { slug } from '../fix/build.js';
+import { type Candidate } from '../fix/types.js';
 import { type Cloud, groupLabel, groupRef, portLabel, portRef } from '../cloud.js';
 import { type AuditOptions, pairLimitIn } from './options.js';
 
@@ -59,12 +61,20 @@ function memberText(cloud: Cloud, m: Member): string {
 /**
  * What makes the server notify the group's members, so that every node refetches them: a
  * port created in the group (the real agent refreshes then; deleting it after refreshes again).
- * Checked against Neutron's agent in test/stale-members.test.ts.
+ * Checked against Neutron's agent in test/stale-members.test.ts. The network: one of the group's
+ * ports' (else an affected port's), so the port can be created.
  */
-function refreshCommands(cloud: Cloud, groupId: string, ports: PortPolicy[]): string[] {
-  const network = cloud.portsOfGroup.get(groupId)?.[0]?.network_id ?? ports[0]?.port.network_id ?? '<network>';
-  const name = `refresh-${groupLabel(cloud, groupId).replace(/[^\w.-]+/g, '-')}`;
-  return [`openstack port create --network ${network} --security-group ${groupId} ${name}`, `openstack port delete ${name}`];
+export function refreshFixes(cloud: Cloud, f: Finding): Candidate[] {
+  const groupId = f.objects[0].id;
+  const group = cloud.groups.get(groupId);
+  const network = cloud.portsOfGroup.get(groupId)?.[0]?.network_id ?? f.objects.flatMap((o) => cloud.ports.get(o.id) ?? [])[0]?.network_id;
+  if (!group || !network) return [];
+  return [{
+    kind: 'refresh-members',
+    title: `make every agent refetch the members of group ${groupLabel(cloud, groupId)}: a port created in it and deleted again`,
+    caveats: [],
+    actions: [{ op: 'refresh-members', group: groupId, network, project: group.project_id, name: `refresh-${slug(groupLabel(cloud, groupId))}` }],
+  }];
 }
 
 export function staleMemberFindings(cloud: Cloud, o: AuditOptions): Found[] {
@@ -96,7 +106,6 @@ export function staleMemberFindings(cloud: Cloud, o: AuditOptions): Found[] {
         `ports whose rules name ${group}, affected: ${affected.map((a) => `${a.port ? portLabel(a.port) : 'a port'} on ${a.host}`).join(', ') || 'none'}`,
         `Neutron's server does not tell the other agents of an allowed-address-pair change (linuxbridge): the members stay as last fetched until a change it does notify (a port joining or leaving ${group}, its fixed IPs changing) or the L2 agent restarting on ${hosts.join(', ')}`,
       ],
-      fix: refreshCommands(cloud, groupId, ds.flatMap((d) => d.ports)),
     };
   });
 }

@@ -5,7 +5,8 @@
  * both become master. Holders and peers as the IR has them: a port's
  * anti-spoofing entries and its groups' rules.
  */
-import { type Found } from '../answers.js';
+import { type Finding, type Found } from '../answers.js';
+import { type Candidate, type FlowChange } from '../fix/types.js';
 import { type Cloud, portLabel, portRef, push } from '../cloud.js';
 import { parseAddress, prefixLength, ruleProtocol } from '../packet.js';
 import { admits } from '../reach.js';
@@ -54,7 +55,6 @@ export function vipFindings(cloud: Cloud): Found[] {
         title: `${portLabel(p)} exchanges VRRP with the holders of VIP ${vip} but lacks it as an allowed-address pair`,
         objects: [portRef(p), ...ports.map(portRef)],
         evidence: [`VIP ${vip} is a pair on ${ports.map((h) => portLabel(h)).join(', ')}`, `${portLabel(p)} and ${ports.map((h) => portLabel(h)).join(', ')} admit VRRP from each other, so keepalived can make ${portLabel(p)} master`, `as master, ${portLabel(p)}'s anti-spoofing drops every packet from ${vip}`],
-        fix: [`openstack port set --allowed-address ip-address=${vip} ${p.id}`],
       });
     }
     if (ports.length < 2) continue;
@@ -67,12 +67,45 @@ export function vipFindings(cloud: Cloud): Found[] {
           title: `VIP ${vip}: ${portLabel(b)} drops VRRP from ${portLabel(a)}`,
           objects: [portRef(a), portRef(b)],
           evidence: [`${portLabel(a)} and ${portLabel(b)} both hold VIP ${vip} as an allowed-address pair`, `no egress rule of ${portLabel(a)} and ingress rule of ${portLabel(b)} pair admits IP protocol 112 (VRRP) between them: both become master and the VIP flaps or splits`],
-          fix: b.security_groups.length
-            ? [`openstack security group rule create --ingress --protocol vrrp --remote-group ${a.security_groups[0] ?? '<group of ' + portLabel(a) + '>'} ${b.security_groups[0]}`]
-            : [`openstack port set --security-group <group admitting vrrp from ${portLabel(a)}> ${b.id}`],
         });
       }
     }
   }
   return findings;
+}
+
+const ANY: Record<'IPv4' | 'IPv6', string> = { IPv4: '0.0.0.0/0', IPv6: '::/0' };
+
+/** The VIP the holders share and the peer lacks, as the peer's new pair: flows to and from the VIP through the peer are what it restores. */
+export function addVipFixes(cloud: Cloud, f: Finding): Candidate[] {
+  const [peer, ...held] = f.objects.map((o) => cloud.ports.get(o.id)).filter((p): p is SnapshotPort => !!p);
+  if (!peer || !held.length) return [];
+  const shared = hostPairs(cloud, held[0]).map(vipText).filter((ip) => held.every((h) => hostPairs(cloud, h).map(vipText).includes(ip)) && !hostPairs(cloud, peer).map(vipText).includes(ip));
+  return shared.flatMap((vip): Candidate[] => {
+    const family = vip.includes(':') ? 'IPv6' : 'IPv4';
+    const flows = (x: Partial<FlowChange>): FlowChange => ({ destination: { address: ANY[family], ports: [] }, ethertype: family, protocol: 'any', ports: 'any', sources: [ANY[family]], senders: [], ...x });
+    return [{
+      kind: 'add-vip-pair',
+      title: `give ${portLabel(peer)} VIP ${vip} as an allowed-address pair, as its VRRP peers have it`,
+      caveats: [],
+      actions: [{ op: 'set-port-pairs', port: peer.id, pairs: [...peer.allowed_address_pairs, { ip_address: vip }] }],
+      // the VIP, held by the peer too: traffic to it, and from it by its holders
+      restores: [flows({ destination: { address: vip, ports: [] } }), flows({ sources: [vip], senders: [peer, ...held].map(portRef) })],
+    }];
+  });
+}
+
+/** VRRP admitted from the other holder's fixed IPs by the dropping holder's group; opens VRRP from that holder only. */
+export function admitVrrpFixes(cloud: Cloud, f: Finding): Candidate[] {
+  const [a, b] = f.objects.map((o) => cloud.ports.get(o.id));
+  if (!a || !b || !b.security_groups.length) return [];
+  const group = b.security_groups[0];
+  const rules = a.fixed_ips.map((ip) => ip.ip_address).map((ip) => ({ ip, family: ip.includes(':') ? 'IPv6' as const : 'IPv4' as const }));
+  return [{
+    kind: 'admit-vrrp',
+    title: `admit VRRP from ${portLabel(a)}'s fixed IPs in group ${cloud.groups.get(group)?.name || group} of ${portLabel(b)}`,
+    caveats: [],
+    actions: rules.map(({ ip, family }) => ({ op: 'create-rule', group: { id: group }, rule: { direction: 'ingress', ethertype: family, protocol: VRRP, port_range_min: null, port_range_max: null, remote_ip_prefix: `${ip}/${family === 'IPv4' ? 32 : 128}`, remote_group: null, description: `VRRP from ${portLabel(a)}` } })),
+    restores: rules.map(({ ip, family }) => ({ destination: { address: ANY[family], ports: [portRef(b)] }, ethertype: family, protocol: 'vrrp', ports: 'any', sources: [ip], senders: [portRef(a)] })),
+  }];
 }

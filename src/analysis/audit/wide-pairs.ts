@@ -5,13 +5,17 @@
  * (b) The same in a default group, whose stock "from remote group default"
  * rules then open every port of the project.
  */
-import { type Found } from '../answers.js';
-import { type Cloud, groupLabel, groupRef, portLabel, portRef, push, ruleRef } from '../cloud.js';
+import { type Finding, type Found, type ReachQuery } from '../answers.js';
+import { addressKey, type Cloud, groupLabel, groupRef, portLabel, portRef, push, ruleRef } from '../cloud.js';
+import { formatIp } from '../../model/addresses.js';
+import { intervalOf } from '../ranges.js';
 import { serviceText } from '../exposure.js';
 import { type SnapshotPort, type SnapshotRule } from '../snapshot.js';
 import { BACKEND_SEMANTICS, type NeutronBackend } from '../../policy/neutron-backends.js';
 import { isWidePair, type WideBlock, wideGroups } from '../../policy/wide-members.js';
 import { type AuditOptions, pairLimitIn } from './options.js';
+import { fixRule, holds, hostPrefix, ownGroupCopy, replacedIn } from '../fix/build.js';
+import { type Candidate, type FixAction } from '../fix/types.js';
 
 const BACKENDS = (pair: string) => ({
   'iptables/ipset (linuxbridge, ovs hybrid)': `the pair ${pair} is a member of the group's ipset: the rules admit every source in it`,
@@ -22,32 +26,6 @@ const BACKENDS = (pair: string) => ({
 export function ruleSummary(cloud: Cloud, r: SnapshotRule): string {
   const service = `${r.protocol ?? 'any'}${r.port_range_min === null ? '' : `/${serviceText({ portMin: r.port_range_min, portMax: r.port_range_max })}`}`;
   return `${r.direction} ${r.ethertype} ${service} ${r.direction === 'ingress' ? 'from' : 'to'} remote group ${groupLabel(cloud, r.remote_group_id!)} (rule ${r.id} of group ${groupLabel(cloud, r.security_group_id)})`;
-}
-
-/** A rule's direction, ethertype and service as `openstack security group rule create` takes them. */
-export function ruleArgs(r: SnapshotRule): string {
-  const ports = r.port_range_min === null ? '' : r.protocol === 'icmp' || r.protocol === 'ipv6-icmp'
-    ? ` --icmp-type ${r.port_range_min}${r.port_range_max === null ? '' : ` --icmp-code ${r.port_range_max}`}`
-    : ` --dst-port ${r.port_range_min}:${r.port_range_max}`;
-  return `--${r.direction} --ethertype ${r.ethertype}${r.protocol ? ` --protocol ${r.protocol}` : ''}${ports}`;
-}
-
-/** The group's own rules, recreated in a new group, then the port moved there. */
-function moveToOwnGroup(cloud: Cloud, port: SnapshotPort, groupId: string): string[] {
-  const name = `${portLabel(port).replace(/[^\w.-]+/g, '-')}-only`;
-  // a new group comes with Neutron's stock egress rules: recreating them would be refused as duplicates
-  const stockEgress = (r: SnapshotRule) => r.direction === 'egress' && !r.protocol && !r.remote_ip_prefix && !r.remote_group_id;
-  const rules = (cloud.rulesOfGroup.get(groupId) ?? []).filter((r) => !stockEgress(r)).map((r) => {
-    // remote groups stay as they were: the port keeps admitting the old group's members
-    const remote = r.remote_group_id ? ` --remote-group ${r.remote_group_id}` : r.remote_ip_prefix ? ` --remote-ip ${r.remote_ip_prefix}` : '';
-    return `openstack security group rule create ${ruleArgs(r)}${remote} ${name}`;
-  });
-  return [
-    `openstack security group create ${name} --description "${portLabel(port)} apart from ${groupLabel(cloud, groupId)}: its wide allowed-address pair must not widen rules naming ${groupLabel(cloud, groupId)}"`,
-    ...rules,
-    `openstack port unset --security-group ${groupId} ${port.id}`,
-    `openstack port set --security-group ${name} ${port.id}`,
-  ];
 }
 
 /** One instance of the pitfall: a port's wide pair in a group that rules name as remote group. */
@@ -132,7 +110,6 @@ export function widePairFindings(cloud: Cloud, o: AuditOptions): Found[] {
         ...rules.map((r) => `${ruleSummary(cloud, r)} now ${r.direction === 'ingress' ? 'admits sources' : 'lets traffic out to'} ${block.cidr}`),
         `ports opened: ${opened.length ? opened.map((p) => portLabel(p)).join(', ') : 'none yet (the rules are in groups without filtered ports)'}`,
       ],
-      fix: moveToOwnGroup(cloud, port, groupId),
       backends: BACKENDS(pair.ip_address),
       backend,
     };
@@ -168,8 +145,7 @@ export function pinnedPairFindings(cloud: Cloud, o: AuditOptions): Found[] {
               ...inFamily.map((r) => `${ruleSummary(cloud, r)} admits every source address in frames from ${m.srcMac}`),
               'split into halves (0.0.0.0/1 + 128.0.0.0/1) the pair would not be pinned: every source from any MAC',
             ],
-            fix: moveToOwnGroup(cloud, port, groupId),
-            backends: BACKENDS(m.ip),
+                  backends: BACKENDS(m.ip),
             backend,
           });
         }
@@ -177,4 +153,65 @@ export function pinnedPairFindings(cloud: Cloud, o: AuditOptions): Found[] {
     }
   }
   return out;
+}
+
+/** An address of the pair's block no port holds: a foreign source the pitfall admits. */
+function foreignIn(cloud: Cloud, cidr: string): string | undefined {
+  const { family, interval: [lo, hi] } = intervalOf(cidr);
+  const f = family === 4 ? 'IPv4' : 'IPv6';
+  for (let v = lo + (hi - lo) / 2n + 7n; v <= hi && v > lo; v -= 1n) {
+    if (!cloud.portsByFixedIp.has(addressKey({ family: f, value: v }))) return formatIp(family, v);
+  }
+  return undefined;
+}
+
+/**
+ * The flows the finding is about, one each: from a foreign address of every wide pair the port
+ * holds, and from the port's own fixed IP, to each port enforcing an ingress rule naming the group.
+ */
+function aboutFlows(cloud: Cloud, port: SnapshotPort, rules: readonly SnapshotRule[]): ReachQuery[] {
+  const foreign = port.allowed_address_pairs.flatMap((p) => (p.ip_address.includes('/') ? foreignIn(cloud, p.ip_address) ?? [] : []));
+  return rules.filter((r) => r.direction === 'ingress').flatMap((r) => (cloud.portsOfGroup.get(r.security_group_id) ?? []).filter((p) => p.id !== port.id && cloud.kind(p.id) === 'filtered')
+    .flatMap((dst) => [undefined, ...foreign.filter((ip) => ip.includes(':') === (r.ethertype === 'IPv6'))].map((sourceIp): ReachQuery => ({
+      src: port.id, dst: dst.id, protocol: r.protocol ?? 'tcp', ...(r.port_range_min !== null && { port: r.port_range_min }), ...(sourceIp && { sourceIp }),
+    }))));
+}
+
+/**
+ * The port moved to a group of its own with the old group's rules, so its wide pair is no member
+ * of the group rules name: (a) with, beside every rule naming the old group, a rule for the port's
+ * own fixed IPs, so what it reached as a member it still reaches from its own addresses; (b) the
+ * plain move, which closes that too (the proof lists it).
+ */
+export function moveToOwnGroupFixes(cloud: Cloud, f: Finding): Candidate[] {
+  const [groupRefd, portRefd] = f.objects;
+  const port = cloud.ports.get(portRefd.id);
+  const groupId = groupRefd.id;
+  if (!port || !port.security_groups.includes(groupId)) return [];
+  const naming = cloud.rulesReferencing.get(groupId) ?? [];
+  const why = 'its wide allowed-address pair must not widen the rules naming the group';
+  const copy = ownGroupCopy(cloud, port, groupId, 'own', why);
+  const move: FixAction = { op: 'set-port-groups', port: port.id, groups: replacedIn(port, groupId, { created: 'own' }) };
+  const ownAccess = naming.flatMap((r) => port.fixed_ips.filter((ip) => ip.ip_address.includes(':') === (r.ethertype === 'IPv6')).flatMap((ip): FixAction[] => {
+    const rule = fixRule(r, { remote_group: null, remote_ip_prefix: hostPrefix(ip.ip_address), description: `${portLabel(port)}'s own address, once a member of ${groupLabel(cloud, groupId)}` });
+    return holds(cloud, r.security_group_id, rule) ? [] : [{ op: 'create-rule', group: { id: r.security_group_id }, rule }];
+  }));
+  const about = aboutFlows(cloud, port, naming);
+  const group = groupLabel(cloud, groupId);
+  return [
+    {
+      kind: 'move-port-to-own-group-keep-own-access',
+      title: `move ${portLabel(port)} from ${group} to a group of its own with ${group}'s rules, and admit its own fixed IPs where rules name ${group}`,
+      caveats: [`${naming.length} rule(s) naming ${group} gain a rule for ${portLabel(port)}'s fixed IPs`],
+      actions: [...copy, ...ownAccess, move],
+      about,
+    },
+    {
+      kind: 'move-port-to-own-group',
+      title: `move ${portLabel(port)} from ${group} to a group of its own with ${group}'s rules`,
+      caveats: [`rules naming ${group} no longer admit ${portLabel(port)} at all, its own fixed IPs included`],
+      actions: [...copy, move],
+      about,
+    },
+  ];
 }

@@ -1,57 +1,199 @@
 /**
- * TEMPORARY STAND-IN (branch fixapply): fixcore's prove.ts replaces this file at merge. It offers
- * one hand-written fix for a wide pair in a remote group and proves nothing: `portsec fix` and its
- * test depend only on the signature of `fixesFor`, and the test judges the fix by re-auditing the
- * cloud it was applied to.
+ * Every fix is proven before it is shown: its actions applied to the snapshot in memory
+ * (fix/apply.ts, Neutron's semantics), the cloud rebuilt as the audit built it, and the
+ * flows compared by `portsec diff`'s machinery (diff.ts over the ports the fix touches) —
+ * closed, opened, and those the finding is about that stay open — then the audit run again:
+ * the finding must be gone, no finding new, and nothing opened but what the fix exists to
+ * restore. A fix that fails any of it is refused, with why.
  */
-import { type Finding } from '../answers.js';
-import { type Cloud, groupLabel, portLabel } from '../cloud.js';
+import { FAMILIES } from '../../policy/ir.js';
+import { BACKEND_SEMANTICS } from '../../policy/neutron-backends.js';
+import { type DiffRow, type Finding, type ObjectRef } from '../answers.js';
+import { audit } from '../audit/index.js';
 import { type AuditOptions } from '../audit/options.js';
-import { type SnapshotRule } from '../snapshot.js';
-import { type Fix, type FixAction, type FixRule } from './types.js';
+import { type AgentEnforcement, buildCloud, type Cloud, portRef } from '../cloud.js';
+import { diff } from '../diff.js';
+import { parseAddress } from '../packet.js';
+import { intervalOf, union } from '../ranges.js';
+import { canReach } from '../reach.js';
+import { type Snapshot } from '../snapshot.js';
+import { InputError } from '../sources/errors.js';
+import { applyFix, FixRefused } from './apply.js';
+import { candidatesFor } from './candidates.js';
+import { type Candidate, type Fix, type FixProof, type FlowChange } from './types.js';
 
-const asFixRule = (r: SnapshotRule): FixRule => ({
-  direction: r.direction, ethertype: r.ethertype, protocol: r.protocol, port_range_min: r.port_range_min, port_range_max: r.port_range_max,
-  remote_ip_prefix: r.remote_group_id ? null : r.remote_ip_prefix, remote_group: r.remote_group_id ? { id: r.remote_group_id } : null,
-});
+export interface Refused {
+  fix: Omit<Fix, 'proof'> & { proof: FixProof };
+  why: string;
+}
 
-/** Neutron's stock egress rule: any protocol to anywhere. */
-const allEgress = (r: SnapshotRule) => r.direction === 'egress' && !r.protocol && !r.remote_group_id && (!r.remote_ip_prefix || r.remote_ip_prefix.endsWith('/0'));
+const flowOf = (r: DiffRow): FlowChange => ({ destination: r.destination, ethertype: r.ethertype, protocol: r.protocol, ports: r.ports, sources: r.sources, senders: r.senders });
 
 /**
- * The port with the wide pair moves to a group of its own with its old group's rules; every rule
- * naming the old group as remote gains a prefix rule for the port's own fixed IPs, so what the port
- * itself could reach stays open and only the pair's addresses are closed.
+ * The ports whose filtering the fix may change: their own groups, pairs, addresses or port
+ * security; every port of a group whose rules changed; every port holding a rule that names a
+ * group whose members changed; on a backend sharing MAC-pinned members across a network's
+ * groups, every port of a network where one of these changed.
  */
-export function fixesFor(cloud: Cloud, finding: Finding, _o: AuditOptions): { offered: Fix[]; refused: { fix: Fix; why: string }[] } {
-  const groupId = finding.objects.find((x) => x.type === 'security_group')?.id;
-  const port = cloud.ports.get(finding.objects.find((x) => x.type === 'port')?.id ?? '');
-  if (finding.check !== 'wide-pair-in-remote-group' || !groupId || !port) return { offered: [], refused: [] };
-  const rules = cloud.rulesOfGroup.get(groupId) ?? [];
-  const stockKept = (['IPv4', 'IPv6'] as const).every((family) => rules.some((r) => r.ethertype === family && allEgress(r)));
-  const own = `${portLabel(port).replace(/[^\w.-]+/g, '-')}-only`;
-  const naming = cloud.rulesReferencing.get(groupId) ?? [];
-  const actions: FixAction[] = [
-    {
-      op: 'create-group', as: own, name: own, project: port.project_id, stockEgress: stockKept ? 'keep' : 'delete',
-      description: `${portLabel(port)} apart from ${groupLabel(cloud, groupId)}: its allowed-address pair must not widen rules naming ${groupLabel(cloud, groupId)}`,
-    },
-    ...rules.filter((r) => !(stockKept && allEgress(r))).map((r): FixAction => ({ op: 'create-rule', group: { created: own }, rule: asFixRule(r) })),
-    ...naming.flatMap((r) => port.fixed_ips.filter((ip) => ip.ip_address.includes(':') === (r.ethertype === 'IPv6')).map((ip): FixAction => ({
-      op: 'create-rule',
-      group: { id: r.security_group_id },
-      rule: { ...asFixRule(r), remote_group: null, remote_ip_prefix: `${ip.ip_address}/${r.ethertype === 'IPv6' ? 128 : 32}`, description: `${portLabel(port)}'s own address, which left ${groupLabel(cloud, groupId)}` },
-    }))),
-    { op: 'set-port-groups', port: port.id, groups: port.security_groups.map((g) => (g === groupId ? { created: own } : { id: g })), revision: port.revision_number },
-  ];
-  return {
-    offered: [{
-      kind: 'move-port-to-own-group',
-      title: `move ${portLabel(port)} to a group of its own with ${groupLabel(cloud, groupId)}'s rules; rules naming ${groupLabel(cloud, groupId)} admit its fixed IPs by prefix`,
-      caveats: ['not proven on the snapshot: this build\'s stand-in for the fix prover offers it unchecked'],
-      actions,
-      proof: { closed: [], stayOpen: [], opened: [], findingGone: true, newFindings: [] },
-    }],
-    refused: [],
+export function touched(before: Cloud, after: Snapshot): Set<string> {
+  const out = new Set<string>();
+  const changedGroups = new Set<string>();
+  const membersChanged = new Set<string>();
+  const portKey = (p: Snapshot['ports'][number]) => JSON.stringify([p.security_groups, p.allowed_address_pairs, p.fixed_ips, p.port_security_enabled !== false]);
+  for (const p of after.ports) {
+    const was = before.ports.get(p.id);
+    if (was && portKey(was) === portKey(p)) continue;
+    out.add(p.id);
+    for (const g of [...(was?.security_groups ?? []), ...p.security_groups]) membersChanged.add(g);
+  }
+  const ruleKeys = (rules: Snapshot['security_group_rules']) => {
+    const m = new Map<string, Set<string>>();
+    for (const r of rules) {
+      let set = m.get(r.security_group_id);
+      if (!set) m.set(r.security_group_id, (set = new Set()));
+      set.add(JSON.stringify(r));
+    }
+    return m;
   };
+  const was = ruleKeys(before.snapshot.security_group_rules);
+  const now = ruleKeys(after.security_group_rules);
+  for (const g of new Set([...was.keys(), ...now.keys()])) {
+    const a = was.get(g) ?? new Set();
+    const b = now.get(g) ?? new Set();
+    if (a.size !== b.size || [...a].some((k) => !b.has(k))) changedGroups.add(g);
+  }
+  const naming = new Set([...before.snapshot.security_group_rules, ...after.security_group_rules].filter((r) => r.remote_group_id && membersChanged.has(r.remote_group_id)).map((r) => r.security_group_id));
+  for (const p of [...before.snapshot.ports, ...after.ports]) if (p.security_groups.some((g) => changedGroups.has(g) || naming.has(g))) out.add(p.id);
+  const shared = new Set([...out].flatMap((id) => {
+    const p = before.ports.get(id);
+    return p && BACKEND_SEMANTICS[before.backendAt(id).backend].pinnedMembersShared ? [p.network_id] : [];
+  }));
+  if (shared.size) for (const p of before.snapshot.ports) if (shared.has(p.network_id)) out.add(p.id);
+  return out;
+}
+
+/** The agents after the fix: a group whose members it refreshes holds the API's members again on every node. */
+function refreshedAgents(before: Cloud, groups: ReadonlySet<string>): AgentEnforcement[] | undefined {
+  if (!before.agents || !groups.size) return before.agents && [...before.agents];
+  return before.agents.map(({ host, policy }) => {
+    const remoteGroups = new Map(policy.remoteGroups);
+    for (const g of groups) {
+      const held = remoteGroups.get(g);
+      if (held) remoteGroups.set(g, Object.fromEntries(FAMILIES.filter((f) => held[f]).map((f) => [f, before.members(g, f)])));
+    }
+    return { host, policy: { ...policy, remoteGroups } };
+  });
+}
+
+/** Whether `inner`'s addresses are all inside `outer`'s (prefixes or addresses). */
+function within(inner: readonly string[], outer: readonly string[]): boolean {
+  if (!inner.length) return true;
+  const parsed = (xs: readonly string[]) => xs.map((x) => intervalOf(x.includes('/') ? x : `${x}/${x.includes(':') ? 128 : 32}`));
+  const o = parsed(outer);
+  const i = parsed(inner);
+  if (!o.length || o.some((x) => x.family !== i[0].family)) return false;
+  const whole = union(i[0].family, [...o.map((x) => x.interval)]).intervals;
+  return i.every(({ interval: [lo, hi] }) => whole.some(([a, b]) => a <= lo && hi <= b));
+}
+
+/** A flow opened is restored when a restore holds it: its destination, service, sources and senders (none listed: any). */
+function restored(flow: FlowChange, restores: readonly FlowChange[]): boolean {
+  return restores.some((r) => r.ethertype === flow.ethertype && (r.protocol === 'any' || r.protocol === flow.protocol) && (r.ports === 'any' || r.ports === flow.ports)
+    && within([flow.destination.address], [r.destination.address]) && within(flow.sources, r.sources)
+    && (!r.senders.length || flow.senders.every((s) => r.senders.some((x) => x.id === s.id))));
+}
+
+/** The flows of `about` the fixed cloud still allows. */
+function stillOpen(after: Cloud, candidate: Candidate): FlowChange[] {
+  const out: FlowChange[] = [];
+  for (const q of candidate.about ?? []) {
+    let a;
+    try {
+      a = canReach(after, q);
+    } catch (e) {
+      if (e instanceof InputError) continue;
+      throw e;
+    }
+    if (a.verdict !== 'ALLOW') continue;
+    const family = parseAddress(q.sourceIp ?? q.dst)?.family ?? 'IPv4';
+    const sender = after.ports.get(q.src);
+    const dst = after.ports.get(q.dst);
+    out.push({
+      destination: { address: dst?.fixed_ips[0]?.ip_address ?? q.dst, ports: dst ? [portRef(dst)] : [] },
+      ethertype: family, protocol: q.protocol, ports: q.port === undefined ? 'any' : String(q.port),
+      sources: q.sourceIp ? [q.sourceIp] : [], senders: sender ? [portRef(sender)] : [] as ObjectRef[],
+    });
+  }
+  return out;
+}
+
+/** A flow class in a line: "tcp/80 to 10.10.10.30 (proxy) from 10.10.10.10/32 sent by nat" (many sources counted: the proof lists them). */
+const flowText = (f: FlowChange) =>
+  `${f.protocol}${f.ports === 'any' ? '' : `/${f.ports}`} to ${f.destination.address}${f.destination.ports.length ? ` (${f.destination.ports.map((p) => p.name ?? p.id).join(', ')})` : ''}`
+  + ` from ${f.sources.length > 2 ? `${f.sources.length} prefixes (${f.sources[0]}, …)` : f.sources.join(', ')}${f.senders.length ? ` sent by ${f.senders.map((p) => p.name ?? p.id).join(', ')}` : ''}`;
+
+/** One candidate proven: its proof, or why Neutron would refuse a step of it. */
+export function prove(cloud: Cloud, finding: Finding, candidate: Candidate, o: AuditOptions, before: readonly Finding[] = audit(cloud, o)): { proof: FixProof } | { refusedBy: string } {
+  let snapshot: Snapshot;
+  try {
+    snapshot = applyFix(cloud.snapshot, candidate.actions);
+  } catch (e) {
+    if (e instanceof FixRefused) return { refusedBy: `Neutron would refuse it (${e.status}): ${e.message}` };
+    throw e;
+  }
+  const refreshed = new Set(candidate.actions.flatMap((a) => (a.op === 'refresh-members' ? [a.group] : [])));
+  const after = buildCloud(snapshot, cloud.built, refreshedAgents(cloud, refreshed));
+  const rows = diff(cloud, after, touched(cloud, snapshot));
+  // a finding's id hashes every object it names, the ports it opens included: one the fix only narrows keeps its words (check and title)
+  const words = (f: Finding) => `${f.check}\n${f.title}`;
+  const ids = new Set(before.map((f) => f.id));
+  const known = new Set(before.map(words));
+  const again = audit(after, o);
+  return {
+    proof: {
+      closed: rows.filter((r) => r.from.verdict === 'ALLOW').map(flowOf),
+      stayOpen: stillOpen(after, candidate),
+      opened: rows.filter((r) => r.from.verdict === 'DENY').map(flowOf),
+      findingGone: !again.some((f) => f.id === finding.id || words(f) === words(finding)),
+      newFindings: again.filter((f) => !ids.has(f.id) && !known.has(words(f))).map((f) => f.id),
+    },
+  };
+}
+
+/** Why a proven fix is not offered, or undefined when it is. */
+export function verdict(fix: Omit<Fix, 'proof'>, p: FixProof): string | undefined {
+  const opened = p.opened.filter((f) => !restored(f, fix.restores ?? []));
+  if (opened.length) return `it opens ${opened.length} flow class(es), e.g. ${opened[0].protocol}/${opened[0].ports} to ${opened[0].destination.address} from ${opened[0].sources.join(', ')}${opened[0].senders.length ? ` (${opened[0].senders.map((s) => s.name ?? s.id).join(', ')})` : ''}`;
+  if (!p.findingGone) return 'the finding is still there after it';
+  if (p.newFindings.length) return `the audit after it finds what it did not before: ${p.newFindings.join(', ')}`;
+  return undefined;
+}
+
+/** The fixes of one finding, each proven: those offered, and those refused with why. */
+export function fixesFor(cloud: Cloud, finding: Finding, o: AuditOptions, before: readonly Finding[] = audit(cloud, o)): { offered: Fix[]; refused: Refused[] } {
+  const offered: Fix[] = [];
+  const refused: Refused[] = [];
+  const empty: FixProof = { closed: [], stayOpen: [], opened: [], findingGone: false, newFindings: [] };
+  for (const { about: _about, ...candidate } of candidatesFor(cloud, finding, o)) {
+    const result = prove(cloud, finding, { ...candidate, about: _about }, o, before);
+    if ('refusedBy' in result) {
+      refused.push({ fix: { ...candidate, proof: empty }, why: result.refusedBy });
+      continue;
+    }
+    const why = verdict(candidate, result.proof);
+    const closed = result.proof.closed;
+    const caveats = closed.length
+      ? [...candidate.caveats, `closes ${closed.length} flow class(es) allowed today: ${closed.slice(0, 3).map(flowText).join('; ')}${closed.length > 3 ? '; … (the proof lists them all)' : ''}`]
+      : candidate.caveats;
+    if (why) refused.push({ fix: { ...candidate, caveats, proof: result.proof }, why });
+    else offered.push({ ...candidate, caveats, proof: result.proof });
+  }
+  return { offered, refused };
+}
+
+/** The findings with their offered fixes attached (the audit proves none: at 100,000 ports that is on demand). */
+export function withFixes(cloud: Cloud, findings: readonly Finding[], o: AuditOptions): Finding[] {
+  // every check's findings: a fix must not cause one of a check the caller left out
+  const before = audit(cloud, o);
+  return findings.map((f) => ({ ...f, fixes: fixesFor(cloud, f, o, before).offered }));
 }

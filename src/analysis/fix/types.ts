@@ -1,11 +1,12 @@
 /**
- * A fix as data: the API writes that would remove a finding, in the order they run. The audit
- * proves each fix on the snapshot in memory before it offers it (fix/prove.ts); the same
+ * A fix as data: the API writes that would remove a finding, in the order they run. Each fix is
+ * proven on the snapshot in memory before it is offered (fix/prove.ts, on demand: the audit alone
+ * proves nothing, which at 100,000 ports would take too long); the same
  * actions become an `openstack` script (fix/script.ts) or are run through Neutron's API with
  * If-Match on every revision they were derived from (fix/execute.ts), so what is shown, what is
  * proven and what is run are one thing.
  */
-import { type ObjectRef } from '../answers.js';
+import { type ObjectRef, type ReachQuery } from '../answers.js';
 
 /** An object the fix names: one the snapshot holds (by id), or one an earlier action of the same fix creates (by its local name). */
 export type FixRef = { id: string } | { created: string };
@@ -78,3 +79,9 @@ export interface Fix {
   restores?: FlowChange[];
   proof: FixProof;
 }
+
+/**
+ * A fix as a check proposes it, before the proof: `about` are flows the finding is about (one
+ * each), asked again after the fix so the proof can say which of them stay open.
+ */
+export type Candidate = Omit<Fix, 'proof'> & { about?: ReachQuery[] };

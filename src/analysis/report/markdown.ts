@@ -1,6 +1,7 @@
 /** Reports as Markdown: the audit (a summary by severity, then each finding with its evidence and fix) and a can-reach trace. */
 import { type DiffRow, type Finding, type ReachAnswer, SEVERITIES } from '../answers.js';
 import { type NeutronBackend } from '../../policy/neutron-backends.js';
+import { fixLines } from './fix-text.js';
 import { type AuditBackend, auditBackendLines, backendLine, diffHeadline, diffSideSentences, headline, type Phrase, reachBackendLines, reachCommand, refLabel, stepSentences } from './explain.js';
 
 /**
@@ -16,7 +17,7 @@ export function markdown(findings: Finding[], source: string, backends: readonly
     if (f.derived) out.push('', `${f.derived.length} derived finding(s) follow from this root cause: ${f.derived.map((id) => `\`${id}\``).join(', ')}`);
     if (f.rootCause) out.push('', `Follows from \`${f.rootCause}\``);
     if (f.backends) out.push('', '**Per backend**', '', ...Object.entries(f.backends).map(([b, t]) => `- ${b}: ${t}`));
-    out.push('', '**Fix**', '', '```sh', ...f.fix, '```');
+    out.push('', '**Fix**', '', '```sh', ...fixLines(f), '```');
   });
   return `${out.join('\n')}\n`;
 }

@@ -12,6 +12,7 @@ import { type Writable } from 'node:stream';
 import { type NeutronBackend } from '../../policy/neutron-backends.js';
 import { type DiffRow, type Finding, type Severity, SEVERITIES } from '../answers.js';
 import { findingId } from '../finding-id.js';
+import { fixLines as fixText } from './fix-text.js';
 import { type Suppressed } from '../triage/triage.js';
 import { type AuditBackend, diffHeadline, diffSideSentences, plainText, reachCommand } from './explain.js';
 
@@ -64,8 +65,10 @@ function clipped(lines: readonly string[], id: string): string[] {
 }
 
 /** The fix whole or not at all: part of a script must never be run as if it were all of it. */
-const fixLines = (f: Finding): string[] =>
-  (!f.fix.length ? [] : f.fix.length <= MESSAGE_LINES && f.fix.every((l) => l.length <= LINE_CHARS) ? ['Fix:', ...f.fix] : [`Fix: ${f.fix.length} commands (portsec audit -f json: ${f.id})`]);
+function fixLines(f: Finding): string[] {
+  const lines = fixText(f);
+  return lines.length <= MESSAGE_LINES && lines.every((l) => l.length <= LINE_CHARS) ? ['Fix:', ...lines] : [`Fix: ${f.fixes?.length ?? 0} proven fix(es), ${lines.length} lines (portsec fix ${f.id})`];
+}
 
 function result(f: Finding, ruleIndex: number, limits: SarifLimits, suppression?: string): object {
   const related = f.objects.slice(1, limits.locations);
@@ -201,8 +204,9 @@ export function diffFindings(rows: DiffRow[]): Finding[] {
         `sources: ${r.sources.join(', ')}`,
         ...(['from', 'to'] as const).map((w) => `${r[w].backend}: ${r[w].verdict}: ${diffSideSentences(r, w).map(plainText).join('; ')}`),
         `check: ${reachCommand(r, r.from.backend)}; ${reachCommand(r, r.to.backend)}`,
+        ...(opened ? [] : r.to.changes.map((c) => `to let it through on ${r.to.backend}: ${c.command}`)),
       ],
-      fix: opened ? [] : r.to.changes.map((c) => c.command),
+      fixes: [],
       backend: r.to.backend,
     };
   });

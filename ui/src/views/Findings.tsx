@@ -1,6 +1,7 @@
 /** The analyzer's findings under their root causes: severity, affected objects, evidence, and the fix as openstack commands. */
 import { useEffect, useRef } from 'preact/hooks';
 import { type Finding, type Severity, SEVERITIES } from '../../../src/analysis/answers.js';
+import { fixLines } from '../../../src/analysis/report/fix-text.js';
 import type { CloudIndex } from '../cloud-index.js';
 import { worst } from '../graph/marks.js';
 import { type RootCause, rootCauses } from '../root-causes.js';
@@ -9,7 +10,8 @@ import { BackendBadge, CopyButton, type Navigate, ObjectLink, SeverityChip } fro
 
 export function FindingCard({ finding, index, nav, headingLevel = 3 }: { finding: Finding; index: CloudIndex; nav: Navigate; headingLevel?: 3 | 4 }) {
   const H = headingLevel === 3 ? 'h3' : 'h4';
-  const fix = finding.fix.join('\n');
+  // the proven fixes when the answer carries them, else the command that proves and prints them
+  const fix = fixLines(finding).join('\n');
   return (
     <article class={`finding finding-${finding.severity}`} data-check={finding.check} data-id={finding.id} tabIndex={-1}>
       <H><SeverityChip severity={finding.severity} /> {finding.title}</H>
@@ -20,13 +22,11 @@ export function FindingCard({ finding, index, nav, headingLevel = 3 }: { finding
       {finding.evidence.length > 0 && (
         <ul class="evidence">{finding.evidence.map((e) => <li key={e}>{e}</li>)}</ul>
       )}
-      {finding.fix.length > 0 && (
-        <div class="fix">
-          <div class="fix-head"><strong>Fix</strong><CopyButton text={fix} what={`the fix for: ${finding.title}`} /></div>
-          <pre tabIndex={0} aria-label="fix commands">{fix}</pre>
-          <ProvenFixes findingId={finding.id} title={finding.title} />
-        </div>
-      )}
+      <div class="fix">
+        <div class="fix-head"><strong>Fix</strong><CopyButton text={fix} what={`the fix for: ${finding.title}`} /></div>
+        <pre tabIndex={0} aria-label="fix commands">{fix}</pre>
+        <ProvenFixes findingId={finding.id} title={finding.title} />
+      </div>
       {finding.backends && (
         <details>
           <summary>How each backend behaves</summary>
