@@ -168,8 +168,12 @@ export interface Finding {
   derived?: string[];
 }
 
-/** A finding as a check makes it, before the audit gives it its id. */
-export type Found = Omit<Finding, 'id'>;
+/**
+ * A finding as a check makes it, before the audit gives it its id. `key`: what singles it out
+ * when its objects also list what it affects (ports a widened rule opens, rules naming a group),
+ * so its id stays while those come and go; default its objects.
+ */
+export type Found = Omit<Finding, 'id'> & { key?: string[] };
 
 export interface ExposureSource {
   cidr: string;

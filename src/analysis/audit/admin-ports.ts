@@ -59,6 +59,7 @@ export function adminPortFindings(cloud: Cloud, o: { adminPorts: number[] }): Fo
         severity: r.remote.kind === 'group' ? 'critical' : 'high',
         title: `group ${group} opens ${opened.length > 3 ? `${opened.length} admin ports` : opened.map((n) => `port ${n}`).join(', ')} to the whole Internet (${r.ethertype}) on ${ports.length} port(s)`,
         objects: [groupRef(cloud, groupId), ruleRef(rule), ...ports.map(portRef)],
+        key: [rule.id],
         evidence: [
           `rule ${rule.id}: ingress ${r.ethertype} ${service} via ${via}`, `ports: ${ports.slice(0, 10).map((p) => portLabel(p)).join(', ')}${ports.length > 10 ? ', …' : ''}`,
           ...(r.remote.kind === 'group' ? [`the fix is the wide-pair finding's: the members' pairs out of group ${groupLabel(cloud, r.remote.groupId)}`]

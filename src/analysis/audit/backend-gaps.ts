@@ -32,6 +32,7 @@ export function statelessIgnoredFindings(cloud: Cloud): Found[] {
         severity: 'medium',
         title: `group ${group} is stateless, but the ${BACKEND_SEMANTICS[backend].label} ignores it: ${ports.length} port${ports.length > 1 ? 's' : ''} on ${backend} track connections`,
         objects: [groupRef(cloud, g.id), ...ports.map(portRef)],
+        key: [g.id, backend],
         evidence: [
           `group ${group} (${g.id}) has stateful=false`,
           `on ${backend}: ${names(ports)}`,
@@ -50,6 +51,7 @@ export function nonIpDroppedFindings(cloud: Cloud): Found[] {
     severity: 'info',
     title: `the ${BACKEND_SEMANTICS[backend].label} drops traffic other than IPv4, IPv6 and ARP from ${ports.length} port${ports.length > 1 ? 's' : ''} on ${backend}`,
     objects: ports.map(portRef),
+    key: [backend],
     evidence: [
       `filtered ports on ${backend}: ${names(ports)}`,
       'security group rules name only IPv4 and IPv6: other ethertypes (LLDP, MPLS, InfiniBand, ...) pass only if the agent\'s [securitygroup] permitted_ethertypes lists them',

@@ -78,6 +78,6 @@ export function audit(cloud: Cloud, o: AuditOptions = DEFAULT_AUDIT_OPTIONS, onC
       if (!CHECK_IDS[name].includes(f.check)) throw new Error(`check ${name} found ${f.check}, which CHECK_IDS does not list`);
       return !wanted || wanted.has(f.check);
     });
-  }).map((f): Finding => ({ ...f, id: findingId(f.check, f.objects.map((o) => `${o.type}:${o.id}`)), backend: f.backend ?? backendOf(cloud, f) }));
+  }).map(({ key, ...f }): Finding => ({ ...f, id: findingId(f.check, key ?? f.objects.map((o) => `${o.type}:${o.id}`)), backend: f.backend ?? backendOf(cloud, f) }));
   return foldDerived(findings.sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity)));
 }

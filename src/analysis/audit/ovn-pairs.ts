@@ -47,6 +47,7 @@ function finding(cloud: Cloud, groupId: string, port: SnapshotPort, pair: string
     severity: 'medium',
     title: `${portLabel(port)}'s allowed-address pair ${pair} is not a member of group ${group} on ${backend}: rules naming ${group} drop its traffic`,
     objects: [groupRef(cloud, groupId), portRef(port), ...rules.map(ruleRef), ...rules.map((r) => groupRef(cloud, r.security_group_id))],
+    key: [groupId, port.id, pair, backend],
     evidence: [
       `port ${portLabel(port)} (${port.id}) is in group ${group} and has allowed-address pair ${pair}`,
       `on ${backend} group ${group} stands for its ports' fixed IPs only (the pair is in the port's port_security, not its addresses)`,

@@ -105,6 +105,7 @@ function finding(cloud: Cloud, c: Case): Found {
     check: 'ovs-shared-wildcard-member',
     severity: 'high',
     title: `${names} ${outsiders.length > 1 ? 'are' : 'is'} not in group ${group}, yet on ${c.backend} the rule ${c.rule.id} naming ${group} ${ingress ? `admits ${outsiders.length > 1 ? 'their' : 'its'} traffic from any source address` : 'lets it send to any address'} on ${where}`,
+    key: [c.groupId, c.rule.id, c.networkId, c.host ?? '', c.backend],
     objects: [groupRef(cloud, c.groupId), ruleRef(c.rule), groupRef(cloud, c.rule.security_group_id), networkRef(cloud, c.networkId),
       ...outsiders.map(({ port }) => portRef(port)), ...c.sharers.map((m) => portRef(cloud.ports.get(m.portId)!)), ...c.enforcing.map(portRef)],
     evidence: [

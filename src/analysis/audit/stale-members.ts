@@ -98,6 +98,7 @@ export function staleMemberFindings(cloud: Cloud, o: AuditOptions): Found[] {
         ? `remote group ${group} still admits ${stale.flatMap((m) => entries(cloud, m)).join(' and ')} on ${hosts.join(', ')} (${family}): `
           + `${stale.every((m) => m.via === 'address_pair') ? 'pair removed' : 'member gone'}, remote group still open on these nodes until the next member refresh`
         : `remote group ${group} lacks ${missing.flatMap((m) => entries(cloud, m)).join(' and ')} on ${hosts.join(', ')} (${family}) until the next member refresh`,
+      key: [groupId, family, ...hosts],
       objects: [groupRef(cloud, groupId), ...[...stale, ...missing].flatMap((m) => cloud.ports.get(m.portId) ?? []).map(portRef), ...affected.flatMap((a) => a.port ?? []).map(portRef)],
       evidence: [
         ...(admitted.length ? [`the agent on ${hosts.join(', ')} still admits, as members of ${group}: ${admitted.join('; ')}; the API no longer gives ${stale.length > 1 ? 'them' : 'it'}`] : []),

@@ -54,6 +54,7 @@ export function vipFindings(cloud: Cloud): Found[] {
         severity: 'high',
         title: `${portLabel(p)} exchanges VRRP with the holders of VIP ${vip} but lacks it as an allowed-address pair`,
         objects: [portRef(p), ...ports.map(portRef)],
+        key: [p.id, vip],
         evidence: [`VIP ${vip} is a pair on ${ports.map((h) => portLabel(h)).join(', ')}`, `${portLabel(p)} and ${ports.map((h) => portLabel(h)).join(', ')} admit VRRP from each other, so keepalived can make ${portLabel(p)} master`, `as master, ${portLabel(p)}'s anti-spoofing drops every packet from ${vip}`],
       });
     }
@@ -66,6 +67,7 @@ export function vipFindings(cloud: Cloud): Found[] {
           severity: 'high',
           title: `VIP ${vip}: ${portLabel(b)} drops VRRP from ${portLabel(a)}`,
           objects: [portRef(a), portRef(b)],
+          key: [a.id, b.id, vip],
           evidence: [`${portLabel(a)} and ${portLabel(b)} both hold VIP ${vip} as an allowed-address pair`, `no egress rule of ${portLabel(a)} and ingress rule of ${portLabel(b)} pair admits IP protocol 112 (VRRP) between them: both become master and the VIP flaps or splits`],
         });
       }

@@ -104,6 +104,7 @@ export function widePairFindings(cloud: Cloud, o: AuditOptions): Found[] {
       severity: block.prefixlen === 0 ? 'critical' : 'high',
       title: `${portLabel(port)}'s allowed-address pair ${pair.ip_address} widens every rule naming ${isDefault ? 'the default group' : 'group'} ${groupLabel(cloud, groupId)} to ${block.cidr}`,
       objects: [groupRef(cloud, groupId), portRef(port), ...rules.map(ruleRef), ...rules.map((r) => groupRef(cloud, r.security_group_id)), ...opened.map(portRef)],
+      key: [groupId, port.id, pair.ip_address, backend],
       evidence: [
         `port ${portLabel(port)} (${port.id}) is in group ${groupLabel(cloud, groupId)} and has allowed-address pair ${pair.ip_address}${pair.mac_address ? ` (MAC ${pair.mac_address})` : ''}`,
         ...(block.cidr === pair.ip_address ? [] : [`with ${block.pairs.filter((m) => m.ip !== pair.ip_address).map((m) => `${m.ip} of ${portLabel(cloud.ports.get(m.portId)!)}`).join(', ')} the group's pairs cover ${block.cidr}`]),
@@ -139,6 +140,7 @@ export function pinnedPairFindings(cloud: Cloud, o: AuditOptions): Found[] {
             severity: 'low',
             title: `${portLabel(port)}'s allowed-address pair ${m.ip} in group ${group} is pinned to MAC ${m.srcMac} on ${backend}: rules naming ${group} admit any source only from that port`,
             objects: [groupRef(cloud, groupId), portRef(port), ...inFamily.map(ruleRef), ...enforcing(cloud, inFamily, backend).map(portRef)],
+            key: [groupId, port.id, m.ip, backend],
             evidence: [
               `port ${portLabel(port)} (${port.id}) is in group ${group} and has allowed-address pair ${m.ip} (MAC ${m.srcMac})`,
               `the ${BACKEND_SEMANTICS[backend].label} matches a member of prefix length ${BACKEND_SEMANTICS[backend].macPinnedPrefixlen} only in frames from its MAC`,
