@@ -22,7 +22,7 @@ import { type Cloud, mostRunBackend, type Port, shortNames } from '../ui/src/neu
 import { rootCauses } from '../ui/src/root-causes.js';
 import { foldDerived } from '../src/analysis/audit/fold.js';
 import { port, rule, snapshot } from './support/snapshot-builder.js';
-import { api, ROOT, type RunningConsole, type RunningServer, startConsole, startServer } from './support/server.js';
+import { api, exampleLogin, ROOT, type RunningConsole, type RunningServer, startConsole, startServer } from './support/server.js';
 
 declare global {
   interface Window {
@@ -526,6 +526,66 @@ describe('a large graph (over 400 groups), and the cloud the console reads', () 
     await expect.poll(() => page.evaluate(() => window.portsecGraph!.edges(':selected').map((e) => e.data('ref')))).toEqual([`edge:${ids.ssh}>${ids.proxy}`]);
     await expect.poll(() => underlay.getAttribute('data-lines')).toBe(String(references - 1));
     await page.screenshot({ path: join(ARTIFACTS, 'large.png') });
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('serve --example seed, the README\'s first command: the pitfall, its proven fix and its trace', () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let page: Page;
+  let problems: string[];
+
+  beforeAll(async () => {
+    server = await startServer(['--example', 'seed']);
+    const { consoleUrl, password } = await exampleLogin(server);
+    browser = await launch();
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    problems = watch(page);
+    await page.goto(consoleUrl);
+    await page.locator('input[name="user"]').fill('admin');
+    await page.locator('input[name="password"]').fill(password);
+    await page.locator('input[name="password"]').press('Enter');
+    await page.waitForFunction(() => performance.getEntriesByName('portsec:graph').length > 0);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test('the Findings tab proves the wide pair\'s fixes in one click: the finding gone, nothing opened, the group created in the port owner\'s project', async () => {
+    await page.getByRole('tab', { name: /Findings/ }).click();
+    const card = page.locator('.findings-view [data-check="wide-pair-in-remote-group"]');
+    await card.waitFor();
+    await card.getByRole('button', { name: 'Prove the fixes' }).click();
+    const fixes = card.locator('.proven-fix');
+    await fixes.first().waitFor();
+    const offered = await fixes.evaluateAll((els) => els.map((el) => ({
+      proof: el.querySelector('.proof')?.textContent ?? '',
+      script: el.querySelector('pre')?.textContent ?? '',
+    })));
+    // a count of flow classes, in the number it agrees with
+    const n = '(?:1 flow class|(?:0|[2-9]|[1-9]\\d+) flow classes)';
+    const gone = new RegExp(`^Proven: closes ${n.replace('0|', '')}, leaves ${n} open, opens nothing; the finding is gone afterwards\\.$`);
+    const proven = offered.filter((f) => gone.test(f.proof));
+    expect(proven.length).toBeGreaterThan(0);
+    expect(proven.some((f) => /^\S+=\$\(openstack security group create --project [0-9a-f]{32} /m.test(f.script))).toBe(true);
+    await page.screenshot({ path: join(ARTIFACTS, 'example-proven-fix.png') });
+  });
+
+  test('the finding leads to its trace: the affected port, traced to from 200.200.200.200 on tcp/80, ALLOW through the finding alone', async () => {
+    const card = page.locator('.findings-view [data-check="wide-pair-in-remote-group"]');
+    const id = await card.getAttribute('data-id');
+    await card.getByRole('button', { name: 'port proxy-eth0', exact: true }).click();
+    await page.getByRole('heading', { name: /^Port proxy-eth0/ }).waitFor();
+    await page.getByRole('button', { name: 'Trace to this port' }).click();
+    expect(await page.getByLabel(/^Destination/).inputValue()).toBe('proxy-eth0');
+    await page.getByLabel(/^Source/).fill('200.200.200.200');
+    await page.getByLabel('Protocol').fill('tcp');
+    await page.getByLabel(/^Port/).fill('80');
+    await page.getByRole('button', { name: 'Trace', exact: true }).click();
+    await page.locator('[data-verdict="ALLOW"]').waitFor();
+    expect(await page.locator('.steps > li[data-stage="ingress"] .through').getAttribute('data-finding')).toBe(id);
     expect(problems).toEqual([]);
   });
 });

@@ -15,16 +15,22 @@ export const ApiContext = createContext<Api | undefined>(undefined);
 
 type State = { at: 'idle' } | { at: 'loading' } | { at: 'done'; fixes?: Proven } | { at: 'failed'; message: string };
 
-const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+const IDLE: State = { at: 'idle' };
+
+const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+const flows = (n: number, what = 'flow class') => count(n, what, `${what}es`);
 
 export function ProvenFixes({ findingId, title }: { findingId: string; title: string }) {
   const api = useContext(ApiContext);
-  const [state, setState] = useState<State>({ at: 'idle' });
+  // a proof holds for the client (and so the firewall) it was asked with: another client starts over
+  const [asked, setAsked] = useState<{ api: Api; state: State }>();
   if (!api) return null;
+  const state = asked?.api === api ? asked.state : IDLE;
   if (state.at === 'idle' || state.at === 'loading') {
     const load = () => {
-      setState({ at: 'loading' });
-      api.fixes(findingId).then((fixes) => setState({ at: 'done', fixes }), (e: unknown) => setState({ at: 'failed', message: e instanceof Error ? e.message : String(e) }));
+      const set = (s: State) => setAsked({ api, state: s });
+      set({ at: 'loading' });
+      api.fixes(findingId).then((fixes) => set({ at: 'done', fixes }), (e: unknown) => set({ at: 'failed', message: e instanceof Error ? e.message : String(e) }));
     };
     return <p><button type="button" onClick={load} disabled={state.at === 'loading'}>{state.at === 'loading' ? 'Proving the fixes…' : 'Prove the fixes'}</button></p>;
   }
@@ -39,7 +45,7 @@ export function ProvenFixes({ findingId, title }: { findingId: string; title: st
         return (
           <section key={f.kind} class="proven-fix" data-kind={f.kind}>
             <h5>{f.title}</h5>
-            <p class="proof">Proven: closes {count(f.proof.closed.length, 'flow class')}, {count(f.proof.stayOpen.length, 'flow class')} stay open, opens {f.proof.opened.length === 0 ? 'nothing' : count(f.proof.opened.length, 'restored flow class')}; the finding is {f.proof.findingGone ? 'gone' : 'still there'} afterwards.</p>
+            <p class="proof">Proven: closes {flows(f.proof.closed.length)}, leaves {flows(f.proof.stayOpen.length)} open, opens {f.proof.opened.length === 0 ? 'nothing' : flows(f.proof.opened.length, 'restored flow class')}; the finding is {f.proof.findingGone ? 'gone' : 'still there'} afterwards.</p>
             {f.caveats.length > 0 && <ul class="caveats">{f.caveats.map((c) => <li key={c}>{c}</li>)}</ul>}
             <div class="fix-head"><strong>Script</strong><CopyButton text={script} what={`the proven fix for: ${title}`} /></div>
             <pre tabIndex={0} aria-label="proven fix script">{script}</pre>
@@ -48,7 +54,7 @@ export function ProvenFixes({ findingId, title }: { findingId: string; title: st
       })}
       {refused.length > 0 && (
         <details>
-          <summary>{count(refused.length, 'fix')} not offered</summary>
+          <summary>{count(refused.length, 'fix', 'fixes')} not offered</summary>
           <ul>{refused.map((r) => <li key={r.fix.kind}>{r.fix.title}: {r.why}</li>)}</ul>
         </details>
       )}
