@@ -77,6 +77,28 @@ describe('derived findings fold under their root cause', () => {
   const findings = audit(buildCloud(seed()));
   const of = (check: string) => findings.filter((f) => f.check === check);
 
+  test('one NAT server in two named groups is one root cause; two NAT servers are two', () => {
+    const twoGroups = snapshot([
+      port('nat', ['10.10.10.10'], ['ssh', 'db'], ['0.0.0.0/1', '128.0.0.0/1']),
+      port('nat2', ['10.10.10.11'], ['ssh'], ['0.0.0.0/0']),
+      port('proxy', ['10.10.10.30'], ['proxy']),
+    ], ['ssh', 'db', 'proxy'], [
+      rule('web', 'proxy', { port_range_min: 80, port_range_max: 80, remote_group_id: 'ssh' }),
+      rule('pg', 'proxy', { port_range_min: 5432, port_range_max: 5432, remote_group_id: 'db' }),
+    ]);
+    const every = audit(buildCloud(twoGroups));
+    const all = every.filter((f) => f.check === 'wide-pair-in-remote-group');
+    const roots = all.filter((f) => !f.rootCause);
+    expect(roots.map((r) => r.objects[1].id).sort()).toEqual(['nat', 'nat2']);
+    const natRoot = roots.find((r) => r.objects[1].id === 'nat')!;
+    // nat's /1 halves in ssh and in db: four findings, one cause
+    expect(all.filter((f) => f.objects[1].id === 'nat')).toHaveLength(4);
+    expect(every.find((f) => f.check === 'admin-port-open-to-world')?.rootCause).toBe(natRoot.id);
+    expect(all.filter((f) => f.rootCause === natRoot.id).map((f) => f.objects[0].id).sort()).toEqual(['db', 'db', 'ssh']);
+    // and proxy's tcp/5432, open to the world only through db's widened rule
+    expect(natRoot.derived).toHaveLength(4);
+  });
+
   test('the NAT server\'s pair is one root; the admin ports it opens through rules naming ssh point at it', () => {
     const [root] = of('wide-pair-in-remote-group');
     const throughSsh = of('admin-port-open-to-world').filter((f) => f.objects[0].id !== 'bastion');

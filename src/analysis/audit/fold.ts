@@ -3,14 +3,15 @@
  * remote group is one mistake with one fix (the port out of the group), yet the checks
  * report it once per backend and pair half (wide-pair-*, the OVS firewall's pin) and
  * again as every admin port the widened rules open to the world: ten NAT servers read as
- * a hundred critical findings. The root is the most severe finding about a port's pairs in
- * one group; the others about the same port and group, and those an admin port opens only
- * through a rule the root widens, point at it.
+ * a hundred critical findings. The root is the most severe finding about a port's wide pairs
+ * (in whichever group: a NAT server in three named groups is one cause, each group still its own
+ * fix); the others about the same port's pairs, and those an admin port opens only through a
+ * rule one of them widens, point at it.
  */
 import { type Finding } from '../answers.js';
 import { push } from '../cloud.js';
 
-/** Checks about one port's pairs in one group: objects[0] the group, objects[1] the port. */
+/** Checks about one port's pairs in a group: objects[0] the group, objects[1] the port. */
 // (not OVN's note that a pair is no member: the opposite trap, which moving the port out does not fix)
 const PAIR_CHECKS = new Set(['wide-pair-in-remote-group', 'wide-pair-in-default-group', 'wide-pair-pinned-to-mac']);
 /** Checks that can root a cause: the pair widens the rules they name. */
@@ -21,7 +22,8 @@ const THROUGH_RULE: Record<string, (f: Finding) => string | undefined> = {
   'admin-port-open-to-world': (f) => f.objects[1]?.id,
 };
 
-const pairKey = (f: Finding) => `${f.objects[0]?.id} ${f.objects[1]?.id}`;
+/** the cause: the port whose pairs are wide */
+const pairKey = (f: Finding) => f.objects[1]?.id;
 
 /**
  * Each finding with `rootCause` (the root's id) or `derived` (the ids of those folded
@@ -31,9 +33,10 @@ export function foldDerived(findings: readonly Finding[]): Finding[] {
   const rootOfPair = new Map<string, Finding>();
   const rootOfRule = new Map<string, Finding>();
   for (const f of findings) {
-    if (!ROOT_CHECKS.has(f.check) || rootOfPair.has(pairKey(f))) continue;
-    rootOfPair.set(pairKey(f), f);
-    for (const o of f.objects) if (o.type === 'security_group_rule' && !rootOfRule.has(o.id)) rootOfRule.set(o.id, f);
+    if (!ROOT_CHECKS.has(f.check)) continue;
+    const root = rootOfPair.get(pairKey(f)) ?? f;
+    rootOfPair.set(pairKey(f), root);
+    for (const o of f.objects) if (o.type === 'security_group_rule' && !rootOfRule.has(o.id)) rootOfRule.set(o.id, root);
   }
   const rootOf = (f: Finding): Finding | undefined => {
     const byPair = PAIR_CHECKS.has(f.check) ? rootOfPair.get(pairKey(f)) : undefined;
