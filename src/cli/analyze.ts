@@ -10,7 +10,7 @@ import { type DiffRow, type ExposureRow, type Finding, type ReachAnswer, type Re
 import { audit, CHECKS } from '../analysis/audit/index.js';
 import { type AuditOptions, DEFAULT_AUDIT_OPTIONS } from '../analysis/audit/options.js';
 import { buildCloud, type Cloud, portLabel } from '../analysis/cloud.js';
-import { exposure } from '../analysis/exposure.js';
+import { exposure, exposureRows } from '../analysis/exposure.js';
 import { diff } from '../analysis/diff.js';
 import { canReach } from '../analysis/reach.js';
 import { type Snapshot } from '../analysis/snapshot.js';
@@ -23,6 +23,7 @@ import { DEFAULT_NEUTRON_BACKEND, NEUTRON_BACKENDS, type NeutronBackend } from '
 import { type CompileOptions } from '../policy/topology.js';
 import { addExpansionOption, expansionOverrides } from './expansion-option.js';
 import { addInputOptions, type InputOptions, readSnapshot } from './input-options.js';
+import { jsonArray, streamOut } from './stream-out.js';
 
 const ROW_FORMATS: RowFormat[] = ['table', 'json', 'yaml', 'value'];
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
@@ -160,8 +161,14 @@ export function analyzeCommands(program: Command): void {
     .action(async (names: string[], o: Common, cmd: Command) => {
       const cloud = await loadCloud(cmd, o);
       const ports = names.length ? names.map((n) => cloud.ports.get(n) ?? cloud.snapshot.ports.find((p) => p.name === n) ?? fail(`no port has id or name ${n}`)) : undefined;
+      // written row by row: a boxed table needs every row for its widths, the other formats do not
+      if (o.format === 'json') return streamOut(o.output, (sink) => jsonArray(sink, mapRows(exposureRows(cloud, ports), (r) => explainedExposure([r])[0])));
+      if (o.format === 'value') {
+        return streamOut(o.output, async (sink) => {
+          for (const r of exposureRows(cloud, ports)) await sink.put(`${formatRows(tabulate(EXPOSURE_COLUMNS, [r]), 'value')}\n`);
+        });
+      }
       const rows = exposure(cloud, ports);
-      if (o.format === 'json') return emit(o, JSON.stringify(explainedExposure(rows), null, 2));
       emit(o, [formatRows(tabulate(EXPOSURE_COLUMNS, rows), o.format as RowFormat), ...tableBackend(o, cloud, portUses(cloud, rows.map((r) => r.port.id)))].join('\n'));
     });
 
@@ -187,6 +194,10 @@ export function analyzeCommands(program: Command): void {
       else emit(o, [formatRows(tabulate(FINDING_COLUMNS, findings), o.format as RowFormat) || 'no findings', ...tableBackend(o, cloud, portUses(cloud, filtered))].join('\n'));
       if (o.failOn && findings.some((f) => SEVERITIES.indexOf(f.severity) <= SEVERITIES.indexOf(o.failOn!))) process.exitCode = 1;
     });
+}
+
+function* mapRows<T, U>(items: Iterable<T>, fn: (item: T) => U): Generator<U> {
+  for (const item of items) yield fn(item);
 }
 
 function fail(message: string): never {
