@@ -190,7 +190,8 @@ export function analyzeCommands(program: Command): void {
       const used = () => auditBackends(findings, filtered.map((id) => cloud.backendAt(id).backend), cloud.topology.options.backend);
       if (o.format === 'sarif') emit(o, JSON.stringify(sarif(findings, cloud.snapshot.source, version, { audit: used() }), null, 2));
       else if (o.format === 'markdown') emit(o, markdown(findings, cloud.snapshot.source, used()));
-      else if (o.format === 'json') emit(o, JSON.stringify(findings, null, 2));
+      // streamed: at 100,000 ports the findings are hundreds of MB as text (bench/audit)
+      else if (o.format === 'json') await streamOut(o.output, (sink) => jsonArray(sink, findings));
       else emit(o, [formatRows(tabulate(FINDING_COLUMNS, findings), o.format as RowFormat) || 'no findings', ...tableBackend(o, cloud, portUses(cloud, filtered))].join('\n'));
       if (o.failOn && findings.some((f) => SEVERITIES.indexOf(f.severity) <= SEVERITIES.indexOf(o.failOn!))) process.exitCode = 1;
     });
