@@ -39,13 +39,24 @@ export async function streamOut(file: string | undefined, produce: (sink: Sink) 
   }
 }
 
-/** Items as one JSON array, the text `JSON.stringify(items, null, 2)` gives, one item at a time. */
+/** Items per JSON.stringify call: few enough to stay small, many enough that the calls cost little. */
+const BATCH = 256;
+
+/** Items as one JSON array, the text `JSON.stringify(items, null, 2)` gives, a batch of items at a time. */
 export async function jsonArray(sink: Sink, items: Iterable<unknown>): Promise<void> {
   let first = true;
-  for (const item of items) {
-    // JSON strings hold no raw newline: every line break is the layout's, indented one level for the array
-    await sink.put(`${first ? '[\n  ' : ',\n  '}${JSON.stringify(item, null, 2).replace(/\n/g, '\n  ')}`);
+  let batch: unknown[] = [];
+  const put = async () => {
+    // a batch's own array text less its "[\n" and "\n]": the items already indented one level, as in the whole array
+    const text = JSON.stringify(batch, null, 2);
+    await sink.put(`${first ? '[\n' : ',\n'}${text.slice(2, -2)}`);
     first = false;
+    batch = [];
+  };
+  for (const item of items) {
+    batch.push(item);
+    if (batch.length === BATCH) await put();
   }
+  if (batch.length) await put();
   await sink.put(first ? '[]\n' : '\n]\n');
 }
