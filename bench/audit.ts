@@ -98,7 +98,8 @@ function runCli(args: string[]): { ms: number; cpuMs?: number; rssMiB?: number; 
   const error = r.status === 0 ? undefined
     : stopped ? `stopped after ${values.timeout} s`
       : `exit ${r.status}: ${(r.stderr ?? '').split('\n').find((l) => l.trim() && !l.startsWith('maxrss') && !l.startsWith('Command ')) ?? ''}`;
-  return { ms, ...(usage && { rssMiB: Number(usage[1]) / 1024, cpuMs: (Number(usage[2]) + Number(usage[3])) * 1000 }), ...(error && { error }) };
+  // a stopped run's usage is timeout(1)'s own (it is killed with the run, before waiting for it)
+  return { ms, ...(usage && !stopped && { rssMiB: Number(usage[1]) / 1024, cpuMs: (Number(usage[2]) + Number(usage[3])) * 1000 }), ...(error && { error }) };
 }
 
 const snapshot = synthetic();
@@ -114,7 +115,7 @@ if (!values['no-cli']) {
     console.log(`  the CLI on one dump file (${mib(statSync(file).size)} MiB), each a new process:`);
     const line = (label: string, args: string[], goalMs: number, goalMiB: number | undefined, out?: { file: string; goalMB: number }) => {
       const r = runCli([...args, '--files', file]);
-      const rss = r.rssMiB === undefined ? 'RSS n/a (no /usr/bin/time)' : `${r.cpuMs!.toFixed(0).padStart(7)} ms CPU   ${r.rssMiB.toFixed(0).padStart(5)} MiB peak RSS${goalMiB === undefined ? '' : ` (goal <= ${goalMiB})`}`;
+      const rss = r.rssMiB === undefined ? `   CPU and RSS n/a (${existsSync(TIME) ? 'stopped' : 'no /usr/bin/time'})` : `${r.cpuMs!.toFixed(0).padStart(7)} ms CPU   ${r.rssMiB.toFixed(0).padStart(5)} MiB peak RSS${goalMiB === undefined ? '' : ` (goal <= ${goalMiB})`}`;
       const size = out && existsSync(out.file) ? `, ${(statSync(out.file).size / 1e6).toFixed(1)} MB written (goal <= ${out.goalMB} MB)` : '';
       console.log(`  ${label.padEnd(19)}${r.ms.toFixed(0).padStart(7)} ms wall (goal <= ${goalMs})${rss}${size}${r.error ? `   FAILED: ${r.error}` : ''}`);
     };
