@@ -5,10 +5,10 @@
  * lookups (by name, IP, network, group) are added here.
  */
 import { indexTopology, portKind, portPolicy, rulesOfGroupList } from '../policy/compile.js';
-import { type Family, type HostPolicy, type Member, type PolicyRule, type PortKind, type PortPolicy } from '../policy/ir.js';
+import { type Family, FAMILIES, type HostPolicy, type Member, type PolicyRule, type PortKind, type PortPolicy } from '../policy/ir.js';
 import { type MembershipIndex } from '../policy/membership.js';
 import { BACKEND_SEMANTICS, type NeutronBackend } from '../policy/neutron-backends.js';
-import { type CompileOptions, parseOptions, parseTopology, type Topology, TopologyError } from '../policy/topology.js';
+import { type CompileOptions, parseOptions, parseTopology, type Topology, TopologyError, type TopologyPort } from '../policy/topology.js';
 import { parseAddress } from './packet.js';
 import { InputError } from './sources/errors.js';
 import { type AssumedBackend, type ObjectRef } from './answers.js';
@@ -138,16 +138,29 @@ export function buildCloud(s: Snapshot, options: Partial<CompileOptions> = {}, a
     if (!t) topologies.set(b, (t = { ...topology, options: parseOptions({}, optionsFor(options, b)) }));
     return t;
   };
+  // each group's ports in the topology's order, once each: what indexing every port would put in the group, in the same order
+  let topologyPortsOfGroup: Map<string, TopologyPort[]> | undefined;
+  const portsInGroup = (g: string): readonly TopologyPort[] => {
+    if (!topologyPortsOfGroup) {
+      topologyPortsOfGroup = new Map();
+      for (const p of topology.ports) for (const id of new Set(p.security_groups)) push(topologyPortsOfGroup, id, p);
+    }
+    return topologyPortsOfGroup.get(g) ?? [];
+  };
   const membersOf = new Map<NeutronBackend, (g: string, f: Family) => Member[]>();
   const membersUnder = (b: NeutronBackend) => {
     let fn = membersOf.get(b);
     if (!fn) {
-      const index: MembershipIndex = indexTopology(topologyOf(b));
+      const t = topologyOf(b);
       const memberCache: Record<Family, Map<string, Member[]>> = { IPv4: new Map(), IPv6: new Map() };
       fn = (g: string, f: Family) => {
-        const cache = memberCache[f];
-        let m = cache.get(g);
-        if (!m) cache.set(g, (m = index.members(g, f)));
+        let m = memberCache[f].get(g);
+        if (!m) {
+          // one group at a time, from its own ports (bench/audit: a one-off can-reach names a few groups of 10,000; indexing every port first cost more than its answer)
+          const index: MembershipIndex = indexTopology(t, portsInGroup(g));
+          for (const family of FAMILIES) memberCache[family].set(g, index.members(g, family));
+          m = memberCache[f].get(g)!;
+        }
         return m;
       };
       membersOf.set(b, fn);
@@ -162,24 +175,47 @@ export function buildCloud(s: Snapshot, options: Partial<CompileOptions> = {}, a
     if (f && f.backend !== 'unknown') return { backend: f.backend, why: 'found', evidence: f.evidence };
     return f ? { backend: base, why: 'default', evidence: f.evidence } : { backend: base, why: 'default' };
   };
-  const topologyPorts = byId(topology.ports);
+  let topologyPorts: Map<string, TopologyPort> | undefined;
+  const topologyPort = (id: string) => (topologyPorts ??= byId(topology.ports)).get(id)!;
   const policies = new Map<string, PortPolicy>();
+  // the lookups are built when first read (bench/audit: a one-off can-reach reads two or three of them, the audit most)
+  const portsBy = (key: (p: SnapshotPort) => Iterable<string>) => once(() => {
+    const m = new Map<string, SnapshotPort[]>();
+    for (const p of s.ports) for (const k of key(p)) push(m, k, p);
+    return m;
+  });
+  const addressKeys = (ips: { ip_address: string }[]) => ips.flatMap((x) => {
+    const a = parseAddress(x.ip_address);
+    return a ? [addressKey(a)] : [];
+  });
+  const lookups = {
+    ports: once(() => byId(s.ports)),
+    groups: once(() => byId(s.security_groups)),
+    rules: once(() => byId(s.security_group_rules)),
+    networks: once(() => byId(s.networks)),
+    portsOfNetwork: portsBy((p) => [p.network_id]),
+    portsOfGroup: portsBy((p) => p.security_groups),
+    portsByName: portsBy((p) => (p.name ? [p.name] : [])),
+    portsByDevice: portsBy((p) => (p.device_id ? [p.device_id] : [])),
+    portsByFixedIp: portsBy((p) => addressKeys(p.fixed_ips)),
+    portsByHostPair: portsBy((p) => addressKeys(p.allowed_address_pairs)),
+  };
   const cloud: Cloud = {
     snapshot: s,
     topology,
     built: options,
-    ports: byId(s.ports),
-    groups: byId(s.security_groups),
-    rules: byId(s.security_group_rules),
-    networks: byId(s.networks),
+    get ports() { return lookups.ports(); },
+    get groups() { return lookups.groups(); },
+    get rules() { return lookups.rules(); },
+    get networks() { return lookups.networks(); },
     rulesOfGroup,
-    portsOfGroup: new Map(),
-    portsOfNetwork: new Map(),
+    get portsOfGroup() { return lookups.portsOfGroup(); },
+    get portsOfNetwork() { return lookups.portsOfNetwork(); },
     rulesReferencing,
-    portsByName: new Map(),
-    portsByDevice: new Map(),
-    portsByFixedIp: new Map(),
-    portsByHostPair: new Map(),
+    get portsByName() { return lookups.portsByName(); },
+    get portsByDevice() { return lookups.portsByDevice(); },
+    get portsByFixedIp() { return lookups.portsByFixedIp(); },
+    get portsByHostPair() { return lookups.portsByHostPair(); },
     members,
     membersUnder,
     membersAt: (portId) => {
@@ -190,29 +226,21 @@ export function buildCloud(s: Snapshot, options: Partial<CompileOptions> = {}, a
     backendAt: assumed,
     optionsAt: (portId) => topologyOf(assumed(portId).backend).options,
     agents,
-    kind: (portId) => portKind(topologyPorts.get(portId)!),
+    kind: (portId) => portKind(topologyPort(portId)),
     groupRules: (groupId) => rulesOfGroupList(topology, [groupId]),
     policy(portId) {
       let pp = policies.get(portId);
-      if (!pp) policies.set(portId, (pp = portPolicy(topologyOf(assumed(portId).backend), topologyPorts.get(portId)!)));
+      if (!pp) policies.set(portId, (pp = portPolicy(topologyOf(assumed(portId).backend), topologyPort(portId))));
       return pp;
     },
   };
-  for (const p of s.ports) {
-    push(cloud.portsOfNetwork, p.network_id, p);
-    for (const g of p.security_groups) push(cloud.portsOfGroup, g, p);
-    if (p.name) push(cloud.portsByName, p.name, p);
-    if (p.device_id) push(cloud.portsByDevice, p.device_id, p);
-    for (const f of p.fixed_ips) {
-      const a = parseAddress(f.ip_address);
-      if (a) push(cloud.portsByFixedIp, addressKey(a), p);
-    }
-    for (const pair of p.allowed_address_pairs) {
-      const a = parseAddress(pair.ip_address);
-      if (a) push(cloud.portsByHostPair, addressKey(a), p);
-    }
-  }
   return cloud;
+}
+
+/** A value built on its first use, then kept. */
+function once<T>(build: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= build());
 }
 
 type Direction = PolicyRule['direction'];

@@ -5,7 +5,7 @@
  * a port whose anti-spoofing admits that source (a NAT server's wide pair).
  */
 import { formatIp } from '../model/addresses.js';
-import { type Family } from '../policy/ir.js';
+import { type Family, FAMILIES } from '../policy/ir.js';
 import { BACKEND_SEMANTICS } from '../policy/neutron-backends.js';
 import { type EntryThrough } from './answers.js';
 import { addressKey, type Cloud, networkRef, portRef } from './cloud.js';
@@ -139,10 +139,16 @@ export function entryCandidates(cloud: Cloud, networkId: string): SnapshotPort[]
   return list;
 }
 
-/** Builds every lookup queries need up front (the IR of every port, each network's entry points). */
+/**
+ * Builds every lookup queries need up front (the IR of every port, each network's entry points, the ports by
+ * name and address, each remote group's members on each port's node), which the cloud otherwise builds on first use.
+ */
 export function indexForQueries(cloud: Cloud): void {
   for (const p of cloud.snapshot.ports) cloud.policy(p.id);
   for (const n of cloud.portsOfNetwork.keys()) entryCandidates(cloud, n);
+  for (const lookup of [cloud.portsByName, cloud.portsByDevice, cloud.portsByFixedIp, cloud.portsByHostPair]) lookup.size;
+  const backends = new Set(cloud.snapshot.ports.map((p) => cloud.backendAt(p.id).backend));
+  for (const b of backends) for (const g of cloud.rulesReferencing.keys()) for (const f of FAMILIES) cloud.membersUnder(b)(g, f);
 }
 
 const fmtAddress = (family: Family, v: bigint) => formatIp(family === 'IPv4' ? 4 : 6, v);

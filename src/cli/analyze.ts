@@ -9,7 +9,7 @@ import { type DiffRow, type ExposureRow, type Finding, type ReachAnswer, type Re
 import { audit, CHECK_ALIASES, CHECK_NAMES } from '../analysis/audit/index.js';
 import { type AuditOptions, DEFAULT_AUDIT_OPTIONS } from '../analysis/audit/options.js';
 import { buildCloud, type Cloud, portLabel } from '../analysis/cloud.js';
-import { exposure } from '../analysis/exposure.js';
+import { exposure, exposureRows } from '../analysis/exposure.js';
 import { diff } from '../analysis/diff.js';
 import { canReach, canReachEach, perService } from '../analysis/reach.js';
 import { type Snapshot } from '../analysis/snapshot.js';
@@ -27,6 +27,7 @@ import { type CompileOptions } from '../policy/topology.js';
 import { addExpansionOption, expansionOverrides } from './expansion-option.js';
 import { addInputOptions, type InputOptions, readSnapshot } from './input-options.js';
 import { addOutputOptions, emit, type OutputOptions, rowsText } from './output.js';
+import { jsonArray, streamOut } from './stream-out.js';
 
 /** The answer whole, beside the rows: what the HTTP API returns for the same question. */
 const RAW = { raw: 'the whole answer as JSON, as the HTTP API returns it (every field, ids and typed reasons: for programs)' };
@@ -194,8 +195,15 @@ export function analyzeCommands(program: Command): void {
     .action(async (names: string[], o: Common, cmd: Command) => {
       const cloud = await loadCloud(cmd, o);
       const ports = names.length ? names.map((n) => cloud.ports.get(n) ?? cloud.snapshot.ports.find((p) => p.name === n) ?? fail(`no port has id or name ${n}`)) : undefined;
+      // written row by row: a boxed table needs every row for its widths, the other formats do not
+      if (o.format === 'raw') return streamOut(o.output, (sink) => jsonArray(sink, mapRows(exposureRows(cloud, ports), (r) => explainedExposure([r])[0])));
+      // value rows need no widths; sorted ones need every row first
+      if (o.format === 'value' && !o.sortColumn) {
+        return streamOut(o.output, async (sink) => {
+          for (const r of exposureRows(cloud, ports)) await sink.put(`${rowsText(o, tabulate(EXPOSURE_COLUMNS, [r]))}\n`);
+        });
+      }
       const rows = exposure(cloud, ports);
-      if (o.format === 'raw') return emit(o, JSON.stringify(explainedExposure(rows), null, 2));
       emit(o, rowsText(o, tabulate(EXPOSURE_COLUMNS, rows), { after: tableBackend(cloud, portUses(cloud, rows.map((r) => r.port.id))) }));
     });
 
@@ -224,12 +232,17 @@ export function analyzeCommands(program: Command): void {
       const used = () => auditBackends(findings, filtered.map((id) => cloud.backendAt(id).backend), cloud.topology.options.backend);
       if (o.format === 'sarif') await writeSarifTo(o.output, { findings: t.shown, suppressed: t.suppressed, summary: t.summary, source: cloud.snapshot.source, version, run: { audit: used() } }, { ...SARIF_LIMITS, results: o.sarifMaxResults });
       else if (o.format === 'markdown') emit(o, markdown(t.shown, cloud.snapshot.source, used(), t.summary));
-      else if (o.format === 'raw') emit(o, JSON.stringify(t.shown, null, 2));
+      // streamed: at 100,000 ports the findings are hundreds of MB as text (bench/audit)
+      else if (o.format === 'raw') await streamOut(o.output, (sink) => jsonArray(sink, t.shown));
       else emit(o, rowsText(o, tabulate(FINDING_COLUMNS, t.shown), { empty: 'no findings', after: [...t.summary, ...tableBackend(cloud, portUses(cloud, filtered))] }));
       // what was left out, where it cannot break a parseable answer
       if (!['table', 'markdown', 'sarif'].includes(o.format) && t.summary.length) process.stderr.write(`${t.summary.join('\n')}\n`);
       if (o.failOn && failsOn(t, o.failOn)) process.exitCode = 1;
     });
+}
+
+function* mapRows<T, U>(items: Iterable<T>, fn: (item: T) => U): Generator<U> {
+  for (const item of items) yield fn(item);
 }
 
 export function fail(message: string): never {

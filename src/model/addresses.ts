@@ -45,7 +45,8 @@ export function parseIp(text: unknown): { family: Family; value: bigint } | unde
 function parseDotted(text: string): bigint | undefined {
   const parts = text.split('.');
   if (parts.length !== 4 || !parts.every((p) => V4_PART.test(p) && Number(p) <= 255)) return undefined;
-  return bytesToBigint(parts.map(Number));
+  // one BigInt from a 32-bit number: four BigInt shifts per address showed in bench/audit's profile (100,000 ports' addresses)
+  return BigInt(((Number(parts[0]) * 256 + Number(parts[1])) * 256 + Number(parts[2])) * 256 + Number(parts[3]));
 }
 
 /**

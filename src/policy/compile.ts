@@ -114,9 +114,10 @@ function deriveGroupRules(g: TopologyGroup, normalised: boolean, portProtocols: 
   });
 }
 
-export function indexTopology(t: Topology): MembershipIndex {
+/** The membership index of the topology's ports, or of some of them (those of one group: its members are complete). */
+export function indexTopology(t: Topology, ports: readonly TopologyPort[] = t.ports): MembershipIndex {
   const index = new MembershipIndex(t.options.sgInfoSource, t.options.omitWidePairs, t.options.backend);
-  for (const p of t.ports) index.setPort(p.id, p);
+  for (const p of ports) index.setPort(p.id, p);
   return index;
 }
 

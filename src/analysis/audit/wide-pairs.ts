@@ -95,9 +95,19 @@ export function pitfalls(cloud: Cloud, o: Pick<AuditOptions, 'widePair'>): Pitfa
 }
 
 export function widePairFindings(cloud: Cloud, o: AuditOptions): Found[] {
+  // the pitfalls of one wide group share its rules (one array) and backend: their ports opened are found once
+  // (bench/audit: thousands of pitfalls each filtered the same hundreds of ports)
+  const openedBy = new Map<readonly SnapshotRule[], Map<NeutronBackend, SnapshotPort[]>>();
+  const openedFor = (rules: readonly SnapshotRule[], backend: NeutronBackend) => {
+    let byBackend = openedBy.get(rules);
+    if (!byBackend) openedBy.set(rules, (byBackend = new Map()));
+    let ports = byBackend.get(backend);
+    if (!ports) byBackend.set(backend, (ports = enforcing(cloud, rules, backend)));
+    return ports;
+  };
   return pitfalls(cloud, o).map(({ port, pair, groupId, rules, block, backend }): Found => {
     // the ports whose IR holds one of the rules, on the nodes whose members these are
-    const opened = enforcing(cloud, rules, backend);
+    const opened = openedFor(rules, backend);
     const isDefault = cloud.groups.get(groupId)?.name === 'default';
     return {
       check: isDefault ? 'wide-pair-in-default-group' : 'wide-pair-in-remote-group',
