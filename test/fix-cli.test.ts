@@ -25,7 +25,7 @@ const accounts = join(dir, 'accounts.yaml');
 writeFileSync(accounts, '- username: tenant\n  password: tenant-pw\n  project_name: tenant\n');
 const seed = parseLab(readFileSync(join(ROOT, 'labs/seed.yaml'), 'utf8'), 'labs/seed.yaml');
 const NAT = 'nat-eth1';
-const OWN = `${NAT}-only`;
+const OWN = `${NAT}-ssh`;
 
 /** A running server holding the seed, with the admin's and the tenant's tokens. */
 interface Seeded {
@@ -229,7 +229,7 @@ describe.sequential('portsec fix on the seed, as the cloud admin for a tenant\'s
     expect(files.stderr).toMatch(/^portsec: --apply writes to a cloud: .*nothing to apply to.*\n$/);
     const shown = await portsec(process.env, 'fix', finding.id, '--files', dump, '-f', 'raw');
     expect(shown.code).toBe(0);
-    expect(JSON.parse(shown.stdout).offered.map((f: { kind: string }) => f.kind)).toEqual(['move-port-to-own-group']);
+    expect(JSON.parse(shown.stdout).offered.map((f: { kind: string }) => f.kind)).toEqual(['move-port-to-own-group-keep-own-access', 'move-port-to-own-group']);
   });
 
   test('If-Match: a port changed between the audit and the write is refused (412), reported, and nothing is written after it', async () => {

@@ -20,7 +20,7 @@ import { type Snapshot } from '../snapshot.js';
 import { InputError } from '../sources/errors.js';
 import { applyFix, FixRefused } from './apply.js';
 import { candidatesFor } from './candidates.js';
-import { type Candidate, type Fix, type FixProof, type FlowChange } from './types.js';
+import { type Candidate, type Fix, type FixAction, type FixProof, type FlowChange } from './types.js';
 
 export interface Refused {
   fix: Omit<Fix, 'proof'> & { proof: FixProof };
@@ -169,12 +169,31 @@ export function verdict(fix: Omit<Fix, 'proof'>, p: FixProof): string | undefine
   return undefined;
 }
 
+/** Each write to an object the snapshot holds names the revision it was read at, so running it sends If-Match (execute.ts): a cloud changed since is refused, not overwritten. */
+function withRevisions(s: Snapshot, actions: readonly FixAction[]): FixAction[] {
+  const revisions = new Map<string, number>();
+  for (const o of [...s.ports, ...s.security_groups, ...s.security_group_rules]) if (o.revision_number !== undefined) revisions.set(o.id, o.revision_number);
+  const at = (id: string) => { const revision = revisions.get(id); return revision === undefined ? {} : { revision }; };
+  return actions.map((a): FixAction => {
+    switch (a.op) {
+      case 'delete-rule': return { ...a, ...at(a.rule) };
+      case 'delete-group':
+      case 'set-group-stateful': return { ...a, ...at(a.group) };
+      case 'set-port-groups':
+      case 'set-port-pairs':
+      case 'set-port-security': return { ...a, ...at(a.port) };
+      default: return a;
+    }
+  });
+}
+
 /** The fixes of one finding, each proven: those offered, and those refused with why. */
 export function fixesFor(cloud: Cloud, finding: Finding, o: AuditOptions, before: readonly Finding[] = audit(cloud, o)): { offered: Fix[]; refused: Refused[] } {
   const offered: Fix[] = [];
   const refused: Refused[] = [];
   const empty: FixProof = { closed: [], stayOpen: [], opened: [], findingGone: false, newFindings: [] };
-  for (const { about: _about, ...candidate } of candidatesFor(cloud, finding, o)) {
+  for (const { about: _about, ...found } of candidatesFor(cloud, finding, o)) {
+    const candidate = { ...found, actions: withRevisions(cloud.snapshot, found.actions) };
     const result = prove(cloud, finding, { ...candidate, about: _about }, o, before);
     if ('refusedBy' in result) {
       refused.push({ fix: { ...candidate, proof: empty }, why: result.refusedBy });
