@@ -2,11 +2,12 @@
  * Exposure: for each port and each service its ingress rules open, the
  * effective set of allowed sources — the union of the rules' prefixes and the
  * remote groups' members as the data plane expands them — as the fewest CIDRs,
- * with where each part comes from.
+ * with where each part comes from: by default one origin per rule (a remote
+ * group's with its member count), or, asked for, one per member.
  */
-import { type Family, type PolicyRule, type PortPolicy } from '../policy/ir.js';
-import { type ExposureRow, type ExposureSource } from './answers.js';
-import { type Cloud, portRef } from './cloud.js';
+import { type Family, type Member, type PolicyRule, type PortPolicy } from '../policy/ir.js';
+import { type ExposureAddress, type ExposureRow, type ExposureSource } from './answers.js';
+import { type Cloud, groupRef, portRef } from './cloud.js';
 import { memberMatch, ruleOrigin, unfilteredReason } from './facts.js';
 import { remoteMembers } from './packet.js';
 import { intervalOf, type Interval, toCidrs, union } from './ranges.js';
@@ -14,25 +15,83 @@ import { type SnapshotPort } from './snapshot.js';
 
 const EVERYTHING: Record<Family, string> = { IPv4: '0.0.0.0/0', IPv6: '::/0' };
 
+const familyOf = (f: Family) => (f === 'IPv4' ? 4 : 6);
+
+export interface ExposureOptions {
+  /** one origin per remote-group member, as can-reach names them; else one per rule, the members counted (at 100,000 ports every member of every row was 500 KB a port) */
+  members?: boolean;
+}
+
 export function serviceText(r: Pick<PolicyRule, 'portMin' | 'portMax'>): string {
   if (r.portMin === null) return 'any';
   return r.portMax === null || r.portMax === r.portMin ? String(r.portMin) : `${r.portMin}-${r.portMax}`;
 }
 
-/** Where one ingress rule admits from, as prefixes with their origin. */
-export function ruleSources(cloud: Cloud, pp: PortPolicy, r: PolicyRule): ExposureSource[] {
+const memberCidr = (m: Member, f: Family) => (m.ip.includes('/') ? m.ip : `${m.ip}/${f === 'IPv4' ? 32 : 128}`);
+
+/** The members of the rule's remote group as the exposed port's own node expands them. */
+const ruleMembers = (cloud: Cloud, pp: PortPolicy, r: PolicyRule, groupId: string): Member[] =>
+  remoteMembers(pp, cloud.membersAt(pp.port.id)(groupId, r.ethertype, r.direction), cloud.optionsAt(pp.port.id).enableIpset);
+
+/** Where one ingress rule admits from, as prefixes with their origin: a remote group's member by member. */
+export function ruleSources(cloud: Cloud, pp: PortPolicy, r: PolicyRule): ExposureAddress[] {
   const rule = ruleOrigin(cloud, r.origin);
   if (r.remote.kind === 'any') return [{ cidr: EVERYTHING[r.ethertype], from: { kind: 'any', rule } }];
   if (r.remote.kind === 'prefix') return [{ cidr: r.remote.cidr, from: { kind: 'prefix', rule } }];
   const groupId = r.remote.groupId;
-  // the members as the exposed port's own node expands them
-  return remoteMembers(pp, cloud.membersAt(pp.port.id)(groupId, r.ethertype, r.direction), cloud.optionsAt(pp.port.id).enableIpset).map((m) => ({
-    cidr: m.ip.includes('/') ? m.ip : `${m.ip}/${r.ethertype === 'IPv4' ? 32 : 128}`,
-    from: { kind: 'member', member: memberMatch(cloud, groupId, m), rule },
-  }));
+  return ruleMembers(cloud, pp, r, groupId).map((m) => ({ cidr: memberCidr(m, r.ethertype), from: { kind: 'member', member: memberMatch(cloud, groupId, m), rule } }));
 }
 
-export function portExposure(cloud: Cloud, port: SnapshotPort): ExposureRow[] {
+/** A member list's addresses as one sorted union, with an id that names the set in a row's cache key. */
+interface MemberSet {
+  id: number;
+  intervals: Interval[];
+}
+
+/**
+ * What rows of different ports share, computed once per cloud: each member list's union (the lists
+ * are the cloud's own, one per group, family and backend), each rule's origin, each distinct row's CIDRs.
+ * bench/audit at 100,000 ports: re-parsing every member of every remote group on every port was most of the time.
+ */
+interface Shared {
+  memberSets: WeakMap<Member[], MemberSet>;
+  origins: Map<string, ExposureSource>;
+  cidrs: Map<string, string[]>;
+  nextSet: number;
+}
+
+const sharedOf = new WeakMap<Cloud, Shared>();
+
+function shared(cloud: Cloud): Shared {
+  let s = sharedOf.get(cloud);
+  if (!s) sharedOf.set(cloud, (s = { memberSets: new WeakMap(), origins: new Map(), cidrs: new Map(), nextSet: 0 }));
+  return s;
+}
+
+function memberSet(s: Shared, members: Member[], f: Family): MemberSet {
+  let set = s.memberSets.get(members);
+  if (!set) {
+    set = { id: s.nextSet++, intervals: union(familyOf(f), members.map((m) => intervalOf(m.ip).interval)).intervals };
+    s.memberSets.set(members, set);
+  }
+  return set;
+}
+
+function groupOrigin(cloud: Cloud, s: Shared, r: PolicyRule, groupId: string, count: number): ExposureSource {
+  const key = `${r.origin.kind === 'group' ? r.origin.ruleId : r.origin.kind}|${groupId}|${count}`;
+  let o = s.origins.get(key);
+  if (!o) s.origins.set(key, (o = { from: { kind: 'group', group: groupRef(cloud, groupId), members: count, rule: ruleOrigin(cloud, r.origin) } }));
+  return o;
+}
+
+/** One row's sources as it gathers them: the intervals, and a key that names the same set on another port. */
+interface Gathered {
+  row: ExposureRow;
+  intervals: Interval[][];
+  key: string[];
+}
+
+export function portExposure(cloud: Cloud, port: SnapshotPort, { members = false }: ExposureOptions = {}): ExposureRow[] {
   const pp = cloud.policy(port.id);
   const ref = portRef(port);
   const { backend } = cloud.backendAt(port.id);
@@ -40,25 +99,43 @@ export function portExposure(cloud: Cloud, port: SnapshotPort): ExposureRow[] {
     const from = { kind: 'unfiltered', reason: unfilteredReason(pp) } as const;
     return (['IPv4', 'IPv6'] as Family[]).map((f) => ({ port: ref, ethertype: f, protocol: 'any', ports: 'any', sources: [EVERYTHING[f]], origins: [{ cidr: EVERYTHING[f], from }], backend }));
   }
-  const rows = new Map<string, { row: ExposureRow; intervals: Interval[] }>();
+  const s = shared(cloud);
+  const rows = new Map<string, Gathered>();
   for (const r of pp.rules) {
     if (r.direction !== 'ingress' || r.origin.kind !== 'group') continue;
-    const key = `${r.ethertype}|${r.protocol ?? 'any'}|${serviceText(r)}`;
-    let entry = rows.get(key);
-    if (!entry) rows.set(key, (entry = { row: { port: ref, ethertype: r.ethertype, protocol: r.protocol ?? 'any', ports: serviceText(r), sources: [], origins: [], backend }, intervals: [] }));
-    for (const s of ruleSources(cloud, pp, r)) {
-      entry.row.origins.push(s);
-      entry.intervals.push(intervalOf(s.cidr).interval);
+    const service = `${r.ethertype}|${r.protocol ?? 'any'}|${serviceText(r)}`;
+    let g = rows.get(service);
+    if (!g) rows.set(service, (g = { row: { port: ref, ethertype: r.ethertype, protocol: r.protocol ?? 'any', ports: serviceText(r), sources: [], origins: [], backend }, intervals: [], key: [] }));
+    if (members || r.remote.kind !== 'group') {
+      for (const x of ruleSources(cloud, pp, r)) {
+        g.row.origins.push(x);
+        g.intervals.push([intervalOf(x.cidr).interval]);
+        g.key.push(x.cidr);
+      }
+      continue;
     }
+    const groupId = r.remote.groupId;
+    const list = ruleMembers(cloud, pp, r, groupId);
+    g.row.origins.push(groupOrigin(cloud, s, r, groupId, list.length));
+    const set = memberSet(s, list, r.ethertype);
+    g.intervals.push(set.intervals);
+    g.key.push(`#${set.id}`);
   }
-  return [...rows.values()].map(({ row, intervals }) => ({ ...row, sources: toCidrs(union(row.ethertype === 'IPv4' ? 4 : 6, intervals)) }));
+  return [...rows.values()].map(({ row, intervals, key }) => ({ ...row, sources: rowCidrs(s, row.ethertype, intervals, key) }));
+}
+
+function rowCidrs(s: Shared, f: Family, intervals: Interval[][], key: string[]): string[] {
+  const k = `${f}|${[...new Set(key)].sort().join(',')}`;
+  let cidrs = s.cidrs.get(k);
+  if (!cidrs) s.cidrs.set(k, (cidrs = toCidrs(union(familyOf(f), intervals.flat()))));
+  return cidrs;
 }
 
 /** Port by port, so a caller can write rows as they come (bench/audit: every port's rows at once did not fit in memory at 100,000 ports). */
-export function* exposureRows(cloud: Cloud, ports: Iterable<SnapshotPort> = cloud.snapshot.ports): Generator<ExposureRow> {
-  for (const p of ports) yield* portExposure(cloud, p);
+export function* exposureRows(cloud: Cloud, ports: Iterable<SnapshotPort> = cloud.snapshot.ports, options: ExposureOptions = {}): Generator<ExposureRow> {
+  for (const p of ports) yield* portExposure(cloud, p, options);
 }
 
-export function exposure(cloud: Cloud, ports: SnapshotPort[] = cloud.snapshot.ports): ExposureRow[] {
-  return [...exposureRows(cloud, ports)];
+export function exposure(cloud: Cloud, ports: SnapshotPort[] = cloud.snapshot.ports, options: ExposureOptions = {}): ExposureRow[] {
+  return [...exposureRows(cloud, ports, options)];
 }
