@@ -35,11 +35,20 @@ const ruleMembers = (cloud: Cloud, pp: PortPolicy, r: PolicyRule, groupId: strin
 
 /** Where one ingress rule admits from, as prefixes with their origin: a remote group's member by member. */
 export function ruleSources(cloud: Cloud, pp: PortPolicy, r: PolicyRule): ExposureAddress[] {
+  if (r.remote.kind !== 'group') return [remoteSource(cloud, r)];
   const rule = ruleOrigin(cloud, r.origin);
-  if (r.remote.kind === 'any') return [{ cidr: EVERYTHING[r.ethertype], from: { kind: 'any', rule } }];
-  if (r.remote.kind === 'prefix') return [{ cidr: r.remote.cidr, from: { kind: 'prefix', rule } }];
   const groupId = r.remote.groupId;
   return ruleMembers(cloud, pp, r, groupId).map((m) => ({ cidr: memberCidr(m, r.ethertype), from: { kind: 'member', member: memberMatch(cloud, groupId, m), rule } }));
+}
+
+/** A rule's remote that is anywhere or a prefix: the same on every port that holds the rule, so made once. */
+function remoteSource(cloud: Cloud, r: PolicyRule): ExposureAddress {
+  const cidr = r.remote.kind === 'prefix' ? r.remote.cidr : EVERYTHING[r.ethertype];
+  const key = `${r.origin.kind === 'group' ? r.origin.ruleId : r.origin.kind}|${cidr}`;
+  const { remotes } = shared(cloud);
+  let o = remotes.get(key);
+  if (!o) remotes.set(key, (o = { cidr, from: { kind: r.remote.kind === 'prefix' ? 'prefix' : 'any', rule: ruleOrigin(cloud, r.origin) } }));
+  return o;
 }
 
 /** A member list's addresses as one sorted union, with an id that names the set in a row's cache key. */
@@ -50,12 +59,13 @@ interface MemberSet {
 
 /**
  * What rows of different ports share, computed once per cloud: each member list's union (the lists
- * are the cloud's own, one per group, family and backend), each rule's origin, each distinct row's CIDRs.
+ * are the cloud's own, one per group, family and backend), each rule's origin and remote, each distinct row's CIDRs.
  * bench/audit at 100,000 ports: re-parsing every member of every remote group on every port was most of the time.
  */
 interface Shared {
   memberSets: WeakMap<Member[], MemberSet>;
   origins: Map<string, ExposureSource>;
+  remotes: Map<string, ExposureAddress>;
   cidrs: Map<string, string[]>;
   nextSet: number;
 }
@@ -64,7 +74,7 @@ const sharedOf = new WeakMap<Cloud, Shared>();
 
 function shared(cloud: Cloud): Shared {
   let s = sharedOf.get(cloud);
-  if (!s) sharedOf.set(cloud, (s = { memberSets: new WeakMap(), origins: new Map(), cidrs: new Map(), nextSet: 0 }));
+  if (!s) sharedOf.set(cloud, (s = { memberSets: new WeakMap(), origins: new Map(), remotes: new Map(), cidrs: new Map(), nextSet: 0 }));
   return s;
 }
 
@@ -125,7 +135,7 @@ export function portExposure(cloud: Cloud, port: SnapshotPort, { members = false
 }
 
 function rowCidrs(s: Shared, f: Family, intervals: Interval[][], key: string[]): string[] {
-  const k = `${f}|${[...new Set(key)].sort().join(',')}`;
+  const k = `${f}|${key.sort().join(',')}`;
   let cidrs = s.cidrs.get(k);
   if (!cidrs) s.cidrs.set(k, (cidrs = toCidrs(union(familyOf(f), intervals.flat()))));
   return cidrs;

@@ -180,16 +180,15 @@ export const explained = (a: ReachAnswer): Omit<ReachAnswer, 'steps'> & { steps:
   ({ ...a, steps: a.steps.map((s) => ({ ...s, text: stepText(s) })) });
 
 /** Exposure as JSON gives it: each source's origin typed, with its plain text as `via`. */
-export const explainedExposure = (rows: ExposureRow[]) =>
-  rows.map((r) => ({ ...r, origins: r.origins.map((o) => ({ ...o, via: viaText(o) })) }));
+export const explainedExposure = (rows: ExposureRow[]) => rows.map((r) => ({ ...r, origins: r.origins.map(explainedSource) }));
 
-// the rows of every port that a rule covers share its origin: its words are made once
-const vias = new WeakMap<ExposureSource, string>();
+// the rows of every port a rule covers share its origin: it is explained once
+const explainedSources = new WeakMap<ExposureSource, ExposureSource & { via: string }>();
 
-function viaText(o: ExposureSource): string {
-  let via = vias.get(o);
-  if (via === undefined) vias.set(o, (via = plainText(sourcePhrase(o))));
-  return via;
+function explainedSource(o: ExposureSource): ExposureSource & { via: string } {
+  let e = explainedSources.get(o);
+  if (!e) explainedSources.set(o, (e = { ...o, via: plainText(sourcePhrase(o)) }));
+  return e;
 }
 
 /**
