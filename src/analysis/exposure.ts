@@ -6,7 +6,7 @@
  * group's with its member count), or, asked for, one per member.
  */
 import { type Family, type Member, type PolicyRule, type PortPolicy } from '../policy/ir.js';
-import { type ExposureAddress, type ExposureRow, type ExposureSource } from './answers.js';
+import { type ExposureAddress, type ExposureGroup, type ExposureRow } from './answers.js';
 import { type Cloud, groupRef, portRef } from './cloud.js';
 import { memberMatch, ruleOrigin, unfilteredReason } from './facts.js';
 import { remoteMembers } from './packet.js';
@@ -43,30 +43,34 @@ export function ruleSources(cloud: Cloud, pp: PortPolicy, r: PolicyRule): Exposu
 
 /** A rule's remote that is anywhere or a prefix: the same on every port that holds the rule, so made once. */
 function remoteSource(cloud: Cloud, r: PolicyRule): ExposureAddress {
-  const cidr = r.remote.kind === 'prefix' ? r.remote.cidr : EVERYTHING[r.ethertype];
-  const key = `${r.origin.kind === 'group' ? r.origin.ruleId : r.origin.kind}|${cidr}`;
   const { remotes } = shared(cloud);
-  let o = remotes.get(key);
-  if (!o) remotes.set(key, (o = { cidr, from: { kind: r.remote.kind === 'prefix' ? 'prefix' : 'any', rule: ruleOrigin(cloud, r.origin) } }));
+  let o = remotes.get(r);
+  if (!o) {
+    const cidr = r.remote.kind === 'prefix' ? r.remote.cidr : EVERYTHING[r.ethertype];
+    remotes.set(r, (o = { cidr, from: { kind: r.remote.kind === 'prefix' ? 'prefix' : 'any', rule: ruleOrigin(cloud, r.origin) } }));
+  }
   return o;
 }
 
-/** A member list's addresses as one sorted union, with an id that names the set in a row's cache key. */
-interface MemberSet {
+/** A set of source addresses rows share (a member list's, a prefix's), with its CIDRs once a row of it alone asks. */
+interface SourceSet {
   id: number;
   intervals: Interval[];
+  cidrs?: string[];
 }
 
 /**
  * What rows of different ports share, computed once per cloud: each member list's union (the lists
- * are the cloud's own, one per group, family and backend), each rule's origin and remote, each distinct row's CIDRs.
+ * are the cloud's own, one per group, family and backend), each rule's origin and remote (ports share
+ * the rule objects), the CIDRs of each set and of each distinct union of sets.
  * bench/audit at 100,000 ports: re-parsing every member of every remote group on every port was most of the time.
  */
 interface Shared {
-  memberSets: WeakMap<Member[], MemberSet>;
-  origins: Map<string, ExposureSource>;
-  remotes: Map<string, ExposureAddress>;
-  cidrs: Map<string, string[]>;
+  memberSets: WeakMap<Member[], SourceSet>;
+  prefixSets: Map<string, SourceSet>;
+  origins: WeakMap<PolicyRule, Map<number, ExposureGroup>>;
+  remotes: WeakMap<PolicyRule, ExposureAddress>;
+  unions: Map<string, string[]>;
   nextSet: number;
 }
 
@@ -74,31 +78,34 @@ const sharedOf = new WeakMap<Cloud, Shared>();
 
 function shared(cloud: Cloud): Shared {
   let s = sharedOf.get(cloud);
-  if (!s) sharedOf.set(cloud, (s = { memberSets: new WeakMap(), origins: new Map(), remotes: new Map(), cidrs: new Map(), nextSet: 0 }));
+  if (!s) sharedOf.set(cloud, (s = { memberSets: new WeakMap(), prefixSets: new Map(), origins: new WeakMap(), remotes: new WeakMap(), unions: new Map(), nextSet: 0 }));
   return s;
 }
 
-function memberSet(s: Shared, members: Member[], f: Family): MemberSet {
+function memberSet(s: Shared, members: Member[], f: Family): SourceSet {
   let set = s.memberSets.get(members);
-  if (!set) {
-    set = { id: s.nextSet++, intervals: union(familyOf(f), members.map((m) => intervalOf(m.ip).interval)).intervals };
-    s.memberSets.set(members, set);
-  }
+  if (!set) s.memberSets.set(members, (set = { id: s.nextSet++, intervals: union(familyOf(f), members.map((m) => intervalOf(m.ip).interval)).intervals }));
   return set;
 }
 
-function groupOrigin(cloud: Cloud, s: Shared, r: PolicyRule, groupId: string, count: number): ExposureSource {
-  const key = `${r.origin.kind === 'group' ? r.origin.ruleId : r.origin.kind}|${groupId}|${count}`;
-  let o = s.origins.get(key);
-  if (!o) s.origins.set(key, (o = { from: { kind: 'group', group: groupRef(cloud, groupId), members: count, rule: ruleOrigin(cloud, r.origin) } }));
+function prefixSet(s: Shared, cidr: string): SourceSet {
+  let set = s.prefixSets.get(cidr);
+  if (!set) s.prefixSets.set(cidr, (set = { id: s.nextSet++, intervals: [intervalOf(cidr).interval] }));
+  return set;
+}
+
+function groupOrigin(cloud: Cloud, s: Shared, r: PolicyRule, groupId: string, count: number): ExposureGroup {
+  let byCount = s.origins.get(r);
+  if (!byCount) s.origins.set(r, (byCount = new Map()));
+  let o = byCount.get(count);
+  if (!o) byCount.set(count, (o = { from: { kind: 'group', group: groupRef(cloud, groupId), members: count, rule: ruleOrigin(cloud, r.origin) } }));
   return o;
 }
 
-/** One row's sources as it gathers them: the intervals, and a key that names the same set on another port. */
+/** One row as it gathers its source sets. */
 interface Gathered {
   row: ExposureRow;
-  intervals: Interval[][];
-  key: string[];
+  sets: SourceSet[];
 }
 
 export function portExposure(cloud: Cloud, port: SnapshotPort, { members = false }: ExposureOptions = {}): ExposureRow[] {
@@ -115,29 +122,28 @@ export function portExposure(cloud: Cloud, port: SnapshotPort, { members = false
     if (r.direction !== 'ingress' || r.origin.kind !== 'group') continue;
     const service = `${r.ethertype}|${r.protocol ?? 'any'}|${serviceText(r)}`;
     let g = rows.get(service);
-    if (!g) rows.set(service, (g = { row: { port: ref, ethertype: r.ethertype, protocol: r.protocol ?? 'any', ports: serviceText(r), sources: [], origins: [], backend }, intervals: [], key: [] }));
+    if (!g) rows.set(service, (g = { row: { port: ref, ethertype: r.ethertype, protocol: r.protocol ?? 'any', ports: serviceText(r), sources: [], origins: [], backend }, sets: [] }));
     if (members || r.remote.kind !== 'group') {
       for (const x of ruleSources(cloud, pp, r)) {
         g.row.origins.push(x);
-        g.intervals.push([intervalOf(x.cidr).interval]);
-        g.key.push(x.cidr);
+        g.sets.push(prefixSet(s, x.cidr));
       }
       continue;
     }
     const groupId = r.remote.groupId;
     const list = ruleMembers(cloud, pp, r, groupId);
     g.row.origins.push(groupOrigin(cloud, s, r, groupId, list.length));
-    const set = memberSet(s, list, r.ethertype);
-    g.intervals.push(set.intervals);
-    g.key.push(`#${set.id}`);
+    g.sets.push(memberSet(s, list, r.ethertype));
   }
-  return [...rows.values()].map(({ row, intervals, key }) => ({ ...row, sources: rowCidrs(s, row.ethertype, intervals, key) }));
+  return [...rows.values()].map(({ row, sets }) => ({ ...row, sources: rowCidrs(s, row.ethertype, sets) }));
 }
 
-function rowCidrs(s: Shared, f: Family, intervals: Interval[][], key: string[]): string[] {
-  const k = `${f}|${key.sort().join(',')}`;
-  let cidrs = s.cidrs.get(k);
-  if (!cidrs) s.cidrs.set(k, (cidrs = toCidrs(union(familyOf(f), intervals.flat()))));
+function rowCidrs(s: Shared, f: Family, sets: SourceSet[]): string[] {
+  const distinct = [...new Set(sets)];
+  if (distinct.length === 1) return (distinct[0].cidrs ??= toCidrs({ family: familyOf(f), intervals: distinct[0].intervals }));
+  const key = distinct.map((x) => x.id).sort((a, b) => a - b).join(',');
+  let cidrs = s.unions.get(key);
+  if (!cidrs) s.unions.set(key, (cidrs = toCidrs(union(familyOf(f), distinct.flatMap((x) => x.intervals)))));
   return cidrs;
 }
 
