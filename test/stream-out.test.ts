@@ -17,20 +17,6 @@ describe('jsonArray', () => {
     expect(readFileSync(file, 'utf8')).toBe(`${JSON.stringify(items, null, 2)}\n`);
   });
 
-  // exposure's origins: elements many items share, written once; a name holding the field's own text; empty, missing and scalar fields
-  test.each([0, 1, 257, 1000])('%i items with a shared field: JSON.stringify(items, null, 2)', async (n) => {
-    const shared = [{ from: { kind: 'group', members: 3, rule: { id: 'r1' } }, via: 'line\n"origins": []' }, { cidr: '0.0.0.0/0', from: { kind: 'any' } }];
-    const items = Array.from({ length: n }, (_, i) => ({
-      port: { id: `p${i}`, name: i % 5 ? `port ${i}` : '"origins": []' },
-      sources: [`10.0.0.${i % 250}/32`],
-      ...(i % 7 === 6 ? {} : { origins: i % 4 === 0 ? [] : i % 4 === 1 ? [shared[0]] : i % 4 === 2 ? shared : ['a', shared[1]] }),
-      backend: 'iptables',
-    }));
-    const file = join(dir, `shared-${n}.json`);
-    await streamOut(file, (sink) => jsonArray(sink, items, 'origins'));
-    expect(readFileSync(file, 'utf8')).toBe(`${JSON.stringify(items, null, 2)}\n`);
-  });
-
   test('an item that is not an object', async () => {
     const file = join(dir, 'scalars.json');
     await streamOut(file, (sink) => jsonArray(sink, (function* () { yield 'a'; yield 2; yield null; yield [1, [2]]; })()));

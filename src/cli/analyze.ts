@@ -198,7 +198,7 @@ export function analyzeCommands(program: Command): void {
       const ports = names.length ? names.map((n) => cloud.ports.get(n) ?? cloud.snapshot.ports.find((p) => p.name === n) ?? fail(`no port has id or name ${n}`)) : undefined;
       const options = { members: o.members };
       // written row by row: a boxed table needs every row for its widths, the other formats do not
-      if (o.format === 'raw') return streamOut(o.output, (sink) => jsonArray(sink, mapRows(exposureRows(cloud, ports, options), (r) => explainedExposure([r])[0]), 'origins'));
+      if (o.format === 'raw') return streamOut(o.output, (sink) => jsonArray(sink, mapRows(exposureRows(cloud, ports, options), (r) => explainedExposure([r])[0])));
       // value rows need no widths; sorted ones need every row first
       if (o.format === 'value' && !o.sortColumn) {
         return streamOut(o.output, async (sink) => {
