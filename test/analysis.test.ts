@@ -60,9 +60,17 @@ describe.sequential('the seed pitfall, with the real openstack CLI', () => {
     expect(pitfall[0].evidence.join('\n')).toMatch(/ingress IPv4 tcp\/80 from remote group ssh .* now admits sources 0\.0\.0\.0\/0/);
     expect(pitfall[0].objects.filter((o) => o.type === 'port').map((o) => o.name)).toEqual(['nat', 'proxy']);
     expect(Object.keys(pitfall[0].backends!)).toHaveLength(3);
-    const exposure = JSON.parse((await portsec('exposure', 'proxy', '--db', server.db, '-f', 'raw')).stdout) as ExplainedExposure;
+    const compact = JSON.parse((await portsec('exposure', 'proxy', '--db', server.db, '-f', 'raw')).stdout) as ExplainedExposure;
+    expect(compact.map((r) => [r.protocol, r.ports, r.sources])).toEqual([['tcp', '80', ['0.0.0.0/0']]]);
+    const exposure = JSON.parse((await portsec('exposure', 'proxy', '--members', '--db', server.db, '-f', 'raw')).stdout) as ExplainedExposure;
     expect(exposure.map((r) => [r.protocol, r.ports, r.sources])).toEqual([['tcp', '80', ['0.0.0.0/0']]]);
-    const wide = exposure[0].origins.find((o) => o.cidr === '0.0.0.0/0')!;
+    // by default one origin per rule, the remote group's members counted: those --members lists
+    const n = exposure[0].origins.length;
+    expect(exposure[0].origins.every((o) => o.from.kind === 'member' && o.from.member.group.name === 'ssh')).toBe(true);
+    expect(compact[0].origins).toHaveLength(1);
+    expect(compact[0].origins[0].from).toMatchObject({ kind: 'group', group: { name: 'ssh' }, members: n, rule: { kind: 'group', group: { name: 'proxy' } } });
+    expect(compact[0].origins[0].via).toMatch(new RegExp(`^remote group ssh's ${n} members \\(rule [0-9a-f-]{36} of group proxy\\)$`));
+    const wide = exposure[0].origins.find((o) => 'cidr' in o && o.cidr === '0.0.0.0/0')!;
     expect(wide.from).toMatchObject({ kind: 'member', member: { group: { name: 'ssh' }, port: { type: 'port', name: 'nat' }, address: '0.0.0.0/0', via: 'allowed-address-pair' }, rule: { kind: 'group', group: { name: 'proxy' } } });
     expect(wide.via).toMatch(/^group ssh's member nat via allowed-address-pair 0\.0\.0\.0\/0 \(rule [0-9a-f-]{36} of group proxy\)$/);
   });

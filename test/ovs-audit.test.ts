@@ -176,12 +176,12 @@ describe('the audit check', () => {
 
 describe('exposure lists the outsider', () => {
   test('x\'s tcp/22 sources include pb\'s 0.0.0.0/0 as shared, in the words can-reach uses', () => {
-    const rows = explainedExposure(exposure(buildCloud(snapshot(cloudlet()), { backend: 'openvswitch' })));
+    const rows = explainedExposure(exposure(buildCloud(snapshot(cloudlet()), { backend: 'openvswitch' }), undefined, { members: true }));
     const ssh = rows.find((r) => r.port.id === 'x' && r.ports === '22')!;
     const pb = ssh.origins.find((o) => o.from.kind === 'member' && o.from.member.port.id === 'pb')!;
     expect(pb.from).toMatchObject({ member: { group: { id: 'A' }, shared: true, onlyFromMac: mac('pb') } });
     expect(pb.via).toContain("through pb's allowed-address-pair 0.0.0.0/0 of another group, shared with every group holding one");
-    const iptables = explainedExposure(exposure(buildCloud(snapshot(cloudlet()), { backend: 'iptables' }))).find((r) => r.port.id === 'x' && r.ports === '22')!;
+    const iptables = explainedExposure(exposure(buildCloud(snapshot(cloudlet()), { backend: 'iptables' }), undefined, { members: true })).find((r) => r.port.id === 'x' && r.ports === '22')!;
     expect(iptables.origins.some((o) => o.from.kind === 'member' && o.from.member.port.id === 'pb')).toBe(false);
   });
 });

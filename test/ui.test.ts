@@ -694,7 +694,12 @@ describe('portsec console over the seed\'s dump: read-only, no login', () => {
   test('the lists mark it too: proxy\'s exposure to 0.0.0.0/0 and the can-reach step admitting 200.200.200.200, through the NAT server\'s pair only', async () => {
     const id = await page.locator('.findings-view [data-check="wide-pair-in-remote-group"]').getAttribute('data-id');
     await page.getByRole('tab', { name: 'Exposure' }).click();
-    const origins = page.locator('.exposure-view tr[data-port="proxy"] .origins > li');
+    // the row names the rule and counts group ssh's members; opening them lists each, as the API gives them with members=1
+    const row = page.locator('.exposure-view tr[data-port="proxy"]');
+    await row.locator('.origins > li').first().waitFor();
+    expect(await row.locator('.origins > li').first().textContent()).toMatch(/^remote group ssh's \d+ members? \(rule \S+ of group proxy\)/);
+    await row.locator('.members summary').first().click();
+    const origins = row.locator('.members li');
     await origins.first().waitFor();
     const marked = await origins.evaluateAll((lis) => lis.map((li) => [li.querySelector('code')?.textContent, li.querySelector<HTMLElement>('.through')?.dataset.finding]));
     expect(marked).toContainEqual(['0.0.0.0/0', id]);

@@ -175,14 +175,21 @@ export interface Finding {
  */
 export type Found = Omit<Finding, 'id'> & { key?: string[] };
 
-export interface ExposureSource {
+/** An address or prefix a rule admits, and what admits it: a rule's remote (anywhere, a prefix, one remote-group member), or nothing, the port being unfiltered. */
+export interface ExposureAddress {
   cidr: string;
-  /** what admits it: a rule's remote (anywhere, a prefix, a remote group's member), or nothing, the port being unfiltered */
   from:
     | { kind: 'any' | 'prefix'; rule: RuleOrigin }
     | { kind: 'member'; member: MemberMatch; rule: RuleOrigin }
     | { kind: 'unfiltered'; reason: UnfilteredReason };
 }
+
+/** A rule's remote group as a whole (the default): its members' addresses are in the row's sources, counted here, listed with `--members`. */
+export interface ExposureGroup {
+  from: { kind: 'group'; group: ObjectRef; members: number; rule: RuleOrigin };
+}
+
+export type ExposureSource = ExposureAddress | ExposureGroup;
 
 export interface ExposureRow {
   port: ObjectRef;
@@ -192,6 +199,7 @@ export interface ExposureRow {
   ports: string;
   /** the minimal CIDR list of allowed sources */
   sources: string[];
+  /** one per rule (a remote group's members counted), or with members asked for, one per member */
   origins: ExposureSource[];
   /** the firewall the sources assume the cloud runs */
   backend: NeutronBackend;

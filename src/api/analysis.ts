@@ -202,10 +202,10 @@ export function registerAnalysis(app: FastifyInstance, source: AnalysisSource, o
   app.get('/analysis/v1/exposure', async (req) => {
     const backend = queryBackend(req);
     const { cloud } = await view(req, backend);
-    const id = (req.query as Record<string, string | undefined>).port_id;
+    const { port_id: id, members } = req.query as Record<string, string | undefined>;
     const port = id === undefined ? undefined : cloud.ports.get(id);
     if (id !== undefined && !port) throw errors.notFound();
-    return { backend: backend ?? cloud.topology.options.backend, exposure: explainedExposure(exposure(cloud, port ? [port] : undefined)) };
+    return { backend: backend ?? cloud.topology.options.backend, exposure: explainedExposure(exposure(cloud, port ? [port] : undefined, { members: members === '1' || members === 'true' })) };
   });
 
   // migration impact: the flow classes whose verdict changes from `backend` to `to_backend`, over one snapshot

@@ -191,19 +191,21 @@ export function analyzeCommands(program: Command): void {
 
   common(program.command('exposure')
     .description('for each port and service, the sources its ingress rules admit, as the fewest CIDRs, and where each comes from')
-    .argument('[ports...]', 'port ids or names (default: every port)'), RAW)
-    .action(async (names: string[], o: Common, cmd: Command) => {
+    .argument('[ports...]', 'port ids or names (default: every port)')
+    .option('--members', 'list each remote-group member a source comes from (default: each rule, its group\'s members counted)'), RAW)
+    .action(async (names: string[], o: Common & { members?: boolean }, cmd: Command) => {
       const cloud = await loadCloud(cmd, o);
       const ports = names.length ? names.map((n) => cloud.ports.get(n) ?? cloud.snapshot.ports.find((p) => p.name === n) ?? fail(`no port has id or name ${n}`)) : undefined;
+      const options = { members: o.members };
       // written row by row: a boxed table needs every row for its widths, the other formats do not
-      if (o.format === 'raw') return streamOut(o.output, (sink) => jsonArray(sink, mapRows(exposureRows(cloud, ports), (r) => explainedExposure([r])[0])));
+      if (o.format === 'raw') return streamOut(o.output, (sink) => jsonArray(sink, mapRows(exposureRows(cloud, ports, options), (r) => explainedExposure([r])[0])));
       // value rows need no widths; sorted ones need every row first
       if (o.format === 'value' && !o.sortColumn) {
         return streamOut(o.output, async (sink) => {
-          for (const r of exposureRows(cloud, ports)) await sink.put(`${rowsText(o, tabulate(EXPOSURE_COLUMNS, [r]))}\n`);
+          for (const r of exposureRows(cloud, ports, options)) await sink.put(`${rowsText(o, tabulate(EXPOSURE_COLUMNS, [r]))}\n`);
         });
       }
-      const rows = exposure(cloud, ports);
+      const rows = exposure(cloud, ports, options);
       emit(o, rowsText(o, tabulate(EXPOSURE_COLUMNS, rows), { after: tableBackend(cloud, portUses(cloud, rows.map((r) => r.port.id))) }));
     });
 

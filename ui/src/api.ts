@@ -71,8 +71,9 @@ export class Api {
     return 'services' in a ? a.services : [a];
   }
 
-  async exposure(portId?: string): Promise<ExposureRow[]> {
-    const q = portId === undefined ? '' : `?port_id=${encodeURIComponent(portId)}`;
+  /** Each row's origins by rule, a remote group's members counted; `members`: one origin per member. */
+  async exposure(portId?: string, members = false): Promise<ExposureRow[]> {
+    const q = [...(portId === undefined ? [] : [`port_id=${encodeURIComponent(portId)}`]), ...(members ? ['members=1'] : [])].map((x, i) => `${i ? '&' : '?'}${x}`).join('');
     return (await this.call<{ exposure: ExposureRow[] }>('GET', `/analysis/v1/exposure${q}${this.backendQuery(q ? '&' : '?')}`)).exposure;
   }
 

@@ -94,10 +94,12 @@ export function stepSentences(s: ReachStep): Phrase[] {
 }
 
 /** Where an exposed source comes from. */
-export function sourcePhrase({ cidr, from }: ExposureSource): Phrase {
+export function sourcePhrase(source: ExposureSource): Phrase {
+  const { from } = source;
   switch (from.kind) {
     case 'any': return ['any source (', ...originWords(from.rule), ')'];
-    case 'prefix': return [`prefix ${cidr} (`, ...originWords(from.rule), ')'];
+    case 'prefix': return [`prefix ${'cidr' in source ? source.cidr : ''} (`, ...originWords(from.rule), ')'];
+    case 'group': return ['remote group ', from.group, `'s ${from.members} member${from.members === 1 ? '' : 's'} (`, ...originWords(from.rule), ')'];
     case 'member': return [...memberWords(from.member), ' (', ...originWords(from.rule), ')'];
     case 'unfiltered': return [UNFILTERED[from.reason]];
   }
@@ -178,8 +180,16 @@ export const explained = (a: ReachAnswer): Omit<ReachAnswer, 'steps'> & { steps:
   ({ ...a, steps: a.steps.map((s) => ({ ...s, text: stepText(s) })) });
 
 /** Exposure as JSON gives it: each source's origin typed, with its plain text as `via`. */
-export const explainedExposure = (rows: ExposureRow[]) =>
-  rows.map((r) => ({ ...r, origins: r.origins.map((o) => ({ ...o, via: plainText(sourcePhrase(o)) })) }));
+export const explainedExposure = (rows: ExposureRow[]) => rows.map((r) => ({ ...r, origins: r.origins.map(explainedSource) }));
+
+// the rows of every port a rule covers share its origin: it is explained once
+const explainedSources = new WeakMap<ExposureSource, ExposureSource & { via: string }>();
+
+function explainedSource(o: ExposureSource): ExposureSource & { via: string } {
+  let e = explainedSources.get(o);
+  if (!e) explainedSources.set(o, (e = { ...o, via: plainText(sourcePhrase(o)) }));
+  return e;
+}
 
 /**
  * Why a backend denies what the other side's remote-group member admitted: the member is not one

@@ -1,6 +1,6 @@
 /** Per-port exposure: for each port and service, the sources that may open a flow, and where each comes from. */
 import { useEffect, useState } from 'preact/hooks';
-import type { ExposureRow } from '../../../src/analysis/answers.js';
+import type { ExposureAddress, ExposureGroup, ExposureRow } from '../../../src/analysis/answers.js';
 import { type Api, ApiError } from '../api.js';
 import type { CloudIndex } from '../cloud-index.js';
 import { sourcePhrase } from '../../../src/analysis/report/explain.js';
@@ -50,7 +50,9 @@ export function ExposureView({ api, index, marks, nav, version, filter, setFilte
                 <td>{r.ethertype}</td>
                 <td>{r.protocol}{r.ports === 'any' ? '' : `/${r.ports}`}</td>
                 <td>{r.sources.map((s) => <PairChip key={s} address={s} />)}</td>
-                <td><ul class="origins">{r.origins.map((o, i) => <li key={i}><code>{o.cidr}</code> <Sentence phrase={sourcePhrase(o)} index={index} nav={nav} />{o.from.kind === 'member' && <Through finding={memberThrough(marks, o.from.rule, o.from.member)} nav={nav} />}</li>)}</ul></td>
+                <td><ul class="origins">{r.origins.map((o, i) => <li key={i}>{'cidr' in o && <><code>{o.cidr}</code> </>}<Sentence phrase={sourcePhrase(o)} index={index} nav={nav} />
+                  {o.from.kind === 'member' && <Through finding={memberThrough(marks, o.from.rule, o.from.member)} nav={nav} />}
+                  {!('cidr' in o) && o.from.members > 0 && <Members api={api} row={r} origin={o} index={index} marks={marks} nav={nav} />}</li>)}</ul></td>
                 <td><BackendBadge backend={r.backend} /></td>
               </tr>
             ))}
@@ -58,5 +60,29 @@ export function ExposureView({ api, index, marks, nav, version, filter, setFilte
         </table>
       )}
     </section>
+  );
+}
+
+/** A remote group's members behind one row's rule, asked for when opened: every member of every row is too much to load at once. */
+function Members({ api, row, origin, index, marks, nav }: { api: Api; row: ExposureRow; origin: ExposureGroup; index: CloudIndex; marks: Marks; nav: Navigate }) {
+  const [members, setMembers] = useState<ExposureAddress[]>();
+  const [error, setError] = useState<string>();
+  const { group, rule } = origin.from;
+  const open = () => {
+    if (members) return;
+    api.exposure(row.port.id, true).then(
+      (rows) => setMembers(rows.find((x) => x.ethertype === row.ethertype && x.protocol === row.protocol && x.ports === row.ports)?.origins
+        .filter((o): o is ExposureAddress => o.from.kind === 'member' && o.from.member.group.id === group.id && o.from.rule.kind === 'group' && rule.kind === 'group' && o.from.rule.rule.id === rule.rule.id) ?? []),
+      (e: unknown) => setError(e instanceof ApiError ? e.message : String(e)),
+    );
+  };
+  return (
+    <details class="members" onToggle={(e) => e.currentTarget.open && open()}>
+      <summary>members</summary>
+      {error && <p class="error" role="alert">{error}</p>}
+      {!members && !error && <p>Loading…</p>}
+      {members && <ul>{members.map((m, i) => <li key={i}><code>{m.cidr}</code> <Sentence phrase={sourcePhrase(m)} index={index} nav={nav} />
+        {m.from.kind === 'member' && <Through finding={memberThrough(marks, m.from.rule, m.from.member)} nav={nav} />}</li>)}</ul>}
+    </details>
   );
 }
