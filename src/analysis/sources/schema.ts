@@ -30,7 +30,8 @@ const ip = valid('an IP address', (v) => parseIp(v) !== undefined);
 /** prefixes as Neutron returns them: host bits may be set, a bare address is a host */
 const cidr = valid('a CIDR', (v) => parseCidr(v, true) !== undefined);
 const mac = valid('a MAC address', (v) => canonicalMac(v) !== undefined);
-const nullable = <T extends z.ZodType>(t: T) => t.nullish().transform((v) => v ?? null);
+// a default, not a transform: no pipe per field (bench/audit: 200,000 rules of four such fields each)
+const nullable = <T extends z.ZodType>(t: T) => t.nullable().default(null);
 const portNumber = nullable(z.number().int().min(0).max(65535));
 /** what a fix's If-Match names (fix/execute.ts) */
 const revision_number = z.number().int().min(0).optional();
