@@ -122,12 +122,14 @@ export function buildCloud(s: Snapshot, options: Partial<CompileOptions> = {}, a
     push(rulesOfGroup, r.security_group_id, r);
     if (r.remote_group_id) push(rulesReferencing, r.remote_group_id, r);
   }
+  // a group's rules are parsed when a question first reads them: their problems are input errors then
+  const inputError = (e: TopologyError) => new InputError(`${s.source}: ${e.message}`);
   let topology: Topology;
   try {
     // the driver follows the backend (linuxbridge's by default)
-    topology = parseTopology(topologyInput(s, rulesOfGroup), optionsFor(options, options.backend));
+    topology = parseTopology(topologyInput(s, rulesOfGroup), optionsFor(options, options.backend), inputError);
   } catch (e) {
-    if (e instanceof TopologyError) throw new InputError(`${s.source}: ${e.message}`);
+    if (e instanceof TopologyError) throw inputError(e);
     throw e;
   }
   const base = topology.options.backend;

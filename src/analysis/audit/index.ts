@@ -67,6 +67,19 @@ function backendOf(cloud: Cloud, f: Found): NeutronBackend {
   return port && cloud.ports.has(port.id) ? cloud.backendAt(port.id).backend : cloud.topology.options.backend;
 }
 
+/**
+ * The finding as printed: `f` less its key, then its id and backend (the keys in the order of
+ * `({ key, ...f }) => ({ ...f, id, backend })`, copied in a loop: bench/audit's 90,000 findings spent
+ * most of a second in V8's rest copy).
+ */
+function finished(cloud: Cloud, f: Found): Finding {
+  const out: Record<string, unknown> = {};
+  for (const k in f) if (k !== 'key') out[k] = f[k as keyof Found];
+  out.id = findingId(f.check, f.key ?? f.objects.map((o) => `${o.type}:${o.id}`));
+  out.backend = f.backend ?? backendOf(cloud, f);
+  return out as unknown as Finding;
+}
+
 /** `only`: check ids or group names (CHECK_IDS); default every check. */
 export function audit(cloud: Cloud, o: AuditOptions = DEFAULT_AUDIT_OPTIONS, onCheck?: (name: string, i: number, n: number) => void, only?: readonly string[]): Finding[] {
   const wanted = only && checkIds(only);
@@ -78,6 +91,6 @@ export function audit(cloud: Cloud, o: AuditOptions = DEFAULT_AUDIT_OPTIONS, onC
       if (!CHECK_IDS[name].includes(f.check)) throw new Error(`check ${name} found ${f.check}, which CHECK_IDS does not list`);
       return !wanted || wanted.has(f.check);
     });
-  }).map(({ key, ...f }): Finding => ({ ...f, id: findingId(f.check, key ?? f.objects.map((o) => `${o.type}:${o.id}`)), backend: f.backend ?? backendOf(cloud, f) }));
+  }).map((f) => finished(cloud, f));
   return foldDerived(findings.sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity)));
 }

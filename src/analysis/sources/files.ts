@@ -136,17 +136,23 @@ function inPageOrder<T>(pages: Page<T>[], resource: Resource): Page<T>[] {
 
 /** One resource's items from every page that has it; an id twice must be the same object twice (pages of one listing), or the dump is a mistake. */
 function merge<T>(found: Page<T>[], resource: Resource, idOf: (item: T) => string): T[] {
-  const seen = new Map<string, { file: string; item: T; text: string }>();
-  for (const { file, items } of inPageOrder(found, resource)) {
+  // ids only, and texts only for an id seen twice (bench/audit: stringifying 300,000 items to compare none of them cost a second per read)
+  const pages = inPageOrder(found, resource);
+  const seen = new Set<string>();
+  const list: T[] = [];
+  for (const { file, items } of pages) {
     for (const item of items) {
-      const text = JSON.stringify(item);
       const id = idOf(item);
-      const other = seen.get(id);
-      if (other === undefined) seen.set(id, { file, item, text });
-      else if (other.text !== text) throw new InputError(`${file}: ${resource}: ${id} is also in ${other.file}, with other attributes`);
+      if (!seen.has(id)) {
+        seen.add(id);
+        list.push(item);
+        continue;
+      }
+      const first = pages.find((p) => p.items.some((x) => idOf(x) === id))!;
+      if (JSON.stringify(first.items.find((x) => idOf(x) === id)) !== JSON.stringify(item)) throw new InputError(`${file}: ${resource}: ${id} is also in ${first.file}, with other attributes`);
     }
   }
-  return [...seen.values()].map((v) => v.item);
+  return list;
 }
 
 const byId = (item: { id: string }) => item.id;

@@ -95,6 +95,10 @@ function bindingBackend(p: SnapshotPort): { backend: NeutronBackend | null; says
   return { backend: 'ovn', says: `binding:vif_type=${type} with no ovs_hybrid_plug in binding:vif_details (ML2/OVN)` };
 }
 
+// one answer shared by every port without a binding or host (bench/audit: 100,000 such ports, an object and a text each)
+const NO_HOST_SEEN: PortBackend = { backend: 'unknown', evidence: 'no binding:host_id (only admins see bindings)' };
+const NOT_BOUND: PortBackend = { backend: 'unknown', evidence: 'not bound to a host' };
+
 /**
  * One port's backend: its binding first (what its node was bound with), else the agents on its
  * host when they agree; a disagreement is kept in the evidence.
@@ -113,8 +117,9 @@ function portBackend(p: SnapshotPort, agentsOnHost: readonly SnapshotAgent[]): P
       evidence: `${binding.says}${agree ? `; ${agree.says}` : ''}${other ? `; the binding decides over ${other.says}` : ''}`,
     };
   }
+  if (!host && !binding) return host === undefined ? NO_HOST_SEEN : NOT_BOUND;
   const lead = binding ? `${binding.says}; ` : '';
-  if (!host) return { backend: 'unknown', evidence: `${lead}${host === undefined ? 'no binding:host_id (only admins see bindings)' : 'not bound to a host'}` };
+  if (!host) return { backend: 'unknown', evidence: `${lead}${host === undefined ? NO_HOST_SEEN.evidence : NOT_BOUND.evidence}` };
   if (byAgents.length === 1 && byAgents[0] !== null) return { backend: byAgents[0], evidence: `${lead}${agentsText}` };
   if (said.length) return { backend: 'unknown', evidence: `${lead}the agents on host ${host} do not agree on one firewall: ${agentsText}` };
   return { backend: 'unknown', evidence: `${lead}no agent of host ${host} names a firewall` };
