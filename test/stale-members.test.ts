@@ -19,6 +19,7 @@ import { SqliteStore } from '../src/store/sqlite/store.js';
 import { portInput, topologyForHost } from '../src/store/topology.js';
 import { statesOf } from './golden/steps-format.mjs';
 import { api, as, CLI, type RunningServer, startServer } from './support/server.js';
+import { type Fix } from '../src/analysis/fix/types.js';
 
 const admin = as('ops', 'admin');
 const OUTSIDE = '203.0.113.9';
@@ -73,19 +74,14 @@ async function natCloud(hosts = ['cn1', 'cn2']) {
 const staleFindings = async () => (await api(server!.url, 'GET', '/analysis/v1/findings', admin)).body.findings.filter((f: { check: string }) => f.check === 'stale-members');
 const reach = async (dst: string, view?: string) => api(server!.url, 'POST', '/analysis/v1/can-reach', admin, { src: OUTSIDE, dst, protocol: 'tcp', port: 80, ...(view && { view }) });
 
-/** The fix's commands through the API: only the two shapes the check prints (anything else fails the test). */
-async function runFix(commands: string[]): Promise<void> {
-  for (const c of commands) {
-    const create = /^openstack port create --network (\S+) --security-group (\S+) (\S+)$/.exec(c);
-    const del = /^openstack port delete (\S+)$/.exec(c);
-    if (create) {
-      await post('/v2.0/ports', { port: { network_id: create[1], security_groups: [create[2]], name: create[3] } });
-    } else if (del) {
-      const [port] = (await api(server!.url, 'GET', `/v2.0/ports?name=${del[1]}`, admin)).body.ports;
-      expect((await api(server!.url, 'DELETE', `/v2.0/ports/${port.id}`, admin)).status).toBe(204);
-    } else {
-      throw new Error(`unexpected fix command: ${c}`);
-    }
+/** The finding's first proven fix, its actions run through the API: only the refresh the check offers (anything else fails the test). */
+async function runFix(findingId: string): Promise<void> {
+  const { offered } = (await api(server!.url, 'GET', `/analysis/v1/findings/${findingId}/fixes`, admin)).body as { offered: Fix[] };
+  expect(offered.map((x) => x.kind)).toContain('refresh-members');
+  for (const a of offered[0].actions) {
+    if (a.op !== 'refresh-members') throw new Error(`unexpected fix action: ${a.op}`);
+    const { port } = await post('/v2.0/ports', { port: { network_id: a.network, security_groups: [a.group], name: a.name, project_id: a.project } });
+    expect((await api(server!.url, 'DELETE', `/v2.0/ports/${port.id}`, admin)).status).toBe(204);
   }
 }
 
@@ -118,7 +114,7 @@ describe('agents with Neutron 21\'s state (--agents model --agent-state neutron-
     const ingress = agents1.steps.find((s: { stage: string }) => s.stage === 'ingress');
     expect(ingress.member).toMatchObject({ group: { id: ssh }, port: { id: nat.id }, address: '0.0.0.0/0', via: 'allowed-address-pair' });
 
-    await runFix(f.fix);
+    await runFix(f.id);
     await synced(['cn1', 'cn2']);
     expect(await staleFindings()).toEqual([]);
     expect((await reach(proxy.id, 'agents')).body.verdict).toBe('DENY');

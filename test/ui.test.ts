@@ -242,8 +242,15 @@ describe('web console in Chromium', () => {
 
   test('the fix commands can be copied', async () => {
     await page.getByRole('tab', { name: /Findings/ }).click();
-    await page.getByRole('button', { name: /^Copy the fix/ }).click();
-    await page.getByText('Copied', { exact: true }).waitFor();
+    // before a proof, the fix is the command that proves and prints it
+    const card = page.locator('.findings-view [data-check="wide-pair-in-remote-group"]').first();
+    await card.getByRole('button', { name: /^Copy the fix/ }).click();
+    await card.getByText('Copied', { exact: true }).waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toMatch(/^portsec fix wide-pair-in-remote-group-[0-9a-f]{8}$/);
+    // proven, the script runs as it stands
+    await card.getByRole('button', { name: 'Prove the fixes' }).click();
+    await card.getByRole('button', { name: /^Copy the proven fix/ }).first().click();
+    await card.getByText('Copied', { exact: true }).first().waitFor();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toMatch(/^openstack /m);
     // each card names the backend its finding assumes (per port: the pair's port, nat, unbound: the default)
     expect(await page.locator('.findings-view [data-check="wide-pair-in-remote-group"] .meta').textContent()).toBe('check wide-pair-in-remote-group · assumes iptables');
