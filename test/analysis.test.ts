@@ -203,7 +203,7 @@ describe.sequential('the other checks, the HTTP routes and the guard', () => {
     const attached = ((await api(server.url, 'GET', '/analysis/v1/findings?fixes=1', admin)).body.findings as Finding[]).find((x) => x.id === missing[0].id)!;
     expect(attached.fixes).toEqual(proven.offered);
     expect(f.every((x) => x.fixes === undefined)).toBe(true);
-    expect(proven.offered.map((x) => x.actions)).toEqual([[{ op: 'set-port-pairs', port: lb2.id, pairs: [{ ip_address: '10.1.1.2' }] }]]);
+    expect(proven.offered.map((x) => x.actions)).toEqual([[{ op: 'set-port-pairs', port: lb2.id, pairs: [{ ip_address: '10.1.1.2' }], revision: expect.any(Number) }]]);
     expect(proven.offered[0].proof).toMatchObject({ findingGone: true, newFindings: [] });
     expect(f.filter((x) => x.check === 'vip-without-vrrp').map((x) => x.title).sort()).toEqual(['VIP 10.1.1.3: v1 drops VRRP from v2', 'VIP 10.1.1.3: v2 drops VRRP from v1']);
   });

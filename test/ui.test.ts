@@ -523,7 +523,8 @@ describe('a large graph (over 400 groups), and the cloud the console reads', () 
       const [r, g, b] = ctx.getImageData(p.x * devicePixelRatio, p.y * devicePixelRatio, 1, 1).data;
       return `rgb(${r},${g},${b})`;
     }, mid);
-    await expect.poll(pixel).toBe(RED);
+    // the underlay is drawn after the layout settles: on a loaded machine that takes seconds
+    await expect.poll(pixel, { timeout: 15_000 }).toBe(RED);
     const box = (await underlay.boundingBox())!;
     await page.mouse.click(box.x + mid.x, box.y + mid.y);
     await page.getByRole('heading', { name: 'ssh → proxy' }).waitFor();
