@@ -7,21 +7,16 @@
  * proven and what is run are one thing.
  */
 import { type ObjectRef, type ReachQuery } from '../answers.js';
+import { type SnapshotRule } from '../snapshot.js';
 
 /** An object the fix names: one the snapshot holds (by id), or one an earlier action of the same fix creates (by its local name). */
 export type FixRef = { id: string } | { created: string };
 
 /** A rule as `openstack security group rule create` makes it; the remote is a prefix, a group, or nothing (any). */
-export interface FixRule {
-  direction: 'ingress' | 'egress';
-  ethertype: 'IPv4' | 'IPv6';
-  protocol: string | null;
-  port_range_min: number | null;
-  port_range_max: number | null;
-  remote_ip_prefix: string | null;
+export type FixRule = Pick<SnapshotRule, 'direction' | 'ethertype' | 'protocol' | 'port_range_min' | 'port_range_max' | 'remote_ip_prefix'> & {
   remote_group: FixRef | null;
   description?: string;
-}
+};
 
 export type FixAction =
   /**
