@@ -504,8 +504,9 @@ describe('a large graph (over 400 groups), and the cloud the console reads', () 
     expect(await page.evaluate(() => window.portsecGraph!.edges().length)).toBe(0);
     await expect.poll(() => underlay.getAttribute('data-lines')).toBe(String(references));
     await page.getByRole('button', { name: '← All findings on the graph' }).click();
-    // zoomed in on ssh → proxy (side by side: made one after the other)
-    const mid = await page.evaluate(([ssh, proxy]) => {
+    // zoomed in on ssh → proxy (side by side: made one after the other), their midpoint taken anew on each
+    // poll: on a loaded machine the layout may still be placing them when the first look is taken
+    const centre = () => page.evaluate(([ssh, proxy]) => {
       const cy = window.portsecGraph!;
       const ends = cy.getElementById(`g:${ssh}`).union(cy.getElementById(`g:${proxy}`));
       cy.zoom(1);
@@ -513,17 +514,20 @@ describe('a large graph (over 400 groups), and the cloud the console reads', () 
       const [a, b] = ends.nodes().map((n) => n.renderedPosition());
       return { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
     }, [ids.ssh, ids.proxy]);
-    const pixel = () => underlay.evaluate((c: HTMLCanvasElement, p) => {
-      // read from a copy made for reading: polling the console's own canvas makes Chromium warn about repeated readbacks
-      const copy = document.createElement('canvas');
-      copy.width = c.width;
-      copy.height = c.height;
-      const ctx = copy.getContext('2d', { willReadFrequently: true })!;
-      ctx.drawImage(c, 0, 0);
-      const [r, g, b] = ctx.getImageData(p.x * devicePixelRatio, p.y * devicePixelRatio, 1, 1).data;
-      return `rgb(${r},${g},${b})`;
-    }, mid);
-    // the underlay is drawn after the layout settles: on a loaded machine that takes seconds
+    let mid = await centre();
+    const pixel = async () => {
+      mid = await centre();
+      return underlay.evaluate((c: HTMLCanvasElement, p) => {
+        // read from a copy made for reading: polling the console's own canvas makes Chromium warn about repeated readbacks
+        const copy = document.createElement('canvas');
+        copy.width = c.width;
+        copy.height = c.height;
+        const ctx = copy.getContext('2d', { willReadFrequently: true })!;
+        ctx.drawImage(c, 0, 0);
+        const [r, g, b] = ctx.getImageData(p.x * devicePixelRatio, p.y * devicePixelRatio, 1, 1).data;
+        return `rgb(${r},${g},${b})`;
+      }, mid);
+    };
     await expect.poll(pixel, { timeout: 15_000 }).toBe(RED);
     const box = (await underlay.boundingBox())!;
     await page.mouse.click(box.x + mid.x, box.y + mid.y);
