@@ -298,17 +298,17 @@ describe.sequential('portsec fix on the seed, as the cloud admin for a tenant\'s
       { op: 'delete-group', group: spare.id, revision: spare.revision_number },
       { op: 'delete-rule', rule: kept.id, revision: kept.revision_number },
       { op: 'create-group', as: 'probe', name: 'probe', project: s.tenant, description: 'a probe', stockEgress: 'keep' },
-      { op: 'create-rule', group: { created: 'probe' }, rule: { direction: 'ingress', ethertype: 'IPv4', protocol: 'udp', port_range_min: 53, port_range_max: 53, remote_ip_prefix: null, remote_group: { id: proxy.id } } },
+      { op: 'create-rule', group: { created: 'probe' }, project: s.tenant, rule: { direction: 'ingress', ethertype: 'IPv4', protocol: 'udp', port_range_min: 53, port_range_max: 53, remote_ip_prefix: null, remote_group: { id: proxy.id } } },
       { op: 'set-port-pairs', port: other.id, pairs: [{ ip_address: '10.10.10.41' }], revision: other.revision_number },
       // two writes to one object, each with the revision the audit read: the second names what the first left
-      { op: 'create-rule', group: { id: loose.id }, rule: { direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', port_range_min: 25, port_range_max: 25, remote_ip_prefix: '10.10.10.0/24', remote_group: null } },
+      { op: 'create-rule', group: { id: loose.id }, project: s.tenant, rule: { direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', port_range_min: 25, port_range_max: 25, remote_ip_prefix: '10.10.10.0/24', remote_group: null } },
       { op: 'set-group-stateful', group: loose.id, stateful: false, revision: loose.revision_number },
       { op: 'set-port-groups', port: int.id, groups: [], revision: int.revision_number },
       { op: 'set-port-security', port: int.id, enabled: false, revision: int.revision_number },
       { op: 'refresh-members', group: ssh.id, network: priv.id, project: s.tenant, name: 'refresh' },
     ];
     const neutron = await openNeutron({ authUrl: `${s.server.url}/v3`, username: 'admin', password: 'admin-pw', projectName: 'admin', userDomainName: 'Default', projectDomainName: 'Default' });
-    const done = await executeFix({ actions }, neutron, new Map([[proxy.id, s.tenant], [loose.id, s.tenant]]));
+    const done = await executeFix({ actions }, neutron);
     expect(done.failed?.error).toBeUndefined();
     // creates and changes as listed, deletes last
     expect(done.ran.map((x) => x.action.op)).toEqual(['create-group', 'create-rule', 'set-port-pairs', 'create-rule', 'set-group-stateful', 'set-port-groups', 'set-port-security', 'refresh-members', 'delete-group', 'delete-rule']);

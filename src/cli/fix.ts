@@ -10,16 +10,14 @@ import { type Execution, executeFix, undoScript } from '../analysis/fix/execute.
 import { fixesFor } from '../analysis/fix/prove.js';
 import { fixScript } from '../analysis/fix/script.js';
 import { type Fix, type FlowChange } from '../analysis/fix/types.js';
+import { flowText } from '../analysis/report/fix-text.js';
 import { tabulate } from '../analysis/report/table.js';
 import { openNeutron, pageSizeOf, readNeutron } from '../analysis/sources/openstack.js';
-import { type Snapshot } from '../analysis/snapshot.js';
 import { addAuditOptions, type AuditFlags, auditOptionsOf, cloudOf, type Common, common, fail, integer } from './analyze.js';
 import { cloudInput, readProgress, readSnapshot } from './input-options.js';
 import { emit, rowsText } from './output.js';
 
 type FixOptions = Common & AuditFlags & { apply?: boolean; fix?: number };
-
-const flowText = (f: FlowChange) => `${f.destination.address} ${f.ethertype} ${f.protocol}${f.ports === 'any' ? '' : `/${f.ports}`} from ${f.sources.join(', ')}`;
 
 function proofLines(fix: Fix): string[] {
   const p = fix.proof;
@@ -32,9 +30,6 @@ function proofLines(fix: Fix): string[] {
     `new findings: ${p.newFindings.length ? p.newFindings.join(', ') : 'none'}`,
   ];
 }
-
-/** Each group's project: rules a fix adds are made in their group's project, as its script makes them. */
-const owners = (s: Snapshot) => new Map(s.security_groups.map((g) => [g.id, g.project_id]));
 
 function executionLines(e: Execution): string[] {
   const calls = (c: Execution['ran'][number]['calls']) => c.map((x) => `${x.method} /v2.0/${x.path} ${x.status}`).join(', ');
@@ -76,7 +71,7 @@ export function fixCommand(program: Command): void {
       }
       const n = o.fix ?? 1;
       const chosen = offered[n - 1] ?? fail(`--fix ${n}: ${finding.id} has ${offered.length} fix${offered.length > 1 ? 'es' : ''}`);
-      const script = (fix: Fix) => fixScript(fix.actions, owners(snapshot));
+      const script = (fix: Fix) => fixScript(fix.actions);
 
       if (!o.apply) {
         if (o.format === 'shell') return emit(o, script(chosen).join('\n'));
@@ -97,7 +92,7 @@ export function fixCommand(program: Command): void {
       }
 
       const started = Date.now();
-      const execution = await executeFix(chosen, neutron!, owners(snapshot));
+      const execution = await executeFix(chosen, neutron!);
       const after = execution.failed ? undefined : audit(cloudOf(await read(), o), options);
       const seconds = (Date.now() - started) / 1000;
       const gone = after && !after.some((f) => f.id === finding.id);

@@ -7,7 +7,7 @@
  */
 import { errorText, type Method } from '../sources/http.js';
 import { type Neutron, neutronRequest } from '../sources/openstack.js';
-import { commands, ruleProject, runOrder } from './script.js';
+import { commands, runOrder } from './script.js';
 import { type Fix, type FixAction, type FixRef } from './types.js';
 
 export interface ApiCall {
@@ -36,7 +36,7 @@ export interface Execution {
 
 class Refusal extends Error {}
 
-const ruleBody = (a: Extract<FixAction, { op: 'create-rule' }>, group: string, remoteGroup: string | null, project: string | undefined) => ({
+const ruleBody = (a: Extract<FixAction, { op: 'create-rule' }>, group: string, remoteGroup: string | null) => ({
   security_group_rule: {
     security_group_id: group,
     direction: a.rule.direction,
@@ -47,12 +47,12 @@ const ruleBody = (a: Extract<FixAction, { op: 'create-rule' }>, group: string, r
     remote_ip_prefix: a.rule.remote_ip_prefix,
     remote_group_id: remoteGroup,
     ...(a.rule.description ? { description: a.rule.description } : {}),
-    ...(project ? { project_id: project } : {}),
+    ...(a.project ? { project_id: a.project } : {}),
   },
 });
 
-/** `owners`: the project of each group the snapshot holds (rules are made in their group's project, as the script makes them). */
-export async function executeFix(fix: Pick<Fix, 'actions'>, neutron: Neutron, owners: ReadonlyMap<string, string> = new Map()): Promise<Execution> {
+/** Rules are made in the project their action names (their group's), as the script makes them. */
+export async function executeFix(fix: Pick<Fix, 'actions'>, neutron: Neutron): Promise<Execution> {
   const created: Record<string, string> = {};
   const id = (r: FixRef) => {
     if ('id' in r) return r.id;
@@ -108,7 +108,7 @@ export async function executeFix(fix: Pick<Fix, 'actions'>, neutron: Neutron, ow
         return made;
       }
       case 'create-rule': {
-        const { security_group_rule: r } = await send(calls, 'POST', 'security-group-rules', ruleBody(a, id(a.group), a.rule.remote_group && id(a.rule.remote_group), ruleProject(fix.actions, a.group, owners)));
+        const { security_group_rule: r } = await send(calls, 'POST', 'security-group-rules', ruleBody(a, id(a.group), a.rule.remote_group && id(a.rule.remote_group)));
         ruleAdded(r.security_group_id);
         return { type: 'security_group_rule', id: r.id };
       }
@@ -129,7 +129,7 @@ export async function executeFix(fix: Pick<Fix, 'actions'>, neutron: Neutron, ow
     }
   }
 
-  const order = runOrder(fix.actions).map((action) => ({ action, command: commands(action, action.op === 'create-rule' ? ruleProject(fix.actions, action.group, owners) : undefined)[0] }));
+  const order = runOrder(fix.actions).map((action) => ({ action, command: commands(action)[0] }));
   const ran: ExecutedAction[] = [];
   for (const [i, step] of order.entries()) {
     const calls: ApiCall[] = [];

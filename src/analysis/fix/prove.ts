@@ -18,9 +18,10 @@ import { intervalOf, union } from '../ranges.js';
 import { canReach } from '../reach.js';
 import { type Snapshot } from '../snapshot.js';
 import { InputError } from '../sources/errors.js';
+import { flowText } from '../report/fix-text.js';
 import { applyFix, FixRefused } from './apply.js';
 import { candidatesFor } from './candidates.js';
-import { type Candidate, type Fix, type FixAction, type FixProof, type FlowChange } from './types.js';
+import { type Candidate, type Fix, type FixAction, type FixProof, type FixRef, type FlowChange } from './types.js';
 
 export interface Refused {
   fix: Omit<Fix, 'proof'> & { proof: FixProof };
@@ -127,11 +128,6 @@ function stillOpen(after: Cloud, candidate: Candidate): FlowChange[] {
   return out;
 }
 
-/** A flow class in a line: "tcp/80 to 10.10.10.30 (proxy) from 10.10.10.10/32 sent by nat" (many sources counted: the proof lists them). */
-const flowText = (f: FlowChange) =>
-  `${f.protocol}${f.ports === 'any' ? '' : `/${f.ports}`} to ${f.destination.address}${f.destination.ports.length ? ` (${f.destination.ports.map((p) => p.name ?? p.id).join(', ')})` : ''}`
-  + ` from ${f.sources.length > 2 ? `${f.sources.length} prefixes (${f.sources[0]}, …)` : f.sources.join(', ')}${f.senders.length ? ` sent by ${f.senders.map((p) => p.name ?? p.id).join(', ')}` : ''}`;
-
 /** One candidate proven: its proof, or why Neutron would refuse a step of it. */
 export function prove(cloud: Cloud, finding: Finding, candidate: Candidate, o: AuditOptions, before: readonly Finding[] = audit(cloud, o)): { proof: FixProof } | { refusedBy: string } {
   let snapshot: Snapshot;
@@ -169,13 +165,20 @@ export function verdict(fix: Omit<Fix, 'proof'>, p: FixProof): string | undefine
   return undefined;
 }
 
-/** Each write to an object the snapshot holds names the revision it was read at, so running it sends If-Match (execute.ts): a cloud changed since is refused, not overwritten. */
-function withRevisions(s: Snapshot, actions: readonly FixAction[]): FixAction[] {
+/**
+ * The actions as read from the snapshot: each write to an object it holds names the revision it was
+ * read at, so running it sends If-Match (execute.ts) and a cloud changed since is refused, not
+ * overwritten; each new rule names its group's project, so script and API make it there, not in the caller's.
+ */
+function asRead(s: Snapshot, actions: readonly FixAction[]): FixAction[] {
   const revisions = new Map<string, number>();
   for (const o of [...s.ports, ...s.security_groups, ...s.security_group_rules]) if (o.revision_number !== undefined) revisions.set(o.id, o.revision_number);
   const at = (id: string) => { const revision = revisions.get(id); return revision === undefined ? {} : { revision }; };
+  const owner = (group: FixRef) => ('id' in group ? s.security_groups.find((g) => g.id === group.id)?.project_id
+    : actions.flatMap((a) => (a.op === 'create-group' && a.as === group.created ? [a.project] : []))[0]);
   return actions.map((a): FixAction => {
     switch (a.op) {
+      case 'create-rule': { const project = owner(a.group); return project ? { ...a, project } : a; }
       case 'delete-rule': return { ...a, ...at(a.rule) };
       case 'delete-group':
       case 'set-group-stateful': return { ...a, ...at(a.group) };
@@ -193,7 +196,7 @@ export function fixesFor(cloud: Cloud, finding: Finding, o: AuditOptions, before
   const refused: Refused[] = [];
   const empty: FixProof = { closed: [], stayOpen: [], opened: [], findingGone: false, newFindings: [] };
   for (const { about: _about, ...found } of candidatesFor(cloud, finding, o)) {
-    const candidate = { ...found, actions: withRevisions(cloud.snapshot, found.actions) };
+    const candidate = { ...found, actions: asRead(cloud.snapshot, found.actions) };
     const result = prove(cloud, finding, { ...candidate, about: _about }, o, before);
     if ('refusedBy' in result) {
       refused.push({ fix: { ...candidate, proof: empty }, why: result.refusedBy });

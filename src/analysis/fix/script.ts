@@ -18,18 +18,8 @@ function ruleArgs(r: FixRule): string {
   return `--${r.direction} --ethertype ${r.ethertype}${r.protocol ? ` --protocol ${r.protocol}` : ''}${ports}${remote}${r.description ? ` --description ${quote(r.description)}` : ''}`;
 }
 
-/**
- * Who owns a rule's group: a group the fix creates is in its create's project, an existing one in
- * `owners`' (group id → project, from the snapshot); the rule is made in that project, not the caller's.
- */
-export function ruleProject(actions: readonly FixAction[], group: FixRef, owners: ReadonlyMap<string, string>): string | undefined {
-  if ('id' in group) return owners.get(group.id);
-  const create = actions.find((a) => a.op === 'create-group' && a.as === group.created);
-  return create?.op === 'create-group' ? create.project : undefined;
-}
-
-/** One action's commands (also how a report of `fix --apply` names what it ran); `project` the owner of a rule's group. */
-export function commands(a: FixAction, project?: string): string[] {
+/** One action's commands (also how a report of `fix --apply` names what it ran). */
+export function commands(a: FixAction): string[] {
   switch (a.op) {
     case 'create-group': {
       const v = variable(a.as);
@@ -40,7 +30,7 @@ export function commands(a: FixAction, project?: string): string[] {
           : []),
       ];
     }
-    case 'create-rule': return [`openstack security group rule create${project ? ` --project ${project}` : ''} ${ruleArgs(a.rule)} ${ref(a.group)}`];
+    case 'create-rule': return [`openstack security group rule create${a.project ? ` --project ${a.project}` : ''} ${ruleArgs(a.rule)} ${ref(a.group)}`];
     case 'delete-rule': return [`openstack security group rule delete ${a.rule}`];
     case 'delete-group': return [`openstack security group delete ${a.group}`];
     case 'set-port-groups': return [`openstack port set --no-security-group${a.groups.map((g) => ` --security-group ${ref(g)}`).join('')} ${a.port}`];
@@ -62,7 +52,7 @@ const isDelete = (a: FixAction) => a.op === 'delete-rule' || a.op === 'delete-gr
 /** The order a fix runs in, as a script or through the API: creates and changes as listed, deletes last. */
 export const runOrder = (actions: readonly FixAction[]): FixAction[] => [...actions.filter((a) => !isDelete(a)), ...actions.filter(isDelete)];
 
-/** The script: `set -e` so a failed step stops it; `owners` the project of each group the snapshot holds. */
-export function fixScript(actions: readonly FixAction[], owners: ReadonlyMap<string, string> = new Map()): string[] {
-  return ['set -e', ...runOrder(actions).flatMap((a) => commands(a, a.op === 'create-rule' ? ruleProject(actions, a.group, owners) : undefined))];
+/** The script: `set -e` so a failed step stops it. */
+export function fixScript(actions: readonly FixAction[]): string[] {
+  return ['set -e', ...runOrder(actions).flatMap(commands)];
 }

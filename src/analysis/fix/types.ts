@@ -25,7 +25,8 @@ export type FixAction =
    * before anything uses the group, when the rules it takes over do not allow all egress
    */
   | { op: 'create-group'; as: string; name: string; project: string; description: string; stockEgress: 'keep' | 'delete' }
-  | { op: 'create-rule'; group: FixRef; rule: FixRule }
+  /** `project`: the owner of the rule's group (never the caller's), set when the fix is read against the snapshot */
+  | { op: 'create-rule'; group: FixRef; rule: FixRule; project?: string }
   /** deletes run after every create of the same fix */
   | { op: 'delete-rule'; rule: string; revision?: number }
   | { op: 'delete-group'; group: string; revision?: number }
