@@ -116,7 +116,8 @@ describe.sequential('the seed under each backend', () => {
     // without --fixes the audit proves nothing and names the command that does; with it, the pair's prefix beside proxy's rule, proven
     expect(vip.fixes).toBeUndefined();
     const proven = (JSON.parse((await portsec('audit', '--db', server.db, '-f', 'raw', '--backend', 'ovn', '--fixes')).stdout) as Finding[]).find((f) => f.id === vip.id)!;
-    expect(proven.fixes!.map((x) => x.actions)).toEqual([[{ op: 'create-rule', group: { id: proxyGroup }, rule: expect.objectContaining({ direction: 'ingress', protocol: 'tcp', port_range_min: 80, port_range_max: 80, remote_ip_prefix: '10.10.10.100', remote_group: null }) }]]);
+    // the rule is made in the project that owns proxy (the caller's, here)
+    expect(proven.fixes!.map((x) => x.actions)).toEqual([[{ op: 'create-rule', group: { id: proxyGroup }, project: 'admin', rule: expect.objectContaining({ direction: 'ingress', protocol: 'tcp', port_range_min: 80, port_range_max: 80, remote_ip_prefix: '10.10.10.100', remote_group: null }) }]]);
     expect(proven.fixes![0].proof).toMatchObject({ findingGone: true, newFindings: [] });
     const a = await reach('ovn', '200.200.200.200');
     expect([a.verdict, a.backend]).toEqual(['DENY', 'ovn']);
