@@ -73,6 +73,8 @@ export const FIXED_RULES: Record<Family, FixedRules> = {
  * IP from an allowed address meets the rules (65) — ICMPv6 included. Ingress
  * (table 81): MLD queries, router and neighbour solicitations and
  * advertisements (100) and DHCP replies (95) are let in before the rules.
+ * The renderer (backends/openvswitch/port-flows.ts) writes its fixed flows
+ * from this list, in the order given here.
  */
 export const OVS_FIXED_RULES: Record<Family, FixedRules> = {
   IPv4: {
@@ -85,7 +87,8 @@ export const OVS_FIXED_RULES: Record<Family, FixedRules> = {
   },
   IPv6: {
     ingress: [
-      ...[130, 134, 135, 136].map((t) => fixed('ingress', 'IPv6', 'ndp', 'accept', icmpv6(t))),
+      // firewall.py's ICMPV6_ALLOWED_INGRESS_TYPES, then router advertisements
+      ...[130, 135, 136, 134].map((t) => fixed('ingress', 'IPv6', 'ndp', 'accept', icmpv6(t))),
       fixed('ingress', 'IPv6', 'dhcp-offer', 'accept', udp(547, 546)),
     ],
     beforeSpoof: [fixed('egress', 'IPv6', 'neighbour-advertisement', 'accept', { ...icmpv6(136), switched: true, ownTarget: true })],

@@ -4,12 +4,39 @@
  * _initialize_tracked_egress/_ingress, _initialize_egress_no_port_security),
  * in the order it sends them.
  */
+import { type FixedRule, OVS_FIXED_RULES } from '../../policy/fixed-rules.js';
+import { type Family } from '../../policy/ir.js';
 import { type Flow, flow } from './flow.js';
 import { PySet } from './python-set.js';
-import {
-  CT_MARK_INVALID, CT_MARK_NORMAL, CT_ZONE, ETHERTYPE, ETHERTYPE_ARP, ICMPV6_ALLOWED_EGRESS_TYPES, ICMPV6_ALLOWED_INGRESS_TYPES,
-  ICMPV6_RESTRICTED_EGRESS_TYPES, ICMPV6_TYPE_RA, PROTO_IPV6_ICMP, PROTO_UDP, TABLE,
-} from './tables.js';
+import { CT_MARK_INVALID, CT_MARK_NORMAL, CT_ZONE, ETHERTYPE, ETHERTYPE_ARP, PROTO_IPV6_ICMP, PROTO_UDP, TABLE } from './tables.js';
+
+/*
+ * The ICMPv6 types, DHCP ports and unaddressed DHCP source below are read from
+ * the analyzer's list of these lines (OVS_FIXED_RULES), so what is enforced
+ * and what is analysed cannot drift apart; the golden fixtures hold the bytes.
+ */
+const FAMILIES: readonly Family[] = ['IPv4', 'IPv6'];
+const FIXED = OVS_FIXED_RULES;
+const isUdp = (r: FixedRule) => r.protocol === 'udp';
+const isIcmp = (r: FixedRule) => r.protocol === 'ipv6-icmp';
+const dropped = (r: FixedRule) => r.origin.verdict === 'drop';
+const icmpType = (r: FixedRule) => r.portMin!;
+/** [ethertype, source port, destination port] of a DHCP line */
+const udpPorts = (r: FixedRule): [number, number, number] => [ETHERTYPE[r.ethertype], r.sourcePortMin!, r.portMin!];
+/** ICMPv6 a port sends to NORMAL from any of its (MAC, address) pairs */
+const EGRESS_ICMP = FIXED.IPv6.afterSpoof.filter((r) => r.switched).map(icmpType);
+/** ICMPv6 a port sends to NORMAL when the target is one of its addresses (neighbour advertisements) */
+const EGRESS_ICMP_OWN_TARGET = FIXED.IPv6.beforeSpoof.filter((r) => r.ownTarget).map(icmpType);
+const INGRESS_ICMP = FIXED.IPv6.ingress.filter(isIcmp).map(icmpType);
+const EGRESS_ICMP_DROPPED = FIXED.IPv6.afterSpoof.filter((r) => isIcmp(r) && dropped(r)).map(icmpType);
+/** per family: the DHCP request a port sends, and the source it may send it from before it has an address */
+const DHCP_REQUEST = FAMILIES.map((f) => ({
+  family: f,
+  ports: udpPorts(FIXED[f].afterSpoof.find((r) => isUdp(r) && !dropped(r))!),
+  unaddressed: FIXED[f].beforeSpoof.filter(isUdp).map((r) => r.localPrefix!.split('/')[0]!),
+}));
+const DHCP_SERVER_DROPPED = FAMILIES.flatMap((f) => FIXED[f].afterSpoof.filter((r) => isUdp(r) && dropped(r)).map(udpPorts));
+const DHCP_OFFER = FAMILIES.flatMap((f) => FIXED[f].ingress.filter(isUdp).map(udpPorts));
 
 /** A local port as the driver's OFPort holds it. */
 export interface OfPort {
@@ -67,11 +94,11 @@ export function initializePortFlows(p: OfPort, emit: Emit): void {
 
 function egressIpv6Icmp(p: OfPort, pairs: PySet<Pair>, emit: Emit): void {
   for (const [mac, ip] of pairs.union(PySet.of<Pair>([[p.mac, p.lla]]))) {
-    for (const type of ICMPV6_ALLOWED_EGRESS_TYPES) {
+    for (const type of EGRESS_ICMP) {
       emit(flow([['table', TABLE.BASE_EGRESS], ['priority', 95], ['in_port', p.ofport], ['reg_port', p.ofport], ['dl_type', ETHERTYPE.IPv6],
         ['nw_proto', PROTO_IPV6_ICMP], ['icmp_type', type], ['dl_src', mac], ['ipv6_src', ip], ['actions', resubmit(TABLE.ACCEPTED_EGRESS_NORMAL)]]));
     }
-    for (const type of ICMPV6_RESTRICTED_EGRESS_TYPES) {
+    for (const type of EGRESS_ICMP_OWN_TARGET) {
       emit(flow([['table', TABLE.BASE_EGRESS], ['priority', 95], ['in_port', p.ofport], ['reg_port', p.ofport], ['dl_type', ETHERTYPE.IPv6],
         ['nw_proto', PROTO_IPV6_ICMP], ['icmp_type', type], ['nd_target', ip], ['actions', resubmit(TABLE.ACCEPTED_EGRESS_NORMAL)]]));
     }
@@ -93,24 +120,23 @@ function initializeEgress(p: OfPort, emit: Emit): void {
       ['dl_src', mac], ['ipv6_src', ip], ['actions', ctTo(TABLE.RULES_EGRESS)]]));
   }
   // DHCP discovery and requests, from each address the port may use (IPv4: and from none yet)
-  const dhcp: [number, number, number, Iterable<Pair>, string][] = [
-    [ETHERTYPE.IPv4, 68, 67, [...pairs4, [p.mac, '0.0.0.0']], 'nw_src'],
-    [ETHERTYPE.IPv6, 546, 547, pairs6, 'ipv6_src'],
-  ];
-  for (const [dlType, src, dst, filters, field] of dhcp) {
-    for (const [mac, ip] of filters) {
+  for (const { family, ports: [dlType, src, dst], unaddressed } of DHCP_REQUEST) {
+    const field = family === 'IPv4' ? 'nw_src' : 'ipv6_src';
+    for (const [mac, ip] of [...(family === 'IPv4' ? pairs4 : pairs6), ...unaddressed.map((ip): Pair => [p.mac, ip])]) {
       emit(flow([['table', TABLE.BASE_EGRESS], ['priority', 80], ['reg_port', p.ofport], ['in_port', p.ofport], ['dl_type', dlType],
         ['dl_src', mac], [field, ip], ['nw_proto', PROTO_UDP], ['tp_src', src], ['tp_dst', dst], ['actions', resubmit(TABLE.ACCEPT_OR_INGRESS)]]));
     }
   }
   // no DHCP server on an instance
-  for (const [dlType, src, dst] of [[ETHERTYPE.IPv4, 67, 68], [ETHERTYPE.IPv6, 547, 546]]) {
+  for (const [dlType, src, dst] of DHCP_SERVER_DROPPED) {
     emit(flow([['table', TABLE.BASE_EGRESS], ['priority', 70], ['in_port', p.ofport], ['reg_port', p.ofport], ['dl_type', dlType],
       ['nw_proto', PROTO_UDP], ['tp_src', src], ['tp_dst', dst], ['actions', resubmit(TABLE.DROPPED)]]));
   }
   // no router advertisements from an instance
-  emit(flow([['table', TABLE.BASE_EGRESS], ['priority', 70], ['in_port', p.ofport], ['reg_port', p.ofport], ['dl_type', ETHERTYPE.IPv6],
-    ['nw_proto', PROTO_IPV6_ICMP], ['icmp_type', ICMPV6_TYPE_RA], ['actions', resubmit(TABLE.DROPPED)]]));
+  for (const type of EGRESS_ICMP_DROPPED) {
+    emit(flow([['table', TABLE.BASE_EGRESS], ['priority', 70], ['in_port', p.ofport], ['reg_port', p.ofport], ['dl_type', ETHERTYPE.IPv6],
+      ['nw_proto', PROTO_IPV6_ICMP], ['icmp_type', type], ['actions', resubmit(TABLE.DROPPED)]]));
+  }
   // permitted_ethertypes: none by default
   emit(flow([['table', TABLE.BASE_EGRESS], ['priority', 10], ['in_port', p.ofport], ['reg_port', p.ofport], ['actions', `ct_clear,${resubmit(TABLE.DROPPED)}`]]));
   for (const mac of allowedMacs(p)) {
@@ -128,11 +154,11 @@ function initializeEgress(p: OfPort, emit: Emit): void {
 function initializeIngress(p: OfPort, emit: Emit): void {
   const output = `output:${p.ofport}`;
   emit(flow([['table', TABLE.BASE_INGRESS], ['priority', 100], ['dl_type', ETHERTYPE_ARP], ['reg_port', p.ofport], ['actions', output]]));
-  for (const type of [...ICMPV6_ALLOWED_INGRESS_TYPES, ICMPV6_TYPE_RA]) {
+  for (const type of INGRESS_ICMP) {
     emit(flow([['table', TABLE.BASE_INGRESS], ['priority', 100], ['reg_port', p.ofport], ['dl_type', ETHERTYPE.IPv6],
       ['nw_proto', PROTO_IPV6_ICMP], ['icmp_type', type], ['actions', output]]));
   }
-  for (const [dlType, src, dst] of [[ETHERTYPE.IPv4, 67, 68], [ETHERTYPE.IPv6, 547, 546]]) {
+  for (const [dlType, src, dst] of DHCP_OFFER) {
     emit(flow([['table', TABLE.BASE_INGRESS], ['priority', 95], ['reg_port', p.ofport], ['dl_type', dlType], ['nw_proto', PROTO_UDP],
       ['tp_src', src], ['tp_dst', dst], ['actions', output]]));
   }

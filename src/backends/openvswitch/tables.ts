@@ -22,11 +22,6 @@ export const ETHERTYPE_ARP = 0x0806;
 
 export const PROTO_UDP = 17;
 export const PROTO_IPV6_ICMP = 58;
-export const ICMPV6_TYPE_RA = 134;
-/** firewall.py: ICMPv6 types a port may send from any of its addresses, the one it may send only for its own, the ones it receives */
-export const ICMPV6_ALLOWED_EGRESS_TYPES = [130, 133, 135];
-export const ICMPV6_RESTRICTED_EGRESS_TYPES = [136];
-export const ICMPV6_ALLOWED_INGRESS_TYPES = [130, 135, 136];
 
 export const CT_MARK_NORMAL = '0x0';
 export const CT_MARK_INVALID = '0x1';
