@@ -173,6 +173,8 @@ describe('fix proofs', () => {
       port('peer', ['10.10.10.11'], ['lim']),
       port('proxy', ['10.10.10.30'], ['proxy']),
       port('bastion', ['10.10.10.40'], ['ssh']),
+      // a router out of the cloud: what lim lets out reaches the internet
+      port('gw', ['10.10.10.1'], [], [], { device_owner: 'network:router_interface', device_id: 'router-1', port_security_enabled: false }),
     ], ['lim', 'proxy', 'ssh'], [
       rule('lim-out', 'lim', { direction: 'egress', port_range_min: 443, port_range_max: 443 }),
       rule('proxy-out', 'proxy', { direction: 'egress', protocol: null }),
@@ -192,7 +194,14 @@ describe('fix proofs', () => {
     const result = prove(cloud, f, kept, O, findings);
     if (!('proof' in result)) throw new Error(result.refusedBy);
     expect(result.proof.opened.some((fl) => fl.destination.address === '10.10.10.40' && fl.protocol === 'tcp' && fl.ports.split(', ').some((r) => contains22(r)) && fl.senders.some((p) => p.id === 'nat'))).toBe(true);
+    // and out of the cloud: tcp/22 to any address no port holds (8.8.8.8 among them), which lim let out only to tcp/443
+    const out = result.proof.opened.filter((fl) => fl.destination.ports.length === 0 && fl.senders.some((p) => p.id === 'nat') && fl.ports.split(', ').some((r) => contains22(r)));
+    expect(out.map((fl) => fl.destination.address)).toContain('0.0.0.0/0');
     expect(verdict(kept, result.proof)).toMatch(/opens/);
+    // the offered fix (stock egress deleted) opens nothing outside either
+    const good = prove(cloud, f, offered[0], O, findings);
+    if (!('proof' in good)) throw new Error(good.refusedBy);
+    expect(good.proof.opened.filter((fl) => fl.destination.ports.length === 0)).toEqual([]);
   });
 
   test('Neutron\'s refusals are the fix\'s: a group in use is not deleted, a duplicate rule not created', () => {

@@ -200,7 +200,7 @@ function identities(): (o: object) => number {
  * a snapshot and the same with a fix applied (fix/prove.ts). With `scope` (the ports whose
  * filtering may differ: their rules, members or addresses), only flows a scoped port
  * sends or receives are asked: a flow between two other ports meets the same rules and
- * members on both sides.
+ * members on both sides; and flows from scoped ports out of the cloud (`outbound`).
  *
  * Senders come in two kinds. A plain one — filtered, without pairs — sends from its
  * fixed IPs only, so plain senders on one network with the same rules whose addresses
@@ -294,16 +294,7 @@ export function diff(from: Cloud, to: Cloud, scope?: ReadonlySet<string>): DiffR
         each(service, packet, { src: senders[0].id, dst, protocol: protocolKeyword(protocol), ...(port !== undefined && { port }), ...(service.code !== null && { sourcePort: service.code }) });
       }
     };
-    const answer = (q: ReachQuery): ReachAnswer[] | undefined => {
-      try {
-        const answers = clouds.map((c) => canReach(c, q));
-        return answers[0].verdict === answers[1].verdict ? undefined : answers;
-      } catch (e) {
-        // a sender without an address of this family sends none of it
-        if (e instanceof InputError) return undefined;
-        throw e;
-      }
-    };
+    const answer = (q: ReachQuery) => differing(clouds, q);
 
     for (const sender of special) {
       if (held.has(sender.id) || !reaches(sender) || !(anySender || inScope(sender))) continue;
@@ -363,7 +354,83 @@ export function diff(from: Cloud, to: Cloud, scope?: ReadonlySet<string>): DiffR
       }
     });
   }
+  if (scope) rows.push(...outbound(clouds, from.snapshot.ports.filter(inScope), new Set(destinations(clouds)), fixedLines));
   return mergePorts(rows);
+}
+
+/** Both clouds' answers to a flow when they differ; none when alike, or when the sender has no address of the flow's family. */
+function differing(clouds: readonly Cloud[], q: ReachQuery): ReachAnswer[] | undefined {
+  try {
+    const answers = clouds.map((c) => canReach(c, q));
+    return answers[0].verdict === answers[1].verdict ? undefined : answers;
+  } catch (e) {
+    // a sender without an address of this family sends none of it
+    if (e instanceof InputError) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Flows out of the cloud (a fix's proof: a new group's stock egress must not let a port
+ * reach 8.8.8.8 on a port it could not before): from each scoped port to the addresses no
+ * port holds, cut at the bounds of its egress rules' remotes on either side. Only the
+ * sender's own chain and the way out decide them, so ports on one network with the same
+ * rules on both sides are asked once, from the first one's fixed IP.
+ */
+function outbound(clouds: readonly Cloud[], senders: readonly SnapshotPort[], taken: ReadonlySet<string>,
+  fixedLines: (family: Family, ports: readonly SnapshotPort[]) => PolicyRule[]): { row: DiffRow; service: Service }[] {
+  const id = identities();
+  const sets = new Map<string, SnapshotPort[]>();
+  for (const p of senders) {
+    if (clouds.some((c) => !c.ports.has(p.id))) continue;
+    push(sets, [p.network_id, ...clouds.map((c) => `${c.policy(p.id).kind}:${id(c.policy(p.id).groupRules)}`)].join('|'), p);
+  }
+  const rows: { row: DiffRow; service: Service }[] = [];
+  for (const set of sets.values()) {
+    const sender = set[0];
+    for (const family of ['IPv4', 'IPv6'] as const) {
+      const own = set.flatMap((p) => p.fixed_ips.flatMap((f) => {
+        const a = parseAddress(f.ip_address);
+        return a?.family === family ? [a.value] : [];
+      }));
+      if (!own.length) continue;
+      const egress = [...clouds.flatMap((c) => c.policy(sender.id).groupRules), ...fixedLines(family, [sender])]
+        .filter((r) => r.direction === 'egress' && r.ethertype === family);
+      const bounds = clouds.flatMap((c) => egress.flatMap((r) => remoteIntervals(c, sender, r)));
+      const whole: Interval[] = [[0n, (1n << BigInt(bits(family))) - 1n]];
+      for (const service of services(family, egress)) {
+        const protocol = askedProtocol(service, egress);
+        const port = service.range?.[0];
+        const classes = new Map<string, { regions: Interval[]; answers: ReachAnswer[] }>();
+        for (const [, region] of regions(whole, bounds)) {
+          const dst = outsideAddress(family, region, taken);
+          if (dst === undefined) continue;
+          const answers = differing(clouds, { src: sender.id, dst: fmt(family, dst), protocol: protocolKeyword(protocol), ...(port !== undefined && { port }), ...(service.code !== null && { sourcePort: service.code }) });
+          if (!answers) continue;
+          const key = answers.map((a) => decisionKey(deciding(a))).join('|');
+          const c = classes.get(key);
+          if (c) c.regions.push(...region);
+          else classes.set(key, { regions: [...region], answers });
+        }
+        for (const { regions: destination, answers } of classes.values()) {
+          const cidrs = toCidrs(union(family === 'IPv4' ? 4 : 6, destination));
+          const sources: Piece = { region: own.map((v): Interval => [v, v]), from: answers[0], to: answers[1] };
+          const r = row([sources], family, service, set, []);
+          rows.push({ row: { ...r, destination: { address: cidrs.length === 1 ? cidrs[0] : r.destination.address, ports: [] } }, service });
+        }
+      }
+    }
+  }
+  return rows;
+}
+
+/** An address of the region no port holds (as a fixed IP or a VIP), near the middle of its widest piece: one outside the cloud. */
+function outsideAddress(family: Family, region: Interval[], taken: ReadonlySet<string>): bigint | undefined {
+  const [lo, hi] = region.reduce((x, y) => (y[1] - y[0] > x[1] - x[0] ? y : x));
+  const start = lo + (hi - lo) / 2n;
+  for (let v = start, n = 0; v <= hi && n < 1024; v++, n++) if (!taken.has(fmt(family, v))) return v;
+  for (let v = start, n = 0; v >= lo && n < 1024; v--, n++) if (!taken.has(fmt(family, v))) return v;
+  return undefined;
 }
 
 /** The ports holding an address in one cloud: none when it holds no port (a VIP a fix removed). */
