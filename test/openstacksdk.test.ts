@@ -37,7 +37,6 @@ const cloudsYaml = (url: string): string => `clouds:\n${Object.entries(CLOUDS).m
 `).join('')}`;
 
 const ADDRGRP = 'pending: address groups (addrgrp)';
-const TAGS = 'pending: tags (standard-attr-tag; plugin, not done)';
 /** pytest node ids (file::class::test) → why they are not expected to pass here */
 const EXCLUDED: Record<string, string> = {
   'network/v2/test_address_group.py::TestAddressGroup::test_find': ADDRGRP,
@@ -45,8 +44,6 @@ const EXCLUDED: Record<string, string> = {
   'network/v2/test_address_group.py::TestAddressGroup::test_list': ADDRGRP,
   'network/v2/test_address_group.py::TestAddressGroup::test_update': ADDRGRP,
   'network/v2/test_address_group.py::TestAddressGroup::test_add_remove_addresses': ADDRGRP,
-  'network/v2/test_security_group.py::TestSecurityGroup::test_set_tags': TAGS,
-  'network/v2/test_port.py::TestPort::test_set_tags': TAGS,
 };
 
 /** A call as the demo project, as devstack's own setup makes it. */

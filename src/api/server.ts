@@ -16,6 +16,7 @@ import { authenticate, type AuthMode, Unauthorized } from './auth.js';
 import { type Accounts, TokenStore } from './identity.js';
 import { publicBase, registerKeystone } from './keystone.js';
 import { registerNeutron } from './neutron.js';
+import { registerTags } from './tags.js';
 import { registerUi } from './ui.js';
 
 export interface ServerOptions {
@@ -128,13 +129,15 @@ export function buildServer(o: ServerOptions): FastifyInstance {
   });
 
   registerKeystone(app, { accounts, tokens, tokenTtlSeconds: o.tokenTtlSeconds ?? 3600, base });
-  registerNeutron(app, o.store, {
+  const handlers = {
     networks: networkHandler(),
     subnets: subnetHandler(),
     ports: portHandler(o.allocationSeed === undefined ? Math.random : seededRandom(o.allocationSeed)),
     'security-groups': securityGroupHandler(),
     'security-group-rules': ruleHandler(),
-  }, base, wideGuard(o.guard ?? { mode: 'off' }, o.compile));
+  };
+  registerNeutron(app, o.store, handlers, base, wideGuard(o.guard ?? { mode: 'off' }, o.compile));
+  registerTags(app, o.store, handlers);
   registerAgents(app, () => (o.agents?.() ?? []).map((a) => a.host));
   registerAnalysis(app, storeSource(o.store), { compile: o.compile, agents: o.agents, stillValid: (req) => stillAuthenticated(o.auth, req, tokens) });
   registerUi(app);
