@@ -33,8 +33,6 @@ const P = 'neutron_tempest_plugin.api.';
 const ADDRGRP = 'pending: address groups (addrgrp)';
 const RBAC = 'pending: RBAC-shared groups (rbac)';
 const QUOTA = 'pending: quotas (quota)';
-/** tempest's dynamic credentials create projects and users through Keystone's admin API, which portsec's Keystone does not serve */
-const DYNAMIC = 'pending: the class forces project isolation (Keystone project/user/role admin API; plugin, not done)';
 const DNS = 'out of scope: DNS integration (README)';
 /** Full test ids (without their [id-…] attributes), by class → why they are not expected to pass here. */
 const EXCLUDED_BY_CLASS: [cls: string, tests: string[], why: string][] = [
@@ -46,12 +44,12 @@ const EXCLUDED_BY_CLASS: [cls: string, tests: string[], why: string][] = [
     'test_filter_fields', 'test_filter_rbac_policies', 'test_policy_target_update', 'test_rbac_policy_show',
     'test_regular_client_blocked_from_sharing_anothers_policy', 'test_regular_client_blocked_from_updating_shared_address_group',
     'test_regular_client_shares_to_another_regular_client', 'test_secgrprule_presence_prevents_policy_rbac_policy_deletion',
-  ], `${ADDRGRP}; ${RBAC}; ${DYNAMIC}`],
+  ], `${ADDRGRP}; ${RBAC}`],
   ['test_security_groups.RbacSharedSecurityGroupTest', [
     'test_filter_fields', 'test_filter_rbac_policies', 'test_policy_target_update',
     'test_port_presence_prevents_policy_rbac_policy_deletion', 'test_rbac_policy_show',
     'test_regular_client_blocked_from_sharing_anothers_policy', 'test_regular_client_shares_to_another_regular_client',
-  ], `${RBAC}; ${DYNAMIC}`],
+  ], RBAC],
   ['test_security_groups.SecGroupQuotaTest', [
     'test_create_sg_when_quota_disabled', 'test_max_allowed_sg_amount', 'test_sg_quota_decrease_less_than_created', 'test_sg_quota_increased',
     'test_sg_quota_values',
@@ -66,14 +64,6 @@ const EXCLUDED_BY_CLASS: [cls: string, tests: string[], why: string][] = [
   ['test_security_groups_negative.NegativeSecGroupRulesQuotaTest', [
     'test_sg_creation_with_insufficient_sg_rules_quota',
   ], QUOTA],
-  ['test_ports.PortsSearchCriteriaTest', [
-    'test_list_no_pagination_limit_0', 'test_list_pagination', 'test_list_pagination_page_reverse_asc',
-    'test_list_pagination_page_reverse_desc', 'test_list_pagination_page_reverse_with_href_links', 'test_list_pagination_with_href_links',
-    'test_list_pagination_with_marker', 'test_list_sorts_asc', 'test_list_sorts_desc',
-  ], DYNAMIC],
-  ['test_security_groups.SecGroupSearchCriteriaTest', [
-    'test_list_no_pagination_limit_0', 'test_list_pagination', 'test_list_sorts_by_name_asc', 'test_list_sorts_by_name_desc',
-  ], DYNAMIC],
   ['test_ports.PortsTestJSON', [
     'test_create_update_port_with_dns_domain', 'test_create_update_port_with_dns_name', 'test_create_update_port_with_no_dns_name',
   ], DNS],

@@ -17,6 +17,7 @@ import { type Accounts, TokenStore } from './identity.js';
 import { publicBase, registerKeystone } from './keystone.js';
 import { registerNeutron } from './neutron.js';
 import { registerTags } from './tags.js';
+import { registerKeystoneAdmin } from './keystone-admin.js';
 import { registerUi } from './ui.js';
 
 export interface ServerOptions {
@@ -130,7 +131,9 @@ export function buildServer(o: ServerOptions): FastifyInstance {
     req.ctx = await authenticate(o.auth, headers, tokens);
   });
 
-  registerKeystone(app, { accounts, tokens, tokenTtlSeconds: o.tokenTtlSeconds ?? 3600, base });
+  const keystone = { accounts, tokens, tokenTtlSeconds: o.tokenTtlSeconds ?? 3600, base };
+  registerKeystone(app, keystone);
+  registerKeystoneAdmin(app, keystone);
   const handlers = {
     networks: networkHandler(),
     subnets: subnetHandler(),
