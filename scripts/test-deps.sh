@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests drive for real: the OpenStack clients
-# (neutron, openstack), tempest (its tests, `tempest` and stestr; test/tempest/runner.ts
+# (neutron, openstack), tempest and neutron-tempest-plugin (their tests, `tempest` and stestr; test/tempest/runner.ts
 # writes tempest.conf itself), iptables/ipset/iproute2/keepalived and procps (sysctl) for
 # the kernel tests, python3-neutron for the real neutron-server the tests compare against
 # (test/support/neutron-server.ts), openvswitch-common (ovsdb-server), openvswitch-switch
@@ -11,7 +11,7 @@
 # temp dirs: installing must not start the packages' system services, so while apt runs a
 # policy-rc.d refuses service starts (as container images do), unless the machine has its own.
 set -euo pipefail
-packages=(python3-neutronclient python3-openstackclient tempest iptables ipset iproute2 keepalived python3-neutron openvswitch-common openvswitch-switch ovn-central procps chromium)
+packages=(python3-neutronclient python3-openstackclient tempest neutron-tempest-plugin python3-openstacksdk python3-pytest iptables ipset iproute2 keepalived python3-neutron openvswitch-common openvswitch-switch ovn-central procps chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -25,6 +25,8 @@ const EXTENSIONS: [alias: string, name: string, description: string][] = [
   ['standard-attr-revisions', 'Resource revision numbers', 'This extension will display the revision number of neutron resources.'],
   ['standard-attr-timestamp', 'Resource timestamps', 'Adds created_at and updated_at fields to all Neutron resources that have Neutron standard attributes.'],
   ['stateful-security-group', 'Stateful security group', 'Indicates if the security group is stateful or not'],
+  ['standard-attr-tag', 'Tag support for resources with standard attribute: port, subnet, subnetpool, network, security_group, router, floatingip, policy, trunk, network_segment_range', 'Enables to set tag on resources with standard attribute.'],
+  ['tag-ports-during-bulk-creation', 'Tag Ports During Bulk Creation', 'Allow to tag ports during bulk creation'],
 ];
 
 export interface Extension {

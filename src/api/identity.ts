@@ -52,8 +52,14 @@ export function loadAccounts(file: string | undefined, adminPassword: string | u
 export class Accounts {
   private cached: Account[];
   private stamp: string;
-  /** bumped at every reload of the file */
+  /** bumped at every reload of the file, and when a user made through the API goes */
   generation = 0;
+  /**
+   * Users made through Keystone's admin API (tempest's dynamic credentials), by id, and the
+   * projects made with them, by id: kept in memory, beside the file that is the record
+   */
+  private readonly made = new Map<string, Account>();
+  private readonly madeProjects = new Map<string, string>();
 
   constructor(private readonly file: string | undefined, private readonly adminPassword: string | undefined) {
     this.cached = loadAccounts(file, adminPassword);
@@ -70,7 +76,48 @@ export class Accounts {
     }
   }
 
+  /** a new project's id (its name's, as every project's) */
+  addProject(name: string): string {
+    const id = idFor('project', name);
+    this.madeProjects.set(id, name);
+    return id;
+  }
+
+  projectName(id: string): string | undefined {
+    return this.madeProjects.get(id) ?? this.list().find((a) => idFor('project', a.project_name) === id)?.project_name;
+  }
+
+  removeProject(id: string): boolean {
+    return this.madeProjects.delete(id);
+  }
+
+  /** a new user, in no project until a role on one is given */
+  addUser(username: string, password: string): string {
+    const id = idFor('user', username);
+    this.made.set(id, { username, password, project_name: '', roles: [] });
+    return id;
+  }
+
+  /** the user's role on the project (an account has one project: the last given) */
+  assign(userId: string, projectName: string, role: string): boolean {
+    const a = this.made.get(userId);
+    if (!a) return false;
+    if (a.project_name !== projectName) Object.assign(a, { project_name: projectName, roles: [] });
+    if (!a.roles.includes(role)) a.roles.push(role);
+    return true;
+  }
+
+  removeUser(id: string): boolean {
+    const had = this.made.delete(id);
+    if (had) this.generation++;
+    return had;
+  }
+
   list(): Account[] {
+    return [...this.fromFile(), ...this.made.values()];
+  }
+
+  private fromFile(): Account[] {
     const now = this.fileStamp();
     if (now !== this.stamp) {
       this.stamp = now;

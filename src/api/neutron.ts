@@ -8,6 +8,7 @@ import { type Body, type Context, prepareCreate, prepareUpdate, visibleView, wit
 import { type Handler } from '../store/handler.js';
 import { type Repositories, type Store } from '../store/repository.js';
 import { extensions } from './extensions.js';
+import { TAGGED } from './tags.js';
 import { type Guard } from './guard.js';
 import { type BaseUrl } from './keystone.js';
 import { applyFilters, page, pageLinks, type Params, parseListQuery, storeQuery } from './query.js';
@@ -66,6 +67,14 @@ export function registerNeutron(app: FastifyInstance, store: Store, handlers: Re
     const { spec } = handler;
     const view = (req: FastifyRequest, item: Body, fields?: string[]) => visibleView(spec, item, req.ctx, fields);
     const base = `/v2.0/${path}`;
+    // tag-ports-during-bulk-creation: tags a POST may set (only ports' allow it) are added once the item is there
+    const createTagged = async (tx: Repositories, ctx: Context, item: Body): Promise<Body> => {
+      const { tags, ...rest } = item;
+      const created = await handler.create(tx, ctx, rest);
+      if (!Array.isArray(tags) || !tags.length) return created;
+      await tx.tags.replace(TAGGED[path], created.id as string, tags as string[]);
+      return handler.show(tx, ctx, created.id as string);
+    };
 
     app.get(base, async (req) => {
       const params = queryParams(req);
@@ -92,7 +101,7 @@ export function registerNeutron(app: FastifyInstance, store: Store, handlers: Re
       const { items, bulk } = prepareCreate(spec, req.body);
       const created = await store.transaction((tx) => guarded(tx, req, reply, async () => {
         const out: Body[] = [];
-        for (const i of items) out.push(await handler.create(tx, req.ctx, withDefaults(spec, i)));
+        for (const i of items) out.push(await createTagged(tx, req.ctx, withDefaults(spec, i)));
         return out;
       }));
       const views = created.map((c) => view(req, c));

@@ -6,7 +6,7 @@
 import { errors } from '../model/errors.js';
 import { type ResourceSpec } from '../model/schema.js';
 import { type Column, type SetColumn, type View } from '../store/handler.js';
-import { type ListQuery as StoreQuery, type Scalar } from '../store/repository.js';
+import { type ListQuery as StoreQuery, type Scalar, type TagFilter } from '../store/repository.js';
 
 export type Params = [string, string][];
 
@@ -117,6 +117,7 @@ export function storeQuery(q: ListQuery, columns: Record<string, Column>, sets: 
   const where: Record<string, Scalar[]> = {};
   const has: Record<string, string[]> = {};
   const like: Record<string, string[]> = {};
+  const tags: Partial<Record<TagFilter, string[]>> = {};
   const rest = new Map<string, string[]>();
   // two attributes on one field (tenant_id and project_id) must both match
   const narrow = (field: string, accepted: Scalar[]) => {
@@ -125,9 +126,9 @@ export function storeQuery(q: ListQuery, columns: Record<string, Column>, sets: 
   for (const [k, values] of q.filters) {
     const column = columns[k];
     const set = sets[k];
-    // portsec stores no tags: a filter asking for tags matches nothing, one excluding them everything
     if (TAG_FILTERS.has(k)) {
-      if (!k.startsWith('not-')) narrow('id', []);
+      // _get_tag_list: every value, split at commas, once each
+      tags[k as TagFilter] = [...new Set(values.flatMap((v) => v.split(',')))];
     } else if (column) {
       narrow(column.field, values.flatMap((v) => storedValues(column.type, v)));
     } else if (set && 'set' in set) {
@@ -141,7 +142,7 @@ export function storeQuery(q: ListQuery, columns: Record<string, Column>, sets: 
       rest.set(k, values);
     }
   }
-  const filters = { where, has, like };
+  const filters = { where, has, like, tags };
   if (rest.size || q.sorts.some(([k]) => !columns[k])) return { query: filters, rest };
   return { query: { ...filters, sorts: q.sorts.map(([k, dir]) => [columns[k].field, dir]), limit: q.limit, marker: q.marker, pageReverse: q.pageReverse } };
 }

@@ -16,6 +16,8 @@ import { authenticate, type AuthMode, Unauthorized } from './auth.js';
 import { type Accounts, TokenStore } from './identity.js';
 import { publicBase, registerKeystone } from './keystone.js';
 import { registerNeutron } from './neutron.js';
+import { registerTags } from './tags.js';
+import { registerKeystoneAdmin } from './keystone-admin.js';
 import { registerUi } from './ui.js';
 
 export interface ServerOptions {
@@ -96,6 +98,8 @@ export function buildServer(o: ServerOptions): FastifyInstance {
   const app = Fastify({
     logger: o.logger ? { serializers: { req: (req) => ({ method: req.method, url: redactToken(req.url), remoteAddress: req.ip }) } } : false,
     bodyLimit: o.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    // a tag is a path parameter of up to 255 characters (standard-attr-tag), percent-encoded up to three times as long
+    maxParamLength: 1024,
     // a malformed URL is the caller's error, in Neutron's shape
     frameworkErrors: (err, _req, reply) => void (reply as FastifyReply).code(400).send(errors.badRequest(err.message).toJSON()),
   });
@@ -127,14 +131,18 @@ export function buildServer(o: ServerOptions): FastifyInstance {
     req.ctx = await authenticate(o.auth, headers, tokens);
   });
 
-  registerKeystone(app, { accounts, tokens, tokenTtlSeconds: o.tokenTtlSeconds ?? 3600, base });
-  registerNeutron(app, o.store, {
+  const keystone = { accounts, tokens, tokenTtlSeconds: o.tokenTtlSeconds ?? 3600, base };
+  registerKeystone(app, keystone);
+  registerKeystoneAdmin(app, keystone);
+  const handlers = {
     networks: networkHandler(),
     subnets: subnetHandler(),
     ports: portHandler(o.allocationSeed === undefined ? Math.random : seededRandom(o.allocationSeed)),
     'security-groups': securityGroupHandler(),
     'security-group-rules': ruleHandler(),
-  }, base, wideGuard(o.guard ?? { mode: 'off' }, o.compile));
+  };
+  registerNeutron(app, o.store, handlers, base, wideGuard(o.guard ?? { mode: 'off' }, o.compile));
+  registerTags(app, o.store, handlers);
   registerAgents(app, () => (o.agents?.() ?? []).map((a) => a.host));
   registerAnalysis(app, storeSource(o.store), { compile: o.compile, agents: o.agents, stillValid: (req) => stillAuthenticated(o.auth, req, tokens) });
   registerUi(app);

@@ -1,5 +1,5 @@
 /** Attributes every Neutron resource with standard attributes shares. */
-import { type AttrSpec, string } from './schema.js';
+import { type AttrSpec, string, uniqueStrings } from './schema.js';
 
 export const idAttr: AttrSpec = { post: false, put: false, visible: true, filter: true, sort: true };
 
@@ -21,6 +21,12 @@ export const standardAttrs: Record<string, AttrSpec> = {
   revision_number: { post: false, put: false, visible: true, filter: true, sort: true },
 };
 
+/** standard-attr-tag's limit on one tag */
+export const MAX_TAG_LEN = 255;
+
+/** A port's tags, which tag-ports-during-bulk-creation lets a POST set (TAG_ATTRIBUTE_MAP_PORTS) */
+export const portTagsAttr: AttrSpec = { post: true, put: false, default: [], input: uniqueStrings(MAX_TAG_LEN), visible: true };
+
 /** The standard-attribute part of a stored row, shared by all resources. */
 export interface StandardAttrs {
   standard_attr_id: number;
@@ -28,12 +34,14 @@ export interface StandardAttrs {
   revision_number: number;
   created_at: string;
   updated_at: string;
+  /** standard-attr-tag (absent: none) */
+  tags?: string[];
 }
 
 export function standardView(s: StandardAttrs): Record<string, unknown> {
   return {
     description: s.description,
-    tags: [],
+    tags: s.tags ?? [],
     created_at: s.created_at,
     updated_at: s.updated_at,
     revision_number: s.revision_number,

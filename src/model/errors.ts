@@ -116,5 +116,7 @@ export const errors = {
   ruleMultipleRemotes: def(400, 'SecurityGroupMultipleRemoteEntites', () =>
     'Only one of remote_ip_prefix or remote_group_id or remote_address_group_id may be provided.'),
   invalidCidr: def(400, 'InvalidCIDR', (input: string) => `Invalid CIDR ${input} given as IP prefix.`),
+  tagNotFound: def(404, 'TagNotFound', (tag: string) => `Tag ${tag} could not be found.`),
+  tagResourceNotFound: def(404, 'TagResourceNotFound', (resource: string, id: string) => `Resource ${resource} ${id} could not be found.`),
 
 };

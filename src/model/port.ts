@@ -1,7 +1,7 @@
 /** The port resource: schema, fixed_ips input, revision bumps and the API view. */
 import { canonicalIpText, canonicalMac, parseIp } from './addresses.js';
 import { type AddressPair, addressPairsInput, sortPairs } from './allowed-address-pairs.js';
-import { idAttr, nameAttr, projectAttrs, projectView, standardAttrs, standardView, type StandardAttrs } from './common.js';
+import { idAttr, nameAttr, portTagsAttr, projectAttrs, projectView, standardAttrs, standardView, type StandardAttrs } from './common.js';
 import { boolean, check, isUuid, oneOf, pyRepr, type ResourceSpec, string, uuid } from './schema.js';
 
 export interface FixedIp {
@@ -91,6 +91,7 @@ export const portSpec: ResourceSpec = {
     allowed_address_pairs: { post: true, put: true, input: addressPairsInput, visible: true },
     extra_dhcp_opts: { post: true, put: true, default: [], visible: true },
     ...standardAttrs,
+    tags: portTagsAttr,
   },
 };
 

@@ -75,6 +75,21 @@ export function string(max: number) {
   });
 }
 
+/** neutron-lib validate_list_of_unique_strings: a list, no duplicates, then each item a string */
+export function uniqueStrings(max: number) {
+  const item = string(max);
+  return check((v) => {
+    if (!Array.isArray(v)) return `'${pyRepr(v)}' is not a list`;
+    const dups = [...new Set(v.filter((x, i) => v.indexOf(x) !== i))];
+    if (dups.length) return `Duplicate items in the list: '${dups.map(pyRepr).join(', ')}'`;
+    for (const x of v) {
+      const r = item.safeParse(x);
+      if (!r.success) return r.error.issues[0].message;
+    }
+    return undefined;
+  });
+}
+
 const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 export const isUuid = (v: unknown): v is string => typeof v === 'string' && UUID_RE.test(v);
 export const uuid = check((v) => (isUuid(v) ? undefined : `'${pyRepr(v)}' is not a valid UUID`));

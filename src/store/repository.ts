@@ -35,6 +35,8 @@ export interface ListQuery<K extends string, S extends string = never> {
    * `%text%` for one of its texts (Neutron's ip_address_substr: SQL's LIKE, whose `_` and `%` match as patterns)
    */
   like?: Partial<Record<S, readonly string[]>>;
+  /** standard-attr-tag's filters: `tags` (every one), `tags-any` (one of them), `not-tags` (not every one), `not-tags-any` (none) */
+  tags?: Partial<Record<TagFilter, readonly string[]>>;
   /** `id` ascending breaks ties (as Neutron's pagination does); with no sorts and no page, creation order */
   sorts?: [K, SortDir][];
   limit?: number;
@@ -45,6 +47,8 @@ export interface ListQuery<K extends string, S extends string = never> {
 }
 
 export type Scalar = string | number | boolean | null;
+
+export type TagFilter = 'tags' | 'tags-any' | 'not-tags' | 'not-tags-any';
 
 /** How a write revises a row: the revision bump and, when given, the new description. */
 export interface Revision {
@@ -193,6 +197,22 @@ export interface ViewVersionRepository {
   put(view: string, version: number, digest: string): Promise<void>;
 }
 
+/** The resources standard-attr-tag tags, by their table (Neutron's name for them in TagResourceNotFound). */
+export type TaggedResource = 'networks' | 'subnets' | 'ports' | 'security_groups';
+
+/**
+ * A resource row's tags (standard-attr-tag), for a row that exists. Each write that
+ * changes them revises the row once (Neutron's Tag revises_on_change its standard attributes).
+ */
+export interface TagRepository {
+  of(resource: TaggedResource, id: string): Promise<string[]>;
+  /** the tags become these (update_tags) */
+  replace(resource: TaggedResource, id: string, tags: readonly string[]): Promise<void>;
+  add(resource: TaggedResource, id: string, tag: string): Promise<void>;
+  /** whether it had the tag */
+  remove(resource: TaggedResource, id: string, tag: string): Promise<boolean>;
+}
+
 export interface Repositories {
   networks: NetworkRepository;
   subnets: SubnetRepository;
@@ -203,6 +223,7 @@ export interface Repositories {
   changes: ChangeLog;
   agents: AgentRepository;
   views: ViewVersionRepository;
+  tags: TagRepository;
 }
 
 export interface Store extends Repositories {

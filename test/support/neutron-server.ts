@@ -20,12 +20,15 @@ export interface NeutronServer {
   stop(): Promise<void>;
 }
 
-const conf = (dir: string, port: number) => `[DEFAULT]
+/** `tags`: Neutron's tag service plugin and ML2's tag-on-port-create driver (standard-attr-tag, tag-ports-during-bulk-creation) */
+export interface NeutronServerOptions { tags?: boolean }
+
+const conf = (dir: string, port: number, o: NeutronServerOptions) => `[DEFAULT]
 bind_host = 127.0.0.1
 bind_port = ${port}
 auth_strategy = noauth
 core_plugin = ml2
-service_plugins =
+service_plugins =${o.tags ? ' tag' : ''}
 api_paste_config = ${dir}/api-paste.ini
 transport_url = fake:/
 notify_nova_on_port_status_changes = false
@@ -53,7 +56,7 @@ enforce_new_defaults = false
 type_drivers = flat,vlan,vxlan,local
 tenant_network_types = vxlan
 mechanism_drivers = openvswitch
-extension_drivers = port_security
+extension_drivers = port_security${o.tags ? ',tag_ports_during_bulk_creation' : ''}
 
 [ml2_type_vxlan]
 vni_ranges = 1:1000
@@ -148,13 +151,13 @@ async function ready(url: string, child: ChildProcess, dir: string): Promise<voi
   throw new Error(`neutron-server did not answer: ${existsSync(log) ? readFileSync(log, 'utf8').slice(-3000) : 'no log'}`);
 }
 
-export async function startNeutronServer(): Promise<NeutronServer> {
+export async function startNeutronServer(o: NeutronServerOptions = {}): Promise<NeutronServer> {
   if (!existsSync(SYSTEM_PYTHON)) throw new Error(`${SYSTEM_PYTHON} missing: the real neutron-server needs Debian's python3-neutron (scripts/test-deps.sh installs it)`);
   const dir = mkdtempSync(join(tmpdir(), 'portsec-neutron-'));
   for (const d of ['state', 'lock']) mkdirSync(join(dir, d));
   const port = await freePort();
   const confFile = join(dir, 'neutron.conf');
-  writeFileSync(confFile, conf(dir, port));
+  writeFileSync(confFile, conf(dir, port, o));
   writeFileSync(join(dir, 'api-paste.ini'), PASTE);
   let child: ChildProcess | undefined;
   const stop = async () => {

@@ -10,9 +10,9 @@ export const CLI = join(ROOT, 'dist/src/cli/main.js');
 export const SYSTEM_PYTHON = '/usr/bin/python3';
 
 /** Runs a program; a non-zero exit is an answer (its code and output), not a failure. */
-export async function runProgram(file: string, args: string[], cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function runProgram(file: string, args: string[], cwd?: string, env?: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(file, args, { cwd, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout, stderr } = await promisify(execFile)(file, args, { cwd, env, maxBuffer: 64 * 1024 * 1024 });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const x = e as { code: number; stdout: string; stderr: string };

@@ -15,21 +15,31 @@ const run = promisify(execFile);
 
 /** The committed selection: tempest test ids, one a line, as `tempest run --list-tests` prints them. */
 export const SELECTION = join(import.meta.dirname, 'selection.txt');
-export const selectedTests = (): string[] => readFileSync(SELECTION, 'utf8').split('\n').filter((l) => l.trim() !== '');
+export const selectedTests = (file = SELECTION): string[] => readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
 
+/** `project_id`: for tests that read their client's project id (preprovisioned credentials carry only what the file says) */
+export interface TempestAccount { username: string; password: string; project_name: string; project_id?: string; roles?: string[] }
 /** Two accounts: the negative tests act as a second project. */
-export const ACCOUNTS = ['1', '2'].map((n) => ({ username: `tempest-user-${n}`, password: 'secret', project_name: `tempest-project-${n}` }));
+export const ACCOUNTS: TempestAccount[] = ['1', '2'].map((n) => ({ username: `tempest-user-${n}`, password: 'secret', project_name: `tempest-project-${n}` }));
 
 /** tempest's accounts.yaml, which portsec's `--accounts` reads too (it ignores the domain keys). */
-export const accountsYaml = (): string => ACCOUNTS.map((a) => [
+export const accountsYaml = (accounts: readonly TempestAccount[] = ACCOUNTS): string => accounts.map((a) => [
   `- username: '${a.username}'`,
   `  project_name: '${a.project_name}'`,
+  ...(a.project_id ? [`  project_id: '${a.project_id}'`] : []),
   `  password: '${a.password}'`,
   `  user_domain_name: 'Default'`,
   `  project_domain_name: 'Default'`,
+  ...(a.roles ? [`  roles: [${a.roles.map((r) => `'${r}'`).join(', ')}]`] : []),
 ].join('\n')).join('\n') + '\n';
 
-export function tempestConf(o: { ws: string; url: string; extensions: readonly string[] }): string {
+/** `admin`: the account tempest's dynamic credentials (classes that force project isolation) act as */
+export function tempestConf(o: { ws: string; url: string; extensions: readonly string[]; admin?: TempestAccount }): string {
+  const admin = o.admin ? `admin_username = ${o.admin.username}
+admin_password = ${o.admin.password}
+admin_project_name = ${o.admin.project_name}
+admin_domain_name = Default
+` : '';
   return `[DEFAULT]
 # in the workspace, tempest's working directory: one line per request and response
 log_file = tempest.log
@@ -39,7 +49,7 @@ use_dynamic_credentials = false
 test_accounts_file = ${o.ws}/etc/accounts.yaml
 default_credentials_domain_name = Default
 create_isolated_networks = false
-
+${admin}
 [identity]
 auth_version = v3
 uri_v3 = ${o.url}/identity/v3
@@ -96,16 +106,18 @@ export function parseTotals(output: string): TempestCounts {
 
 export interface TempestRun extends TempestCounts { output: string; work: string }
 
-export async function runTempest(o: { url: string; extensions: readonly string[] }): Promise<TempestRun> {
+/** `selection`: a file of test ids (default: tempest's own); `accounts`: tempest's pre-provisioned credentials. */
+export async function runTempest(o: { url: string; extensions: readonly string[]; selection?: string; accounts?: readonly TempestAccount[] }): Promise<TempestRun> {
   const work = mkdtempSync(join(tmpdir(), 'portsec-tempest-run-'));
   const ws = join(work, 'ws');
   // --workspace-path keeps tempest away from ~/.tempest
   await run('tempest', ['init', '--workspace-path', join(work, 'workspace.yaml'), '--name', 'portsec', ws]);
-  writeFileSync(join(ws, 'etc/accounts.yaml'), accountsYaml());
+  writeFileSync(join(ws, 'etc/accounts.yaml'), accountsYaml(o.accounts));
   const conf = join(ws, 'etc/tempest.conf');
-  writeFileSync(conf, tempestConf({ ws, url: o.url, extensions: o.extensions }));
+  const admin = o.accounts?.find((a) => a.roles?.includes('admin'));
+  writeFileSync(conf, tempestConf({ ws, url: o.url, extensions: o.extensions, admin }));
   // serial: each concurrent worker would hold one pre-provisioned account per class
-  const args = ['run', '--config-file', conf, '--serial', '--load-list', SELECTION];
+  const args = ['run', '--config-file', conf, '--serial', '--load-list', o.selection ?? SELECTION];
   // tempest exits non-zero when a test fails: the output is still the result
   const { stdout, stderr } = await run('tempest', args, { cwd: ws, maxBuffer: 64 * 1024 * 1024, timeout: 900_000 })
     .catch((e: { stdout?: string; stderr?: string }) => ({ stdout: e.stdout ?? '', stderr: e.stderr ?? '' }));

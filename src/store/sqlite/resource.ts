@@ -5,7 +5,7 @@
  * description — get, list with filters, sorts and marker pages in SQL — plus
  * the row writes each resource's own writes are made of.
  */
-import { type ListQuery, type Scalar } from '../repository.js';
+import { type ListQuery, type Scalar, type TagFilter } from '../repository.js';
 import { type Row } from './database.js';
 import { changed, newStd, type Sql, STD_COLUMNS, STD_FIELDS, type StdField } from './rows.js';
 
@@ -150,6 +150,14 @@ export abstract class SqliteResource<T, K extends string, C extends string = nev
     for (const [set, values] of Object.entries(q.like ?? {}) as [S, readonly string[]][]) {
       inSet(set, values, 'LIKE ?');
       params.push(...values.map((v) => `%${v}%`));
+    }
+    // tags (objects/tag.py _apply_tag_filters): each filter's tags, held all or any, or not
+    const held = () => `EXISTS (SELECT 1 FROM tags g WHERE g.std_id = s.id AND g.tag = ?)`;
+    for (const [filter, tags] of Object.entries(q.tags ?? {}) as [TagFilter, readonly string[]][]) {
+      const all = filter === 'tags' || filter === 'not-tags';
+      const test = `(${tags.map(held).join(all ? ' AND ' : ' OR ')})`;
+      conds.push(filter.startsWith('not-') ? `NOT ${test}` : test);
+      params.push(...tags);
     }
     // unsorted, unpaged, not reversed: creation order (standard attribute ids grow); else the sort keys, then the id
     const paged = q.sorts?.length || q.limit !== undefined || q.marker !== undefined || q.pageReverse;

@@ -9,7 +9,9 @@ export interface Sql {
   exec: Exec;
 }
 
-export const STD_COLUMNS = 's.id AS standard_attr_id, s.description, s.revision_number, s.created_at, s.updated_at';
+/** `tags` in the primary key's order (by tag), as Neutron's relationship reads them from its own primary key */
+export const STD_COLUMNS = `s.id AS standard_attr_id, s.description, s.revision_number, s.created_at, s.updated_at,
+  (SELECT json_group_array(tag) FROM tags WHERE std_id = s.id) AS tags`;
 
 /** The standard-attribute fields as list queries name them. */
 export const STD_FIELDS = {
@@ -29,6 +31,7 @@ export function std(r: Row): StandardAttrs {
     revision_number: r.revision_number as number,
     created_at: r.created_at as string,
     updated_at: r.updated_at as string,
+    tags: JSON.parse(r.tags as string) as string[],
   };
 }
 

@@ -164,4 +164,12 @@ export const MIGRATIONS: Migration[] = [
   UPDATE changes SET parent_id = (SELECT security_group_id FROM security_group_rules r WHERE r.id = changes.resource_id)
     WHERE resource = 'security_group_rule';
   `,
+  // standard-attr-tag: a resource's tags, on its standard attributes (deleted with them)
+  `
+  CREATE TABLE tags (
+    std_id INTEGER NOT NULL REFERENCES standard_attrs(id) ON DELETE CASCADE,
+    tag TEXT NOT NULL,
+    PRIMARY KEY (std_id, tag)
+  );
+  `,
 ];

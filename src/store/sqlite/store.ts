@@ -8,6 +8,7 @@ import { type Sql } from './rows.js';
 import { SqliteRules } from './rules.js';
 import { SqliteSecurityGroups } from './security-groups.js';
 import { SqliteSubnets } from './subnets.js';
+import { SqliteTags } from './tags.js';
 
 function repositories(sql: Sql): Repositories {
   return {
@@ -20,6 +21,7 @@ function repositories(sql: Sql): Repositories {
     changes: new SqliteChanges(sql),
     agents: new SqliteAgents(sql),
     views: new SqliteViewVersions(sql),
+    tags: new SqliteTags(sql),
   };
 }
 
@@ -39,13 +41,14 @@ export class SqliteStore implements Store {
   readonly changes: Repositories['changes'];
   readonly agents: Repositories['agents'];
   readonly views: Repositories['views'];
+  readonly tags: Repositories['tags'];
 
   constructor(file: string) {
     this.db = new SqliteDb(file);
     this.name = file;
     ({
       networks: this.networks, subnets: this.subnets, ports: this.ports, securityGroups: this.securityGroups, rules: this.rules,
-      tokens: this.tokens, changes: this.changes, agents: this.agents, views: this.views,
+      tokens: this.tokens, changes: this.changes, agents: this.agents, views: this.views, tags: this.tags,
     } = repositories({ db: this.db, exec: this.db.exec }));
     this.tx = repositories({ db: this.db, exec: inTransaction });
   }

@@ -1,0 +1,100 @@
+/**
+ * Debian's neutron-tempest-plugin 2.0.0 against portsec with Keystone: its API tests for
+ * security groups (positive, negative, admin), address groups, port security and ports,
+ * the 97 ids of test/neutron-tempest-plugin/selection.txt, run by tempest as
+ * test/tempest.test.ts runs tempest's own. Every selected test must pass but those named
+ * below, each with its reason: work under way elsewhere, or out of scope (README).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { type RunningServer, startServer } from './support/server.js';
+import { idFor } from '../src/api/identity.js';
+import { ACCOUNTS, type TempestAccount, accountsYaml, runTempest, selectedTests } from './tempest/runner.js';
+
+const SELECTION = join(import.meta.dirname, 'neutron-tempest-plugin/selection.txt');
+
+/** Every extension the selected tests ask for but DNS integration, out of scope (README); those pending are in EXCLUDED. */
+const EXTENSIONS = ['security-group', 'allowed-address-pairs', 'port-security', 'standard-attr-description', 'standard-attr-timestamp',
+  'standard-attr-revisions', 'project-id', 'binding', 'ip-substring-filtering', 'stateful-security-group', 'sorting', 'pagination',
+  'standard-attr-tag', 'tag-ports-during-bulk-creation', 'address-group', 'security-groups-remote-address-group',
+  'rbac-security-groups', 'rbac-address-group', 'quotas'];
+
+/**
+ * The admin tests' credentials (tempest picks the account with the admin role), with the
+ * project id portsec's Keystone gives it: a test creates rules in the admin's project by id.
+ */
+const ADMIN_PROJECT = 'tempest-admin-project';
+const ACCOUNTS_WITH_ADMIN: TempestAccount[] = [...ACCOUNTS,
+  { username: 'tempest-admin', password: 'secret', project_name: ADMIN_PROJECT, project_id: idFor('project', ADMIN_PROJECT), roles: ['admin'] }];
+
+const P = 'neutron_tempest_plugin.api.';
+const ADDRGRP = 'pending: address groups (addrgrp)';
+const RBAC = 'pending: RBAC-shared groups (rbac)';
+const QUOTA = 'pending: quotas (quota)';
+const DNS = 'out of scope: DNS integration (README)';
+/** Full test ids (without their [id-…] attributes), by class → why they are not expected to pass here. */
+const EXCLUDED_BY_CLASS: [cls: string, tests: string[], why: string][] = [
+  ['test_address_groups.AddressGroupTest', [
+    'test_add_wrong_address_to_address_group', 'test_address_group_create_with_wrong_address', 'test_address_group_lifecycle',
+    'test_edit_addresses_in_address_group', 'test_remove_wrong_address_from_address_group',
+  ], ADDRGRP],
+  ['test_address_groups.RbacSharedAddressGroupTest', [
+    'test_filter_fields', 'test_filter_rbac_policies', 'test_policy_target_update', 'test_rbac_policy_show',
+    'test_regular_client_blocked_from_sharing_anothers_policy', 'test_regular_client_blocked_from_updating_shared_address_group',
+    'test_regular_client_shares_to_another_regular_client', 'test_secgrprule_presence_prevents_policy_rbac_policy_deletion',
+  ], `${ADDRGRP}; ${RBAC}`],
+  ['test_security_groups.RbacSharedSecurityGroupTest', [
+    'test_filter_fields', 'test_filter_rbac_policies', 'test_policy_target_update',
+    'test_port_presence_prevents_policy_rbac_policy_deletion', 'test_rbac_policy_show',
+    'test_regular_client_blocked_from_sharing_anothers_policy', 'test_regular_client_shares_to_another_regular_client',
+  ], RBAC],
+  ['test_security_groups.SecGroupQuotaTest', [
+    'test_create_sg_when_quota_disabled', 'test_max_allowed_sg_amount', 'test_sg_quota_decrease_less_than_created', 'test_sg_quota_increased',
+    'test_sg_quota_values',
+  ], QUOTA],
+  ['test_security_groups.SecGroupRulesQuotaTest', [
+    'test_create_sg_rules_when_quota_disabled', 'test_sg_rules_quota_decrease_less_than_created', 'test_sg_rules_quota_increased',
+    'test_sg_rules_quota_values',
+  ], QUOTA],
+  ['test_security_groups_negative.NegativeSecGroupQuotaTest', [
+    'test_create_excess_sg', 'test_sg_quota_incorrect_values',
+  ], QUOTA],
+  ['test_security_groups_negative.NegativeSecGroupRulesQuotaTest', [
+    'test_sg_creation_with_insufficient_sg_rules_quota',
+  ], QUOTA],
+  ['test_ports.PortsTestJSON', [
+    'test_create_update_port_with_dns_domain', 'test_create_update_port_with_dns_name', 'test_create_update_port_with_no_dns_name',
+  ], DNS],
+];
+const EXCLUDED: Record<string, string> = Object.fromEntries(
+  EXCLUDED_BY_CLASS.flatMap(([cls, tests, why]) => tests.map((t) => [`${P}${cls}.${t}`, why])));
+
+const bareId = (id: string) => id.replace(/\[.*$/, '');
+
+let server: RunningServer;
+beforeAll(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'portsec-ntp-'));
+  writeFileSync(join(dir, 'accounts.yaml'), accountsYaml(ACCOUNTS_WITH_ADMIN));
+  server = await startServer(['--auth', 'keystone', '--accounts', join(dir, 'accounts.yaml')], dir);
+});
+afterAll(async () => { await server?.stop(); });
+
+test('neutron-tempest-plugin: every selected test passes but the named exclusions', async () => {
+  const all = selectedTests(SELECTION);
+  expect(all).toHaveLength(97);
+  // an exclusion names a selected test exactly: a stale name fails here
+  expect(Object.keys(EXCLUDED).filter((e) => !all.some((id) => bareId(id) === e))).toEqual([]);
+  const run = all.filter((id) => !(bareId(id) in EXCLUDED));
+  const work = mkdtempSync(join(tmpdir(), 'portsec-ntp-selection-'));
+  const selection = join(work, 'selection.txt');
+  writeFileSync(selection, `${run.join('\n')}\n`);
+  const r = await runTempest({ url: server.url, extensions: EXTENSIONS, selection, accounts: ACCOUNTS_WITH_ADMIN });
+  process.stdout.write(`${Object.entries(EXCLUDED).map(([id, why]) => `excluded ${id}: ${why}`).join('\n')}\n`
+    + `${r.output.split('\n').filter((l) => /^\{\d+\} .*(FAILED|SKIPPED)|^Ran:|^ - /.test(l)).join('\n')}\n`
+    + `neutron-tempest-plugin: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped, ${all.length - run.length} excluded; work dir ${r.work}\n`);
+  expect({ ran: r.ran, passed: r.passed, skipped: r.skipped, failed: r.failed }).toEqual({ ran: run.length, passed: run.length, skipped: 0, failed: 0 });
+  rmSync(work, { recursive: true, force: true });
+  rmSync(r.work, { recursive: true, force: true }); // kept when a figure is off, for its logs
+}, 1_800_000);
