@@ -9,6 +9,7 @@ import { type Cloud, groupLabel, groupRef, ruleRef } from '../cloud.js';
 import { hasPorts, ruleProtocol } from '../packet.js';
 import { intervalOf } from '../ranges.js';
 import { type SnapshotRule } from '../snapshot.js';
+import { holders } from './holders.js';
 import { ruleSummary } from './wide-pairs.js';
 
 function ruleText(cloud: Cloud, r: SnapshotRule): string {
@@ -61,7 +62,7 @@ export function emptyRemoteGroupFindings(cloud: Cloud): Found[] {
   for (const [groupId, rules] of cloud.rulesReferencing) {
     for (const r of rules) {
       // a rule of a group without filtered ports is in force nowhere
-      if (cloud.members(groupId, r.ethertype).length || !cloud.portsOfGroup.get(r.security_group_id)?.some((p) => cloud.kind(p.id) === 'filtered')) continue;
+      if (cloud.members(groupId, r.ethertype).length || !holders(cloud, r.security_group_id).ports.length) continue;
       findings.push({
         check: 'empty-remote-group',
         severity: 'low',

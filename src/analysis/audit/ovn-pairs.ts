@@ -13,6 +13,7 @@ import { type Cloud, groupLabel, groupRef, portLabel, portRef, ruleRef } from '.
 import { isWidePair } from '../../policy/wide-members.js';
 import { BACKEND_SEMANTICS, type NeutronBackend } from '../../policy/neutron-backends.js';
 import { type SnapshotPort, type SnapshotRule } from '../snapshot.js';
+import { holders } from './holders.js';
 import { type AuditOptions, pairLimitIn } from './options.js';
 import { covers } from './group-hygiene.js';
 import { rulesByBackend, ruleSummary } from './wide-pairs.js';
@@ -25,8 +26,7 @@ export function ovnPairFindings(cloud: Cloud, o: AuditOptions): Found[] {
     // the nodes enforcing the rules decide what the group stands for, not the members' own
     for (const [backend, enforced] of rulesByBackend(cloud, naming)) {
       if (BACKEND_SEMANTICS[backend].pairsAreMembers) continue;
-      for (const port of cloud.portsOfGroup.get(groupId) ?? []) {
-        if (cloud.kind(port.id) !== 'filtered') continue;
+      for (const port of holders(cloud, groupId).ports) {
         for (const pair of port.allowed_address_pairs) {
           if (isWidePair(pairLimitIn(cloud, o.widePair), port.id, pair.ip_address)) continue;
           // a rule already admitting the pair by its address beside it (the fix) leaves nothing dropped

@@ -11,6 +11,7 @@ import { type Cloud, groupLabel, groupRef, networkRef, portLabel, portRef, ruleR
 import { type Member } from '../../policy/ir.js';
 import { BACKEND_SEMANTICS, NEUTRON_BACKENDS, type NeutronBackend } from '../../policy/neutron-backends.js';
 import { type SnapshotPort, type SnapshotRule } from '../snapshot.js';
+import { holders } from './holders.js';
 import { ruleSummary } from './wide-pairs.js';
 
 const memberKey = (m: Member) => `${m.portId}|${m.ip}|${m.srcMac ?? ''}`;
@@ -43,9 +44,11 @@ function cases(cloud: Cloud): Case[] {
   const foreignAt = new Map<string, Member[]>();
   for (const [groupId, naming] of cloud.rulesReferencing) {
     for (const rule of naming) {
-      for (const p of cloud.portsOfGroup.get(rule.security_group_id) ?? []) {
-        const { backend } = cloud.backendAt(p.id);
-        if (!BACKEND_SEMANTICS[backend].pinnedMembersShared || cloud.kind(p.id) !== 'filtered') continue;
+      const { ports, backends } = holders(cloud, rule.security_group_id);
+      for (let i = 0; i < ports.length; i++) {
+        const backend = backends[i];
+        if (!BACKEND_SEMANTICS[backend].pinnedMembersShared) continue;
+        const p = ports[i];
         const host = p['binding:host_id'];
         const at = `${groupId}|${rule.ethertype}|${rule.direction}|${p.network_id}|${host ?? ''}|${backend}`;
         let foreign = foreignAt.get(at);

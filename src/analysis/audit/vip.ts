@@ -25,16 +25,18 @@ function hostPairs(cloud: Cloud, p: SnapshotPort): string[] {
 const vipText = (ip: string) => ip.split('/')[0];
 const admitsVrrp = (cloud: Cloud, from: SnapshotPort, to: SnapshotPort) => admits(cloud, from, to, { protocol: VRRP });
 
-/** Groups whose IR rules include one for VRRP itself (not only "any protocol"): found once, as every port of a VIP's network is asked about. */
-function groupsNamingVrrp(cloud: Cloud): Set<string> {
-  return new Set([...cloud.topology.groups.keys()].filter((g) => cloud.groupRules(g).some((r) => String(ruleProtocol(r.protocol)) === VRRP)));
-}
-
 export function vipFindings(cloud: Cloud): Found[] {
   const findings: Found[] = [];
-  const vrrpGroups = groupsNamingVrrp(cloud);
+  // whether a group's IR rules include one for VRRP itself (not only "any protocol"): found once, as every port of a VIP's network is
+  // asked about, and only for the groups such ports hold (bench/audit: reading every group's rules parsed half of 200,000 rules for nothing)
+  const vrrpOfGroup = new Map<string, boolean>();
+  const groupNamesVrrp = (g: string) => {
+    let names = vrrpOfGroup.get(g);
+    if (names === undefined) vrrpOfGroup.set(g, (names = cloud.groupRules(g).some((r) => String(ruleProtocol(r.protocol)) === VRRP)));
+    return names;
+  };
   // the ports whose rules are in force and name VRRP
-  const namesVrrp = (p: SnapshotPort) => p.security_groups.some((g) => vrrpGroups.has(g)) && cloud.kind(p.id) === 'filtered';
+  const namesVrrp = (p: SnapshotPort) => p.security_groups.some(groupNamesVrrp) && cloud.kind(p.id) === 'filtered';
   const holders = new Map<string, SnapshotPort[]>();
   for (const p of cloud.snapshot.ports) {
     for (const ip of hostPairs(cloud, p)) {

@@ -13,6 +13,7 @@ import { serviceText } from '../exposure.js';
 import { type SnapshotPort, type SnapshotRule } from '../snapshot.js';
 import { BACKEND_SEMANTICS, type NeutronBackend } from '../../policy/neutron-backends.js';
 import { isWidePair, type WideBlock, wideGroups } from '../../policy/wide-members.js';
+import { holders } from './holders.js';
 import { type AuditOptions, pairLimitIn } from './options.js';
 import { fixRule, holds, hostPrefix, ownGroupCopy, replacedIn } from '../fix/build.js';
 import { type Candidate, type FixAction } from '../fix/types.js';
@@ -51,24 +52,15 @@ export function rulesByBackend(cloud: Cloud, naming: readonly SnapshotRule[]): M
   return out;
 }
 
-/** Per cloud, the backends of each group's filtered ports (a group's rules are read once per remote group naming it). */
-const backendsOfGroup = new WeakMap<Cloud, Map<string, readonly NeutronBackend[]>>();
-
-function groupBackends(cloud: Cloud, groupId: string): readonly NeutronBackend[] {
-  let known = backendsOfGroup.get(cloud);
-  if (!known) backendsOfGroup.set(cloud, (known = new Map()));
-  let backends = known.get(groupId);
-  if (!backends) {
-    const holders = (cloud.portsOfGroup.get(groupId) ?? []).filter((p) => cloud.kind(p.id) === 'filtered');
-    known.set(groupId, (backends = holders.length ? [...new Set(holders.map((p) => cloud.backendAt(p.id).backend))] : [cloud.topology.options.backend]));
-  }
-  return backends;
+/** The backends of the group's filtered ports (the cloud's default without one). */
+function groupBackends(cloud: Cloud, groupId: string): Iterable<NeutronBackend> {
+  const { byBackend } = holders(cloud, groupId);
+  return byBackend.size ? byBackend.keys() : [cloud.topology.options.backend];
 }
 
 /** The filtered ports holding one of the rules, on nodes of this backend (or any, for a rule no port holds). */
 export function enforcing(cloud: Cloud, rules: readonly SnapshotRule[], backend: NeutronBackend): SnapshotPort[] {
-  return [...new Set(rules.map((r) => r.security_group_id))].flatMap((g) => cloud.portsOfGroup.get(g) ?? [])
-    .filter((p) => cloud.kind(p.id) === 'filtered' && cloud.backendAt(p.id).backend === backend);
+  return [...new Set(rules.map((r) => r.security_group_id))].flatMap((g) => holders(cloud, g).byBackend.get(backend) ?? []);
 }
 
 /**
