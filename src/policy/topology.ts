@@ -108,12 +108,13 @@ function parseRule(groupId: string, r: Json, index: number): TopologyRule {
   const canonical = neutronCheck(what, () => canonicalRule({
     direction: direction as Direction, ethertype, protocol,
     port_range_min: port(r.port_range_min), port_range_max: port(r.port_range_max),
-    remote_ip_prefix: prefix, remote_group_id: r.remote_group_id ?? null,
+    remote_ip_prefix: prefix, remote_group_id: r.remote_group_id ?? null, remote_address_group_id: null,
   }));
   // a literal, not `{ ...canonical, id }`: V8 gave each spread of canonicalRule's clone its own hidden class, so every later read of 200,000 rules was megamorphic
   return {
     direction: canonical.direction, ethertype: canonical.ethertype, protocol: canonical.protocol, port_range_min: canonical.port_range_min,
-    port_range_max: canonical.port_range_max, remote_ip_prefix: canonical.remote_ip_prefix, remote_group_id: canonical.remote_group_id, id, normalized_cidr: normalizedCidr(canonical.remote_ip_prefix),
+    port_range_max: canonical.port_range_max, remote_ip_prefix: canonical.remote_ip_prefix, remote_group_id: canonical.remote_group_id,
+    remote_address_group_id: null, id, normalized_cidr: normalizedCidr(canonical.remote_ip_prefix),
   };
 }
 
