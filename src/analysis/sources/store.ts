@@ -62,6 +62,7 @@ export async function fromStore(db: Repositories, name: string, projectId?: stri
       port_range_max: r.port_range_max,
       remote_ip_prefix: r.remote_ip_prefix,
       remote_group_id: r.remote_group_id,
+      ...(r.remote_address_group_id === null ? {} : { remote_address_group_id: r.remote_address_group_id }),
       description: r.description,
       revision_number: r.revision_number,
     })),

@@ -1,0 +1,53 @@
+/**
+ * Address groups reach the compute node as the fixed Neutron releases (21.2.1+) enforce them:
+ * a rule naming one admits exactly the group's addresses of its family, follows their changes,
+ * and admits nothing while the group has none (never any source, Neutron 21.0.0's bug).
+ * Real HTTP to `portsec serve`, then `portsec compile --host` on its database.
+ */
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { api, as, portsec, type RunningServer, startServer } from './support/server.js';
+
+let server: RunningServer;
+beforeAll(async () => {
+  server = await startServer(['--auth', 'trusted-headers']);
+}, 60_000);
+afterAll(async () => {
+  await server?.stop();
+});
+
+const call = async (method: string, path: string, body?: unknown, headers = as('proj-a')) => {
+  const r = await api(server.url, method, path, headers, body);
+  expect(r.status, `${method} ${path}: ${JSON.stringify(r.body)}`).toBeLessThan(300);
+  return r.body;
+};
+
+/** The node's iptables rules that match TCP port 443. */
+async function https(): Promise<string[]> {
+  const out = await portsec('compile', '--db', server.db, '--host', 'node-1');
+  expect(out.code, out.stderr).toBe(0);
+  return out.stdout.split('\n').filter((l) => l.includes('--dport 443'));
+}
+
+test('a rule with a remote address group admits its addresses of the rule family, as they change, and nothing when it has none', async () => {
+  const net = (await call('POST', '/v2.0/networks', { network: { name: 'n' } })).network.id;
+  await call('POST', '/v2.0/subnets', { subnet: { network_id: net, cidr: '10.9.0.0/24', ip_version: 4 } });
+  const sg = (await call('POST', '/v2.0/security-groups', { security_group: { name: 'web' } })).security_group.id;
+  const ag = (await call('POST', '/v2.0/address-groups', { address_group: { name: 'clients', addresses: ['192.0.2.0/24', '2001:db8::/64'] } })).address_group.id;
+  await call('POST', '/v2.0/security-group-rules', {
+    security_group_rule: { security_group_id: sg, direction: 'ingress', protocol: 'tcp', port_range_min: 443, port_range_max: 443, remote_address_group_id: ag },
+  });
+  // binding a port to a host is the admin's (Nova's) part
+  await call('POST', '/v2.0/ports', { port: { project_id: 'proj-a', network_id: net, security_groups: [sg], 'binding:host_id': 'node-1' } }, as('admin', 'admin'));
+
+  const first = await https();
+  expect(first).toHaveLength(1);
+  expect(first[0]).toContain('-s 192.0.2.0/24');
+
+  await call('PUT', `/v2.0/address-groups/${ag}/add_addresses`, { addresses: ['198.51.100.7/32'] });
+  const second = await https();
+  expect(second).toHaveLength(2);
+  expect(second.join('\n')).toContain('-s 198.51.100.7/32');
+
+  await call('PUT', `/v2.0/address-groups/${ag}/remove_addresses`, { addresses: ['192.0.2.0/24', '198.51.100.7/32'] });
+  expect(await https()).toEqual([]);
+}, 60_000);
