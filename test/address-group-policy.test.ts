@@ -28,6 +28,17 @@ async function https(): Promise<string[]> {
   return out.stdout.split('\n').filter((l) => l.includes('--dport 443'));
 }
 
+/**
+ * can-reach's ingress step for a new TCP flow to web1's port 443 from `source`, on portsec's
+ * database: whether web1's rules admit it (the source, outside the cloud, has no way in: the
+ * verdict is DENY whatever the rules say).
+ */
+async function admitted(source: string): Promise<boolean> {
+  const out = await portsec('can-reach', source, 'web1', '--protocol', 'tcp', '--port', '443', '--db', server.db, '-f', 'raw');
+  const steps = (JSON.parse(out.stdout) as { steps: { stage: string; ok: boolean }[] }).steps;
+  return steps.find((s) => s.stage === 'ingress')!.ok;
+}
+
 test('a rule with a remote address group admits its addresses of the rule family, as they change, and nothing when it has none', async () => {
   const net = (await call('POST', '/v2.0/networks', { network: { name: 'n' } })).network.id;
   await call('POST', '/v2.0/subnets', { subnet: { network_id: net, cidr: '10.9.0.0/24', ip_version: 4 } });
@@ -37,11 +48,14 @@ test('a rule with a remote address group admits its addresses of the rule family
     security_group_rule: { security_group_id: sg, direction: 'ingress', protocol: 'tcp', port_range_min: 443, port_range_max: 443, remote_address_group_id: ag },
   });
   // binding a port to a host is the admin's (Nova's) part
-  await call('POST', '/v2.0/ports', { port: { project_id: 'proj-a', network_id: net, security_groups: [sg], 'binding:host_id': 'node-1' } }, as('admin', 'admin'));
+  await call('POST', '/v2.0/ports', { port: { project_id: 'proj-a', name: 'web1', network_id: net, security_groups: [sg], 'binding:host_id': 'node-1' } }, as('admin', 'admin'));
 
   const first = await https();
   expect(first).toHaveLength(1);
   expect(first[0]).toContain('-s 192.0.2.0/24');
+  // the analyzer reads the same: a source in the group reaches the port, one outside does not
+  expect(await admitted('192.0.2.5')).toBe(true);
+  expect(await admitted('203.0.113.1')).toBe(false);
 
   await call('PUT', `/v2.0/address-groups/${ag}/add_addresses`, { addresses: ['198.51.100.7/32'] });
   const second = await https();
@@ -50,4 +64,5 @@ test('a rule with a remote address group admits its addresses of the rule family
 
   await call('PUT', `/v2.0/address-groups/${ag}/remove_addresses`, { addresses: ['192.0.2.0/24', '198.51.100.7/32'] });
   expect(await https()).toEqual([]);
+  expect(await admitted('192.0.2.5')).toBe(false);
 }, 60_000);
