@@ -2,8 +2,12 @@
  * Address groups reach the compute node as the fixed Neutron releases (21.2.1+) enforce them:
  * a rule naming one admits exactly the group's addresses of its family, follows their changes,
  * and admits nothing while the group has none (never any source, Neutron 21.0.0's bug).
- * Real HTTP to `portsec serve`, then `portsec compile --host` on its database.
+ * Real HTTP to `portsec serve`, then `portsec compile --host` on its database; the analyzer
+ * reads the same from the database, from a snapshot file and from the live API.
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { api, as, portsec, type RunningServer, startServer } from './support/server.js';
 
@@ -33,8 +37,9 @@ async function https(): Promise<string[]> {
  * database: whether web1's rules admit it (the source, outside the cloud, has no way in: the
  * verdict is DENY whatever the rules say).
  */
-async function admitted(source: string): Promise<boolean> {
-  const out = await portsec('can-reach', source, 'web1', '--protocol', 'tcp', '--port', '443', '--db', server.db, '-f', 'raw');
+async function admitted(source: string, input: string[] = ['--db', server.db]): Promise<boolean> {
+  const out = await portsec('can-reach', source, 'web1', '--protocol', 'tcp', '--port', '443', ...input, '-f', 'raw');
+  expect(out.stdout, out.stderr).not.toBe('');
   const steps = (JSON.parse(out.stdout) as { steps: { stage: string; ok: boolean }[] }).steps;
   return steps.find((s) => s.stage === 'ingress')!.ok;
 }
@@ -56,6 +61,27 @@ test('a rule with a remote address group admits its addresses of the rule family
   // the analyzer reads the same: a source in the group reaches the port, one outside does not
   expect(await admitted('192.0.2.5')).toBe(true);
   expect(await admitted('203.0.113.1')).toBe(false);
+
+  // a snapshot (of the database, and of the live API) carries the address groups; a dump without them is refused
+  const dir = mkdtempSync(join(tmpdir(), 'portsec-ag-'));
+  try {
+    for (const [name, input] of [['db.json', ['--db', server.db]], ['live.json', ['--os-endpoint', server.url, '--os-auth-type', 'none']]] as const) {
+      const file = join(dir, name);
+      const out = await portsec('snapshot', ...input, '-o', file);
+      expect(out.code, out.stderr).toBe(0);
+      const snapshot = JSON.parse(readFileSync(file, 'utf8'));
+      expect(snapshot.address_groups.map((a: { id: string }) => a.id), name).toEqual([ag]);
+      expect(await admitted('192.0.2.5', ['--files', file]), name).toBe(true);
+      expect(await admitted('203.0.113.1', ['--files', file]), name).toBe(false);
+      delete snapshot.address_groups;
+      writeFileSync(file, JSON.stringify(snapshot));
+      const refused = await portsec('can-reach', '192.0.2.5', 'web1', '--protocol', 'tcp', '--port', '443', '--files', file);
+      expect(refused.code, name).not.toBe(0);
+      expect(refused.stderr, name).toContain(`the addresses of remote address group ${ag} are not given`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 
   await call('PUT', `/v2.0/address-groups/${ag}/add_addresses`, { addresses: ['198.51.100.7/32'] });
   const second = await https();
