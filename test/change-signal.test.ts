@@ -35,7 +35,7 @@ afterEach(async () => {
 const group = (id: string) => ({ id, project_id: 'p', name: id, stateful: true, description: null });
 const rule = (id: string, groupId: string, port: number) => ({
   id, project_id: 'p', security_group_id: groupId, remote_group_id: null, direction: 'ingress' as const, ethertype: 'IPv4' as const,
-  protocol: 'tcp', port_range_min: port, port_range_max: port, remote_ip_prefix: null, description: null,
+  protocol: 'tcp', port_range_min: port, port_range_max: port, remote_ip_prefix: null, remote_address_group_id: null, description: null,
 });
 
 test('a transaction that logged changes is signalled once, after its commit, with the last seq', async () => {
