@@ -85,6 +85,8 @@ const SCRIPT: Step[] = [
   { who: 'a', method: 'POST', path: '/v2.0/address-groups', body: ag({ name: 'nulls', addresses: null }), save: 'nulls' },
   { who: 'b', method: 'POST', path: '/v2.0/address-groups', body: ag({ name: 'bees', addresses: ['198.51.100.0/24'] }), save: 'bees' },
   { who: 'admin', method: 'POST', path: '/v2.0/address-groups', body: ag({ name: 'for-b', project_id: 'proj-b' }), save: 'forb' },
+  { who: 'b', method: 'POST', path: '/v2.0/address-groups', body: { address_groups: [{ name: 'bulk1', addresses: ['203.0.113.0/24'] }, { name: 'bulk2' }] } },
+  { who: 'b', method: 'POST', path: '/v2.0/address-groups', body: { address_groups: [{ name: 'bulk3' }, { addresses: ['nope'] }] } },
   // validation of the create body (type:subnet_list)
   { who: 'a', method: 'POST', path: '/v2.0/address-groups', body: ag({ addresses: ['10.0.0.5'] }) },
   { who: 'a', method: 'POST', path: '/v2.0/address-groups', body: ag({ addresses: ['2001:db8::5'] }) },

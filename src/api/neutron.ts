@@ -90,6 +90,7 @@ export function registerNeutron(app: FastifyInstance, store: Store, handlers: Re
     });
     app.post(base, async (req, reply) => {
       const { items, bulk } = prepareCreate(spec, req.body);
+      if (bulk && handler.bulk === false) throw errors.internal();
       const created = await store.transaction((tx) => guarded(tx, req, reply, async () => {
         const out: Body[] = [];
         for (const i of items) out.push(await handler.create(tx, req.ctx, withDefaults(spec, i)));

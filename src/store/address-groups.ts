@@ -52,6 +52,7 @@ export function addressGroupHandler(): Handler {
       if ((await db.rules.list({ where: { remote_address_group_id: [id] }, limit: 1 })).length) throw errors.addressGroupInUse(id);
       await db.addressGroups.remove(id);
     },
+    bulk: false,
     // the revision-if-match check reads revision_number from the API's view of the group, which has none: Neutron 21 answers a 500
     async revision(db, ctx, id) {
       await visibleAddressGroup(db, ctx, id);

@@ -64,6 +64,8 @@ export interface Handler {
    * plugin's answer out, as Neutron's API layer passes both (no attribute map, no view).
    */
   actions?: Record<string, (db: Repositories, ctx: Context, id: string, body: unknown) => Promise<View>>;
+  /** false: the plugin has no bulk create (ML2's create_address_group_bulk is missing): a valid bulk body is Neutron 21's 500 */
+  bulk?: false;
 }
 
 /** The project a new resource belongs to: the caller's, unless an admin names another. */
