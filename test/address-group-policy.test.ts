@@ -9,6 +9,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { readChanges } from '../src/dataplane/changes.js';
+import { SqliteStore } from '../src/store/sqlite/store.js';
 import { api, as, portsec, type RunningServer, startServer } from './support/server.js';
 
 let server: RunningServer;
@@ -83,7 +85,18 @@ test('a rule with a remote address group admits its addresses of the rule family
     rmSync(dir, { recursive: true, force: true });
   }
 
-  await call('PUT', `/v2.0/address-groups/${ag}/add_addresses`, { addresses: ['198.51.100.7/32'] });
+  // a running agent reads the change as one to the group whose rule names the address group, with its new addresses
+  const store = new SqliteStore(server.db);
+  try {
+    const before = await store.changes.last();
+    await call('PUT', `/v2.0/address-groups/${ag}/add_addresses`, { addresses: ['198.51.100.7/32'] });
+    const read = (await store.snapshot((tx) => readChanges(tx, before)))!;
+    expect(read.groups.map((g) => g.id)).toEqual([sg]);
+    const rules = read.groups[0].security_group_rules as { remote_address_group_id?: string; remote_address_group_addresses?: string[] }[];
+    expect(rules.find((r) => r.remote_address_group_id === ag)?.remote_address_group_addresses).toEqual(['192.0.2.0/24', '2001:db8::/64', '198.51.100.7/32']);
+  } finally {
+    await store.close();
+  }
   const second = await https();
   expect(second).toHaveLength(2);
   expect(second.join('\n')).toContain('-s 198.51.100.7/32');
