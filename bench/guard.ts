@@ -57,7 +57,7 @@ async function fill(): Promise<string[]> {
         const remote = r % 2 === 0 ? groups[(i + 1 + r) % GROUPS] : null;
         await tx.rules.create({
           ...made, id: randomUUID(), security_group_id: g, remote_group_id: remote, direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp',
-          port_range_min: 1000 + r, port_range_max: 1000 + r, remote_ip_prefix: remote ? null : `172.16.${r}.0/24`,
+          port_range_min: 1000 + r, port_range_max: 1000 + r, remote_ip_prefix: remote ? null : `172.16.${r}.0/24`, remote_address_group_id: null,
         });
       }
     }

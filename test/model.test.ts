@@ -93,7 +93,8 @@ describe('allowed address pairs', () => {
 
 describe('security group rules', () => {
   const rule = (r: Partial<RuleInput>): RuleInput => ({
-    direction: 'ingress', ethertype: 'IPv4', protocol: null, port_range_min: null, port_range_max: null, remote_ip_prefix: null, remote_group_id: null, ...r,
+    direction: 'ingress', ethertype: 'IPv4', protocol: null, port_range_min: null, port_range_max: null, remote_ip_prefix: null, remote_group_id: null,
+    remote_address_group_id: null, ...r,
   });
 
   test('canonical forms: IPv6 ICMP name, the whole port range dropped', () => {

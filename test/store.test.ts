@@ -15,9 +15,11 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { Accounts } from '../src/api/identity.js';
 import { applyFilters, page, parseListQuery, storeQuery } from '../src/api/query.js';
 import { buildServer } from '../src/api/server.js';
+import { addressGroupSpec } from '../src/model/address-group.js';
 import { portSpec } from '../src/model/port.js';
 import { type ResourceSpec } from '../src/model/schema.js';
 import { ruleSpec } from '../src/model/security-group-rule.js';
+import { addressGroupHandler } from '../src/store/address-groups.js';
 import { type Handler } from '../src/store/handler.js';
 import { portHandler } from '../src/store/ports.js';
 import { ruleHandler } from '../src/store/security-group-rules.js';
@@ -50,6 +52,11 @@ beforeAll(async () => {
     const sg = (await call('POST', '/v2.0/security-groups', project, { security_group: { name: 'g' } })).body.security_group.id;
     const [def] = (await call('GET', '/v2.0/security-groups?name=default', project)).body.security_groups;
     ids.push(...subnets, sg, def.id);
+    const addressGroups: string[] = [];
+    for (const [i, name] of ['x', 'y', 'x'].entries()) {
+      const body = { address_group: { name, ...(i ? { description: 'd' } : {}), addresses: [`10.${i}.0.0/16`] } };
+      addressGroups.push((await call('POST', '/v2.0/address-groups', project, body)).body.address_group.id);
+    }
     for (let i = 0; i < 12; i++) {
       // repeated names and owners: sorts need their tie-breaks; ports with one address or two, on either subnet, in one group or two
       const port = {
@@ -62,7 +69,7 @@ beforeAll(async () => {
         security_group_id: sg, direction: i % 2 ? 'ingress' : 'egress', ethertype: 'IPv4',
         ...(i % 3 ? { protocol: 'tcp', port_range_min: 1000 + (i % 4), port_range_max: 2000 + i } : {}),
         // no two alike, nor like the default group's rules
-        ...(i % 4 === 1 ? { remote_group_id: sg } : i % 4 === 2 || i % 3 === 0 ? { remote_ip_prefix: `10.${i}.0.0/16` } : {}),
+        ...(i % 4 === 1 ? { remote_group_id: sg } : i % 4 === 3 ? { remote_address_group_id: addressGroups[i % 3] } : i % 4 === 2 || i % 3 === 0 ? { remote_ip_prefix: `10.${i}.0.0/16` } : {}),
       };
       expect((await call('POST', '/v2.0/security-group-rules', project, { security_group_rule: rule })).status).toBe(201);
     }
@@ -102,8 +109,18 @@ const cases: Case[] = [
       fc.tuple(fc.constant('port_range_min'), fc.constantFrom('1000', '1001', 'None', 'x')),
       fc.tuple(fc.constant('direction'), fc.constantFrom('ingress', 'egress')),
       fc.tuple(fc.constant('remote_group_id'), fc.constantFrom('None', 'nope')),
+      fc.tuple(fc.constant('remote_address_group_id'), fc.constantFrom('None', 'nope')),
     ),
-    sort: fc.tuple(fc.constantFrom('protocol', 'port_range_min', 'remote_group_id', 'remote_ip_prefix', 'direction', 'ethertype'), sortDir),
+    sort: fc.tuple(fc.constantFrom('protocol', 'port_range_min', 'remote_group_id', 'remote_ip_prefix', 'remote_address_group_id', 'direction', 'ethertype'), sortDir),
+  },
+  {
+    path: 'address-groups', spec: addressGroupSpec, handler: addressGroupHandler(),
+    filter: fc.oneof(
+      fc.tuple(fc.constant('name'), fc.constantFrom('x', 'y', 'z')),
+      fc.tuple(fc.constant('description'), fc.constantFrom('d', '')),
+      fc.tuple(fc.constantFrom('project_id', 'tenant_id'), fc.constantFrom(...PROJECTS)),
+    ),
+    sort: fc.tuple(fc.constantFrom('name', 'description', 'project_id', 'id'), sortDir),
   },
 ];
 

@@ -79,10 +79,14 @@ function topologyInput(s: Snapshot, rulesOfGroup: Map<string, SnapshotRule[]>): 
   };
   for (const p of s.ports) for (const g of p.security_groups) note(g);
   for (const r of s.security_group_rules) if (r.remote_group_id) note(r.remote_group_id);
+  // a rule naming an address group stands for its addresses (the topology refuses one whose addresses are not known)
+  const addressGroups = new Map((s.address_groups ?? []).map((a) => [a.id, a.addresses]));
+  const withAddresses = (rules: SnapshotRule[]) => (addressGroups.size === 0 ? rules : rules.map((r) => (r.remote_address_group_id === undefined
+    ? r : { ...r, remote_address_group_addresses: addressGroups.get(r.remote_address_group_id) })));
   return {
     options: {},
     security_groups: [
-      ...s.security_groups.map((g) => ({ id: g.id, name: g.name, stateful: g.stateful !== false, security_group_rules: rulesOfGroup.get(g.id) ?? [] })),
+      ...s.security_groups.map((g) => ({ id: g.id, name: g.name, stateful: g.stateful !== false, security_group_rules: withAddresses(rulesOfGroup.get(g.id) ?? []) })),
       ...[...unseen].map((id) => ({ id, name: '', stateful: true, security_group_rules: [] })),
     ],
     ports: s.ports.map((p) => ({

@@ -106,6 +106,14 @@ export interface Snapshot {
   backends?: SnapshotBackends;
   /** the instances (Nova's GET /servers), when the input has them: can-reach takes their names */
   servers?: SnapshotServer[];
+  /** the address groups rules name as remotes, when the input has them (a rule naming one not here is refused) */
+  address_groups?: SnapshotAddressGroup[];
+}
+
+/** An address group as the analysis reads it: the addresses a rule naming it admits. */
+export interface SnapshotAddressGroup {
+  id: string;
+  addresses: string[];
 }
 
 /** An instance as the analysis reads it: a port's device_id is its id. */

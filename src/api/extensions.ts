@@ -37,6 +37,14 @@ export interface Extension {
   links: never[];
 }
 
-export const extensions: Extension[] = EXTENSIONS.map(([alias, name, description]) => ({
-  name, alias, description, updated: UPDATED, links: [],
-}));
+/** Extensions listed with the date Neutron gives them. */
+const DATED_EXTENSIONS: [alias: string, name: string, description: string, updated: string][] = [
+  ['address-group', 'Address group', 'Support address group', '2020-07-15T10:00:00-00:00'],
+  ['security-groups-remote-address-group', 'Remote address group id field for security group rules',
+    'Add new field of remote address group id in SG rules', '2020-08-25T10:00:00-00:00'],
+];
+
+export const extensions: Extension[] = [
+  ...EXTENSIONS.map(([alias, name, description]): Extension => ({ name, alias, description, updated: UPDATED, links: [] })),
+  ...DATED_EXTENSIONS.map(([alias, name, description, updated]): Extension => ({ name, alias, description, updated, links: [] })),
+];

@@ -99,6 +99,7 @@ export function registerNeutron(app: FastifyInstance, store: Store, handlers: Re
     });
     app.post(base, async (req, reply) => {
       const { items, bulk } = prepareCreate(spec, req.body);
+      if (bulk && handler.bulk === false) throw errors.internal();
       const created = await store.transaction((tx) => guarded(tx, req, reply, async () => {
         const out: Body[] = [];
         for (const i of items) out.push(await createTagged(tx, req.ctx, withDefaults(spec, i)));
@@ -126,6 +127,13 @@ export function registerNeutron(app: FastifyInstance, store: Store, handlers: Re
       });
       return reply.code(204).send();
     });
+    for (const [action, run] of Object.entries(handler.actions ?? {})) {
+      const url = `${base}/:id/${action}`;
+      app.put<{ Params: { id: string } }>(url, async (req, reply) =>
+        store.transaction((tx) => guarded(tx, req, reply, () => run(tx, req.ctx, req.params.id, req.body))));
+      // the route maps the action to PUT alone
+      app.route({ method: ['GET', 'POST', 'DELETE', 'PATCH'], url, handler: async () => { throw errors.methodNotAllowed(); } });
+    }
     // Neutron routes a collection-level PUT/DELETE to the member action with no id
     for (const method of ['PUT', 'DELETE'] as const) {
       app.route({ method, url: base, handler: async (req) => { await handler.show(store, req.ctx, 'None'); throw errors.notFound(); } });

@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { errors, NeutronError } from '../model/errors.js';
 import { seededRandom } from '../model/random.js';
 import { type CompileOptions } from '../policy/topology.js';
+import { addressGroupHandler } from '../store/address-groups.js';
 import { networkHandler } from '../store/networks.js';
 import { portHandler } from '../store/ports.js';
 import { type Store } from '../store/repository.js';
@@ -140,6 +141,7 @@ export function buildServer(o: ServerOptions): FastifyInstance {
     ports: portHandler(o.allocationSeed === undefined ? Math.random : seededRandom(o.allocationSeed)),
     'security-groups': securityGroupHandler(),
     'security-group-rules': ruleHandler(),
+    'address-groups': addressGroupHandler(),
   };
   registerNeutron(app, o.store, handlers, base, wideGuard(o.guard ?? { mode: 'off' }, o.compile));
   registerTags(app, o.store, handlers);

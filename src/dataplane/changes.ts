@@ -34,6 +34,9 @@ export async function readChanges(tx: Repositories, seq: number): Promise<Change
   if (!changes.length) return undefined;
   const ports = new Set(changes.filter((c) => c.resource === 'port').map((c) => c.resource_id));
   const groups = changedGroups(changes);
+  // an address group's addresses are its rules' remotes: the groups of those rules change with it
+  const addressGroups = [...new Set(changes.filter((c) => c.resource === 'address_group').map((c) => c.resource_id))];
+  if (addressGroups.length) for (const r of await tx.rules.list({ where: { remote_address_group_id: addressGroups } })) groups.add(r.security_group_id);
   return {
     last: changes[changes.length - 1].seq,
     ports,

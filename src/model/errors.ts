@@ -25,6 +25,8 @@ function def<A extends unknown[]>(status: number, type: string, message: (...arg
 }
 
 const q = (s: string) => `'${s}'`;
+/** Python's repr of a list of texts */
+const pyStrList = (xs: string[]) => `[${xs.map(q).join(', ')}]`;
 
 /** webob's class for each client error status, the type Neutron's envelope names */
 const WEBOB: Record<number, string> = {
@@ -38,6 +40,7 @@ export const errors = {
   /** a client error the HTTP layer raised (a body over the limit, say) */
   http: (status: number, msg: string) => new NeutronError(status, WEBOB[status] ?? 'HTTPClientError', msg),
   notFound: def(404, 'HTTPNotFound', (msg?: string) => msg ?? 'The resource could not be found.'),
+  methodNotAllowed: def(405, 'HTTPMethodNotAllowed', () => 'The server could not comply with the request since it is either malformed or otherwise incorrect.'),
   internal: def(500, 'HTTPInternalServerError', () => 'Request Failed: internal server error while processing your request.'),
   badLimit: def(400, 'BadRequest', (msg: string) => `Bad limit request: ${msg}.`),
   invalidInput: def(400, 'InvalidInput', (msg: string) => `Invalid input for operation: ${msg}.`),
@@ -119,4 +122,12 @@ export const errors = {
   tagNotFound: def(404, 'TagNotFound', (tag: string) => `Tag ${tag} could not be found.`),
   tagResourceNotFound: def(404, 'TagResourceNotFound', (resource: string, id: string) => `Resource ${resource} ${id} could not be found.`),
 
+  addressGroupNotFound: def(404, 'AddressGroupNotFound', (id: string) => `Address group ${id} could not be found.`),
+  addressGroupInUse: def(409, 'AddressGroupInUse', (id: string) => `Address group ${id} is in use on one or more security group rules.`),
+  addressesNotFound: def(404, 'AddressesNotFound', (addresses: string[], id: string) =>
+    `Addresses ${pyStrList(addresses)} not found in the address group ${id}.`),
+  addressesAlreadyExist: def(400, 'AddressesAlreadyExist', (addresses: string[], id: string) =>
+    `Addresses ${pyStrList(addresses)} already exist in the address group ${id}.`),
+  /** netaddr's AddrFormatError, which Neutron's fault map answers as a 400 under its own name */
+  addrFormat: def(400, 'AddrFormatError', (text: string) => `invalid IPNetwork ${text}`),
 };

@@ -37,6 +37,8 @@ export interface ResourceSpec {
   attrs: Record<string, AttrSpec>;
   /** a page marker naming no visible item is the resource's 404 (networks, ports), not the first page */
   strictMarker?: boolean;
+  /** attributes a view narrowed by `fields` keeps all the same (an address group's tenant_id, which its plugin's dict always carries) */
+  alwaysShown?: string[];
 }
 
 export type Body = Record<string, unknown>;
@@ -183,7 +185,7 @@ export function withDefaults(spec: ResourceSpec, item: Body): Body {
 /** Drops attributes the caller may not see; `fields` narrows further. */
 export function visibleView(spec: ResourceSpec, full: Body, ctx: Context, fields?: string[]): Body {
   const out: Body = {};
-  const keys = fields && fields.length ? fields : Object.keys(full);
+  const keys = fields && fields.length ? [...fields, ...(spec.alwaysShown ?? []).filter((k) => !fields.includes(k))] : Object.keys(full);
   for (const k of keys) {
     if (!(k in full)) continue;
     const a = spec.attrs[k];

@@ -24,6 +24,7 @@ export interface Rule extends StandardAttrs {
   port_range_max: number | null;
   remote_ip_prefix: string | null;
   remote_group_id: string | null;
+  remote_address_group_id: string | null;
 }
 
 /** A converter that raises its own Neutron error (as neutron-lib converters do). */
@@ -80,18 +81,19 @@ export const ruleSpec: ResourceSpec = {
     remote_ip_prefix: { post: true, put: false, default: null, input: convertIpPrefix, visible: true, filter: true, sort: true },
     ...projectAttrs,
     normalized_cidr: { post: false, put: false, visible: true, filter: true },
-    remote_address_group_id: { post: true, put: false, default: null, visible: true, filter: true },
+    remote_address_group_id: { post: true, put: false, default: null, visible: true, filter: true, sort: true },
     ...standardAttrs,
   },
 };
 
-export type RuleInput = Pick<Rule, 'direction' | 'ethertype' | 'protocol' | 'port_range_min' | 'port_range_max' | 'remote_ip_prefix' | 'remote_group_id'>;
+export type RuleInput = Pick<Rule, 'direction' | 'ethertype' | 'protocol' | 'port_range_min' | 'port_range_max' | 'remote_ip_prefix' | 'remote_group_id'
+  | 'remote_address_group_id'>;
 
 /**
  * The pure part of _validate_security_group_rule, in Neutron's order; returns
  * the canonical rule (IPv6 ICMP name, whole port range dropped).
  */
-export function canonicalRule(input: RuleInput & { remote_address_group_id?: unknown }): RuleInput {
+export function canonicalRule(input: RuleInput): RuleInput {
   const r = { ...input };
   if (r.ethertype === 'IPv6' && (r.protocol === 'icmp' || r.protocol === 'icmpv6')) r.protocol = 'ipv6-icmp';
   if (r.ethertype === 'IPv6' && r.protocol === '1') r.protocol = '58';
@@ -105,7 +107,7 @@ export function canonicalRule(input: RuleInput & { remote_address_group_id?: unk
   if (r.ethertype === 'IPv4' && num !== undefined && IPV6_ONLY_PROTOCOLS.has(num)) {
     throw errors.ruleEthertypeProtocol(r.ethertype, r.protocol!);
   }
-  const remotes = [r.remote_ip_prefix, r.remote_group_id, input.remote_address_group_id].filter((x) => x !== null && x !== undefined);
+  const remotes = [r.remote_ip_prefix, r.remote_group_id, r.remote_address_group_id].filter((x) => x !== null && x !== undefined);
   if (remotes.length > 1) throw errors.ruleMultipleRemotes();
   return r;
 }
@@ -135,7 +137,7 @@ const ANY_PREFIX = new Set(['0.0.0.0/0', '::/0']);
 export function ruleKey(r: RuleInput & { security_group_id: string }): string {
   return JSON.stringify([
     r.security_group_id, r.direction, r.ethertype, protocolNumber(r.protocol) ?? null,
-    r.port_range_min, r.port_range_max, r.remote_group_id,
+    r.port_range_min, r.port_range_max, r.remote_group_id, r.remote_address_group_id,
     r.remote_ip_prefix && !ANY_PREFIX.has(r.remote_ip_prefix) ? r.remote_ip_prefix : null,
   ]);
 }
@@ -155,7 +157,7 @@ export function ruleView(r: Rule, embedded: boolean): Record<string, unknown> {
     port_range_min: r.port_range_min,
     port_range_max: r.port_range_max,
     remote_ip_prefix: r.remote_ip_prefix,
-    remote_address_group_id: null,
+    remote_address_group_id: r.remote_address_group_id,
     normalized_cidr: normalizedCidr(r.remote_ip_prefix),
     remote_group_id: r.remote_group_id,
     ...standardView(r),

@@ -35,7 +35,7 @@ function nameNotDefault(name: unknown): unknown {
 export const DEFAULT_SG_DESCRIPTION = 'Default security group';
 
 const ETHERTYPES: Ethertype[] = ['IPv4', 'IPv6'];
-const blank = { protocol: null, port_range_min: null, port_range_max: null, remote_ip_prefix: null };
+const blank = { protocol: null, port_range_min: null, port_range_max: null, remote_ip_prefix: null, remote_address_group_id: null };
 
 /**
  * Zed's create_security_group: per ethertype, the default group gets ingress

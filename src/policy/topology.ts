@@ -37,6 +37,7 @@ export interface CompileOptions {
 }
 
 export interface TopologyRule extends RuleInput {
+  /** an address-group rule is one TopologyRule per address of its family, each with the rule's id and that address as its prefix */
   id: string;
   normalized_cidr: string | null;
 }
@@ -92,7 +93,25 @@ function neutronCheck<T>(what: string, fn: () => T): T {
   }
 }
 
-function parseRule(groupId: string, r: Json, index: number): TopologyRule {
+/**
+ * A rule's remote address group, as the fixed Neutron releases (21.2.1+) enforce it: one rule per
+ * address of the rule's family, each with that address as its prefix (none: the rule admits nothing).
+ * The input names the group's addresses beside its id (`remote_address_group_addresses`, portsec's
+ * own key); a rule naming a group without them is refused, never read as admitting any source.
+ */
+function expandAddressGroup(what: string, r: Json, ethertype: Ethertype): (string | null)[] {
+  if (!r.remote_address_group_id) return [null];
+  if (!Array.isArray(r.remote_address_group_addresses)) fail(what, `the addresses of remote address group ${r.remote_address_group_id} are not given`);
+  if (r.remote_ip_prefix || r.remote_group_id) fail(what, 'Only one of remote_ip_prefix or remote_group_id or remote_address_group_id may be provided.');
+  return (r.remote_address_group_addresses as unknown[]).map((a) => neutronCheck(what, () => convertIpPrefix.parse(a)))
+    .filter((a) => a !== null && `IPv${parseCidr(a, true)!.family}` === ethertype);
+}
+
+function parseRules(groupId: string, rules: Json[]): TopologyRule[] {
+  return rules.flatMap((r, i) => parseRule(groupId, r, i));
+}
+
+function parseRule(groupId: string, r: Json, index: number): TopologyRule[] {
   const id = typeof r.id === 'string' ? r.id : `${groupId}-rule-${index}`;
   const what = `security group ${groupId} rule ${id}`;
   const direction = r.direction;
@@ -103,24 +122,27 @@ function parseRule(groupId: string, r: Json, index: number): TopologyRule {
   const protocol = r.protocol === 'any' ? null : neutronCheck(what, () => convertProtocol.parse(r.protocol ?? null));
   // the API's own converters: ports may be given as strings, "" is no prefix
   const port = (v: unknown) => neutronCheck(what, () => convertPortValue.parse(v));
-  const prefix = neutronCheck(what, () => convertIpPrefix.parse(r.remote_ip_prefix));
-  if (r.remote_address_group_id) fail(what, 'remote address groups are not supported');
-  const canonical = neutronCheck(what, () => canonicalRule({
-    direction: direction as Direction, ethertype, protocol,
-    port_range_min: port(r.port_range_min), port_range_max: port(r.port_range_max),
-    remote_ip_prefix: prefix, remote_group_id: r.remote_group_id ?? null,
-  }));
-  // a literal, not `{ ...canonical, id }`: V8 gave each spread of canonicalRule's clone its own hidden class, so every later read of 200,000 rules was megamorphic
-  return {
-    direction: canonical.direction, ethertype: canonical.ethertype, protocol: canonical.protocol, port_range_min: canonical.port_range_min,
-    port_range_max: canonical.port_range_max, remote_ip_prefix: canonical.remote_ip_prefix, remote_group_id: canonical.remote_group_id, id, normalized_cidr: normalizedCidr(canonical.remote_ip_prefix),
-  };
+  const addressGroup: string | null = r.remote_address_group_id || null;
+  return expandAddressGroup(what, r, ethertype).map((member) => {
+    const prefix = addressGroup ? member : neutronCheck(what, () => convertIpPrefix.parse(r.remote_ip_prefix));
+    const canonical = neutronCheck(what, () => canonicalRule({
+      direction: direction as Direction, ethertype, protocol,
+      port_range_min: port(r.port_range_min), port_range_max: port(r.port_range_max),
+      remote_ip_prefix: prefix, remote_group_id: r.remote_group_id ?? null, remote_address_group_id: null,
+    }));
+    // a literal, not `{ ...canonical, id }`: V8 gave each spread of canonicalRule's clone its own hidden class, so every later read of 200,000 rules was megamorphic
+    return {
+      direction: canonical.direction, ethertype: canonical.ethertype, protocol: canonical.protocol, port_range_min: canonical.port_range_min,
+      port_range_max: canonical.port_range_max, remote_ip_prefix: canonical.remote_ip_prefix, remote_group_id: canonical.remote_group_id,
+      remote_address_group_id: addressGroup, id, normalized_cidr: normalizedCidr(canonical.remote_ip_prefix),
+    };
+  });
 }
 
 function parseGroup(g: Json): TopologyGroup {
   if (typeof g?.id !== 'string') fail('security group', 'needs an id');
   const rules = Array.isArray(g.security_group_rules) ? g.security_group_rules : [];
-  return { id: g.id, name: String(g.name ?? ''), stateful: g.stateful !== false, rules: rules.map((r: Json, i: number) => parseRule(g.id, r, i)) };
+  return { id: g.id, name: String(g.name ?? ''), stateful: g.stateful !== false, rules: parseRules(g.id, rules) };
 }
 
 /**
@@ -133,7 +155,7 @@ function lazyGroup(g: Json, groups: Map<string, TopologyGroup>, failure: (e: Top
   let rules: TopologyRule[] | undefined;
   const parse = () => {
     try {
-      const parsed = (Array.isArray(g.security_group_rules) ? g.security_group_rules : []).map((r: Json, i: number) => parseRule(id, r, i));
+      const parsed = parseRules(id, Array.isArray(g.security_group_rules) ? g.security_group_rules : []);
       checkRuleReferences(id, parsed, groups);
       return parsed;
     } catch (e) {

@@ -59,6 +59,13 @@ export interface Handler {
   remove(db: Repositories, ctx: Context, id: string): Promise<void>;
   /** current revision, for If-Match; throws the resource's 404 */
   revision(db: Repositories, ctx: Context, id: string): Promise<number>;
+  /**
+   * Member actions (Neutron's ACTION_MAP, all PUT `/{id}/{action}`): the raw body in, the
+   * plugin's answer out, as Neutron's API layer passes both (no attribute map, no view).
+   */
+  actions?: Record<string, (db: Repositories, ctx: Context, id: string, body: unknown) => Promise<View>>;
+  /** false: the plugin has no bulk create (ML2's create_address_group_bulk is missing): a valid bulk body is Neutron 21's 500 */
+  bulk?: false;
 }
 
 /** The project a new resource belongs to: the caller's, unless an admin names another. */

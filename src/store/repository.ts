@@ -6,6 +6,7 @@
  * the change log (the outbox agents and caches follow), inside the caller's
  * transaction.
  */
+import { type AddressGroup } from '../model/address-group.js';
 import { type StandardAttrs } from '../model/common.js';
 import { type Network } from '../model/network.js';
 import { type Port } from '../model/port.js';
@@ -134,7 +135,7 @@ export interface SecurityGroupRepository {
 }
 
 export type RuleField = 'id' | 'project_id' | 'security_group_id' | 'remote_group_id' | 'direction' | 'ethertype' | 'protocol'
-  | 'port_range_min' | 'port_range_max' | 'remote_ip_prefix' | 'description' | 'revision_number' | 'created_at' | 'updated_at';
+  | 'port_range_min' | 'port_range_max' | 'remote_ip_prefix' | 'remote_address_group_id' | 'description' | 'revision_number' | 'created_at' | 'updated_at';
 
 export interface RuleRepository {
   get(id: string, visibleTo?: string): Promise<Rule | undefined>;
@@ -142,6 +143,20 @@ export interface RuleRepository {
   create(r: New<Rule>): Promise<Rule>;
   /** only the description and revision change (rules are otherwise immutable) */
   update(id: string, revision: Revision): Promise<Rule>;
+  remove(id: string): Promise<void>;
+}
+
+export type AddressGroupField = 'id' | 'project_id' | 'name' | 'description' | 'revision_number' | 'created_at' | 'updated_at';
+
+export interface AddressGroupRepository {
+  get(id: string, visibleTo?: string): Promise<AddressGroup | undefined>;
+  list(q?: ListQuery<AddressGroupField>): Promise<AddressGroup[]>;
+  /** the group, without addresses (Neutron adds them after, each revising it) */
+  create(g: Omit<New<AddressGroup>, 'addresses'>): Promise<AddressGroup>;
+  update(id: string, changes: { name?: string }, revision: Revision): Promise<AddressGroup>;
+  /** adds addresses (normalised, not in the group) or removes ones in it; each revises the group once, as each association does in Neutron */
+  addAddresses(id: string, addresses: readonly string[]): Promise<AddressGroup>;
+  removeAddresses(id: string, addresses: readonly string[]): Promise<AddressGroup>;
   remove(id: string): Promise<void>;
 }
 
@@ -219,6 +234,7 @@ export interface Repositories {
   ports: PortRepository;
   securityGroups: SecurityGroupRepository;
   rules: RuleRepository;
+  addressGroups: AddressGroupRepository;
   tokens: TokenRepository;
   changes: ChangeLog;
   agents: AgentRepository;

@@ -14,6 +14,12 @@ async function checkGroup(db: Repositories, ctx: Context, id: string, project: s
   if (!sg || !(ctx.isAdmin || sg.project_id === project)) throw errors.sgNotFound(String(id));
 }
 
+/** check_address_group: the address group must exist in the rule's project (any, for an admin). */
+async function checkAddressGroup(db: Repositories, ctx: Context, id: string, project: string): Promise<void> {
+  const g = typeof id === 'string' ? await db.addressGroups.get(id) : undefined;
+  if (!g || !(ctx.isAdmin || g.project_id === project)) throw errors.addressGroupNotFound(String(id));
+}
+
 /** A rule the caller may act on: unknown ids are the rule's 404, others' rules a bare 404. */
 async function visibleRule(db: Repositories, ctx: Context, id: string): Promise<Rule> {
   const rule = await db.rules.get(id);
@@ -29,16 +35,16 @@ export function ruleHandler(): Handler {
       ...COMMON_COLUMNS, security_group_id: { field: 'security_group_id', type: 'text' }, remote_group_id: { field: 'remote_group_id', type: 'text?' },
       direction: { field: 'direction', type: 'text' }, ethertype: { field: 'ethertype', type: 'text' }, protocol: { field: 'protocol', type: 'text?' },
       port_range_min: { field: 'port_range_min', type: 'int?' }, port_range_max: { field: 'port_range_max', type: 'int?' },
-      remote_ip_prefix: { field: 'remote_ip_prefix', type: 'text?' },
+      remote_ip_prefix: { field: 'remote_ip_prefix', type: 'text?' }, remote_address_group_id: { field: 'remote_address_group_id', type: 'text?' },
     },
     beforeList: defaultGroupForListing,
     list: async (db, ctx, query) => (await db.rules.list({ ...query as ListQuery<RuleField>, visibleTo: readerOf(ctx) })).map((r) => ruleView(r, false)),
     show: async (db, ctx, id) => ruleView(await visibleRule(db, ctx, id), false),
     async create(db, ctx, item: Body) {
       const project = owningProject(ctx, item);
-      const rule = canonicalRule(item as unknown as RuleInput & { remote_address_group_id?: unknown });
-      if (item.remote_address_group_id != null) throw errors.notFound(`Address group ${String(item.remote_address_group_id)} could not be found.`);
+      const rule = canonicalRule(item as unknown as RuleInput);
       if (rule.remote_group_id !== null) await checkGroup(db, ctx, rule.remote_group_id, project);
+      if (rule.remote_address_group_id !== null) await checkAddressGroup(db, ctx, rule.remote_address_group_id, project);
       const sgId = item.security_group_id as string;
       await checkGroup(db, ctx, sgId, project);
       const key = ruleKey({ ...rule, security_group_id: sgId });

@@ -30,6 +30,9 @@ export async function groupInputs(db: Repositories, ids?: readonly string[]): Pr
     if (list) list.push(r);
     else rules.set(r.security_group_id, [r]);
   }
+  // the addresses of the address groups the rules name, read once
+  const named = [...new Set([...rules.values()].flat().map((r) => r.remote_address_group_id).filter((a) => a !== null))];
+  const addresses = new Map((named.length ? await db.addressGroups.list({ where: { id: named } }) : []).map((a) => [a.id, a.addresses]));
   return (await db.securityGroups.list(ids && { where: { id: ids } })).map((g: SecurityGroup) => ({
     id: g.id,
     name: g.name,
@@ -37,6 +40,9 @@ export async function groupInputs(db: Repositories, ids?: readonly string[]): Pr
     security_group_rules: (rules.get(g.id) ?? []).map((r) => ({
       id: r.id, direction: r.direction, ethertype: r.ethertype, protocol: r.protocol, port_range_min: r.port_range_min,
       port_range_max: r.port_range_max, remote_ip_prefix: r.remote_ip_prefix, remote_group_id: r.remote_group_id,
+      ...(r.remote_address_group_id === null ? {} : {
+        remote_address_group_id: r.remote_address_group_id, remote_address_group_addresses: addresses.get(r.remote_address_group_id),
+      }),
     })),
   }));
 }

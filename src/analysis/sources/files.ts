@@ -11,14 +11,17 @@
  * The agents (GET /v2.0/agents as an admin: agents.json, or the key `agents`)
  * are optional: with the ports' bindings they tell each port's firewall; so are
  * the instances (Nova's GET /servers, or `openstack server list -f json` as
- * servers.json), whose names can-reach takes. The path `-` is standard input.
+ * servers.json), whose names can-reach takes, and the address groups rules name
+ * (GET /v2.0/address-groups: address_groups.json). The path `-` is standard input.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { type Snapshot, type SnapshotAgent, type SnapshotServer } from '../snapshot.js';
+import { type Snapshot, type SnapshotAddressGroup, type SnapshotAgent, type SnapshotServer } from '../snapshot.js';
 import { InputError } from './errors.js';
 import { parseAgents } from './port-backends.js';
-import { type AgentsRead, assemble, type Collection, COLLECTIONS, embeddedRules, type Parsed, parseCollection, parseServers } from './schema.js';
+import {
+  type AgentsRead, assemble, type Collection, COLLECTIONS, embeddedRules, type Parsed, parseAddressGroups, parseCollection, parseServers,
+} from './schema.js';
 
 /** The files a directory may hold, per collection, as `openstack`-minded users name them. */
 const DIRECTORY_FILES: Record<Collection, string[]> = {
@@ -31,10 +34,11 @@ const DIRECTORY_FILES: Record<Collection, string[]> = {
 
 const AGENTS_FILE = 'agents.json';
 const SERVERS_FILE = 'servers.json';
+const ADDRESS_GROUP_FILES = ['address_groups.json', 'address-groups.json'];
 
-/** What a file may hold: the five collections, the agents and the instances. */
-type Resource = Collection | 'agents' | 'servers';
-const RESOURCES: Resource[] = [...COLLECTIONS, 'agents', 'servers'];
+/** What a file may hold: the five collections, the agents, the instances and the address groups. */
+type Resource = Collection | 'agents' | 'servers' | 'address_groups';
+const RESOURCES: Resource[] = [...COLLECTIONS, 'agents', 'servers', 'address_groups'];
 
 /**
  * A page's number in a file name: `ports-page2.json`, `ports_page_2.json`, `ports-2.json` (the
@@ -53,6 +57,7 @@ function directoryFiles(dir: string, present: string[]): string[] {
     ...Object.entries(DIRECTORY_FILES).flatMap(([c, files]) => files.map((f): [Resource, string] => [c as Collection, f])),
     ['agents', AGENTS_FILE],
     ['servers', SERVERS_FILE],
+    ...ADDRESS_GROUP_FILES.map((f): [Resource, string] => ['address_groups', f]),
   ];
   const found: string[] = [];
   for (const [resource, name] of names) {
@@ -84,8 +89,8 @@ function filesOf(path: string): string[] {
   }
   if (!isDir) return [path];
   const found = directoryFiles(path, readdirSync(path));
-  // agents and instances alone are no snapshot
-  if (!found.some((f) => !/^(agents|servers)/.test(basename(f)))) throw new InputError(`${path}: none of ${Object.values(DIRECTORY_FILES).flat().join(', ')} (or their pages, ports-page2.json, …) in this directory`);
+  // agents, instances and address groups alone are no snapshot
+  if (!found.some((f) => !/^(agents|servers|address[-_]groups)/.test(basename(f)))) throw new InputError(`${path}: none of ${Object.values(DIRECTORY_FILES).flat().join(', ')} (or their pages, ports-page2.json, …) in this directory`);
   return found;
 }
 
@@ -164,6 +169,7 @@ export function fromFiles(paths: string[]): Snapshot {
   };
   const agents: Page<SnapshotAgent>[] = [];
   const servers: Page<SnapshotServer>[] = [];
+  const addressGroups: Page<SnapshotAddressGroup>[] = [];
   for (const file of new Set(paths.flatMap(filesOf))) {
     const body = readJson(file);
     for (const r of RESOURCES) {
@@ -171,6 +177,7 @@ export function fromFiles(paths: string[]): Snapshot {
       if (!(r in body) && next === undefined) continue;
       if (r === 'agents') agents.push({ file, items: r in body ? parseAgents(body.agents, file) : [], next });
       else if (r === 'servers') servers.push({ file, items: r in body ? parseServers(body.servers, file) : [], next });
+      else if (r === 'address_groups') addressGroups.push({ file, items: r in body ? parseAddressGroups(body.address_groups, file) : [], next });
       else (found[r] as Page<unknown>[]).push({ file, items: r in body ? parseCollection(r, body[r], file) : [], next });
     }
   }
@@ -192,5 +199,9 @@ export function fromFiles(paths: string[]): Snapshot {
     ? { agents: merge(agents, 'agents', (a) => JSON.stringify(a)), how: `agents from ${agents.map((a) => a.file).join(', ')}` }
     : { agents: null, how: 'no agents in the files (GET /v2.0/agents as an admin: agents.json, or the key "agents")' };
   const snapshot = assemble(`files ${paths.join(', ')}`, parsed, read);
-  return servers.length ? { ...snapshot, servers: merge(servers, 'servers', byId) } : snapshot;
+  return {
+    ...snapshot,
+    ...(servers.length ? { servers: merge(servers, 'servers', byId) } : {}),
+    ...(addressGroups.length ? { address_groups: merge(addressGroups, 'address_groups', byId) } : {}),
+  };
 }

@@ -5,14 +5,14 @@
  * a busy cloud is asked one thing at a time; a cloud that changes meanwhile
  * may be caught half-way through a change, as any listing can be.
  */
-import { type Snapshot } from '../snapshot.js';
+import { type Snapshot, type SnapshotAddressGroup } from '../snapshot.js';
 import { type CloudConfig, type CloudOptions, resolveCloud } from './cloud-config.js';
 import { InputError } from './errors.js';
 import { type Answer, errorText, type Method, request } from './http.js';
 import { connect, type Session } from './keystone.js';
 import { NO_PROGRESS, type Progress } from './progress.js';
 import { AGENT_FIELDS, parseAgents } from './port-backends.js';
-import { type AgentsRead, assemble, type Collection, COLLECTIONS, fieldsOf, type Parsed, parseCollection } from './schema.js';
+import { type AgentsRead, assemble, type Collection, COLLECTIONS, fieldsOf, type Parsed, parseAddressGroups, parseCollection } from './schema.js';
 
 export interface ImportOptions extends CloudOptions {
   /** items per request (Neutron's `limit`); the server may send fewer, its links say where to go on */
@@ -21,7 +21,7 @@ export interface ImportOptions extends CloudOptions {
 
 export const DEFAULT_PAGE_SIZE = 1000;
 
-function refused(c: CloudConfig, s: Session, a: Answer, url: string, collection: Collection | 'agents'): InputError {
+function refused(c: CloudConfig, s: Session, a: Answer, url: string, collection: Collection | 'agents' | 'address_groups'): InputError {
   const text = errorText(a);
   if (a.status === 401) {
     const how = c.authType === 'none' ? 'a request without a token: give credentials (--os-auth-url, --os-username, …)' : 'the token';
@@ -87,6 +87,16 @@ async function listAgents(c: CloudConfig, s: Session, pageSize: number, progress
   return { agents, how: agents.length ? `GET /v2.0/agents: ${agents.length} agent${agents.length > 1 ? 's' : ''}` : 'GET /v2.0/agents: none listed (no agent reported, or only admins see them)' };
 }
 
+/**
+ * The address groups rules name as remotes: only when a rule names one (a cloud without the
+ * extension answers 404, which is then an error: its rules cannot name one).
+ */
+async function listAddressGroups(c: CloudConfig, s: Session, pageSize: number, progress: Progress): Promise<SnapshotAddressGroup[]> {
+  const items = await listPages(c, s, 'address_groups', ['id', 'addresses'], pageSize, progress);
+  if (items instanceof Refused) throw refused(c, s, items.answer, items.url, 'address_groups');
+  return parseAddressGroups(items, c.label);
+}
+
 /** A logged-in Neutron: the cloud's settings, the session, and the name a snapshot's source line gives it. */
 export interface Neutron {
   config: CloudConfig;
@@ -110,15 +120,20 @@ export async function readNeutron(n: Neutron, pageSize: number, progress: Progre
   const { config, session, where } = n;
   const parsed: Partial<Parsed> = {};
   let agents: AgentsRead;
+  let addressGroups: SnapshotAddressGroup[] | undefined;
   try {
     for (const collection of COLLECTIONS) {
       (parsed as Record<Collection, unknown>)[collection] = parseCollection(collection, await listAll(config, session, collection, pageSize, progress), where);
     }
     agents = await listAgents(config, session, pageSize, progress, where);
+    if (parsed.security_group_rules!.some((r) => r.remote_address_group_id !== undefined)) {
+      addressGroups = await listAddressGroups(config, session, pageSize, progress);
+    }
   } finally {
     progress.done();
   }
-  return assemble(where, parsed as Parsed, agents);
+  const snapshot = assemble(where, parsed as Parsed, agents);
+  return addressGroups ? { ...snapshot, address_groups: addressGroups } : snapshot;
 }
 
 /** The page size asked for, checked before logging in. */

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { canonicalMac, parseCidr, parseIp } from '../../model/addresses.js';
 import {
-  type Snapshot, type SnapshotAgent, type SnapshotGroup, type SnapshotNetwork, type SnapshotPort, type SnapshotRule, type SnapshotServer, type SnapshotSubnet,
+  type Snapshot, type SnapshotAddressGroup, type SnapshotAgent, type SnapshotGroup, type SnapshotNetwork, type SnapshotPort, type SnapshotRule, type SnapshotServer, type SnapshotSubnet,
 } from '../snapshot.js';
 import { InputError } from './errors.js';
 import { portBackends } from './port-backends.js';
@@ -197,6 +197,11 @@ const servers = z.array(z.union([
 ]));
 
 export const parseServers = (value: unknown, where: string): SnapshotServer[] => checked(servers, value, where, 'servers');
+
+/** Address groups as GET /v2.0/address-groups answers them: what a rule naming one admits. */
+const addressGroups = z.array(z.object({ id: z.string(), addresses: z.array(cidr) }));
+
+export const parseAddressGroups = (value: unknown, where: string): SnapshotAddressGroup[] => checked(addressGroups, value, where, 'address_groups');
 
 /** What the agents API gave (null: nothing to read) and how it was read, or why not. */
 export interface AgentsRead {

@@ -21,8 +21,8 @@ import { portBackends } from './port-backends.js';
 /** `name`: where the database is, for the snapshot's source line. Run it on one store snapshot (Store.snapshot). */
 export async function fromStore(db: Repositories, name: string, projectId?: string): Promise<Snapshot> {
   const q = { visibleTo: projectId };
-  const [networks, subnets, ports, groups, rules] = await Promise.all([
-    db.networks.list(q), db.subnets.list(q), db.ports.list(q), db.securityGroups.list(q), db.rules.list(q),
+  const [networks, subnets, ports, groups, rules, addressGroups] = await Promise.all([
+    db.networks.list(q), db.subnets.list(q), db.ports.list(q), db.securityGroups.list(q), db.rules.list(q), db.addressGroups.list(q),
   ]);
   const snapshotPorts = ports.map((p) => ({
     id: p.id,
@@ -62,9 +62,11 @@ export async function fromStore(db: Repositories, name: string, projectId?: stri
       port_range_max: r.port_range_max,
       remote_ip_prefix: r.remote_ip_prefix,
       remote_group_id: r.remote_group_id,
+      ...(r.remote_address_group_id === null ? {} : { remote_address_group_id: r.remote_address_group_id }),
       description: r.description,
       revision_number: r.revision_number,
     })),
+    ...(addressGroups.length ? { address_groups: addressGroups.map((a) => ({ id: a.id, addresses: a.addresses })) } : {}),
     // the server has no agents API: its bound ports say linuxbridge themselves
     backends: portBackends(snapshotPorts, null, 'this server has no agents API (its bound ports say linuxbridge)'),
   };

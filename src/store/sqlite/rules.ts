@@ -9,7 +9,7 @@ const RULES: Table<Rule, RuleField> = {
   alias: 'r',
   columns: {
     project_id: true, security_group_id: true, remote_group_id: true, direction: true, ethertype: true, protocol: true,
-    port_range_min: true, port_range_max: true, remote_ip_prefix: true,
+    port_range_min: true, port_range_max: true, remote_ip_prefix: true, remote_address_group_id: true,
   },
   // the rule's own project, or its group's
   visible: 'r.project_id = ? OR EXISTS (SELECT 1 FROM security_groups g WHERE g.id = r.security_group_id AND g.project_id = ?)',
@@ -26,6 +26,7 @@ const RULES: Table<Rule, RuleField> = {
     port_range_max: r.port_range_max as number | null,
     remote_ip_prefix: r.remote_ip_prefix as string | null,
     remote_group_id: r.remote_group_id as string | null,
+    remote_address_group_id: r.remote_address_group_id as string | null,
   }),
 };
 
@@ -39,6 +40,7 @@ export class SqliteRules extends SqliteResource<Rule, RuleField> implements Rule
       this.insert({
         id: r.id, project_id: r.project_id, security_group_id: r.security_group_id, remote_group_id: r.remote_group_id, direction: r.direction,
         ethertype: r.ethertype, protocol: r.protocol, port_range_min: r.port_range_min, port_range_max: r.port_range_max, remote_ip_prefix: r.remote_ip_prefix,
+        remote_address_group_id: r.remote_address_group_id,
       }, r.description, r.revision_number);
       this.changed(r.id, 'create', r.security_group_id);
       return this.read(r.id)!;

@@ -172,4 +172,22 @@ export const MIGRATIONS: Migration[] = [
     PRIMARY KEY (std_id, tag)
   );
   `,
+  // address groups (Neutron 21's address-group extension) and the rules that name one as their remote;
+  // a group a rule names cannot be deleted (no cascade: the API refuses first)
+  `
+  CREATE TABLE address_groups (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    std_id INTEGER NOT NULL UNIQUE REFERENCES standard_attrs(id)
+  );
+  CREATE TABLE address_group_addresses (
+    address_group_id TEXT NOT NULL REFERENCES address_groups(id) ON DELETE CASCADE,
+    address TEXT NOT NULL,
+    PRIMARY KEY (address_group_id, address)
+  );
+  CREATE TRIGGER address_groups_std AFTER DELETE ON address_groups BEGIN DELETE FROM standard_attrs WHERE id = OLD.std_id; END;
+  ALTER TABLE security_group_rules ADD COLUMN remote_address_group_id TEXT REFERENCES address_groups(id);
+  CREATE INDEX rules_remote_address_group ON security_group_rules(remote_address_group_id);
+  `,
 ];

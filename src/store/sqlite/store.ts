@@ -1,5 +1,6 @@
 /** The SQLite store: one database file, its repositories, and transactions on its one connection. */
 import { type Repositories, type Store } from '../repository.js';
+import { SqliteAddressGroups } from './address-groups.js';
 import { type Exec, SqliteDb } from './database.js';
 import { SqliteAgents, SqliteChanges, SqliteTokens, SqliteViewVersions } from './misc.js';
 import { SqliteNetworks } from './networks.js';
@@ -17,6 +18,7 @@ function repositories(sql: Sql): Repositories {
     ports: new SqlitePorts(sql),
     securityGroups: new SqliteSecurityGroups(sql),
     rules: new SqliteRules(sql),
+    addressGroups: new SqliteAddressGroups(sql),
     tokens: new SqliteTokens(sql),
     changes: new SqliteChanges(sql),
     agents: new SqliteAgents(sql),
@@ -37,6 +39,7 @@ export class SqliteStore implements Store {
   readonly ports: Repositories['ports'];
   readonly securityGroups: Repositories['securityGroups'];
   readonly rules: Repositories['rules'];
+  readonly addressGroups: Repositories['addressGroups'];
   readonly tokens: Repositories['tokens'];
   readonly changes: Repositories['changes'];
   readonly agents: Repositories['agents'];
@@ -47,7 +50,7 @@ export class SqliteStore implements Store {
     this.db = new SqliteDb(file);
     this.name = file;
     ({
-      networks: this.networks, subnets: this.subnets, ports: this.ports, securityGroups: this.securityGroups, rules: this.rules,
+      networks: this.networks, subnets: this.subnets, ports: this.ports, securityGroups: this.securityGroups, rules: this.rules, addressGroups: this.addressGroups,
       tokens: this.tokens, changes: this.changes, agents: this.agents, views: this.views, tags: this.tags,
     } = repositories({ db: this.db, exec: this.db.exec }));
     this.tx = repositories({ db: this.db, exec: inTransaction });
@@ -69,7 +72,8 @@ export class SqliteStore implements Store {
     return this.db.exec(() => [
       // the delete triggers (migration 1) take a resource's standard attributes with it
       ...this.db.all(`SELECT id, resource_type FROM standard_attrs WHERE id NOT IN (SELECT std_id FROM networks UNION SELECT std_id FROM network_segments
-        UNION SELECT std_id FROM subnets UNION SELECT std_id FROM ports UNION SELECT std_id FROM security_groups UNION SELECT std_id FROM security_group_rules)`)
+        UNION SELECT std_id FROM subnets UNION SELECT std_id FROM ports UNION SELECT std_id FROM security_groups UNION SELECT std_id FROM security_group_rules
+        UNION SELECT std_id FROM address_groups)`)
         .map((r) => `standard attributes ${r.id} (${r.resource_type}) belong to nothing`),
       ...(this.db.raw.pragma('foreign_key_check') as { table: string; rowid: number; parent: string }[])
         .map((r) => `${r.table} row ${r.rowid} names a missing ${r.parent} row`),
