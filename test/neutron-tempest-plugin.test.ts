@@ -30,21 +30,16 @@ const ACCOUNTS_WITH_ADMIN: TempestAccount[] = [...ACCOUNTS,
   { username: 'tempest-admin', password: 'secret', project_name: ADMIN_PROJECT, project_id: idFor('project', ADMIN_PROJECT), roles: ['admin'] }];
 
 const P = 'neutron_tempest_plugin.api.';
-const ADDRGRP = 'pending: address groups (addrgrp)';
 const RBAC = 'pending: RBAC-shared groups (rbac)';
 const QUOTA = 'pending: quotas (quota)';
 const DNS = 'out of scope: DNS integration (README)';
 /** Full test ids (without their [id-…] attributes), by class → why they are not expected to pass here. */
 const EXCLUDED_BY_CLASS: [cls: string, tests: string[], why: string][] = [
-  ['test_address_groups.AddressGroupTest', [
-    'test_add_wrong_address_to_address_group', 'test_address_group_create_with_wrong_address', 'test_address_group_lifecycle',
-    'test_edit_addresses_in_address_group', 'test_remove_wrong_address_from_address_group',
-  ], ADDRGRP],
   ['test_address_groups.RbacSharedAddressGroupTest', [
     'test_filter_fields', 'test_filter_rbac_policies', 'test_policy_target_update', 'test_rbac_policy_show',
     'test_regular_client_blocked_from_sharing_anothers_policy', 'test_regular_client_blocked_from_updating_shared_address_group',
     'test_regular_client_shares_to_another_regular_client', 'test_secgrprule_presence_prevents_policy_rbac_policy_deletion',
-  ], `${ADDRGRP}; ${RBAC}`],
+  ], RBAC],
   ['test_security_groups.RbacSharedSecurityGroupTest', [
     'test_filter_fields', 'test_filter_rbac_policies', 'test_policy_target_update',
     'test_port_presence_prevents_policy_rbac_policy_deletion', 'test_rbac_policy_show',

@@ -36,15 +36,8 @@ const cloudsYaml = (url: string): string => `clouds:\n${Object.entries(CLOUDS).m
     region_name: RegionOne
 `).join('')}`;
 
-const ADDRGRP = 'pending: address groups (addrgrp)';
 /** pytest node ids (file::class::test) → why they are not expected to pass here */
-const EXCLUDED: Record<string, string> = {
-  'network/v2/test_address_group.py::TestAddressGroup::test_find': ADDRGRP,
-  'network/v2/test_address_group.py::TestAddressGroup::test_get': ADDRGRP,
-  'network/v2/test_address_group.py::TestAddressGroup::test_list': ADDRGRP,
-  'network/v2/test_address_group.py::TestAddressGroup::test_update': ADDRGRP,
-  'network/v2/test_address_group.py::TestAddressGroup::test_add_remove_addresses': ADDRGRP,
-};
+const EXCLUDED: Record<string, string> = {};
 
 /** A call as the demo project, as devstack's own setup makes it. */
 async function asDemo(url: string, token: string, path: string, body: unknown): Promise<Record<string, { id: string }>> {
