@@ -68,7 +68,7 @@ interface SourceSet {
  * the rule objects), the CIDRs of each set and of each distinct union of sets, and whole services:
  * ports with the same groups (one rule list), the same member lists and backend have the same services.
  * bench/audit at 100,000 ports: re-parsing every member of every remote group on every port was most of the time;
- * then building each port's services anew (its rows, their keys, their unions) was most of what was left.
+ * and its ports hold 53,683 distinct group lists, so about half the ports' services are made only once.
  */
 interface Shared {
   memberSets: WeakMap<Member[], SourceSet>;
