@@ -14,6 +14,7 @@ import { NEUTRON_BACKENDS } from '../src/policy/neutron-backends.js';
 import { parseOptions, parsePort, parseTopology, TopologyError } from '../src/policy/topology.js';
 import { createIptablesNode } from '../src/backends/iptables/backend.js';
 import { fromCloud } from '../src/analysis/sources/openstack.js';
+import { readExposureLines } from './support/exposure-lines.js';
 import { api, as, portsec, type RunningServer, startServer } from './support/server.js';
 
 type Explained = ReturnType<typeof explained>;
@@ -124,7 +125,7 @@ describe.sequential('the seed under each backend', () => {
     expect(a.steps.find((s) => !s.ok)).toMatchObject({ stage: 'ingress', by: 'no-rule', port: { name: 'proxy' } });
     expect((await reach('ovn', 'lb', '--source-ip', '10.10.10.100')).verdict).toBe('DENY');
     expect((await reach('ovn', 'lb')).verdict).toBe('ALLOW');
-    const exposure = JSON.parse((await portsec('exposure', 'proxy', '--db', server.db, '-f', 'raw', '--backend', 'ovn')).stdout) as ExplainedExposure;
+    const { rows: exposure } = readExposureLines((await portsec('exposure', 'proxy', '--db', server.db, '-f', 'raw', '--backend', 'ovn')).stdout);
     expect(exposure.map((r) => [r.sources, r.backend])).toEqual([[['10.10.10.10/32', '10.10.10.20/32', '10.10.10.50/32'], 'ovn']]);
   });
 

@@ -17,6 +17,7 @@ import { type Finding } from '../src/analysis/answers.js';
 import { fixScript } from '../src/analysis/fix/script.js';
 import { type Fix } from '../src/analysis/fix/types.js';
 import { type explained, type explainedExposure } from '../src/analysis/report/explain.js';
+import { readExposureLines } from './support/exposure-lines.js';
 import { api, as, portsec, type RunningServer, startServer } from './support/server.js';
 
 const run = promisify(execFile);
@@ -60,9 +61,9 @@ describe.sequential('the seed pitfall, with the real openstack CLI', () => {
     expect(pitfall[0].evidence.join('\n')).toMatch(/ingress IPv4 tcp\/80 from remote group ssh .* now admits sources 0\.0\.0\.0\/0/);
     expect(pitfall[0].objects.filter((o) => o.type === 'port').map((o) => o.name)).toEqual(['nat', 'proxy']);
     expect(Object.keys(pitfall[0].backends!)).toHaveLength(3);
-    const compact = JSON.parse((await portsec('exposure', 'proxy', '--db', server.db, '-f', 'raw')).stdout) as ExplainedExposure;
+    const compact = readExposureLines((await portsec('exposure', 'proxy', '--db', server.db, '-f', 'raw')).stdout).rows;
     expect(compact.map((r) => [r.protocol, r.ports, r.sources])).toEqual([['tcp', '80', ['0.0.0.0/0']]]);
-    const exposure = JSON.parse((await portsec('exposure', 'proxy', '--members', '--db', server.db, '-f', 'raw')).stdout) as ExplainedExposure;
+    const exposure = readExposureLines((await portsec('exposure', 'proxy', '--members', '--db', server.db, '-f', 'raw')).stdout).rows;
     expect(exposure.map((r) => [r.protocol, r.ports, r.sources])).toEqual([['tcp', '80', ['0.0.0.0/0']]]);
     // by default one origin per rule, the remote group's members counted: those --members lists
     const n = exposure[0].origins.length;
@@ -105,8 +106,8 @@ describe.sequential('the seed pitfall, with the real openstack CLI', () => {
 
   test('with safe expansion (--omit-wide-pairs) the pair opens nothing: no finding, proxy admits ssh\'s fixed IPs only', async () => {
     expect(await audit('--check', 'wide-pair', '--omit-wide-pairs', '0')).toEqual([]);
-    const exposure = JSON.parse((await portsec('exposure', 'proxy', '--db', server.db, '-f', 'raw', '--omit-wide-pairs', '0')).stdout);
-    expect(exposure.map((r: { sources: string[] }) => r.sources)).toEqual([['10.10.10.10/32', '10.10.10.20/32']]);
+    const { rows: exposure } = readExposureLines((await portsec('exposure', 'proxy', '--db', server.db, '-f', 'raw', '--omit-wide-pairs', '0')).stdout);
+    expect(exposure.map((r) => r.sources)).toEqual([['10.10.10.10/32', '10.10.10.20/32']]);
     const safe = JSON.parse((await portsec('can-reach', '200.200.200.200', 'proxy', '--protocol', 'tcp', '--port', '80', '--db', server.db, '-f', 'raw', '--omit-wide-pairs', '0')).stdout) as Explained;
     expect(safe.verdict).toBe('DENY');
   });
@@ -243,6 +244,12 @@ describe.sequential('the other checks, the HTTP routes and the guard', () => {
     const open = (exposure.body.exposure as ExplainedExposure).filter((r) => r.port.name === 'open');
     expect(open.map((r) => r.sources)).toEqual([['0.0.0.0/0'], ['::/0']]);
     expect(open[0].origins).toEqual([{ cidr: '0.0.0.0/0', from: { kind: 'unfiltered', reason: 'port-security-disabled' }, via: 'not filtered (port security disabled)' }]);
+    // the CLI's whole answer, its lines read back, is the route's; each origin is a line once, before the first row naming it (the reader refuses one named before)
+    const lines = (await portsec('exposure', '--db', server.db, '-f', 'raw')).stdout;
+    expect(readExposureLines(lines)).toEqual({ members: false, rows: exposure.body.exposure });
+    const ids = lines.trim().split('\n').map((l) => JSON.parse(l) as { origin?: number }).flatMap((x) => (x.origin === undefined ? [] : [x.origin]));
+    expect(ids.length).toBeGreaterThan(1);
+    expect(new Set(ids).size).toBe(ids.length);
     expect((await api(server.url, 'GET', '/analysis/v1/findings', {})).status).toBe(401);
     const controller = new AbortController();
     const res = await fetch(`${server.url}/analysis/v1/events`, { headers: admin, signal: controller.signal });

@@ -22,6 +22,7 @@ import { type explained } from '../src/analysis/report/explain.js';
 import { type Snapshot } from '../src/analysis/snapshot.js';
 import { fromCloud } from '../src/analysis/sources/openstack.js';
 import { portBackends } from '../src/analysis/sources/port-backends.js';
+import { readExposureLines } from './support/exposure-lines.js';
 import { type NeutronServer, reportAgent, startNeutronServer } from './support/neutron-server.js';
 import { api, as, CLI, SYSTEM_PYTHON } from './support/server.js';
 
@@ -295,7 +296,7 @@ describe.sequential('a half-migrated cloud, port by port', () => {
   });
 
   test('exposure rows carry their port\'s backend', async () => {
-    const rows = JSON.parse(await portsec('exposure', 'proxy-h', 'proxy-o', 'proxy-f', '--files', halfFile, '-f', 'raw')) as { port: { name: string }; backend: string; sources: string[] }[];
+    const { rows } = readExposureLines(await portsec('exposure', 'proxy-h', 'proxy-o', 'proxy-f', '--files', halfFile, '-f', 'raw'));
     expect(rows.map((r) => [r.port.name, r.backend, r.sources])).toEqual([
       ['proxy-h', 'iptables_hybrid', ['0.0.0.0/0']],
       ['proxy-o', 'ovn', [expect.stringMatching(/^10\.10\.10\.\d+\/32$/)]],

@@ -205,6 +205,9 @@ export interface ExposureRow {
   backend: NeutronBackend;
 }
 
+/** A row less its port: what ports with the same groups, member lists and backend share. */
+export type ExposureService = Omit<ExposureRow, 'port'>;
+
 /** One backend's answer for a flow class of a diff: the verdict and the steps that decided it (can-reach's, for the class's representative flow). */
 export interface DiffSide {
   backend: NeutronBackend;

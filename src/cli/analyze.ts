@@ -9,11 +9,12 @@ import { type DiffRow, type ExposureRow, type Finding, type ReachAnswer, type Re
 import { audit, CHECK_ALIASES, CHECK_NAMES } from '../analysis/audit/index.js';
 import { type AuditOptions, DEFAULT_AUDIT_OPTIONS } from '../analysis/audit/options.js';
 import { buildCloud, type Cloud, portLabel } from '../analysis/cloud.js';
-import { exposure, exposureRows } from '../analysis/exposure.js';
+import { exposure, exposureOfPorts, exposureRows } from '../analysis/exposure.js';
+import { exposureLines } from '../analysis/report/exposure-lines.js';
 import { diff } from '../analysis/diff.js';
 import { canReach, canReachEach, perService } from '../analysis/reach.js';
 import { type Snapshot } from '../analysis/snapshot.js';
-import { auditBackends, type BackendUse, backendLine, backendLines, diffSideSentences, explained, explainedDiff, explainedExposure, headline, plainText, reachBackendLines, refLabel, sourcePhrase, sourcesText, stepSentences } from '../analysis/report/explain.js';
+import { auditBackends, type BackendUse, backendLine, backendLines, diffSideSentences, explained, explainedDiff, headline, plainText, reachBackendLines, refLabel, sourcePhrase, sourcesText, stepSentences } from '../analysis/report/explain.js';
 import { diffMarkdown, markdown, reachMarkdown } from '../analysis/report/markdown.js';
 import { diffFindings, MAX_RESULTS, SARIF_LIMITS, writeSarifTo } from '../analysis/report/sarif.js';
 import { fixLines } from '../analysis/report/fix-text.js';
@@ -198,7 +199,11 @@ export function analyzeCommands(program: Command): void {
       const ports = names.length ? names.map((n) => cloud.ports.get(n) ?? cloud.snapshot.ports.find((p) => p.name === n) ?? fail(`no port has id or name ${n}`)) : undefined;
       const options = { members: o.members };
       // written row by row: a boxed table needs every row for its widths, the other formats do not
-      if (o.format === 'raw') return streamOut(o.output, (sink) => jsonArray(sink, mapRows(exposureRows(cloud, ports, options), (r) => explainedExposure([r])[0])));
+      if (o.format === 'raw') {
+        return streamOut(o.output, async (sink) => {
+          for (const text of exposureLines(exposureOfPorts(cloud, ports, options), { members: !!o.members })) await sink.put(text);
+        });
+      }
       // value rows need no widths; sorted ones need every row first
       if (o.format === 'value' && !o.sortColumn) {
         return streamOut(o.output, async (sink) => {
@@ -241,10 +246,6 @@ export function analyzeCommands(program: Command): void {
       if (!['table', 'markdown', 'sarif'].includes(o.format) && t.summary.length) process.stderr.write(`${t.summary.join('\n')}\n`);
       if (o.failOn && failsOn(t, o.failOn)) process.exitCode = 1;
     });
-}
-
-function* mapRows<T, U>(items: Iterable<T>, fn: (item: T) => U): Generator<U> {
-  for (const item of items) yield fn(item);
 }
 
 export function fail(message: string): never {

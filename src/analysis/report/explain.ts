@@ -183,9 +183,10 @@ export const explained = (a: ReachAnswer): Omit<ReachAnswer, 'steps'> & { steps:
 export const explainedExposure = (rows: ExposureRow[]) => rows.map((r) => ({ ...r, origins: r.origins.map(explainedSource) }));
 
 // the rows of every port a rule covers share its origin: it is explained once
-const explainedSources = new WeakMap<ExposureSource, ExposureSource & { via: string }>();
+export type ExplainedSource = ExposureSource & { via: string };
+const explainedSources = new WeakMap<ExposureSource, ExplainedSource>();
 
-function explainedSource(o: ExposureSource): ExposureSource & { via: string } {
+export function explainedSource(o: ExposureSource): ExplainedSource {
   let e = explainedSources.get(o);
   if (!e) explainedSources.set(o, (e = { ...o, via: plainText(sourcePhrase(o)) }));
   return e;
