@@ -25,6 +25,8 @@ const EXTENSIONS: [alias: string, name: string, description: string][] = [
   ['standard-attr-revisions', 'Resource revision numbers', 'This extension will display the revision number of neutron resources.'],
   ['standard-attr-timestamp', 'Resource timestamps', 'Adds created_at and updated_at fields to all Neutron resources that have Neutron standard attributes.'],
   ['stateful-security-group', 'Stateful security group', 'Indicates if the security group is stateful or not'],
+  ['rbac-policies', 'RBAC Policies', 'Allows creation and modification of policies that control tenant access to resources.'],
+  ['rbac-security-groups', 'Add security_group type to network RBAC', 'Add security_group type to network RBAC'],
 ];
 
 export interface Extension {

@@ -5,6 +5,7 @@ import { seededRandom } from '../model/random.js';
 import { type CompileOptions } from '../policy/topology.js';
 import { networkHandler } from '../store/networks.js';
 import { portHandler } from '../store/ports.js';
+import { rbacPolicyHandler } from '../store/rbac-policies.js';
 import { type Store } from '../store/repository.js';
 import { ruleHandler } from '../store/security-group-rules.js';
 import { securityGroupHandler } from '../store/security-groups.js';
@@ -134,6 +135,7 @@ export function buildServer(o: ServerOptions): FastifyInstance {
     ports: portHandler(o.allocationSeed === undefined ? Math.random : seededRandom(o.allocationSeed)),
     'security-groups': securityGroupHandler(),
     'security-group-rules': ruleHandler(),
+    'rbac-policies': rbacPolicyHandler(),
   }, base, wideGuard(o.guard ?? { mode: 'off' }, o.compile));
   registerAgents(app, () => (o.agents?.() ?? []).map((a) => a.host));
   registerAnalysis(app, storeSource(o.store), { compile: o.compile, agents: o.agents, stillValid: (req) => stillAuthenticated(o.auth, req, tokens) });

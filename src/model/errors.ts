@@ -117,4 +117,11 @@ export const errors = {
     'Only one of remote_ip_prefix or remote_group_id or remote_address_group_id may be provided.'),
   invalidCidr: def(400, 'InvalidCIDR', (input: string) => `Invalid CIDR ${input} given as IP prefix.`),
 
+  rbacNotFound: def(404, 'RbacPolicyNotFound', (objectType: string, id: string) => `RBAC policy of type ${objectType} with ID ${id} not found`),
+  rbacInUse: def(409, 'RbacPolicyInUse', (objectId: string, details: string) =>
+    `RBAC policy on object ${objectId} cannot be removed because other objects depend on it.\nDetails: ${details}`),
+  rbacDuplicate: def(409, 'DuplicateRbacPolicy', () => 'An RBAC policy already exists with those values.'),
+  rbacInvalidAction: def(400, 'InvalidActionForType', (action: string, objectType: string, valid: readonly string[]) =>
+    `Invalid action '${action}' for object type '${objectType}'. Valid actions: (${valid.map(q).join(', ')}${valid.length === 1 ? ',' : ''})`),
+
 };

@@ -37,6 +37,8 @@ export interface ResourceSpec {
   attrs: Record<string, AttrSpec>;
   /** a page marker naming no visible item is the resource's 404 (networks, ports), not the first page */
   strictMarker?: boolean;
+  /** Neutron serves the collection with allow_pagination=False: limit, marker and page_reverse are ignored */
+  unpaged?: boolean;
 }
 
 export type Body = Record<string, unknown>;

@@ -164,4 +164,16 @@ export const MIGRATIONS: Migration[] = [
   UPDATE changes SET parent_id = (SELECT security_group_id FROM security_group_rules r WHERE r.id = changes.resource_id)
     WHERE resource = 'security_group_rule';
   `,
+  // RBAC policies on security groups (Neutron's securitygrouprbacs): they go with their group
+  `
+  CREATE TABLE security_group_rbacs (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL,
+    object_id TEXT NOT NULL REFERENCES security_groups(id) ON DELETE CASCADE,
+    action TEXT NOT NULL,
+    target_project TEXT NOT NULL,
+    UNIQUE (target_project, object_id, action)
+  );
+  CREATE INDEX security_group_rbacs_object ON security_group_rbacs(object_id);
+  `,
 ];

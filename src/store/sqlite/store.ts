@@ -4,6 +4,7 @@ import { type Exec, SqliteDb } from './database.js';
 import { SqliteAgents, SqliteChanges, SqliteTokens, SqliteViewVersions } from './misc.js';
 import { SqliteNetworks } from './networks.js';
 import { SqlitePorts } from './ports.js';
+import { SqliteRbacPolicies } from './rbac-policies.js';
 import { type Sql } from './rows.js';
 import { SqliteRules } from './rules.js';
 import { SqliteSecurityGroups } from './security-groups.js';
@@ -16,6 +17,7 @@ function repositories(sql: Sql): Repositories {
     ports: new SqlitePorts(sql),
     securityGroups: new SqliteSecurityGroups(sql),
     rules: new SqliteRules(sql),
+    rbacPolicies: new SqliteRbacPolicies(sql),
     tokens: new SqliteTokens(sql),
     changes: new SqliteChanges(sql),
     agents: new SqliteAgents(sql),
@@ -35,6 +37,7 @@ export class SqliteStore implements Store {
   readonly ports: Repositories['ports'];
   readonly securityGroups: Repositories['securityGroups'];
   readonly rules: Repositories['rules'];
+  readonly rbacPolicies: Repositories['rbacPolicies'];
   readonly tokens: Repositories['tokens'];
   readonly changes: Repositories['changes'];
   readonly agents: Repositories['agents'];
@@ -44,7 +47,7 @@ export class SqliteStore implements Store {
     this.db = new SqliteDb(file);
     this.name = file;
     ({
-      networks: this.networks, subnets: this.subnets, ports: this.ports, securityGroups: this.securityGroups, rules: this.rules,
+      networks: this.networks, subnets: this.subnets, ports: this.ports, securityGroups: this.securityGroups, rules: this.rules, rbacPolicies: this.rbacPolicies,
       tokens: this.tokens, changes: this.changes, agents: this.agents, views: this.views,
     } = repositories({ db: this.db, exec: this.db.exec }));
     this.tx = repositories({ db: this.db, exec: inTransaction });
