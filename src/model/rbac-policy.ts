@@ -2,9 +2,9 @@
  * The RBAC policy resource (neutron/extensions/rbac.py) for the object types portsec
  * serves: security groups shared with other projects (`access_as_shared`).
  */
+import { z } from 'zod';
 import { idAttr, projectAttrs, projectView } from './common.js';
 import { errors } from './errors.js';
-import { z } from 'zod';
 import { pyRepr, type ResourceSpec, string, uuid } from './schema.js';
 
 export interface RbacPolicy {
@@ -46,6 +46,7 @@ export const rbacPolicySpec: ResourceSpec = {
     action: { post: true, put: false, required: true, input: string(255), visible: true, filter: true },
   },
   unpaged: true,
+  noBulk: true,
 };
 
 export const rbacPolicyView = (p: RbacPolicy): Record<string, unknown> => ({

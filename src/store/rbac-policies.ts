@@ -106,6 +106,7 @@ export function rbacPolicyHandler(): Handler {
       await checkNotInUse(db, p);
       await db.rbacPolicies.remove(id);
     },
+    // a policy has no standard attributes, so no revision of its own: If-Match can only name 0
     revision: async (db, ctx, id) => {
       await visiblePolicy(db, ctx, id);
       return 0;

@@ -117,6 +117,7 @@ export async function rbacSharing(s: Session): Promise<void> {
   await saved('rbac.all2', 'rbac: admin shares with everyone again', 'admin', 'rbac-policies', 'rbac_policy', share(sg, '*').rbac_policy as Record<string, Json>);
   await s.call('rbac: A deletes the policy naming its own project', 'DELETE', policy('rbac.b2'));
   await s.call('rbac: the wildcard counts the owner\'s ports too', 'DELETE', policy('rbac.all2'), { who: 'admin' });
+  await post('rbac: no bulk create', 'a', 'rbac-policies', { rbac_policies: [share(sg, 'proj-x').rbac_policy] });
   await s.call('rbac: the collection has no PUT', 'PUT', policies, { body: rbac({}) });
   await s.call('rbac: A lists the policies left', 'GET', policies);
 }

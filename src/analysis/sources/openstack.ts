@@ -76,8 +76,9 @@ async function listAll(c: CloudConfig, s: Session, collection: Collection, pageS
  * that holds such a group is analysed with the group's rules. A cloud without RBAC-shared groups
  * lists none (`shared` is then false everywhere).
  */
-async function sharedGroupRules(c: CloudConfig, s: Session, pageSize: number, progress: Progress, where: string): Promise<Parsed['security_group_rules']> {
-  const groups = await listPages(c, s, 'security_groups', [...fieldsOf('security_groups'), 'security_group_rules'], pageSize, progress, [['shared', 'true']]);
+async function sharedGroupRules(c: CloudConfig, s: Session, pageSize: number, where: string): Promise<Parsed['security_group_rules']> {
+  // not counted: the progress line's security_groups are the listing's
+  const groups = await listPages(c, s, 'security_groups', [...fieldsOf('security_groups'), 'security_group_rules'], pageSize, NO_PROGRESS, [['shared', 'true']]);
   if (groups instanceof Refused) throw refused(c, s, groups.answer, groups.url, 'security_groups');
   return embeddedRules(parseCollection('security_groups', groups, where), where);
 }
@@ -128,7 +129,7 @@ export async function readNeutron(n: Neutron, pageSize: number, progress: Progre
       (parsed as Record<Collection, unknown>)[collection] = parseCollection(collection, await listAll(config, session, collection, pageSize, progress), where);
     }
     const listed = new Set(parsed.security_group_rules!.map((r) => r.id));
-    parsed.security_group_rules!.push(...(await sharedGroupRules(config, session, pageSize, progress, where)).filter((r) => !listed.has(r.id)));
+    parsed.security_group_rules!.push(...(await sharedGroupRules(config, session, pageSize, where)).filter((r) => !listed.has(r.id)));
     agents = await listAgents(config, session, pageSize, progress, where);
   } finally {
     progress.done();
