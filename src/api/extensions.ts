@@ -27,6 +27,8 @@ const EXTENSIONS: [alias: string, name: string, description: string][] = [
   ['stateful-security-group', 'Stateful security group', 'Indicates if the security group is stateful or not'],
   ['standard-attr-tag', 'Tag support for resources with standard attribute: port, subnet, subnetpool, network, security_group, router, floatingip, policy, trunk, network_segment_range', 'Enables to set tag on resources with standard attribute.'],
   ['tag-ports-during-bulk-creation', 'Tag Ports During Bulk Creation', 'Allow to tag ports during bulk creation'],
+  ['rbac-policies', 'RBAC Policies', 'Allows creation and modification of policies that control tenant access to resources.'],
+  ['rbac-security-groups', 'Add security_group type to network RBAC', 'Add security_group type to network RBAC'],
 ];
 
 export interface Extension {

@@ -42,7 +42,8 @@ export function parseListQuery(spec: ResourceSpec, params: Params): ListQuery {
   const badDirs = dirs.filter((d) => d !== 'asc' && d !== 'desc');
   if (badDirs.length) throw errors.badRequest(`${pyList(badDirs)} is invalid value for sort_dirs, valid value is 'asc' and 'desc'`);
 
-  const limitText = all('limit')[0];
+  // a resource without pagination (rbac-policies: allow_pagination=False) reads no page parameters at all
+  const limitText = spec.unpaged ? undefined : all('limit')[0];
   let limit: number | undefined;
   if (limitText !== undefined) {
     if (!/^[0-9]+$/.test(limitText)) throw errors.badLimit(`Limit must be an integer 0 or greater and not '${limitText}'`);
@@ -55,7 +56,7 @@ export function parseListQuery(spec: ResourceSpec, params: Params): ListQuery {
     limit,
     // get_limit_and_marker: without a page (no limit, or 0) the marker is not read
     marker: limit === undefined ? undefined : all('marker')[0],
-    pageReverse: (all('page_reverse')[0] ?? '').toLowerCase() === 'true',
+    pageReverse: !spec.unpaged && (all('page_reverse')[0] ?? '').toLowerCase() === 'true',
   };
 }
 

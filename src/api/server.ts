@@ -6,6 +6,7 @@ import { type CompileOptions } from '../policy/topology.js';
 import { addressGroupHandler } from '../store/address-groups.js';
 import { networkHandler } from '../store/networks.js';
 import { portHandler } from '../store/ports.js';
+import { rbacPolicyHandler } from '../store/rbac-policies.js';
 import { type Store } from '../store/repository.js';
 import { ruleHandler } from '../store/security-group-rules.js';
 import { securityGroupHandler } from '../store/security-groups.js';
@@ -142,6 +143,7 @@ export function buildServer(o: ServerOptions): FastifyInstance {
     'security-groups': securityGroupHandler(),
     'security-group-rules': ruleHandler(),
     'address-groups': addressGroupHandler(),
+    'rbac-policies': rbacPolicyHandler(),
   };
   registerNeutron(app, o.store, handlers, base, wideGuard(o.guard ?? { mode: 'off' }, o.compile));
   registerTags(app, o.store, handlers);

@@ -130,4 +130,11 @@ export const errors = {
     `Addresses ${pyStrList(addresses)} already exist in the address group ${id}.`),
   /** netaddr's AddrFormatError, which Neutron's fault map answers as a 400 under its own name */
   addrFormat: def(400, 'AddrFormatError', (text: string) => `invalid IPNetwork ${text}`),
+  rbacNotFound: def(404, 'RbacPolicyNotFound', (objectType: string, id: string) => `RBAC policy of type ${objectType} with ID ${id} not found`),
+  rbacInUse: def(409, 'RbacPolicyInUse', (objectId: string, details: string) =>
+    `RBAC policy on object ${objectId} cannot be removed because other objects depend on it.\nDetails: ${details}`),
+  rbacDuplicate: def(409, 'DuplicateRbacPolicy', () => 'An RBAC policy already exists with those values.'),
+  rbacInvalidAction: def(400, 'InvalidActionForType', (action: string, objectType: string, valid: readonly string[]) =>
+    `Invalid action '${action}' for object type '${objectType}'. Valid actions: (${valid.map(q).join(', ')}${valid.length === 1 ? ',' : ''})`),
+
 };

@@ -39,6 +39,10 @@ export interface ResourceSpec {
   strictMarker?: boolean;
   /** attributes a view narrowed by `fields` keeps all the same (an address group's tenant_id, which its plugin's dict always carries) */
   alwaysShown?: string[];
+  /** Neutron serves the collection with allow_pagination=False: limit, marker and page_reverse are ignored */
+  unpaged?: boolean;
+  /** Neutron takes no list of items in one POST (rbac-policies answers "Unable to find 'rbac_policy' in request body") */
+  noBulk?: boolean;
 }
 
 export type Body = Record<string, unknown>;
@@ -157,7 +161,7 @@ export function prepareItem(spec: ResourceSpec, item: unknown, action: 'create' 
 
 /** The request body for a create: one item, or a bulk list under the collection key. */
 export function prepareCreate(spec: ResourceSpec, body: unknown): { items: Body[]; bulk: boolean } {
-  if (asObject(body) && Array.isArray(body[spec.collection])) {
+  if (!spec.noBulk && asObject(body) && Array.isArray(body[spec.collection])) {
     const list = body[spec.collection] as unknown[];
     if (list.length === 0) throw errors.badRequest(`Resources required`);
     return { items: list.map((i) => prepareItem(spec, asObject(i) && spec.name in i ? i[spec.name] : i, 'create')), bulk: true };

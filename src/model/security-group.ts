@@ -48,13 +48,14 @@ export function initialRules(groupId: string, isDefault: boolean): RuleInput[] {
   ]);
 }
 
-export function securityGroupView(sg: SecurityGroup, rules: Rule[]): Record<string, unknown> {
+/** `shared`: whether an RBAC policy shares the group with the caller's project (by name or by the wildcard) */
+export function securityGroupView(sg: SecurityGroup, rules: Rule[], shared: boolean): Record<string, unknown> {
   return {
     id: sg.id,
     name: sg.name,
     stateful: sg.stateful,
     ...projectView(sg.project_id),
-    shared: false,
+    shared,
     security_group_rules: rules.map((r) => ruleView(r, true)),
     ...standardView(sg),
   };

@@ -129,13 +129,13 @@ class Allocator {
   }
 }
 
-/** The groups a port asks for must exist and be visible; stateful and stateless must not mix. */
+/**
+ * _get_security_groups_on_port: the groups a port asks for must exist and be visible
+ * to the port's project (its own, or shared with it); stateful and stateless must not mix.
+ */
 async function checkGroups(db: Repositories, ctx: Context, project: string, ids: string[]): Promise<void> {
-  const groups = new Map((await db.securityGroups.list({ where: { id: ids } })).map((g) => [g.id, g]));
-  const missing = ids.filter((id) => {
-    const sg = groups.get(id);
-    return !sg || !(ctx.isAdmin || sg.project_id === project);
-  });
+  const groups = new Map((await db.securityGroups.list({ where: { id: ids }, visibleTo: ctx.isAdmin ? undefined : project })).map((g) => [g.id, g]));
+  const missing = ids.filter((id) => !groups.has(id));
   if (missing.length) throw errors.sgNotFound(missing.join(', '));
   const kinds = new Set(ids.map((id) => groups.get(id)!.stateful));
   if (kinds.size > 1) throw errors.sgConflict();

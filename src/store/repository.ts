@@ -10,6 +10,7 @@ import { type AddressGroup } from '../model/address-group.js';
 import { type StandardAttrs } from '../model/common.js';
 import { type Network } from '../model/network.js';
 import { type Port } from '../model/port.js';
+import { type RbacPolicy } from '../model/rbac-policy.js';
 import { type SecurityGroup } from '../model/security-group.js';
 import { type Rule } from '../model/security-group-rule.js';
 import { type Subnet } from '../model/subnet.js';
@@ -160,6 +161,22 @@ export interface AddressGroupRepository {
   remove(id: string): Promise<void>;
 }
 
+export type RbacField = 'id' | 'project_id' | 'object_type' | 'object_id' | 'action' | 'target_project';
+
+/** RBAC policies on security groups (the only object type portsec serves). */
+export interface RbacPolicyRepository {
+  /** `visibleTo`: only a policy this project made */
+  get(id: string, visibleTo?: string): Promise<RbacPolicy | undefined>;
+  /** in creation order (Neutron's unsorted query) */
+  list(q?: Pick<ListQuery<RbacField>, 'visibleTo' | 'where'>): Promise<RbacPolicy[]>;
+  /** undefined: a policy with the same object, action and target is there already */
+  create(p: RbacPolicy): Promise<RbacPolicy | undefined>;
+  setTarget(id: string, target: string): Promise<RbacPolicy>;
+  remove(id: string): Promise<void>;
+  /** the groups shared (access_as_shared) with the project, by name or by the wildcard */
+  sharedWith(project: string): Promise<Set<string>>;
+}
+
 export interface StoredToken {
   hash: string;
   /** whom the token stands for, as the identity side wrote it */
@@ -235,6 +252,7 @@ export interface Repositories {
   securityGroups: SecurityGroupRepository;
   rules: RuleRepository;
   addressGroups: AddressGroupRepository;
+  rbacPolicies: RbacPolicyRepository;
   tokens: TokenRepository;
   changes: ChangeLog;
   agents: AgentRepository;

@@ -8,10 +8,10 @@ import { newId } from './ids.js';
 import { type ListQuery, type Repositories, type RuleField } from './repository.js';
 import { defaultGroupForListing } from './security-groups.js';
 
-/** _check_security_group: the group must exist and be visible to the rule's project. */
+/** _check_security_group: the group must exist and be visible to the rule's project (its own, or shared with it). */
 async function checkGroup(db: Repositories, ctx: Context, id: string, project: string): Promise<void> {
-  const sg = typeof id === 'string' ? await db.securityGroups.get(id) : undefined;
-  if (!sg || !(ctx.isAdmin || sg.project_id === project)) throw errors.sgNotFound(String(id));
+  const sg = typeof id === 'string' ? await db.securityGroups.get(id, ctx.isAdmin ? undefined : project) : undefined;
+  if (!sg) throw errors.sgNotFound(String(id));
 }
 
 /** check_address_group: the address group must exist in the rule's project (any, for an admin). */

@@ -5,7 +5,7 @@ import {
   DEFAULT_SG_DESCRIPTION, DEFAULT_SG_NAME, initialRules, type SecurityGroup, securityGroupSpec, securityGroupView,
 } from '../model/security-group.js';
 import { type Rule } from '../model/security-group-rule.js';
-import { readerOf } from './access.js';
+import { owns, readerOf } from './access.js';
 import { COMMON_COLUMNS, type Handler, NAME_COLUMN, owningProject, type View } from './handler.js';
 import { newId } from './ids.js';
 import { type GroupChanges, type GroupField, type ListQuery, type Repositories } from './repository.js';
@@ -38,6 +38,7 @@ export async function defaultGroupForListing(db: Repositories, ctx: Context, fil
   return (tx: Repositories) => ensureDefaultGroup(tx, project);
 }
 
+/** A group the caller sees: its project's, one shared with it, or any (an admin). */
 export async function visibleGroup(db: Repositories, ctx: Context, id: string): Promise<SecurityGroup> {
   const sg = await db.securityGroups.get(id, readerOf(ctx));
   if (!sg) throw errors.sgNotFound(id);
@@ -47,7 +48,7 @@ export async function visibleGroup(db: Repositories, ctx: Context, id: string): 
 /** Up to this many groups, their rules are read by group id; beyond, all rules in one pass. */
 const RULES_BY_GROUP = 500;
 
-async function views(db: Repositories, groups: SecurityGroup[]): Promise<View[]> {
+async function views(db: Repositories, ctx: Context, groups: SecurityGroup[]): Promise<View[]> {
   // one read of the rules for a listing, not one per group; by group for a page of them
   const rules = await db.rules.list(groups.length <= RULES_BY_GROUP ? { where: { security_group_id: groups.map((g) => g.id) } } : {});
   const byGroup = new Map<string, Rule[]>();
@@ -56,36 +57,44 @@ async function views(db: Repositories, groups: SecurityGroup[]): Promise<View[]>
     if (list) list.push(r);
     else byGroup.set(r.security_group_id, [r]);
   }
-  return groups.map((g) => securityGroupView(g, byGroup.get(g.id) ?? []));
+  const shared = await db.rbacPolicies.sharedWith(ctx.projectId);
+  return groups.map((g) => securityGroupView(g, byGroup.get(g.id) ?? [], shared.has(g.id)));
 }
 
-const view = async (db: Repositories, sg: SecurityGroup): Promise<View> => (await views(db, [sg]))[0];
+const view = async (db: Repositories, ctx: Context, sg: SecurityGroup): Promise<View> => (await views(db, ctx, [sg]))[0];
+
+/** A group the caller may change: one shared with its project it sees, but may not write (policy's admin_or_owner). */
+async function ownGroup(db: Repositories, ctx: Context, id: string, rule: string): Promise<SecurityGroup> {
+  const sg = await visibleGroup(db, ctx, id);
+  if (!owns(ctx, sg.project_id)) throw errors.policy(rule);
+  return sg;
+}
 
 export function securityGroupHandler(): Handler {
   return {
     spec: securityGroupSpec,
     columns: { ...COMMON_COLUMNS, ...NAME_COLUMN, stateful: { field: 'stateful', type: 'bool' } },
     beforeList: defaultGroupForListing,
-    list: async (db, ctx, query) => views(db, await db.securityGroups.list({ ...query as ListQuery<GroupField>, visibleTo: readerOf(ctx) })),
-    show: async (db, ctx, id) => view(db, await visibleGroup(db, ctx, id)),
+    list: async (db, ctx, query) => views(db, ctx, await db.securityGroups.list({ ...query as ListQuery<GroupField>, visibleTo: readerOf(ctx) })),
+    show: async (db, ctx, id) => view(db, ctx, await visibleGroup(db, ctx, id)),
     async create(db, ctx, item: Body) {
       const project = owningProject(ctx, item);
       await ensureDefaultGroup(db, project);
       const id = await insertGroup(db, project, item.name as string, item.description as string, item.stateful as boolean, false);
-      return view(db, (await db.securityGroups.get(id))!);
+      return view(db, ctx, (await db.securityGroups.get(id))!);
     },
     async update(db, ctx, id, item) {
-      const sg = await visibleGroup(db, ctx, id);
+      const sg = await ownGroup(db, ctx, id, 'rule:update_security_group');
       if ('name' in item && await db.securityGroups.isDefault(id)) throw errors.sgCannotUpdateDefault();
       if ('stateful' in item && item.stateful !== sg.stateful && (await db.securityGroups.members(id)).length) throw errors.sgInUse(id);
       const changes: GroupChanges = {};
       if ('name' in item) changes.name = item.name as string;
       if ('stateful' in item) changes.stateful = item.stateful as boolean;
       const revision = { bump: Object.keys(item).length ? 1 : 0, description: item.description as string | undefined };
-      return view(db, await db.securityGroups.update(id, changes, revision));
+      return view(db, ctx, await db.securityGroups.update(id, changes, revision));
     },
     async remove(db, ctx, id) {
-      await visibleGroup(db, ctx, id);
+      await ownGroup(db, ctx, id, 'rule:delete_security_group');
       if ((await db.securityGroups.members(id)).length) throw errors.sgInUse(id);
       if (await db.securityGroups.isDefault(id) && !ctx.isAdmin) throw errors.sgCannotRemoveDefault();
       // rules elsewhere that name this group as their remote go with it, revising their groups

@@ -5,7 +5,7 @@
  * their rules, ports with allowed-address pairs and port security, isolation between
  * the projects, the policy's 403s, If-Match, fields/filters/sorting/pagination,
  * deletes and their cascades, quotas and each project's default group, then the
- * edges of port filters and of pages.
+ * edges of port filters and of pages, then a group shared through RBAC (rbac.ts).
  *
  * Which calls are made never depends on how a server answered; only the values it
  * picked (ids, port2's address, revision numbers, page links) go into later calls. A
@@ -13,6 +13,7 @@
  * call by call; steps are unique, so a difference can be named by its step.
  */
 import { type Json } from './normalise.js';
+import { rbacSharing } from './rbac.js';
 import { MISSING, type Options, Session, type Transcript, type Who } from './session.js';
 
 const V = '/v2.0';
@@ -35,6 +36,7 @@ export async function runScenario(url: string, server: string): Promise<Transcri
   await deletes(s);
   await quotas(s);
   await filtersAndPages(s);
+  await rbacSharing(s);
   return s.transcript(server);
 }
 

@@ -10,6 +10,8 @@ export const IDENTITIES = {
   admin: { user: 'admin-user', project: 'admin-project', roles: 'admin' },
   a: { user: 'user-a', project: 'proj-a', roles: 'member' },
   b: { user: 'user-b', project: 'proj-b', roles: 'member' },
+  // the project nothing is shared with (rbac.ts)
+  c: { user: 'user-c', project: 'proj-c', roles: 'member' },
 } as const;
 export type Who = keyof typeof IDENTITIES | 'anon';
 

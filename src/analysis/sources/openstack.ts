@@ -12,7 +12,7 @@ import { type Answer, errorText, type Method, request } from './http.js';
 import { connect, type Session } from './keystone.js';
 import { NO_PROGRESS, type Progress } from './progress.js';
 import { AGENT_FIELDS, parseAgents } from './port-backends.js';
-import { type AgentsRead, assemble, type Collection, COLLECTIONS, fieldsOf, type Parsed, parseAddressGroups, parseCollection } from './schema.js';
+import { type AgentsRead, assemble, type Collection, COLLECTIONS, embeddedRules, fieldsOf, type Parsed, parseAddressGroups, parseCollection } from './schema.js';
 
 export interface ImportOptions extends CloudOptions {
   /** items per request (Neutron's `limit`); the server may send fewer, its links say where to go on */
@@ -38,9 +38,10 @@ class Refused {
 }
 
 /** Every item of one listing (GET /v2.0/<path>, the items under `key`), following the `<key>_links` "next" markers. */
-async function listPages(c: CloudConfig, s: Session, key: string, fields: string[], pageSize: number, progress: Progress): Promise<unknown[] | Refused> {
+async function listPages(c: CloudConfig, s: Session, key: string, fields: string[], pageSize: number, progress: Progress,
+  filters: [string, string][] = []): Promise<unknown[] | Refused> {
   const base = `${s.neutron}/v2.0/${key.replace(/_/g, '-')}`;
-  const query = new URLSearchParams([...fields.map((f) => ['fields', f]), ['limit', String(pageSize)]]).toString();
+  const query = new URLSearchParams([...filters, ...fields.map((f) => ['fields', f]), ['limit', String(pageSize)]]).toString();
   const items: unknown[] = [];
   const markers = new Set<string>();
   let marker: string | null = null;
@@ -67,6 +68,19 @@ async function listAll(c: CloudConfig, s: Session, collection: Collection, pageS
   const items = await listPages(c, s, collection, fieldsOf(collection), pageSize, progress);
   if (items instanceof Refused) throw refused(c, s, items.answer, items.url, collection);
   return items;
+}
+
+/**
+ * The rules of the groups other projects share with the caller (RBAC): the caller reads them only
+ * embedded in the groups (its rule listing holds its own projects' rules), so a port of its project
+ * that holds such a group is analysed with the group's rules. A cloud without RBAC-shared groups
+ * lists none (`shared` is then false everywhere).
+ */
+async function sharedGroupRules(c: CloudConfig, s: Session, pageSize: number, where: string): Promise<Parsed['security_group_rules']> {
+  // not counted: the progress line's security_groups are the listing's
+  const groups = await listPages(c, s, 'security_groups', [...fieldsOf('security_groups'), 'security_group_rules'], pageSize, NO_PROGRESS, [['shared', 'true']]);
+  if (groups instanceof Refused) throw refused(c, s, groups.answer, groups.url, 'security_groups');
+  return embeddedRules(parseCollection('security_groups', groups, where), where);
 }
 
 /**
@@ -125,6 +139,8 @@ export async function readNeutron(n: Neutron, pageSize: number, progress: Progre
     for (const collection of COLLECTIONS) {
       (parsed as Record<Collection, unknown>)[collection] = parseCollection(collection, await listAll(config, session, collection, pageSize, progress), where);
     }
+    const listed = new Set(parsed.security_group_rules!.map((r) => r.id));
+    parsed.security_group_rules!.push(...(await sharedGroupRules(config, session, pageSize, where)).filter((r) => !listed.has(r.id)));
     agents = await listAgents(config, session, pageSize, progress, where);
     if (parsed.security_group_rules!.some((r) => r.remote_address_group_id !== undefined)) {
       addressGroups = await listAddressGroups(config, session, pageSize, progress);

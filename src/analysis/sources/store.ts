@@ -5,12 +5,14 @@
  * their subnets, ports on networks they own, rules of their groups; no
  * bindings (binding:host_id, vif_type, vif_details), which only admins see. A port may name a group of another
  * project (an admin can make one); the group is then not in that project's
- * snapshot, as it is not in its API listings. Unlike a listing, reading never
+ * snapshot, as it is not in its API listings, unless that project shares it
+ * with this one (RBAC): then the group and all its rules are. Unlike a listing, reading never
  * creates a project's default group.
  */
 import { existsSync } from 'node:fs';
 import { sortPairs } from '../../model/allowed-address-pairs.js';
 import { idFor } from '../../api/identity.js';
+import { type Rule } from '../../model/security-group-rule.js';
 import { type Repositories, type Store } from '../../store/repository.js';
 import { openStore } from '../../store/open.js';
 import { vifBinding } from '../../model/port.js';
@@ -21,9 +23,10 @@ import { portBackends } from './port-backends.js';
 /** `name`: where the database is, for the snapshot's source line. Run it on one store snapshot (Store.snapshot). */
 export async function fromStore(db: Repositories, name: string, projectId?: string): Promise<Snapshot> {
   const q = { visibleTo: projectId };
-  const [networks, subnets, ports, groups, rules, addressGroups] = await Promise.all([
+  const [networks, subnets, ports, groups, visibleRules, addressGroups] = await Promise.all([
     db.networks.list(q), db.subnets.list(q), db.ports.list(q), db.securityGroups.list(q), db.rules.list(q), db.addressGroups.list(q),
   ]);
+  const rules = projectId === undefined ? visibleRules : await withSharedRules(db, visibleRules, groups.filter((g) => g.project_id !== projectId).map((g) => g.id));
   const snapshotPorts = ports.map((p) => ({
     id: p.id,
     name: p.name,
@@ -70,6 +73,16 @@ export async function fromStore(db: Repositories, name: string, projectId?: stri
     // the server has no agents API: its bound ports say linuxbridge themselves
     backends: portBackends(snapshotPorts, null, 'this server has no agents API (its bound ports say linuxbridge)'),
   };
+}
+
+/**
+ * A project's rules and those of the groups other projects share with it (RBAC): it lists only the
+ * former, but sees the latter embedded in the groups, as their ports are filtered by them.
+ */
+async function withSharedRules(db: Repositories, visible: Rule[], shared: string[]): Promise<Rule[]> {
+  if (!shared.length) return visible;
+  const listed = new Set(visible.map((r) => r.id));
+  return [...visible, ...(await db.rules.list({ where: { security_group_id: shared } })).filter((r) => !listed.has(r.id))];
 }
 
 /** Whether a project owns anything in the database (a project portsec knows of owns its objects; its Keystone has no other list). */

@@ -190,4 +190,16 @@ export const MIGRATIONS: Migration[] = [
   ALTER TABLE security_group_rules ADD COLUMN remote_address_group_id TEXT REFERENCES address_groups(id);
   CREATE INDEX rules_remote_address_group ON security_group_rules(remote_address_group_id);
   `,
+  // RBAC policies on security groups (Neutron's securitygrouprbacs): they go with their group
+  `
+  CREATE TABLE security_group_rbacs (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL,
+    object_id TEXT NOT NULL REFERENCES security_groups(id) ON DELETE CASCADE,
+    action TEXT NOT NULL,
+    target_project TEXT NOT NULL,
+    UNIQUE (target_project, object_id, action)
+  );
+  CREATE INDEX security_group_rbacs_object ON security_group_rbacs(object_id);
+  `,
 ];

@@ -8,7 +8,9 @@ const GROUPS: Table<SecurityGroup, GroupField> = {
   name: 'security_groups',
   alias: 'g',
   columns: { project_id: true, name: true, stateful: true },
-  visible: 'g.project_id = ?',
+  // its own project's, or shared with the project by name or by the wildcard
+  visible: `g.project_id = ? OR EXISTS (SELECT 1 FROM security_group_rbacs x WHERE x.object_id = g.id AND x.action = 'access_as_shared'
+    AND x.target_project IN (?, '*'))`,
   resource: 'security_group',
   stdType: 'securitygroups',
   decode: (r) => Object.assign(std(r), { id: r.id as string, project_id: r.project_id as string, name: r.name as string, stateful: !!r.stateful }),

@@ -5,6 +5,7 @@ import { type Exec, SqliteDb } from './database.js';
 import { SqliteAgents, SqliteChanges, SqliteTokens, SqliteViewVersions } from './misc.js';
 import { SqliteNetworks } from './networks.js';
 import { SqlitePorts } from './ports.js';
+import { SqliteRbacPolicies } from './rbac-policies.js';
 import { type Sql } from './rows.js';
 import { SqliteRules } from './rules.js';
 import { SqliteSecurityGroups } from './security-groups.js';
@@ -19,6 +20,7 @@ function repositories(sql: Sql): Repositories {
     securityGroups: new SqliteSecurityGroups(sql),
     rules: new SqliteRules(sql),
     addressGroups: new SqliteAddressGroups(sql),
+    rbacPolicies: new SqliteRbacPolicies(sql),
     tokens: new SqliteTokens(sql),
     changes: new SqliteChanges(sql),
     agents: new SqliteAgents(sql),
@@ -40,6 +42,7 @@ export class SqliteStore implements Store {
   readonly securityGroups: Repositories['securityGroups'];
   readonly rules: Repositories['rules'];
   readonly addressGroups: Repositories['addressGroups'];
+  readonly rbacPolicies: Repositories['rbacPolicies'];
   readonly tokens: Repositories['tokens'];
   readonly changes: Repositories['changes'];
   readonly agents: Repositories['agents'];
@@ -50,7 +53,7 @@ export class SqliteStore implements Store {
     this.db = new SqliteDb(file);
     this.name = file;
     ({
-      networks: this.networks, subnets: this.subnets, ports: this.ports, securityGroups: this.securityGroups, rules: this.rules, addressGroups: this.addressGroups,
+      networks: this.networks, subnets: this.subnets, ports: this.ports, securityGroups: this.securityGroups, rules: this.rules, addressGroups: this.addressGroups, rbacPolicies: this.rbacPolicies,
       tokens: this.tokens, changes: this.changes, agents: this.agents, views: this.views, tags: this.tags,
     } = repositories({ db: this.db, exec: this.db.exec }));
     this.tx = repositories({ db: this.db, exec: inTransaction });
