@@ -5,7 +5,7 @@
  */
 const UPDATED = '2013-07-23T10:00:00-00:00';
 
-const EXTENSIONS: [alias: string, name: string, description: string][] = [
+const EXTENSIONS: [alias: string, name: string, description: string, updated?: string][] = [
   ['allowed-address-pairs', 'Allowed Address Pairs', 'Provides allowed address pairs'],
   ['binding', 'Port Binding', 'Expose port bindings of a virtual port to external application'],
   ['external-net', 'Neutron external network', 'Adds external network attribute to network resource.'],
@@ -25,6 +25,9 @@ const EXTENSIONS: [alias: string, name: string, description: string][] = [
   ['standard-attr-revisions', 'Resource revision numbers', 'This extension will display the revision number of neutron resources.'],
   ['standard-attr-timestamp', 'Resource timestamps', 'Adds created_at and updated_at fields to all Neutron resources that have Neutron standard attributes.'],
   ['stateful-security-group', 'Stateful security group', 'Indicates if the security group is stateful or not'],
+  ['quotas', 'Quota management support', 'Expose functions for quotas management per project', '2012-07-29T10:00:00-00:00'],
+  ['quota_details', 'Quota details management support', 'Expose functions for quotas usage statistics per project', '2017-02-10T10:00:00-00:00'],
+  ['quota-check-limit', 'Quota engine limit check', 'Support for checking the resource usage before applying a new quota limit', '2021-09-08T16:00:00-00:00'],
 ];
 
 export interface Extension {
@@ -35,6 +38,6 @@ export interface Extension {
   links: never[];
 }
 
-export const extensions: Extension[] = EXTENSIONS.map(([alias, name, description]) => ({
-  name, alias, description, updated: UPDATED, links: [],
+export const extensions: Extension[] = EXTENSIONS.map(([alias, name, description, updated = UPDATED]) => ({
+  name, alias, description, updated, links: [],
 }));

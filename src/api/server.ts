@@ -1,10 +1,12 @@
 /** Builds the HTTP server: JSON handling, Neutron's error envelope, auth, and the two APIs. */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { errors, NeutronError } from '../model/errors.js';
+import { type Limits } from '../model/quota.js';
 import { seededRandom } from '../model/random.js';
 import { type CompileOptions } from '../policy/topology.js';
 import { networkHandler } from '../store/networks.js';
 import { portHandler } from '../store/ports.js';
+import { NEUTRON_QUOTAS, Quotas } from '../store/quotas.js';
 import { type Store } from '../store/repository.js';
 import { ruleHandler } from '../store/security-group-rules.js';
 import { securityGroupHandler } from '../store/security-groups.js';
@@ -16,6 +18,7 @@ import { authenticate, type AuthMode, Unauthorized } from './auth.js';
 import { type Accounts, TokenStore } from './identity.js';
 import { publicBase, registerKeystone } from './keystone.js';
 import { registerNeutron } from './neutron.js';
+import { registerQuotas } from './quotas.js';
 import { registerUi } from './ui.js';
 
 export interface ServerOptions {
@@ -37,6 +40,8 @@ export interface ServerOptions {
   bodyLimit?: number;
   /** the agents running beside the server, for the analysis' agents view */
   agents?: AnalysisOptions['agents'];
+  /** every project's quotas until an admin sets its own (neutron.conf [quotas]); else Neutron's defaults */
+  quotaDefaults?: Limits;
 }
 
 /** Deepest JSON nesting a body may have: Neutron's bodies are a few levels deep. */
@@ -128,13 +133,15 @@ export function buildServer(o: ServerOptions): FastifyInstance {
   });
 
   registerKeystone(app, { accounts, tokens, tokenTtlSeconds: o.tokenTtlSeconds ?? 3600, base });
+  const quotas = o.quotaDefaults ? new Quotas(o.quotaDefaults) : NEUTRON_QUOTAS;
   registerNeutron(app, o.store, {
-    networks: networkHandler(),
+    networks: networkHandler(quotas),
     subnets: subnetHandler(),
-    ports: portHandler(o.allocationSeed === undefined ? Math.random : seededRandom(o.allocationSeed)),
-    'security-groups': securityGroupHandler(),
-    'security-group-rules': ruleHandler(),
-  }, base, wideGuard(o.guard ?? { mode: 'off' }, o.compile));
+    ports: portHandler(o.allocationSeed === undefined ? Math.random : seededRandom(o.allocationSeed), quotas),
+    'security-groups': securityGroupHandler(quotas),
+    'security-group-rules': ruleHandler(quotas),
+  }, base, wideGuard(o.guard ?? { mode: 'off' }, o.compile), quotas);
+  registerQuotas(app, o.store, quotas);
   registerAgents(app, () => (o.agents?.() ?? []).map((a) => a.host));
   registerAnalysis(app, storeSource(o.store), { compile: o.compile, agents: o.agents, stillValid: (req) => stillAuthenticated(o.auth, req, tokens) });
   registerUi(app);

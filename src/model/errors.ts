@@ -117,4 +117,11 @@ export const errors = {
     'Only one of remote_ip_prefix or remote_group_id or remote_address_group_id may be provided.'),
   invalidCidr: def(400, 'InvalidCIDR', (input: string) => `Invalid CIDR ${input} given as IP prefix.`),
 
+  overQuota: def(409, 'OverQuota', (overs: string[]) => `Quota exceeded for resources: [${overs.map(q).join(', ')}].`),
+  quotaNotFound: def(404, 'TenantQuotaNotFound', (project: string) => `Quota for tenant ${project} could not be found.`),
+  quotaBelowUsage: def(400, 'HTTPBadRequest', (limit: number, resource: string, used: number) =>
+    `Quota limit ${limit} for ${resource} must be greater than or equal to already used ${used}`),
+  adminRequired: def(403, 'AdminRequired', (reason: string) => `User does not have admin privileges: ${reason}.`),
+  notImplemented: def(501, 'HTTPNotImplemented', (msg: string) => msg),
+
 };

@@ -4,6 +4,7 @@ import { type Exec, SqliteDb } from './database.js';
 import { SqliteAgents, SqliteChanges, SqliteTokens, SqliteViewVersions } from './misc.js';
 import { SqliteNetworks } from './networks.js';
 import { SqlitePorts } from './ports.js';
+import { SqliteQuotas } from './quotas.js';
 import { type Sql } from './rows.js';
 import { SqliteRules } from './rules.js';
 import { SqliteSecurityGroups } from './security-groups.js';
@@ -20,6 +21,7 @@ function repositories(sql: Sql): Repositories {
     changes: new SqliteChanges(sql),
     agents: new SqliteAgents(sql),
     views: new SqliteViewVersions(sql),
+    quotas: new SqliteQuotas(sql),
   };
 }
 
@@ -39,13 +41,14 @@ export class SqliteStore implements Store {
   readonly changes: Repositories['changes'];
   readonly agents: Repositories['agents'];
   readonly views: Repositories['views'];
+  readonly quotas: Repositories['quotas'];
 
   constructor(file: string) {
     this.db = new SqliteDb(file);
     this.name = file;
     ({
       networks: this.networks, subnets: this.subnets, ports: this.ports, securityGroups: this.securityGroups, rules: this.rules,
-      tokens: this.tokens, changes: this.changes, agents: this.agents, views: this.views,
+      tokens: this.tokens, changes: this.changes, agents: this.agents, views: this.views, quotas: this.quotas,
     } = repositories({ db: this.db, exec: this.db.exec }));
     this.tx = repositories({ db: this.db, exec: inTransaction });
   }
