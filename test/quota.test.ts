@@ -59,10 +59,17 @@ const STEPS: Step[] = [
   step('POST on the collection', ADMIN, 'POST', '/v2.0/quotas', { quota: { network: 1 } }),
   step('POST on a project', A, 'POST', '/v2.0/quotas/qa', { quota: { network: 1 } }),
   step('reset a project with none set', ADMIN, 'DELETE', '/v2.0/quotas/qz'),
+  // the odd routes Neutron's router makes: any method on default, POST on the caller's project, only GET on details
+  ...['POST', 'PUT', 'DELETE'].flatMap((m) => [
+    step(`${m} on own defaults`, A, m, '/v2.0/quotas/qa/default', {}),
+    step(`${m} on another project's defaults`, A, m, '/v2.0/quotas/qb/default', {}),
+    step(`${m} on own details`, A, m, '/v2.0/quotas/qa/details', {}),
+  ]),
+  step('POST on the caller\'s project', A, 'POST', '/v2.0/quotas/project', {}),
+  step('PUT on the caller\'s project', A, 'PUT', '/v2.0/quotas/project', {}),
   // validation, as convert_to_int and type:range [-1, 2**31-1] take it
   ...[-2, 'abc', '5', ' 1_0 ', 2.5, true, null, [1], 2147483648, 2147483647, 1e20, '-1'].map((v) => setQuota('qv', { network: v })),
   setQuota('qv', { subnet: 'x', network: -5 }),
-  setQuota('qv', { project_id: 'x' }),
   setQuota('qv', { bogus: 1 }),
   setQuota('qv', {}),
   // enforcement: the API counts what a create asks for, the default group and each new group their own rules

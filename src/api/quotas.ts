@@ -40,11 +40,15 @@ export function registerQuotas(app: FastifyInstance, store: Store, quotas: Quota
   app.post('/v2.0/quotas', async () => {
     throw errors.notImplemented('POST requests are not supported on this resource.');
   });
-  // the caller's own project, as the quota client asks for it
+  // the caller's own project, as the quota client asks for it (Neutron's router takes a POST as well)
   for (const key of ['project', 'tenant'] as const) {
-    app.get(`/v2.0/quotas/${key}`, async (req) => {
-      if (!req.ctx.projectId) throw errors.badRequest('Tenant-id was missing from quota request.');
-      return { [key]: { [`${key}_id`]: req.ctx.projectId } };
+    app.route({
+      method: ['GET', 'POST'],
+      url: `/v2.0/quotas/${key}`,
+      handler: async (req) => {
+        if (!req.ctx.projectId) throw errors.badRequest('Tenant-id was missing from quota request.');
+        return { [key]: { [`${key}_id`]: req.ctx.projectId } };
+      },
     });
   }
 
@@ -55,9 +59,14 @@ export function registerQuotas(app: FastifyInstance, store: Store, quotas: Quota
   app.get('/v2.0/quotas/:project', show);
   // Neutron's router sends a POST on a project's quota to show
   app.post('/v2.0/quotas/:project', show);
-  app.get('/v2.0/quotas/:project/default', async (req: ProjectRequest) => {
-    mayRead(req);
-    return { quota: quotas.defaults };
+  // a member action Neutron's router sends every method to
+  app.route({
+    method: ['GET', 'POST', 'PUT', 'DELETE'],
+    url: '/v2.0/quotas/:project/default',
+    handler: async (req: ProjectRequest) => {
+      mayRead(req);
+      return { quota: quotas.defaults };
+    },
   });
   app.get('/v2.0/quotas/:project/details', async (req: ProjectRequest) => {
     if (req.params.project !== req.ctx.projectId && !req.ctx.isAdmin) {
