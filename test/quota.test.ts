@@ -155,6 +155,11 @@ test('--quota sets every project\'s defaults; an admin\'s limit still overrides 
     expect((await api(server.url, 'POST', '/v2.0/networks', P, { network: { name: 'b' } })).status).toBe(409);
     await api(server.url, 'PUT', '/v2.0/quotas/qo', ADMIN, { quota: { network: 2 } });
     expect((await api(server.url, 'POST', '/v2.0/networks', P, { network: { name: 'b' } })).status).toBe(201);
+    // creates at once take the last units once each: the count and the create are one transaction
+    await api(server.url, 'PUT', '/v2.0/quotas/qo', ADMIN, { quota: { network: 5 } });
+    const racing = await Promise.all(Array.from({ length: 10 }, (_, i) => api(server.url, 'POST', '/v2.0/networks', P, { network: { name: `r${i}` } })));
+    expect(racing.map((r) => r.status).sort()).toEqual([201, 201, 201, ...Array(7).fill(409)]);
+    expect((await api(server.url, 'GET', '/v2.0/quotas/qo/details', P)).body.quota.network).toEqual({ limit: 5, used: 5, reserved: 0 });
   } finally {
     await server.stop();
   }
