@@ -150,7 +150,8 @@ test('for one rule change the agent reads that rule\'s group and its rules only,
 test('a change log from before rule changes named their group gets the group of every rule still there', async () => {
   const file = join(dir, 'old.db');
   const old = new Database(file);
-  const before = MIGRATIONS.length - 1;
+  // the database as it was before the migration that names a rule change's group
+  const before = MIGRATIONS.findIndex((m) => typeof m === 'string' && m.includes('ADD COLUMN parent_id'));
   for (const m of MIGRATIONS.slice(0, before)) if (typeof m === 'string') old.exec(m); else m(old);
   old.pragma(`user_version = ${before}`);
   const std = () => old.prepare("INSERT INTO standard_attrs (resource_type, revision_number, created_at, updated_at) VALUES ('x', 0, 'a', 'a')").run().lastInsertRowid;
