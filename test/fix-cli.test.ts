@@ -66,6 +66,8 @@ async function seeded(): Promise<Seeded> {
   let calls = 0;
   const as = (method: string, path: string, body?: unknown) => { calls++; return call(server.url, admin.token, method, path, body); };
   const owned = { project_id: tenant.project };
+  // the seed's 6 groups, the default and the groups the fixes below make: more than Neutron's 10 a project
+  await as('PUT', `quotas/${tenant.project}`, { quota: { security_group: 20 } });
   const networks = new Map<string, string>();
   for (const n of seed.networks) {
     const { network } = await as('POST', 'networks', { network: { name: n.name, ...owned } });

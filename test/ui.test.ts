@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Core } from 'cytoscape';
 import { type Browser, chromium, type ConsoleMessage, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { NeutronClient } from '../src/lab/client.js';
+import { liftQuotas, NeutronClient } from '../src/lab/client.js';
 import type { Finding } from '../src/analysis/answers.js';
 import type { Snapshot } from '../src/analysis/snapshot.js';
 import { clusterGroups } from '../ui/src/graph/clusters.js';
@@ -441,6 +441,8 @@ describe('a large graph (over 400 groups), and the cloud the console reads', () 
     writeFileSync(join(dir, 'accounts.yaml'), JSON.stringify([{ username: 'alice', password: 'alice', project_name: 'other' }]));
     server = await startServer(['--admin-password', 'admin', '--accounts', join(dir, 'accounts.yaml')], dir);
     const neutron = await NeutronClient.connect(server.url, 'admin');
+    // 422 groups and 610 ports in one project: more than Neutron's default quotas
+    await liftQuotas((m, path, body) => neutron.call(m, path, body));
     const net = (await neutron.call('POST', 'networks', { network: { name: 'priv' } })).network;
     const sub = (await neutron.call('POST', 'subnets', { subnet: { name: 'priv', network_id: net.id, cidr: '10.20.0.0/16', ip_version: 4 } })).subnet;
     const groups = (await neutron.call('POST', 'security-groups', { security_groups: ['ssh', 'proxy', ...Array.from({ length: GROUPS }, (_, i) => `g${i}`)]

@@ -5,7 +5,7 @@
  */
 const UPDATED = '2013-07-23T10:00:00-00:00';
 
-const EXTENSIONS: [alias: string, name: string, description: string][] = [
+const EXTENSIONS: [alias: string, name: string, description: string, updated?: string][] = [
   ['allowed-address-pairs', 'Allowed Address Pairs', 'Provides allowed address pairs'],
   ['binding', 'Port Binding', 'Expose port bindings of a virtual port to external application'],
   ['external-net', 'Neutron external network', 'Adds external network attribute to network resource.'],
@@ -29,6 +29,12 @@ const EXTENSIONS: [alias: string, name: string, description: string][] = [
   ['tag-ports-during-bulk-creation', 'Tag Ports During Bulk Creation', 'Allow to tag ports during bulk creation'],
   ['rbac-policies', 'RBAC Policies', 'Allows creation and modification of policies that control tenant access to resources.'],
   ['rbac-security-groups', 'Add security_group type to network RBAC', 'Add security_group type to network RBAC'],
+  ['quotas', 'Quota management support', 'Expose functions for quotas management per project', '2012-07-29T10:00:00-00:00'],
+  ['quota_details', 'Quota details management support', 'Expose functions for quotas usage statistics per project', '2017-02-10T10:00:00-00:00'],
+  ['address-group', 'Address group', 'Support address group', '2020-07-15T10:00:00-00:00'],
+  ['security-groups-remote-address-group', 'Remote address group id field for security group rules',
+    'Add new field of remote address group id in SG rules', '2020-08-25T10:00:00-00:00'],
+  ['quota-check-limit', 'Quota engine limit check', 'Support for checking the resource usage before applying a new quota limit', '2021-09-08T16:00:00-00:00'],
 ];
 
 export interface Extension {
@@ -39,14 +45,6 @@ export interface Extension {
   links: never[];
 }
 
-/** Extensions listed with the date Neutron gives them. */
-const DATED_EXTENSIONS: [alias: string, name: string, description: string, updated: string][] = [
-  ['address-group', 'Address group', 'Support address group', '2020-07-15T10:00:00-00:00'],
-  ['security-groups-remote-address-group', 'Remote address group id field for security group rules',
-    'Add new field of remote address group id in SG rules', '2020-08-25T10:00:00-00:00'],
-];
-
-export const extensions: Extension[] = [
-  ...EXTENSIONS.map(([alias, name, description]): Extension => ({ name, alias, description, updated: UPDATED, links: [] })),
-  ...DATED_EXTENSIONS.map(([alias, name, description, updated]): Extension => ({ name, alias, description, updated, links: [] })),
-];
+export const extensions: Extension[] = EXTENSIONS.map(([alias, name, description, updated = UPDATED]) => ({
+  name, alias, description, updated, links: [],
+}));

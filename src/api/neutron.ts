@@ -6,6 +6,7 @@ import { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fa
 import { errors } from '../model/errors.js';
 import { type Body, type Context, prepareCreate, prepareUpdate, visibleView, withDefaults } from '../model/schema.js';
 import { type Handler } from '../store/handler.js';
+import { NEUTRON_QUOTAS, type Quotas } from '../store/quotas.js';
 import { type Repositories, type Store } from '../store/repository.js';
 import { extensions } from './extensions.js';
 import { TAGGED } from './tags.js';
@@ -18,9 +19,6 @@ declare module 'fastify' {
     ctx: Context;
   }
 }
-
-/** Neutron's default quotas (served for clients that read them; not enforced). */
-const QUOTAS = { network: 100, subnet: 100, subnetpool: -1, port: 500, rbac_policy: 10, security_group: 10, security_group_rule: 100 };
 
 function queryParams(req: FastifyRequest): Params {
   const q = req.url.indexOf('?');
@@ -42,7 +40,9 @@ async function checkRevision(db: Repositories, req: FastifyRequest, handler: Han
   if (bad !== undefined) throw errors.revisionConflict(bad, current);
 }
 
-export function registerNeutron(app: FastifyInstance, store: Store, handlers: Record<string, Handler>, baseUrl: BaseUrl, guard?: Guard): void {
+export function registerNeutron(
+  app: FastifyInstance, store: Store, handlers: Record<string, Handler>, baseUrl: BaseUrl, guard?: Guard, quotas: Quotas = NEUTRON_QUOTAS,
+): void {
   const guarded = <T>(db: Repositories, req: FastifyRequest, reply: FastifyReply, write: () => Promise<T>): Promise<T> =>
     (guard ? guard(db, req, reply, write) : write());
   app.get('/', async (req) => ({ versions: [{ id: 'v2.0', status: 'CURRENT', links: [{ rel: 'self', href: `${baseUrl(req)}/v2.0/` }] }] }));
@@ -56,11 +56,6 @@ export function registerNeutron(app: FastifyInstance, store: Store, handlers: Re
     const extension = extensions.find((e) => e.alias === req.params.alias);
     if (!extension) throw errors.extensionNotFound(req.params.alias);
     return { extension };
-  });
-  // Zed's get_quota: admin or the project itself ("rule:admin_or_owner" on the path's project)
-  app.get<{ Params: { project: string } }>('/v2.0/quotas/:project', async (req) => {
-    if (!req.ctx.isAdmin && req.ctx.projectId !== req.params.project) throw errors.policy('rule:get_quota');
-    return { quota: QUOTAS };
   });
 
   for (const [path, handler] of Object.entries(handlers)) {
@@ -101,6 +96,8 @@ export function registerNeutron(app: FastifyInstance, store: Store, handlers: Re
       const { items, bulk } = prepareCreate(spec, req.body);
       if (bulk && handler.bulk === false) throw errors.internal();
       const created = await store.transaction((tx) => guarded(tx, req, reply, async () => {
+        // each item counts against the project it names (as Neutron's quota hook, before its policy checks)
+        await quotas.reserve(tx, spec.name, items.map((i) => (i.project_id as string | undefined) ?? req.ctx.projectId));
         const out: Body[] = [];
         for (const i of items) out.push(await createTagged(tx, req.ctx, withDefaults(spec, i)));
         return out;

@@ -1,12 +1,14 @@
 /** Builds the HTTP server: JSON handling, Neutron's error envelope, auth, and the two APIs. */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { errors, NeutronError } from '../model/errors.js';
+import { type Limits } from '../model/quota.js';
 import { seededRandom } from '../model/random.js';
 import { type CompileOptions } from '../policy/topology.js';
 import { addressGroupHandler } from '../store/address-groups.js';
 import { networkHandler } from '../store/networks.js';
 import { portHandler } from '../store/ports.js';
 import { rbacPolicyHandler } from '../store/rbac-policies.js';
+import { NEUTRON_QUOTAS, Quotas } from '../store/quotas.js';
 import { type Store } from '../store/repository.js';
 import { ruleHandler } from '../store/security-group-rules.js';
 import { securityGroupHandler } from '../store/security-groups.js';
@@ -20,6 +22,7 @@ import { publicBase, registerKeystone } from './keystone.js';
 import { registerNeutron } from './neutron.js';
 import { registerTags } from './tags.js';
 import { registerKeystoneAdmin } from './keystone-admin.js';
+import { registerQuotas } from './quotas.js';
 import { registerUi } from './ui.js';
 
 export interface ServerOptions {
@@ -41,6 +44,8 @@ export interface ServerOptions {
   bodyLimit?: number;
   /** the agents running beside the server, for the analysis' agents view */
   agents?: AnalysisOptions['agents'];
+  /** every project's quotas until an admin sets its own (neutron.conf [quotas]); else Neutron's defaults */
+  quotaDefaults?: Limits;
 }
 
 /** Deepest JSON nesting a body may have: Neutron's bodies are a few levels deep. */
@@ -136,17 +141,19 @@ export function buildServer(o: ServerOptions): FastifyInstance {
   const keystone = { accounts, tokens, tokenTtlSeconds: o.tokenTtlSeconds ?? 3600, base };
   registerKeystone(app, keystone);
   registerKeystoneAdmin(app, keystone);
+  const quotas = o.quotaDefaults ? new Quotas(o.quotaDefaults) : NEUTRON_QUOTAS;
   const handlers = {
-    networks: networkHandler(),
+    networks: networkHandler(quotas),
     subnets: subnetHandler(),
-    ports: portHandler(o.allocationSeed === undefined ? Math.random : seededRandom(o.allocationSeed)),
-    'security-groups': securityGroupHandler(),
-    'security-group-rules': ruleHandler(),
+    ports: portHandler(o.allocationSeed === undefined ? Math.random : seededRandom(o.allocationSeed), quotas),
+    'security-groups': securityGroupHandler(quotas),
+    'security-group-rules': ruleHandler(quotas),
     'address-groups': addressGroupHandler(),
     'rbac-policies': rbacPolicyHandler(),
   };
-  registerNeutron(app, o.store, handlers, base, wideGuard(o.guard ?? { mode: 'off' }, o.compile));
+  registerNeutron(app, o.store, handlers, base, wideGuard(o.guard ?? { mode: 'off' }, o.compile), quotas);
   registerTags(app, o.store, handlers);
+  registerQuotas(app, o.store, quotas);
   registerAgents(app, () => (o.agents?.() ?? []).map((a) => a.host));
   registerAnalysis(app, storeSource(o.store), { compile: o.compile, agents: o.agents, stillValid: (req) => stillAuthenticated(o.auth, req, tokens) });
   registerUi(app);

@@ -14,6 +14,7 @@ import { type IptablesBackend } from '../dataplane/iptables/tools.js';
 import { dataPlane } from '../dataplane/planes.js';
 import { NeutronClient } from '../lab/client.js';
 import { createExample, EXAMPLES, type ExampleName } from '../lab/example.js';
+import { MAX_LIMIT, parseQuotaSetting, QUOTA_DEFAULTS, QUOTA_RESOURCES, type QuotaResource } from '../model/quota.js';
 import { type CompileOptions } from '../policy/topology.js';
 import { openStore } from '../store/open.js';
 import { addExpansionOption, expansionOverrides, parsePrefixLengths } from './expansion-option.js';
@@ -66,6 +67,12 @@ async function serveExample(name: ExampleName, address: string, adminPassword: s
   }
 }
 
+function quotaSetting(v: string, all: [QuotaResource, number][]): [QuotaResource, number][] {
+  const setting = parseQuotaSetting(v);
+  if (!setting) throw new InvalidArgumentError(`expected RESOURCE=N, RESOURCE one of ${QUOTA_RESOURCES.join(', ')}, N from -1 (unlimited) to ${MAX_LIMIT}`);
+  return [...all, setting];
+}
+
 function positive(v: string, flag: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${flag} takes a positive integer`);
@@ -91,10 +98,12 @@ export function serveCommand(program: Command): void {
     .option('--guard <check=mode[:len[,len6]]>', `wide-pair-in-remote-group=reject|warn|off[:LEN[,LEN6]]: refuse (409) or warn on writes that would make a group that rules name as remote group stand for a wide block through its members' allowed-address pairs, taken together: by default wider than the subnet of a port holding them (as audit judges), with LEN of prefix length LEN or shorter`, parseGuard, { mode: 'off' } as GuardOptions)
     .option('--public-url <url>', 'the URL clients reach this server at, for links and the Keystone catalog (default: each request\'s Host)', parsePublicUrl)
     .option('--max-body-bytes <n>', 'largest request body accepted (413 beyond)', (v) => positive(v, '--max-body-bytes'), DEFAULT_BODY_LIMIT)
+    .option('--quota <resource=n>', `a project's quota until an admin sets its own, as neutron.conf [quotas] quota_RESOURCE (repeatable; -1: unlimited; default ${Object.entries(QUOTA_DEFAULTS).map(([r, n]) => `${r}=${n}`).join(' ')})`,
+      quotaSetting, [] as [QuotaResource, number][])
     .option('--log', 'log every request (JSON, to stdout; tokens in URLs redacted)')
     .addOption(new Option('--example <name>', `create an example cloud in a new database (--db must not exist or be empty), with the admin's password printed unless --admin-password gives it: ${Object.entries(EXAMPLES).map(([n, labs]) => `${n} = ${labs.map((l) => `labs/${l}.yaml`).join(' + ')}`).join('; ')}`)
       .choices(Object.keys(EXAMPLES)))
-    .action(async (o: { example?: ExampleName; guard: GuardOptions; listen: { host: string; port: number }; db: string; auth: AuthMode; accounts?: string; adminPassword?: string; tokenTtl: number; allocationSeed?: number; log?: boolean; agents: 'on' | 'off' | 'model'; agentState: string; backend: IptablesBackend; omitWidePairs?: CompileOptions['omitWidePairs']; publicUrl?: string; maxBodyBytes: number }) => {
+    .action(async (o: { example?: ExampleName; guard: GuardOptions; listen: { host: string; port: number }; db: string; auth: AuthMode; accounts?: string; adminPassword?: string; tokenTtl: number; allocationSeed?: number; log?: boolean; agents: 'on' | 'off' | 'model'; agentState: string; backend: IptablesBackend; omitWidePairs?: CompileOptions['omitWidePairs']; publicUrl?: string; maxBodyBytes: number; quota: [QuotaResource, number][] }) => {
       if (o.example) assertNewDatabase(o.db);
       const adminPassword = o.adminPassword ?? (o.example && randomBytes(12).toString('base64url'));
       const accounts = new Accounts(o.accounts, adminPassword);
@@ -109,6 +118,7 @@ export function serveCommand(program: Command): void {
       const app = buildServer({
         store, auth: o.auth, accounts, tokenTtlSeconds: o.tokenTtl, logger: o.log ?? false, allocationSeed: o.allocationSeed, guard: o.guard, compile,
         publicUrl: o.publicUrl, bodyLimit: o.maxBodyBytes, agents: pool && (() => pool.views()),
+        quotaDefaults: { ...QUOTA_DEFAULTS, ...Object.fromEntries(o.quota) },
       });
       const address = await app.listen({ host: o.listen.host, port: o.listen.port });
       const example = o.example && await serveExample(o.example, address, o.auth === 'keystone' ? adminPassword : undefined, o.db,

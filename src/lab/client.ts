@@ -1,4 +1,6 @@
 /** A small Neutron client for the lab: the admin over Keystone (or trusted headers), Neutron's errors surfaced as they are. */
+import { QUOTA_RESOURCES, UNLIMITED } from '../model/quota.js';
+
 export class NeutronClient {
   private constructor(private readonly url: string, private readonly headers: Record<string, string>) {}
 
@@ -30,4 +32,13 @@ export class NeutronClient {
     const key = collection.replace(/-/g, '_');
     return (await this.call('GET', `${collection}?name=${encodeURIComponent(name)}&fields=id`))[key].map((r: { id: string }) => r.id);
   }
+}
+
+/** A call on /v2.0/PATH, answering the body (NeutronClient.call's shape). */
+export type NeutronCall = (method: string, path: string, body?: unknown) => Promise<any>;
+
+/** Lifts the caller's own project's quotas (-1: unlimited): an admin's, for a cloud bigger than Neutron's defaults, as an operator would. */
+export async function liftQuotas(call: NeutronCall): Promise<void> {
+  const project = (await call('GET', 'quotas/project')).project.project_id as string;
+  await call('PUT', `quotas/${project}`, { quota: Object.fromEntries(QUOTA_RESOURCES.map((r) => [r, UNLIMITED])) });
 }

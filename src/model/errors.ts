@@ -137,4 +137,11 @@ export const errors = {
   rbacInvalidAction: def(400, 'InvalidActionForType', (action: string, objectType: string, valid: readonly string[]) =>
     `Invalid action '${action}' for object type '${objectType}'. Valid actions: (${valid.map(q).join(', ')}${valid.length === 1 ? ',' : ''})`),
 
+  overQuota: def(409, 'OverQuota', (overs: string[]) => `Quota exceeded for resources: [${overs.map(q).join(', ')}].`),
+  quotaNotFound: def(404, 'TenantQuotaNotFound', (project: string) => `Quota for tenant ${project} could not be found.`),
+  quotaBelowUsage: def(400, 'HTTPBadRequest', (limit: number, resource: string, used: number) =>
+    `Quota limit ${limit} for ${resource} must be greater than or equal to already used ${used}`),
+  adminRequired: def(403, 'AdminRequired', (reason: string) => `User does not have admin privileges: ${reason}.`),
+  notImplemented: def(501, 'HTTPNotImplemented', (msg: string) => msg),
+
 };

@@ -5,6 +5,7 @@ import { type Context } from '../model/schema.js';
 import { owns, readerOf } from './access.js';
 import { COMMON_COLUMNS, type Handler, NAME_COLUMN, owningProject } from './handler.js';
 import { newId } from './ids.js';
+import { NEUTRON_QUOTAS, type Quotas } from './quotas.js';
 import { type ListQuery, type NetworkChanges, type NetworkField, type Repositories } from './repository.js';
 import { ensureDefaultGroup } from './security-groups.js';
 
@@ -20,7 +21,7 @@ async function ownedNetwork(db: Repositories, ctx: Context, id: string, action: 
   return n;
 }
 
-export function networkHandler(): Handler {
+export function networkHandler(quotas: Quotas = NEUTRON_QUOTAS): Handler {
   return {
     spec: networkSpec,
     columns: {
@@ -35,7 +36,7 @@ export function networkHandler(): Handler {
         if (item[a] === true && !ctx.isAdmin) throw errors.policy(`(rule:create_network and rule:create_network:${a})`);
       }
       const project = owningProject(ctx, item);
-      await ensureDefaultGroup(db, project);
+      await ensureDefaultGroup(db, quotas, project);
       return networkView(await db.networks.create({
         id: newId(), project_id: project, name: item.name as string, admin_state_up: !!item.admin_state_up, shared: !!item.shared,
         port_security_enabled: !!item.port_security_enabled, external: !!item['router:external'],

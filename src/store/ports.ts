@@ -17,6 +17,7 @@ import { readerOf } from './access.js';
 import { COMMON_COLUMNS, type Handler, NAME_COLUMN, owningProject } from './handler.js';
 import { newId } from './ids.js';
 import { visibleNetwork } from './networks.js';
+import { NEUTRON_QUOTAS, type Quotas } from './quotas.js';
 import { type ListQuery, type PortChanges, type PortField, type PortSet, type Repositories } from './repository.js';
 import { ensureDefaultGroup } from './security-groups.js';
 
@@ -143,7 +144,7 @@ async function checkGroups(db: Repositories, ctx: Context, project: string, ids:
 
 const hasItems = (item: Body, key: string) => Array.isArray(item[key]) && (item[key] as unknown[]).length > 0;
 
-export function portHandler(random: Random = Math.random): Handler {
+export function portHandler(random: Random = Math.random, quotas: Quotas = NEUTRON_QUOTAS): Handler {
   return {
     spec: portSpec,
     columns: {
@@ -181,7 +182,7 @@ export function portHandler(random: Random = Math.random): Handler {
         groups = item.security_groups as string[];
         await checkGroups(db, ctx, project, groups);
       } else if (portSecurity && !trusted) {
-        groups = [await ensureDefaultGroup(db, project)];
+        groups = [await ensureDefaultGroup(db, quotas, project)];
       }
       const pairs = resolvePairs((item.allowed_address_pairs as RequestedPair[] | undefined) ?? [], mac);
       return portView(await db.ports.create({

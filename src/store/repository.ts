@@ -11,6 +11,7 @@ import { type StandardAttrs } from '../model/common.js';
 import { type Network } from '../model/network.js';
 import { type Port } from '../model/port.js';
 import { type RbacPolicy } from '../model/rbac-policy.js';
+import { type QuotaResource } from '../model/quota.js';
 import { type SecurityGroup } from '../model/security-group.js';
 import { type Rule } from '../model/security-group-rule.js';
 import { type Subnet } from '../model/subnet.js';
@@ -245,6 +246,26 @@ export interface TagRepository {
   remove(resource: TaggedResource, id: string, tag: string): Promise<boolean>;
 }
 
+/** A limit an admin set for a project (the others are the server's defaults). */
+export interface StoredQuota {
+  project_id: string;
+  resource: string;
+  limit: number;
+}
+
+/** Neutron's quotas table, and the counts its quota engine reads (a project's rows of each resource). */
+export interface QuotaRepository {
+  /** the limits set for the project: resource → limit */
+  of(projectId: string): Promise<Map<string, number>>;
+  /** every limit set, the projects in the order their first was set */
+  all(): Promise<StoredQuota[]>;
+  set(projectId: string, resource: string, limit: number): Promise<void>;
+  /** the project's limits; how many there were */
+  remove(projectId: string): Promise<number>;
+  /** how many of the resource the project owns */
+  used(projectId: string, resource: QuotaResource): Promise<number>;
+}
+
 export interface Repositories {
   networks: NetworkRepository;
   subnets: SubnetRepository;
@@ -258,6 +279,7 @@ export interface Repositories {
   agents: AgentRepository;
   views: ViewVersionRepository;
   tags: TagRepository;
+  quotas: QuotaRepository;
 }
 
 export interface Store extends Repositories {

@@ -5,6 +5,7 @@ import { canonicalRule, type Rule, type RuleInput, ruleKey, ruleSpec, ruleView }
 import { owns, readerOf } from './access.js';
 import { COMMON_COLUMNS, type Handler, owningProject } from './handler.js';
 import { newId } from './ids.js';
+import { NEUTRON_QUOTAS, type Quotas } from './quotas.js';
 import { type ListQuery, type Repositories, type RuleField } from './repository.js';
 import { defaultGroupForListing } from './security-groups.js';
 
@@ -28,7 +29,7 @@ async function visibleRule(db: Repositories, ctx: Context, id: string): Promise<
   return rule;
 }
 
-export function ruleHandler(): Handler {
+export function ruleHandler(quotas: Quotas = NEUTRON_QUOTAS): Handler {
   return {
     spec: ruleSpec,
     columns: {
@@ -37,7 +38,7 @@ export function ruleHandler(): Handler {
       port_range_min: { field: 'port_range_min', type: 'int?' }, port_range_max: { field: 'port_range_max', type: 'int?' },
       remote_ip_prefix: { field: 'remote_ip_prefix', type: 'text?' }, remote_address_group_id: { field: 'remote_address_group_id', type: 'text?' },
     },
-    beforeList: defaultGroupForListing,
+    beforeList: defaultGroupForListing(quotas),
     list: async (db, ctx, query) => (await db.rules.list({ ...query as ListQuery<RuleField>, visibleTo: readerOf(ctx) })).map((r) => ruleView(r, false)),
     show: async (db, ctx, id) => ruleView(await visibleRule(db, ctx, id), false),
     async create(db, ctx, item: Body) {

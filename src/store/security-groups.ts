@@ -8,12 +8,18 @@ import { type Rule } from '../model/security-group-rule.js';
 import { owns, readerOf } from './access.js';
 import { COMMON_COLUMNS, type Handler, NAME_COLUMN, owningProject, type View } from './handler.js';
 import { newId } from './ids.js';
+import { NEUTRON_QUOTAS, type Quotas } from './quotas.js';
 import { type GroupChanges, type GroupField, type ListQuery, type Repositories } from './repository.js';
 
-async function insertGroup(db: Repositories, projectId: string, name: string, description: string, stateful: boolean, isDefault: boolean): Promise<string> {
+async function insertGroup(
+  db: Repositories, quotas: Quotas, projectId: string, name: string, description: string, stateful: boolean, isDefault: boolean,
+): Promise<string> {
   const id = newId();
+  const rules = initialRules(id, isDefault);
+  // create_security_group checks the group's own rules against the rule quota (the group itself is the API's to count)
+  await quotas.check(db, projectId, { security_group_rule: rules.length });
   await db.securityGroups.create({ id, project_id: projectId, name, stateful, description }, isDefault);
-  for (const r of initialRules(id, isDefault)) {
+  for (const r of rules) {
     await db.rules.create({ ...r, id: newId(), project_id: projectId, security_group_id: id, description: null });
   }
   // adding the rules revises the group once
@@ -22,20 +28,22 @@ async function insertGroup(db: Repositories, projectId: string, name: string, de
 }
 
 /** _ensure_default_security_group: creates the project's default group on first need. */
-export async function ensureDefaultGroup(db: Repositories, projectId: string): Promise<string> {
+export async function ensureDefaultGroup(db: Repositories, quotas: Quotas, projectId: string): Promise<string> {
   return (await db.securityGroups.defaultOf(projectId))
-    ?? insertGroup(db, projectId, DEFAULT_SG_NAME, DEFAULT_SG_DESCRIPTION, true, true);
+    ?? insertGroup(db, quotas, projectId, DEFAULT_SG_NAME, DEFAULT_SG_DESCRIPTION, true, true);
 }
 
 /**
  * Neutron lists trigger the default group of the listed project (never another
  * project's, for a member): its creation when it has none (a Handler's beforeList).
  */
-export async function defaultGroupForListing(db: Repositories, ctx: Context, filters: Map<string, string[]>) {
-  const asked = filters.get('project_id')?.[0] ?? filters.get('tenant_id')?.[0];
-  const project = asked && (ctx.isAdmin || asked === ctx.projectId) ? asked : ctx.projectId;
-  if (!project || await db.securityGroups.defaultOf(project)) return undefined;
-  return (tx: Repositories) => ensureDefaultGroup(tx, project);
+export function defaultGroupForListing(quotas: Quotas): NonNullable<Handler['beforeList']> {
+  return async (db, ctx, filters) => {
+    const asked = filters.get('project_id')?.[0] ?? filters.get('tenant_id')?.[0];
+    const project = asked && (ctx.isAdmin || asked === ctx.projectId) ? asked : ctx.projectId;
+    if (!project || await db.securityGroups.defaultOf(project)) return undefined;
+    return (tx: Repositories) => ensureDefaultGroup(tx, quotas, project);
+  };
 }
 
 /** A group the caller sees: its project's, one shared with it, or any (an admin). */
@@ -70,17 +78,17 @@ async function ownGroup(db: Repositories, ctx: Context, id: string, rule: string
   return sg;
 }
 
-export function securityGroupHandler(): Handler {
+export function securityGroupHandler(quotas: Quotas = NEUTRON_QUOTAS): Handler {
   return {
     spec: securityGroupSpec,
     columns: { ...COMMON_COLUMNS, ...NAME_COLUMN, stateful: { field: 'stateful', type: 'bool' } },
-    beforeList: defaultGroupForListing,
+    beforeList: defaultGroupForListing(quotas),
     list: async (db, ctx, query) => views(db, ctx, await db.securityGroups.list({ ...query as ListQuery<GroupField>, visibleTo: readerOf(ctx) })),
     show: async (db, ctx, id) => view(db, ctx, await visibleGroup(db, ctx, id)),
     async create(db, ctx, item: Body) {
       const project = owningProject(ctx, item);
-      await ensureDefaultGroup(db, project);
-      const id = await insertGroup(db, project, item.name as string, item.description as string, item.stateful as boolean, false);
+      await ensureDefaultGroup(db, quotas, project);
+      const id = await insertGroup(db, quotas, project, item.name as string, item.description as string, item.stateful as boolean, false);
       return view(db, ctx, (await db.securityGroups.get(id))!);
     },
     async update(db, ctx, id, item) {

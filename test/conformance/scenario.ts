@@ -37,6 +37,7 @@ export async function runScenario(url: string, server: string): Promise<Transcri
   await quotas(s);
   await filtersAndPages(s);
   await rbacSharing(s);
+  await quotaLimits(s);
   return s.transcript(server);
 }
 
@@ -503,4 +504,22 @@ async function filtersAndPages(s: Session) {
     `${V}/subnets?network_id=${net}&sort_key=cidr&sort_dir=asc&fields=cidr${after(NOBODY(15), 1, true)}`);
   await s.call('pg1\'s rules, one a page, before a rule nobody has: the last page', 'GET',
     `${V}/security-group-rules?security_group_id=${s.id('sg.pg1')}&sort_key=ethertype&sort_dir=asc&fields=ethertype&fields=direction${after(NOBODY(16), 1, true)}`);
+}
+
+/** Quota limits set, enforced and reset (last: a create refused here changes no earlier answer). */
+async function quotaLimits(s: Session) {
+  const usage = await s.call('admin: proj-b\'s quota usage', 'GET', `${V}/quotas/proj-b/details`, { who: 'admin' });
+  await s.call('admin: proj-b\'s networks limited to those it has', 'PUT', `${V}/quotas/proj-b`,
+    { who: 'admin', body: { quota: { network: usage.body.quota.network.used } } });
+  await create(s, 'proj-b: a network over its quota', 'networks', 'network', { name: 'over' }, 'b');
+  await s.call('proj-b: its own quotas, limited', 'GET', `${V}/quotas/proj-b`, { who: 'b' });
+  await s.call('proj-b: raises its own quota', 'PUT', `${V}/quotas/proj-b`, { who: 'b', body: { quota: { network: -1 } } });
+  await s.call('admin: the projects with limits of their own', 'GET', `${V}/quotas`, { who: 'admin' });
+  await s.call('admin: proj-b\'s rules limited under their use, checked', 'PUT', `${V}/quotas/proj-b`,
+    { who: 'admin', body: { quota: { security_group_rule: 1, check_limit: true } } });
+  await s.call('admin: proj-b\'s rules limited under their use', 'PUT', `${V}/quotas/proj-b`, { who: 'admin', body: { quota: { security_group_rule: 1 } } });
+  await create(s, 'proj-b: a group, whose own rules are over the rule quota', 'security-groups', 'security_group', { name: 'over' }, 'b');
+  await s.call('admin: proj-b back to the defaults', 'DELETE', `${V}/quotas/proj-b`, { who: 'admin' });
+  await s.call('admin: proj-b back to the defaults again', 'DELETE', `${V}/quotas/proj-b`, { who: 'admin' });
+  await create(s, 'proj-b: a network within the defaults', 'networks', 'network', { name: 'within' }, 'b');
 }

@@ -202,4 +202,17 @@ export const MIGRATIONS: Migration[] = [
   );
   CREATE INDEX security_group_rbacs_object ON security_group_rbacs(object_id);
   `,
+  // Neutron's quotas: the limits admins set per project and resource (rowid: the order they were first set)
+  `
+  CREATE TABLE quotas (
+    project_id TEXT NOT NULL,
+    resource TEXT NOT NULL,
+    "limit" INTEGER NOT NULL,
+    PRIMARY KEY (project_id, resource)
+  );
+  -- each create counts its project's rows of the resource
+  ${['networks', 'subnets', 'ports', 'security_groups', 'security_group_rules']
+    .map((t) => `CREATE INDEX IF NOT EXISTS ${t}_project ON ${t}(project_id);`)
+    .join('\n  ')}
+  `,
 ];

@@ -6,6 +6,7 @@ import { SqliteAgents, SqliteChanges, SqliteTokens, SqliteViewVersions } from '.
 import { SqliteNetworks } from './networks.js';
 import { SqlitePorts } from './ports.js';
 import { SqliteRbacPolicies } from './rbac-policies.js';
+import { SqliteQuotas } from './quotas.js';
 import { type Sql } from './rows.js';
 import { SqliteRules } from './rules.js';
 import { SqliteSecurityGroups } from './security-groups.js';
@@ -26,6 +27,7 @@ function repositories(sql: Sql): Repositories {
     agents: new SqliteAgents(sql),
     views: new SqliteViewVersions(sql),
     tags: new SqliteTags(sql),
+    quotas: new SqliteQuotas(sql),
   };
 }
 
@@ -48,13 +50,14 @@ export class SqliteStore implements Store {
   readonly agents: Repositories['agents'];
   readonly views: Repositories['views'];
   readonly tags: Repositories['tags'];
+  readonly quotas: Repositories['quotas'];
 
   constructor(file: string) {
     this.db = new SqliteDb(file);
     this.name = file;
     ({
       networks: this.networks, subnets: this.subnets, ports: this.ports, securityGroups: this.securityGroups, rules: this.rules, addressGroups: this.addressGroups, rbacPolicies: this.rbacPolicies,
-      tokens: this.tokens, changes: this.changes, agents: this.agents, views: this.views, tags: this.tags,
+      tokens: this.tokens, changes: this.changes, agents: this.agents, views: this.views, tags: this.tags, quotas: this.quotas,
     } = repositories({ db: this.db, exec: this.db.exec }));
     this.tx = repositories({ db: this.db, exec: inTransaction });
   }
