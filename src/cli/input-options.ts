@@ -6,6 +6,7 @@
  */
 import { type Command, InvalidArgumentError } from 'commander';
 import { InputError } from '../analysis/sources/errors.js';
+import { checkWhole } from '../analysis/items.js';
 import { fromFiles } from '../analysis/sources/files.js';
 import { DEFAULT_PAGE_SIZE, fromCloud, type ImportOptions } from '../analysis/sources/openstack.js';
 import { NO_PROGRESS, progressOn } from '../analysis/sources/progress.js';
@@ -134,11 +135,13 @@ export const readProgress = (cmd: Command) => (cmd.opts<InputOptions>().progress
 /**
  * The snapshot a command's parsed options name (`cmd` is the action's last
  * argument); an OS_* variable stands in for its flag, as in the openstack client.
+ * Dump files are checked whole, unless `asRead` (a question reading a few of their
+ * ports and rules: those are checked as it reads them).
  */
-export async function readSnapshot(cmd: Command, env: NodeJS.ProcessEnv = process.env): Promise<Snapshot> {
+export async function readSnapshot(cmd: Command, env: NodeJS.ProcessEnv = process.env, asRead = false): Promise<Snapshot> {
   const o = cmd.opts<InputOptions>();
   const cloud = cloudInput(cmd, env);
   if (cloud) return fromCloud(cloud, readProgress(cmd));
-  if (o.files !== undefined) return fromFiles(o.files);
+  if (o.files !== undefined) return asRead ? fromFiles(o.files) : checkWhole(fromFiles(o.files));
   return readDatabase(o.db ?? DEFAULT_DB, o.asProject);
 }
