@@ -4,6 +4,7 @@
  * members are exactly what its compute node enforces. Only
  * lookups (by name, IP, network, group) are added here.
  */
+import { formatIp, isCanonicalIpv4 } from '../model/addresses.js';
 import { indexTopology, portKind, portPolicy, rulesOfGroupList } from '../policy/compile.js';
 import { type Family, FAMILIES, type HostPolicy, type Member, type PolicyRule, type PortKind, type PortPolicy } from '../policy/ir.js';
 import { type MembershipIndex } from '../policy/membership.js';
@@ -135,6 +136,9 @@ class Index<I, V> implements Lookup<V> {
   }
 }
 
+const ID = ['id'] as const;
+const REMOTE_GROUP = ['remote_group_id'] as const;
+
 /** The items of a list by the keys of each, in list order; `fields` are the ones `keysOf` reads. */
 function listIndex<T, K extends keyof T, V = T>(list: ItemList<T>, fields: readonly K[], keysOf: (item: Pick<T, K>) => Iterable<string>, at: (i: number) => V = (i) => list.at(i) as unknown as V): Index<number[], V[]> {
   return new Index(() => {
@@ -175,7 +179,7 @@ export function buildCloud(s: Snapshot, options: Partial<CompileOptions> = {}, a
   };
   const portNumbers = once(() => {
     const m = new Map<string, number>();
-    for (let i = 0; i < ports.length; i++) m.set(ports.fields(i, ['id']).id, i);
+    for (let i = 0; i < ports.length; i++) m.set(ports.fields(i, ID).id, i);
     return m;
   });
   const parsedPorts: (TopologyPort | undefined)[] = [];
@@ -184,7 +188,12 @@ export function buildCloud(s: Snapshot, options: Partial<CompileOptions> = {}, a
   const portsInGroups = listIndex(ports, ['security_groups'], (p) => new Set(p.security_groups), (i) => topologyPortAt(i));
   // groups a scoped snapshot only references stay empty
   const known = new Set(s.security_groups.map((g) => g.id));
-  const unseen = new Set([...portsInGroups.keys(), ...rulesReferencing.keys()].filter((g) => !known.has(g)));
+  const unseen = new Set([...portsInGroups.keys()].filter((g) => !known.has(g)));
+  // the rules' remote groups read, not indexed: a query names few of them (bench/audit)
+  for (let i = 0; i < rules.length; i++) {
+    const g = rules.fields(i, REMOTE_GROUP).remote_group_id;
+    if (g && !known.has(g)) unseen.add(g);
+  }
   // the driver follows the backend (linuxbridge's by default)
   const { options: baseOptions, groups } = checking(() => parseTopology({
     options: {},
@@ -242,8 +251,8 @@ export function buildCloud(s: Snapshot, options: Partial<CompileOptions> = {}, a
   };
   const members = membersUnder(base);
   const addressKeys = (ips: { ip_address: string }[]) => ips.flatMap((x) => {
-    const a = parseAddress(x.ip_address);
-    return a ? [addressKey(a)] : [];
+    const key = textKey(x.ip_address);
+    return key ? [key] : [];
   });
   // the lookups are built when first read (bench/audit: a one-off can-reach reads two or three of them, the audit most)
   const lookups = {
@@ -345,7 +354,18 @@ function withSharedPinned(cloud: Cloud, members: (g: string, f: Family) => Membe
   };
 }
 
-export const addressKey = (a: { family: Family; value: bigint }) => `${a.family}|${a.value}`;
+/** An address's key in the lookups by address: its text as Neutron prints it. */
+export const addressKey = (a: { family: Family; value: bigint }) => formatIp(a.family === 'IPv4' ? 4 : 6, a.value);
+
+/**
+ * The key of an address as written (a host prefix too), if it is one: an IPv4 address as Neutron prints it is
+ * its own (bench/audit: parsing 100,000 fixed IPs for a one-off can-reach from an address cost more than its answer).
+ */
+function textKey(text: string): string | undefined {
+  if (isCanonicalIpv4(text)) return text;
+  const a = parseAddress(text);
+  return a && addressKey(a);
+}
 
 /** A port's name for people: its name, else its device, else its id (whole: a cut id names nothing in `openstack port show`). */
 export function portLabel(p: SnapshotPort): string {

@@ -179,7 +179,8 @@ function merge<T>(found: Page<ItemList<T>>[], resource: Resource, idOf: (items: 
   };
 }
 
-const byId = <T extends { id: string }>(items: ItemList<T>, i: number) => items.fields(i, ['id']).id;
+const ID = ['id'] as const;
+const byId = <T extends { id: string }>(items: ItemList<T>, i: number) => items.fields(i, ID).id;
 const all = <T>(list: ItemList<T>) => list.all();
 
 export function fromFiles(paths: string[]): Snapshot {

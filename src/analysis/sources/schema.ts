@@ -241,7 +241,9 @@ export function lazyCollection<C extends LazyCollection>(collection: C, value: u
     at,
     fields: (i, keys) => {
       const v = value[i] as Record<string, unknown>;
-      return typeof v === 'object' && v !== null && keys.every((k) => test(k as string)(v[k as string])) ? v as unknown as T : at(i);
+      if (typeof v !== 'object' || v === null) return at(i);
+      for (const k of keys as readonly string[]) if (!test(k)(v[k])) return at(i);
+      return v as unknown as T;
     },
     all: () => {
       try {
