@@ -100,12 +100,12 @@ function byId<T extends { id: string }>(list: T[]): Map<string, T> {
  * returns (bench/audit: a one-off can-reach reads a few ports and rules of a 100,000-port dump).
  */
 class Index<I, V> implements Lookup<V> {
-  private map?: Map<string, I>;
+  private map?: ReadonlyMap<string, I>;
   private readonly values = new Map<string, V>();
 
-  constructor(private readonly build: () => Map<string, I>, private readonly resolve: (i: I) => V) {}
+  constructor(private readonly build: () => ReadonlyMap<string, I>, private readonly resolve: (i: I) => V) {}
 
-  private get numbers(): Map<string, I> {
+  private get numbers(): ReadonlyMap<string, I> {
     return (this.map ??= this.build());
   }
 
@@ -177,7 +177,8 @@ export function buildCloud(s: Snapshot, options: Partial<CompileOptions> = {}, a
       throw e instanceof TopologyError ? inputError(e) : e;
     }
   };
-  const portNumbers = once(() => {
+  const portNumbers = once((): ReadonlyMap<string, number> => {
+    if (ports.places) return ports.places;
     const m = new Map<string, number>();
     for (let i = 0; i < ports.length; i++) m.set(ports.fields(i, ID).id, i);
     return m;

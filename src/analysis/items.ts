@@ -17,6 +17,8 @@ export interface ItemList<T> {
   fields<K extends keyof T>(i: number, keys: readonly K[]): Pick<T, K>;
   /** every item, checked */
   all(): T[];
+  /** each item's number by its id, when the list has them already (its ids are then unique) */
+  places?: ReadonlyMap<string, number>;
 }
 
 export const eagerList = <T>(items: T[]): ItemList<T> => ({ length: items.length, at: (i) => items[i], fields: (i) => items[i], all: () => items });
