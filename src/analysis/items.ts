@@ -46,11 +46,3 @@ export function itemsOf(s: Snapshot): SnapshotItems {
     lazy: false, ports: eagerList(s.ports), rules: eagerList(s.security_group_rules), backendOf: (p) => s.backends?.ports[p.id],
   };
 }
-
-/** Checks every item of a snapshot read lazily (the commands that read the whole cloud: its problems first). */
-export function checkWhole(s: Snapshot): Snapshot {
-  const { ports, rules } = itemsOf(s);
-  ports.all();
-  rules.all();
-  return s;
-}

@@ -6,7 +6,6 @@
  */
 import { type Command, InvalidArgumentError } from 'commander';
 import { InputError } from '../analysis/sources/errors.js';
-import { checkWhole } from '../analysis/items.js';
 import { fromFiles } from '../analysis/sources/files.js';
 import { DEFAULT_PAGE_SIZE, fromCloud, type ImportOptions } from '../analysis/sources/openstack.js';
 import { NO_PROGRESS, progressOn } from '../analysis/sources/progress.js';
@@ -142,6 +141,6 @@ export async function readSnapshot(cmd: Command, env: NodeJS.ProcessEnv = proces
   const o = cmd.opts<InputOptions>();
   const cloud = cloudInput(cmd, env);
   if (cloud) return fromCloud(cloud, readProgress(cmd));
-  if (o.files !== undefined) return asRead ? fromFiles(o.files) : checkWhole(fromFiles(o.files));
+  if (o.files !== undefined) return fromFiles(o.files, asRead);
   return readDatabase(o.db ?? DEFAULT_DB, o.asProject);
 }

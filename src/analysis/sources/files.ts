@@ -185,7 +185,11 @@ const ID = ['id'] as const;
 const byId = <T extends { id: string }>(items: ItemList<T>, i: number) => items.fields(i, ID).id;
 const all = <T>(list: ItemList<T>) => list.all();
 
-export function fromFiles(paths: string[]): Snapshot {
+/**
+ * The snapshot of the files. `asRead`: their ports and rules are checked as a question reads them
+ * (a one-off can-reach: items.ts), else every item is checked as its file is read.
+ */
+export function fromFiles(paths: string[], asRead = false): Snapshot {
   if (!paths.length) throw new InputError('no files given');
   const found: { [C in Collection]: Page<ItemList<Parsed[C][number]>>[] } = {
     networks: [], subnets: [], ports: [], security_groups: [], security_group_rules: [],
@@ -199,8 +203,11 @@ export function fromFiles(paths: string[]): Snapshot {
       if (!(r in body) && next === undefined) continue;
       if (r === 'agents') agents.push({ file, items: eagerList(r in body ? parseAgents(body.agents, file) : []), next });
       else if (r === 'servers') servers.push({ file, items: eagerList(r in body ? parseServers(body.servers, file) : []), next });
-      else if (r === 'ports' || r === 'security_group_rules') (found[r] as Page<ItemList<unknown>>[]).push({ file, items: r in body ? lazyCollection(r, body[r], file) : eagerList([]), next });
-      else (found[r] as Page<ItemList<unknown>>[]).push({ file, items: eagerList<unknown>(r in body ? parseCollection(r, body[r], file) : []), next });
+      else if (r === 'ports' || r === 'security_group_rules') {
+        const items: ItemList<unknown> = r in body ? lazyCollection(r, body[r], file) : eagerList([]);
+        if (!asRead) items.all();
+        (found[r] as Page<ItemList<unknown>>[]).push({ file, items, next });
+      } else (found[r] as Page<ItemList<unknown>>[]).push({ file, items: eagerList<unknown>(r in body ? parseCollection(r, body[r], file) : []), next });
     }
   }
   const missing = COLLECTIONS.filter((c) => c !== 'security_group_rules' && !found[c].length);
@@ -220,8 +227,7 @@ export function fromFiles(paths: string[]): Snapshot {
   const read: AgentsRead = agents.length
     ? { agents: all(merge(agents, 'agents', (items, i) => JSON.stringify(items.at(i)))), how: `agents from ${agents.map((a) => a.file).join(', ')}` }
     : { agents: null, how: 'no agents in the files (GET /v2.0/agents as an admin: agents.json, or the key "agents")' };
-  // ports and rules are checked as questions read them (items.ts); the commands that read them all check them all
-  const snapshot = assembleLists(`files ${paths.join(', ')}`, parsed, read, true);
+  const snapshot = assembleLists(`files ${paths.join(', ')}`, parsed, read, asRead);
   if (servers.length) snapshot.servers = all(merge(servers, 'servers', byId));
   return snapshot;
 }
