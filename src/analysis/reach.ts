@@ -180,7 +180,9 @@ function exit(cloud: Cloud, from: SnapshotPort, destination: string, path: Path)
     return;
   }
   const routers = [...new Set(routerInterfaces(cloud, from.network_id).map((p) => p.device_id))];
-  const gateway = cloud.snapshot.ports.find((p) => p.device_owner === 'network:router_gateway' && routers.includes(p.device_id));
+  // of several gateways, the first in the snapshot (only then is every port read)
+  const gateways = routers.flatMap((r) => cloud.portsByDevice.get(r) ?? []).filter((p) => p.device_owner === 'network:router_gateway');
+  const gateway = gateways.length > 1 ? cloud.snapshot.ports.find((p) => gateways.includes(p)) : gateways[0];
   if (gateway) {
     path.steps.push({ stage: 'exit', ok: true, from: network, destination, router: gateway.device_id, external: networkRef(cloud, gateway.network_id) });
   } else if (routers.length) {

@@ -59,7 +59,8 @@ export function cloudOf(snapshot: Snapshot, o: Common, backend: NeutronBackend |
   return buildCloud(snapshot, { ...(backend && { backend }), enableIpset: o.ipset === 'on', ...expansionOverrides(o) });
 }
 
-const loadCloud = async (cmd: Command, o: Common): Promise<Cloud> => cloudOf(await readSnapshot(cmd), o);
+/** `asRead`: a dump's ports and rules are checked as the question reads them (can-reach; bench/audit), else all first. */
+const loadCloud = async (cmd: Command, o: Common, asRead = false): Promise<Cloud> => cloudOf(await readSnapshot(cmd, process.env, asRead), o);
 
 /** The table's lines saying which firewall its verdicts assume, per port (raw JSON carries them as fields; row formats stay parseable). */
 const tableBackend = (cloud: Cloud, uses: BackendUse[]): string[] =>
@@ -181,7 +182,7 @@ export function analyzeCommands(program: Command): void {
     .option('--source-mac <mac>', 'with SRC a port: the frame\'s source MAC (an allowed-address pair\'s own MAC); default the port\'s')
     .option('--destination-ip <ip>', 'with DST a port: the address the packet is sent to (one it does not hold, broadcast, multicast); default its fixed IP'), { ...RAW, markdown: 'a report' })
     .action(async (src: string, dst: string, o: Common & { protocol: string; port?: number; sourcePort?: number; sourceIp?: string; sourceMac?: string; destinationIp?: string }, cmd: Command) => {
-      const cloud = await loadCloud(cmd, o);
+      const cloud = await loadCloud(cmd, o, true);
       const q: ReachQuery = { src, dst, protocol: o.protocol, port: o.port, sourcePort: o.sourcePort, sourceIp: o.sourceIp, sourceMac: o.sourceMac, destinationIp: o.destinationIp };
       if (perService(q)) return emit(o, serviceAnswers(canReachEach(cloud, q), o, cloud));
       const answer = canReach(cloud, q);

@@ -134,11 +134,13 @@ export const readProgress = (cmd: Command) => (cmd.opts<InputOptions>().progress
 /**
  * The snapshot a command's parsed options name (`cmd` is the action's last
  * argument); an OS_* variable stands in for its flag, as in the openstack client.
+ * Dump files are checked whole, unless `asRead` (a question reading a few of their
+ * ports and rules: those are checked as it reads them).
  */
-export async function readSnapshot(cmd: Command, env: NodeJS.ProcessEnv = process.env): Promise<Snapshot> {
+export async function readSnapshot(cmd: Command, env: NodeJS.ProcessEnv = process.env, asRead = false): Promise<Snapshot> {
   const o = cmd.opts<InputOptions>();
   const cloud = cloudInput(cmd, env);
   if (cloud) return fromCloud(cloud, readProgress(cmd));
-  if (o.files !== undefined) return fromFiles(o.files);
+  if (o.files !== undefined) return fromFiles(o.files, asRead);
   return readDatabase(o.db ?? DEFAULT_DB, o.asProject);
 }

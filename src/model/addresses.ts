@@ -23,6 +23,9 @@ export function familyBits(family: Family): number {
 const OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
 const CANONICAL_V4 = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}$`);
 
+/** Whether an IPv4 address is written as Neutron prints it (four octets, no leading zeros). */
+export const isCanonicalIpv4 = (text: string): boolean => CANONICAL_V4.test(text);
+
 /** An address as Neutron prints it; an IPv4 address that parses is printed as written. */
 export function canonicalIpText(text: unknown): string | undefined {
   if (typeof text === 'string' && CANONICAL_V4.test(text)) return text;

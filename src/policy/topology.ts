@@ -266,7 +266,8 @@ function checkRuleReferences(groupId: string, rules: TopologyRule[], groups: Map
   }
 }
 
-function checkPortReferences(groups: Map<string, TopologyGroup>, ports: TopologyPort[]): void {
+/** Each port's groups are known and alike in statefulness. */
+export function checkPortReferences(groups: Map<string, TopologyGroup>, ports: TopologyPort[]): void {
   for (const p of ports) {
     for (const g of p.security_groups) if (!groups.has(g)) fail(`port ${p.id}`, `unknown security group ${g}`);
     const stateful = groups.get(p.security_groups[0])?.stateful;

@@ -19,9 +19,8 @@ import { basename, join } from 'node:path';
 import { type Snapshot, type SnapshotAddressGroup, type SnapshotAgent, type SnapshotServer } from '../snapshot.js';
 import { InputError } from './errors.js';
 import { parseAgents } from './port-backends.js';
-import {
-  type AgentsRead, assemble, type Collection, COLLECTIONS, embeddedRules, type Parsed, parseAddressGroups, parseCollection, parseServers,
-} from './schema.js';
+import { eagerList, type ItemList } from '../items.js';
+import { type AgentsRead, assembleLists, type Collection, COLLECTIONS, embeddedRules, lazyCollection, type Parsed, type ParsedLists, parseAddressGroups, parseCollection, parseServers } from './schema.js';
 
 /** The files a directory may hold, per collection, as `openstack`-minded users name them. */
 const DIRECTORY_FILES: Record<Collection, string[]> = {
@@ -116,7 +115,7 @@ function readJson(file: string): Record<string, unknown> {
 }
 
 /** One resource's part of one file. */
-interface Page<T> { file: string; items: T[]; next?: string }
+interface Page<L> { file: string; items: L; next?: string }
 
 /** The `<resource>_links` "next" of a body (GET answers with a limit carry one unless the page is the last). */
 function nextLink(body: Record<string, unknown>, resource: Resource): string | undefined {
@@ -130,7 +129,7 @@ function nextLink(body: Record<string, unknown>, resource: Resource): string | u
  * a dump that stops there is a part of the cloud, and an audit of a part would call
  * what the rest uses unused.
  */
-function inPageOrder<T>(pages: Page<T>[], resource: Resource): Page<T>[] {
+function inPageOrder<L>(pages: Page<L>[], resource: Resource): Page<L>[] {
   const ordered = pages.map((p, i) => ({ p, i })).sort((a, b) => pageOf(a.p.file) - pageOf(b.p.file) || a.i - b.i).map(({ p }) => p);
   const last = ordered[ordered.length - 1];
   if (last?.next !== undefined) {
@@ -139,46 +138,81 @@ function inPageOrder<T>(pages: Page<T>[], resource: Resource): Page<T>[] {
   return ordered;
 }
 
-/** One resource's items from every page that has it; an id twice must be the same object twice (pages of one listing), or the dump is a mistake. */
-function merge<T>(found: Page<T>[], resource: Resource, idOf: (item: T) => string): T[] {
+/**
+ * One resource's items from every page that has it; an id twice must be the same object twice (pages of one listing), or the dump is a mistake.
+ * Items are read as the pages' lists read them (a dump's ports and rules are checked when first read: items.ts).
+ */
+function merge<T>(found: Page<ItemList<T>>[], resource: Resource, idOf: (items: ItemList<T>, i: number) => string): ItemList<T> {
   // ids only, and texts only for an id seen twice (bench/audit: stringifying 300,000 items to compare none of them cost a second per read)
   const pages = inPageOrder(found, resource);
-  const seen = new Set<string>();
-  const list: T[] = [];
-  for (const { file, items } of pages) {
-    for (const item of items) {
-      const id = idOf(item);
+  // each id's place in the merged list: the cloud's lookup by id (bench/audit: hashing 100,000 ids twice showed)
+  const seen = new Map<string, number>();
+  // which item of which page each kept one is (numbers: an object each cost more than the set)
+  const keptPage: number[] = [];
+  const keptItem: number[] = [];
+  const position = (items: ItemList<T>, id: string) => {
+    for (let j = 0; j < items.length; j++) if (idOf(items, j) === id) return j;
+    return -1;
+  };
+  pages.forEach(({ file, items }, page) => {
+    for (let i = 0; i < items.length; i++) {
+      const id = idOf(items, i);
       if (!seen.has(id)) {
-        seen.add(id);
-        list.push(item);
+        seen.set(id, keptItem.length);
+        keptPage.push(page);
+        keptItem.push(i);
         continue;
       }
-      const first = pages.find((p) => p.items.some((x) => idOf(x) === id))!;
-      if (JSON.stringify(first.items.find((x) => idOf(x) === id)) !== JSON.stringify(item)) throw new InputError(`${file}: ${resource}: ${id} is also in ${first.file}, with other attributes`);
+      const first = pages.find((p) => position(p.items, id) >= 0)!;
+      if (JSON.stringify(first.items.at(position(first.items, id))) !== JSON.stringify(items.at(i))) throw new InputError(`${file}: ${resource}: ${id} is also in ${first.file}, with other attributes`);
     }
-  }
-  return list;
+  });
+  // one page without an id twice (a dump as `portsec snapshot` writes it): its own list
+  if (pages.length === 1 && keptItem.length === pages[0].items.length) return { ...pages[0].items, places: seen };
+  const at = (k: number) => pages[keptPage[k]].items.at(keptItem[k]);
+  let whole: T[] | undefined;
+  return {
+    length: keptItem.length,
+    places: seen,
+    at,
+    fields: (k, keys) => pages[keptPage[k]].items.fields(keptItem[k], keys),
+    all: () => {
+      // every page checked whole first: its error names the page's first problem
+      for (const { items } of pages) items.all();
+      return (whole ??= keptItem.map((_, k) => at(k)));
+    },
+  };
 }
 
-const byId = (item: { id: string }) => item.id;
+const ID = ['id'] as const;
+const byId = <T extends { id: string }>(items: ItemList<T>, i: number) => items.fields(i, ID).id;
+const all = <T>(list: ItemList<T>) => list.all();
 
-export function fromFiles(paths: string[]): Snapshot {
+/**
+ * The snapshot of the files. `asRead`: their ports and rules are checked as a question reads them
+ * (a one-off can-reach: items.ts), else every item is checked as its file is read.
+ */
+export function fromFiles(paths: string[], asRead = false): Snapshot {
   if (!paths.length) throw new InputError('no files given');
-  const found: { [C in Collection]: Page<Parsed[C][number]>[] } = {
+  const found: { [C in Collection]: Page<ItemList<Parsed[C][number]>>[] } = {
     networks: [], subnets: [], ports: [], security_groups: [], security_group_rules: [],
   };
-  const agents: Page<SnapshotAgent>[] = [];
-  const servers: Page<SnapshotServer>[] = [];
-  const addressGroups: Page<SnapshotAddressGroup>[] = [];
+  const agents: Page<ItemList<SnapshotAgent>>[] = [];
+  const servers: Page<ItemList<SnapshotServer>>[] = [];
+  const addressGroups: Page<ItemList<SnapshotAddressGroup>>[] = [];
   for (const file of new Set(paths.flatMap(filesOf))) {
     const body = readJson(file);
     for (const r of RESOURCES) {
       const next = nextLink(body, r);
       if (!(r in body) && next === undefined) continue;
-      if (r === 'agents') agents.push({ file, items: r in body ? parseAgents(body.agents, file) : [], next });
-      else if (r === 'servers') servers.push({ file, items: r in body ? parseServers(body.servers, file) : [], next });
-      else if (r === 'address_groups') addressGroups.push({ file, items: r in body ? parseAddressGroups(body.address_groups, file) : [], next });
-      else (found[r] as Page<unknown>[]).push({ file, items: r in body ? parseCollection(r, body[r], file) : [], next });
+      if (r === 'agents') agents.push({ file, items: eagerList(r in body ? parseAgents(body.agents, file) : []), next });
+      else if (r === 'servers') servers.push({ file, items: eagerList(r in body ? parseServers(body.servers, file) : []), next });
+      else if (r === 'address_groups') addressGroups.push({ file, items: eagerList(r in body ? parseAddressGroups(body.address_groups, file) : []), next });
+      else if (r === 'ports' || r === 'security_group_rules') {
+        const items: ItemList<unknown> = r in body ? lazyCollection(r, body[r], file) : eagerList([]);
+        if (!asRead) items.all();
+        (found[r] as Page<ItemList<unknown>>[]).push({ file, items, next });
+      } else (found[r] as Page<ItemList<unknown>>[]).push({ file, items: eagerList<unknown>(r in body ? parseCollection(r, body[r], file) : []), next });
     }
   }
   const missing = COLLECTIONS.filter((c) => c !== 'security_group_rules' && !found[c].length);
@@ -186,22 +220,20 @@ export function fromFiles(paths: string[]): Snapshot {
     throw new InputError(`${paths.join(', ')}: no ${missing.join(', ')} (expected ${missing.map((c) => DIRECTORY_FILES[c][0]).join(', ')} or a file with the key${missing.length > 1 ? 's' : ''} ${missing.join(', ')})`);
   }
   const groups = inPageOrder(found.security_groups, 'security_groups');
-  const parsed: Parsed = {
-    networks: merge(found.networks, 'networks', byId),
-    subnets: merge(found.subnets, 'subnets', byId),
+  const parsed: ParsedLists = {
+    networks: all(merge(found.networks, 'networks', byId)),
+    subnets: all(merge(found.subnets, 'subnets', byId)),
     ports: merge(found.ports, 'ports', byId),
-    security_groups: merge(groups, 'security_groups', byId),
+    security_groups: all(merge(groups, 'security_groups', byId)),
     security_group_rules: merge(found.security_group_rules.length
       ? found.security_group_rules
-      : groups.map(({ file, items }) => ({ file, items: embeddedRules(items, file) })), 'security_group_rules', byId),
+      : groups.map(({ file, items }) => ({ file, items: eagerList(embeddedRules(items.all(), file)) })), 'security_group_rules', byId),
   };
   const read: AgentsRead = agents.length
-    ? { agents: merge(agents, 'agents', (a) => JSON.stringify(a)), how: `agents from ${agents.map((a) => a.file).join(', ')}` }
+    ? { agents: all(merge(agents, 'agents', (items, i) => JSON.stringify(items.at(i)))), how: `agents from ${agents.map((a) => a.file).join(', ')}` }
     : { agents: null, how: 'no agents in the files (GET /v2.0/agents as an admin: agents.json, or the key "agents")' };
-  const snapshot = assemble(`files ${paths.join(', ')}`, parsed, read);
-  return {
-    ...snapshot,
-    ...(servers.length ? { servers: merge(servers, 'servers', byId) } : {}),
-    ...(addressGroups.length ? { address_groups: merge(addressGroups, 'address_groups', byId) } : {}),
-  };
+  const snapshot = assembleLists(`files ${paths.join(', ')}`, parsed, read, asRead);
+  if (servers.length) snapshot.servers = all(merge(servers, 'servers', byId));
+  if (addressGroups.length) snapshot.address_groups = all(merge(addressGroups, 'address_groups', byId));
+  return snapshot;
 }

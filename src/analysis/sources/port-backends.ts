@@ -125,16 +125,22 @@ function portBackend(p: SnapshotPort, agentsOnHost: readonly SnapshotAgent[]): P
   return { backend: 'unknown', evidence: `${lead}no agent of host ${host} names a firewall` };
 }
 
-/** Every port's backend. `agents`: what the agents API gave, null when it could not be read (`how` says why). */
-export function portBackends(ports: readonly SnapshotPort[], agents: readonly SnapshotAgent[] | null, how: string): SnapshotBackends {
+/** Each port's backend, one port at a time. `agents`: what the agents API gave, null when it could not be read. */
+export function portBackendOf(agents: readonly SnapshotAgent[] | null): (p: SnapshotPort) => PortBackend {
   const byHost = new Map<string, SnapshotAgent[]>();
   for (const a of agents ?? []) {
     const list = byHost.get(a.host);
     if (list) list.push(a);
     else byHost.set(a.host, [a]);
   }
+  return (p) => portBackend(p, byHost.get(p['binding:host_id'] ?? '') ?? []);
+}
+
+/** Every port's backend (`how`: how the agents were read, or why not). */
+export function portBackends(ports: readonly SnapshotPort[], agents: readonly SnapshotAgent[] | null, how: string): SnapshotBackends {
+  const backendOf = portBackendOf(agents);
   const out: Record<string, PortBackend> = {};
-  for (const p of ports) out[p.id] = portBackend(p, byHost.get(p['binding:host_id'] ?? '') ?? []);
+  for (const p of ports) out[p.id] = backendOf(p);
   return { agents: how, ports: out };
 }
 

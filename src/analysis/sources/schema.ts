@@ -8,10 +8,11 @@
 import { z } from 'zod';
 import { canonicalMac, parseCidr, parseIp } from '../../model/addresses.js';
 import {
-  type Snapshot, type SnapshotAddressGroup, type SnapshotAgent, type SnapshotGroup, type SnapshotNetwork, type SnapshotPort, type SnapshotRule, type SnapshotServer, type SnapshotSubnet,
+  type Snapshot, type SnapshotAddressGroup, type SnapshotAgent, type SnapshotBackends, type SnapshotGroup, type SnapshotNetwork, type SnapshotPort, type SnapshotRule, type SnapshotServer, type SnapshotSubnet,
 } from '../snapshot.js';
+import { eagerList, type ItemList, readLazily } from '../items.js';
 import { InputError } from './errors.js';
-import { portBackends } from './port-backends.js';
+import { portBackendOf, portBackends } from './port-backends.js';
 
 export const COLLECTIONS = ['networks', 'subnets', 'ports', 'security_groups', 'security_group_rules'] as const;
 export type Collection = (typeof COLLECTIONS)[number];
@@ -108,15 +109,24 @@ const shapes = {
  */
 const tenantScoped = <T extends z.ZodType>(item: T) => z.preprocess((v) => (Array.isArray(v) && v.some((x) => tenantAsProject(x) !== x) ? v.map(tenantAsProject) : v), z.array(item));
 
-const items: { [C in Collection]: z.ZodType<Parsed[C]> } = {
-  networks: tenantScoped(z.object(shapes.networks)),
-  subnets: z.array(z.object(shapes.subnets)),
-  ports: tenantScoped(z.object(shapes.ports)),
-  security_groups: tenantScoped(z.object({ ...shapes.security_groups, security_group_rules: z.array(z.unknown()).optional() })),
-  security_group_rules: tenantScoped(z.object(shapes.security_group_rules).transform(
+/** One item of each collection. */
+const itemOf = {
+  networks: z.object(shapes.networks),
+  subnets: z.object(shapes.subnets),
+  ports: z.object(shapes.ports),
+  security_groups: z.object({ ...shapes.security_groups, security_group_rules: z.array(z.unknown()).optional() }),
+  security_group_rules: z.object(shapes.security_group_rules).transform(
     // address groups are left out of the snapshot unless a rule uses one; always a copy: bench/audit's audit peaked 130 MiB higher keeping zod's own objects
     ({ remote_address_group_id: addressGroup, ...rule }) => (addressGroup == null ? rule : { ...rule, remote_address_group_id: addressGroup }),
-  )),
+  ),
+};
+
+const items: { [C in Collection]: z.ZodType<Parsed[C]> } = {
+  networks: tenantScoped(itemOf.networks),
+  subnets: z.array(itemOf.subnets),
+  ports: tenantScoped(itemOf.ports),
+  security_groups: tenantScoped(itemOf.security_groups),
+  security_group_rules: tenantScoped(itemOf.security_group_rules),
 };
 
 /** The attributes a live import asks for (`fields=`): the ones read here, and tenant_id for old clouds. */
@@ -157,16 +167,98 @@ function pathText(root: string, path: PropertyKey[], value: unknown): string {
 
 /**
  * `value` checked by `schema`, or an InputError naming the place: `where` is
- * the file or request it came from, `root` the JSON path of value in it.
+ * the file or request it came from, `root` the JSON path of value in it (`id`: the item's, when value is one).
  */
-export function checked<T>(schema: z.ZodType<T>, value: unknown, where: string, root: string): T {
+export function checked<T>(schema: z.ZodType<T>, value: unknown, where: string, root: string, id?: string): T {
   const res = schema.safeParse(value, { error: messages });
   if (res.success) return res.data;
   const [first] = res.error.issues;
   const others = res.error.issues.length - 1;
   const more = others ? ` (and ${others} more problem${others > 1 ? 's' : ''})` : '';
-  throw new InputError(`${where}: ${pathText(root, first.path, value)}: ${first.message}${more}`);
+  const at = id === undefined ? root : `${root} (id ${id})`;
+  throw new InputError(`${where}: ${pathText(at, first.path, value)}: ${first.message}${more}`);
 }
+
+/**
+ * Whether `schema` gives `v` back as it is (for the fields ItemList.fields reads: strings, booleans, arrays and
+ * objects of them, optional or nullable); false: it may not, and the whole item is checked instead.
+ */
+function asIs(schema: z.core.$ZodType): (v: unknown) => boolean {
+  const def = schema._zod.def as z.core.$ZodTypeDef & { checks?: unknown[]; element?: z.core.$ZodType; shape?: Record<string, z.core.$ZodType>; innerType?: z.core.$ZodType };
+  const inner = () => asIs(def.innerType!);
+  switch (def.type) {
+    case 'string': return def.checks?.length ? (v) => typeof v === 'string' && z.safeParse(schema, v).success : (v) => typeof v === 'string';
+    case 'boolean': return (v) => typeof v === 'boolean';
+    case 'array': {
+      const element = asIs(def.element!);
+      return (v) => Array.isArray(v) && v.every(element);
+    }
+    case 'object': {
+      // the keys it drops are not read
+      const fields = Object.entries(def.shape!).map(([k, t]) => [k, asIs(t)] as const);
+      return (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && fields.every(([k, ok]) => ok((v as Record<string, unknown>)[k]));
+    }
+    case 'optional': {
+      const ok = inner();
+      return (v) => v === undefined || ok(v);
+    }
+    case 'nullable': {
+      const ok = inner();
+      return (v) => v === null || ok(v);
+    }
+    // a missing field gets its default from the whole item's check
+    case 'default': {
+      const ok = inner();
+      return (v) => v !== undefined && ok(v);
+    }
+    default: return () => false;
+  }
+}
+
+/** The collections a dump file's snapshot reads item by item (items.ts); the others are small. */
+export type LazyCollection = 'ports' | 'security_group_rules';
+
+/**
+ * One collection's items, each checked when first read: the same checks and messages as parseCollection's,
+ * of one item (every item's, as parseCollection gives them, when all are read).
+ */
+export function lazyCollection<C extends LazyCollection>(collection: C, value: unknown, where: string, root: string = collection): ItemList<Parsed[C][number]> {
+  type T = Parsed[C][number];
+  if (!Array.isArray(value)) return eagerList(parseCollection(collection, value, where, root) as T[]);
+  const item = itemOf[collection] as unknown as z.ZodType<T>;
+  const shape: Record<string, z.core.$ZodType> = shapes[collection];
+  const tests = new Map<string, (v: unknown) => boolean>();
+  const test = (k: string) => {
+    let t = tests.get(k);
+    if (!t) tests.set(k, (t = shape[k] ? asIs(shape[k]) : () => false));
+    return t;
+  };
+  const done: (T | undefined)[] = new Array<T | undefined>(value.length);
+  const at = (i: number): T => (done[i] ??= checked(item, tenantAsProject(value[i]), where, `${root}[${i}]`, idOf(value[i])));
+  let whole: T[] | undefined;
+  return {
+    length: value.length,
+    at,
+    fields: (i, keys) => {
+      const v = value[i] as Record<string, unknown>;
+      if (typeof v !== 'object' || v === null) return at(i);
+      for (const k of keys as readonly string[]) if (!test(k)(v[k])) return at(i);
+      return v as unknown as T;
+    },
+    all: () => {
+      try {
+        return (whole ??= value.map((_, i) => at(i)));
+      } catch (e) {
+        // the message of the whole list (its count of problems is every item's)
+        parseCollection(collection, value, where, root);
+        throw e;
+      }
+    },
+  };
+}
+
+/** An item's id for messages, when it has one. */
+const idOf = (v: unknown) => (typeof v === 'object' && v !== null && typeof (v as { id?: unknown }).id === 'string' ? (v as { id: string }).id : undefined);
 
 /** One collection's items checked; `root` is the JSON path of the list (e.g. "ports"). */
 export function parseCollection<C extends Collection>(collection: C, value: unknown, where: string, root: string = collection): Parsed[C] {
@@ -214,6 +306,35 @@ export interface AgentsRead {
  * with each port's firewall as its binding and the agents show it.
  */
 export function assemble(source: string, parsed: Parsed, agents: AgentsRead): Snapshot {
+  return assembleLists(source, { ...parsed, ports: eagerList(parsed.ports), security_group_rules: eagerList(parsed.security_group_rules) }, agents, false);
+}
+
+/** The lists of a snapshot whose ports and rules may be checked as read (lazyCollection). */
+export type ParsedLists = Omit<Parsed, LazyCollection> & { [C in LazyCollection]: ItemList<Parsed[C][number]> };
+
+/**
+ * The snapshot of lists; `lazy`: its ports and rules are checked as questions read them (items.ts), and
+ * whole when its lists are read (then in full, as `assemble` checks them).
+ */
+export function assembleLists(source: string, parsed: ParsedLists, agents: AgentsRead, lazy: boolean): Snapshot {
+  if (!lazy) return assembled(source, { ...parsed, ports: parsed.ports.all(), security_group_rules: parsed.security_group_rules.all() }, agents);
+  const backendOf = portBackendOf(agents.agents);
+  let backends: SnapshotBackends['ports'] | undefined;
+  // the keys in assembled's order: `portsec snapshot` writes them
+  const snapshot: Snapshot = {
+    source,
+    networks: parsed.networks,
+    subnets: parsed.subnets,
+    get ports() { return parsed.ports.all(); },
+    security_groups: parsed.security_groups.map(({ security_group_rules: _embedded, ...group }) => group),
+    get security_group_rules() { return parsed.security_group_rules.all(); },
+    ...(agents.agents && { agents: agents.agents }),
+    backends: { agents: agents.how, get ports() { return (backends ??= portBackends(parsed.ports.all(), agents.agents, agents.how).ports); } },
+  };
+  return readLazily(snapshot, { lazy, ports: parsed.ports, rules: parsed.security_group_rules, backendOf });
+}
+
+function assembled(source: string, parsed: Parsed, agents: AgentsRead): Snapshot {
   return {
     source,
     networks: parsed.networks,
