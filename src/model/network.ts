@@ -1,6 +1,6 @@
 /** The network resource: schema and API view. */
 import { idAttr, nameAttr, projectAttrs, projectView, standardAttrs, standardView, type StandardAttrs } from './common.js';
-import { boolean, check, type ResourceSpec } from './schema.js';
+import { boolean, check, integer, type ResourceSpec } from './schema.js';
 
 export interface Network extends StandardAttrs {
   id: string;
@@ -31,16 +31,16 @@ export const networkSpec: ResourceSpec = {
     id: idAttr,
     name: nameAttr,
     subnets: { post: false, put: false, visible: true },
-    admin_state_up: { post: true, put: true, default: true, input: boolean, visible: true, filter: true, sort: true },
+    admin_state_up: { post: true, put: true, default: true, input: boolean, visible: true, filter: true, filterAs: boolean, sort: true },
     status: { post: false, put: false, visible: true, filter: true, sort: true },
     ...projectAttrs,
-    shared: { post: true, put: true, default: false, input: boolean, visible: true, filter: true, sort: true },
-    mtu: { post: true, put: true, input: mtu, visible: true, filter: true, sort: true },
+    shared: { post: true, put: true, default: false, input: boolean, visible: true, filter: true, filterAs: boolean, sort: true },
+    mtu: { post: true, put: true, input: mtu, visible: true, filter: true, filterAs: integer, sort: true },
     port_security_enabled: { post: true, put: true, default: true, input: boolean, visible: true },
-    'router:external': { post: true, put: true, default: false, input: boolean, visible: true, filter: true },
+    'router:external': { post: true, put: true, default: false, input: boolean, visible: true, filter: true, filterAs: boolean },
     'provider:network_type': { post: true, put: false, visible: 'admin', filter: true },
     'provider:physical_network': { post: true, put: false, visible: 'admin', filter: true },
-    'provider:segmentation_id': { post: true, put: false, visible: 'admin', filter: true },
+    'provider:segmentation_id': { post: true, put: false, visible: 'admin', filter: true, filterAs: integer },
     availability_zone_hints: { post: true, put: false, default: [], visible: true },
     availability_zones: { post: false, put: false, visible: true },
     ipv4_address_scope: { post: false, put: false, visible: true },

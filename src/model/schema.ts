@@ -26,6 +26,11 @@ export interface AttrSpec {
   /** 'admin' hides the attribute from non-admin callers */
   visible?: true | 'admin';
   filter?: boolean;
+  /**
+   * The attribute's convert_to as Neutron applies it to filter values (get_filters):
+   * an issue is InvalidInput, an error it throws passes through.
+   */
+  filterAs?: z.ZodType;
   sort?: boolean;
 }
 
@@ -64,6 +69,13 @@ export const boolean = z.unknown().transform((v, ctx) => {
   if (typeof v === 'string' && FALSE.has(v.toLowerCase())) return false;
   ctx.addIssue({ code: 'custom', message: `'${pyRepr(v)}' cannot be converted to boolean` });
   return z.NEVER;
+});
+
+/** neutron-lib convert_to_int: Python's int() of the value */
+export const integer = z.unknown().transform((v) => {
+  const text = String(v).trim();
+  if (/^[+-]?\d+(_\d+)*$/.test(text)) return Number(text.replace(/_/g, ''));
+  throw errors.invalidInput(`'${pyRepr(v)}' is not an integer`);
 });
 
 export function string(max: number) {

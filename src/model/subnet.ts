@@ -3,7 +3,7 @@ import { type Cidr, formatNetwork, parseCidr, parseIp } from './addresses.js';
 import { idAttr, nameAttr, projectAttrs, projectView, standardAttrs, standardView, type StandardAttrs } from './common.js';
 import { errors } from './errors.js';
 import { type Pool } from './ipam.js';
-import { boolean, check, oneOf, pyRepr, type ResourceSpec, uuid } from './schema.js';
+import { boolean, check, integer, oneOf, pyRepr, type ResourceSpec, uuid } from './schema.js';
 
 export interface Subnet extends StandardAttrs {
   id: string;
@@ -58,7 +58,7 @@ export const subnetSpec: ResourceSpec = {
   attrs: {
     id: idAttr,
     name: nameAttr,
-    ip_version: { post: true, put: false, required: true, input: ipVersion, visible: true, filter: true, sort: true },
+    ip_version: { post: true, put: false, required: true, input: ipVersion, visible: true, filter: true, filterAs: integer, sort: true },
     network_id: { post: true, put: false, required: true, input: uuid, visible: true, filter: true, sort: true },
     subnetpool_id: { post: true, put: false, default: null, visible: true, filter: true },
     prefixlen: { post: true, put: false },
@@ -68,7 +68,7 @@ export const subnetSpec: ResourceSpec = {
     dns_nameservers: { post: true, put: true, default: [], input: nameservers, visible: true },
     host_routes: { post: true, put: true, default: [], input: hostRoutes, visible: true },
     ...projectAttrs,
-    enable_dhcp: { post: true, put: true, default: true, input: boolean, visible: true, filter: true, sort: true },
+    enable_dhcp: { post: true, put: true, default: true, input: boolean, visible: true, filter: true, filterAs: boolean, sort: true },
     ipv6_ra_mode: { post: true, put: false, default: null, input: check((v) => (v === null ? undefined : oneOfReason(v))), visible: true, filter: true },
     ipv6_address_mode: { post: true, put: false, default: null, input: check((v) => (v === null ? undefined : oneOfReason(v))), visible: true, filter: true },
     service_types: { post: true, put: true, default: [], visible: true },
