@@ -61,14 +61,13 @@ export function check<T = unknown>(validate: (v: unknown) => string | undefined,
 const TRUE = new Set(['true', '1', 'yes', 'y', 't', 'on']);
 const FALSE = new Set(['false', '0', 'no', 'n', 'f', 'off']);
 
-/** neutron-lib convert_to_boolean */
-export const boolean = z.unknown().transform((v, ctx) => {
+/** neutron-lib convert_to_boolean: a converter, so its error is its own InvalidInput (not "Invalid input for X") */
+export const boolean = z.unknown().transform((v) => {
   if (typeof v === 'boolean') return v;
   if (v === 0 || v === 1) return v === 1;
   if (typeof v === 'string' && TRUE.has(v.toLowerCase())) return true;
   if (typeof v === 'string' && FALSE.has(v.toLowerCase())) return false;
-  ctx.addIssue({ code: 'custom', message: `'${pyRepr(v)}' cannot be converted to boolean` });
-  return z.NEVER;
+  throw errors.invalidInput(`'${pyRepr(v)}' cannot be converted to boolean`);
 });
 
 /** neutron-lib convert_to_int: Python's int() of the value */
