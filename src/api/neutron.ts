@@ -89,7 +89,7 @@ export function registerNeutron(app: FastifyInstance, store: Store, handlers: Re
       return out;
     });
     app.post(base, async (req, reply) => {
-      const { items, bulk } = prepareCreate(spec, req.body);
+      const { items, bulk } = prepareCreate(spec, req.ctx, req.body);
       const created = await store.transaction((tx) => guarded(tx, req, reply, async () => {
         const out: Body[] = [];
         for (const i of items) out.push(await handler.create(tx, req.ctx, withDefaults(spec, i)));
@@ -103,7 +103,7 @@ export function registerNeutron(app: FastifyInstance, store: Store, handlers: Re
       return { [spec.name]: view(req, await store.snapshot((tx) => handler.show(tx, req.ctx, req.params.id)), fields) };
     });
     app.put<{ Params: { id: string } }>(`${base}/:id`, async (req, reply) => {
-      const item = prepareUpdate(spec, req.body);
+      const item = prepareUpdate(spec, req.ctx, req.body);
       const updated = await store.transaction(async (tx) => {
         await checkRevision(tx, req, handler, req.params.id);
         return guarded(tx, req, reply, () => handler.update(tx, req.ctx, req.params.id, item));
