@@ -1,7 +1,7 @@
 /** Networks, each with its one VXLAN segment. */
 import { errors } from '../model/errors.js';
 import { type Network, networkSpec, networkView, VXLAN_MTU } from '../model/network.js';
-import { type Context } from '../model/schema.js';
+import { type Body, type Context } from '../model/schema.js';
 import { owns, readerOf } from './access.js';
 import { COMMON_COLUMNS, type Handler, NAME_COLUMN, owningProject } from './handler.js';
 import { newId } from './ids.js';
@@ -20,6 +20,11 @@ async function ownedNetwork(db: Repositories, ctx: Context, id: string, action: 
   return n;
 }
 
+/** ML2's _get_network_mtu: a network's MTU may not exceed what its (VXLAN) segment carries. */
+function checkMtu(item: Body): void {
+  if (typeof item.mtu === 'number' && item.mtu > VXLAN_MTU) throw errors.invalidInput(`Requested MTU is too big, maximum is ${VXLAN_MTU}`);
+}
+
 export function networkHandler(): Handler {
   return {
     spec: networkSpec,
@@ -34,6 +39,7 @@ export function networkHandler(): Handler {
       for (const a of ['shared', 'router:external'] as const) {
         if (item[a] === true && !ctx.isAdmin) throw errors.policy(`(rule:create_network and rule:create_network:${a})`);
       }
+      checkMtu(item);
       const project = owningProject(ctx, item);
       await ensureDefaultGroup(db, project);
       return networkView(await db.networks.create({
@@ -47,6 +53,7 @@ export function networkHandler(): Handler {
       if (('shared' in item || 'router:external' in item) && !ctx.isAdmin) {
         throw errors.policy(`(rule:update_network and rule:update_network:${'shared' in item ? 'shared' : 'router:external'})`);
       }
+      checkMtu(item);
       const attrs: Record<string, keyof NetworkChanges> = {
         name: 'name', admin_state_up: 'admin_state_up', shared: 'shared', port_security_enabled: 'port_security_enabled',
         'router:external': 'external', mtu: 'mtu',
