@@ -71,7 +71,7 @@ export class Generator {
     const who = this.g.weighted(WHO);
     const resource = this.g.pick(RESOURCES);
     const live = this.ofKind(resource.kind).length;
-    const op = this.g.weighted({ ...OPS, delete: live > ENOUGH ? 4 : OPS.delete, create: live > ENOUGH ? 2 : OPS.create });
+    const op = this.g.weighted({ ...OPS, delete: live > ENOUGH ? 4 : OPS.delete, create: live > ENOUGH ? 2 : OPS.create, update: resource.update ? OPS.update : 0 });
     const c = this.ctx(who);
     const base = `${V}/${resource.collection}`;
     const target = () => {
@@ -91,7 +91,7 @@ export class Generator {
       }
       case 'update': {
         const t = target();
-        const { label, body } = resource.update(c);
+        const { label, body } = resource.update!(c);
         const headers = this.g.chance(0.15) ? { 'If-Match': this.g.pick(['revision_number=0', 'revision_number=1', 'revision_number=2', 'revision_number=x', '*', '1']) } : undefined;
         return { label: `${at} ${label}${headers ? ' If-Match' : ''}${t.handle ? '' : ` ${t.id}`}`, who, method: 'PUT', path: `${base}/${t.id}`, body: { [resource.member]: body }, headers, resource, op, target: t.handle };
       }

@@ -9,7 +9,7 @@
 import { type Json } from '../conformance/normalise.js';
 import { type Diff, score } from '../conformance/score.js';
 import { type Call, MISSING, Session } from '../conformance/session.js';
-import { deliberate } from './deliberate.js';
+import { DELIBERATE } from './deliberate.js';
 import { Generator, type Request } from './generator.js';
 import { NOBODY } from './resources.js';
 
@@ -19,8 +19,6 @@ export interface Figures {
   status: number;
   error: number;
   body: number;
-  /** calls whose difference is deliberate (deliberate.ts), by reason */
-  deliberate: Map<string, number>;
   /** every other difference, by class: how many, and the first call of the class */
   classes: Map<string, { count: number; first: Diff }>;
   seconds: number;
@@ -80,12 +78,10 @@ export async function fuzz(reference: string, candidate: string, seed: number, c
   }
   const transcripts = { reference: counted(ref.transcript('reference').calls), candidate: counted(cand.transcript('candidate').calls) };
   const result = score(transcripts.reference, transcripts.candidate);
-  const figures: Figures = { seed, calls, status: result.status, error: result.error, body: result.body, deliberate: new Map(), classes: new Map(),
+  const figures: Figures = { seed, calls, status: result.status, error: result.error, body: result.body, classes: new Map(),
     seconds: (Date.now() - started) / 1000, transcripts };
   for (const d of result.diffs) {
     const label = labels[d.n];
-    const why = deliberate(label, d);
-    if (why) { figures.deliberate.set(why, (figures.deliberate.get(why) ?? 0) + 1); continue; }
     const key = `${d.why}: ${label}: neutron ${d.reference}, portsec ${d.candidate}`;
     const cls = figures.classes.get(key);
     if (cls) cls.count++;
@@ -98,13 +94,11 @@ const pct = (x: number, of: number) => `${((100 * x) / of).toFixed(2)}%`;
 
 /** The figures as the fuzzer prints them. */
 export function report(f: Figures, top = 40): string {
-  const deliberateCalls = [...f.deliberate.values()].reduce((a, b) => a + b, 0);
   const lines = [
     `fuzz: seed ${f.seed}, ${f.calls} calls in ${f.seconds.toFixed(0)} s (${(f.calls / f.seconds).toFixed(1)} calls/s)`,
-    `  equal status ${pct(f.status, f.calls)}, equal error type ${pct(f.error, f.calls)}, equal bodies ${pct(f.body, f.calls)}` +
-      ` (${pct(f.body + deliberateCalls, f.calls)} counting the deliberate differences as equal)`,
+    `  equal status ${pct(f.status, f.calls)}, equal error type ${pct(f.error, f.calls)}, equal bodies ${pct(f.body, f.calls)}`,
+    ...DELIBERATE.map((d) => `  not sent (deliberate difference): ${d.request}: ${d.reason}`),
   ];
-  for (const [why, n] of f.deliberate) lines.push(`  deliberate ×${n}: ${why}`);
   const classes = [...f.classes.entries()].sort(([, a], [, b]) => b.count - a.count);
   lines.push(`  ${classes.length} classes of difference, ${classes.reduce((a, [, c]) => a + c.count, 0)} calls:`);
   for (const [key, c] of classes.slice(0, top)) lines.push(`  ×${c.count} ${key} (first: #${c.first.n} ${c.first.call})`);
