@@ -1,5 +1,5 @@
 /** Subnets: CIDR normalisation, overlap within the network, gateway and allocation pools. */
-import { cidrContains, cidrsOverlap, formatIp, parseCidr, parseIp } from '../model/addresses.js';
+import { broadcast, cidrContains, cidrsOverlap, formatIp, network, parseCidr, parseIp } from '../model/addresses.js';
 import { errors } from '../model/errors.js';
 import { defaultGateway, formatPools, generatePools, type Pool, parsePools } from '../model/ipam.js';
 import { type Body, type Context } from '../model/schema.js';
@@ -20,7 +20,11 @@ function gatewayFor(item: Body, cidr: ReturnType<typeof parseSubnetCidr>['cidr']
   if (!('gateway_ip' in item)) return defaultGateway(cidr);
   if (item.gateway_ip === null) return null;
   const gw = parseIp(item.gateway_ip)!;
-  if (!cidrContains(cidr, gw.family, gw.value)) throw errors.invalidInput(`Gateway is not valid on subnet`);
+  if (gw.family !== cidr.family) throw errors.invalidInput(`gateway_ip '${String(item.gateway_ip)}' does not match the ip_version '${cidr.family}'`);
+  // check_gateway_invalid_in_subnet: a gateway outside the subnet is taken as given (its subnet is not known);
+  // inside an IPv4 one it may not be the network or the broadcast address
+  const inside = cidrContains(cidr, gw.family, gw.value);
+  if (inside && cidr.family === 4 && (gw.value === network(cidr) || gw.value === broadcast(cidr))) throw errors.invalidInput(`Gateway is not valid on subnet`);
   return gw.value;
 }
 
