@@ -28,6 +28,9 @@ function gatewayFor(item: Body, cidr: ReturnType<typeof parseSubnetCidr>['cidr']
   return gw.value;
 }
 
+/** In Neutron a subnet's create, update and delete each revise its network once. */
+const reviseNetwork = (db: Repositories, id: string) => db.networks.update(id, {}, { bump: 1 });
+
 export function subnetHandler(): Handler {
   return {
     spec: subnetSpec,
@@ -58,13 +61,15 @@ export function subnetHandler(): Handler {
       const pools: Pool[] = 'allocation_pools' in item
         ? (parsePools(cidr, text, item.allocation_pools as Pool[], gateway), item.allocation_pools as Pool[])
         : formatPools(cidr, generatePools(cidr, gateway));
-      return subnetView(await db.subnets.create({
+      const made = subnetView(await db.subnets.create({
         id: newId(), project_id: owningProject(ctx, item), network_id: net.id, name: item.name as string, ip_version: version, cidr: text,
         gateway_ip: gateway === null ? null : formatIp(version, gateway), allocation_pools: pools, enable_dhcp: !!item.enable_dhcp,
         dns_nameservers: item.dns_nameservers as string[], host_routes: item.host_routes as Subnet['host_routes'],
         ipv6_ra_mode: (item.ipv6_ra_mode as string | undefined) ?? null, ipv6_address_mode: (item.ipv6_address_mode as string | undefined) ?? null,
         description: item.description as string,
       }));
+      await reviseNetwork(db, net.id);
+      return made;
     },
     async update(db, ctx, id, item) {
       const s = await visibleSubnet(db, ctx, id);
@@ -81,14 +86,17 @@ export function subnetHandler(): Handler {
       for (const field of ['name', 'enable_dhcp', 'dns_nameservers', 'host_routes'] as const) {
         if (field in item) Object.assign(changes, { [field]: item[field] });
       }
-      const revision = { bump: Object.keys(item).length ? 1 : 0, description: item.description as string | undefined };
-      return subnetView(await db.subnets.update(id, changes, revision));
+      // any update revises the subnet, an empty one too, and its network with it
+      const updated = subnetView(await db.subnets.update(id, changes, { bump: 1, description: item.description as string | undefined }));
+      await reviseNetwork(db, s.network_id);
+      return updated;
     },
     async remove(db, ctx, id) {
       const s = await visibleSubnet(db, ctx, id);
       if (!owns(ctx, s.project_id)) throw errors.policy('rule:delete_subnet');
       if ((await db.ports.usingSubnet(id)).length) throw errors.subnetInUse(id);
       await db.subnets.remove(id);
+      await reviseNetwork(db, s.network_id);
     },
     revision: async (db, ctx, id) => (await visibleSubnet(db, ctx, id)).revision_number,
   };
