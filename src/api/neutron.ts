@@ -26,19 +26,30 @@ function queryParams(req: FastifyRequest): Params {
   return q < 0 ? [] : [...new URLSearchParams(req.url.slice(q + 1))];
 }
 
-/** `If-Match: revision_number=N[, ...]`; anything else is ignored, as Neutron does. */
-function ifMatch(req: FastifyRequest): number[] {
+/**
+ * check_request_for_revision_constraint: the one `revision_number=N` among the
+ * If-Match etags (webob's parse: quoted or not, weak or not); other etags are ignored.
+ */
+function ifMatch(req: FastifyRequest): number | undefined {
   const raw = req.headers['if-match'];
-  if (typeof raw !== 'string') return [];
-  return raw.split(',').map((s) => /^\s*revision_number=(\d+)\s*$/.exec(s)?.[1]).filter((x) => x !== undefined).map(Number);
+  if (typeof raw !== 'string') return undefined;
+  let revision: number | undefined;
+  for (const tag of raw.split(',').map((t) => t.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1'))) {
+    if (!tag.startsWith('revision_number=')) continue;
+    if (revision !== undefined) throw errors.badIfMatch('Multiple revision_number etags are not supported.');
+    const text = tag.slice('revision_number='.length);
+    // Python's int(): an optional sign, digits, surrounding blanks
+    if (!/^\s*[+-]?\d+\s*$/.test(text)) throw errors.badIfMatch('Revision number etag must be in the format of revision_number=<int>');
+    revision = Number(text);
+  }
+  return revision;
 }
 
 async function checkRevision(db: Repositories, req: FastifyRequest, handler: Handler, id: string): Promise<void> {
   const wanted = ifMatch(req);
-  if (!wanted.length) return;
+  if (wanted === undefined) return;
   const current = await handler.revision(db, req.ctx, id);
-  const bad = wanted.find((w) => w !== current);
-  if (bad !== undefined) throw errors.revisionConflict(bad, current);
+  if (wanted !== current) throw errors.revisionConflict(wanted, current);
 }
 
 export function registerNeutron(app: FastifyInstance, store: Store, handlers: Record<string, Handler>, baseUrl: BaseUrl, guard?: Guard): void {

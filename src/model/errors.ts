@@ -116,5 +116,6 @@ export const errors = {
   ruleMultipleRemotes: def(400, 'SecurityGroupMultipleRemoteEntites', () =>
     'Only one of remote_ip_prefix or remote_group_id or remote_address_group_id may be provided.'),
   invalidCidr: def(400, 'InvalidCIDR', (input: string) => `Invalid CIDR ${input} given as IP prefix.`),
+  badIfMatch: def(400, 'BadRequest', (msg: string) => `Bad if-match request: ${msg}.`),
 
 };
