@@ -58,7 +58,8 @@ export function subnetHandler(): Handler {
         throw errors.invalidInput('ipv6_ra_mode or ipv6_address_mode cannot be set when enable_dhcp is set to False or when ip_version is 4');
       }
       const gateway = gatewayFor(item, cidr);
-      const pools: Pool[] = 'allocation_pools' in item
+      // no pools, or an empty list of them: generated around the gateway
+      const pools: Pool[] = (item.allocation_pools as Pool[] | undefined)?.length
         ? (parsePools(cidr, text, item.allocation_pools as Pool[], gateway), item.allocation_pools as Pool[])
         : formatPools(cidr, generatePools(cidr, gateway));
       const made = subnetView(await db.subnets.create({
