@@ -127,8 +127,10 @@ export class Generator {
     }
     if (this.g.chance(0.2)) { parts.push(this.fields()); label.push('fields'); }
     if (this.g.chance(0.12)) {
-      const page = this.g.pick(['limit=1000', 'limit=0', 'limit=-1', 'limit=x', `limit=1000&marker=${c.ref(resource.kind)}`,
-        `marker=${c.ref(resource.kind)}`, `limit=2&marker=${NOBODY}`, `limit=1000&marker=${NOT_AN_ID}`, 'limit=1&name=nobody-has-this', 'page_reverse=true&limit=1000']);
+      // a page's links name its first and last item, which by id are random: pages hold one item or none
+      const one = c.ref(resource.kind);
+      const page = this.g.pick([`limit=1000&id=${one}`, 'limit=0', 'limit=-1', 'limit=x', `limit=1000&marker=${c.ref(resource.kind)}&id=${one}`,
+        `marker=${c.ref(resource.kind)}`, `limit=2&marker=${NOBODY}`, `limit=1000&marker=${NOT_AN_ID}`, 'limit=1&name=nobody-has-this', `page_reverse=true&limit=1000&id=${one}`]);
       parts.push(page);
       label.push(page.replace(/=[^&]*/g, '').replace(/&/g, '+'));
     }
