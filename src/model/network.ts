@@ -1,6 +1,6 @@
 /** The network resource: schema and API view. */
 import { idAttr, nameAttr, projectAttrs, projectView, standardAttrs, standardView, type StandardAttrs } from './common.js';
-import { boolean, check, integer, type ResourceSpec } from './schema.js';
+import { boolean, check, integer, type ResourceSpec, string } from './schema.js';
 
 export interface Network extends StandardAttrs {
   id: string;
@@ -23,6 +23,9 @@ const mtu = check(
   (v) => v as number,
 );
 
+/** The provider attributes ML2 will not change, as a network of portsec's (one VXLAN segment) has them. */
+export const PROVIDER_UNCHANGEABLE: Record<string, unknown> = { 'provider:network_type': 'vxlan', 'provider:physical_network': null };
+
 export const networkSpec: ResourceSpec = {
   name: 'network',
   collection: 'networks',
@@ -38,8 +41,9 @@ export const networkSpec: ResourceSpec = {
     mtu: { post: true, put: true, input: mtu, visible: true, filter: true, filterAs: integer, sort: true },
     port_security_enabled: { post: true, put: true, default: true, input: boolean, visible: true },
     'router:external': { post: true, put: true, default: false, input: boolean, visible: true, filter: true, filterAs: boolean },
-    'provider:network_type': { post: true, put: false, visible: 'admin', filter: true },
-    'provider:physical_network': { post: true, put: false, visible: 'admin', filter: true },
+    // writable, but ML2 takes a PUT only when it changes nothing (PROVIDER_UNCHANGEABLE)
+    'provider:network_type': { post: true, put: true, input: string(255), visible: 'admin', filter: true },
+    'provider:physical_network': { post: true, put: true, input: string(64), visible: 'admin', filter: true },
     'provider:segmentation_id': { post: true, put: false, visible: 'admin', filter: true, filterAs: integer },
     availability_zone_hints: { post: true, put: false, default: [], visible: true },
     availability_zones: { post: false, put: false, visible: true },
@@ -61,8 +65,7 @@ export function networkView(n: Network): Record<string, unknown> {
     shared: n.shared,
     port_security_enabled: n.port_security_enabled,
     'router:external': n.external,
-    'provider:network_type': 'vxlan',
-    'provider:physical_network': null,
+    ...PROVIDER_UNCHANGEABLE,
     'provider:segmentation_id': n.segmentation_id,
     availability_zone_hints: [],
     availability_zones: [],

@@ -1,6 +1,6 @@
 /** Networks, each with its one VXLAN segment. */
 import { errors } from '../model/errors.js';
-import { type Network, networkSpec, networkView, VXLAN_MTU } from '../model/network.js';
+import { type Network, networkSpec, networkView, PROVIDER_UNCHANGEABLE, VXLAN_MTU } from '../model/network.js';
 import { type Body, type Context } from '../model/schema.js';
 import { owns, readerOf } from './access.js';
 import { COMMON_COLUMNS, type Handler, NAME_COLUMN, owningProject } from './handler.js';
@@ -53,13 +53,19 @@ export function networkHandler(): Handler {
       if (('shared' in item || 'router:external' in item) && !ctx.isAdmin) {
         throw errors.policy(`(rule:update_network and rule:update_network:${'shared' in item ? 'shared' : 'router:external'})`);
       }
+      const provider = Object.keys(PROVIDER_UNCHANGEABLE).filter((a) => a in item);
+      if (provider.length && !ctx.isAdmin) throw errors.policy(`(rule:update_network and rule:update_network:${provider[0]})`);
+      if (provider.some((a) => item[a] !== PROVIDER_UNCHANGEABLE[a])) {
+        throw errors.invalidInput(`Plugin does not support updating the following provider network attributes: ${Object.keys(PROVIDER_UNCHANGEABLE).join(', ')}`);
+      }
       checkMtu(item);
       const attrs: Record<string, keyof NetworkChanges> = {
         name: 'name', admin_state_up: 'admin_state_up', shared: 'shared', port_security_enabled: 'port_security_enabled',
         'router:external': 'external', mtu: 'mtu',
       };
       const changes = Object.fromEntries(Object.entries(attrs).filter(([attr]) => attr in item).map(([attr, field]) => [field, item[attr]]));
-      const revision = { bump: Object.keys(item).length ? 1 : 0, description: item.description as string | undefined };
+      // the provider attributes, unchanged, are no update of the network's row
+      const revision = { bump: Object.keys(item).some((a) => !(a in PROVIDER_UNCHANGEABLE)) ? 1 : 0, description: item.description as string | undefined };
       return networkView(await db.networks.update(id, changes, revision));
     },
     async remove(db, ctx, id) {
