@@ -20,6 +20,9 @@ async function ownedNetwork(db: Repositories, ctx: Context, id: string, action: 
   return n;
 }
 
+/** Neutron's AUTO_DELETE_PORT_OWNERS: ports a network's delete takes with it rather than being in use. */
+const AUTO_DELETE_PORT_OWNERS = new Set(['network:dhcp', 'network:distributed', 'network:floatingip_agent_gateway']);
+
 /** ML2's _get_network_mtu: a network's MTU may not exceed what its (VXLAN) segment carries. */
 function checkMtu(item: Body): void {
   if (typeof item.mtu === 'number' && item.mtu > VXLAN_MTU) throw errors.invalidInput(`Requested MTU is too big, maximum is ${VXLAN_MTU}`);
@@ -71,7 +74,9 @@ export function networkHandler(): Handler {
     async remove(db, ctx, id) {
       await ownedNetwork(db, ctx, id, 'delete');
       const ports = await db.ports.list({ where: { network_id: [id] } });
-      if (ports.length) throw errors.networkInUse(id, ports.map((p) => p.id));
+      const inUse = ports.filter((p) => !AUTO_DELETE_PORT_OWNERS.has(p.device_owner));
+      if (inUse.length) throw errors.networkInUse(id, inUse.map((p) => p.id));
+      for (const p of ports) await db.ports.remove(p.id);
       await db.networks.remove(id);
     },
     revision: async (db, ctx, id) => (await visibleNetwork(db, ctx, id)).revision_number,
