@@ -45,9 +45,10 @@ function ifMatch(req: FastifyRequest): number | undefined {
   return revision;
 }
 
-async function checkRevision(db: Repositories, req: FastifyRequest, handler: Handler, id: string): Promise<void> {
+/** `writes`: whether the request writes the object; one that writes nothing is held to no constraint (its If-Match still parsed) */
+async function checkRevision(db: Repositories, req: FastifyRequest, handler: Handler, id: string, writes = true): Promise<void> {
   const wanted = ifMatch(req);
-  if (wanted === undefined) return;
+  if (wanted === undefined || !writes) return;
   const current = await handler.revision(db, req.ctx, id);
   if (wanted !== current) throw errors.revisionConflict(wanted, current);
 }
@@ -116,7 +117,7 @@ export function registerNeutron(app: FastifyInstance, store: Store, handlers: Re
     app.put<{ Params: { id: string } }>(`${base}/:id`, async (req, reply) => {
       const item = prepareUpdate(spec, req.ctx, req.body);
       const updated = await store.transaction(async (tx) => {
-        await checkRevision(tx, req, handler, req.params.id);
+        await checkRevision(tx, req, handler, req.params.id, Object.keys(item).length > 0 || !!handler.writesWhenEmpty);
         return guarded(tx, req, reply, () => handler.update(tx, req.ctx, req.params.id, item));
       });
       return { [spec.name]: view(req, updated) };

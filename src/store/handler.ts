@@ -59,6 +59,11 @@ export interface Handler {
   remove(db: Repositories, ctx: Context, id: string): Promise<void>;
   /** current revision, for If-Match; throws the resource's 404 */
   revision(db: Repositories, ctx: Context, id: string): Promise<number>;
+  /**
+   * An empty update writes the object all the same (a subnet's), so If-Match holds it;
+   * otherwise an empty update writes nothing and no revision constraint is checked.
+   */
+  writesWhenEmpty?: boolean;
 }
 
 /** The project a new resource belongs to: the caller's, unless an admin names another. */

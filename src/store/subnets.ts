@@ -100,5 +100,6 @@ export function subnetHandler(): Handler {
       await reviseNetwork(db, s.network_id);
     },
     revision: async (db, ctx, id) => (await visibleSubnet(db, ctx, id)).revision_number,
+    writesWhenEmpty: true,
   };
 }
