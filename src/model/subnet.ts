@@ -80,8 +80,9 @@ export const subnetSpec: ResourceSpec = {
     host_routes: { post: true, put: true, default: [], input: hostRoutes, visible: true },
     ...projectAttrs,
     enable_dhcp: { post: true, put: true, default: true, input: boolean, visible: true, filter: true, filterAs: boolean, sort: true },
-    ipv6_ra_mode: { post: true, put: false, default: null, input: check((v) => (v === null ? undefined : oneOfReason(v))), visible: true, filter: true },
-    ipv6_address_mode: { post: true, put: false, default: null, input: check((v) => (v === null ? undefined : oneOfReason(v))), visible: true, filter: true },
+    // type:values IPV6_MODES: null is not one (left out, the mode is none)
+    ipv6_ra_mode: { post: true, put: false, default: null, input: check(oneOfReason), visible: true, filter: true },
+    ipv6_address_mode: { post: true, put: false, default: null, input: check(oneOfReason), visible: true, filter: true },
     service_types: { post: true, put: true, default: [], visible: true },
     ...standardAttrs,
   },

@@ -31,6 +31,27 @@ function gatewayFor(item: Body, cidr: ReturnType<typeof parseSubnetCidr>['cidr']
 /** In Neutron a subnet's create, update and delete each revise its network once. */
 const reviseNetwork = (db: Repositories, id: string) => db.networks.update(id, {}, { bump: 1 });
 
+const AUTO_ADDRESS_MODES = new Set(['slaac', 'dhcpv6-stateless']);
+
+/** _validate_subnet's IPv6 modes: none on IPv4; on IPv6 only with DHCP, the two alike, and EUI-64 (a /64) when addresses are automatic. */
+function checkModes(item: Body, version: 4 | 6, prefixlen: number): void {
+  const ra = item.ipv6_ra_mode as string | null;
+  const address = item.ipv6_address_mode as string | null;
+  if (version === 4) {
+    for (const [name, mode] of [['ipv6_ra_mode', ra], ['ipv6_address_mode', address]]) {
+      if (mode) throw errors.invalidInput(`${name} is not valid when ip_version is 4`);
+    }
+    return;
+  }
+  if ((ra || address) && !item.enable_dhcp) throw errors.invalidInput('ipv6_ra_mode or ipv6_address_mode cannot be set when enable_dhcp is set to False');
+  if (ra && address && ra !== address) {
+    throw errors.invalidInput(`ipv6_ra_mode set to '${ra}' with ipv6_address_mode set to '${address}' is not valid. If both attributes are set, they must be the same value`);
+  }
+  if ((AUTO_ADDRESS_MODES.has(ra ?? '') || AUTO_ADDRESS_MODES.has(address ?? '')) && prefixlen !== 64) {
+    throw errors.invalidInput(`Invalid CIDR ${String(item.cidr)} for IPv6 address mode. OpenStack uses the EUI-64 address format, which requires the prefix to be /64`);
+  }
+}
+
 export function subnetHandler(): Handler {
   return {
     spec: subnetSpec,
@@ -49,15 +70,14 @@ export function subnetHandler(): Handler {
       if (!owns(ctx, net.project_id) && !member) throw errors.policy('rule:create_subnet');
       const version = item.ip_version as 4 | 6;
       const { cidr, text } = parseSubnetCidr(item.cidr, version);
+      // _validate_subnet (gateway, then the IPv6 modes) before IPAM looks at the network's other subnets
+      const gateway = gatewayFor(item, cidr);
+      checkModes(item, version, cidr.prefixlen);
       for (const other of await db.subnets.list({ where: { network_id: [net.id] } })) {
         if (cidrsOverlap(cidr, parseCidr(other.cidr)!)) {
           throw errors.invalidInput(`Requested subnet with cidr: ${text} for network: ${net.id} overlaps with another subnet`);
         }
       }
-      if (version === 4 && (item.ipv6_ra_mode || item.ipv6_address_mode)) {
-        throw errors.invalidInput('ipv6_ra_mode or ipv6_address_mode cannot be set when enable_dhcp is set to False or when ip_version is 4');
-      }
-      const gateway = gatewayFor(item, cidr);
       // no pools, or an empty list of them: generated around the gateway
       const pools: Pool[] = (item.allocation_pools as Pool[] | undefined)?.length
         ? (parsePools(cidr, text, item.allocation_pools as Pool[], gateway), item.allocation_pools as Pool[])
