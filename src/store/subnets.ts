@@ -1,5 +1,5 @@
 /** Subnets: CIDR normalisation, overlap within the network, gateway and allocation pools. */
-import { broadcast, cidrContains, cidrsOverlap, formatIp, network, parseCidr, parseIp } from '../model/addresses.js';
+import { broadcast, type Cidr, cidrContains, cidrsOverlap, formatIp, network, parseCidr, parseIp } from '../model/addresses.js';
 import { errors } from '../model/errors.js';
 import { defaultGateway, formatPools, generatePools, type Pool, parsePools } from '../model/ipam.js';
 import { type Body, type Context } from '../model/schema.js';
@@ -30,6 +30,17 @@ function gatewayFor(item: Body, cidr: ReturnType<typeof parseSubnetCidr>['cidr']
 
 /** In Neutron a subnet's create, update and delete each revise its network once. */
 const reviseNetwork = (db: Repositories, id: string) => db.networks.update(id, {}, { bump: 1 });
+
+/** _validate_subnet: the subnets DHCP cannot serve (DHCP being turned on). */
+function checkDhcp(cidr: Cidr): void {
+  if (cidr.prefixlen > (cidr.family === 4 ? 30 : 126)) throw errors.invalidInput('Subnet has a prefix length that is incompatible with DHCP service enabled');
+  const first = network(cidr);
+  const inside = (text: string) => { const c = parseCidr(text)!; return c.family === cidr.family && cidrContains(c, cidr.family, first); };
+  if (inside(cidr.family === 4 ? '224.0.0.0/4' : 'ff00::/8')) throw errors.invalidInput('Multicast IP subnet is not supported if enable_dhcp is True');
+  if (inside(cidr.family === 4 ? '127.0.0.0/8' : '::1/128')) throw errors.invalidInput('Loopback IP subnet is not supported if enable_dhcp is True');
+  // Neutron's message ends in a full stop of its own
+  if (cidr.family === 4 && first === 0n) throw errors.invalidInput('First IP \'0.0.0.0\' of network is not supported if enable_dhcp is True.');
+}
 
 const AUTO_ADDRESS_MODES = new Set(['slaac', 'dhcpv6-stateless']);
 
@@ -70,9 +81,12 @@ export function subnetHandler(): Handler {
       if (!owns(ctx, net.project_id) && !member) throw errors.policy('rule:create_subnet');
       const version = item.ip_version as 4 | 6;
       const { cidr, text } = parseSubnetCidr(item.cidr, version);
-      // _validate_subnet (gateway, then the IPv6 modes) before IPAM looks at the network's other subnets
+      // _validate_subnet (DHCP, gateway, then the IPv6 modes) before IPAM looks at the network's other subnets
+      if (item.enable_dhcp) checkDhcp(cidr);
       const gateway = gatewayFor(item, cidr);
       checkModes(item, version, cidr.prefixlen);
+      // _validate_subnet_cidr: dnsmasq cannot serve a /0
+      if (cidr.prefixlen === 0) throw errors.invalidInput('0 is not allowed as CIDR prefix length');
       for (const other of await db.subnets.list({ where: { network_id: [net.id] } })) {
         if (cidrsOverlap(cidr, parseCidr(other.cidr)!)) {
           throw errors.invalidInput(`Requested subnet with cidr: ${text} for network: ${net.id} overlaps with another subnet`);
@@ -96,6 +110,7 @@ export function subnetHandler(): Handler {
       const s = await visibleSubnet(db, ctx, id);
       if (!owns(ctx, s.project_id)) throw errors.policy('rule:update_subnet');
       const cidr = parseCidr(s.cidr)!;
+      if (item.enable_dhcp && !s.enable_dhcp) checkDhcp(cidr);
       const changes: SubnetChanges = {};
       if ('gateway_ip' in item || 'allocation_pools' in item) {
         const gateway = 'gateway_ip' in item ? gatewayFor(item, cidr) : s.gateway_ip === null ? null : parseIp(s.gateway_ip)!.value;
