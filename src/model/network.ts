@@ -1,6 +1,7 @@
+import { z } from 'zod';
 /** The network resource: schema and API view. */
 import { idAttr, nameAttr, projectAttrs, projectView, standardAttrs, standardView, type StandardAttrs } from './common.js';
-import { boolean, check, integer, type ResourceSpec, string } from './schema.js';
+import { boolean, integer, type ResourceSpec, string } from './schema.js';
 
 export interface Network extends StandardAttrs {
   id: string;
@@ -18,10 +19,13 @@ export interface Network extends StandardAttrs {
 /** VXLAN overhead taken from a 1500-byte underlay, as ML2 with tenant_network_types=vxlan does. */
 export const VXLAN_MTU = 1450;
 
-const mtu = check(
-  (v) => (Number.isInteger(v) && (v as number) >= 68 ? undefined : `'${String(v)}' is not an integer or is less than 68`),
-  (v) => v as number,
-);
+/** net-mtu-writable: convert_to_int (its own InvalidInput), then type:non_negative; 0 is no MTU asked for */
+const mtu = z.unknown().transform((v, ctx) => {
+  const n = integer.parse(v);
+  if (n >= 0) return n;
+  ctx.addIssue({ code: 'custom', message: `'${n}' should be non-negative` });
+  return z.NEVER;
+});
 
 /** The provider attributes ML2 will not change, as a network of portsec's (one VXLAN segment) has them. */
 export const PROVIDER_UNCHANGEABLE: Record<string, unknown> = { 'provider:network_type': 'vxlan', 'provider:physical_network': null };

@@ -48,7 +48,7 @@ export function networkHandler(): Handler {
       return networkView(await db.networks.create({
         id: newId(), project_id: project, name: item.name as string, admin_state_up: !!item.admin_state_up, shared: !!item.shared,
         port_security_enabled: !!item.port_security_enabled, external: !!item['router:external'],
-        mtu: (item.mtu as number | undefined) ?? VXLAN_MTU, description: item.description as string,
+        mtu: (item.mtu as number | undefined) || VXLAN_MTU, description: item.description as string,
       }));
     },
     async update(db, ctx, id, item) {
@@ -67,6 +67,8 @@ export function networkHandler(): Handler {
         'router:external': 'external', mtu: 'mtu',
       };
       const changes = Object.fromEntries(Object.entries(attrs).filter(([attr]) => attr in item).map(([attr, field]) => [field, item[attr]]));
+      // _get_network_mtu: an MTU of 0 is the largest the segment carries
+      if (changes.mtu === 0) changes.mtu = VXLAN_MTU;
       // the provider attributes, unchanged, are no update of the network's row
       const revision = { bump: Object.keys(item).some((a) => !(a in PROVIDER_UNCHANGEABLE)) ? 1 : 0, description: item.description as string | undefined };
       return networkView(await db.networks.update(id, changes, revision));
