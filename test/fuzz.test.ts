@@ -12,10 +12,10 @@ const SEED = Number(process.env.PORTSEC_SEED ?? 20261207);
 const CALLS = Number(process.env.PORTSEC_FUZZ_CALLS ?? 5000);
 /**
  * What holds today with the CI seed (the share of calls, in %): the floor each figure
- * may not fall below (measured 93.68 / 93.40 / 86.32; a little below, as Neutron picks
+ * may not fall below (measured 95.48 / 95.08 / 88.92; a little below, as Neutron picks
  * addresses and MACs at random). The goal is 100 / 100 / 99.
  */
-const FLOOR = { status: 93, error: 93, body: 85 };
+const FLOOR = { status: 95, error: 94.5, body: 88 };
 
 let neutron: NeutronServer;
 let portsec: RunningServer;
