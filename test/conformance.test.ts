@@ -17,17 +17,11 @@ import { ROOT, type RunningServer, startServer } from './support/server.js';
  * a deliberate difference (README, "Deliberate differences from Zed") or a known gap.
  * The test fails on any other difference, and on any of these that goes away.
  */
-const SUBNET_BUMPS = 'gap: in Neutron a subnet\'s create bumps its network\'s revision_number; portsec leaves it';
 const EXPECTED_DIFFS: Record<string, [Diff['why'], string]> = {
   'extensions': ['body', 'deliberate: only the extensions portsec implements are advertised'],
   'update a rule\'s description': ['status', 'deliberate: PUT on a rule answers 500 on Zed (ML2 lacks update_security_group_rule), 200 in portsec'],
   'show web': ['body', 'follows from the PUT above: the rule\'s new description and revision'],
   'an extension that is not loaded': ['error type', 'gap: Neutron answers with webob\'s own 404 body ({message, code, title}), portsec with a NeutronError HTTPNotFound'],
-  'network with admin_state_up not a boolean': ['error type', 'gap: Neutron converts admin_state_up in the plugin (InvalidInput), portsec at the attribute map (HTTPBadRequest)'],
-  'subnet: an IPv6 CIDR as ip_version 4': ['body', 'gap: the wording of the message (Neutron: "cidr \'fd00:9::/64\' does not match the ip_version \'4\'.")'],
-  'net1 lists its subnets': ['body', SUBNET_BUMPS],
-  'network update with a stale If-Match': ['body', `${SUBNET_BUMPS}, so the 412 names another current revision`],
-  'proj-b sees the shared network': ['body', SUBNET_BUMPS],
   'groups named ssh, sorted by description (not a sort key)': ['status', 'gap: Neutron does not sort security groups by description (400); portsec does'],
   'a port on a subnet nobody has': ['status', 'gap: Neutron 404 SubnetNotFound, portsec 400 InvalidInput'],
   'port1\'s revision now': ['body', 'gap: an empty update ({"port": {}}) bumps the revision in Neutron (after it answered); portsec leaves it'],

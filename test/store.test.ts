@@ -105,8 +105,9 @@ const cases: Case[] = [
   {
     path: 'security-group-rules', spec: ruleSpec, handler: ruleHandler(),
     filter: fc.oneof(
-      fc.tuple(fc.constant('protocol'), fc.constantFrom('tcp', 'None', 'udp')),
-      fc.tuple(fc.constant('port_range_min'), fc.constantFrom('1000', '1001', 'None', 'x')),
+      // values the attributes' convert_to takes (Neutron refuses 'None' or 'x' here, as portsec does)
+      fc.tuple(fc.constant('protocol'), fc.constantFrom('tcp', 'TCP', 'udp')),
+      fc.tuple(fc.constant('port_range_min'), fc.constantFrom('1000', '1001', '01002')),
       fc.tuple(fc.constant('direction'), fc.constantFrom('ingress', 'egress')),
       fc.tuple(fc.constant('remote_group_id'), fc.constantFrom('None', 'nope')),
       fc.tuple(fc.constant('remote_address_group_id'), fc.constantFrom('None', 'nope')),

@@ -25,19 +25,31 @@ function queryParams(req: FastifyRequest): Params {
   return q < 0 ? [] : [...new URLSearchParams(req.url.slice(q + 1))];
 }
 
-/** `If-Match: revision_number=N[, ...]`; anything else is ignored, as Neutron does. */
-function ifMatch(req: FastifyRequest): number[] {
+/**
+ * check_request_for_revision_constraint: the one `revision_number=N` among the
+ * If-Match etags (webob's parse: quoted or not, weak or not); other etags are ignored.
+ */
+function ifMatch(req: FastifyRequest): number | undefined {
   const raw = req.headers['if-match'];
-  if (typeof raw !== 'string') return [];
-  return raw.split(',').map((s) => /^\s*revision_number=(\d+)\s*$/.exec(s)?.[1]).filter((x) => x !== undefined).map(Number);
+  if (typeof raw !== 'string') return undefined;
+  let revision: number | undefined;
+  for (const tag of raw.split(',').map((t) => t.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1'))) {
+    if (!tag.startsWith('revision_number=')) continue;
+    if (revision !== undefined) throw errors.badIfMatch('Multiple revision_number etags are not supported.');
+    const text = tag.slice('revision_number='.length);
+    // Python's int(): an optional sign, digits, surrounding blanks
+    if (!/^\s*[+-]?\d+\s*$/.test(text)) throw errors.badIfMatch('Revision number etag must be in the format of revision_number=<int>');
+    revision = Number(text);
+  }
+  return revision;
 }
 
-async function checkRevision(db: Repositories, req: FastifyRequest, handler: Handler, id: string): Promise<void> {
+/** `writes`: whether the request writes the object; one that writes nothing is held to no constraint (its If-Match still parsed) */
+async function checkRevision(db: Repositories, req: FastifyRequest, handler: Handler, id: string, writes = true): Promise<void> {
   const wanted = ifMatch(req);
-  if (!wanted.length) return;
+  if (wanted === undefined || !writes) return;
   const current = await handler.revision(db, req.ctx, id);
-  const bad = wanted.find((w) => w !== current);
-  if (bad !== undefined) throw errors.revisionConflict(bad, current);
+  if (wanted !== current) throw errors.revisionConflict(wanted, current);
 }
 
 export function registerNeutron(
@@ -93,7 +105,7 @@ export function registerNeutron(
       return out;
     });
     app.post(base, async (req, reply) => {
-      const { items, bulk } = prepareCreate(spec, req.body);
+      const { items, bulk } = prepareCreate(spec, req.ctx, req.body);
       if (bulk && handler.bulk === false) throw errors.internal();
       const created = await store.transaction((tx) => guarded(tx, req, reply, async () => {
         // each item counts against the project it names (as Neutron's quota hook, before its policy checks)
@@ -110,9 +122,9 @@ export function registerNeutron(
       return { [spec.name]: view(req, await store.snapshot((tx) => handler.show(tx, req.ctx, req.params.id)), fields) };
     });
     app.put<{ Params: { id: string } }>(`${base}/:id`, async (req, reply) => {
-      const item = prepareUpdate(spec, req.body);
+      const item = prepareUpdate(spec, req.ctx, req.body);
       const updated = await store.transaction(async (tx) => {
-        await checkRevision(tx, req, handler, req.params.id);
+        await checkRevision(tx, req, handler, req.params.id, Object.keys(item).length > 0 || !!handler.writesWhenEmpty);
         return guarded(tx, req, reply, () => handler.update(tx, req.ctx, req.params.id, item));
       });
       return { [spec.name]: view(req, updated) };

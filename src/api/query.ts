@@ -3,6 +3,7 @@
  * matching, sort keys and directions, limit/marker/page_reverse with
  * `<collection>_links`, and `fields` (the view narrowing happens later).
  */
+import { type z } from 'zod';
 import { errors } from '../model/errors.js';
 import { type ResourceSpec } from '../model/schema.js';
 import { type Column, type SetColumn, type View } from '../store/handler.js';
@@ -33,6 +34,7 @@ export function parseListQuery(spec: ResourceSpec, params: Params): ListQuery {
   }
   const invalid = [...filters.keys()].filter((k) => !spec.attrs[k]?.filter && !TAG_FILTERS.has(k));
   if (invalid.length) throw errors.badRequest(`${pyList(invalid)} is invalid attribute for filtering`);
+  for (const [k, values] of filters) filters.set(k, values.map((v) => convertFilter(spec.attrs[k]?.filterAs, v)));
 
   const keys = all('sort_key');
   const dirs = all('sort_dir');
@@ -58,6 +60,14 @@ export function parseListQuery(spec: ResourceSpec, params: Params): ListQuery {
     marker: limit === undefined ? undefined : all('marker')[0],
     pageReverse: !spec.unpaged && (all('page_reverse')[0] ?? '').toLowerCase() === 'true',
   };
+}
+
+/** A filter value through its attribute's convert_to, as the text it then matches. */
+function convertFilter(as: z.ZodType | undefined, v: string): string {
+  if (!as) return v;
+  const res = as.safeParse(v);
+  if (!res.success) throw errors.invalidInput(res.error.issues[0]?.message ?? 'invalid');
+  return filterText(res.data);
 }
 
 /** The text a filter value is compared with: Python's str() of the attribute. */

@@ -82,7 +82,7 @@ export function registerQuotas(app: FastifyInstance, store: Store, quotas: Quota
     // Neutron fails on such a body with a 500; the caller's error is a 400
     if (typeof inner !== 'object' || inner === null || Array.isArray(inner)) throw errors.badRequest(`Unable to find 'quota' in request body`);
     const { checkLimit, rest } = updateOptions(inner as Body);
-    const limits = prepareUpdate(quotaSpec, { quota: rest }) as Record<string, number>;
+    const limits = prepareUpdate(quotaSpec, req.ctx, { quota: rest }) as Record<string, number>;
     const project = req.params.project;
     return store.transaction(async (tx) => {
       if (checkLimit) {

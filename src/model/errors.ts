@@ -143,5 +143,6 @@ export const errors = {
     `Quota limit ${limit} for ${resource} must be greater than or equal to already used ${used}`),
   adminRequired: def(403, 'AdminRequired', (reason: string) => `User does not have admin privileges: ${reason}.`),
   notImplemented: def(501, 'HTTPNotImplemented', (msg: string) => msg),
+  badIfMatch: def(400, 'BadRequest', (msg: string) => `Bad if-match request: ${msg}.`),
 
 };

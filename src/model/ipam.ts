@@ -75,13 +75,17 @@ export function firstOverlap(ranges: Range[]): [number, number] | undefined {
 
 /** Validates user-supplied allocation pools against the subnet and its gateway. */
 export function parsePools(c: Cidr, cidrText: string, pools: Pool[], gateway: bigint | null): Range[] {
+  // validate_allocation_pools: never the network address, nor an IPv4 broadcast but on a /31 or /32
+  const whole = c.family === 4 && c.prefixlen > 30;
+  const lo = network(c) + (whole ? 0n : 1n);
+  const hi = broadcast(c) - (c.family === 4 && !whole ? 1n : 0n);
   const ranges = pools.map((p) => {
     const s = parseIp(p.start);
     const e = parseIp(p.end);
     if (!s || !e || s.family !== c.family || e.family !== c.family || s.value > e.value) {
       throw errors.invalidAllocationPool(poolText(p));
     }
-    if (s.value < network(c) || e.value > broadcast(c)) throw errors.poolOutOfBounds(poolText(p), cidrText);
+    if (s.value < lo || e.value > hi) throw errors.poolOutOfBounds(poolText(p), cidrText);
     return { start: s.value, end: e.value };
   });
   const overlap = firstOverlap(ranges);

@@ -1,6 +1,7 @@
+import { z } from 'zod';
 /** The network resource: schema and API view. */
 import { idAttr, nameAttr, projectAttrs, projectView, standardAttrs, standardView, type StandardAttrs } from './common.js';
-import { boolean, check, type ResourceSpec } from './schema.js';
+import { boolean, integer, type ResourceSpec, string } from './schema.js';
 
 export interface Network extends StandardAttrs {
   id: string;
@@ -18,10 +19,16 @@ export interface Network extends StandardAttrs {
 /** VXLAN overhead taken from a 1500-byte underlay, as ML2 with tenant_network_types=vxlan does. */
 export const VXLAN_MTU = 1450;
 
-const mtu = check(
-  (v) => (Number.isInteger(v) && (v as number) >= 68 ? undefined : `'${String(v)}' is not an integer or is less than 68`),
-  (v) => v as number,
-);
+/** net-mtu-writable: convert_to_int (its own InvalidInput), then type:non_negative; 0 is no MTU asked for */
+const mtu = z.unknown().transform((v, ctx) => {
+  const n = integer.parse(v);
+  if (n >= 0) return n;
+  ctx.addIssue({ code: 'custom', message: `'${n}' should be non-negative` });
+  return z.NEVER;
+});
+
+/** The provider attributes ML2 will not change, as a network of portsec's (one VXLAN segment) has them. */
+export const PROVIDER_UNCHANGEABLE: Record<string, unknown> = { 'provider:network_type': 'vxlan', 'provider:physical_network': null };
 
 export const networkSpec: ResourceSpec = {
   name: 'network',
@@ -31,16 +38,17 @@ export const networkSpec: ResourceSpec = {
     id: idAttr,
     name: nameAttr,
     subnets: { post: false, put: false, visible: true },
-    admin_state_up: { post: true, put: true, default: true, input: boolean, visible: true, filter: true, sort: true },
+    admin_state_up: { post: true, put: true, default: true, input: boolean, visible: true, filter: true, filterAs: boolean, sort: true },
     status: { post: false, put: false, visible: true, filter: true, sort: true },
     ...projectAttrs,
-    shared: { post: true, put: true, default: false, input: boolean, visible: true, filter: true, sort: true },
-    mtu: { post: true, put: true, input: mtu, visible: true, filter: true, sort: true },
+    shared: { post: true, put: true, default: false, input: boolean, visible: true, filter: true, filterAs: boolean, sort: true },
+    mtu: { post: true, put: true, input: mtu, visible: true, filter: true, filterAs: integer, sort: true },
     port_security_enabled: { post: true, put: true, default: true, input: boolean, visible: true },
-    'router:external': { post: true, put: true, default: false, input: boolean, visible: true, filter: true },
-    'provider:network_type': { post: true, put: false, visible: 'admin', filter: true },
-    'provider:physical_network': { post: true, put: false, visible: 'admin', filter: true },
-    'provider:segmentation_id': { post: true, put: false, visible: 'admin', filter: true },
+    'router:external': { post: true, put: true, default: false, input: boolean, visible: true, filter: true, filterAs: boolean },
+    // writable, but ML2 takes a PUT only when it changes nothing (PROVIDER_UNCHANGEABLE)
+    'provider:network_type': { post: true, put: true, input: string(255), visible: 'admin', filter: true },
+    'provider:physical_network': { post: true, put: true, input: string(64), visible: 'admin', filter: true },
+    'provider:segmentation_id': { post: true, put: false, visible: 'admin', filter: true, filterAs: integer },
     availability_zone_hints: { post: true, put: false, default: [], visible: true },
     availability_zones: { post: false, put: false, visible: true },
     ipv4_address_scope: { post: false, put: false, visible: true },
@@ -61,8 +69,7 @@ export function networkView(n: Network): Record<string, unknown> {
     shared: n.shared,
     port_security_enabled: n.port_security_enabled,
     'router:external': n.external,
-    'provider:network_type': 'vxlan',
-    'provider:physical_network': null,
+    ...PROVIDER_UNCHANGEABLE,
     'provider:segmentation_id': n.segmentation_id,
     availability_zone_hints: [],
     availability_zones: [],

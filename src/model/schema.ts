@@ -26,6 +26,11 @@ export interface AttrSpec {
   /** 'admin' hides the attribute from non-admin callers */
   visible?: true | 'admin';
   filter?: boolean;
+  /**
+   * The attribute's convert_to as Neutron applies it to filter values (get_filters):
+   * an issue is InvalidInput, an error it throws passes through.
+   */
+  filterAs?: z.ZodType;
   sort?: boolean;
 }
 
@@ -62,14 +67,20 @@ export function check<T = unknown>(validate: (v: unknown) => string | undefined,
 const TRUE = new Set(['true', '1', 'yes', 'y', 't', 'on']);
 const FALSE = new Set(['false', '0', 'no', 'n', 'f', 'off']);
 
-/** neutron-lib convert_to_boolean */
-export const boolean = z.unknown().transform((v, ctx) => {
+/** neutron-lib convert_to_boolean: a converter, so its error is its own InvalidInput (not "Invalid input for X") */
+export const boolean = z.unknown().transform((v) => {
   if (typeof v === 'boolean') return v;
   if (v === 0 || v === 1) return v === 1;
   if (typeof v === 'string' && TRUE.has(v.toLowerCase())) return true;
   if (typeof v === 'string' && FALSE.has(v.toLowerCase())) return false;
-  ctx.addIssue({ code: 'custom', message: `'${pyRepr(v)}' cannot be converted to boolean` });
-  return z.NEVER;
+  throw errors.invalidInput(`'${pyRepr(v)}' cannot be converted to boolean`);
+});
+
+/** neutron-lib convert_to_int: Python's int() of the value */
+export const integer = z.unknown().transform((v) => {
+  const text = String(v).trim();
+  if (/^[+-]?\d+(_\d+)*$/.test(text)) return Number(text.replace(/_/g, ''));
+  throw errors.invalidInput(`'${pyRepr(v)}' is not an integer`);
 });
 
 export function string(max: number) {
@@ -136,11 +147,16 @@ function asObject(v: unknown): v is Body {
  * then defaults (POST) or read-only checks (PUT), then conversion and
  * validation in attribute order.
  */
-export function prepareItem(spec: ResourceSpec, item: unknown, action: 'create' | 'update'): Body {
+export function prepareItem(spec: ResourceSpec, ctx: Context, item: unknown, action: 'create' | 'update'): Body {
   if (!asObject(item)) throw errors.badRequest(`Unable to find '${spec.name}' in request body`);
   const res: Body = { ...item };
+  // neutron-lib populate_project_id: the owner named twice must agree, and only an admin names another
   if ('tenant_id' in res && !('project_id' in res)) res.project_id = res.tenant_id;
   if ('project_id' in res && !('tenant_id' in res)) res.tenant_id = res.project_id;
+  if (res.project_id !== res.tenant_id) throw errors.badRequest(`'project_id' and 'tenant_id' do not match`);
+  if ('project_id' in res && res.project_id !== ctx.projectId && !ctx.isAdmin) {
+    throw errors.badRequest(`Specifying 'project_id' or 'tenant_id' other than the authenticated project in request requires admin or advsvc privileges`);
+  }
   unknownKeys(spec, res);
   for (const [name, a] of Object.entries(spec.attrs)) {
     if (action === 'create') {
@@ -160,19 +176,19 @@ export function prepareItem(spec: ResourceSpec, item: unknown, action: 'create' 
 }
 
 /** The request body for a create: one item, or a bulk list under the collection key. */
-export function prepareCreate(spec: ResourceSpec, body: unknown): { items: Body[]; bulk: boolean } {
+export function prepareCreate(spec: ResourceSpec, ctx: Context, body: unknown): { items: Body[]; bulk: boolean } {
   if (!spec.noBulk && asObject(body) && Array.isArray(body[spec.collection])) {
     const list = body[spec.collection] as unknown[];
     if (list.length === 0) throw errors.badRequest(`Resources required`);
-    return { items: list.map((i) => prepareItem(spec, asObject(i) && spec.name in i ? i[spec.name] : i, 'create')), bulk: true };
+    return { items: list.map((i) => prepareItem(spec, ctx, asObject(i) && spec.name in i ? i[spec.name] : i, 'create')), bulk: true };
   }
   if (!asObject(body) || !(spec.name in body)) throw errors.badRequest(`Unable to find '${spec.name}' in request body`);
-  return { items: [prepareItem(spec, body[spec.name], 'create')], bulk: false };
+  return { items: [prepareItem(spec, ctx, body[spec.name], 'create')], bulk: false };
 }
 
-export function prepareUpdate(spec: ResourceSpec, body: unknown): Body {
+export function prepareUpdate(spec: ResourceSpec, ctx: Context, body: unknown): Body {
   if (!asObject(body) || !(spec.name in body)) throw errors.badRequest(`Unable to find '${spec.name}' in request body`);
-  return prepareItem(spec, body[spec.name], 'update');
+  return prepareItem(spec, ctx, body[spec.name], 'update');
 }
 
 /** Defaults for attributes a POST left out. */

@@ -19,8 +19,8 @@ export const securityGroupSpec: ResourceSpec = {
     name: { ...nameAttr, input: string(255).transform(nameNotDefault) },
     ...projectAttrs,
     security_group_rules: { post: false, put: false, visible: true },
-    stateful: { post: true, put: true, default: true, input: boolean, visible: true, filter: true, sort: true },
-    shared: { post: false, put: false, visible: true, filter: true },
+    stateful: { post: true, put: true, default: true, input: boolean, visible: true, sort: true },
+    shared: { post: false, put: false, visible: true, filter: true, filterAs: boolean },
     ...standardAttrs,
   },
 };

@@ -1,9 +1,10 @@
 /** The subnet resource: schema, input parsing and API view. */
-import { type Cidr, formatNetwork, parseCidr, parseIp } from './addresses.js';
+import { z } from 'zod';
+import { type Cidr, formatCidr, formatNetwork, parseCidr, parseIp } from './addresses.js';
 import { idAttr, nameAttr, projectAttrs, projectView, standardAttrs, standardView, type StandardAttrs } from './common.js';
 import { errors } from './errors.js';
 import { type Pool } from './ipam.js';
-import { boolean, check, oneOf, pyRepr, type ResourceSpec, uuid } from './schema.js';
+import { boolean, check, integer, oneOf, pyRepr, type ResourceSpec, uuid } from './schema.js';
 
 export interface Subnet extends StandardAttrs {
   id: string;
@@ -23,10 +24,20 @@ export interface Subnet extends StandardAttrs {
 
 const IPV6_MODES = ['slaac', 'dhcpv6-stateful', 'dhcpv6-stateless'] as const;
 
-const ipVersion = check(
-  (v) => ([4, 6, '4', '6'].includes(v as never) ? undefined : `${pyRepr(v)} is not in valid_values`),
-  (v) => Number(v) as 4 | 6,
-);
+/** convert_to_int (its own InvalidInput), then type:values [4, 6] */
+const ipVersion = z.unknown().transform((v, ctx) => {
+  const n = integer.parse(v);
+  if (n === 4 || n === 6) return n as 4 | 6;
+  ctx.addIssue({ code: 'custom', message: `${n} is not in valid_values` });
+  return z.NEVER;
+});
+
+/** neutron-lib convert_cidr_to_canonical_format (a filter's cidr): the address as given, IPv6 compacted */
+const canonicalCidr = z.unknown().transform((v) => {
+  const c = parseCidr(v);
+  if (!c) throw errors.invalidInput(`${pyRepr(v)} is not in a CIDR format`);
+  return formatCidr(c);
+});
 
 const ipOrNone = check((v) => (v === null || parseIp(v) ? undefined : `'${pyRepr(v)}' is not a valid IP address`));
 
@@ -58,19 +69,20 @@ export const subnetSpec: ResourceSpec = {
   attrs: {
     id: idAttr,
     name: nameAttr,
-    ip_version: { post: true, put: false, required: true, input: ipVersion, visible: true, filter: true, sort: true },
+    ip_version: { post: true, put: false, required: true, input: ipVersion, visible: true, filter: true, filterAs: integer, sort: true },
     network_id: { post: true, put: false, required: true, input: uuid, visible: true, filter: true, sort: true },
     subnetpool_id: { post: true, put: false, default: null, visible: true, filter: true },
     prefixlen: { post: true, put: false },
-    cidr: { post: true, put: false, required: true, visible: true, filter: true, sort: true },
+    cidr: { post: true, put: false, required: true, visible: true, filter: true, filterAs: canonicalCidr, sort: true },
     gateway_ip: { post: true, put: true, input: ipOrNone, visible: true, filter: true, sort: true },
     allocation_pools: { post: true, put: true, input: pools, visible: true },
     dns_nameservers: { post: true, put: true, default: [], input: nameservers, visible: true },
     host_routes: { post: true, put: true, default: [], input: hostRoutes, visible: true },
     ...projectAttrs,
-    enable_dhcp: { post: true, put: true, default: true, input: boolean, visible: true, filter: true, sort: true },
-    ipv6_ra_mode: { post: true, put: false, default: null, input: check((v) => (v === null ? undefined : oneOfReason(v))), visible: true, filter: true },
-    ipv6_address_mode: { post: true, put: false, default: null, input: check((v) => (v === null ? undefined : oneOfReason(v))), visible: true, filter: true },
+    enable_dhcp: { post: true, put: true, default: true, input: boolean, visible: true, filter: true, filterAs: boolean, sort: true },
+    // type:values IPV6_MODES: null is not one (left out, the mode is none)
+    ipv6_ra_mode: { post: true, put: false, default: null, input: check(oneOfReason), visible: true, filter: true },
+    ipv6_address_mode: { post: true, put: false, default: null, input: check(oneOfReason), visible: true, filter: true },
     service_types: { post: true, put: true, default: [], visible: true },
     ...standardAttrs,
   },
@@ -85,7 +97,7 @@ function oneOfReason(v: unknown): string | undefined {
 export function parseSubnetCidr(text: unknown, ipVersion: 4 | 6): { cidr: Cidr; text: string } {
   const c = parseCidr(text);
   if (!c) throw errors.invalidInput(`${pyRepr(text)} is not in a CIDR format`);
-  if (c.family !== ipVersion) throw errors.invalidInput(`Cidr ${String(text)} does not match ip_version ${ipVersion}`);
+  if (c.family !== ipVersion) throw errors.invalidInput(`cidr '${String(text)}' does not match the ip_version '${ipVersion}'`);
   return { cidr: c, text: formatNetwork(c) };
 }
 

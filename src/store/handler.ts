@@ -66,6 +66,11 @@ export interface Handler {
   actions?: Record<string, (db: Repositories, ctx: Context, id: string, body: unknown) => Promise<View>>;
   /** false: the plugin has no bulk create (ML2's create_address_group_bulk is missing): a valid bulk body is Neutron 21's 500 */
   bulk?: false;
+  /**
+   * An empty update writes the object all the same (a subnet's), so If-Match holds it;
+   * otherwise an empty update writes nothing and no revision constraint is checked.
+   */
+  writesWhenEmpty?: boolean;
 }
 
 /** The project a new resource belongs to: the caller's, unless an admin names another. */
