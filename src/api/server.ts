@@ -106,7 +106,7 @@ export function buildServer(o: ServerOptions): FastifyInstance {
     logger: o.logger ? { serializers: { req: (req) => ({ method: req.method, url: redactToken(req.url), remoteAddress: req.ip }) } } : false,
     bodyLimit: o.bodyLimit ?? DEFAULT_BODY_LIMIT,
     // a tag is a path parameter of up to 255 characters (standard-attr-tag), percent-encoded up to three times as long
-    maxParamLength: 1024,
+    routerOptions: { maxParamLength: 1024 },
     // a malformed URL is the caller's error, in Neutron's shape
     frameworkErrors: (err, _req, reply) => void (reply as FastifyReply).code(400).send(errors.badRequest(err.message).toJSON()),
   });
