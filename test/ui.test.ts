@@ -532,8 +532,13 @@ describe('a large graph (over 400 groups), and the cloud the console reads', () 
     };
     await expect.poll(pixel, { timeout: 15_000 }).toBe(RED);
     const box = (await underlay.boundingBox())!;
-    await page.mouse.click(box.x + mid.x, box.y + mid.y);
-    await page.getByRole('heading', { name: 'ssh → proxy' }).waitFor();
+    // clicked where the line is now: a layout still settling may have moved it since the pixel was read
+    const heading = page.getByRole('heading', { name: 'ssh → proxy' });
+    await expect.poll(async () => {
+      mid = await centre();
+      await page.mouse.click(box.x + mid.x, box.y + mid.y);
+      return heading.isVisible();
+    }, { timeout: 30_000 }).toBe(true);
     await page.getByRole('complementary', { name: 'Selection' }).locator('[data-check="wide-pair-in-remote-group"]').waitFor();
     // the selected reference is a cytoscape edge, drawn selected, and no longer a line
     // (the selection panel may render before the graph redraws: both are polled)
