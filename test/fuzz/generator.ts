@@ -5,7 +5,8 @@
  */
 import { type Json } from '../conformance/normalise.js';
 import { IDENTITIES, type Who } from '../conformance/session.js';
-import { Gen } from './random.js';
+import { seededRandom } from '../../src/model/random.js';
+import { Dice } from '../support/random-cloud.js';
 import { type Ctx, type Handle, NOBODY, NOT_AN_ID, RESOURCES, type Resource } from './resources.js';
 
 export interface Request {
@@ -36,13 +37,13 @@ export const tokenOf = (h: string) => `<<${h}>>`;
 export const handleOf = (token: Json): string | undefined => (typeof token === 'string' ? /^<<(.+)>>$/.exec(token)?.[1] : undefined);
 
 export class Generator {
-  readonly g: Gen;
+  readonly g: Dice;
   private readonly handles = new Map<string, Handle>();
   private counter = 0;
   private made = 0;
 
   constructor(seed: number) {
-    this.g = new Gen(seed);
+    this.g = new Dice(seededRandom(seed));
   }
 
   private ofKind(kind: string): Handle[] {

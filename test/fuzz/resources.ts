@@ -8,7 +8,7 @@
  * replaces a handle with the id its own server gave that object (see run.ts).
  */
 import { type Json } from '../conformance/normalise.js';
-import { type Gen } from './random.js';
+import { type Dice } from '../support/random-cloud.js';
 
 /** An object the reference server made, as the generator knows it. */
 export interface Handle {
@@ -24,7 +24,7 @@ export interface Handle {
 
 /** What the generator offers a table entry: randomness and the objects made so far. */
 export interface Ctx {
-  g: Gen;
+  g: Dice;
   /** a handle of that kind (any owner, mostly the caller's), or an id nobody has */
   ref(kind: string): string;
   handle(kind: string): Handle | undefined;
